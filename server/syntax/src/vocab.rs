@@ -1,0 +1,720 @@
+//! The WebSocket vocabulary of `.void` files: the words that FORMAT.md section 4 defines for
+//! the blocks this project adds (`ws-message`, `ws-options`, `ws-assertions`).
+//!
+//! This module is the single place that knows which option keys exist, what a duration or a
+//! size looks like, which message formats and send modes are allowed, and the grammar of an
+//! assertion field and operator. The parser uses it for diagnostics, the language server for
+//! completion and hover, and the session engine to evaluate. It is pure: no I/O, no state.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Parses a duration as written in a file: `250ms`, `2s`, `1.5s`, `1m`, `1h`, or a bare number
+/// of milliseconds (`500`). Whitespace around the value is ignored.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration; write e.g. `250ms`, `2s` or `1m`".into());
+    }
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{t}` is not a duration; write e.g. `250ms`, `2s` or `1m`"))?;
+    let millis_per_unit = match unit.trim() {
+        "" | "ms" => 1.0,
+        "s" | "sec" => 1_000.0,
+        "m" | "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        other => {
+            return Err(format!(
+                "unknown duration unit `{other}` in `{t}`; use ms, s, m or h"
+            ));
+        }
+    };
+    let millis = value * millis_per_unit;
+    if !millis.is_finite() || millis > 1e12 {
+        return Err(format!("duration `{t}` is too large"));
+    }
+    Ok(Duration::from_micros((millis * 1000.0).round() as u64))
+}
+
+/// Parses a byte size: `1024`, `64KiB`, `16MiB`, `1GiB`, `10KB`, `5MB` (KB/MB/GB are powers of
+/// 1000, KiB/MiB/GiB of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{t}` is not a size; write e.g. `65536`, `64KiB` or `16MiB`"))?;
+    let factor: f64 = match unit.trim() {
+        "" | "B" => 1.0,
+        "KB" | "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{t}`; use B, KB, KiB, MB, MiB, GB or GiB"
+            ));
+        }
+    };
+    let bytes = value * factor;
+    if !bytes.is_finite() || bytes > u64::MAX as f64 {
+        return Err(format!("size `{t}` is too large"));
+    }
+    Ok(bytes.round() as u64)
+}
+
+/// Parses a boolean option value. Only the YAML 1.2 core words are accepted.
+pub fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!("`{other}` is not `true` or `false`")),
+    }
+}
+
+/// How a message body is written and sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MessageFormat {
+    #[default]
+    Text,
+    Json,
+    Xml,
+    Binary,
+}
+
+impl MessageFormat {
+    pub const ALL: [MessageFormat; 4] = [Self::Text, Self::Json, Self::Xml, Self::Binary];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text.trim())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Json => "json",
+            Self::Xml => "xml",
+            Self::Binary => "binary",
+        }
+    }
+}
+
+impl fmt::Display for MessageFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a `binary` message body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BinaryEncoding {
+    #[default]
+    Base64,
+    Hex,
+}
+
+impl BinaryEncoding {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "base64" => Some(Self::Base64),
+            "hex" => Some(Self::Hex),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Base64 => "base64",
+            Self::Hex => "hex",
+        }
+    }
+}
+
+/// When a `ws-message` is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SendMode {
+    /// Sent only by an explicit command, code lens or code action.
+    #[default]
+    Manual,
+    /// Sent in file order as soon as the connection opens, and again after every reconnect.
+    OnOpen,
+    /// Sent when a received message matches the `ws-message` or assertion row with this name.
+    After(String),
+}
+
+impl SendMode {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        match t {
+            "manual" => Ok(Self::Manual),
+            "on-open" => Ok(Self::OnOpen),
+            _ => match t.strip_prefix("after:") {
+                Some(name) if !name.trim().is_empty() => Ok(Self::After(name.trim().to_string())),
+                Some(_) => Err("`after:` needs the name of a message or assertion row".into()),
+                None => Err(format!(
+                    "unknown send mode `{t}`; use `manual`, `on-open` or `after: <name>`"
+                )),
+            },
+        }
+    }
+}
+
+/// How the live log shows messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogMode {
+    /// Newest last.
+    #[default]
+    Append,
+    /// Newest first.
+    Prepend,
+    /// Only the latest received message.
+    Snapshot,
+}
+
+impl LogMode {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "append" => Some(Self::Append),
+            "prepend" => Some(Self::Prepend),
+            "snapshot" => Some(Self::Snapshot),
+            _ => None,
+        }
+    }
+}
+
+/// What kind of value an option takes; used to check values and to offer completions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionValueKind {
+    /// Free text (subprotocol list, origin, heartbeat message).
+    Text,
+    Duration,
+    /// A duration, or `off`.
+    DurationOrOff,
+    Size,
+    Bool,
+    /// `off` or `on`.
+    OnOff,
+    /// A path relative to the `.void` file.
+    Path,
+    /// `http://host:port`.
+    ProxyUrl,
+    LogMode,
+    /// A positive whole number.
+    Count,
+    /// A path, or `off`.
+    PathOrOff,
+}
+
+/// One `ws-options` key: its name, the value it takes, its default and what it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionKey {
+    pub name: &'static str,
+    pub kind: OptionValueKind,
+    /// The default as a user would write it, or `None` when the option is off by default.
+    pub default: Option<&'static str>,
+    pub doc: &'static str,
+}
+
+/// Every `ws-options` key, in the order FORMAT.md lists them.
+pub const OPTION_KEYS: &[OptionKey] = &[
+    OptionKey {
+        name: "subprotocols",
+        kind: OptionValueKind::Text,
+        default: None,
+        doc: "Comma-separated subprotocols sent as `Sec-WebSocket-Protocol`; the one the server picked is shown.",
+    },
+    OptionKey {
+        name: "origin",
+        kind: OptionValueKind::Text,
+        default: None,
+        doc: "The `Origin` header sent with the handshake.",
+    },
+    OptionKey {
+        name: "connectTimeout",
+        kind: OptionValueKind::Duration,
+        default: Some("10s"),
+        doc: "Time allowed for TCP, TLS and the upgrade together.",
+    },
+    OptionKey {
+        name: "pingInterval",
+        kind: OptionValueKind::DurationOrOff,
+        default: None,
+        doc: "Send a protocol ping frame at this interval.",
+    },
+    OptionKey {
+        name: "pongTimeout",
+        kind: OptionValueKind::Duration,
+        default: Some("10s"),
+        doc: "No pong within this time closes the session as timed out.",
+    },
+    OptionKey {
+        name: "heartbeat",
+        kind: OptionValueKind::Text,
+        default: None,
+        doc: "An application-level text message sent on a timer (e.g. `__ping__`).",
+    },
+    OptionKey {
+        name: "heartbeatInterval",
+        kind: OptionValueKind::Duration,
+        default: Some("30s"),
+        doc: "How often the `heartbeat` message is sent.",
+    },
+    OptionKey {
+        name: "reconnect",
+        kind: OptionValueKind::OnOff,
+        default: Some("off"),
+        doc: "`on` reconnects with backoff after a drop; `on-open` messages are sent again.",
+    },
+    OptionKey {
+        name: "maxMessageSize",
+        kind: OptionValueKind::Size,
+        default: Some("16MiB"),
+        doc: "Largest message accepted; a larger one closes with 1009 and a clear error.",
+    },
+    OptionKey {
+        name: "insecure",
+        kind: OptionValueKind::Bool,
+        default: Some("false"),
+        doc: "`true` skips TLS certificate checks. Always shown as a warning.",
+    },
+    OptionKey {
+        name: "caFile",
+        kind: OptionValueKind::Path,
+        default: None,
+        doc: "PEM file of extra trusted CA certificates, relative to the .void file.",
+    },
+    OptionKey {
+        name: "clientCert",
+        kind: OptionValueKind::Path,
+        default: None,
+        doc: "PEM client certificate for mutual TLS, relative to the .void file.",
+    },
+    OptionKey {
+        name: "clientKey",
+        kind: OptionValueKind::Path,
+        default: None,
+        doc: "PEM private key for `clientCert`, relative to the .void file.",
+    },
+    OptionKey {
+        name: "proxy",
+        kind: OptionValueKind::ProxyUrl,
+        default: None,
+        doc: "HTTP CONNECT proxy, `http://host:port`.",
+    },
+    OptionKey {
+        name: "logMode",
+        kind: OptionValueKind::LogMode,
+        default: Some("append"),
+        doc: "How the live log shows messages: `append` (newest last), `prepend` (newest first), `snapshot` (only the latest received).",
+    },
+    OptionKey {
+        name: "logLimit",
+        kind: OptionValueKind::Count,
+        default: Some("10000"),
+        doc: "Entries kept in the live view; older ones stay in the transcript.",
+    },
+    OptionKey {
+        name: "transcript",
+        kind: OptionValueKind::PathOrOff,
+        default: None,
+        doc: "Path of a JSON Lines file that receives every event, or `off`. Default: under the user's cache directory.",
+    },
+    OptionKey {
+        name: "runTimeout",
+        kind: OptionValueKind::Duration,
+        default: Some("30s"),
+        doc: "Headless runs: close after this long.",
+    },
+    OptionKey {
+        name: "idleTimeout",
+        kind: OptionValueKind::Duration,
+        default: Some("5s"),
+        doc: "Headless runs: close after this long without traffic.",
+    },
+];
+
+/// Finds an option key by its exact name.
+pub fn option_key(name: &str) -> Option<&'static OptionKey> {
+    OPTION_KEYS.iter().find(|k| k.name == name)
+}
+
+/// Checks an option value against its key's kind. `Ok(())` when it is acceptable.
+/// Values holding `{{variables}}` are only checked after resolution, so they pass here.
+pub fn check_option_value(key: &OptionKey, value: &str) -> Result<(), String> {
+    if value.contains("{{") {
+        return Ok(());
+    }
+    let v = value.trim();
+    match key.kind {
+        OptionValueKind::Text | OptionValueKind::Path => Ok(()),
+        OptionValueKind::PathOrOff => Ok(()),
+        OptionValueKind::Duration => parse_duration(v).map(drop),
+        OptionValueKind::DurationOrOff => {
+            if v == "off" {
+                Ok(())
+            } else {
+                parse_duration(v).map(drop)
+            }
+        }
+        OptionValueKind::Size => parse_size(v).map(drop),
+        OptionValueKind::Bool => parse_bool(v).map(drop),
+        OptionValueKind::OnOff => match v {
+            "on" | "off" => Ok(()),
+            _ => Err(format!("`{v}` is not `on` or `off`")),
+        },
+        OptionValueKind::LogMode => LogMode::parse(v)
+            .map(drop)
+            .ok_or_else(|| format!("`{v}` is not a log mode; use `append`, `prepend` or `snapshot`")),
+        OptionValueKind::Count => match v.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(()),
+            _ => Err(format!("`{v}` is not a positive whole number")),
+        },
+        OptionValueKind::ProxyUrl => {
+            if v.starts_with("http://") && v.len() > "http://".len() {
+                Ok(())
+            } else {
+                Err(format!("`{v}` is not a proxy address; write `http://host:port`"))
+            }
+        }
+    }
+}
+
+/// The subject of an assertion row, before any accessor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldBase {
+    Connected,
+    HandshakeStatus,
+    /// `handshake.headers.<name>`; the name is kept as written (matched case-insensitively).
+    HandshakeHeader(String),
+    Subprotocol,
+    ReceivedCount,
+    SentCount,
+    /// `received[n]`: `n` from the start, or from the end when negative (`-1` is the last).
+    Received(i64),
+    /// `received[any]`: some received message satisfies the row.
+    ReceivedAny,
+    /// `received[all]`: every received message satisfies the row.
+    ReceivedAll,
+    CloseCode,
+    CloseReason,
+    LatencyFirst,
+    Duration,
+}
+
+/// One step of a `.json.<path>`: a key, or an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonStep {
+    Key(String),
+    Index(i64),
+}
+
+/// What is read from a received message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Accessor {
+    /// The message itself (its text, or its bytes for a binary message).
+    #[default]
+    Whole,
+    /// `.json.<path>`: the value at that path of the message parsed as JSON.
+    Json(Vec<JsonStep>),
+    /// `.text`: the message as text.
+    Text,
+    /// `.size`: the payload size in bytes.
+    Size,
+    /// `.binary`: whether the message is binary.
+    Binary,
+}
+
+/// A parsed assertion field such as `received[-1].json.data.items[0].id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub base: FieldBase,
+    pub accessor: Accessor,
+}
+
+/// Field names offered for completion, with a description each.
+pub const FIELD_DOCS: &[(&str, &str)] = &[
+    ("connected", "Whether the connection opened (`true`/`false`)."),
+    ("handshake.status", "HTTP status of the upgrade response (101 on success)."),
+    ("handshake.headers.", "A response header of the upgrade, by name."),
+    ("subprotocol", "The subprotocol the server picked."),
+    ("received.count", "Number of messages received."),
+    ("sent.count", "Number of messages sent."),
+    ("received[0]", "The first received message."),
+    ("received[-1]", "The last received message."),
+    ("received[any]", "Some received message satisfies the row."),
+    ("received[all]", "Every received message satisfies the row."),
+    ("close.code", "The close code (1006 when the connection dropped)."),
+    ("close.reason", "The close reason."),
+    ("latency.first", "Milliseconds from open to the first received message."),
+    ("duration", "Milliseconds the session has lasted."),
+];
+
+impl Field {
+    /// Parses a field as written in an assertion row.
+    pub fn parse(text: &str) -> Result<Field, String> {
+        let t = text.trim();
+        let unknown = || {
+            format!(
+                "unknown assertion field `{t}`; expected one of connected, handshake.status, \
+                 handshake.headers.<name>, subprotocol, received.count, sent.count, received[n], \
+                 received[any], received[all], close.code, close.reason, latency.first, duration"
+            )
+        };
+        let simple = |base: FieldBase| Ok(Field { base, accessor: Accessor::Whole });
+        match t {
+            "connected" => return simple(FieldBase::Connected),
+            "handshake.status" => return simple(FieldBase::HandshakeStatus),
+            "subprotocol" => return simple(FieldBase::Subprotocol),
+            "received.count" => return simple(FieldBase::ReceivedCount),
+            "sent.count" => return simple(FieldBase::SentCount),
+            "close.code" => return simple(FieldBase::CloseCode),
+            "close.reason" => return simple(FieldBase::CloseReason),
+            "latency.first" => return simple(FieldBase::LatencyFirst),
+            "duration" => return simple(FieldBase::Duration),
+            _ => {}
+        }
+        if let Some(name) = t.strip_prefix("handshake.headers.") {
+            if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == ':') {
+                return Err(format!("`{t}` needs a header name after `handshake.headers.`"));
+            }
+            return simple(FieldBase::HandshakeHeader(name.to_string()));
+        }
+        let Some(rest) = t.strip_prefix("received[") else {
+            return Err(unknown());
+        };
+        let Some(close) = rest.find(']') else {
+            return Err(format!("`{t}`: missing `]` after `received[`"));
+        };
+        let base = match &rest[..close] {
+            "any" => FieldBase::ReceivedAny,
+            "all" => FieldBase::ReceivedAll,
+            n => FieldBase::Received(n.trim().parse::<i64>().map_err(|_| {
+                format!("`{t}`: `received[...]` takes a number, `any` or `all`, not `{n}`")
+            })?),
+        };
+        let accessor = parse_accessor(&rest[close + 1..]).map_err(|e| format!("`{t}`: {e}"))?;
+        Ok(Field { base, accessor })
+    }
+
+    /// Whether this field reads a received message (and so takes accessors).
+    pub fn is_message(&self) -> bool {
+        matches!(
+            self.base,
+            FieldBase::Received(_) | FieldBase::ReceivedAny | FieldBase::ReceivedAll
+        )
+    }
+}
+
+fn parse_accessor(text: &str) -> Result<Accessor, String> {
+    match text {
+        "" => Ok(Accessor::Whole),
+        ".text" => Ok(Accessor::Text),
+        ".size" => Ok(Accessor::Size),
+        ".binary" => Ok(Accessor::Binary),
+        ".json" => Ok(Accessor::Json(Vec::new())),
+        _ => match text.strip_prefix(".json.").or_else(|| text.strip_prefix(".json[").map(|_| &text[5..])) {
+            Some(path) => parse_json_path(path).map(Accessor::Json),
+            None => Err(format!(
+                "unknown accessor `{text}`; use .json.<path>, .text, .size or .binary"
+            )),
+        },
+    }
+}
+
+/// Parses a JSON path such as `data.items[0].id` (dots between keys, `[n]` for indexes).
+pub fn parse_json_path(path: &str) -> Result<Vec<JsonStep>, String> {
+    let mut steps = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']').ok_or_else(|| format!("missing `]` in `{path}`"))?;
+            let n = after[..end]
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("`[{}]` is not an index in `{path}`", &after[..end]))?;
+            steps.push(JsonStep::Index(n));
+            rest = &after[end + 1..];
+            if let Some(r) = rest.strip_prefix('.') {
+                if r.is_empty() {
+                    return Err(format!("`{path}` ends with `.`"));
+                }
+                rest = r;
+            }
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            if end == 0 {
+                return Err(format!("empty key in `{path}`"));
+            }
+            steps.push(JsonStep::Key(rest[..end].to_string()));
+            rest = &rest[end..];
+            if let Some(r) = rest.strip_prefix('.') {
+                if r.is_empty() {
+                    return Err(format!("`{path}` ends with `.`"));
+                }
+                rest = r;
+            }
+        }
+    }
+    Ok(steps)
+}
+
+/// An assertion operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    Equals,
+    NotEquals,
+    Contains,
+    NotContains,
+    Matches,
+    Exists,
+    NotExists,
+    GreaterThan,
+    LessThan,
+    IsJson,
+    /// `within`: the expected value is a duration by which the row's condition must hold.
+    Within,
+}
+
+impl Operator {
+    pub const ALL: [Operator; 11] = [
+        Self::Equals,
+        Self::NotEquals,
+        Self::Contains,
+        Self::NotContains,
+        Self::Matches,
+        Self::Exists,
+        Self::NotExists,
+        Self::GreaterThan,
+        Self::LessThan,
+        Self::IsJson,
+        Self::Within,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == text.trim())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Equals => "equals",
+            Self::NotEquals => "notEquals",
+            Self::Contains => "contains",
+            Self::NotContains => "notContains",
+            Self::Matches => "matches",
+            Self::Exists => "exists",
+            Self::NotExists => "notExists",
+            Self::GreaterThan => "greaterThan",
+            Self::LessThan => "lessThan",
+            Self::IsJson => "isJson",
+            Self::Within => "within",
+        }
+    }
+
+    /// Whether the operator takes an expected value.
+    pub fn takes_expected(self) -> bool {
+        !matches!(self, Self::Exists | Self::NotExists | Self::IsJson)
+    }
+
+    pub fn doc(self) -> &'static str {
+        match self {
+            Self::Equals => "The field equals the expected value (numbers compared as numbers, JSON as JSON).",
+            Self::NotEquals => "The field differs from the expected value.",
+            Self::Contains => "The field's text contains the expected text.",
+            Self::NotContains => "The field's text does not contain the expected text.",
+            Self::Matches => "The field's text matches the expected regular expression.",
+            Self::Exists => "The field has a value.",
+            Self::NotExists => "The field has no value.",
+            Self::GreaterThan => "The field is a number greater than the expected one.",
+            Self::LessThan => "The field is a number less than the expected one.",
+            Self::IsJson => "The field's text parses as JSON.",
+            Self::Within => "The field exists (a message arrives, the connection opens, ...) within the expected duration.",
+        }
+    }
+}
+
+impl fmt::Display for Operator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("500"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("2 weeks").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("16MiB"), Ok(16 * 1024 * 1024));
+        assert_eq!(parse_size("10KB"), Ok(10_000));
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert!(parse_size("big").is_err());
+    }
+
+    #[test]
+    fn send_modes() {
+        assert_eq!(SendMode::parse("on-open"), Ok(SendMode::OnOpen));
+        assert_eq!(SendMode::parse("after: login"), Ok(SendMode::After("login".into())));
+        assert!(SendMode::parse("after:").is_err());
+        assert!(SendMode::parse("sometimes").is_err());
+    }
+
+    #[test]
+    fn fields() {
+        let f = Field::parse("received[-1].json.data.items[0].id").unwrap();
+        assert_eq!(f.base, FieldBase::Received(-1));
+        assert_eq!(
+            f.accessor,
+            Accessor::Json(vec![
+                JsonStep::Key("data".into()),
+                JsonStep::Key("items".into()),
+                JsonStep::Index(0),
+                JsonStep::Key("id".into()),
+            ])
+        );
+        assert_eq!(Field::parse("received[any].text").unwrap().accessor, Accessor::Text);
+        assert_eq!(
+            Field::parse("handshake.headers.X-Id").unwrap().base,
+            FieldBase::HandshakeHeader("X-Id".into())
+        );
+        assert!(Field::parse("recieved.count").is_err());
+        assert!(Field::parse("received[x]").is_err());
+        assert!(Field::parse("received[0].bogus").is_err());
+        assert!(Field::parse("received[0].json.a.").is_err());
+    }
+
+    #[test]
+    fn operators() {
+        for op in Operator::ALL {
+            assert_eq!(Operator::parse(op.as_str()), Some(op));
+        }
+        assert_eq!(Operator::parse("eq"), None);
+    }
+
+    #[test]
+    fn option_values() {
+        let timeout = option_key("connectTimeout").unwrap();
+        assert!(check_option_value(timeout, "2s").is_ok());
+        assert!(check_option_value(timeout, "soon").is_err());
+        assert!(check_option_value(timeout, "{{T}}").is_ok());
+        assert!(check_option_value(option_key("reconnect").unwrap(), "maybe").is_err());
+        assert!(check_option_value(option_key("proxy").unwrap(), "http://p:3128").is_ok());
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Shared installers for the test stages. Everything goes under $ROOT/.tools (git-ignored) and
+# each function is idempotent, so stages can call what they need in any order.
+# Sourcing this file exports the paths the tests read:
+#   VOID_TEST_PYTHON  a Python with `websockets` (and the tools below as they are installed)
+#   VOID_TEST_NODE_MODULES  node_modules holding `ws`
+: "${ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+TOOLS=$ROOT/.tools
+mkdir -p "$TOOLS"
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
+  if [[ ! -f $TOOLS/.apt-updated ]]; then apt-get update -qq && touch "$TOOLS/.apt-updated"; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Python peers (websockets), the kosoku conformance runner and Neovim live in one venv.
+ensure_python() {
+  if [[ ! -x $TOOLS/venv/bin/python ]]; then python3 -m venv "$TOOLS/venv"; fi
+  if ! "$TOOLS/venv/bin/python" -c 'import websockets' 2>/dev/null; then
+    "$TOOLS/venv/bin/pip" install -q 'websockets>=14,<18'
+  fi
+  export VOID_TEST_PYTHON=$TOOLS/venv/bin/python
+}
+
+ensure_node_peers() {
+  if [[ ! -d $TOOLS/node/node_modules/ws ]]; then
+    mkdir -p "$TOOLS/node"
+    (cd "$TOOLS/node" && npm init -y >/dev/null && npm install -q --no-audit --no-fund ws@8 >/dev/null)
+  fi
+  export VOID_TEST_NODE_MODULES=$TOOLS/node/node_modules
+}
+
+ensure_peers() {
+  ensure_python
+  ensure_node_peers
+}

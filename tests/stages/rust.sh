@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Rust: formatting, lints, and every crate's unit and integration tests (nextest when present).
+set -euo pipefail
+cd "$ROOT"
+source tests/lib/tools.sh
+ensure_peers
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
