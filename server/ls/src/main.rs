@@ -1,2 +1,47 @@
-//! The `void-ls` binary: LSP over stdio by default, plus the command-line tool.
-fn main() {}
+//! The `void-ls` binary. With no arguments (or `lsp`) it speaks LSP over stdio; its other
+//! subcommands are the command-line tool (PROTOCOL.md, "Command-line tool").
+//!
+//! This file only parses arguments and dispatches; each subcommand lives in its own module.
+//! Exit codes follow PROTOCOL.md: 0 success, 1 a finding (error diagnostic, failed assertion,
+//! file that would change), 2 the command could not run.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cli;
+mod lsp;
+
+#[derive(Parser)]
+#[command(name = "void-ls", version, about = "Language server and CLI for .void request files")]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Speak LSP over stdio (the default).
+    Lsp(lsp::LspArgs),
+    /// Print diagnostics as `path:line:col: severity: message`.
+    Check(cli::check::CheckArgs),
+    /// Format files in the Voiden app's canonical style.
+    Fmt(cli::fmt::FmtArgs),
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match args.command {
+        None => lsp::run(lsp::LspArgs::default()),
+        Some(Command::Lsp(a)) => lsp::run(a),
+        Some(Command::Check(a)) => cli::check::run(a),
+        Some(Command::Fmt(a)) => cli::fmt::run(a),
+    }
+}

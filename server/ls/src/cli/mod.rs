@@ -1,0 +1,5 @@
+//! The command-line subcommands other than `lsp`. Each writes its report to stdout/stderr
+//! through explicit handles and returns the process exit code.
+
+pub mod check;
+pub mod fmt;
