@@ -1,0 +1,178 @@
+--- What the editor knows about WebSocket sessions: the last `void/sessionStatus` of each one
+--- (PROTOCOL.md, "Notifications from the server"), merged with what `void.connect` and
+--- `void.sessions` return. Also the statusline function built on it.
+---
+--- The server is the source of truth; this is a cache for display and for choosing a session.
+--- It must not send requests itself (the commands do) and must not touch windows.
+local M = {}
+
+--- @class void.SessionStatus
+--- @field sessionId string
+--- @field uri string|nil
+--- @field blockUid string|nil
+--- @field url string|nil Secrets already masked by the server.
+--- @field state string|nil connecting, open, closing, closed, failed
+--- @field paused boolean|nil
+--- @field sent integer|nil
+--- @field received integer|nil
+--- @field logUri string|nil
+--- @field detail table|nil
+--- @field seq integer Order in which sessions were first seen (newest is highest).
+
+--- @type table<string, void.SessionStatus>
+M.by_id = {}
+
+local next_seq = 0
+
+--- Listeners called with the merged status after every update.
+--- @type fun(status: void.SessionStatus, previous: void.SessionStatus|nil)[]
+local listeners = {}
+
+--- @param listener fun(status: void.SessionStatus, previous: void.SessionStatus|nil)
+function M.on_update(listener)
+  table.insert(listeners, listener)
+end
+
+--- Whether a session can still do anything.
+--- @param status void.SessionStatus
+function M.is_live(status)
+  return status.state == 'connecting' or status.state == 'open' or status.state == 'closing'
+end
+
+--- Merges what is known about a session and tells the listeners.
+--- @param fields table Must hold `sessionId`; other keys replace known ones (JSON null clears).
+--- @return void.SessionStatus|nil
+function M.update(fields)
+  if type(fields) ~= 'table' or type(fields.sessionId) ~= 'string' then
+    return nil
+  end
+  local previous = M.by_id[fields.sessionId]
+  local merged = previous and vim.deepcopy(previous) or nil
+  if not merged then
+    next_seq = next_seq + 1
+    merged = { sessionId = fields.sessionId, seq = next_seq }
+  end
+  for key, value in pairs(fields) do
+    if value == vim.NIL then
+      merged[key] = nil
+    elseif key ~= 'seq' then
+      merged[key] = value
+    end
+  end
+  M.by_id[fields.sessionId] = merged
+  for _, listener in ipairs(listeners) do
+    local ok, err = pcall(listener, merged, previous)
+    if not ok then
+      vim.notify('void: session listener failed: ' .. tostring(err), vim.log.levels.ERROR)
+    end
+  end
+  return merged
+end
+
+--- Forgets every session (the server stopped).
+function M.clear()
+  M.by_id = {}
+end
+
+--- Sessions, newest first, optionally only those of one document.
+--- @param uri string|nil
+--- @return void.SessionStatus[]
+function M.list(uri)
+  local result = {}
+  for _, status in pairs(M.by_id) do
+    if uri == nil or status.uri == uri then
+      table.insert(result, status)
+    end
+  end
+  table.sort(result, function(a, b)
+    return a.seq > b.seq
+  end)
+  return result
+end
+
+--- The session whose log is this URI.
+--- @param log_uri string
+--- @return void.SessionStatus|nil
+function M.by_log_uri(log_uri)
+  for _, status in pairs(M.by_id) do
+    if status.logUri == log_uri then
+      return status
+    end
+  end
+  return nil
+end
+
+--- The session id inside a log URI (`void-session:/<sessionId>/<name>.wslog`).
+--- @param log_uri string
+--- @return string|nil
+function M.id_from_log_uri(log_uri)
+  return log_uri:match('^void%-session:/+([^/]+)/')
+end
+
+--- The best session for a section: a live one before an ended one, newest first.
+--- @param uri string
+--- @param block_uid string|nil
+--- @return void.SessionStatus|nil
+function M.for_block(uri, block_uid)
+  local best
+  for _, status in ipairs(M.list(uri)) do
+    if block_uid == nil or status.blockUid == block_uid then
+      if not best or (M.is_live(status) and not M.is_live(best)) then
+        best = status
+      end
+    end
+  end
+  return best
+end
+
+--- One short piece of text for a session: `WS open ↑3 ↓5`, `WS paused ↑3 ↓5`, `WS failed`.
+--- @param status void.SessionStatus
+--- @return string
+function M.describe(status)
+  local state = status.state or 'unknown'
+  if status.paused and state == 'open' then
+    state = 'paused'
+  end
+  local text = 'WS ' .. state
+  if status.sent or status.received then
+    text = string.format('%s ↑%d ↓%d', text, tonumber(status.sent) or 0, tonumber(status.received) or 0)
+  end
+  local detail = type(status.detail) == 'table' and status.detail or {}
+  local assertions = type(detail.assertions) == 'table' and detail.assertions or nil
+  if assertions then
+    text = string.format(
+      '%s ✓%d ✗%d',
+      text,
+      tonumber(assertions.passed) or 0,
+      tonumber(assertions.failed) or 0
+    )
+  end
+  return text
+end
+
+--- Statusline text for a buffer: the state of its sessions (for a log buffer, of its session),
+--- one entry per WebSocket section, or '' when there is none. Cheap: reads the cache only.
+--- Use it as `%{%v:lua.require'void'.statusline()%}` or from a statusline plugin.
+--- @param bufnr integer|nil
+--- @return string
+function M.statusline(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name:match('^void%-session:') then
+    local status = M.by_log_uri(name) or M.by_id[M.id_from_log_uri(name) or '']
+    return status and M.describe(status) or ''
+  end
+  local uri = vim.uri_from_bufnr(bufnr)
+  local shown, parts = {}, {}
+  for _, status in ipairs(M.list(uri)) do
+    local key = status.blockUid or status.sessionId
+    if not shown[key] then
+      local best = status.blockUid and M.for_block(uri, status.blockUid) or status
+      shown[key] = true
+      table.insert(parts, M.describe(best))
+    end
+  end
+  return table.concat(parts, ' | ')
+end
+
+return M
