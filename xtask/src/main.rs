@@ -1,7 +1,13 @@
 //! `cargo xtask`: project automation (ci, bench, dist) written in Rust so it runs the same on
 //! every machine. Each subcommand is a thin driver over cargo, npm and the scripts in `tests/`.
 
+mod dist;
+
 fn main() -> anyhow::Result<()> {
-    let task = std::env::args().nth(1).unwrap_or_default();
-    anyhow::bail!("unknown xtask {task:?}; known: (none yet)")
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().cloned().unwrap_or_default();
+    match task.as_str() {
+        "dist" => dist::dist(&args[1..]),
+        _ => anyhow::bail!("unknown xtask {task:?}; known: dist"),
+    }
 }
