@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cli;
-mod lsp;
+
+use void_ls::lsp;
 
 #[derive(Parser)]
 #[command(name = "void-ls", version, about = "Language server and CLI for .void request files")]
