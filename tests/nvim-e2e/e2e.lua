@@ -1,0 +1,492 @@
+-- End-to-end test of the Neovim plugin with the real void-ls server and a real WebSocket echo
+-- server, in headless Neovim 0.11:
+--
+--   VOID_LS=path/to/void-ls VOID_ECHO_URL=ws://127.0.0.1:PORT/ VOID_E2E_DIR=scratch-dir \
+--     nvim --headless --clean -l tests/nvim-e2e/e2e.lua
+--
+-- Steps: open a fixture, get diagnostics, complete /wss, show code lenses, connect to the echo
+-- server, read the log buffer with → and ← lines, send (by name and with the picker), pause,
+-- check nothing moves while paused, resume, statusline, export the transcript, list sessions,
+-- close. Every step is real (no stubs besides answering the picker). The first failing step
+-- stops the run with its name, the reason, and the notifications seen so far; exit code 1.
+local root = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h:h:h')
+vim.opt.runtimepath:prepend(root .. '/nvim-plugin')
+vim.cmd.runtime('plugin/void.lua')
+
+local out = io.stdout
+local server = os.getenv('VOID_LS')
+local echo_url = os.getenv('VOID_ECHO_URL')
+local dir = os.getenv('VOID_E2E_DIR') or vim.fn.tempname()
+local step_timeout = tonumber(os.getenv('VOID_E2E_TIMEOUT_MS') or '') or 10000
+
+--- Everything the plugin told the user, to explain failures.
+local notes = {}
+vim.notify = function(msg, level)
+  table.insert(notes, string.format('[%s] %s', vim.log.levels[level or vim.log.levels.INFO] or tostring(level), msg))
+end
+
+--- The picker answers: a function that receives the items and returns the one to pick.
+local pick = nil
+local picker_items = nil
+vim.ui.select = function(items, opts, on_choice)
+  picker_items = { items = items, opts = opts }
+  local choice = pick and pick(items, opts) or nil
+  vim.schedule(function()
+    on_choice(choice)
+  end)
+end
+
+local step_number, passed = 0, {}
+
+local function fail(name, reason)
+  out:write(string.format('FAIL step %d (%s): %s\n', step_number, name, reason))
+  if #notes > 0 then
+    out:write('  notifications:\n')
+    for _, note in ipairs(notes) do
+      out:write('    ' .. note .. '\n')
+    end
+  end
+  out:write(string.format('  steps passed before it: %s\n', #passed > 0 and table.concat(passed, ', ') or 'none'))
+  out:write('  LSP log: ' .. vim.lsp.get_log_path() .. '\n')
+  os.exit(1)
+end
+
+--- Runs a step; `fn` returns nothing on success or raises `error('reason')`.
+local function step(name, fn)
+  step_number = step_number + 1
+  local started = vim.uv.hrtime()
+  local ok, err = xpcall(fn, function(e)
+    if type(e) == 'string' and e:sub(1, 7) == 'reason:' then
+      return e:sub(8)
+    end
+    return debug.traceback(tostring(e), 2)
+  end)
+  if not ok then
+    fail(name, tostring(err))
+  end
+  table.insert(passed, name)
+  out:write(string.format('ok   step %d %s (%d ms)\n', step_number, name, (vim.uv.hrtime() - started) / 1e6))
+end
+
+local function reason(text)
+  error('reason:' .. text, 0)
+end
+
+--- Waits for `cond` to return a truthy value; returns it, or fails with `why()`.
+local function wait_for(cond, why, timeout)
+  local value
+  local ok = vim.wait(timeout or step_timeout, function()
+    value = cond()
+    return value ~= nil and value ~= false
+  end, 20)
+  if not ok then
+    reason(type(why) == 'function' and why() or why)
+  end
+  return value
+end
+
+local function buf_text(bufnr)
+  return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n')
+end
+
+local function find_line(bufnr, pattern)
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+    if line:find(pattern) then
+      return i
+    end
+  end
+  return nil
+end
+
+local function void_client(bufnr)
+  return vim.lsp.get_clients({ name = 'void_ls', bufnr = bufnr })[1]
+end
+
+local sessions = require('void.sessions')
+local log = require('void.log')
+
+-- Fixtures, copied into the scratch directory (the echo URL filled in).
+local fixtures = root .. '/tests/nvim-e2e/fixtures'
+local echo_path, diagnostics_path, completion_path = dir .. '/echo.void', dir .. '/diagnostics.void', dir .. '/completion.void'
+
+step('environment', function()
+  if not server or vim.fn.executable(server) == 0 then
+    reason('VOID_LS must name the void-ls binary (got ' .. tostring(server) .. ')')
+  end
+  if not echo_url or not echo_url:match('^wss?://127%.0%.0%.1:%d+') then
+    reason('VOID_ECHO_URL must be a loopback ws:// URL (got ' .. tostring(echo_url) .. ')')
+  end
+  if vim.fn.has('nvim-0.11') == 0 then
+    reason('this test runs on Neovim 0.11 or later, got ' .. tostring(vim.version()))
+  end
+  vim.fn.mkdir(dir, 'p')
+  local echo = vim.fn.readfile(fixtures .. '/echo.void.in')
+  for i, line in ipairs(echo) do
+    echo[i] = line:gsub('@ECHO_URL@', echo_url)
+  end
+  vim.fn.writefile(echo, echo_path)
+  vim.fn.writefile(vim.fn.readfile(fixtures .. '/diagnostics.void'), diagnostics_path)
+  vim.fn.writefile(vim.fn.readfile(fixtures .. '/completion.void'), completion_path)
+  -- No git folder or .voiden above the scratch dir should become the root: mark it.
+  vim.fn.mkdir(dir .. '/.voiden', 'p')
+  require('void').setup({ cmd = { server } })
+end)
+
+local diag_buf
+step('open a fixture: filetype, highlighting, server attached', function()
+  vim.cmd.edit(vim.fn.fnameescape(diagnostics_path))
+  diag_buf = vim.api.nvim_get_current_buf()
+  if vim.bo.filetype ~= 'void' then
+    reason('filetype is "' .. vim.bo.filetype .. '", expected "void"')
+  end
+  if not vim.treesitter.highlighter.active[diag_buf] then
+    reason('no tree-sitter highlighter on the .void buffer')
+  end
+  local c = wait_for(function()
+    local c = void_client(diag_buf)
+    return c and c.initialized and c
+  end, function()
+    return 'void-ls did not start and attach within the timeout (cmd ' .. server .. ')'
+  end)
+  out:write(string.format('     server %s, position encoding %s\n', c.server_info and c.server_info.name or '?', c.offset_encoding))
+end)
+
+step('diagnostics: duplicate uid and invalid JSON body', function()
+  local dup_lines = {}
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(diag_buf, 0, -1, false)) do
+    if line:find('a2a3e821-beb1-46ec-afd4-265d29f23f48', 1, true) then
+      table.insert(dup_lines, i - 1)
+    end
+  end
+  local function describe()
+    return vim.inspect(vim.tbl_map(function(d)
+      return string.format('%d:%d %s %s', d.lnum + 1, d.col + 1, vim.diagnostic.severity[d.severity], d.message)
+    end, vim.diagnostic.get(diag_buf)))
+  end
+  wait_for(function()
+    for _, d in ipairs(vim.diagnostic.get(diag_buf)) do
+      local msg = d.message:lower()
+      if d.severity == vim.diagnostic.severity.ERROR and msg:find('uid', 1, true) and msg:find('duplicate', 1, true) then
+        return true
+      end
+    end
+  end, function()
+    return 'no error diagnostic about the duplicate uid (lines ' .. table.concat(vim.tbl_map(function(l)
+      return l + 1
+    end, dup_lines), ', ') .. '); diagnostics: ' .. describe()
+  end)
+  wait_for(function()
+    for _, d in ipairs(vim.diagnostic.get(diag_buf)) do
+      if d.message:lower():find('json', 1, true) then
+        return true
+      end
+    end
+  end, function()
+    return 'no diagnostic about the invalid JSON body of "broken"; diagnostics: ' .. describe()
+  end)
+end)
+
+step('completion: /wss expands into a WebSocket section', function()
+  vim.cmd.edit(vim.fn.fnameescape(completion_path))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local c = wait_for(function()
+    local c = void_client(bufnr)
+    return c and c.initialized and c
+  end, 'void-ls did not attach to completion.void')
+  local last = vim.api.nvim_buf_line_count(bufnr)
+  vim.api.nvim_buf_set_lines(bufnr, last, last, false, { '/wss' })
+  vim.api.nvim_win_set_cursor(0, { last + 1, 4 })
+  local params = vim.lsp.util.make_position_params(0, c.offset_encoding)
+  local response = c:request_sync('textDocument/completion', params, step_timeout, bufnr)
+  if not response then
+    reason('textDocument/completion timed out')
+  end
+  if response.err then
+    reason('textDocument/completion failed: ' .. vim.inspect(response.err))
+  end
+  local items = response.result and (response.result.items or response.result) or {}
+  local item
+  for _, it in ipairs(items) do
+    local text = (it.textEdit and it.textEdit.newText) or it.insertText or ''
+    if text:find('socket-request', 1, true) and ((it.filterText or it.label or ''):find('wss', 1, true) or (it.label or ''):find('WebSocket')) then
+      item = it
+      break
+    end
+  end
+  if not item then
+    reason('no completion item for /wss that inserts a socket-request; labels: ' .. vim.inspect(vim.tbl_map(function(it)
+      return it.label
+    end, items)))
+  end
+  local new_text = (item.textEdit and item.textEdit.newText) or item.insertText
+  if not new_text:find('ws-message', 1, true) then
+    reason('the /wss skeleton has no ws-message example:\n' .. new_text)
+  end
+  if not new_text:find('%x%x%x%x%x%x%x%x%-%x%x%x%x%-4%x%x%x%-[89ab]%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x') then
+    reason('the /wss skeleton holds no UUID v4 uid:\n' .. new_text)
+  end
+  -- Apply it the way a completion engine would: snippets through vim.snippet.
+  local range = item.textEdit and (item.textEdit.range or item.textEdit.replace)
+  if range then
+    vim.lsp.util.apply_text_edits({ { range = range, newText = '' } }, bufnr, c.offset_encoding)
+    vim.api.nvim_win_set_cursor(0, { range.start.line + 1, range.start.character })
+  else
+    vim.api.nvim_buf_set_lines(bufnr, last, last + 1, false, { '' })
+    vim.api.nvim_win_set_cursor(0, { last + 1, 0 })
+  end
+  if item.insertTextFormat == 2 then
+    vim.snippet.expand(new_text)
+    vim.snippet.stop()
+  else
+    vim.api.nvim_put(vim.split(new_text, '\n', { plain = true }), 'c', false, true)
+  end
+  local scan = require('void.document').scan(bufnr)
+  local kinds = vim.tbl_map(function(b)
+    return b.type
+  end, scan.blocks)
+  if not vim.list_contains(kinds, 'socket-request') or not vim.list_contains(kinds, 'ws-message') then
+    reason('after applying the completion the buffer has blocks ' .. vim.inspect(kinds) .. ':\n' .. buf_text(bufnr))
+  end
+end)
+
+local echo_buf
+step('code lens: ▶ Connect on the socket-request', function()
+  vim.cmd.edit(vim.fn.fnameescape(echo_path))
+  echo_buf = vim.api.nvim_get_current_buf()
+  wait_for(function()
+    local c = void_client(echo_buf)
+    return c and c.initialized
+  end, 'void-ls did not attach to echo.void')
+  local function titles()
+    return vim.tbl_map(function(l)
+      return l.command and l.command.title or '?'
+    end, vim.lsp.codelens.get(echo_buf))
+  end
+  wait_for(function()
+    for _, title in ipairs(titles()) do
+      if title:find('Connect', 1, true) then
+        return true
+      end
+    end
+  end, function()
+    return 'no code lens titled Connect; lenses: ' .. vim.inspect(titles())
+  end)
+end)
+
+local session, log_buf
+step(':VoidConnect connects to the echo server', function()
+  local row = find_line(echo_buf, 'type: surl')
+  vim.api.nvim_win_set_cursor(0, { row, 0 })
+  vim.cmd('VoidConnect')
+  local uri = vim.uri_from_bufnr(echo_buf)
+  session = wait_for(function()
+    local s = sessions.list(uri)[1]
+    return s and s.state == 'open' and s
+  end, function()
+    local s = sessions.list(uri)[1]
+    return 'no void/sessionStatus with state "open" for echo.void; last known: ' .. vim.inspect(s)
+  end)
+  if session.blockUid ~= 'a28f5d6e-a67b-47e2-943f-c682e4f30018' then
+    reason('the session is for block ' .. tostring(session.blockUid) .. ', not the socket-request under the cursor')
+  end
+  if not (session.logUri or ''):match('^void%-session:/') then
+    reason('the session has no void-session: log URI: ' .. vim.inspect(session))
+  end
+end)
+
+step('log buffer shows → and ← lines for the on-open message', function()
+  log_buf = wait_for(function()
+    return log.buffer_for(session.logUri)
+  end, 'the log buffer did not open after :VoidConnect')
+  if vim.fn.win_findbuf(log_buf)[1] == nil then
+    reason('the log buffer is not shown in a window')
+  end
+  if vim.api.nvim_get_current_buf() ~= echo_buf then
+    reason('opening the log moved the cursor out of the .void buffer')
+  end
+  wait_for(function()
+    local text = buf_text(log_buf)
+    return text:find('→[^\n]*hello%-from%-nvim') and text:find('←[^\n]*hello%-from%-nvim')
+  end, function()
+    return 'the log has no → and ← lines with the on-open message; log:\n' .. buf_text(log_buf)
+  end)
+  local header = vim.api.nvim_buf_get_lines(log_buf, 0, 1, false)[1]
+  if not header:match('^#') or not header:find('open', 1, true) then
+    reason('the log header does not start with # and say open: ' .. header)
+  end
+  if vim.bo[log_buf].modifiable then
+    reason('the log buffer is modifiable')
+  end
+end)
+
+step('code lenses refresh while connected (Send)', function()
+  wait_for(function()
+    for _, l in ipairs(vim.lsp.codelens.get(echo_buf)) do
+      if l.command and l.command.title:find('Send', 1, true) then
+        return true
+      end
+    end
+  end, function()
+    return 'no Send code lens while connected; lenses: ' .. vim.inspect(vim.tbl_map(function(l)
+      return l.command and l.command.title
+    end, vim.lsp.codelens.get(echo_buf)))
+  end)
+end)
+
+local function log_has(pattern)
+  return buf_text(log_buf):find(pattern) ~= nil
+end
+
+step(':VoidSend ping sends by name; the echo comes back', function()
+  vim.cmd('VoidSend ping')
+  wait_for(function()
+    return log_has('→[^\n]*ping%-from%-nvim') and log_has('←[^\n]*ping%-from%-nvim')
+  end, function()
+    return 'no → and ← lines for ping-from-nvim; log:\n' .. buf_text(log_buf)
+  end)
+end)
+
+step(':VoidSend without a name asks with a picker', function()
+  local _, before = buf_text(log_buf):gsub('←[^\n]*ping%-from%-nvim', '')
+  pick = function(items)
+    for _, item in ipairs(items) do
+      if item.attrs and item.attrs.name == 'ping' then
+        return item
+      end
+    end
+  end
+  vim.cmd('VoidSend')
+  wait_for(function()
+    local _, now = buf_text(log_buf):gsub('←[^\n]*ping%-from%-nvim', '')
+    return now > before
+  end, function()
+    local offered = picker_items and vim.tbl_map(function(i)
+      return i.attrs and i.attrs.name
+    end, picker_items.items)
+    return 'the picked message was not sent; picker offered ' .. vim.inspect(offered) .. '; log:\n' .. buf_text(log_buf)
+  end)
+  pick = nil
+end)
+
+step(':VoidPause pauses; messages are counted but the view stays', function()
+  vim.cmd('VoidPause')
+  wait_for(function()
+    return sessions.by_id[session.sessionId].paused == true
+  end, 'no void/sessionStatus with paused=true after :VoidPause')
+  local received = sessions.by_id[session.sessionId].received or 0
+  vim.cmd('VoidSend later')
+  wait_for(function()
+    return (sessions.by_id[session.sessionId].received or 0) > received
+  end, function()
+    return 'the received count did not grow while paused (still ' .. received .. ')'
+  end)
+  -- Read the log once more and give the server time to (wrongly) move the view.
+  log.fetch(log_buf)
+  vim.wait(600)
+  log.fetch(log_buf)
+  vim.wait(200)
+  if log_has('←[^\n]*sent%-while%-paused') then
+    reason('the live log showed a received message while paused:\n' .. buf_text(log_buf))
+  end
+  if not require('void').statusline(echo_buf):find('paused', 1, true) then
+    reason('the statusline does not say paused: ' .. require('void').statusline(echo_buf))
+  end
+end)
+
+step(':VoidResume shows what arrived while paused', function()
+  vim.cmd('VoidResume')
+  wait_for(function()
+    return sessions.by_id[session.sessionId].paused == false
+  end, 'no void/sessionStatus with paused=false after :VoidResume')
+  wait_for(function()
+    return log_has('←[^\n]*sent%-while%-paused')
+  end, function()
+    return 'the message received while paused is not in the log after resume:\n' .. buf_text(log_buf)
+  end)
+end)
+
+step('statusline shows the session state and counts', function()
+  local text = require('void').statusline(echo_buf)
+  if not text:find('WS open', 1, true) or not text:find('↑%d+ ↓%d+') then
+    reason('statusline is "' .. text .. '"')
+  end
+  vim.api.nvim_set_current_win(vim.fn.win_findbuf(log_buf)[1])
+  local in_log = require('void').statusline()
+  vim.cmd.wincmd('p')
+  if not in_log:find('WS open', 1, true) then
+    reason('statusline in the log buffer is "' .. in_log .. '"')
+  end
+end)
+
+step(':VoidExport writes the transcript as JSON Lines', function()
+  local path = dir .. '/export/transcript.jsonl'
+  vim.fn.mkdir(dir .. '/export', 'p')
+  vim.cmd('VoidExport ' .. vim.fn.fnameescape(path))
+  wait_for(function()
+    return vim.fn.filereadable(path) == 1 and #vim.fn.readfile(path) >= 4
+  end, function()
+    return 'no transcript at ' .. path
+  end)
+  local dirs = {}
+  for n, line in ipairs(vim.fn.readfile(path)) do
+    local ok, event = pcall(vim.json.decode, line)
+    if not ok or type(event) ~= 'table' or not event.t or not event.dir then
+      reason('transcript line ' .. n .. ' is not a {t, dir, ...} JSON object: ' .. line)
+    end
+    dirs[event.dir] = true
+  end
+  if not dirs['in'] or not dirs['out'] then
+    reason('the transcript lacks "in" or "out" events: ' .. vim.inspect(vim.tbl_keys(dirs)))
+  end
+  wait_for(function()
+    for _, note in ipairs(notes) do
+      if note:find('wrote', 1, true) and note:find(path, 1, true) then
+        return true
+      end
+    end
+  end, 'no notification saying where the transcript was written')
+end)
+
+step(':VoidSessions lists the session', function()
+  picker_items = nil
+  pick = function()
+    return nil
+  end
+  vim.cmd('VoidSessions')
+  wait_for(function()
+    return picker_items ~= nil
+  end, 'no session picker opened')
+  local ids = vim.tbl_map(function(s)
+    return s.sessionId
+  end, picker_items.items)
+  if not vim.list_contains(ids, session.sessionId) then
+    reason('the session list lacks ' .. session.sessionId .. ': ' .. vim.inspect(ids))
+  end
+  pick = nil
+end)
+
+step(':VoidClose closes with 1000', function()
+  vim.cmd('VoidClose')
+  wait_for(function()
+    return sessions.by_id[session.sessionId].state == 'closed'
+  end, function()
+    return 'no void/sessionStatus with state "closed" after :VoidClose; last: ' .. vim.inspect(sessions.by_id[session.sessionId])
+  end)
+  wait_for(function()
+    return log_has('✕[^\n]*1000')
+  end, function()
+    return 'the log has no ✕ line with code 1000:\n' .. buf_text(log_buf)
+  end)
+  if not require('void').statusline(echo_buf):find('closed', 1, true) then
+    reason('statusline after close: ' .. require('void').statusline(echo_buf))
+  end
+end)
+
+out:write(string.format('\nall %d steps passed\n', step_number))
+for _, c in ipairs(vim.lsp.get_clients()) do
+  c:stop()
+end
+vim.wait(1000, function()
+  return #vim.lsp.get_clients() == 0
+end)
+os.exit(0)
