@@ -16,7 +16,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if t.is_empty() {
         return Err("empty duration; write e.g. `250ms`, `2s` or `1m`".into());
     }
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
     let value: f64 = number
         .parse()
@@ -43,7 +45,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// 1000, KiB/MiB/GiB of 1024).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
     let value: f64 = number
         .parse()
@@ -368,9 +372,9 @@ pub fn check_option_value(key: &OptionKey, value: &str) -> Result<(), String> {
             "on" | "off" => Ok(()),
             _ => Err(format!("`{v}` is not `on` or `off`")),
         },
-        OptionValueKind::LogMode => LogMode::parse(v)
-            .map(drop)
-            .ok_or_else(|| format!("`{v}` is not a log mode; use `append`, `prepend` or `snapshot`")),
+        OptionValueKind::LogMode => LogMode::parse(v).map(drop).ok_or_else(|| {
+            format!("`{v}` is not a log mode; use `append`, `prepend` or `snapshot`")
+        }),
         OptionValueKind::Count => match v.parse::<u64>() {
             Ok(n) if n > 0 => Ok(()),
             _ => Err(format!("`{v}` is not a positive whole number")),
@@ -379,7 +383,9 @@ pub fn check_option_value(key: &OptionKey, value: &str) -> Result<(), String> {
             if v.starts_with("http://") && v.len() > "http://".len() {
                 Ok(())
             } else {
-                Err(format!("`{v}` is not a proxy address; write `http://host:port`"))
+                Err(format!(
+                    "`{v}` is not a proxy address; write `http://host:port`"
+                ))
             }
         }
     }
@@ -439,9 +445,18 @@ pub struct Field {
 
 /// Field names offered for completion, with a description each.
 pub const FIELD_DOCS: &[(&str, &str)] = &[
-    ("connected", "Whether the connection opened (`true`/`false`)."),
-    ("handshake.status", "HTTP status of the upgrade response (101 on success)."),
-    ("handshake.headers.", "A response header of the upgrade, by name."),
+    (
+        "connected",
+        "Whether the connection opened (`true`/`false`).",
+    ),
+    (
+        "handshake.status",
+        "HTTP status of the upgrade response (101 on success).",
+    ),
+    (
+        "handshake.headers.",
+        "A response header of the upgrade, by name.",
+    ),
     ("subprotocol", "The subprotocol the server picked."),
     ("received.count", "Number of messages received."),
     ("sent.count", "Number of messages sent."),
@@ -449,9 +464,15 @@ pub const FIELD_DOCS: &[(&str, &str)] = &[
     ("received[-1]", "The last received message."),
     ("received[any]", "Some received message satisfies the row."),
     ("received[all]", "Every received message satisfies the row."),
-    ("close.code", "The close code (1006 when the connection dropped)."),
+    (
+        "close.code",
+        "The close code (1006 when the connection dropped).",
+    ),
     ("close.reason", "The close reason."),
-    ("latency.first", "Milliseconds from open to the first received message."),
+    (
+        "latency.first",
+        "Milliseconds from open to the first received message.",
+    ),
     ("duration", "Milliseconds the session has lasted."),
 ];
 
@@ -466,7 +487,12 @@ impl Field {
                  received[any], received[all], close.code, close.reason, latency.first, duration"
             )
         };
-        let simple = |base: FieldBase| Ok(Field { base, accessor: Accessor::Whole });
+        let simple = |base: FieldBase| {
+            Ok(Field {
+                base,
+                accessor: Accessor::Whole,
+            })
+        };
         match t {
             "connected" => return simple(FieldBase::Connected),
             "handshake.status" => return simple(FieldBase::HandshakeStatus),
@@ -481,7 +507,9 @@ impl Field {
         }
         if let Some(name) = t.strip_prefix("handshake.headers.") {
             if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == ':') {
-                return Err(format!("`{t}` needs a header name after `handshake.headers.`"));
+                return Err(format!(
+                    "`{t}` needs a header name after `handshake.headers.`"
+                ));
             }
             return simple(FieldBase::HandshakeHeader(name.to_string()));
         }
@@ -518,7 +546,10 @@ fn parse_accessor(text: &str) -> Result<Accessor, String> {
         ".size" => Ok(Accessor::Size),
         ".binary" => Ok(Accessor::Binary),
         ".json" => Ok(Accessor::Json(Vec::new())),
-        _ => match text.strip_prefix(".json.").or_else(|| text.strip_prefix(".json[").map(|_| &text[5..])) {
+        _ => match text
+            .strip_prefix(".json.")
+            .or_else(|| text.strip_prefix(".json[").map(|_| &text[5..]))
+        {
             Some(path) => parse_json_path(path).map(Accessor::Json),
             None => Err(format!(
                 "unknown accessor `{text}`; use .json.<path>, .text, .size or .binary"
@@ -533,7 +564,9 @@ pub fn parse_json_path(path: &str) -> Result<Vec<JsonStep>, String> {
     let mut rest = path;
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix('[') {
-            let end = after.find(']').ok_or_else(|| format!("missing `]` in `{path}`"))?;
+            let end = after
+                .find(']')
+                .ok_or_else(|| format!("missing `]` in `{path}`"))?;
             let n = after[..end]
                 .trim()
                 .parse::<i64>()
@@ -623,7 +656,9 @@ impl Operator {
 
     pub fn doc(self) -> &'static str {
         match self {
-            Self::Equals => "The field equals the expected value (numbers compared as numbers, JSON as JSON).",
+            Self::Equals => {
+                "The field equals the expected value (numbers compared as numbers, JSON as JSON)."
+            }
             Self::NotEquals => "The field differs from the expected value.",
             Self::Contains => "The field's text contains the expected text.",
             Self::NotContains => "The field's text does not contain the expected text.",
@@ -633,7 +668,9 @@ impl Operator {
             Self::GreaterThan => "The field is a number greater than the expected one.",
             Self::LessThan => "The field is a number less than the expected one.",
             Self::IsJson => "The field's text parses as JSON.",
-            Self::Within => "The field exists (a message arrives, the connection opens, ...) within the expected duration.",
+            Self::Within => {
+                "The field exists (a message arrives, the connection opens, ...) within the expected duration."
+            }
         }
     }
 }
@@ -646,6 +683,7 @@ impl fmt::Display for Operator {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -671,7 +709,10 @@ mod tests {
     #[test]
     fn send_modes() {
         assert_eq!(SendMode::parse("on-open"), Ok(SendMode::OnOpen));
-        assert_eq!(SendMode::parse("after: login"), Ok(SendMode::After("login".into())));
+        assert_eq!(
+            SendMode::parse("after: login"),
+            Ok(SendMode::After("login".into()))
+        );
         assert!(SendMode::parse("after:").is_err());
         assert!(SendMode::parse("sometimes").is_err());
     }
@@ -689,7 +730,10 @@ mod tests {
                 JsonStep::Key("id".into()),
             ])
         );
-        assert_eq!(Field::parse("received[any].text").unwrap().accessor, Accessor::Text);
+        assert_eq!(
+            Field::parse("received[any].text").unwrap().accessor,
+            Accessor::Text
+        );
         assert_eq!(
             Field::parse("handshake.headers.X-Id").unwrap().base,
             FieldBase::HandshakeHeader("X-Id".into())

@@ -1,0 +1,710 @@
+//! Diagnostics: the type, the stable codes, and the structural checks run on a parsed
+//! document (uids, WebSocket requests, messages, options, assertions, sections).
+//!
+//! Codes are part of the public contract (editors and CI logs show them): never rename one.
+//! Checks here work on the model only; they must not re-read Markdown or YAML text, and
+//! environment-dependent checks (unresolved variables) live in `variables`.
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+
+use crate::model::*;
+use crate::vocab;
+use crate::yaml::Node;
+
+/// How serious a diagnostic is. `check` fails (exit 1) only on errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+    Hint,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "info",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// A problem found in a file, at an exact byte range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub range: TextRange,
+    pub severity: Severity,
+    /// A stable code from [`codes`].
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(range: TextRange, severity: Severity, code: &'static str, message: String) -> Self {
+        Diagnostic {
+            range,
+            severity,
+            code,
+            message,
+        }
+    }
+}
+
+/// The stable diagnostic codes.
+pub mod codes {
+    /// A ```void fence with no closing fence.
+    pub const UNCLOSED_FENCE: &str = "unclosed-fence";
+    /// The block does not start with a `---` line.
+    pub const YAML_START_MISSING: &str = "yaml-start-missing";
+    /// The block's YAML has no closing `---` line.
+    pub const YAML_END_MISSING: &str = "yaml-end-missing";
+    /// The block's YAML does not parse (at the offending character).
+    pub const YAML_SYNTAX: &str = "yaml-syntax";
+    /// The block's YAML is not a mapping.
+    pub const YAML_NOT_MAPPING: &str = "yaml-not-mapping";
+    /// The frontmatter is not valid YAML (warning: the app never reads it).
+    pub const FRONTMATTER_YAML: &str = "frontmatter-yaml";
+    /// A block with no `type`.
+    pub const MISSING_TYPE: &str = "missing-type";
+    /// Two identity nodes share a uid.
+    pub const DUPLICATE_UID: &str = "duplicate-uid";
+    /// A uid that is not a UUID (warning).
+    pub const UID_NOT_UUID: &str = "uid-not-uuid";
+    /// A compacted table that does not have the app's shape (warning).
+    pub const TABLE_SHAPE: &str = "table-shape";
+    /// A WebSocket request without a URL.
+    pub const WS_URL_MISSING: &str = "ws-url-missing";
+    /// A WebSocket URL whose scheme is not `ws` or `wss`.
+    pub const WS_URL_SCHEME: &str = "ws-url-scheme";
+    /// `smethod` text that disagrees with the URL scheme (warning).
+    pub const WS_METHOD_MISMATCH: &str = "ws-method-mismatch";
+    /// `ws://` to a host other than loopback (warning).
+    pub const WS_UNENCRYPTED: &str = "ws-unencrypted";
+    /// `insecure: true` (warning).
+    pub const WS_INSECURE: &str = "ws-insecure";
+    /// A section with more than one `socket-request` (warning: only the first is used).
+    pub const WS_MULTIPLE_REQUESTS: &str = "ws-multiple-requests";
+    /// A `ws-*` block in a section without a WebSocket `socket-request`.
+    pub const WS_BLOCK_OUTSIDE_SECTION: &str = "ws-block-outside-section";
+    /// A second `ws-options` or `ws-assertions` block in one section.
+    pub const WS_BLOCK_DUPLICATE: &str = "ws-block-duplicate";
+    /// `format` is not text, json, xml or binary.
+    pub const WS_MESSAGE_FORMAT: &str = "ws-message-format";
+    /// `encoding` is not base64 or hex.
+    pub const WS_MESSAGE_ENCODING: &str = "ws-message-encoding";
+    /// The body does not match its format (JSON, XML, base64, hex).
+    pub const WS_MESSAGE_BODY: &str = "ws-message-body";
+    /// `send` is not manual, on-open or `after: <name>`.
+    pub const WS_MESSAGE_SEND: &str = "ws-message-send";
+    /// `send: after: <name>` names nothing in the section (warning).
+    pub const WS_MESSAGE_AFTER_UNKNOWN: &str = "ws-message-after-unknown";
+    /// `delay` is not a duration.
+    pub const WS_MESSAGE_DELAY: &str = "ws-message-delay";
+    /// Two messages with the same name in one section.
+    pub const WS_MESSAGE_DUPLICATE_NAME: &str = "ws-message-duplicate-name";
+    /// An unknown `ws-options` key (warning).
+    pub const WS_OPTION_UNKNOWN: &str = "ws-option-unknown";
+    /// A `ws-options` value of the wrong kind (duration, size, ...).
+    pub const WS_OPTION_VALUE: &str = "ws-option-value";
+    /// A `ws-options` key given twice (warning: the last one wins).
+    pub const WS_OPTION_DUPLICATE: &str = "ws-option-duplicate";
+    /// An assertion row with an unknown field.
+    pub const WS_ASSERTION_FIELD: &str = "ws-assertion-field";
+    /// An assertion row with an unknown operator.
+    pub const WS_ASSERTION_OPERATOR: &str = "ws-assertion-operator";
+    /// An assertion row with the wrong number of columns.
+    pub const WS_ASSERTION_COLUMNS: &str = "ws-assertion-columns";
+    /// An assertion row whose expected value does not fit the operator (`within` needs a duration).
+    pub const WS_ASSERTION_EXPECTED: &str = "ws-assertion-expected";
+    /// A `{{NAME}}` with no value in the environment (warning).
+    pub const UNRESOLVED_VARIABLE: &str = "unresolved-variable";
+}
+
+/// Runs every environment-free check on a freshly parsed document.
+pub(crate) fn check_document(doc: &mut Document) {
+    let mut diags = std::mem::take(&mut doc.diagnostics);
+    check_uids(doc, &mut diags);
+    for block in &doc.blocks {
+        check_block(block, &mut diags);
+    }
+    for section in &doc.sections {
+        check_section(doc, section, &mut diags);
+    }
+    doc.diagnostics = diags;
+}
+
+/// Node types whose uid is a link copy, not an identity: the app writes the same uid on every
+/// `fileLink` inline node of a prose table, so they are not checked for duplicates.
+const LINK_NODE_TYPES: &[&str] = &["fileLink", "linkedFile"];
+
+/// Uid rule (see docs): every `attrs.uid` on a node that has a `type`, in every block, is an
+/// identity and must be unique in the file, except uids of inline link nodes
+/// ([`LINK_NODE_TYPES`]). Every uid, link nodes included, should be a UUID (warning).
+fn check_uids(doc: &Document, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, TextRange> = HashMap::new();
+    for block in &doc.blocks {
+        let Some(root) = &block.yaml else { continue };
+        root.walk(&mut |node: &Node| {
+            let Some(uid_node) = node.get("attrs").and_then(|a| a.get("uid")) else { return };
+            let Some(uid) = uid_node.as_str() else { return };
+            let node_type = node.get("type").and_then(Node::as_str).unwrap_or("");
+            if uuid::Uuid::try_parse(uid).is_err() {
+                diags.push(Diagnostic::new(
+                    uid_node.range.clone(),
+                    Severity::Warning,
+                    codes::UID_NOT_UUID,
+                    format!("uid `{uid}` is not a UUID; the Voiden app writes UUID v4 uids"),
+                ));
+            }
+            if LINK_NODE_TYPES.contains(&node_type) {
+                return;
+            }
+            let uid_ref: &str = uid;
+            if let Some(first) = seen.get(uid_ref) {
+                diags.push(Diagnostic::new(
+                    uid_node.range.clone(),
+                    Severity::Error,
+                    codes::DUPLICATE_UID,
+                    format!(
+                        "duplicate uid `{uid}` (first used at byte {}); uids must be unique in a file",
+                        first.start
+                    ),
+                ));
+            } else {
+                seen.insert(uid_ref, uid_node.range.clone());
+            }
+        });
+    }
+}
+
+fn check_block(block: &Block, diags: &mut Vec<Diagnostic>) {
+    let Some(root) = &block.yaml else { return };
+    if block.type_name.is_none() && root.entries().is_some() {
+        let range = root.get("type").map_or_else(
+            || block.yaml_range.clone().unwrap_or(block.range.clone()),
+            |n| n.range.clone(),
+        );
+        let range = if range.is_empty() {
+            block.range.start..block.range.start + 3
+        } else {
+            range
+        };
+        diags.push(Diagnostic::new(
+            range,
+            Severity::Error,
+            codes::MISSING_TYPE,
+            "this block has no `type`; add e.g. `type: socket-request`".into(),
+        ));
+    }
+    match &block.kind {
+        BlockKind::SocketRequest(r) => check_socket_request(block, r, diags),
+        BlockKind::WsMessage(m) => check_message(m, diags),
+        BlockKind::WsOptions(o) => check_options(o, diags),
+        BlockKind::WsAssertions(a) => check_assertions(a, diags),
+        _ => {}
+    }
+}
+
+/// Whether `host` is a loopback name or address.
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.to_ascii_lowercase().ends_with(".localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Splits `scheme://host[:port]/...` into scheme and host (no URL parsing library needed for
+/// diagnostics, and `{{vars}}` are kept as written).
+pub fn url_scheme_and_host(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port
+            .split_once(']')
+            .map_or(host_port, |(h, _)| h)
+            .trim_start_matches('[')
+    } else {
+        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
+    };
+    Some((scheme, host))
+}
+
+fn check_socket_request(block: &Block, r: &SocketRequest, diags: &mut Vec<Diagnostic>) {
+    if r.protocol == SocketProtocol::Grpc {
+        return;
+    }
+    let Some(url) = r.url.as_ref().filter(|u| !u.value.trim().is_empty()) else {
+        let range = r
+            .url_node
+            .clone()
+            .or_else(|| block.type_name.as_ref().map(|t| t.range.clone()));
+        diags.push(Diagnostic::new(
+            range.unwrap_or(block.range.clone()),
+            Severity::Error,
+            codes::WS_URL_MISSING,
+            "this WebSocket request has no URL; write it as the `surl` content, e.g. `wss://example.com/ws`".into(),
+        ));
+        return;
+    };
+    let value = url.value.trim();
+    if value.starts_with("{{") && !value.contains("://") {
+        // The scheme comes from a variable: checked after resolution.
+        return;
+    }
+    let Some((scheme, host)) = url_scheme_and_host(value) else {
+        diags.push(Diagnostic::new(
+            url.range.clone(),
+            Severity::Error,
+            codes::WS_URL_SCHEME,
+            format!("`{value}` is not a WebSocket URL; it must start with `ws://` or `wss://`"),
+        ));
+        return;
+    };
+    let scheme_lc = scheme.to_ascii_lowercase();
+    if scheme_lc != "ws" && scheme_lc != "wss" {
+        diags.push(Diagnostic::new(
+            url.range.clone(),
+            Severity::Error,
+            codes::WS_URL_SCHEME,
+            format!("URL scheme `{scheme}` is not `ws` or `wss`"),
+        ));
+        return;
+    }
+    let expected = if scheme_lc == "wss" { "WSS" } else { "WS" };
+    if let Some(m) = &r.method {
+        if !m.value.trim().eq_ignore_ascii_case(expected) {
+            diags.push(Diagnostic::new(
+                m.range.clone(),
+                Severity::Warning,
+                codes::WS_METHOD_MISMATCH,
+                format!(
+                    "method `{}` disagrees with the `{scheme}://` URL; it should be `{expected}`",
+                    m.value.trim()
+                ),
+            ));
+        }
+    }
+    if scheme_lc == "ws" && !host.contains("{{") && !is_loopback_host(host) {
+        diags.push(Diagnostic::new(
+            url.range.clone(),
+            Severity::Warning,
+            codes::WS_UNENCRYPTED,
+            format!(
+                "`ws://` to `{host}` is unencrypted; use `wss://` unless this is a trusted network"
+            ),
+        ));
+    }
+}
+
+fn check_message(m: &WsMessage, diags: &mut Vec<Diagnostic>) {
+    let mut format = Some(vocab::MessageFormat::Text);
+    if let Some(f) = &m.format {
+        format = vocab::MessageFormat::parse(&f.value);
+        if format.is_none() {
+            diags.push(Diagnostic::new(
+                f.range.clone(),
+                Severity::Error,
+                codes::WS_MESSAGE_FORMAT,
+                format!(
+                    "unknown message format `{}`; use text, json, xml or binary",
+                    f.value
+                ),
+            ));
+        }
+    }
+    let mut encoding = Some(vocab::BinaryEncoding::Base64);
+    if let Some(e) = &m.encoding {
+        encoding = vocab::BinaryEncoding::parse(&e.value);
+        if encoding.is_none() {
+            diags.push(Diagnostic::new(
+                e.range.clone(),
+                Severity::Error,
+                codes::WS_MESSAGE_ENCODING,
+                format!("unknown encoding `{}`; use base64 or hex", e.value),
+            ));
+        }
+    }
+    if let Some(s) = &m.send {
+        if let Err(e) = vocab::SendMode::parse(&s.value) {
+            diags.push(Diagnostic::new(
+                s.range.clone(),
+                Severity::Error,
+                codes::WS_MESSAGE_SEND,
+                e,
+            ));
+        }
+    }
+    if let Some(d) = &m.delay {
+        if let Err(e) = vocab::parse_duration(&d.value) {
+            diags.push(Diagnostic::new(
+                d.range.clone(),
+                Severity::Error,
+                codes::WS_MESSAGE_DELAY,
+                e,
+            ));
+        }
+    }
+    if let (Some(body), Some(format)) = (&m.body, format) {
+        if let Some(problem) = body_problem(&body.value, format, encoding) {
+            diags.push(Diagnostic::new(
+                body.range.clone(),
+                Severity::Error,
+                codes::WS_MESSAGE_BODY,
+                problem,
+            ));
+        }
+    }
+}
+
+/// Checks a message body against its format. Bodies holding `{{variables}}` are checked with
+/// each reference replaced by a neutral value of the right kind, so `{"n": {{N}}}` passes.
+pub fn body_problem(
+    body: &str,
+    format: vocab::MessageFormat,
+    encoding: Option<vocab::BinaryEncoding>,
+) -> Option<String> {
+    match format {
+        vocab::MessageFormat::Text => None,
+        vocab::MessageFormat::Json => {
+            let probe = replace_variables(body, "0");
+            let probe_str = replace_variables(body, "x");
+            if serde_json::from_str::<serde_json::Value>(&probe).is_ok()
+                || serde_json::from_str::<serde_json::Value>(&probe_str).is_ok()
+            {
+                None
+            } else {
+                let err = serde_json::from_str::<serde_json::Value>(&probe).err()?;
+                Some(format!("body is not valid JSON: {err}"))
+            }
+        }
+        vocab::MessageFormat::Xml => xml_problem(&replace_variables(body, "x")),
+        vocab::MessageFormat::Binary => {
+            if body.contains("{{") {
+                return None;
+            }
+            let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            match encoding.unwrap_or_default() {
+                vocab::BinaryEncoding::Base64 => base64::engine::general_purpose::STANDARD
+                    .decode(compact.as_bytes())
+                    .err()
+                    .map(|e| format!("body is not valid base64: {e}")),
+                vocab::BinaryEncoding::Hex => {
+                    if compact.len() % 2 != 0 {
+                        Some("body is not valid hex: odd number of digits".into())
+                    } else {
+                        compact
+                            .chars()
+                            .find(|c| !c.is_ascii_hexdigit())
+                            .map(|c| format!("body is not valid hex: `{c}` is not a hex digit"))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn replace_variables(body: &str, with: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(open) = rest.find("{{") {
+        let Some(close) = rest[open..].find("}}") else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(with);
+        rest = &rest[open + close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn xml_problem(body: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(body);
+    reader.config_mut().check_end_names = true;
+    let mut depth = 0i64;
+    let mut roots = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(_)) => {
+                if depth == 0 {
+                    roots += 1;
+                }
+                depth += 1;
+            }
+            Ok(Event::Empty(_)) => {
+                if depth == 0 {
+                    roots += 1;
+                }
+            }
+            Ok(Event::End(_)) => depth -= 1,
+            Ok(Event::Text(t)) => {
+                if depth == 0 && !t.iter().all(|b| b.is_ascii_whitespace()) {
+                    return Some("body is not valid XML: text outside the root element".into());
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return Some(format!("body is not valid XML: {e}")),
+        }
+    }
+    if depth != 0 {
+        return Some("body is not valid XML: an element is not closed".into());
+    }
+    if roots != 1 {
+        return Some(format!(
+            "body is not valid XML: expected one root element, found {roots}"
+        ));
+    }
+    None
+}
+
+fn check_options(o: &WsOptions, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<String, ()> = HashMap::new();
+    for row in &o.rows {
+        let Some(key) = &row.key else { continue };
+        let name = key.value.trim();
+        if name.is_empty() {
+            continue;
+        }
+        let Some(option) = row.option else {
+            let suggestion = vocab::OPTION_KEYS
+                .iter()
+                .find(|k| k.name.eq_ignore_ascii_case(name))
+                .map(|k| format!("; did you mean `{}`?", k.name))
+                .unwrap_or_default();
+            diags.push(Diagnostic::new(
+                key.range.clone(),
+                Severity::Warning,
+                codes::WS_OPTION_UNKNOWN,
+                format!("unknown ws-options key `{name}`{suggestion}"),
+            ));
+            continue;
+        };
+        if row.row.disabled {
+            continue;
+        }
+        if seen.insert(name.to_string(), ()).is_some() {
+            diags.push(Diagnostic::new(
+                key.range.clone(),
+                Severity::Warning,
+                codes::WS_OPTION_DUPLICATE,
+                format!("`{name}` is given more than once; the last one wins"),
+            ));
+        }
+        let value = row.value.as_ref();
+        let text = value.map_or("", |v| v.value.as_str());
+        if let Err(e) = vocab::check_option_value(option, text) {
+            diags.push(Diagnostic::new(
+                value.map_or(key.range.clone(), |v| v.range.clone()),
+                Severity::Error,
+                codes::WS_OPTION_VALUE,
+                format!("`{name}`: {e}"),
+            ));
+        } else if name == "insecure" && text.trim() == "true" {
+            diags.push(Diagnostic::new(
+                value.map_or(key.range.clone(), |v| v.range.clone()),
+                Severity::Warning,
+                codes::WS_INSECURE,
+                "`insecure: true` skips TLS certificate checks: anyone on the path can read and change the traffic".into(),
+            ));
+        }
+    }
+}
+
+fn check_assertions(a: &Assertions, diags: &mut Vec<Diagnostic>) {
+    for row in &a.rows {
+        let n = row.row.cells.len();
+        if !(3..=4).contains(&n) {
+            diags.push(Diagnostic::new(
+                row.row.range.clone(),
+                Severity::Error,
+                codes::WS_ASSERTION_COLUMNS,
+                format!("an assertion row has 4 columns [description, field, operator, expected]; this one has {n}"),
+            ));
+            continue;
+        }
+        if let Some(f) = &row.field {
+            if let Err(e) = vocab::Field::parse(&f.value) {
+                diags.push(Diagnostic::new(
+                    f.range.clone(),
+                    Severity::Error,
+                    codes::WS_ASSERTION_FIELD,
+                    e,
+                ));
+            }
+        } else {
+            diags.push(Diagnostic::new(
+                row.row.cells[1].range.clone(),
+                Severity::Error,
+                codes::WS_ASSERTION_FIELD,
+                "the field column is empty".into(),
+            ));
+        }
+        match (&row.operator, row.parsed_operator) {
+            (Some(o), None) => diags.push(Diagnostic::new(
+                o.range.clone(),
+                Severity::Error,
+                codes::WS_ASSERTION_OPERATOR,
+                format!(
+                    "unknown operator `{}`; use one of {}",
+                    o.value,
+                    vocab::Operator::ALL.map(|o| o.as_str()).join(", ")
+                ),
+            )),
+            (None, _) => diags.push(Diagnostic::new(
+                row.row.cells[2].range.clone(),
+                Severity::Error,
+                codes::WS_ASSERTION_OPERATOR,
+                "the operator column is empty".into(),
+            )),
+            (Some(_), Some(op)) => {
+                if op == vocab::Operator::Within {
+                    let expected = row.expected.as_ref();
+                    let text = expected.map_or("", |e| e.value.as_str());
+                    if !text.contains("{{") {
+                        if let Err(e) = vocab::parse_duration(text) {
+                            diags.push(Diagnostic::new(
+                                expected.map_or(row.row.range.clone(), |e| e.range.clone()),
+                                Severity::Error,
+                                codes::WS_ASSERTION_EXPECTED,
+                                format!("`within` needs a duration: {e}"),
+                            ));
+                        }
+                    }
+                } else if op == vocab::Operator::Matches {
+                    if let Some(e) = &row.expected {
+                        if !e.value.contains("{{") {
+                            if let Err(err) = regex::Regex::new(&e.value) {
+                                diags.push(Diagnostic::new(
+                                    e.range.clone(),
+                                    Severity::Error,
+                                    codes::WS_ASSERTION_EXPECTED,
+                                    format!("`matches` needs a regular expression: {err}"),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_ws_block(kind: &BlockKind) -> bool {
+    matches!(
+        kind,
+        BlockKind::WsMessage(_) | BlockKind::WsOptions(_) | BlockKind::WsAssertions(_)
+    )
+}
+
+fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>) {
+    let requests: Vec<usize> = section
+        .blocks
+        .iter()
+        .copied()
+        .filter(|&i| matches!(doc.blocks[i].kind, BlockKind::SocketRequest(_)))
+        .collect();
+    for &extra in requests.iter().skip(1) {
+        let b = &doc.blocks[extra];
+        diags.push(Diagnostic::new(
+            b.type_name.as_ref().map_or(b.range.clone(), |t| t.range.clone()),
+            Severity::Warning,
+            codes::WS_MULTIPLE_REQUESTS,
+            "this section already has a socket-request; only the first one is used. Add a request-separator (`/separator` in the app) before this block".into(),
+        ));
+    }
+    let websocket = section.is_websocket(doc);
+    let mut options_seen = false;
+    let mut assertions_seen = false;
+    let mut names: HashMap<&str, ()> = HashMap::new();
+    for &i in &section.blocks {
+        let b = &doc.blocks[i];
+        if !is_ws_block(&b.kind) {
+            continue;
+        }
+        let type_range = b
+            .type_name
+            .as_ref()
+            .map_or(b.range.clone(), |t| t.range.clone());
+        if !websocket {
+            diags.push(Diagnostic::new(
+                type_range.clone(),
+                Severity::Error,
+                codes::WS_BLOCK_OUTSIDE_SECTION,
+                format!(
+                    "`{}` belongs to a WebSocket section, but this section has no WebSocket socket-request",
+                    b.type_str()
+                ),
+            ));
+        }
+        match &b.kind {
+            BlockKind::WsOptions(_) => {
+                if options_seen {
+                    diags.push(Diagnostic::new(
+                        type_range,
+                        Severity::Error,
+                        codes::WS_BLOCK_DUPLICATE,
+                        "a section may hold only one ws-options block".into(),
+                    ));
+                }
+                options_seen = true;
+            }
+            BlockKind::WsAssertions(_) => {
+                if assertions_seen {
+                    diags.push(Diagnostic::new(
+                        type_range,
+                        Severity::Error,
+                        codes::WS_BLOCK_DUPLICATE,
+                        "a section may hold only one ws-assertions block".into(),
+                    ));
+                }
+                assertions_seen = true;
+            }
+            BlockKind::WsMessage(m) => {
+                if let Some(name) = &m.name {
+                    if names.insert(name.value.as_str(), ()).is_some() {
+                        diags.push(Diagnostic::new(
+                            name.range.clone(),
+                            Severity::Error,
+                            codes::WS_MESSAGE_DUPLICATE_NAME,
+                            format!(
+                                "another ws-message in this section is already named `{}`",
+                                name.value
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // `send: after: <name>` must name a message or an assertion row of the section.
+    let assertion_names: Vec<&str> = section
+        .assertions(doc)
+        .map(|(_, a)| {
+            a.rows
+                .iter()
+                .filter_map(|r| r.description.as_ref().map(|d| d.value.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (_, m) in section.messages(doc) {
+        if let (Some(send), Some(vocab::SendMode::After(target))) = (&m.send, m.send_value()) {
+            if !names.contains_key(target.as_str()) && !assertion_names.contains(&target.as_str()) {
+                diags.push(Diagnostic::new(
+                    send.range.clone(),
+                    Severity::Warning,
+                    codes::WS_MESSAGE_AFTER_UNKNOWN,
+                    format!("no ws-message or assertion row in this section is named `{target}`"),
+                ));
+            }
+        }
+    }
+}

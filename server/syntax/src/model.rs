@@ -1,0 +1,551 @@
+//! The document model: plain data with byte ranges, produced by [`crate::parse`].
+//!
+//! Every range is a byte range into the text that was parsed (BOM included in the count).
+//! Types here hold no behaviour beyond small accessors; building them is `parse`'s job and
+//! checking them is `diagnostics`'.
+
+use std::ops::Range;
+
+use crate::diagnostics::Diagnostic;
+use crate::vocab;
+use crate::yaml;
+
+/// A byte range in the parsed text.
+pub type TextRange = Range<usize>;
+
+/// A value with the byte range it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub range: TextRange,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, range: TextRange) -> Self {
+        Spanned { value, range }
+    }
+}
+
+/// Line endings the file uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineEnding {
+    #[default]
+    Lf,
+    CrLf,
+}
+
+impl LineEnding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineEnding::Lf => "\n",
+            LineEnding::CrLf => "\r\n",
+        }
+    }
+}
+
+/// A parsed `.void` file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Document {
+    /// Length of the parsed text in bytes.
+    pub len: usize,
+    /// Whether the text starts with a UTF-8 byte order mark (3 bytes, counted in ranges).
+    pub bom: bool,
+    /// The line ending of the first line break (LF when there is none).
+    pub line_ending: LineEnding,
+    pub frontmatter: Option<Frontmatter>,
+    /// Every ```` ```void ```` block, in file order.
+    pub blocks: Vec<Block>,
+    /// Sections split by `request-separator` blocks, in file order; never empty.
+    pub sections: Vec<Section>,
+    /// Markdown headings in the prose (outside blocks), in file order.
+    pub headings: Vec<Heading>,
+    /// Parse and structure diagnostics (environment-free; see `variables::diagnose_variables`).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every `{{...}}` reference inside block scalars, in file order.
+    pub variables: Vec<VariableRef>,
+}
+
+impl Document {
+    /// The block whose fence contains `offset`.
+    pub fn block_at(&self, offset: usize) -> Option<(usize, &Block)> {
+        let i = self.blocks.partition_point(|b| b.range.end <= offset);
+        self.blocks
+            .get(i)
+            .filter(|b| b.range.start <= offset)
+            .map(|b| (i, b))
+    }
+
+    /// The index of the section that contains `offset`.
+    pub fn section_at(&self, offset: usize) -> usize {
+        self.sections
+            .iter()
+            .rposition(|s| s.range.start <= offset)
+            .unwrap_or(0)
+    }
+
+    /// The block with this top-level uid.
+    pub fn block_by_uid(&self, uid: &str) -> Option<(usize, &Block)> {
+        self.blocks
+            .iter()
+            .enumerate()
+            .find(|(_, b)| b.uid.as_ref().is_some_and(|u| u.value == uid))
+    }
+
+    /// The `{{variable}}` reference under `offset`.
+    pub fn variable_at(&self, offset: usize) -> Option<&VariableRef> {
+        self.variables
+            .iter()
+            .find(|v| v.range.start <= offset && offset <= v.range.end)
+    }
+
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == crate::Severity::Error)
+    }
+}
+
+/// The YAML frontmatter at the top of the file (`---` ... `---`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frontmatter {
+    /// Whole frontmatter including both `---` lines and the final line break.
+    pub range: TextRange,
+    /// The YAML between the `---` lines.
+    pub yaml_range: TextRange,
+    /// Top-level `key: value` pairs with scalar values, in order.
+    pub entries: Vec<(Spanned<String>, Spanned<String>)>,
+}
+
+/// A Markdown heading in the prose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub range: TextRange,
+}
+
+/// One ```` ```void ```` fenced block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// The whole fence, from the opening fence line to the end of the closing fence line
+    /// (without its line break).
+    pub range: TextRange,
+    /// The fence's inner text, between the opening and closing fence lines.
+    pub content_range: TextRange,
+    /// The YAML between the `---` lines (when found). For a block inside a list or quote this
+    /// spans the container prefixes too.
+    pub yaml_range: Option<TextRange>,
+    /// Whether the block sits inside a Markdown list or block quote.
+    pub in_container: bool,
+    /// `type:` value.
+    pub type_name: Option<Spanned<String>>,
+    /// `attrs.uid` of the block node.
+    pub uid: Option<Spanned<String>>,
+    pub kind: BlockKind,
+    /// The parsed YAML, when it parsed.
+    pub yaml: Option<yaml::Node>,
+}
+
+impl Block {
+    /// The type name, or `""` when missing.
+    pub fn type_str(&self) -> &str {
+        self.type_name.as_ref().map_or("", |t| t.value.as_str())
+    }
+
+    /// The `attrs` mapping of the block node.
+    pub fn attrs(&self) -> Option<&yaml::Node> {
+        self.yaml.as_ref()?.get("attrs")
+    }
+}
+
+/// What a block is, with its typed content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockKind {
+    /// `socket-request`: a WebSocket (or gRPC) request.
+    SocketRequest(SocketRequest),
+    /// `ws-message`: a message to send.
+    WsMessage(WsMessage),
+    /// `ws-options`: how to connect.
+    WsOptions(WsOptions),
+    /// `ws-assertions`: what must be true.
+    WsAssertions(Assertions),
+    HeadersTable(Table),
+    QueryTable(Table),
+    CookiesTable(Table),
+    PathTable(Table),
+    OptionsTable(Table),
+    Auth(Auth),
+    /// The app's HTTP `assertions-table`.
+    AssertionsTable(Assertions),
+    /// `request`: an HTTP request.
+    HttpRequest(HttpRequest),
+    /// `request-separator`.
+    Separator(Separator),
+    /// `pre_script` / `post_script`: kept, never executed.
+    Script(Script),
+    /// A known type this project only keeps (`json_body`, `messages-node`, `linkedBlock`, ...).
+    Other,
+    /// A type this project does not know; kept byte for byte.
+    Unknown,
+    /// The block's YAML did not parse, or has no usable `type`.
+    Malformed,
+}
+
+/// Whether a `socket-request` is WebSocket or gRPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketProtocol {
+    WebSocket,
+    Grpc,
+}
+
+/// A `socket-request` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketRequest {
+    /// `smethod` text (`WSS`, `WS`, `GRPC`, `GRPCS`).
+    pub method: Option<Spanned<String>>,
+    /// `smethod` `attrs.method`.
+    pub method_attr: Option<Spanned<String>>,
+    /// The whole `smethod` node.
+    pub method_node: Option<TextRange>,
+    /// `surl` text.
+    pub url: Option<Spanned<String>>,
+    /// The whole `surl` node.
+    pub url_node: Option<TextRange>,
+    pub protocol: SocketProtocol,
+}
+
+/// A `ws-message` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WsMessage {
+    pub name: Option<Spanned<String>>,
+    /// Raw `format` text; see [`WsMessage::format_value`].
+    pub format: Option<Spanned<String>>,
+    pub encoding: Option<Spanned<String>>,
+    pub send: Option<Spanned<String>>,
+    pub delay: Option<Spanned<String>>,
+    /// The body value; its range covers the whole scalar as written (block header included).
+    pub body: Option<Spanned<String>>,
+}
+
+impl WsMessage {
+    /// The format (default `text`); `None` when written but not valid.
+    pub fn format_value(&self) -> Option<vocab::MessageFormat> {
+        match &self.format {
+            None => Some(vocab::MessageFormat::Text),
+            Some(f) => vocab::MessageFormat::parse(&f.value),
+        }
+    }
+
+    /// The binary encoding (default base64); `None` when written but not valid.
+    pub fn encoding_value(&self) -> Option<vocab::BinaryEncoding> {
+        match &self.encoding {
+            None => Some(vocab::BinaryEncoding::Base64),
+            Some(e) => vocab::BinaryEncoding::parse(&e.value),
+        }
+    }
+
+    /// The send mode (default manual); `None` when written but not valid.
+    pub fn send_value(&self) -> Option<vocab::SendMode> {
+        match &self.send {
+            None => Some(vocab::SendMode::Manual),
+            Some(s) => vocab::SendMode::parse(&s.value).ok(),
+        }
+    }
+
+    /// The delay before an automatic send; `None` when absent or invalid.
+    pub fn delay_value(&self) -> Option<std::time::Duration> {
+        self.delay
+            .as_ref()
+            .and_then(|d| vocab::parse_duration(&d.value).ok())
+    }
+}
+
+/// One cell of a compacted table: a string, `null`, or inline nodes (whose text is joined).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    /// The cell's text (`None` for `null`); inline nodes give the concatenation of their
+    /// `text` values.
+    pub text: Option<String>,
+    pub range: TextRange,
+}
+
+/// One row of a compacted table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRow {
+    /// The whole row item (`attrs` and `row`).
+    pub range: TextRange,
+    /// `attrs.disabled: true`: kept but not used.
+    pub disabled: bool,
+    pub cells: Vec<Cell>,
+}
+
+impl TableRow {
+    /// Cell `i` as a spanned string (`None` when missing or `null`).
+    pub fn cell(&self, i: usize) -> Option<Spanned<String>> {
+        let c = self.cells.get(i)?;
+        Some(Spanned::new(c.text.clone()?, c.range.clone()))
+    }
+
+    /// The key column of a `[key, value, note]` table.
+    pub fn key(&self) -> Option<Spanned<String>> {
+        self.cell(0)
+    }
+
+    /// The value column of a `[key, value, note]` table.
+    pub fn value(&self) -> Option<Spanned<String>> {
+        self.cell(1)
+    }
+
+    /// The note column of a `[key, value, note]` table.
+    pub fn note(&self) -> Option<Spanned<String>> {
+        self.cell(2)
+    }
+}
+
+/// A compacted `[key, value, optional note]` table block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Table {
+    pub rows: Vec<TableRow>,
+}
+
+impl Table {
+    /// Enabled rows only.
+    pub fn enabled(&self) -> impl Iterator<Item = &TableRow> {
+        self.rows.iter().filter(|r| !r.disabled)
+    }
+}
+
+/// One `ws-options` row, with the option it names when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionRow {
+    pub row: TableRow,
+    pub key: Option<Spanned<String>>,
+    pub value: Option<Spanned<String>>,
+    pub note: Option<Spanned<String>>,
+    pub option: Option<&'static vocab::OptionKey>,
+}
+
+/// A `ws-options` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WsOptions {
+    pub rows: Vec<OptionRow>,
+}
+
+impl WsOptions {
+    /// The value of the last enabled row with this key.
+    pub fn get(&self, key: &str) -> Option<&Spanned<String>> {
+        self.rows
+            .iter()
+            .rev()
+            .filter(|r| !r.row.disabled)
+            .find(|r| r.key.as_ref().is_some_and(|k| k.value == key))
+            .and_then(|r| r.value.as_ref())
+    }
+}
+
+/// One assertion row `[description, field, operator, expected]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertionRow {
+    pub row: TableRow,
+    pub description: Option<Spanned<String>>,
+    pub field: Option<Spanned<String>>,
+    pub operator: Option<Spanned<String>>,
+    pub expected: Option<Spanned<String>>,
+    /// The field, when it parses (WebSocket grammar; `None` for HTTP assertion tables).
+    pub parsed_field: Option<vocab::Field>,
+    /// The operator, when it parses.
+    pub parsed_operator: Option<vocab::Operator>,
+}
+
+/// A `ws-assertions` or `assertions-table` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Assertions {
+    pub rows: Vec<AssertionRow>,
+}
+
+/// An `auth` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Auth {
+    pub auth_type: Option<Spanned<String>>,
+    pub table: Table,
+}
+
+/// An HTTP `request` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpRequest {
+    pub method: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+}
+
+/// A `request-separator` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Separator {
+    pub label: Option<Spanned<String>>,
+    pub color_index: Option<Spanned<String>>,
+}
+
+/// A `pre_script` / `post_script` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Script {
+    pub language: Option<Spanned<String>>,
+    pub body: Option<Spanned<String>>,
+}
+
+/// A part of the file between `request-separator` blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// From the separator (or the file start) to the next separator (or the file end).
+    pub range: TextRange,
+    /// The separator's label, when the section starts with one.
+    pub label: Option<Spanned<String>>,
+    /// Index of the separator block that starts the section.
+    pub separator: Option<usize>,
+    /// Indexes (into `Document::blocks`) of the blocks in this section, separator excluded.
+    pub blocks: Vec<usize>,
+    /// Index of the first heading inside the section, for a display name.
+    pub heading: Option<usize>,
+}
+
+impl Section {
+    fn find<'d, T>(
+        &self,
+        doc: &'d Document,
+        f: impl Fn(&'d BlockKind) -> Option<T>,
+    ) -> Option<(usize, T)> {
+        self.blocks
+            .iter()
+            .find_map(|&i| doc.blocks.get(i).and_then(|b| f(&b.kind)).map(|t| (i, t)))
+    }
+
+    fn all<'d, T>(
+        &self,
+        doc: &'d Document,
+        f: impl Fn(&'d BlockKind) -> Option<T>,
+    ) -> Vec<(usize, T)> {
+        self.blocks
+            .iter()
+            .filter_map(|&i| doc.blocks.get(i).and_then(|b| f(&b.kind)).map(|t| (i, t)))
+            .collect()
+    }
+
+    /// A name for people: the separator label, else the first heading, else `None`.
+    pub fn display_name<'d>(&'d self, doc: &'d Document) -> Option<&'d str> {
+        self.label.as_ref().map(|l| l.value.as_str()).or_else(|| {
+            self.heading
+                .and_then(|h| doc.headings.get(h))
+                .map(|h| h.text.as_str())
+        })
+    }
+
+    /// The first `socket-request` of the section (WebSocket or gRPC).
+    pub fn socket_request<'d>(&self, doc: &'d Document) -> Option<(usize, &'d SocketRequest)> {
+        self.find(doc, |k| match k {
+            BlockKind::SocketRequest(r) => Some(r),
+            _ => None,
+        })
+    }
+
+    /// Whether the section is a WebSocket section (holds a WebSocket `socket-request`).
+    pub fn is_websocket(&self, doc: &Document) -> bool {
+        self.socket_request(doc)
+            .is_some_and(|(_, r)| r.protocol == SocketProtocol::WebSocket)
+    }
+
+    pub fn messages<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d WsMessage)> {
+        self.all(doc, |k| match k {
+            BlockKind::WsMessage(m) => Some(m),
+            _ => None,
+        })
+    }
+
+    pub fn options<'d>(&self, doc: &'d Document) -> Option<(usize, &'d WsOptions)> {
+        self.find(doc, |k| match k {
+            BlockKind::WsOptions(o) => Some(o),
+            _ => None,
+        })
+    }
+
+    pub fn assertions<'d>(&self, doc: &'d Document) -> Option<(usize, &'d Assertions)> {
+        self.find(doc, |k| match k {
+            BlockKind::WsAssertions(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    pub fn headers<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d Table)> {
+        self.all(doc, |k| match k {
+            BlockKind::HeadersTable(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    pub fn query<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d Table)> {
+        self.all(doc, |k| match k {
+            BlockKind::QueryTable(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    pub fn cookies<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d Table)> {
+        self.all(doc, |k| match k {
+            BlockKind::CookiesTable(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    pub fn path_params<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d Table)> {
+        self.all(doc, |k| match k {
+            BlockKind::PathTable(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    pub fn auth<'d>(&self, doc: &'d Document) -> Option<(usize, &'d Auth)> {
+        self.find(doc, |k| match k {
+            BlockKind::Auth(a) => Some(a),
+            _ => None,
+        })
+    }
+}
+
+/// A `{{...}}` reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableRef {
+    /// The text between the braces, trimmed (`NAME`, `process.token`, `$faker.x`).
+    pub name: String,
+    /// The whole `{{...}}` including braces.
+    pub range: TextRange,
+    /// The name's range inside the braces.
+    pub name_range: TextRange,
+    /// Index of the block it is in.
+    pub block: usize,
+}
+
+impl VariableRef {
+    /// What kind of reference it is.
+    pub fn kind(&self) -> VariableKind {
+        if let Some(rest) = self.name.strip_prefix("process.") {
+            let _ = rest;
+            VariableKind::Process
+        } else if self.name.starts_with("$faker.")
+            || self.name.starts_with("$req.")
+            || self.name.starts_with("$res.")
+        {
+            VariableKind::Runtime
+        } else {
+            VariableKind::Environment
+        }
+    }
+}
+
+/// Kinds of `{{...}}` references (FORMAT.md 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariableKind {
+    /// `{{NAME}}`: resolved from the environment files.
+    Environment,
+    /// `{{process.NAME}}`: captured at run time.
+    Process,
+    /// `{{$faker.*}}`, `{{$req.*}}`, `{{$res.*}}`: belong to the app's HTTP runner.
+    Runtime,
+}

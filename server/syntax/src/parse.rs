@@ -1,0 +1,786 @@
+//! `parse(text) -> Document`: finds the frontmatter and the ```` ```void ```` blocks, parses
+//! each block's YAML into a spanned tree, builds the typed block model and the sections, and
+//! collects `{{variable}}` references.
+//!
+//! Markdown structure comes from pulldown-cmark's offset iterator (so fences inside lists and
+//! quotes, indented code, HTML blocks and so on are judged exactly as CommonMark says). The
+//! frontmatter is detected here at offset 0 (after an optional BOM), before Markdown parsing.
+//! This module reports only what it finds while reading; the structural checks live in
+//! `diagnostics`. It must never panic on any input and never does I/O.
+
+use std::borrow::Cow;
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Tag, TagEnd};
+
+use crate::diagnostics::{self, Diagnostic, Severity, codes};
+use crate::model::*;
+use crate::vocab;
+use crate::yaml::{self, Node, OffsetMap, Value};
+
+/// Parses a `.void` text. Never fails: problems become diagnostics.
+pub fn parse(text: &str) -> Document {
+    let mut doc = Document {
+        len: text.len(),
+        ..Document::default()
+    };
+    let bom_len = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    doc.bom = bom_len > 0;
+    doc.line_ending = match memchr::memchr(b'\n', text.as_bytes()) {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => LineEnding::CrLf,
+        _ => LineEnding::Lf,
+    };
+
+    let mut body_start = bom_len;
+    if let Some(fm) = parse_frontmatter(text, bom_len, &mut doc.diagnostics) {
+        body_start = fm.range.end;
+        doc.frontmatter = Some(fm);
+    }
+
+    let raw_blocks = scan_markdown(text, body_start, &mut doc.headings);
+    for raw in raw_blocks {
+        let index = doc.blocks.len();
+        let block = build_block(text, raw, &mut doc.diagnostics);
+        collect_variables(text, &block, index, &mut doc.variables);
+        doc.blocks.push(block);
+    }
+    build_sections(&mut doc);
+    diagnostics::check_document(&mut doc);
+    doc.diagnostics
+        .sort_by_key(|d| (d.range.start, d.range.end));
+    doc
+}
+
+/// One line of `text` starting at `start`: `(line without its break, offset after the break)`.
+fn line_at(text: &str, start: usize) -> (&str, usize) {
+    let rest = &text[start..];
+    match memchr::memchr(b'\n', rest.as_bytes()) {
+        Some(i) => (
+            rest[..i].strip_suffix('\r').unwrap_or(&rest[..i]),
+            start + i + 1,
+        ),
+        None => (rest.strip_suffix('\r').unwrap_or(rest), text.len()),
+    }
+}
+
+fn is_marker_line(line: &str, marker: &str) -> bool {
+    line.trim_end_matches([' ', '\t']) == marker
+}
+
+fn parse_frontmatter(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Option<Frontmatter> {
+    let (first, mut pos) = line_at(text, start);
+    if !is_marker_line(first, "---") || pos >= text.len() && !text[start..].ends_with('\n') {
+        return None;
+    }
+    let yaml_start = pos;
+    while pos < text.len() {
+        let (line, next) = line_at(text, pos);
+        if is_marker_line(line, "---") || is_marker_line(line, "...") {
+            let yaml_range = yaml_start..pos;
+            let mut entries = Vec::new();
+            let snippet = &text[yaml_range.clone()];
+            match yaml::parse(snippet, &OffsetMap::contiguous(snippet, yaml_start)) {
+                Ok(Some(node)) => {
+                    if let Some(es) = node.entries() {
+                        for e in es {
+                            if let (Some(k), Some(v)) = (e.key.as_scalar(), e.value.as_scalar()) {
+                                entries.push((
+                                    Spanned::new(k.value.clone(), e.key.range.clone()),
+                                    Spanned::new(v.value.clone(), e.value.range.clone()),
+                                ));
+                            }
+                        }
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => diags.push(Diagnostic::new(
+                    point(text, e.offset),
+                    Severity::Warning,
+                    codes::FRONTMATTER_YAML,
+                    format!("frontmatter is not valid YAML: {}", e.message),
+                )),
+            }
+            return Some(Frontmatter {
+                range: start..next,
+                yaml_range,
+                entries,
+            });
+        }
+        pos = next;
+    }
+    None
+}
+
+/// A one-character range at `offset` (or the last character when at the end).
+pub(crate) fn point(text: &str, offset: usize) -> TextRange {
+    let mut start = offset.min(text.len());
+    while start > 0 && !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    if start == text.len() {
+        let prev = text[..start].chars().next_back().map_or(0, char::len_utf8);
+        return start - prev..start;
+    }
+    let len = text[start..].chars().next().map_or(0, char::len_utf8);
+    start..start + len
+}
+
+struct RawBlock {
+    range: TextRange,
+    in_container: bool,
+    /// File ranges of the fence's content, in order.
+    segments: Vec<TextRange>,
+}
+
+fn scan_markdown(text: &str, body_start: usize, headings: &mut Vec<Heading>) -> Vec<RawBlock> {
+    let md = &text[body_start..];
+    let mut blocks = Vec::new();
+    let mut containers = 0usize;
+    let mut current: Option<RawBlock> = None;
+    let mut heading: Option<(u8, String, TextRange)> = None;
+    for (event, range) in pulldown_cmark::Parser::new_ext(md, Options::empty()).into_offset_iter() {
+        let range = range.start + body_start..range.end + body_start;
+        match event {
+            Event::Start(
+                Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::FootnoteDefinition(_),
+            ) => containers += 1,
+            Event::End(
+                TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::FootnoteDefinition,
+            ) => containers = containers.saturating_sub(1),
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if info.as_ref() == "void" =>
+            {
+                current = Some(RawBlock {
+                    range,
+                    in_container: containers > 0,
+                    segments: Vec::new(),
+                });
+            }
+            Event::Text(_) if current.is_some() => {
+                if let Some(b) = current.as_mut() {
+                    b.segments.push(range);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(b) = current.take() {
+                    blocks.push(b);
+                }
+            }
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level as u8, String::new(), range))
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, s, _)) = heading.as_mut() {
+                    s.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, text, range)) = heading.take() {
+                    headings.push(Heading {
+                        level,
+                        text: text.trim().to_string(),
+                        range,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+/// The fence of a block: opening line end, closing line start (when closed).
+fn fence_bounds(text: &str, raw: &RawBlock) -> (usize, Option<usize>, TextRange) {
+    let range = raw.range.clone();
+    let (open_line, after_open) = line_at(text, range.start);
+    let after_open = after_open.min(range.end);
+    let trimmed_open = open_line.trim_start_matches([' ', '>', '\t', '-', '*', '+']);
+    let fence_char = trimmed_open.chars().next().unwrap_or('`');
+    let fence_len = trimmed_open
+        .chars()
+        .take_while(|c| *c == fence_char)
+        .count();
+    // The last line of the range, ignoring a final line break.
+    let mut end = range.end;
+    if text[..end].ends_with('\n') {
+        end -= 1;
+        if text[..end].ends_with('\r') {
+            end -= 1;
+        }
+    }
+    let last_start = text[..end]
+        .rfind('\n')
+        .map_or(0, |i| i + 1)
+        .max(range.start);
+    let last = &text[last_start..end];
+    let last_trim = last.trim_start_matches([' ', '>', '\t']).trim_end();
+    let closed = last_start > range.start
+        && last_trim.len() >= fence_len
+        && last_trim.chars().all(|c| c == fence_char);
+    let whole = range.start..end;
+    (after_open, closed.then_some(last_start), whole)
+}
+
+fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block {
+    let (after_open, close_start, whole) = fence_bounds(text, &raw);
+    let content_end = close_start.unwrap_or(whole.end).max(after_open);
+    let content_range = after_open..content_end;
+    let mut block = Block {
+        range: whole.clone(),
+        content_range: content_range.clone(),
+        yaml_range: None,
+        in_container: raw.in_container,
+        type_name: None,
+        uid: None,
+        kind: BlockKind::Malformed,
+        yaml: None,
+    };
+    if close_start.is_none() {
+        let open_end = line_at(text, whole.start).1.min(whole.end);
+        diags.push(Diagnostic::new(
+            whole.start..open_end.max(whole.start + 1).min(text.len()),
+            Severity::Error,
+            codes::UNCLOSED_FENCE,
+            "this ```void block has no closing fence; everything after it is read as part of the block"
+                .into(),
+        ));
+    }
+
+    // The fence content as one string, with a map back to file offsets.
+    let (content, pieces): (Cow<'_, str>, Vec<(usize, usize)>) = if !raw.in_container {
+        (
+            Cow::Borrowed(&text[content_range.clone()]),
+            vec![(0, content_range.start)],
+        )
+    } else {
+        let mut s = String::new();
+        let mut pieces = Vec::new();
+        for seg in &raw.segments {
+            if seg.start >= content_range.start && seg.end <= text.len() && seg.start <= seg.end {
+                pieces.push((s.len(), seg.start));
+                s.push_str(&text[seg.clone()]);
+            }
+        }
+        if pieces.is_empty() {
+            pieces.push((0, content_range.start));
+        }
+        (Cow::Owned(s), pieces)
+    };
+    let to_file = |snippet_off: usize| -> usize {
+        let i = pieces
+            .partition_point(|(s, _)| *s <= snippet_off)
+            .saturating_sub(1);
+        pieces
+            .get(i)
+            .map_or(content_range.start, |(s, f)| f + (snippet_off - s))
+    };
+
+    // `---` line, YAML, `---` line.
+    let (first, after_first) = line_at(&content, 0);
+    let (yaml_start, has_start) = if is_marker_line(first, "---") {
+        (after_first, true)
+    } else {
+        diags.push(Diagnostic::new(
+            point(text, to_file(0)),
+            Severity::Error,
+            codes::YAML_START_MISSING,
+            "a ```void block must start with a `---` line".into(),
+        ));
+        (0, false)
+    };
+    let mut pos = yaml_start;
+    let mut yaml_end = None;
+    while pos < content.len() {
+        let (line, next) = line_at(&content, pos);
+        if is_marker_line(line, "---") {
+            yaml_end = Some(pos);
+            break;
+        }
+        pos = next;
+    }
+    if has_start && yaml_end.is_none() {
+        diags.push(Diagnostic::new(
+            point(text, to_file(0)),
+            Severity::Error,
+            codes::YAML_END_MISSING,
+            "the YAML of this ```void block has no closing `---` line".into(),
+        ));
+    }
+    let yaml_end = yaml_end.unwrap_or(content.len());
+    let snippet = &content[yaml_start..yaml_end.max(yaml_start)];
+    block.yaml_range = Some(to_file(yaml_start)..to_file(yaml_end.max(yaml_start)));
+    let snippet_pieces: Vec<(usize, usize)> = {
+        let mut v = Vec::new();
+        for (i, &(s, f)) in pieces.iter().enumerate() {
+            let piece_end = pieces.get(i + 1).map_or(usize::MAX, |p| p.0);
+            if piece_end <= yaml_start {
+                continue;
+            }
+            let s2 = s.max(yaml_start);
+            v.push((s2 - yaml_start, f + (s2 - s)));
+        }
+        if v.is_empty() {
+            v.push((0, to_file(yaml_start)));
+        }
+        v
+    };
+    let map = OffsetMap::pieces(snippet, snippet_pieces);
+    let root = match yaml::parse(snippet, &map) {
+        Ok(Some(root)) => root,
+        Ok(None) => {
+            diags.push(Diagnostic::new(
+                block
+                    .yaml_range
+                    .clone()
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| point(text, whole.start)),
+                Severity::Error,
+                codes::MISSING_TYPE,
+                "this ```void block is empty; it needs at least `type:`".into(),
+            ));
+            return block;
+        }
+        Err(e) => {
+            diags.push(Diagnostic::new(
+                point(text, e.offset),
+                Severity::Error,
+                codes::YAML_SYNTAX,
+                format!("YAML syntax error: {}", e.message),
+            ));
+            return block;
+        }
+    };
+    if root.entries().is_none() {
+        diags.push(Diagnostic::new(
+            root.range.clone(),
+            Severity::Error,
+            codes::YAML_NOT_MAPPING,
+            "a block's YAML must be a mapping with `type`, `attrs` and `content`".into(),
+        ));
+        block.yaml = Some(root);
+        return block;
+    }
+    block.type_name = root.get("type").and_then(|n| {
+        n.as_str()
+            .map(|s| Spanned::new(s.to_string(), n.range.clone()))
+    });
+    block.uid = uid_of(&root);
+    block.kind = match &block.type_name {
+        None => BlockKind::Malformed,
+        Some(t) => build_kind(&t.value, &root, diags),
+    };
+    block.yaml = Some(root);
+    block
+}
+
+fn spanned_str(node: Option<&Node>) -> Option<Spanned<String>> {
+    let node = node?;
+    let s = node.as_scalar()?;
+    if s.is_null() {
+        return None;
+    }
+    Some(Spanned::new(s.value.clone(), node.range.clone()))
+}
+
+/// `attrs.uid` of a node.
+pub(crate) fn uid_of(node: &Node) -> Option<Spanned<String>> {
+    spanned_str(node.get("attrs").and_then(|a| a.get("uid")))
+}
+
+fn attr(node: &Node, key: &str) -> Option<Spanned<String>> {
+    spanned_str(node.get("attrs").and_then(|a| a.get(key)))
+}
+
+/// The block's `content` items of the given `type`.
+fn content_item<'n>(node: &'n Node, type_name: &str) -> Option<&'n Node> {
+    node.get("content")?
+        .items()?
+        .iter()
+        .find(|i| i.get("type").and_then(Node::as_str) == Some(type_name))
+}
+
+fn text_content(node: &Node) -> Option<Spanned<String>> {
+    spanned_str(node.get("content"))
+}
+
+const PASSIVE_TYPES: &[&str] = &[
+    "messages-node",
+    "json_body",
+    "xml_body",
+    "yml_body",
+    "restFile",
+    "multipart-table",
+    "url-table",
+    "runtime-variables",
+    "linkedBlock",
+    "linkedFile",
+    "fileLink",
+    "response",
+    "table",
+    "paragraph",
+    "heading",
+    "method",
+    "url",
+    "smethod",
+    "surl",
+    "proto",
+];
+
+/// Every block type the model knows (typed or passive), for completion.
+pub const KNOWN_BLOCK_TYPES: &[&str] = &[
+    "socket-request",
+    "ws-message",
+    "ws-options",
+    "ws-assertions",
+    "headers-table",
+    "query-table",
+    "cookies-table",
+    "path-table",
+    "options-table",
+    "auth",
+    "assertions-table",
+    "request",
+    "request-separator",
+    "pre_script",
+    "post_script",
+    "messages-node",
+    "json_body",
+    "xml_body",
+    "yml_body",
+    "restFile",
+    "multipart-table",
+    "url-table",
+    "runtime-variables",
+    "linkedBlock",
+    "linkedFile",
+    "fileLink",
+    "response",
+    "table",
+    "paragraph",
+    "heading",
+];
+
+fn build_kind(type_name: &str, root: &Node, diags: &mut Vec<Diagnostic>) -> BlockKind {
+    match type_name {
+        "socket-request" => BlockKind::SocketRequest(socket_request(root)),
+        "ws-message" => BlockKind::WsMessage(WsMessage {
+            name: attr(root, "name"),
+            format: attr(root, "format"),
+            encoding: attr(root, "encoding"),
+            send: attr(root, "send"),
+            delay: attr(root, "delay"),
+            body: attr(root, "body"),
+        }),
+        "ws-options" => BlockKind::WsOptions(WsOptions {
+            rows: table(root, diags)
+                .rows
+                .into_iter()
+                .map(|row| {
+                    let key = row.key();
+                    OptionRow {
+                        option: key.as_ref().and_then(|k| vocab::option_key(k.value.trim())),
+                        value: row.value(),
+                        note: row.note(),
+                        key,
+                        row,
+                    }
+                })
+                .collect(),
+        }),
+        "ws-assertions" => BlockKind::WsAssertions(assertions(root, diags, true)),
+        "assertions-table" => BlockKind::AssertionsTable(assertions(root, diags, false)),
+        "headers-table" => BlockKind::HeadersTable(table(root, diags)),
+        "query-table" => BlockKind::QueryTable(table(root, diags)),
+        "cookies-table" => BlockKind::CookiesTable(table(root, diags)),
+        "path-table" => BlockKind::PathTable(table(root, diags)),
+        "options-table" => BlockKind::OptionsTable(table(root, diags)),
+        "auth" => BlockKind::Auth(Auth {
+            auth_type: attr(root, "authType"),
+            table: if root.get("content").is_some_and(|c| !c.is_null()) {
+                table(root, diags)
+            } else {
+                Table::default()
+            },
+        }),
+        "request" => BlockKind::HttpRequest(HttpRequest {
+            method: content_item(root, "method").and_then(text_content),
+            url: content_item(root, "url").and_then(text_content),
+        }),
+        "request-separator" => BlockKind::Separator(Separator {
+            label: attr(root, "label"),
+            color_index: attr(root, "colorIndex"),
+        }),
+        "pre_script" | "post_script" => BlockKind::Script(Script {
+            language: attr(root, "language"),
+            body: attr(root, "body"),
+        }),
+        t if PASSIVE_TYPES.contains(&t) => BlockKind::Other,
+        _ => BlockKind::Unknown,
+    }
+}
+
+fn socket_request(root: &Node) -> SocketRequest {
+    let smethod = content_item(root, "smethod");
+    let surl = content_item(root, "surl");
+    let method = smethod.and_then(text_content);
+    let method_attr = smethod.and_then(|n| attr(n, "method"));
+    let url = surl.and_then(text_content);
+    let grpc_word = |s: &Spanned<String>| {
+        matches!(
+            s.value.trim().to_ascii_uppercase().as_str(),
+            "GRPC" | "GRPCS"
+        )
+    };
+    let grpc = method.as_ref().is_some_and(grpc_word)
+        || method_attr.as_ref().is_some_and(grpc_word)
+        || url.as_ref().is_some_and(|u| {
+            u.value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("grpc")
+        })
+        || content_item(root, "proto").is_some();
+    SocketRequest {
+        method,
+        method_attr,
+        method_node: smethod.map(|n| n.range.clone()),
+        url,
+        url_node: surl.map(|n| n.range.clone()),
+        protocol: if grpc {
+            SocketProtocol::Grpc
+        } else {
+            SocketProtocol::WebSocket
+        },
+    }
+}
+
+/// The text of a cell: a scalar, `null`, or inline nodes.
+fn cell_text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Scalar(s) if s.is_null() => None,
+        Value::Scalar(s) => Some(s.value.clone()),
+        Value::Sequence { items, .. } => {
+            let mut out = String::new();
+            for item in items {
+                if let Some(s) = item.as_str() {
+                    out.push_str(s);
+                } else if let Some(t) = item.get("text").and_then(Node::as_str) {
+                    out.push_str(t);
+                } else if let Some(p) = item
+                    .get("attrs")
+                    .and_then(|a| a.get("filePath"))
+                    .and_then(Node::as_str)
+                {
+                    out.push('@');
+                    out.push_str(p);
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Reads a compacted table: `content: [{type: table, rows: [{attrs: {disabled}, row: [...]}]}]`.
+fn table(root: &Node, diags: &mut Vec<Diagnostic>) -> Table {
+    let mut out = Table::default();
+    let Some(content) = root.get("content") else {
+        return out;
+    };
+    let Some(table) = content.items().and_then(|items| items.first()) else {
+        if !content.is_null() && content.items().is_none() {
+            diags.push(Diagnostic::new(
+                content.range.clone(),
+                Severity::Warning,
+                codes::TABLE_SHAPE,
+                "a table block's `content` should be a list holding one `type: table`".into(),
+            ));
+        }
+        return out;
+    };
+    let Some(rows) = table.get("rows") else {
+        return out;
+    };
+    let Some(rows) = rows.items() else {
+        if !rows.is_null() {
+            diags.push(Diagnostic::new(
+                rows.range.clone(),
+                Severity::Warning,
+                codes::TABLE_SHAPE,
+                "`rows` should be a list".into(),
+            ));
+        }
+        return out;
+    };
+    for row in rows {
+        let disabled = row
+            .get("attrs")
+            .and_then(|a| a.get("disabled"))
+            .and_then(Node::as_scalar)
+            .is_some_and(|s| {
+                s.style == yaml::ScalarStyle::Plain && s.value.eq_ignore_ascii_case("true")
+            });
+        let cells = match row.get("row").and_then(Node::items) {
+            Some(cells) => cells
+                .iter()
+                .map(|c| Cell {
+                    text: cell_text(c),
+                    range: c.range.clone(),
+                })
+                .collect(),
+            None => {
+                diags.push(Diagnostic::new(
+                    row.range.clone(),
+                    Severity::Warning,
+                    codes::TABLE_SHAPE,
+                    "a table row should have `row:` with a list of cells".into(),
+                ));
+                Vec::new()
+            }
+        };
+        out.rows.push(TableRow {
+            range: row.range.clone(),
+            disabled,
+            cells,
+        });
+    }
+    out
+}
+
+fn assertions(root: &Node, diags: &mut Vec<Diagnostic>, websocket: bool) -> Assertions {
+    let rows = table(root, diags)
+        .rows
+        .into_iter()
+        .map(|row| {
+            let field = row.cell(1);
+            let operator = row.cell(2);
+            AssertionRow {
+                description: row.cell(0),
+                parsed_field: if websocket {
+                    field
+                        .as_ref()
+                        .and_then(|f| vocab::Field::parse(&f.value).ok())
+                } else {
+                    None
+                },
+                parsed_operator: operator
+                    .as_ref()
+                    .and_then(|o| vocab::Operator::parse(&o.value)),
+                expected: row.cell(3),
+                field,
+                operator,
+                row,
+            }
+        })
+        .collect();
+    Assertions { rows }
+}
+
+fn collect_variables(text: &str, block: &Block, index: usize, out: &mut Vec<VariableRef>) {
+    let Some(root) = &block.yaml else { return };
+    root.walk(&mut |node| {
+        let Value::Scalar(s) = &node.value else {
+            return;
+        };
+        if !s.value.contains("{{") {
+            return;
+        }
+        let Some(source) = text.get(node.range.clone()) else {
+            return;
+        };
+        find_variables(source, node.range.start, index, out);
+    });
+}
+
+/// Finds `{{NAME}}` references in `source` (which starts at file offset `base`).
+pub(crate) fn find_variables(source: &str, base: usize, block: usize, out: &mut Vec<VariableRef>) {
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    while let Some(found) = memchr::memmem::find(&bytes[i..], b"{{") {
+        let open = i + found;
+        let inner_start = open + 2;
+        let Some(close_rel) = memchr::memmem::find(&bytes[inner_start..], b"}}") else {
+            break;
+        };
+        let inner_end = inner_start + close_rel;
+        let inner = &source[inner_start..inner_end];
+        if inner.contains(['{', '}', '\n', '|']) {
+            i = open + 1;
+            continue;
+        }
+        let lead = inner.len() - inner.trim_start().len();
+        let name = inner.trim();
+        if !name.is_empty() {
+            out.push(VariableRef {
+                name: name.to_string(),
+                range: base + open..base + inner_end + 2,
+                name_range: base + inner_start + lead..base + inner_start + lead + name.len(),
+                block,
+            });
+        }
+        i = inner_end + 2;
+    }
+}
+
+fn build_sections(doc: &mut Document) {
+    let mut sections: Vec<Section> = vec![Section {
+        range: 0..doc.len,
+        label: None,
+        separator: None,
+        blocks: Vec::new(),
+        heading: None,
+    }];
+    for (i, block) in doc.blocks.iter().enumerate() {
+        if let BlockKind::Separator(sep) = &block.kind {
+            if let Some(last) = sections.last_mut() {
+                last.range.end = block.range.start;
+            }
+            sections.push(Section {
+                range: block.range.start..doc.len,
+                label: sep.label.clone(),
+                separator: Some(i),
+                blocks: Vec::new(),
+                heading: None,
+            });
+        } else if let Some(last) = sections.last_mut() {
+            last.blocks.push(i);
+        }
+    }
+    // Drop an empty lead section before the first separator.
+    if sections.len() > 1 && sections[0].blocks.is_empty() {
+        sections.remove(0);
+        if let Some(first) = sections.first_mut() {
+            first.range.start = 0;
+        }
+    }
+    for s in &mut sections {
+        s.heading = doc
+            .headings
+            .iter()
+            .position(|h| h.range.start >= s.range.start && h.range.start < s.range.end);
+    }
+    doc.sections = sections;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn variables_are_found_with_ranges() {
+        let mut out = Vec::new();
+        find_variables("a {{ X }} b {{y.z}} {{}} {{fileLink|a|b}}", 10, 0, &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].name, "X");
+        assert_eq!(out[0].range, 12..19);
+        assert_eq!(out[0].name_range, 15..16);
+        assert_eq!(out[1].name, "y.z");
+    }
+
+    #[test]
+    fn point_handles_ends_and_multibyte() {
+        assert_eq!(point("aé", 1), 1..3);
+        assert_eq!(point("ab", 2), 1..2);
+        assert_eq!(point("", 0), 0..0);
+    }
+}
