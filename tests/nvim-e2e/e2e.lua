@@ -15,6 +15,8 @@ vim.cmd.runtime('plugin/void.lua')
 
 local out = io.stdout
 local server = os.getenv('VOID_LS')
+-- VOID_LS_CMD (a JSON list) replaces the command line, e.g. to run the contract mock.
+local server_cmd = os.getenv('VOID_LS_CMD') and vim.json.decode(os.getenv('VOID_LS_CMD')) or { server }
 local echo_url = os.getenv('VOID_ECHO_URL')
 local dir = os.getenv('VOID_E2E_DIR') or vim.fn.tempname()
 local step_timeout = tonumber(os.getenv('VOID_E2E_TIMEOUT_MS') or '') or 10000
@@ -110,8 +112,8 @@ local fixtures = root .. '/tests/nvim-e2e/fixtures'
 local echo_path, diagnostics_path, completion_path = dir .. '/echo.void', dir .. '/diagnostics.void', dir .. '/completion.void'
 
 step('environment', function()
-  if not server or vim.fn.executable(server) == 0 then
-    reason('VOID_LS must name the void-ls binary (got ' .. tostring(server) .. ')')
+  if vim.fn.executable(server_cmd[1] or '') == 0 then
+    reason('VOID_LS must name the void-ls binary (got ' .. tostring(server_cmd[1]) .. ')')
   end
   if not echo_url or not echo_url:match('^wss?://127%.0%.0%.1:%d+') then
     reason('VOID_ECHO_URL must be a loopback ws:// URL (got ' .. tostring(echo_url) .. ')')
@@ -129,7 +131,7 @@ step('environment', function()
   vim.fn.writefile(vim.fn.readfile(fixtures .. '/completion.void'), completion_path)
   -- No git folder or .voiden above the scratch dir should become the root: mark it.
   vim.fn.mkdir(dir .. '/.voiden', 'p')
-  require('void').setup({ cmd = { server } })
+  require('void').setup({ cmd = server_cmd })
 end)
 
 local diag_buf
@@ -146,7 +148,7 @@ step('open a fixture: filetype, highlighting, server attached', function()
     local c = void_client(diag_buf)
     return c and c.initialized and c
   end, function()
-    return 'void-ls did not start and attach within the timeout (cmd ' .. server .. ')'
+    return 'void-ls did not start and attach within the timeout (cmd ' .. table.concat(server_cmd, ' ') .. ')'
   end)
   out:write(string.format('     server %s, position encoding %s\n', c.server_info and c.server_info.name or '?', c.offset_encoding))
 end)
