@@ -97,17 +97,18 @@ M.handlers = {
 }
 
 --- Sends a command chosen from a code lens to the server, then does the editor's part.
+--- @param server_command string The `void.*` command the server runs.
 --- @param after fun(result: any, argument: table)|nil
-local function forward(after)
+local function forward(server_command, after)
   return function(command, ctx)
     local c = vim.lsp.get_client_by_id(ctx.client_id)
     if not c then
       return
     end
     local argument = (command.arguments or {})[1] or {}
-    client.execute(c, command.command, argument, function(err, result)
+    client.execute(c, server_command, argument, function(err, result)
       if err then
-        client.notify_error(command.command, err)
+        client.notify_error(server_command, err)
         return
       end
       if after then
@@ -157,15 +158,19 @@ local function open_log_from_argument(command)
 end
 
 --- Client-side commands: code lenses run these instead of a bare `workspace/executeCommand`.
+--- The `voidLs.*` names are the VS Code extension's client commands; a server that puts them
+--- in lenses (for "Open log", say) works here too.
 M.commands = {
-  ['void.connect'] = forward(M.on_connected),
-  ['void.send'] = forward(),
-  ['void.pause'] = forward(),
-  ['void.resume'] = forward(),
-  ['void.close'] = forward(),
   ['void.openLog'] = open_log_from_argument,
-  ['void.showLog'] = open_log_from_argument,
+  ['voidLs.openLog'] = open_log_from_argument,
 }
+for _, name in ipairs({ 'connect', 'send', 'pause', 'resume', 'close' }) do
+  local after = name == 'connect' and function(result, argument)
+    M.on_connected(result, argument)
+  end or nil
+  M.commands['void.' .. name] = forward('void.' .. name, after)
+  M.commands['voidLs.' .. name] = forward('void.' .. name, after)
+end
 
 --- Capabilities: the defaults plus code lens refresh, plus the user's own.
 local function capabilities()
@@ -187,6 +192,9 @@ local function client_config()
     filetypes = { 'void' },
     root_markers = opts.root_markers,
     settings = opts.settings,
+    -- The server reads its settings at start-up from initializationOptions, then from
+    -- workspace/didChangeConfiguration (which Neovim sends with `settings`).
+    init_options = opts.settings,
     handlers = M.handlers,
     commands = M.commands,
     capabilities = capabilities(),
