@@ -284,6 +284,17 @@ test(':checkhealth void runs', function()
   truthy(text:find('void-ls-does-not-exist', 1, true), 'names the missing server')
 end)
 
+test(':help void: tags build and name every command', function()
+  local tmp = vim.fn.tempname()
+  vim.fn.mkdir(tmp, 'p')
+  vim.fn.writefile(vim.fn.readfile(root .. '/nvim-plugin/doc/void.txt'), tmp .. '/void.txt')
+  vim.cmd.helptags(vim.fn.fnameescape(tmp))
+  local tags = table.concat(vim.fn.readfile(tmp .. '/tags'), '\n')
+  for _, tag in ipairs({ ':VoidConnect', ':VoidSend', ':VoidPause', ':VoidResume', ':VoidClose', ':VoidLog', ':VoidSessions', ':VoidExport', 'void.setup()', 'void-options' }) do
+    truthy(tags:find(tag, 1, true), 'help tag ' .. tag)
+  end
+end)
+
 out:write(string.format('\n%d passed, %d failed\n', passed, #failures))
 if #failures > 0 then
   out:write('failed: ' .. table.concat(failures, ', ') .. '\n')
