@@ -81,3 +81,20 @@ fn app_written_samples_format_byte_identically() {
         }
     }
 }
+
+#[test]
+fn every_sample_block_is_rewritable_and_already_canonical() {
+    for (name, text) in samples() {
+        let doc = void_syntax::parse(&text);
+        for b in &doc.blocks {
+            let canonical =
+                void_syntax::format::canonical_block_yaml(&text, b).unwrap_or_else(|| {
+                    panic!(
+                        "{name}: block at {} was not considered formattable",
+                        b.range.start
+                    )
+                });
+            assert_eq!(canonical, &text[b.yaml_range.clone().unwrap()], "{name}");
+        }
+    }
+}
