@@ -1,1 +1,38 @@
-//! placeholder
+//! `void-session`: WebSocket sessions for `.void` sections, and nothing about LSP.
+//!
+//! A caller resolves a section into a [`SessionSpec`] (plain data: URL, headers, messages,
+//! options, assertions, secrets), then [`Session::spawn`]s it on a tokio runtime and drives it
+//! through the handle: [`Session::send`], [`Session::pause`], [`Session::resume`],
+//! [`Session::close`], [`Session::status`], [`Session::log_text`], [`Session::changes`],
+//! [`Session::run_to_completion`] for headless runs, and [`test_connection`].
+//!
+//! Layering (each module's docs say what it must not do):
+//! - [`spec`]: the resolved description; [`section`] builds it from a parsed `.void` document.
+//! - [`connect`] / [`tls`]: TCP, HTTP CONNECT proxy, rustls, the upgrade.
+//! - `engine`: the per-session task (state machine, timers, reconnect).
+//! - [`assertions`], [`log`], [`transcript`], [`mask`]: bounded bookkeeping.
+//! - [`echo_server`]: a small embedded server for tests, examples and benchmarks.
+//! - [`websocat`]: the equivalent `websocat` command line.
+//!
+//! Memory stays bounded whatever a server sends: the live view is capped (`logLimit`), the
+//! transcript is on disk, only the first and last few messages are kept for assertions, and
+//! the read buffer is [`connect::READ_BUFFER_SIZE`].
+
+pub mod assertions;
+pub mod connect;
+mod engine;
+pub mod log;
+pub mod mask;
+mod session;
+pub mod spec;
+pub mod status;
+pub mod tls;
+pub mod transcript;
+
+pub use engine::{Incoming, close_code_words};
+pub use session::{
+    SendError, SendRequest, Session, SessionSettings, SettleReason, SpawnError, TestConnectionResult,
+    default_transcript_dir, test_connection,
+};
+pub use spec::{AssertionSpec, Auth, MessageSpec, Outgoing, SessionOptions, SessionSpec, TranscriptTarget};
+pub use status::{AssertionCounts, AssertionResult, Outcome, SessionState, Status};

@@ -1,0 +1,793 @@
+//! The session task: one tokio task per session that connects, runs the connection, sends the
+//! automatic and requested messages, keeps the counters, live log and assertion state, and
+//! reconnects when asked to.
+//!
+//! Observers never get a push per frame: the task updates [`Inner`] under a short lock and bumps
+//! a `watch` version; callers pull snapshots at their own pace. The transcript is written by its
+//! own thread (see [`crate::transcript`]). Nothing in this module panics on what a server sends.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Interval, MissedTickBehavior, Sleep};
+use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message, Utf8Bytes};
+use void_syntax::vocab::{MessageFormat, SendMode};
+
+use crate::assertions::{Facts, MessageStore, Payload, Tracker};
+use crate::connect::{self, ConnectError, Connected, Connector};
+use crate::log::{self, EntryKind, LiveLog, LogEntry};
+use crate::mask::Masker;
+use crate::spec::{Outgoing, SessionSpec};
+use crate::status::{SessionState, Status};
+use crate::transcript::{Direction, Record, RecordBody, Transcript};
+
+/// How long a close we started waits for the server's answer before the socket is dropped.
+pub const CLOSE_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+/// First reconnect delay; doubles per failed attempt up to [`RECONNECT_MAX_DELAY`].
+pub const RECONNECT_FIRST_DELAY: Duration = Duration::from_millis(500);
+pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(30);
+
+/// A request from a handle to the task.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Send { outgoing: Outgoing },
+    Close { code: u16, reason: String },
+}
+
+/// A received message handed to a tap (see `SessionSettings::message_tap`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    pub payload: Payload,
+}
+
+/// Everything observers read, behind one lock.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub state: SessionState,
+    pub paused: bool,
+    pub sent: u64,
+    pub http_status: Option<u16>,
+    pub subprotocol: Option<String>,
+    pub handshake_ms: Option<u64>,
+    pub close_code: Option<u16>,
+    pub close_reason: Option<String>,
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+    pub reconnects: u32,
+    pub log: LiveLog,
+    pub messages: MessageStore,
+    pub tracker: Tracker,
+    pub connected_ever: bool,
+    pub handshake_done: bool,
+    pub handshake_headers: Vec<(String, String)>,
+    pub opened_at: Option<Instant>,
+    pub latency_first: Option<Duration>,
+    pub last_traffic: Instant,
+    /// The task has ended: nothing will change any more.
+    pub finished: bool,
+    pub version: u64,
+}
+
+impl Inner {
+    pub(crate) fn facts(&self, started: Instant) -> Facts<'_> {
+        Facts {
+            connected: self.connected_ever,
+            handshake_done: self.handshake_done,
+            handshake_status: self.http_status,
+            handshake_headers: &self.handshake_headers,
+            subprotocol: self.subprotocol.as_deref(),
+            sent: self.sent,
+            messages: &self.messages,
+            close_code: self.close_code,
+            close_reason: self.close_reason.as_deref(),
+            latency_first_ms: self.latency_first.map(|d| d.as_millis() as u64),
+            elapsed: started.elapsed(),
+            terminal: self.finished,
+        }
+    }
+}
+
+/// The state shared by the task and every handle.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub id: String,
+    pub spec: Arc<SessionSpec>,
+    pub masker: Masker,
+    pub masked_url: String,
+    pub started: Instant,
+    pub transcript: Transcript,
+    pub inner: Mutex<Inner>,
+    pub changes: watch::Sender<u64>,
+}
+
+impl Shared {
+    pub(crate) fn new(id: String, spec: Arc<SessionSpec>, transcript: Transcript) -> Self {
+        let masker = Masker::new(&spec.secrets);
+        let masked_url = masker.mask(&spec.url).into_owned();
+        let mut warnings = Vec::new();
+        if spec.options.insecure && spec.url.trim_start().starts_with("wss:") {
+            warnings.push("TLS certificate checks are off (insecure: true)".to_string());
+        }
+        let inner = Inner {
+            state: SessionState::Connecting,
+            paused: false,
+            sent: 0,
+            http_status: None,
+            subprotocol: None,
+            handshake_ms: None,
+            close_code: None,
+            close_reason: None,
+            error: None,
+            warnings,
+            reconnects: 0,
+            log: LiveLog::new(spec.options.log_mode, spec.options.log_limit),
+            messages: MessageStore::default(),
+            tracker: Tracker::new(spec.assertions.clone()),
+            connected_ever: false,
+            handshake_done: false,
+            handshake_headers: Vec::new(),
+            opened_at: None,
+            latency_first: None,
+            last_traffic: Instant::now(),
+            finished: false,
+            version: 0,
+        };
+        Shared {
+            id,
+            spec,
+            masker,
+            masked_url,
+            started: Instant::now(),
+            transcript,
+            inner: Mutex::new(inner),
+            changes: watch::channel(0).0,
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` under the lock and tells observers that something changed.
+    pub(crate) fn update<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        let mut inner = self.lock();
+        let r = f(&mut inner);
+        inner.version += 1;
+        let version = inner.version;
+        drop(inner);
+        self.changes.send_replace(version);
+        r
+    }
+
+    fn push_log(inner: &mut Inner, kind: EntryKind, text: String) {
+        inner.log.push(LogEntry { at: Utc::now(), kind, text });
+    }
+
+    /// Adds an event line to the log and the transcript.
+    pub(crate) fn event(&self, kind: EntryKind, transcript_kind: &'static str, text: String) {
+        self.transcript.try_record(Record::event(transcript_kind, text.clone()));
+        self.update(|inner| Self::push_log(inner, kind, text));
+    }
+
+    pub(crate) fn status(&self) -> Status {
+        let inner = self.lock();
+        let (assertions, assertion_results) =
+            inner.tracker.evaluate(&inner.facts(self.started), &self.masker);
+        Status {
+            session_id: self.id.clone(),
+            state: inner.state,
+            paused: inner.paused,
+            sent: inner.sent,
+            received: inner.messages.count(),
+            url: self.masked_url.clone(),
+            http_status: inner.http_status,
+            subprotocol: inner.subprotocol.clone(),
+            handshake_ms: inner.handshake_ms,
+            close_code: inner.close_code,
+            close_reason: inner.close_reason.as_ref().map(|r| self.masker.mask(r).into_owned()),
+            error: inner.error.as_ref().map(|e| self.masker.mask(e).into_owned()),
+            warnings: inner.warnings.clone(),
+            reconnects: inner.reconnects,
+            assertions,
+            assertion_results,
+            elapsed_ms: self.started.elapsed().as_millis() as u64,
+        }
+    }
+
+    pub(crate) fn log_text(&self) -> String {
+        let inner = self.lock();
+        let mut out = String::with_capacity(256 + inner.log.len() * 64);
+        out.push_str("# ");
+        out.push_str(&self.masked_url);
+        out.push_str(" · ");
+        out.push_str(inner.state.as_str());
+        if let Some(sub) = &inner.subprotocol {
+            out.push_str(" · subprotocol ");
+            out.push_str(sub);
+        }
+        out.push_str(&format!(" · {} sent · {} received", inner.sent, inner.messages.count()));
+        if inner.paused {
+            out.push_str(" · paused");
+        }
+        for warning in &inner.warnings {
+            out.push_str(" · ⚠ ");
+            out.push_str(warning);
+        }
+        out.push('\n');
+        inner.log.render_lines(&self.masker, &mut out);
+        out
+    }
+}
+
+/// How one connection ended.
+enum End {
+    /// The user (or the last handle) closed the session.
+    UserClosed,
+    /// The server closed, the connection dropped, or an error closed it.
+    Remote,
+    /// No connection was made.
+    Failed { permanent: bool },
+}
+
+/// The session task.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    connector: Arc<dyn Connector>,
+    tap: Option<mpsc::Sender<Incoming>>,
+) {
+    let spec = shared.spec.clone();
+    let mut attempt: u32 = 0;
+    'session: loop {
+        shared.update(|inner| {
+            inner.state = SessionState::Connecting;
+            inner.handshake_headers.clear();
+        });
+        shared.event(EntryKind::Event, "connecting", format!("connecting · {}", shared.masked_url));
+        let connecting = tokio::time::timeout(spec.options.connect_timeout, connect::establish(&spec, &connector));
+        tokio::pin!(connecting);
+        let outcome = loop {
+            tokio::select! {
+                result = &mut connecting => break Some(result),
+                command = commands.recv() => match command {
+                    Some(Command::Send { .. }) => refuse_send(&shared, "not connected yet"),
+                    Some(Command::Close { .. }) | None => break None,
+                },
+            }
+        };
+        let end = match outcome {
+            None => {
+                shared.update(|inner| {
+                    inner.state = SessionState::Closed;
+                    inner.error = Some("cancelled while connecting".into());
+                });
+                shared.event(EntryKind::End, "close", "closed · cancelled while connecting".into());
+                break 'session;
+            }
+            Some(Err(_elapsed)) => {
+                let secs = spec.options.connect_timeout.as_secs_f64();
+                connect_failed(
+                    &shared,
+                    ConnectError {
+                        message: format!("timed out after {secs} s while connecting (connectTimeout)"),
+                        http_status: None,
+                        request_headers: Vec::new(),
+                        response_headers: Vec::new(),
+                        permanent: false,
+                    },
+                )
+                .await
+            }
+            Some(Ok(Err(error))) => connect_failed(&shared, error).await,
+            Some(Ok(Ok(connected))) => {
+                attempt = 0;
+                run_open(&shared, connected, &mut commands, tap.as_ref()).await
+            }
+        };
+        match end {
+            End::UserClosed | End::Failed { permanent: true } => break,
+            _ if !spec.options.reconnect => break,
+            _ => {}
+        }
+        attempt = attempt.saturating_add(1);
+        let delay = RECONNECT_FIRST_DELAY
+            .saturating_mul(1u32 << (attempt - 1).min(10))
+            .min(RECONNECT_MAX_DELAY);
+        shared.event(
+            EntryKind::Event,
+            "reconnect",
+            format!("reconnecting in {} ms (attempt {attempt})", delay.as_millis()),
+        );
+        let wait = tokio::time::sleep(delay);
+        tokio::pin!(wait);
+        loop {
+            tokio::select! {
+                _ = &mut wait => break,
+                command = commands.recv() => match command {
+                    Some(Command::Send { .. }) => refuse_send(&shared, "not connected (waiting to reconnect)"),
+                    Some(Command::Close { .. }) | None => {
+                        shared.event(EntryKind::End, "close", "reconnect cancelled".into());
+                        break 'session;
+                    }
+                },
+            }
+        }
+        shared.update(|inner| inner.reconnects += 1);
+    }
+    shared.transcript.flush().await;
+    shared.update(|inner| inner.finished = true);
+}
+
+fn refuse_send(shared: &Shared, why: &str) {
+    shared.event(EntryKind::End, "error", format!("not sent: {why}"));
+}
+
+async fn connect_failed(shared: &Shared, error: ConnectError) -> End {
+    log_handshake(shared, "→", &error.request_headers);
+    if let Some(status) = error.http_status {
+        log_handshake(shared, "←", &[("HTTP/1.1".to_string(), status.to_string())]);
+        log_handshake(shared, "←", &error.response_headers);
+    }
+    let message = error.message.clone();
+    shared.update(|inner| {
+        inner.state = SessionState::Failed;
+        inner.error = Some(message.clone());
+        if error.http_status.is_some() {
+            inner.http_status = error.http_status;
+            inner.handshake_done = true;
+            inner.handshake_headers = error.response_headers.clone();
+        }
+    });
+    shared.event(EntryKind::End, "error", format!("failed · {message}"));
+    End::Failed { permanent: error.permanent }
+}
+
+fn log_handshake(shared: &Shared, arrow: &str, headers: &[(String, String)]) {
+    for (name, value) in headers {
+        let shown = shared.masker.header_value(name, value);
+        shared.event(EntryKind::Event, "handshake", format!("{arrow} {name}: {shown}"));
+    }
+}
+
+/// Words for a close code.
+pub fn close_code_words(code: u16) -> &'static str {
+    match code {
+        1000 => "normal closure",
+        1001 => "going away",
+        1002 => "protocol error",
+        1003 => "unsupported data",
+        1005 => "no status code",
+        1006 => "abnormal closure",
+        1007 => "invalid payload data",
+        1008 => "policy violation",
+        1009 => "message too big",
+        1010 => "missing extension",
+        1011 => "internal server error",
+        1012 => "service restart",
+        1013 => "try again later",
+        1014 => "bad gateway",
+        1015 => "TLS handshake failure",
+        _ => "application-defined code",
+    }
+}
+
+struct Timers {
+    due: std::pin::Pin<Box<Sleep>>,
+    pong: std::pin::Pin<Box<Sleep>>,
+    close: std::pin::Pin<Box<Sleep>>,
+    ping: Option<Interval>,
+    heartbeat: Option<Interval>,
+}
+
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(86_400 * 365)
+}
+
+async fn tick(interval: &mut Option<Interval>) {
+    match interval {
+        Some(i) => {
+            i.tick().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+fn outgoing_message(outgoing: &Outgoing) -> Message {
+    match outgoing {
+        Outgoing::Text { text, .. } => Message::Text(Utf8Bytes::from(text.clone())),
+        Outgoing::Binary(bytes) => Message::Binary(Bytes::from(bytes.clone())),
+    }
+}
+
+/// Runs one open connection until it ends.
+async fn run_open(
+    shared: &Arc<Shared>,
+    connected: Connected,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    tap: Option<&mpsc::Sender<Incoming>>,
+) -> End {
+    let spec = shared.spec.clone();
+    let Connected { mut ws, http_status, reason, request_headers, response_headers, subprotocol, handshake_time } =
+        connected;
+    log_handshake(shared, "→", &request_headers);
+    log_handshake(shared, "←", &[("HTTP/1.1".to_string(), format!("{http_status} {reason}"))]);
+    log_handshake(shared, "←", &response_headers);
+    let handshake_ms = handshake_time.as_millis() as u64;
+    shared.update(|inner| {
+        inner.state = SessionState::Open;
+        inner.http_status = Some(http_status);
+        inner.subprotocol = subprotocol.clone();
+        inner.handshake_ms = Some(handshake_ms);
+        inner.close_code = None;
+        inner.close_reason = None;
+        inner.error = None;
+        inner.connected_ever = true;
+        inner.handshake_done = true;
+        inner.handshake_headers = response_headers.clone();
+        inner.opened_at = Some(Instant::now());
+        inner.last_traffic = Instant::now();
+    });
+    let mut open_line = format!("open · {http_status} {reason} · {handshake_ms} ms");
+    if let Some(sub) = &subprotocol {
+        open_line.push_str(&format!(" · subprotocol {sub}"));
+    }
+    shared.event(EntryKind::Event, "open", open_line);
+
+    // Automatic sends: (due time, message index), in file order for equal times.
+    let now = tokio::time::Instant::now();
+    let mut scheduled: Vec<(tokio::time::Instant, usize)> = spec
+        .messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.send == SendMode::OnOpen)
+        .map(|(i, m)| (now + m.delay.unwrap_or_default(), i))
+        .collect();
+    let mut after_fired: Vec<(usize, String, bool)> = spec
+        .messages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| match &m.send {
+            SendMode::After(name) => Some((i, name.clone(), false)),
+            _ => None,
+        })
+        .collect();
+
+    let interval = |period: Duration| {
+        let mut i = tokio::time::interval_at(now + period, period);
+        i.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        i
+    };
+    let mut timers = Timers {
+        due: Box::pin(tokio::time::sleep_until(far_future())),
+        pong: Box::pin(tokio::time::sleep_until(far_future())),
+        close: Box::pin(tokio::time::sleep_until(far_future())),
+        ping: spec.options.ping_interval.filter(|d| !d.is_zero()).map(interval),
+        heartbeat: spec
+            .options
+            .heartbeat
+            .as_ref()
+            .map(|_| interval(spec.options.heartbeat_interval.max(Duration::from_millis(10)))),
+    };
+    let mut awaiting_pong = false;
+    let mut user_close: Option<(u16, String)> = None;
+    let mut server_close: Option<(u16, String)> = None;
+    let mut local_error: Option<(u16, String)> = None;
+
+    macro_rules! reschedule {
+        () => {
+            match scheduled.iter().map(|(t, _)| *t).min() {
+                Some(t) => timers.due.as_mut().reset(t),
+                None => timers.due.as_mut().reset(far_future()),
+            }
+        };
+    }
+    reschedule!();
+
+    // Sends a message; on a write error the connection is over.
+    macro_rules! send_or_end {
+        ($outgoing:expr) => {{
+            let outgoing: Outgoing = $outgoing;
+            if let Err(e) = ws.send(outgoing_message(&outgoing)).await {
+                local_error.get_or_insert((1006, format!("sending failed: {e}")));
+                break;
+            }
+            record_sent(shared, outgoing).await;
+        }};
+    }
+
+    loop {
+        tokio::select! {
+            frame = ws.next() => {
+                let payload = match frame {
+                    Some(Ok(Message::Text(text))) => Payload::Text(text),
+                    Some(Ok(Message::Binary(bytes))) => Payload::Binary(bytes),
+                    Some(Ok(Message::Ping(_))) => continue,
+                    Some(Ok(Message::Pong(_))) => {
+                        awaiting_pong = false;
+                        timers.pong.as_mut().reset(far_future());
+                        continue;
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        let (code, reason) = frame
+                            .map(|f| (u16::from(f.code), f.reason.to_string()))
+                            .unwrap_or((1005, String::new()));
+                        server_close.get_or_insert((code, reason));
+                        shared.update(|inner| inner.state = SessionState::Closing);
+                        if user_close.is_none() {
+                            timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
+                        }
+                        continue;
+                    }
+                    Some(Ok(Message::Frame(_))) => continue,
+                    Some(Err(error)) => {
+                        if server_close.is_none() && user_close.is_none() {
+                            local_error = Some(classify_read_error(&error, &spec));
+                            if let Some((code, _)) = local_error.as_ref().filter(|(c, _)| *c != 1006) {
+                                let frame = CloseFrame { code: CloseCode::from(*code), reason: close_reason_for(*code).into() };
+                                let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame))).await;
+                            }
+                        }
+                        break;
+                    }
+                    None => break,
+                };
+                let fired = on_received(shared, &payload, &mut after_fired);
+                if !fired.is_empty() {
+                    let now = tokio::time::Instant::now();
+                    for i in fired {
+                        scheduled.push((now + spec.messages[i].delay.unwrap_or_default(), i));
+                    }
+                    reschedule!();
+                }
+                let (kind, body) = match &payload {
+                    Payload::Text(t) => (log::sniff_format(t).as_str(), RecordBody::Text(t.clone())),
+                    Payload::Binary(b) => ("binary", RecordBody::Binary(b.clone())),
+                };
+                shared.transcript.record(Record { t: Utc::now(), dir: Direction::In, kind, body }).await;
+                if let Some(tap) = tap {
+                    let _ = tap.send(Incoming { payload }).await;
+                }
+            }
+            command = commands.recv() => match command {
+                Some(Command::Send { outgoing }) => {
+                    if user_close.is_some() || server_close.is_some() {
+                        refuse_send(shared, "the connection is closing");
+                        continue;
+                    }
+                    send_or_end!(outgoing);
+                }
+                Some(Command::Close { code, reason }) => {
+                    if user_close.is_some() {
+                        continue;
+                    }
+                    user_close = Some((code, reason.clone()));
+                    shared.update(|inner| inner.state = SessionState::Closing);
+                    shared.event(EntryKind::Event, "closing", format!("closing · {code} · {reason:?}"));
+                    timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
+                    if server_close.is_none() {
+                        let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
+                        if ws.close(Some(frame)).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                None => {
+                    if user_close.is_none() {
+                        user_close = Some((1000, String::new()));
+                        timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
+                        if ws.close(None).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            },
+            _ = &mut timers.due, if !scheduled.is_empty() => {
+                let now = tokio::time::Instant::now();
+                let mut due: Vec<(tokio::time::Instant, usize)> = Vec::new();
+                scheduled.retain(|entry| {
+                    if entry.0 <= now { due.push(*entry); false } else { true }
+                });
+                due.sort_by_key(|(t, i)| (*t, *i));
+                reschedule!();
+                if user_close.is_some() || server_close.is_some() {
+                    continue;
+                }
+                for (_, i) in due {
+                    let message = &spec.messages[i];
+                    match message.payload() {
+                        Ok(outgoing) => send_or_end!(outgoing),
+                        Err(e) => shared.event(EntryKind::End, "error", format!("not sent: {}: {e}", message.label())),
+                    }
+                }
+            }
+            _ = tick(&mut timers.ping) => {
+                if !awaiting_pong && user_close.is_none() && server_close.is_none() {
+                    if ws.send(Message::Ping(Bytes::from_static(b"void-ls"))).await.is_err() {
+                        local_error.get_or_insert((1006, "sending a ping failed".into()));
+                        break;
+                    }
+                    awaiting_pong = true;
+                    timers.pong.as_mut().reset(tokio::time::Instant::now() + spec.options.pong_timeout);
+                }
+            }
+            _ = &mut timers.pong, if awaiting_pong => {
+                let ms = spec.options.pong_timeout.as_millis();
+                local_error = Some((1006, format!("timed out: no pong within {ms} ms of a ping (pongTimeout)")));
+                break;
+            }
+            _ = tick(&mut timers.heartbeat) => {
+                if user_close.is_none() && server_close.is_none()
+                    && let Some(text) = spec.options.heartbeat.clone()
+                {
+                    send_or_end!(Outgoing::Text { format: MessageFormat::Text, text });
+                }
+            }
+            _ = &mut timers.close, if user_close.is_some() || server_close.is_some() => {
+                if server_close.is_none() {
+                    local_error = Some((1006, "the server did not answer the close frame in time".into()));
+                }
+                break;
+            }
+        }
+    }
+    drop(ws);
+    finish_connection(shared, user_close, server_close, local_error)
+}
+
+fn close_reason_for(code: u16) -> &'static str {
+    match code {
+        1007 => "invalid UTF-8 in a text message",
+        1009 => "message too big",
+        1002 => "protocol error",
+        _ => "",
+    }
+}
+
+/// Maps a read error to the close code the client reports and a sentence.
+fn classify_read_error(error: &WsError, spec: &SessionSpec) -> (u16, String) {
+    match error {
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => (
+            1009,
+            format!(
+                "the server sent a message of {} ({size} bytes), over maxMessageSize {} ({max_size} bytes); closed with 1009",
+                log::human_size(*size as u64),
+                log::human_size(spec.options.max_message_size)
+            ),
+        ),
+        WsError::Capacity(other) => (1009, format!("the server sent too much: {other}; closed with 1009")),
+        WsError::Utf8(_) => (1007, "the server sent invalid UTF-8 in a text message; closed with 1007".into()),
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+            (1006, "the connection dropped without a close frame (1006)".into())
+        }
+        WsError::Protocol(p) => (1002, format!("protocol error from the server: {p}; closed with 1002")),
+        WsError::Io(e) => (1006, format!("the connection dropped without a close frame (1006): {e}")),
+        other => (1006, format!("the connection ended abnormally (1006): {other}")),
+    }
+}
+
+fn finish_connection(
+    shared: &Shared,
+    user_close: Option<(u16, String)>,
+    server_close: Option<(u16, String)>,
+    local_error: Option<(u16, String)>,
+) -> End {
+    let (code, reason, error, end) = match (local_error, &user_close, server_close) {
+        (Some((code, message)), user, _) => {
+            let end = if user.is_some() { End::UserClosed } else { End::Remote };
+            (code, String::new(), Some(message), end)
+        }
+        (None, Some((code, reason)), server) => {
+            let (code, reason) = server.unwrap_or((*code, reason.clone()));
+            (code, reason, None, End::UserClosed)
+        }
+        (None, None, Some((code, reason))) => {
+            let error = match code {
+                1000 | 1001 | 1005 => None,
+                _ => Some(format!(
+                    "the server closed the connection with {code} ({}){}",
+                    close_code_words(code),
+                    if reason.is_empty() { String::new() } else { format!(": {reason}") }
+                )),
+            };
+            (code, reason, error, End::Remote)
+        }
+        (None, None, None) => (
+            1006,
+            String::new(),
+            Some("the connection dropped without a close frame (1006)".into()),
+            End::Remote,
+        ),
+    };
+    let line = match &error {
+        Some(e) => format!("closed · {code} · {e}"),
+        None if reason.is_empty() => format!("closed · {code} · {}", close_code_words(code)),
+        None => format!("closed · {code} · {reason:?}"),
+    };
+    shared.update(|inner| {
+        inner.state = SessionState::Closed;
+        inner.close_code = Some(code);
+        inner.close_reason = Some(reason.clone());
+        inner.error = error.clone();
+    });
+    shared.event(EntryKind::End, "close", line);
+    end
+}
+
+async fn record_sent(shared: &Shared, outgoing: Outgoing) {
+    let (kind, preview, size, body) = match outgoing {
+        Outgoing::Text { format, text } => {
+            let preview = log::text_preview(&text);
+            let size = text.len();
+            (EntryKind::Sent { format, size }, preview, size, RecordBody::Text(Utf8Bytes::from(text)))
+        }
+        Outgoing::Binary(bytes) => {
+            let preview = log::binary_preview(&bytes);
+            let size = bytes.len();
+            (
+                EntryKind::Sent { format: MessageFormat::Binary, size },
+                preview,
+                size,
+                RecordBody::Binary(Bytes::from(bytes)),
+            )
+        }
+    };
+    let transcript_kind = match &kind {
+        EntryKind::Sent { format, .. } => format.as_str(),
+        _ => "text",
+    };
+    let _ = size;
+    shared.update(|inner| {
+        inner.sent += 1;
+        inner.last_traffic = Instant::now();
+        Shared::push_log(inner, kind, preview);
+    });
+    shared.transcript.record(Record { t: Utc::now(), dir: Direction::Out, kind: transcript_kind, body }).await;
+}
+
+/// Counts, logs and folds one received message; returns the `after:` messages it triggers.
+fn on_received(shared: &Shared, payload: &Payload, after: &mut [(usize, String, bool)]) -> Vec<usize> {
+    let (kind, preview) = match payload {
+        Payload::Text(t) => (
+            EntryKind::Received { format: log::sniff_format(t), size: t.len() },
+            log::text_preview(t),
+        ),
+        Payload::Binary(b) => (
+            EntryKind::Received { format: MessageFormat::Binary, size: b.len() },
+            log::binary_preview(b),
+        ),
+    };
+    let spec = &shared.spec;
+    shared.update(|inner| {
+        let now = Instant::now();
+        if inner.latency_first.is_none()
+            && let Some(opened) = inner.opened_at
+        {
+            inner.latency_first = Some(now.duration_since(opened));
+        }
+        inner.last_traffic = now;
+        inner.messages.push(payload);
+        inner.tracker.observe(payload);
+        Shared::push_log(inner, kind, preview);
+        let mut fired = Vec::new();
+        for (index, target, done) in after.iter_mut() {
+            if *done {
+                continue;
+            }
+            let hit = match spec.message_by_name(target) {
+                Some(message) => payload.as_text().trim() == message.body.trim(),
+                None => inner.tracker.row_matches_message(target, payload, &inner.facts(shared.started)),
+            };
+            if hit {
+                *done = true;
+                fired.push(*index);
+            }
+        }
+        fired
+    })
+}

@@ -1,0 +1,283 @@
+//! The live log: a bounded view of the session's events, rendered as the text of the
+//! `.wslog` virtual document (PROTOCOL.md, "The live log as a virtual document").
+//!
+//! The view keeps at most `logLimit` entries and cuts long payloads; the transcript keeps
+//! everything. While paused the visible part stops moving and new entries wait (bounded too) to
+//! be shown on resume. It must not block or allocate per message more than a short preview.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Local, Utc};
+use void_syntax::vocab::{LogMode, MessageFormat};
+
+use crate::mask::Masker;
+
+/// Characters of a payload shown in the view before it is cut.
+pub const PREVIEW_CHARS: usize = 120;
+/// Bytes of a payload copied into a log entry (enough for [`PREVIEW_CHARS`] characters).
+const PREVIEW_BYTES: usize = PREVIEW_CHARS * 4;
+/// Column where the format/size detail starts, counted in characters after the marker.
+const DETAIL_COLUMN: usize = 34;
+
+/// What a log line shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    /// `→` a message the session sent.
+    Sent { format: MessageFormat, size: usize },
+    /// `←` a message the session received.
+    Received { format: MessageFormat, size: usize },
+    /// `⇄` a connection event (connecting, handshake lines, open, ping timeouts, ...).
+    Event,
+    /// `✕` the end of a connection (closed, failed, dropped) or a refused send.
+    End,
+}
+
+/// One line of the live log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: DateTime<Utc>,
+    pub kind: EntryKind,
+    /// The text shown after the marker (already a short preview, secrets not yet masked).
+    pub text: String,
+}
+
+/// A short one-line preview of a text payload: newlines shown as `⏎`, cut at
+/// [`PREVIEW_CHARS`] characters with `…`.
+pub fn text_preview(text: &str) -> String {
+    let head = if text.len() > PREVIEW_BYTES {
+        let mut end = PREVIEW_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &text[..end]
+    } else {
+        text
+    };
+    let mut out = String::with_capacity(head.len().min(PREVIEW_CHARS + 8));
+    let mut count = 0;
+    for c in head.chars() {
+        if count == PREVIEW_CHARS {
+            out.push('…');
+            return out;
+        }
+        match c {
+            '\n' => out.push('⏎'),
+            '\r' => {}
+            '\t' => out.push(' '),
+            c if c.is_control() => out.push('·'),
+            c => out.push(c),
+        }
+        count += 1;
+    }
+    if head.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// A preview of a binary payload: the first bytes in hex.
+pub fn binary_preview(bytes: &[u8]) -> String {
+    let shown = bytes.len().min(16);
+    let mut out = String::with_capacity(shown * 2 + 12);
+    for b in &bytes[..shown] {
+        let _ = write!(out, "{b:02x}");
+    }
+    if bytes.len() > shown {
+        out.push('…');
+    }
+    out.push_str(" (binary)");
+    out
+}
+
+/// Guesses how a received text payload is written, cheaply (no full parse).
+pub fn sniff_format(text: &str) -> MessageFormat {
+    let t = text.trim();
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']')) => MessageFormat::Json,
+        (Some(b'<'), Some(b'>')) => MessageFormat::Xml,
+        _ => MessageFormat::Text,
+    }
+}
+
+/// A size for people: `18 B`, `4.0 KiB`, `1.5 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else if b < KIB * KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else {
+        format!("{:.1} GiB", b / (KIB * KIB * KIB))
+    }
+}
+
+/// The bounded live view.
+#[derive(Debug)]
+pub struct LiveLog {
+    mode: LogMode,
+    limit: usize,
+    visible: VecDeque<LogEntry>,
+    /// Entries that arrived while paused, shown on resume (bounded by `limit` as well).
+    held: VecDeque<LogEntry>,
+    paused: bool,
+    /// The latest received message, for `snapshot` mode.
+    latest_received: Option<LogEntry>,
+    /// Entries that fell out of the view (still in the transcript).
+    dropped: u64,
+}
+
+impl LiveLog {
+    pub fn new(mode: LogMode, limit: usize) -> Self {
+        LiveLog {
+            mode,
+            limit: limit.max(1),
+            visible: VecDeque::new(),
+            held: VecDeque::new(),
+            paused: false,
+            latest_received: None,
+            dropped: 0,
+        }
+    }
+
+    pub fn push(&mut self, entry: LogEntry) {
+        let target = if self.paused { &mut self.held } else { &mut self.visible };
+        if target.len() >= self.limit {
+            target.pop_front();
+            self.dropped += 1;
+        }
+        if !self.paused && matches!(entry.kind, EntryKind::Received { .. }) {
+            self.latest_received = Some(entry.clone());
+        }
+        let target = if self.paused { &mut self.held } else { &mut self.visible };
+        target.push_back(entry);
+    }
+
+    pub fn set_paused(&mut self, paused: bool) {
+        if self.paused == paused {
+            return;
+        }
+        self.paused = paused;
+        if !paused {
+            let held = std::mem::take(&mut self.held);
+            for entry in held {
+                self.push(entry);
+            }
+        }
+    }
+
+    /// Entries that fell out of the view so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub fn len(&self) -> usize {
+        self.visible.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.visible.is_empty()
+    }
+
+    /// Renders the view (without the header line) in the configured mode.
+    pub fn render_lines(&self, masker: &Masker, out: &mut String) {
+        match self.mode {
+            LogMode::Append => self.visible.iter().for_each(|e| render_entry(e, masker, out)),
+            LogMode::Prepend => self.visible.iter().rev().for_each(|e| render_entry(e, masker, out)),
+            LogMode::Snapshot => {
+                if let Some(e) = &self.latest_received {
+                    render_entry(e, masker, out);
+                }
+            }
+        }
+    }
+}
+
+fn render_entry(entry: &LogEntry, masker: &Masker, out: &mut String) {
+    let _ = write!(out, "{} ", entry.at.with_timezone(&Local).format("%H:%M:%S%.3f"));
+    let text = masker.mask(&entry.text);
+    let (marker, detail) = match &entry.kind {
+        EntryKind::Sent { format, size } => ('→', Some(format!("{format} · {}", human_size(*size as u64)))),
+        EntryKind::Received { format, size } => {
+            ('←', Some(format!("{format} · {}", human_size(*size as u64))))
+        }
+        EntryKind::Event => ('⇄', None),
+        EntryKind::End => ('✕', None),
+    };
+    out.push(marker);
+    out.push(' ');
+    out.push_str(&text);
+    if let Some(detail) = detail {
+        let width = text.chars().count();
+        let pad = DETAIL_COLUMN.saturating_sub(width).max(1);
+        out.extend(std::iter::repeat_n(' ', pad));
+        out.push_str(&detail);
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: EntryKind, text: &str) -> LogEntry {
+        LogEntry { at: Utc::now(), kind, text: text.to_string() }
+    }
+
+    fn received(text: &str) -> LogEntry {
+        entry(EntryKind::Received { format: MessageFormat::Text, size: text.len() }, text)
+    }
+
+    fn rendered(log: &LiveLog) -> Vec<String> {
+        let mut s = String::new();
+        log.render_lines(&Masker::default(), &mut s);
+        s.lines().map(|l| l[13..].to_string()).collect()
+    }
+
+    #[test]
+    fn previews_are_one_line_and_cut() {
+        assert_eq!(text_preview("a\nb"), "a⏎b");
+        let long = "x".repeat(500);
+        let p = text_preview(&long);
+        assert_eq!(p.chars().count(), PREVIEW_CHARS + 1);
+        assert!(p.ends_with('…'));
+        assert_eq!(binary_preview(&[0x0a, 0x1b]), "0a1b (binary)");
+        assert_eq!(human_size(4096), "4.0 KiB");
+        assert_eq!(human_size(11), "11 B");
+    }
+
+    #[test]
+    fn limit_modes_and_pause() {
+        let mut log = LiveLog::new(LogMode::Append, 2);
+        log.push(received("one"));
+        log.push(received("two"));
+        log.push(received("three"));
+        assert_eq!(log.dropped(), 1);
+        let lines = rendered(&log);
+        assert!(lines[0].starts_with("← two"), "{lines:?}");
+        assert!(lines[1].starts_with("← three"));
+        assert!(lines[1].ends_with("text · 5 B"));
+
+        log.set_paused(true);
+        log.push(received("four"));
+        assert!(rendered(&log)[1].starts_with("← three"), "the view does not move while paused");
+        log.set_paused(false);
+        assert!(rendered(&log)[1].starts_with("← four"));
+
+        let mut prepend = LiveLog::new(LogMode::Prepend, 10);
+        prepend.push(received("old"));
+        prepend.push(received("new"));
+        assert!(rendered(&prepend)[0].starts_with("← new"));
+
+        let mut snap = LiveLog::new(LogMode::Snapshot, 10);
+        snap.push(received("old"));
+        snap.push(entry(EntryKind::Event, "ping"));
+        snap.push(received("new"));
+        let lines = rendered(&snap);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with("← new"));
+    }
+}

@@ -1,0 +1,389 @@
+//! The public face of the engine: spawn a [`Session`] from a [`SessionSpec`], then send, pause,
+//! resume, close, read its [`Status`] and live log, and wait for a headless run to settle.
+//! [`test_connection`] connects once, reports the handshake and closes.
+//!
+//! Handles are cheap to clone and never block on the network: commands go to the session task
+//! through a channel. Observers subscribe to [`Session::changes`] and pull snapshots at their
+//! own pace (status at most every 250 ms, log at most 5 times a second is what editors want).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use void_syntax::vocab::{BinaryEncoding, MessageFormat};
+
+use crate::connect::{self, Connector, NetworkConnector};
+use crate::engine::{self, Command, Incoming, Shared};
+use crate::mask::Masker;
+use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
+use crate::status::{SessionState, Status};
+use crate::transcript::Transcript;
+
+/// How a session is run, beyond its spec.
+#[derive(Clone, Default)]
+pub struct SessionSettings {
+    /// The session id; a fresh one is made when `None`.
+    pub session_id: Option<String>,
+    /// Directory for transcripts when the spec says nothing (`transcript` option unset).
+    /// `None` means `<user cache dir>/void-ls/transcripts`.
+    pub transcript_dir: Option<PathBuf>,
+    /// Opens the byte stream; the real network when `None`. Unit tests inject peers here.
+    pub connector: Option<Arc<dyn Connector>>,
+    /// Receives every received message, in order, with backpressure (the session waits while
+    /// the tap is full). Used by the Autobahn client and by callers that react to messages.
+    pub message_tap: Option<mpsc::Sender<Incoming>>,
+}
+
+impl std::fmt::Debug for SessionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionSettings")
+            .field("session_id", &self.session_id)
+            .field("transcript_dir", &self.transcript_dir)
+            .field("connector", &self.connector.is_some())
+            .field("message_tap", &self.message_tap.is_some())
+            .finish()
+    }
+}
+
+/// What to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendRequest {
+    /// A `ws-message` of the spec, by block uid.
+    Message(String),
+    /// An ad-hoc body in a format (binary bodies are base64).
+    AdHoc { format: MessageFormat, body: String },
+    /// A ready payload (sent as is).
+    Raw(Outgoing),
+}
+
+/// Why a send was refused. The text is for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("no ws-message with uid `{0}` in this section")]
+    UnknownMessage(String),
+    #[error("{0}")]
+    InvalidBody(String),
+    #[error("the session is {0}, not open")]
+    NotOpen(SessionState),
+}
+
+/// Why [`Session::spawn`] could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpawnError {
+    #[error("{0}")]
+    InvalidUrl(String),
+    #[error("cannot create the transcript {path}: {message}")]
+    Transcript { path: PathBuf, message: String },
+}
+
+/// Why a headless run stopped waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettleReason {
+    /// Every assertion row passed or failed.
+    AssertionsSettled,
+    /// `runTimeout` elapsed.
+    RunTimeout,
+    /// No traffic for `idleTimeout`.
+    IdleTimeout,
+    /// The connection ended by itself (closed by the server, dropped, or failed).
+    Ended,
+}
+
+/// A handle to a running session. Clones share the session; dropping every handle closes it.
+#[derive(Clone, Debug)]
+pub struct Session {
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn fresh_id() -> String {
+    let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    format!("ws-{stamp}-{}-{n}", std::process::id())
+}
+
+/// The default transcript directory: `<user cache dir>/void-ls/transcripts`.
+pub fn default_transcript_dir() -> PathBuf {
+    dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("void-ls").join("transcripts")
+}
+
+impl Session {
+    /// Starts a session task on the current tokio runtime. It connects at once.
+    pub fn spawn(spec: SessionSpec, settings: SessionSettings) -> Result<Session, SpawnError> {
+        connect::parse_ws_url(&spec.url).map_err(|e| SpawnError::InvalidUrl(Masker::new(&spec.secrets).mask(&e).into_owned()))?;
+        let id = settings.session_id.clone().unwrap_or_else(fresh_id);
+        let masker = Masker::new(&spec.secrets);
+        let transcript_path = match &spec.options.transcript {
+            TranscriptTarget::Off => None,
+            TranscriptTarget::Path(p) => Some(spec.resolve_path(p)),
+            TranscriptTarget::Default => Some(
+                settings.transcript_dir.clone().unwrap_or_else(default_transcript_dir).join(format!("{id}.jsonl")),
+            ),
+        };
+        let transcript = match transcript_path {
+            None => Transcript::off(),
+            Some(path) => Transcript::create(&path, masker)
+                .map_err(|e| SpawnError::Transcript { path: path.clone(), message: e.to_string() })?,
+        };
+        let shared = Arc::new(Shared::new(id, Arc::new(spec), transcript));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let connector = settings.connector.clone().unwrap_or_else(|| Arc::new(NetworkConnector));
+        tokio::spawn(engine::run(shared.clone(), rx, connector, settings.message_tap.clone()));
+        Ok(Session { shared, commands: tx })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.shared.id
+    }
+
+    pub fn spec(&self) -> &SessionSpec {
+        &self.shared.spec
+    }
+
+    /// Queues a send. Bodies are checked now (JSON/XML syntax, base64/hex); the session must be
+    /// open. Write errors later show in the log and status.
+    pub fn send(&self, request: SendRequest) -> Result<(), SendError> {
+        let outgoing = match request {
+            SendRequest::Message(uid) => self
+                .shared
+                .spec
+                .message_by_uid(&uid)
+                .ok_or(SendError::UnknownMessage(uid))?
+                .payload()
+                .map_err(SendError::InvalidBody)?,
+            SendRequest::AdHoc { format, body } => {
+                Outgoing::encode(format, BinaryEncoding::Base64, &body).map_err(SendError::InvalidBody)?
+            }
+            SendRequest::Raw(outgoing) => outgoing,
+        };
+        let state = self.shared.lock().state;
+        if state != SessionState::Open {
+            return Err(SendError::NotOpen(state));
+        }
+        self.commands
+            .send(Command::Send { outgoing })
+            .map_err(|_| SendError::NotOpen(SessionState::Closed))
+    }
+
+    /// Stops the live view from moving; messages are still received, counted and kept.
+    pub fn pause(&self) {
+        self.set_paused(true);
+    }
+
+    /// Shows everything that arrived while paused and lets the view move again.
+    pub fn resume(&self) {
+        self.set_paused(false);
+    }
+
+    fn set_paused(&self, paused: bool) {
+        let changed = self.shared.update(|inner| {
+            let changed = inner.paused != paused;
+            inner.paused = paused;
+            inner.log.set_paused(paused);
+            changed
+        });
+        if changed {
+            let what = if paused { "paused" } else { "resumed" };
+            self.shared.transcript.try_record(crate::transcript::Record::event(if paused { "pause" } else { "resume" }, what));
+        }
+    }
+
+    /// Closes with a code and reason (1000 is normal). While connecting it cancels the attempt;
+    /// while waiting to reconnect it stops reconnecting.
+    pub fn close(&self, code: u16, reason: impl Into<String>) {
+        let code = if CloseCode::from(code).is_allowed() { code } else { 1000 };
+        let _ = self.commands.send(Command::Close { code, reason: reason.into() });
+    }
+
+    /// A status snapshot (assertions evaluated now).
+    pub fn status(&self) -> Status {
+        self.shared.status()
+    }
+
+    pub fn state(&self) -> SessionState {
+        self.shared.lock().state
+    }
+
+    /// Whether the session task has ended (no reconnect will follow).
+    pub fn is_finished(&self) -> bool {
+        self.shared.lock().finished
+    }
+
+    /// The live log document text (PROTOCOL.md): header line and one line per event.
+    pub fn log_text(&self) -> String {
+        self.shared.log_text()
+    }
+
+    /// A version number that goes up on every change. Throttle on the caller's side.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.shared.changes.subscribe()
+    }
+
+    /// JSON key paths seen in received messages (for `.json.` completion in assertions).
+    pub fn json_keys(&self) -> Vec<String> {
+        self.shared.lock().messages.json_keys()
+    }
+
+    /// The transcript file, unless transcripts are off.
+    pub fn transcript_path(&self) -> Option<PathBuf> {
+        self.shared.transcript.path().map(Path::to_path_buf)
+    }
+
+    /// Waits until every event so far is in the transcript file; returns how many it holds.
+    pub async fn flush_transcript(&self) -> u64 {
+        self.shared.transcript.flush().await;
+        self.shared.transcript.events()
+    }
+
+    /// Copies the transcript to `dest` (after flushing); returns the number of events.
+    pub async fn export_transcript(&self, dest: &Path) -> Result<u64, String> {
+        let events = self.flush_transcript().await;
+        let Some(src) = self.transcript_path() else {
+            return Err("this session has no transcript (transcript: off)".into());
+        };
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        std::fs::copy(&src, dest).map_err(|e| format!("cannot copy the transcript to {}: {e}", dest.display()))?;
+        Ok(events)
+    }
+
+    /// Waits until the session task has ended.
+    pub async fn finished(&self) {
+        let mut changes = self.changes();
+        while !self.is_finished() {
+            if changes.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Waits until `pred` holds for the status, or `timeout` passes. Returns the last status.
+    pub async fn wait_for(&self, timeout: Duration, mut pred: impl FnMut(&Status) -> bool) -> Result<Status, Status> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut changes = self.changes();
+        loop {
+            let status = self.status();
+            if pred(&status) {
+                return Ok(status);
+            }
+            let wake = tokio::time::Instant::now() + Duration::from_millis(50);
+            if tokio::time::Instant::now() >= deadline {
+                return Err(status);
+            }
+            let _ = tokio::time::timeout_at(wake.min(deadline), changes.changed()).await;
+        }
+    }
+
+    /// Headless run: waits until the assertions settle, `runTimeout` or `idleTimeout` pass, or
+    /// the connection ends by itself; then closes (1000) and waits for the end. Returns why it
+    /// stopped and the final status.
+    pub async fn run_to_completion(&self) -> (SettleReason, Status) {
+        let options = &self.shared.spec.options;
+        let run_deadline = tokio::time::Instant::now() + options.run_timeout;
+        let has_rows = !self.shared.spec.assertions.is_empty();
+        let mut changes = self.changes();
+        let reason = loop {
+            let (state, finished, idle_for) = {
+                let inner = self.shared.lock();
+                (inner.state, inner.finished, inner.last_traffic.elapsed())
+            };
+            if finished {
+                break SettleReason::Ended;
+            }
+            if state.is_terminal() && !options.reconnect {
+                // The task is finishing (flushing the transcript).
+                let _ = tokio::time::timeout(Duration::from_millis(50), changes.changed()).await;
+                continue;
+            }
+            if has_rows && state == SessionState::Open && self.status().assertions.pending == 0 {
+                break SettleReason::AssertionsSettled;
+            }
+            if tokio::time::Instant::now() >= run_deadline {
+                break SettleReason::RunTimeout;
+            }
+            if state == SessionState::Open && idle_for >= options.idle_timeout {
+                break SettleReason::IdleTimeout;
+            }
+            let idle_left = options.idle_timeout.saturating_sub(idle_for);
+            let wake = tokio::time::Instant::now() + idle_left.clamp(Duration::from_millis(10), Duration::from_millis(100));
+            let _ = tokio::time::timeout_at(wake.min(run_deadline), changes.changed()).await;
+        };
+        if reason != SettleReason::Ended {
+            let why = match reason {
+                SettleReason::AssertionsSettled => "assertions settled",
+                SettleReason::RunTimeout => "runTimeout",
+                _ => "idleTimeout",
+            };
+            self.close(1000, why);
+            let _ = tokio::time::timeout(engine::CLOSE_ANSWER_TIMEOUT + Duration::from_secs(1), self.finished()).await;
+        }
+        (reason, self.status())
+    }
+}
+
+/// The answer of [`test_connection`] (PROTOCOL `void.testConnection`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestConnectionResult {
+    pub ok: bool,
+    pub http_status: Option<u16>,
+    pub subprotocol: Option<String>,
+    pub handshake_ms: Option<u64>,
+    /// Response headers of the upgrade (secrets masked).
+    pub response_headers: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
+/// Connects (within `connectTimeout`), reports the handshake, and closes with 1000.
+pub async fn test_connection(spec: &SessionSpec, connector: Option<Arc<dyn Connector>>) -> TestConnectionResult {
+    let masker = Masker::new(&spec.secrets);
+    let connector = connector.unwrap_or_else(|| Arc::new(NetworkConnector));
+    let started = Instant::now();
+    let attempt = tokio::time::timeout(spec.options.connect_timeout, connect::establish(spec, &connector)).await;
+    let mask_headers = |headers: &[(String, String)]| {
+        headers.iter().map(|(k, v)| (k.clone(), masker.header_value(k, v).into_owned())).collect()
+    };
+    match attempt {
+        Ok(Ok(mut connected)) => {
+            let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                use futures_util::StreamExt;
+                if connected.ws.close(None).await.is_ok() {
+                    while let Some(Ok(_)) = connected.ws.next().await {}
+                }
+            })
+            .await;
+            TestConnectionResult {
+                ok: true,
+                http_status: Some(connected.http_status),
+                subprotocol: connected.subprotocol.clone(),
+                handshake_ms: Some(connected.handshake_time.as_millis() as u64),
+                response_headers: mask_headers(&connected.response_headers),
+                error: None,
+            }
+        }
+        Ok(Err(e)) => TestConnectionResult {
+            ok: false,
+            http_status: e.http_status,
+            subprotocol: None,
+            handshake_ms: None,
+            response_headers: mask_headers(&e.response_headers),
+            error: Some(masker.mask(&e.message).into_owned()),
+        },
+        Err(_) => TestConnectionResult {
+            ok: false,
+            http_status: None,
+            subprotocol: None,
+            handshake_ms: None,
+            response_headers: Vec::new(),
+            error: Some(format!(
+                "timed out after {} ms while connecting (connectTimeout)",
+                started.elapsed().as_millis()
+            )),
+        },
+    }
+}

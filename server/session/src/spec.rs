@@ -1,0 +1,482 @@
+//! The fully resolved description of one WebSocket session: what to connect to, with which
+//! handshake, which messages exist, how to behave, and what to assert.
+//!
+//! A [`SessionSpec`] is plain data. Every `{{variable}}` is already resolved and every option is
+//! a typed value, so the engine never reads `.void` text. The conversion from a parsed document
+//! lives in [`crate::section`]; tests and other callers may also build specs by hand.
+//! This module must not do I/O, except that [`MessageSpec::payload`] validates and encodes a
+//! body.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine as _;
+use void_syntax::vocab::{
+    self, BinaryEncoding, Field, LogMode, MessageFormat, Operator, SendMode,
+};
+
+/// Everything the engine needs to run one WebSocket section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSpec {
+    /// A `ws://` or `wss://` URL with query, path parameters and query-side auth applied.
+    pub url: String,
+    /// Handshake headers in order (the `Cookie` and auth headers included).
+    pub headers: Vec<(String, String)>,
+    /// Offered subprotocols, in order of preference.
+    pub subprotocols: Vec<String>,
+    /// The `Origin` header, if any.
+    pub origin: Option<String>,
+    /// The section's `ws-message` blocks, in file order.
+    pub messages: Vec<MessageSpec>,
+    pub options: SessionOptions,
+    /// The section's `ws-assertions` rows that are enabled, in order.
+    pub assertions: Vec<AssertionSpec>,
+    /// Values that must never be shown in clear (logs, status, transcript, websocat output).
+    pub secrets: Vec<String>,
+    /// The directory of the `.void` file; relative `caFile`/`clientCert`/`clientKey`/transcript
+    /// paths are resolved against it.
+    pub file_dir: Option<PathBuf>,
+}
+
+impl SessionSpec {
+    /// A spec for `url` with default options and nothing else.
+    pub fn new(url: impl Into<String>) -> Self {
+        SessionSpec {
+            url: url.into(),
+            headers: Vec::new(),
+            subprotocols: Vec::new(),
+            origin: None,
+            messages: Vec::new(),
+            options: SessionOptions::default(),
+            assertions: Vec::new(),
+            secrets: Vec::new(),
+            file_dir: None,
+        }
+    }
+
+    /// Finds a message by its block uid.
+    pub fn message_by_uid(&self, uid: &str) -> Option<&MessageSpec> {
+        self.messages.iter().find(|m| m.uid == uid)
+    }
+
+    /// Finds a message by its `name`.
+    pub fn message_by_name(&self, name: &str) -> Option<&MessageSpec> {
+        self.messages.iter().find(|m| m.name.as_deref() == Some(name))
+    }
+
+    /// Resolves a path written in the file against [`SessionSpec::file_dir`].
+    pub fn resolve_path(&self, path: &std::path::Path) -> PathBuf {
+        match &self.file_dir {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+}
+
+/// One `ws-message` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageSpec {
+    /// The block's `uid` (may be empty for hand-built specs).
+    pub uid: String,
+    pub name: Option<String>,
+    pub format: MessageFormat,
+    /// How a binary body is written.
+    pub encoding: BinaryEncoding,
+    pub send: SendMode,
+    /// Waited before an automatic (`on-open`, `after:`) send.
+    pub delay: Option<Duration>,
+    /// The body with variables resolved.
+    pub body: String,
+}
+
+impl MessageSpec {
+    /// A manual text message.
+    pub fn text(uid: impl Into<String>, body: impl Into<String>) -> Self {
+        MessageSpec {
+            uid: uid.into(),
+            name: None,
+            format: MessageFormat::Text,
+            encoding: BinaryEncoding::Base64,
+            send: SendMode::Manual,
+            delay: None,
+            body: body.into(),
+        }
+    }
+
+    /// A label for logs and errors: the name, else the uid.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.uid)
+    }
+
+    /// Checks the body against its format and encodes it as a frame payload.
+    pub fn payload(&self) -> Result<Outgoing, String> {
+        Outgoing::encode(self.format, self.encoding, &self.body)
+    }
+}
+
+/// A message ready to be sent: its frame type, payload and declared format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    /// A text frame; `format` is `text`, `json` or `xml` (used for the log).
+    Text { format: MessageFormat, text: String },
+    Binary(Vec<u8>),
+}
+
+impl Outgoing {
+    /// Validates `body` for `format` (JSON and XML syntax, base64/hex for binary) and encodes
+    /// it. The error says what is wrong, in words.
+    pub fn encode(
+        format: MessageFormat,
+        encoding: BinaryEncoding,
+        body: &str,
+    ) -> Result<Outgoing, String> {
+        match format {
+            MessageFormat::Text => Ok(Outgoing::Text { format, text: body.to_string() }),
+            MessageFormat::Json => match serde_json::from_str::<serde_json::Value>(body) {
+                Ok(_) => Ok(Outgoing::Text { format, text: body.to_string() }),
+                Err(e) => Err(format!("the body is not valid JSON: {e}")),
+            },
+            MessageFormat::Xml => {
+                check_xml(body)?;
+                Ok(Outgoing::Text { format, text: body.to_string() })
+            }
+            MessageFormat::Binary => match encoding {
+                BinaryEncoding::Base64 => {
+                    let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+                    base64::engine::general_purpose::STANDARD
+                        .decode(compact.as_bytes())
+                        .map(Outgoing::Binary)
+                        .map_err(|e| format!("the binary body is not valid base64: {e}"))
+                }
+                BinaryEncoding::Hex => decode_hex(body).map(Outgoing::Binary),
+            },
+        }
+    }
+
+    /// The payload size in bytes.
+    pub fn size(&self) -> usize {
+        match self {
+            Outgoing::Text { text, .. } => text.len(),
+            Outgoing::Binary(b) => b.len(),
+        }
+    }
+}
+
+fn decode_hex(body: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = body.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.len() % 2 != 0 {
+        return Err("the hex body has an odd number of digits".into());
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let s = std::str::from_utf8(pair).map_err(|_| "the hex body is not ASCII".to_string())?;
+            u8::from_str_radix(s, 16).map_err(|_| format!("`{s}` is not a hex byte"))
+        })
+        .collect()
+}
+
+fn check_xml(body: &str) -> Result<(), String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(body);
+    reader.config_mut().check_end_names = true;
+    let mut depth: i64 = 0;
+    let mut roots = 0;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(_)) => {
+                if depth == 0 {
+                    roots += 1;
+                }
+                depth += 1;
+            }
+            Ok(Event::Empty(_)) => {
+                if depth == 0 {
+                    roots += 1;
+                }
+            }
+            Ok(Event::End(_)) => depth -= 1,
+            Ok(Event::Eof) => break,
+            Ok(Event::Text(t)) if depth == 0 => {
+                if !t.iter().all(|b| b.is_ascii_whitespace()) {
+                    return Err("the body is not valid XML: text outside the root element".into());
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return Err(format!(
+                    "the body is not valid XML at byte {}: {e}",
+                    reader.error_position()
+                ));
+            }
+        }
+    }
+    if depth != 0 {
+        return Err("the body is not valid XML: an element is not closed".into());
+    }
+    if roots != 1 {
+        return Err(format!("the body is not valid XML: expected one root element, found {roots}"));
+    }
+    Ok(())
+}
+
+/// Where the transcript goes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TranscriptTarget {
+    /// The caller's default (the user's cache directory unless the settings say otherwise).
+    #[default]
+    Default,
+    Off,
+    /// A file path (relative paths are resolved against the `.void` file's directory).
+    Path(PathBuf),
+}
+
+/// The `ws-options` as typed values. Defaults are FORMAT.md's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionOptions {
+    pub connect_timeout: Duration,
+    pub ping_interval: Option<Duration>,
+    pub pong_timeout: Duration,
+    /// The application heartbeat text, when on.
+    pub heartbeat: Option<String>,
+    pub heartbeat_interval: Duration,
+    pub reconnect: bool,
+    pub max_message_size: u64,
+    pub insecure: bool,
+    pub ca_file: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    /// `http://host:port` of an HTTP CONNECT proxy.
+    pub proxy: Option<String>,
+    pub log_mode: LogMode,
+    pub log_limit: usize,
+    pub transcript: TranscriptTarget,
+    pub run_timeout: Duration,
+    pub idle_timeout: Duration,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            connect_timeout: Duration::from_secs(10),
+            ping_interval: None,
+            pong_timeout: Duration::from_secs(10),
+            heartbeat: None,
+            heartbeat_interval: Duration::from_secs(30),
+            reconnect: false,
+            max_message_size: 16 * 1024 * 1024,
+            insecure: false,
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
+            proxy: None,
+            log_mode: LogMode::Append,
+            log_limit: 10_000,
+            transcript: TranscriptTarget::Default,
+            run_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What a `ws-options` row tells the caller that the options themselves do not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionEffect {
+    /// The value was stored in [`SessionOptions`].
+    Stored,
+    /// `subprotocols`: put these in [`SessionSpec::subprotocols`].
+    Subprotocols(Vec<String>),
+    /// `origin`: put this in [`SessionSpec::origin`].
+    Origin(String),
+}
+
+impl SessionOptions {
+    /// Applies one `ws-options` row (`key`, resolved `value`), checking it with the shared
+    /// vocabulary. Unknown keys and bad values are errors naming the key.
+    pub fn apply(&mut self, key: &str, value: &str) -> Result<OptionEffect, String> {
+        let Some(known) = vocab::option_key(key) else {
+            return Err(format!("unknown ws-options key `{key}`"));
+        };
+        vocab::check_option_value(known, value).map_err(|e| format!("`{key}`: {e}"))?;
+        let v = value.trim();
+        let duration = |v: &str| vocab::parse_duration(v).map_err(|e| format!("`{key}`: {e}"));
+        match key {
+            "subprotocols" => {
+                return Ok(OptionEffect::Subprotocols(
+                    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+                ));
+            }
+            "origin" => return Ok(OptionEffect::Origin(v.to_string())),
+            "connectTimeout" => self.connect_timeout = duration(v)?,
+            "pingInterval" => {
+                self.ping_interval = if v == "off" { None } else { Some(duration(v)?) }
+            }
+            "pongTimeout" => self.pong_timeout = duration(v)?,
+            "heartbeat" => {
+                self.heartbeat = if v.is_empty() || v == "off" { None } else { Some(value.to_string()) }
+            }
+            "heartbeatInterval" => self.heartbeat_interval = duration(v)?,
+            "reconnect" => self.reconnect = v == "on",
+            "maxMessageSize" => {
+                self.max_message_size =
+                    vocab::parse_size(v).map_err(|e| format!("`{key}`: {e}"))?.max(1)
+            }
+            "insecure" => self.insecure = vocab::parse_bool(v).map_err(|e| format!("`{key}`: {e}"))?,
+            "caFile" => self.ca_file = Some(PathBuf::from(v)),
+            "clientCert" => self.client_cert = Some(PathBuf::from(v)),
+            "clientKey" => self.client_key = Some(PathBuf::from(v)),
+            "proxy" => self.proxy = Some(v.to_string()),
+            "logMode" => self.log_mode = LogMode::parse(v).unwrap_or_default(),
+            "logLimit" => self.log_limit = v.parse::<usize>().unwrap_or(10_000).max(1),
+            "transcript" => {
+                self.transcript = if v == "off" {
+                    TranscriptTarget::Off
+                } else {
+                    TranscriptTarget::Path(PathBuf::from(v))
+                }
+            }
+            "runTimeout" => self.run_timeout = duration(v)?,
+            "idleTimeout" => self.idle_timeout = duration(v)?,
+            _ => return Err(format!("ws-options key `{key}` is not supported by the engine")),
+        }
+        Ok(OptionEffect::Stored)
+    }
+}
+
+/// One `ws-assertions` row, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssertionSpec {
+    pub description: String,
+    pub field: Field,
+    pub operator: Operator,
+    /// The expected value as written (resolved); empty for operators that take none.
+    pub expected: String,
+}
+
+impl AssertionSpec {
+    /// Parses a row from its cells. Errors name what is wrong.
+    pub fn parse(description: &str, field: &str, operator: &str, expected: &str) -> Result<Self, String> {
+        let field = Field::parse(field)?;
+        let operator = Operator::parse(operator).ok_or_else(|| {
+            format!(
+                "unknown assertion operator `{}`; use one of {}",
+                operator.trim(),
+                Operator::ALL.map(|o| o.as_str()).join(", ")
+            )
+        })?;
+        if operator == Operator::Within {
+            vocab::parse_duration(expected).map_err(|e| format!("`within` needs a duration: {e}"))?;
+        }
+        if matches!(operator, Operator::Matches) {
+            regex::Regex::new(expected).map_err(|e| format!("`{expected}` is not a valid regular expression: {e}"))?;
+        }
+        Ok(AssertionSpec {
+            description: description.trim().to_string(),
+            field,
+            operator,
+            expected: expected.to_string(),
+        })
+    }
+}
+
+/// Handshake authentication (the `auth` block).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    None,
+    Bearer(String),
+    Basic { user: String, password: String },
+    /// `apiKey` sent as a header or as a query parameter.
+    ApiKey { name: String, value: String, in_query: bool },
+}
+
+impl Auth {
+    /// Adds this auth to a spec: a header, or a query parameter on the URL. The secret parts
+    /// are added to [`SessionSpec::secrets`].
+    pub fn apply(&self, spec: &mut SessionSpec) -> Result<(), String> {
+        match self {
+            Auth::None => {}
+            Auth::Bearer(token) => {
+                spec.secrets.push(token.clone());
+                spec.headers.push(("Authorization".into(), format!("Bearer {token}")));
+            }
+            Auth::Basic { user, password } => {
+                let encoded = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{user}:{password}"));
+                spec.secrets.push(password.clone());
+                spec.secrets.push(encoded.clone());
+                spec.headers.push(("Authorization".into(), format!("Basic {encoded}")));
+            }
+            Auth::ApiKey { name, value, in_query } => {
+                spec.secrets.push(value.clone());
+                if *in_query {
+                    let mut url = url::Url::parse(&spec.url)
+                        .map_err(|e| format!("`{}` is not a valid URL: {e}", spec.url))?;
+                    url.query_pairs_mut().append_pair(name, value);
+                    spec.url = url.to_string();
+                } else {
+                    spec.headers.push((name.clone(), value.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_xml_are_checked_before_sending() {
+        assert!(Outgoing::encode(MessageFormat::Json, BinaryEncoding::Base64, "{\"a\":1}").is_ok());
+        let err = Outgoing::encode(MessageFormat::Json, BinaryEncoding::Base64, "{a:1}").unwrap_err();
+        assert!(err.contains("not valid JSON"), "{err}");
+        assert!(Outgoing::encode(MessageFormat::Xml, BinaryEncoding::Base64, "<a><b/></a>").is_ok());
+        assert!(Outgoing::encode(MessageFormat::Xml, BinaryEncoding::Base64, "<a><b></a>").is_err());
+        assert!(Outgoing::encode(MessageFormat::Xml, BinaryEncoding::Base64, "<a/><b/>").is_err());
+    }
+
+    #[test]
+    fn binary_bodies_decode_from_base64_or_hex() {
+        assert_eq!(
+            Outgoing::encode(MessageFormat::Binary, BinaryEncoding::Base64, "AAEC\n/w==").unwrap(),
+            Outgoing::Binary(vec![0, 1, 2, 255])
+        );
+        assert_eq!(
+            Outgoing::encode(MessageFormat::Binary, BinaryEncoding::Hex, "00 01 ff").unwrap(),
+            Outgoing::Binary(vec![0, 1, 255])
+        );
+        assert!(Outgoing::encode(MessageFormat::Binary, BinaryEncoding::Hex, "0g").is_err());
+        assert!(Outgoing::encode(MessageFormat::Binary, BinaryEncoding::Base64, "!!").is_err());
+    }
+
+    #[test]
+    fn options_apply_typed_values() {
+        let mut o = SessionOptions::default();
+        assert_eq!(o.apply("connectTimeout", "2s"), Ok(OptionEffect::Stored));
+        assert_eq!(o.connect_timeout, Duration::from_secs(2));
+        o.apply("maxMessageSize", "64KiB").unwrap();
+        assert_eq!(o.max_message_size, 65536);
+        assert_eq!(
+            o.apply("subprotocols", "chat, superchat").unwrap(),
+            OptionEffect::Subprotocols(vec!["chat".into(), "superchat".into()])
+        );
+        o.apply("transcript", "off").unwrap();
+        assert_eq!(o.transcript, TranscriptTarget::Off);
+        assert!(o.apply("pingInterval", "soon").unwrap_err().contains("pingInterval"));
+        assert!(o.apply("bogus", "1").is_err());
+    }
+
+    #[test]
+    fn auth_in_query_and_header() {
+        let mut spec = SessionSpec::new("ws://h/p?x=1");
+        Auth::ApiKey { name: "key".into(), value: "s3cr3t".into(), in_query: true }
+            .apply(&mut spec)
+            .unwrap();
+        assert_eq!(spec.url, "ws://h/p?x=1&key=s3cr3t");
+        Auth::Basic { user: "u".into(), password: "pw".into() }.apply(&mut spec).unwrap();
+        assert_eq!(spec.headers[0], ("Authorization".into(), "Basic dTpwdw==".into()));
+        assert!(spec.secrets.contains(&"s3cr3t".to_string()));
+    }
+}

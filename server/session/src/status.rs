@@ -1,0 +1,113 @@
+//! The observable state of a session: the connection state machine and the status snapshot
+//! that callers (the LSP layer, the `run` command) pull and show.
+//!
+//! Plain data only; the engine fills it in. Nothing here talks to the network.
+
+use std::fmt;
+
+/// Where a session is in its life. `Closed` and `Failed` are terminal (unless `reconnect` is on,
+/// in which case the engine may go back to `Connecting`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionState {
+    Connecting,
+    Open,
+    Closing,
+    Closed,
+    Failed,
+}
+
+impl SessionState {
+    /// The protocol word (`connecting`, `open`, `closing`, `closed`, `failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Open => "open",
+            Self::Closing => "closing",
+            Self::Closed => "closed",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Closed | Self::Failed)
+    }
+}
+
+impl fmt::Display for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The result of one assertion row at this moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// The connection can still make it pass.
+    Pending,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Pending => "pending",
+        }
+    }
+}
+
+/// One assertion row's result with the value it saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertionResult {
+    /// The row's position among the section's enabled rows.
+    pub index: usize,
+    pub description: String,
+    /// The field as written (`received[-1].json.ok`).
+    pub field: String,
+    pub operator: String,
+    pub expected: String,
+    pub outcome: Outcome,
+    /// The actual value, masked, when there is one.
+    pub actual: Option<String>,
+    /// Why it failed or what it waits for, in words.
+    pub message: String,
+}
+
+/// Counts of assertion outcomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AssertionCounts {
+    pub passed: usize,
+    pub failed: usize,
+    pub pending: usize,
+}
+
+/// A snapshot of everything a caller shows about a session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub session_id: String,
+    pub state: SessionState,
+    pub paused: bool,
+    /// Messages sent (data frames, not control frames).
+    pub sent: u64,
+    pub received: u64,
+    /// The URL with secrets masked.
+    pub url: String,
+    pub http_status: Option<u16>,
+    pub subprotocol: Option<String>,
+    /// Milliseconds for TCP, TLS and the upgrade of the current (or last) connection.
+    pub handshake_ms: Option<u64>,
+    pub close_code: Option<u16>,
+    pub close_reason: Option<String>,
+    /// What went wrong, in words (also set for a drop, a timeout, or an error close code).
+    pub error: Option<String>,
+    /// Warnings to show (e.g. TLS certificate checks are off).
+    pub warnings: Vec<String>,
+    /// How many times the engine reconnected.
+    pub reconnects: u32,
+    pub assertions: AssertionCounts,
+    pub assertion_results: Vec<AssertionResult>,
+    /// Milliseconds since the session started.
+    pub elapsed_ms: u64,
+}

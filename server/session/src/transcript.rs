@@ -1,0 +1,275 @@
+//! The session transcript: every event as one JSON Lines record, written to disk by a
+//! dedicated thread so the connection never waits on the file system more than the bounded
+//! queue allows.
+//!
+//! Record shape (PROTOCOL.md): `{"t": RFC 3339 with ms, "dir": "out"|"in"|"event", "kind",
+//! "text" or "base64", "size"}`. Secrets are masked in `text` before writing. This module must
+//! not hold more than [`QUEUE_DEPTH`] pending records in memory.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use base64::Engine as _;
+use chrono::{DateTime, SecondsFormat, Utc};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
+
+use crate::mask::Masker;
+
+/// Records waiting for the writer thread at most; a faster producer waits.
+pub const QUEUE_DEPTH: usize = 8192;
+
+/// Which way a record went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Out,
+    In,
+    Event,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Out => "out",
+            Self::In => "in",
+            Self::Event => "event",
+        }
+    }
+}
+
+/// A record's payload.
+#[derive(Debug, Clone)]
+pub enum RecordBody {
+    Text(Utf8Bytes),
+    Binary(Bytes),
+}
+
+/// One transcript record.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub t: DateTime<Utc>,
+    pub dir: Direction,
+    /// `text`, `json`, `xml`, `binary` for messages; `connecting`, `handshake`, `open`,
+    /// `close`, `error`, ... for events.
+    pub kind: &'static str,
+    pub body: RecordBody,
+}
+
+impl Record {
+    pub fn event(kind: &'static str, text: impl Into<String>) -> Self {
+        Record {
+            t: Utc::now(),
+            dir: Direction::Event,
+            kind,
+            body: RecordBody::Text(Utf8Bytes::from(text.into())),
+        }
+    }
+}
+
+enum Job {
+    Write(Record),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The sending side of a transcript. Cloning shares the same file.
+#[derive(Clone)]
+pub struct Transcript {
+    tx: Option<mpsc::Sender<Job>>,
+    path: Option<Arc<PathBuf>>,
+    events: Arc<AtomicU64>,
+    error: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl std::fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transcript").field("path", &self.path).finish()
+    }
+}
+
+impl Transcript {
+    /// A transcript that writes nothing (`transcript: off`).
+    pub fn off() -> Self {
+        Transcript {
+            tx: None,
+            path: None,
+            events: Arc::new(AtomicU64::new(0)),
+            error: Arc::new(std::sync::Mutex::new(None)),
+        }
+    }
+
+    /// Creates (truncates) `path`, creating its directory, and starts the writer thread.
+    pub fn create(path: &Path, masker: Masker) -> std::io::Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = File::create(path)?;
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let events = Arc::new(AtomicU64::new(0));
+        let error = Arc::new(std::sync::Mutex::new(None));
+        let thread_events = events.clone();
+        let thread_error = error.clone();
+        std::thread::Builder::new()
+            .name("void-transcript".into())
+            .spawn(move || write_loop(rx, BufWriter::with_capacity(64 * 1024, file), masker, thread_events, thread_error))?;
+        Ok(Transcript { tx: Some(tx), path: Some(Arc::new(path.to_path_buf())), events, error })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref().map(PathBuf::as_path)
+    }
+
+    /// Records written so far.
+    pub fn events(&self) -> u64 {
+        self.events.load(Ordering::Relaxed)
+    }
+
+    /// The first write error, if writing failed.
+    pub fn error(&self) -> Option<String> {
+        self.error.lock().ok().and_then(|e| e.clone())
+    }
+
+    /// Queues a record, waiting while the queue is full.
+    pub async fn record(&self, record: Record) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Job::Write(record)).await;
+        }
+    }
+
+    /// Queues a record without waiting; drops it (and says so in the file's error) when full.
+    pub fn try_record(&self, record: Record) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.try_send(Job::Write(record));
+        }
+    }
+
+    /// Waits until every record queued before this call is on disk.
+    pub async fn flush(&self) {
+        if let Some(tx) = &self.tx {
+            let (done, wait) = oneshot::channel();
+            if tx.send(Job::Flush(done)).await.is_ok() {
+                let _ = wait.await;
+            }
+        }
+    }
+}
+
+fn write_loop(
+    mut rx: mpsc::Receiver<Job>,
+    mut out: BufWriter<File>,
+    masker: Masker,
+    events: Arc<AtomicU64>,
+    error: Arc<std::sync::Mutex<Option<String>>>,
+) {
+    let mut line = Vec::with_capacity(512);
+    let mut failed = false;
+    while let Some(job) = rx.blocking_recv() {
+        match job {
+            Job::Write(record) => {
+                if failed {
+                    continue;
+                }
+                line.clear();
+                encode(&record, &masker, &mut line);
+                if let Err(e) = out.write_all(&line) {
+                    failed = true;
+                    if let Ok(mut slot) = error.lock() {
+                        *slot = Some(format!("cannot write the transcript: {e}"));
+                    }
+                    continue;
+                }
+                events.fetch_add(1, Ordering::Relaxed);
+                if rx.is_empty() {
+                    let _ = out.flush();
+                }
+            }
+            Job::Flush(done) => {
+                let _ = out.flush();
+                let _ = done.send(());
+            }
+        }
+    }
+    let _ = out.flush();
+}
+
+/// Encodes one record as a JSON line (with the trailing newline).
+pub fn encode(record: &Record, masker: &Masker, out: &mut Vec<u8>) {
+    let t = record.t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    out.extend_from_slice(b"{\"t\":\"");
+    out.extend_from_slice(t.as_bytes());
+    out.extend_from_slice(b"\",\"dir\":\"");
+    out.extend_from_slice(record.dir.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"kind\":\"");
+    out.extend_from_slice(record.kind.as_bytes());
+    out.extend_from_slice(b"\",");
+    let size = match &record.body {
+        RecordBody::Text(text) => {
+            out.extend_from_slice(b"\"text\":");
+            let masked = masker.mask(text.as_str());
+            let _ = serde_json::to_writer(&mut *out, masked.as_ref());
+            text.len()
+        }
+        RecordBody::Binary(bytes) => {
+            out.extend_from_slice(b"\"base64\":\"");
+            out.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(bytes).as_bytes());
+            out.push(b'"');
+            bytes.len()
+        }
+    };
+    out.extend_from_slice(b",\"size\":");
+    out.extend_from_slice(size.to_string().as_bytes());
+    out.extend_from_slice(b"}\n");
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_json_lines_with_secrets_masked() {
+        let mut out = Vec::new();
+        let masker = Masker::new(["hunter2"]);
+        let record = Record {
+            t: Utc::now(),
+            dir: Direction::In,
+            kind: "json",
+            body: RecordBody::Text(Utf8Bytes::from("{\"pw\":\"hunter2\"}")),
+        };
+        encode(&record, &masker, &mut out);
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["dir"], "in");
+        assert_eq!(value["kind"], "json");
+        assert_eq!(value["text"], "{\"pw\":\"••••\"}");
+        assert_eq!(value["size"], 16);
+        assert!(value["t"].as_str().unwrap().ends_with('Z'));
+
+        out.clear();
+        let record = Record {
+            t: Utc::now(),
+            dir: Direction::Out,
+            kind: "binary",
+            body: RecordBody::Binary(Bytes::from_static(&[0, 1, 2])),
+        };
+        encode(&record, &masker, &mut out);
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["base64"], "AAEC");
+        assert_eq!(value["size"], 3);
+    }
+
+    #[tokio::test]
+    async fn writes_and_flushes_to_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/t.jsonl");
+        let t = Transcript::create(&path, Masker::default()).unwrap();
+        for i in 0..100 {
+            t.record(Record::event("note", format!("event {i}"))).await;
+        }
+        t.flush().await;
+        assert_eq!(t.events(), 100);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 100);
+    }
+}
