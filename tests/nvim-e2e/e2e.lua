@@ -23,8 +23,12 @@ local step_timeout = tonumber(os.getenv('VOID_E2E_TIMEOUT_MS') or '') or 10000
 
 --- Everything the plugin told the user, to explain failures.
 local notes = {}
+local level_names = {}
+for name, value in pairs(vim.log.levels) do
+  level_names[value] = name
+end
 vim.notify = function(msg, level)
-  table.insert(notes, string.format('[%s] %s', vim.log.levels[level or vim.log.levels.INFO] or tostring(level), msg))
+  table.insert(notes, string.format('[%s] %s', level_names[level or vim.log.levels.INFO] or tostring(level), msg))
 end
 
 --- The picker answers: a function that receives the items and returns the one to pick.
@@ -197,8 +201,12 @@ step('completion: /wss expands into a WebSocket section', function()
   end, 'void-ls did not attach to completion.void')
   local last = vim.api.nvim_buf_line_count(bufnr)
   vim.api.nvim_buf_set_lines(bufnr, last, last, false, { '/wss' })
-  vim.api.nvim_win_set_cursor(0, { last + 1, 4 })
-  local params = vim.lsp.util.make_position_params(0, c.offset_encoding)
+  -- The cursor of an insert-mode user sits after `/wss`; normal mode cannot put it there, so
+  -- the position is written out.
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    position = { line = last, character = 4 },
+  }
   local response = c:request_sync('textDocument/completion', params, step_timeout, bufnr)
   if not response then
     reason('textDocument/completion timed out')

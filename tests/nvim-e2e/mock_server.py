@@ -278,7 +278,7 @@ async def handle(message):
             uri, pos = params["textDocument"]["uri"], params["position"]
             line = docs[uri].split("\n")[pos["line"]]
             items = []
-            if line.strip() in ("/wss", "/ws"):
+            if line[: pos["character"]].strip() in ("/wss", "/ws") and not line[pos["character"]:].strip():
                 skeleton = "\n".join([
                     "```void", "---", "type: socket-request", "attrs:", "  uid: " + str(uuid.uuid4()), "---", "```",
                     "", "```void", "---", "type: ws-message", "attrs:", "  uid: " + str(uuid.uuid4()),
