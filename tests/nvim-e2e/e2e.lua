@@ -113,7 +113,8 @@ local log = require('void.log')
 
 -- Fixtures, copied into the scratch directory (the echo URL filled in).
 local fixtures = root .. '/tests/nvim-e2e/fixtures'
-local echo_path, diagnostics_path, completion_path = dir .. '/echo.void', dir .. '/diagnostics.void', dir .. '/completion.void'
+local echo_path, diagnostics_path, completion_path =
+  dir .. '/echo.void', dir .. '/diagnostics.void', dir .. '/completion.void'
 
 step('environment', function()
   if vim.fn.executable(server_cmd[1] or '') == 0 then
@@ -154,7 +155,13 @@ step('open a fixture: filetype, highlighting, server attached', function()
   end, function()
     return 'void-ls did not start and attach within the timeout (cmd ' .. table.concat(server_cmd, ' ') .. ')'
   end)
-  out:write(string.format('     server %s, position encoding %s\n', c.server_info and c.server_info.name or '?', c.offset_encoding))
+  out:write(
+    string.format(
+      '     server %s, position encoding %s\n',
+      c.server_info and c.server_info.name or '?',
+      c.offset_encoding
+    )
+  )
 end)
 
 step('diagnostics: duplicate uid and invalid JSON body', function()
@@ -172,14 +179,24 @@ step('diagnostics: duplicate uid and invalid JSON body', function()
   wait_for(function()
     for _, d in ipairs(vim.diagnostic.get(diag_buf)) do
       local msg = d.message:lower()
-      if d.severity == vim.diagnostic.severity.ERROR and msg:find('uid', 1, true) and msg:find('duplicate', 1, true) then
+      if
+        d.severity == vim.diagnostic.severity.ERROR
+        and msg:find('uid', 1, true)
+        and msg:find('duplicate', 1, true)
+      then
         return true
       end
     end
   end, function()
-    return 'no error diagnostic about the duplicate uid (lines ' .. table.concat(vim.tbl_map(function(l)
-      return l + 1
-    end, dup_lines), ', ') .. '); diagnostics: ' .. describe()
+    return 'no error diagnostic about the duplicate uid (lines '
+      .. table.concat(
+        vim.tbl_map(function(l)
+          return l + 1
+        end, dup_lines),
+        ', '
+      )
+      .. '); diagnostics: '
+      .. describe()
   end)
   wait_for(function()
     for _, d in ipairs(vim.diagnostic.get(diag_buf)) do
@@ -218,7 +235,10 @@ step('completion: /wss expands into a WebSocket section', function()
   local item
   for _, it in ipairs(items) do
     local text = (it.textEdit and it.textEdit.newText) or it.insertText or ''
-    if text:find('socket-request', 1, true) and ((it.filterText or it.label or ''):find('wss', 1, true) or (it.label or ''):find('WebSocket')) then
+    if
+      text:find('socket-request', 1, true)
+      and ((it.filterText or it.label or ''):find('wss', 1, true) or (it.label or ''):find('WebSocket'))
+    then
       item = it
       break
     end
@@ -337,9 +357,10 @@ step('code lenses refresh while connected (Send)', function()
       end
     end
   end, function()
-    return 'no Send code lens while connected; lenses: ' .. vim.inspect(vim.tbl_map(function(l)
-      return l.command and l.command.title
-    end, vim.lsp.codelens.get(echo_buf)))
+    return 'no Send code lens while connected; lenses: '
+      .. vim.inspect(vim.tbl_map(function(l)
+        return l.command and l.command.title
+      end, vim.lsp.codelens.get(echo_buf)))
   end)
 end)
 
@@ -370,9 +391,10 @@ step(':VoidSend without a name asks with a picker', function()
     local _, now = buf_text(log_buf):gsub('←[^\n]*ping%-from%-nvim', '')
     return now > before
   end, function()
-    local offered = picker_items and vim.tbl_map(function(i)
-      return i.attrs and i.attrs.name
-    end, picker_items.items)
+    local offered = picker_items
+      and vim.tbl_map(function(i)
+        return i.attrs and i.attrs.name
+      end, picker_items.items)
     return 'the picked message was not sent; picker offered ' .. vim.inspect(offered) .. '; log:\n' .. buf_text(log_buf)
   end)
   pick = nil
@@ -480,7 +502,8 @@ step(':VoidClose closes with 1000', function()
   wait_for(function()
     return sessions.by_id[session.sessionId].state == 'closed'
   end, function()
-    return 'no void/sessionStatus with state "closed" after :VoidClose; last: ' .. vim.inspect(sessions.by_id[session.sessionId])
+    return 'no void/sessionStatus with state "closed" after :VoidClose; last: '
+      .. vim.inspect(sessions.by_id[session.sessionId])
   end)
   wait_for(function()
     return log_has('✕[^\n]*1000')

@@ -141,7 +141,11 @@ test('scanner: blocks, attrs, flow style, nested fences, sections', function()
   local types = vim.tbl_map(function(b)
     return b.type
   end, scan.blocks)
-  eq({ 'socket-request', 'ws-message', 'ws-message', 'request-separator', 'socket-request', 'ws-message' }, types, 'block types')
+  eq(
+    { 'socket-request', 'ws-message', 'ws-message', 'request-separator', 'socket-request', 'ws-message' },
+    types,
+    'block types'
+  )
   eq('3f0c2a8e-6d0b-4d6e-9a53-0c1f6f1f2b11', scan.blocks[1].attrs.uid, 'top-level uid, not a nested one')
   eq(nil, scan.blocks[1].attrs.method, 'nested attrs are not the block attrs')
   eq('subscribe', scan.blocks[2].attrs.name, 'name')
@@ -154,9 +158,13 @@ test('scanner: blocks, attrs, flow style, nested fences, sections', function()
   eq(1, scan.blocks[3].section, 'third block in the first section')
   eq(2, scan.blocks[6].section, 'last block in the second section')
   local first = scan.sections[1]
-  eq({ 'subscribe', "it's, here" }, vim.tbl_map(function(b)
-    return b.attrs.name
-  end, document.messages(first)), 'messages of section 1')
+  eq(
+    { 'subscribe', "it's, here" },
+    vim.tbl_map(function(b)
+      return b.attrs.name
+    end, document.messages(first)),
+    'messages of section 1'
+  )
   eq('3f0c2a8e-6d0b-4d6e-9a53-0c1f6f1f2b11', document.socket_request(first).attrs.uid, 'socket request of section 1')
   eq(scan.sections[2], document.section_at(scan, scan.blocks[6].first), 'section_at')
   eq(scan.sections[2], document.section_of_block(scan, '22222222-2f3d-4e6a-9b7c-1d2e3f4a5b6c'), 'section_of_block')
@@ -197,12 +205,24 @@ test('sessions: merge, order, live choice, statusline', function()
   sessions.clear()
   local uri = vim.uri_from_fname('/tmp/void-unit/a.void')
   sessions.update({ sessionId = 's1', uri = uri, blockUid = 'b1', state = 'closed', sent = 1, received = 1 })
-  sessions.update({ sessionId = 's2', uri = uri, blockUid = 'b1', state = 'open', sent = 3, received = 5, logUri = 'void-session:/s2/chat.wslog' })
+  sessions.update({
+    sessionId = 's2',
+    uri = uri,
+    blockUid = 'b1',
+    state = 'open',
+    sent = 3,
+    received = 5,
+    logUri = 'void-session:/s2/chat.wslog',
+  })
   sessions.update({ sessionId = 's1', detail = vim.NIL })
   eq('s2', sessions.for_block(uri, 'b1').sessionId, 'live session preferred')
-  eq({ 's2', 's1' }, vim.tbl_map(function(s)
-    return s.sessionId
-  end, sessions.list(uri)), 'newest first')
+  eq(
+    { 's2', 's1' },
+    vim.tbl_map(function(s)
+      return s.sessionId
+    end, sessions.list(uri)),
+    'newest first'
+  )
   eq('WS open ↑3 ↓5', sessions.describe(sessions.by_id.s2), 'describe')
   sessions.update({ sessionId = 's2', paused = true, detail = { assertions = { passed = 2, failed = 1, pending = 0 } } })
   eq('WS paused ↑3 ↓5 ✓2 ✗1', sessions.describe(sessions.by_id.s2), 'paused with assertions')
@@ -226,7 +246,16 @@ test('filetype, Markdown tree-sitter, injection query', function()
   eq('markdown', vim.treesitter.highlighter.active[vim.api.nvim_get_current_buf()].tree:lang(), 'parser language')
   local query = vim.treesitter.query.get('markdown', 'injections')
   truthy(query, 'injection query loads with the plugin extension')
-  for _, name in ipairs({ 'VoidConnect', 'VoidSend', 'VoidPause', 'VoidResume', 'VoidClose', 'VoidLog', 'VoidSessions', 'VoidExport' }) do
+  for _, name in ipairs({
+    'VoidConnect',
+    'VoidSend',
+    'VoidPause',
+    'VoidResume',
+    'VoidClose',
+    'VoidLog',
+    'VoidSessions',
+    'VoidExport',
+  }) do
     eq(2, vim.fn.exists(':' .. name), ':' .. name .. ' defined')
   end
 end)
@@ -250,13 +279,20 @@ test('log buffer: render touches changed lines and follows the end', function()
   local buf = vim.api.nvim_create_buf(true, true)
   vim.api.nvim_set_current_buf(buf)
   log.render(buf, '# h · open · 0 sent\n12:00:00.000 ⇄ open\n')
-  eq({ '# h · open · 0 sent', '12:00:00.000 ⇄ open' }, vim.api.nvim_buf_get_lines(buf, 0, -1, false), 'first render')
+  eq(
+    { '# h · open · 0 sent', '12:00:00.000 ⇄ open' },
+    vim.api.nvim_buf_get_lines(buf, 0, -1, false),
+    'first render'
+  )
   vim.api.nvim_win_set_cursor(0, { 2, 0 })
   log.render(buf, '# h · open · 1 sent\n12:00:00.000 ⇄ open\n12:00:01.000 → hi\n')
   eq(3, vim.api.nvim_win_get_cursor(0)[1], 'cursor follows the new last line')
   eq('# h · open · 1 sent', vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1], 'header updated')
   vim.api.nvim_win_set_cursor(0, { 1, 0 })
-  log.render(buf, '# h · open · 1 sent · 1 received\n12:00:00.000 ⇄ open\n12:00:01.000 → hi\n12:00:01.001 ← hi\n')
+  log.render(
+    buf,
+    '# h · open · 1 sent · 1 received\n12:00:00.000 ⇄ open\n12:00:01.000 → hi\n12:00:01.001 ← hi\n'
+  )
   eq(1, vim.api.nvim_win_get_cursor(0)[1], 'a window scrolled away stays put')
   eq(4, vim.api.nvim_buf_line_count(buf), 'four lines')
   eq(false, vim.bo[buf].modifiable, 'read-only after render')
@@ -290,7 +326,18 @@ test(':help void: tags build and name every command', function()
   vim.fn.writefile(vim.fn.readfile(root .. '/nvim-plugin/doc/void.txt'), tmp .. '/void.txt')
   vim.cmd.helptags(vim.fn.fnameescape(tmp))
   local tags = table.concat(vim.fn.readfile(tmp .. '/tags'), '\n')
-  for _, tag in ipairs({ ':VoidConnect', ':VoidSend', ':VoidPause', ':VoidResume', ':VoidClose', ':VoidLog', ':VoidSessions', ':VoidExport', 'void.setup()', 'void-options' }) do
+  for _, tag in ipairs({
+    ':VoidConnect',
+    ':VoidSend',
+    ':VoidPause',
+    ':VoidResume',
+    ':VoidClose',
+    ':VoidLog',
+    ':VoidSessions',
+    ':VoidExport',
+    'void.setup()',
+    'void-options',
+  }) do
     truthy(tags:find(tag, 1, true), 'help tag ' .. tag)
   end
 end)

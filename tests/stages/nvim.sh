@@ -24,6 +24,13 @@ rm -rf "$ART" && mkdir -p "$ART"
 # Keep Neovim and the server away from the user's own config, state and cache.
 export XDG_CONFIG_HOME=$ART/config XDG_STATE_HOME=$ART/state XDG_CACHE_HOME=$ART/cache XDG_DATA_HOME=$ART/data
 
+echo "-- Lua formatting (StyLua, from npm as WebAssembly)"
+if [[ ! -d $TOOLS/stylua/node_modules/@johnnymorganz/stylua ]]; then
+  mkdir -p "$TOOLS/stylua"
+  (cd "$TOOLS/stylua" && npm init -y >/dev/null && npm install -q --no-audit --no-fund @johnnymorganz/stylua@2.5.2 >/dev/null)
+fi
+node tests/nvim-e2e/lua-format.cjs "$TOOLS/stylua/node_modules" $(git ls-files 'nvim-plugin/*.lua' 'tests/nvim-e2e/*.lua')
+
 echo "-- plugin unit tests"
 timeout 120 "$NVIM" --headless --clean -l tests/nvim-e2e/unit.lua
 

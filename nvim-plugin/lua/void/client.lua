@@ -80,6 +80,22 @@ function M.notify_error(what, err)
   vim.notify(string.format('void: %s failed: %s', what, M.error_text(err)), vim.log.levels.ERROR)
 end
 
+--- The loaded buffer showing a document URI, without creating one (unlike
+--- `vim.uri_to_bufnr`).
+--- @param uri string|nil
+--- @return integer|nil
+function M.loaded_buffer(uri)
+  if type(uri) ~= 'string' then
+    return nil
+  end
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and vim.uri_from_bufnr(bufnr) == uri then
+      return bufnr
+    end
+  end
+  return nil
+end
+
 --- Position params for the cursor in the current window, in the client's encoding.
 --- @param client vim.lsp.Client
 --- @return table

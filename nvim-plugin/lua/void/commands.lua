@@ -47,10 +47,7 @@ end
 local function require_client(ctx)
   local c = client.get(ctx.bufnr)
   if not c then
-    vim.notify(
-      'void: void-ls is not running (open a .void file; see :checkhealth void)',
-      vim.log.levels.ERROR
-    )
+    vim.notify('void: void-ls is not running (open a .void file; see :checkhealth void)', vim.log.levels.ERROR)
   end
   return c
 end
@@ -104,8 +101,7 @@ local function with_session(use, opts)
     -- In a WebSocket section only that section's sessions count; elsewhere in the file
     -- (prose before the first section) any session of the file does.
     local candidates = vim.tbl_filter(function(status)
-      return (ctx.block_uid == nil or status.blockUid == ctx.block_uid)
-        and (sessions.is_live(status) or not want_live)
+      return (ctx.block_uid == nil or status.blockUid == ctx.block_uid) and (sessions.is_live(status) or not want_live)
     end, sessions.list(ctx.uri))
     if ctx.block_uid and #candidates > 1 then
       candidates = { sessions.for_block(ctx.uri, ctx.block_uid) }
@@ -137,11 +133,9 @@ local function run(c, command, argument, after)
       return
     end
     local status = argument.sessionId and sessions.by_id[argument.sessionId]
-    if status and status.uri then
-      local bufnr = vim.uri_to_bufnr(status.uri)
-      if vim.api.nvim_buf_is_loaded(bufnr) then
-        lsp.refresh_codelens(bufnr)
-      end
+    local bufnr = status and client.loaded_buffer(status.uri)
+    if bufnr then
+      lsp.refresh_codelens(bufnr)
     end
     if after then
       after(result)

@@ -32,10 +32,12 @@ local function unquote(value)
   value = vim.trim(value)
   local dq = value:match('^"(.*)"$')
   if dq then
-    return (dq:gsub('\\(.)', function(c)
-      local escapes = { n = '\n', t = '\t', ['"'] = '"', ['\\'] = '\\' }
-      return escapes[c] or c
-    end))
+    return (
+      dq:gsub('\\(.)', function(c)
+        local escapes = { n = '\n', t = '\t', ['"'] = '"', ['\\'] = '\\' }
+        return escapes[c] or c
+      end)
+    )
   end
   local sq = value:match("^'(.*)'$")
   if sq then

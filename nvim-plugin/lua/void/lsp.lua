@@ -56,11 +56,9 @@ end
 --- @param previous void.SessionStatus|nil
 local function on_session_update(status, previous)
   log.refresh(status.logUri)
-  if status.uri then
-    local bufnr = vim.uri_to_bufnr(status.uri)
-    if vim.api.nvim_buf_is_loaded(bufnr) then
-      M.refresh_codelens(bufnr)
-    end
+  local bufnr = client.loaded_buffer(status.uri)
+  if bufnr then
+    M.refresh_codelens(bufnr)
   end
   -- A connection that ends with an error is worth a message even when the user is looking at
   -- another file; the server's own `window/showMessage` covers failures to connect.

@@ -140,12 +140,7 @@ function M.describe(status)
   local detail = type(status.detail) == 'table' and status.detail or {}
   local assertions = type(detail.assertions) == 'table' and detail.assertions or nil
   if assertions then
-    text = string.format(
-      '%s ✓%d ✗%d',
-      text,
-      tonumber(assertions.passed) or 0,
-      tonumber(assertions.failed) or 0
-    )
+    text = string.format('%s ✓%d ✗%d', text, tonumber(assertions.passed) or 0, tonumber(assertions.failed) or 0)
   end
   return text
 end
