@@ -20,6 +20,7 @@
 
 pub mod assertions;
 pub mod connect;
+pub mod echo_server;
 mod engine;
 pub mod log;
 pub mod mask;
@@ -28,6 +29,7 @@ pub mod spec;
 pub mod status;
 pub mod tls;
 pub mod transcript;
+pub mod websocat;
 
 pub use engine::{Incoming, close_code_words};
 pub use session::{

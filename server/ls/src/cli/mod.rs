@@ -2,4 +2,7 @@
 //! through explicit handles and returns the process exit code.
 
 pub mod check;
+pub mod demo;
+pub mod echo_server;
 pub mod fmt;
+pub mod run;
