@@ -28,6 +28,12 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// Format files in the Voiden app's canonical style.
     Fmt(cli::fmt::FmtArgs),
+    /// Run every WebSocket section headless and report (exit 0 passed, 1 failed, 2 cannot run).
+    Run(cli::run::RunArgs),
+    /// Run an example against the embedded echo server: the whole product, offline.
+    Demo(cli::demo::DemoArgs),
+    /// Serve the embedded WebSocket echo server (for the examples and tests) on loopback.
+    EchoServer(cli::echo_server::EchoServerArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,5 +50,8 @@ fn main() -> ExitCode {
         Some(Command::Lsp(a)) => lsp::run(a),
         Some(Command::Check(a)) => cli::check::run(a),
         Some(Command::Fmt(a)) => cli::fmt::run(a),
+        Some(Command::Run(a)) => cli::run::run(a),
+        Some(Command::Demo(a)) => cli::demo::run(a),
+        Some(Command::EchoServer(a)) => cli::echo_server::run(a),
     }
 }

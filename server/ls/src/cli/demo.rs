@@ -1,0 +1,164 @@
+//! `void-ls demo`: the first command a new user runs. It starts the embedded echo server on
+//! loopback, runs an example file against it with the live log shown, and prints the assertion
+//! results, so the whole product is visible on a fresh machine with no outside network.
+//!
+//! The examples are compiled into the binary, so the demo works from any directory; when run
+//! from a checkout, the same files are in `examples/` to read and edit. This module only
+//! chooses the example and prints the framing; the run itself is `void-ls run`'s code.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::run::output::{ColorChoice, Reporter};
+use super::run::pretty::Style;
+use super::run::{InMemoryFile, RunArgs};
+
+/// The examples shipped in the binary: `(name, path shown, text)`.
+pub const EXAMPLES: &[(&str, &str, &str)] = &[
+    (
+        "echo",
+        "examples/echo.void",
+        include_str!("../../../../examples/echo.void"),
+    ),
+    (
+        "chat",
+        "examples/chat.void",
+        include_str!("../../../../examples/chat.void"),
+    ),
+    (
+        "json-rpc",
+        "examples/json-rpc.void",
+        include_str!("../../../../examples/json-rpc.void"),
+    ),
+    (
+        "binary",
+        "examples/binary.void",
+        include_str!("../../../../examples/binary.void"),
+    ),
+    (
+        "heartbeat",
+        "examples/heartbeat.void",
+        include_str!("../../../../examples/heartbeat.void"),
+    ),
+    (
+        "reconnect",
+        "examples/reconnect.void",
+        include_str!("../../../../examples/reconnect.void"),
+    ),
+];
+
+/// `void-ls demo`.
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Which example to run: echo, chat, json-rpc, binary, heartbeat, reconnect, or all.
+    #[arg(default_value = "echo", value_name = "EXAMPLE")]
+    pub example: String,
+    /// Colours.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+pub fn run(args: DemoArgs) -> ExitCode {
+    let chosen: Vec<_> = if args.example == "all" {
+        EXAMPLES.to_vec()
+    } else {
+        match EXAMPLES.iter().find(|(name, _, _)| *name == args.example) {
+            Some(e) => vec![*e],
+            None => {
+                let names: Vec<&str> = EXAMPLES.iter().map(|(n, _, _)| *n).collect();
+                eprintln!(
+                    "void-ls demo: no example named `{}`; choose one of {}, or all",
+                    args.example,
+                    names.join(", ")
+                );
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("void-ls demo: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async move {
+        let server = match super::echo_server::EchoServer::start(([127, 0, 0, 1], 0).into()).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("void-ls demo: cannot start the embedded echo server: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let style = Style {
+            color: super::run::output::use_color(
+                args.color,
+                std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            ),
+        };
+        {
+            let mut out = std::io::stdout().lock();
+            let files: Vec<&str> = chosen.iter().map(|(_, p, _)| *p).collect();
+            let _ = writeln!(out, "{}", style.bold("void-ls demo"));
+            let _ = writeln!(
+                out,
+                "{} embedded echo server listening on {}",
+                style.dim("·"),
+                style.cyan(&server.url())
+            );
+            let _ = writeln!(
+                out,
+                "{} running {} against it, live log below\n",
+                style.dim("·"),
+                files.join(", ")
+            );
+        }
+        let files: Vec<InMemoryFile> = chosen
+            .iter()
+            .map(|(_, path, text)| InMemoryFile {
+                path: PathBuf::from(path),
+                text: text.to_string(),
+            })
+            .collect();
+        let run_args = RunArgs {
+            files: files.iter().map(|f| f.path.clone()).collect(),
+            sections: Vec::new(),
+            env_files: Vec::new(),
+            env_vars: vec![
+                ("ECHO_URL".into(), server.url()),
+                ("GREETING".into(), "hello from void".into()),
+            ],
+            reporter: Reporter::Pretty,
+            output: None,
+            transcript: None,
+            jobs: 1,
+            log: true,
+            color: args.color,
+            echo_server: false,
+        };
+        let code = super::run::run_async(run_args, Some(files)).await;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", style.bold("Next:"));
+        let _ = writeln!(
+            out,
+            "  void-ls run examples/ --echo-server      run every example as a test suite"
+        );
+        let _ = writeln!(
+            out,
+            "  void-ls run examples/echo.void --echo-server --reporter junit -o report.xml"
+        );
+        let _ = writeln!(
+            out,
+            "  void-ls echo-server                      keep the server up for your editor"
+        );
+        drop(out);
+        server.shutdown().await;
+        code
+    })
+}

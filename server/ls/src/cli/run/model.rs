@@ -1,0 +1,410 @@
+//! The plain result model of a headless run: files, their WebSocket sections, and each section's
+//! assertion rows with expected and actual values.
+//!
+//! Every reporter (pretty, JSON, JUnit) reads only this model, so reporters can be tested with
+//! hand-built values and never need a live connection. This module must not do I/O or know how
+//! a section is run; it only describes what happened and derives verdicts and counts from it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The outcome of one whole `void-ls run`.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    pub files: Vec<FileReport>,
+    /// Wall-clock time of the whole run.
+    pub duration: Duration,
+    /// When the run started, RFC 3339 with milliseconds (for JUnit `timestamp`).
+    pub started_at: String,
+}
+
+/// One `.void` file and the WebSocket sections that ran from it.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    /// The path as the user gave it (shown in every report).
+    pub path: String,
+    pub sections: Vec<SectionReport>,
+}
+
+/// One WebSocket section: how the connection went and what each assertion row concluded.
+#[derive(Debug, Clone, Default)]
+pub struct SectionReport {
+    /// The section's `request-separator` label, or the file's first heading, or `WebSocket`.
+    pub label: String,
+    /// The `socket-request` block's uid, when it has one.
+    pub block_uid: Option<String>,
+    /// The URL with secrets masked (never the clear value of a secret).
+    pub url: String,
+    pub connection: ConnectionReport,
+    pub sent: u64,
+    pub received: u64,
+    pub duration: Duration,
+    pub ended_by: EndReason,
+    pub rows: Vec<RowReport>,
+    /// The transcript file written for this section, when one was kept.
+    pub transcript: Option<PathBuf>,
+    /// Number of events written to the transcript.
+    pub transcript_events: Option<u64>,
+}
+
+/// How the connection went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionReport {
+    /// Whether the WebSocket connection opened at least once.
+    pub opened: bool,
+    pub http_status: Option<u16>,
+    pub subprotocol: Option<String>,
+    pub handshake_ms: Option<u64>,
+    pub close_code: Option<u16>,
+    pub close_reason: Option<String>,
+    /// A person-readable error: refused, TLS, upgrade rejected, unresolved variable, ...
+    pub error: Option<String>,
+}
+
+/// Why a section's run ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EndReason {
+    /// Every assertion row reached a final verdict (or there were none and on-open sends were
+    /// done and answered).
+    #[default]
+    Settled,
+    /// `runTimeout` elapsed.
+    RunTimeout,
+    /// `idleTimeout` elapsed without traffic.
+    IdleTimeout,
+    /// The peer closed the connection (or it dropped).
+    PeerClosed,
+    /// The connection never opened.
+    ConnectFailed,
+    /// The section could not start (unresolved variable, invalid message, ...).
+    NotStarted,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Settled => "settled",
+            Self::RunTimeout => "runTimeout",
+            Self::IdleTimeout => "idleTimeout",
+            Self::PeerClosed => "peerClosed",
+            Self::ConnectFailed => "connectFailed",
+            Self::NotStarted => "notStarted",
+        }
+    }
+
+    /// Words for a person.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Settled => "all assertions settled",
+            Self::RunTimeout => "run timeout reached",
+            Self::IdleTimeout => "idle timeout reached",
+            Self::PeerClosed => "the server closed the connection",
+            Self::ConnectFailed => "the connection failed",
+            Self::NotStarted => "the section could not start",
+        }
+    }
+}
+
+/// One `ws-assertions` row and its verdict at the end of the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowReport {
+    pub description: String,
+    pub field: String,
+    pub operator: String,
+    pub expected: String,
+    pub status: RowStatus,
+    /// The value the field had when the verdict was taken (`None`: it had no value).
+    pub actual: Option<String>,
+    /// Extra words on a failure (an invalid regex, "still pending when the run ended", ...).
+    pub detail: Option<String>,
+}
+
+impl RowReport {
+    /// What a person calls this row: its description, or `field operator expected`.
+    pub fn title(&self) -> String {
+        if self.description.trim().is_empty() {
+            let mut t = format!("{} {}", self.field, self.operator);
+            if !self.expected.is_empty() {
+                t.push(' ');
+                t.push_str(&self.expected);
+            }
+            t
+        } else {
+            self.description.clone()
+        }
+    }
+
+    /// Whether the row counts as a failure in the final verdict (a row still pending when the
+    /// run ends could not be shown to hold, so it fails).
+    pub fn is_failure(&self) -> bool {
+        !matches!(self.status, RowStatus::Passed)
+    }
+
+    /// The one-line reason for a failing row, with expected and actual values.
+    pub fn failure_message(&self) -> String {
+        let actual = self.actual.as_deref().unwrap_or("(no value)");
+        let mut msg = match self.status {
+            RowStatus::Passed => String::from("passed"),
+            RowStatus::Failed => format!(
+                "{} {} {}: actual {}",
+                self.field,
+                self.operator,
+                shown_expected(&self.expected),
+                actual
+            ),
+            RowStatus::Pending => format!(
+                "still pending when the run ended: {} {} {}; actual {}",
+                self.field,
+                self.operator,
+                shown_expected(&self.expected),
+                actual
+            ),
+        };
+        if let Some(detail) = &self.detail {
+            msg.push_str(" (");
+            msg.push_str(detail);
+            msg.push(')');
+        }
+        msg
+    }
+}
+
+fn shown_expected(expected: &str) -> String {
+    if expected.is_empty() {
+        String::from("(none)")
+    } else {
+        expected.to_string()
+    }
+}
+
+/// The verdict on one row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RowStatus {
+    Passed,
+    Failed,
+    /// Still undecided when the run ended.
+    #[default]
+    Pending,
+}
+
+impl RowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Pending => "pending",
+        }
+    }
+}
+
+/// The verdict on a section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionVerdict {
+    Passed,
+    /// At least one assertion row failed or was still pending.
+    Failed,
+    /// The connection could not be made (or the section could not start) and no assertion row
+    /// expected that.
+    Error,
+}
+
+impl SectionVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl SectionReport {
+    /// Whether some row is about the connection itself (`connected`, `handshake.status`), in
+    /// which case a failed connection is judged by the rows rather than as an error.
+    fn rows_judge_connection(&self) -> bool {
+        self.rows
+            .iter()
+            .any(|r| r.field == "connected" || r.field == "handshake.status")
+    }
+
+    pub fn verdict(&self) -> SectionVerdict {
+        let rows_failed = self.rows.iter().any(RowReport::is_failure);
+        let connection_failed = !self.connection.opened
+            || matches!(
+                self.ended_by,
+                EndReason::ConnectFailed | EndReason::NotStarted
+            );
+        if connection_failed && !self.rows_judge_connection() {
+            return SectionVerdict::Error;
+        }
+        if rows_failed {
+            SectionVerdict::Failed
+        } else {
+            SectionVerdict::Passed
+        }
+    }
+
+    pub fn rows_passed(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.status == RowStatus::Passed)
+            .count()
+    }
+
+    pub fn rows_failed(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.status == RowStatus::Failed)
+            .count()
+    }
+
+    pub fn rows_pending(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.status == RowStatus::Pending)
+            .count()
+    }
+}
+
+/// Counts over a whole run, as every reporter shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub files: usize,
+    pub sections: usize,
+    pub sections_passed: usize,
+    pub sections_failed: usize,
+    pub sections_errored: usize,
+    pub rows: usize,
+    pub rows_passed: usize,
+    pub rows_failed: usize,
+    pub rows_pending: usize,
+    pub sent: u64,
+    pub received: u64,
+}
+
+impl RunReport {
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals {
+            files: self.files.len(),
+            ..Totals::default()
+        };
+        for section in self.files.iter().flat_map(|f| &f.sections) {
+            t.sections += 1;
+            match section.verdict() {
+                SectionVerdict::Passed => t.sections_passed += 1,
+                SectionVerdict::Failed => t.sections_failed += 1,
+                SectionVerdict::Error => t.sections_errored += 1,
+            }
+            t.rows += section.rows.len();
+            t.rows_passed += section.rows_passed();
+            t.rows_failed += section.rows_failed();
+            t.rows_pending += section.rows_pending();
+            t.sent += section.sent;
+            t.received += section.received;
+        }
+        t
+    }
+
+    /// True when every section passed.
+    pub fn all_passed(&self) -> bool {
+        let t = self.totals();
+        t.sections_failed == 0 && t.sections_errored == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(field: &str, status: RowStatus) -> RowReport {
+        RowReport {
+            field: field.into(),
+            operator: "equals".into(),
+            expected: "1".into(),
+            status,
+            ..RowReport::default()
+        }
+    }
+
+    fn opened() -> ConnectionReport {
+        ConnectionReport {
+            opened: true,
+            http_status: Some(101),
+            ..ConnectionReport::default()
+        }
+    }
+
+    #[test]
+    fn a_section_passes_only_when_every_row_passed() {
+        let mut s = SectionReport {
+            connection: opened(),
+            ..SectionReport::default()
+        };
+        s.rows = vec![row("received.count", RowStatus::Passed)];
+        assert_eq!(s.verdict(), SectionVerdict::Passed);
+        s.rows.push(row("sent.count", RowStatus::Pending));
+        assert_eq!(s.verdict(), SectionVerdict::Failed);
+        s.rows[1].status = RowStatus::Failed;
+        assert_eq!(s.verdict(), SectionVerdict::Failed);
+    }
+
+    #[test]
+    fn a_refused_connection_is_an_error_unless_a_row_expects_it() {
+        let mut s = SectionReport {
+            ended_by: EndReason::ConnectFailed,
+            connection: ConnectionReport {
+                error: Some("connection refused".into()),
+                ..ConnectionReport::default()
+            },
+            ..SectionReport::default()
+        };
+        assert_eq!(s.verdict(), SectionVerdict::Error);
+        s.rows = vec![row("connected", RowStatus::Passed)];
+        assert_eq!(s.verdict(), SectionVerdict::Passed);
+    }
+
+    #[test]
+    fn failure_messages_name_expected_and_actual() {
+        let mut r = row("received[0].json.id", RowStatus::Failed);
+        r.actual = Some("2".into());
+        assert_eq!(
+            r.failure_message(),
+            "received[0].json.id equals 1: actual 2"
+        );
+        r.status = RowStatus::Pending;
+        r.actual = None;
+        assert_eq!(
+            r.failure_message(),
+            "still pending when the run ended: received[0].json.id equals 1; actual (no value)"
+        );
+        assert_eq!(r.title(), "received[0].json.id equals 1");
+    }
+
+    #[test]
+    fn totals_add_up() {
+        let mut ok = SectionReport {
+            connection: opened(),
+            sent: 2,
+            received: 3,
+            ..SectionReport::default()
+        };
+        ok.rows = vec![row("a", RowStatus::Passed), row("b", RowStatus::Passed)];
+        let mut bad = ok.clone();
+        bad.rows[1].status = RowStatus::Pending;
+        let report = RunReport {
+            files: vec![FileReport {
+                path: "a.void".into(),
+                sections: vec![ok, bad],
+            }],
+            ..RunReport::default()
+        };
+        let t = report.totals();
+        assert_eq!(
+            (t.sections, t.sections_passed, t.sections_failed),
+            (2, 1, 1)
+        );
+        assert_eq!((t.rows, t.rows_passed, t.rows_pending), (4, 3, 1));
+        assert_eq!((t.sent, t.received), (4, 6));
+        assert!(!report.all_passed());
+    }
+}

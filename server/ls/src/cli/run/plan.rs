@@ -1,0 +1,251 @@
+//! Planning a run: expand the given paths into `.void` files, read and parse them, stop on
+//! parse errors, and pick the WebSocket sections to run (all, or those named by `--section`).
+//!
+//! Everything that makes a run impossible (exit 2) is found here, before any connection is
+//! made: unreadable files, parse errors, an unknown `--section`, no WebSocket section at all.
+//! Problems that belong to one section (an unresolved variable, an invalid message) are not
+//! found here; they fail that section when it runs. This module does no network I/O.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use void_syntax::model::{BlockKind, Document, Section};
+
+use super::{InMemoryFile, RunArgs};
+
+/// One file of the run, parsed.
+pub struct PlannedFile {
+    /// The path as shown in reports.
+    pub display: String,
+    /// The path on disk (the base for relative paths and `.env` lookup).
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub document: Arc<Document>,
+}
+
+/// One WebSocket section to run.
+pub struct PlannedSection {
+    /// Index into [`Plan::files`].
+    pub file: usize,
+    /// Index into the document's `sections`.
+    pub section_index: usize,
+    /// Index into the document's `blocks` of the section's `socket-request`.
+    pub request_block: usize,
+    pub label: String,
+    pub block_uid: Option<String>,
+}
+
+/// What a run will do.
+pub struct Plan {
+    pub files: Vec<PlannedFile>,
+    pub sections: Vec<PlannedSection>,
+    /// Things worth saying that do not stop the run (a file without WebSocket sections, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Builds the plan, or explains (in words ready for stderr) why the run cannot start.
+pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Plan, String> {
+    let sources = match in_memory {
+        Some(files) => files.into_iter().map(|f| (f.path, Ok(f.text))).collect(),
+        None => read_files(&args.files)?,
+    };
+    let mut problems = String::new();
+    let mut files = Vec::new();
+    for (path, text) in sources {
+        let display = path.display().to_string();
+        let text = match text {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = writeln!(problems, "{display}: error: cannot read the file: {e}");
+                continue;
+            }
+        };
+        let document = void_syntax::parse(&text);
+        let errors: Vec<_> = document
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == void_syntax::Severity::Error)
+            .collect();
+        if !errors.is_empty() {
+            let index = void_syntax::LineIndex::new(&text);
+            for d in errors {
+                let (line, col) = index.position(
+                    &text,
+                    d.range.start,
+                    void_syntax::line_index::ColumnUnit::Char,
+                );
+                let _ = writeln!(
+                    problems,
+                    "{display}:{}:{}: error: {}",
+                    line + 1,
+                    col + 1,
+                    d.message
+                );
+            }
+            continue;
+        }
+        files.push(PlannedFile {
+            display,
+            path,
+            text: text.into(),
+            document: Arc::new(document),
+        });
+    }
+    if !problems.is_empty() {
+        problems.push_str("void-ls run: not running: fix the errors above first");
+        return Err(problems);
+    }
+
+    let mut warnings = Vec::new();
+    let mut sections = Vec::new();
+    for (file_index, file) in files.iter().enumerate() {
+        let found = websocket_sections(&file.document);
+        if found.is_empty() {
+            warnings.push(format!(
+                "{}: no WebSocket section; nothing to run there",
+                file.display
+            ));
+        }
+        for (section_index, request_block, label) in found {
+            let block_uid = file.document.blocks[request_block]
+                .uid
+                .as_ref()
+                .map(|u| u.value.clone());
+            sections.push(PlannedSection {
+                file: file_index,
+                section_index,
+                request_block,
+                label,
+                block_uid,
+            });
+        }
+    }
+
+    if !args.sections.is_empty() {
+        let unknown: Vec<&String> = args
+            .sections
+            .iter()
+            .filter(|wanted| !sections.iter().any(|s| &s.label == *wanted))
+            .collect();
+        if !unknown.is_empty() {
+            let mut msg = String::new();
+            for u in unknown {
+                let _ = writeln!(msg, "void-ls run: no WebSocket section labelled `{u}`");
+            }
+            let known: Vec<String> = sections
+                .iter()
+                .map(|s| format!("  {} › {}", files[s.file].display, s.label))
+                .collect();
+            if known.is_empty() {
+                msg.push_str("the files have no WebSocket sections");
+            } else {
+                let _ = write!(msg, "sections in these files:\n{}", known.join("\n"));
+            }
+            return Err(msg);
+        }
+        sections.retain(|s| args.sections.contains(&s.label));
+    }
+    if sections.is_empty() {
+        return Err("void-ls run: no WebSocket section to run in the given files".into());
+    }
+    Ok(Plan {
+        files,
+        sections,
+        warnings,
+    })
+}
+
+/// The WebSocket sections of a document: `(section index, socket-request block index, label)`.
+/// A section whose `socket-request` is gRPC is not a WebSocket section.
+pub fn websocket_sections(doc: &Document) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, section) in doc.sections.iter().enumerate() {
+        let request = section.blocks.iter().copied().find(|&b| {
+            matches!(&doc.blocks[b].kind, BlockKind::SocketRequest(r)
+                if r.protocol == void_syntax::model::SocketProtocol::WebSocket)
+        });
+        let Some(request) = request else { continue };
+        let base = section_label(doc, section);
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        let label = if *n == 1 {
+            base
+        } else {
+            format!("{base} ({n})")
+        };
+        out.push((i, request, label));
+    }
+    out
+}
+
+/// A section's name: its separator label, else its first heading, else `WebSocket`.
+fn section_label(doc: &Document, section: &Section) -> String {
+    if let Some(label) = section
+        .label
+        .as_ref()
+        .map(|l| l.value.trim())
+        .filter(|l| !l.is_empty())
+    {
+        return label.to_string();
+    }
+    if let Some(h) = section.heading.and_then(|h| doc.headings.get(h)) {
+        let text = h.text.trim();
+        if !text.is_empty() {
+            return text.to_string();
+        }
+    }
+    "WebSocket".to_string()
+}
+
+/// Reads the given paths; directories are searched (recursively, sorted) for `*.void` files.
+fn read_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, std::io::Result<String>)>, String> {
+    let mut out = Vec::new();
+    let mut problems = String::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            collect_void_files(path, &mut found);
+            found.sort();
+            if found.is_empty() {
+                let _ = writeln!(
+                    problems,
+                    "{}: error: no .void files in this directory",
+                    path.display()
+                );
+            }
+            out.extend(found.into_iter().map(|p| {
+                let text = std::fs::read_to_string(&p);
+                (p, text)
+            }));
+        } else {
+            out.push((path.clone(), std::fs::read_to_string(path)));
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems.trim_end().to_string())
+    }
+}
+
+fn collect_void_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name == "node_modules" || name == "target" {
+            continue;
+        }
+        if path.is_dir() {
+            collect_void_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "void") {
+            out.push(path);
+        }
+    }
+}
