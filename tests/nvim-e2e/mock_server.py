@@ -12,6 +12,7 @@ Run: python mock_server.py (LSP over stdio).
 
 import asyncio
 import json
+import os
 import re
 import sys
 import uuid
@@ -299,7 +300,7 @@ async def handle(message):
         elif method == "shutdown":
             result = None
         elif method == "exit":
-            sys.exit(0)
+            os._exit(0)
         elif mid is not None and method is not None:
             await write({"jsonrpc": "2.0", "id": mid, "error": {"code": -32601, "message": "no " + method}})
             return

@@ -32,7 +32,7 @@ fi
 node tests/nvim-e2e/lua-format.cjs "$TOOLS/stylua/node_modules" $(git ls-files 'nvim-plugin/*.lua' 'tests/nvim-e2e/*.lua')
 
 echo "-- plugin unit tests"
-timeout 120 "$NVIM" --headless --clean -l tests/nvim-e2e/unit.lua
+XDG_STATE_HOME=$ART/state-unit timeout 120 "$NVIM" --headless --clean -l tests/nvim-e2e/unit.lua
 
 echo "-- end-to-end"
 ECHO_OUT=$ART/echo-server.out
@@ -52,7 +52,7 @@ echo "echo server at $ECHO_URL (pid $ECHO_PID)"
 # plugin side when the real server fails); then the real thing, which is what the stage gates on.
 echo "-- end-to-end, plugin against the protocol mock (tests/nvim-e2e/mock_server.py)"
 VOID_LS_CMD="[\"$VOID_TEST_PYTHON\", \"$ROOT/tests/nvim-e2e/mock_server.py\"]" VOID_ECHO_URL=$ECHO_URL \
-  VOID_E2E_DIR=$ART/scratch-mock timeout 300 "$NVIM" --headless --clean -l tests/nvim-e2e/e2e.lua
+  VOID_E2E_DIR=$ART/scratch-mock XDG_STATE_HOME=$ART/state-mock timeout 300 "$NVIM" --headless --clean -l tests/nvim-e2e/e2e.lua
 
 echo "-- end-to-end, plugin against void-ls ($VOID_LS)"
 status=0

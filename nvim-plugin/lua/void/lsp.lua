@@ -192,7 +192,8 @@ local function client_config()
     settings = opts.settings,
     -- The server reads its settings at start-up from initializationOptions, then from
     -- workspace/didChangeConfiguration (which Neovim sends with `settings`).
-    init_options = opts.settings,
+    -- An empty Lua table would be encoded as a JSON array: send nothing instead.
+    init_options = next(opts.settings) and opts.settings or nil,
     handlers = M.handlers,
     commands = M.commands,
     capabilities = capabilities(),
