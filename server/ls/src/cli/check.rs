@@ -1,14 +1,118 @@
-//! `void-ls check`: see PROTOCOL.md. (Being written; see issue 2.)
+//! `void-ls check FILES...`: prints every diagnostic as `path:line:col: severity: message
+//! [code]` (1-based line and column, column in characters) and exits 0 when no file has an
+//! error, 1 when one does, 2 when a file cannot be read (the other files are still checked).
+//!
+//! Unresolved `{{variables}}` are reported as warnings, resolved against the process
+//! environment, the `.env*` and `.voiden/env-*.yaml` files of the file's workspace, and
+//! `--env-var` overrides. This module only reads files and prints; checks live in `void-syntax`.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use void_syntax::line_index::ColumnUnit;
+use void_syntax::{Diagnostic, LineIndex, Severity};
+
+use super::input;
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// Files to process.
-    pub files: Vec<std::path::PathBuf>,
+    /// `.void` files to check.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Set a variable for the unresolved-variable check. Repeat for several.
+    #[arg(long = "env-var", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub env_vars: Vec<(String, String)>,
+    /// Do not resolve `{{variables}}` (skip unresolved-variable warnings).
+    #[arg(long)]
+    pub no_env: bool,
 }
 
-pub fn run(_args: CheckArgs) -> ExitCode {
-    eprintln!("void-ls check: not available in this build yet");
-    ExitCode::from(2)
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
+}
+
+/// Diagnostics of one file's text, variables included unless `no_env`.
+pub fn diagnostics_for(
+    path: &Path,
+    text: &str,
+    no_env: bool,
+    overrides: &[(String, String)],
+) -> Vec<Diagnostic> {
+    let doc = void_syntax::parse(text);
+    let mut diags = doc.diagnostics.clone();
+    if !no_env {
+        let options = input::env_options(path, overrides.to_vec());
+        let vars = void_syntax::variables::resolve(&input::FsEnvFiles, &options);
+        diags.extend(void_syntax::variables::diagnose_variables(&doc, &vars));
+        diags.sort_by_key(|d| (d.range.start, d.range.end));
+    }
+    diags
+}
+
+/// Renders diagnostics as `path:line:col: severity: message [code]` lines.
+pub fn render(path: &Path, text: &str, diags: &[Diagnostic]) -> String {
+    let index = LineIndex::new(text);
+    let mut out = String::new();
+    for d in diags {
+        let (line, col) = index.position(text, d.range.start, ColumnUnit::Char);
+        out.push_str(&format!(
+            "{}:{}:{}: {}: {} [{}]\n",
+            path.display(),
+            line + 1,
+            col + 1,
+            d.severity.as_str(),
+            d.message,
+            d.code
+        ));
+    }
+    out
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let mut cannot_run = false;
+    let mut errors = 0usize;
+    let mut warnings = 0usize;
+    for path in &args.files {
+        let text = match input::read_text(path) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = writeln!(stderr, "void-ls check: {e}");
+                cannot_run = true;
+                continue;
+            }
+        };
+        let diags = diagnostics_for(path, &text, args.no_env, &args.env_vars);
+        errors += diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        warnings += diags
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count();
+        if stdout
+            .write_all(render(path, &text, &diags).as_bytes())
+            .is_err()
+        {
+            return ExitCode::from(2);
+        }
+    }
+    let _ = writeln!(
+        stderr,
+        "void-ls check: {} file(s), {errors} error(s), {warnings} warning(s)",
+        args.files.len()
+    );
+    if cannot_run {
+        ExitCode::from(2)
+    } else if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -5,4 +5,5 @@ pub mod check;
 pub mod demo;
 pub mod echo_server;
 pub mod fmt;
+pub mod input;
 pub mod run;
