@@ -515,6 +515,43 @@ step(':VoidClose closes with 1000', function()
   end
 end)
 
+step('the ▶ Connect code lens connects again and opens the new log', function()
+  vim.api.nvim_set_current_win(vim.fn.win_findbuf(echo_buf)[1])
+  local uri = vim.uri_from_bufnr(echo_buf)
+  local lens_line
+  wait_for(function()
+    for _, l in ipairs(vim.lsp.codelens.get(echo_buf)) do
+      if l.command and l.command.title:find('Connect', 1, true) then
+        lens_line = l.range.start.line
+        return true
+      end
+    end
+  end, 'no ▶ Connect code lens after the session closed (lenses are not refreshed)')
+  vim.api.nvim_win_set_cursor(0, { lens_line + 1, 0 })
+  pick = function(items)
+    for _, item in ipairs(items) do
+      if item.lens and item.lens.command.title:find('Connect', 1, true) then
+        return item
+      end
+    end
+  end
+  vim.lsp.codelens.run()
+  local second = wait_for(function()
+    local s = sessions.list(uri)[1]
+    return s and s.sessionId ~= session.sessionId and s.state == 'open' and s
+  end, function()
+    return 'no new open session after running the lens; newest: ' .. vim.inspect(sessions.list(uri)[1])
+  end)
+  pick = nil
+  wait_for(function()
+    return log.buffer_for(second.logUri)
+  end, 'the new session log did not open')
+  vim.cmd('VoidClose')
+  wait_for(function()
+    return sessions.by_id[second.sessionId].state == 'closed'
+  end, 'the second session did not close')
+end)
+
 out:write(string.format('\nall %d steps passed\n', step_number))
 for _, c in ipairs(vim.lsp.get_clients()) do
   c:stop()
