@@ -1,18 +1,159 @@
 //! The void-session engine as a benchmark contender: the same workloads as the raw client, run
-//! through the engine's public API (spawn a session, send through its handle, observe received
-//! messages), so the comparison shows what the engine adds on top of tokio-tungstenite.
+//! through the engine's public API ([`Session::spawn`], [`Session::send`] with a ready payload,
+//! and `SessionSettings::message_tap` to observe every received message), so the comparison
+//! shows what the engine adds on top of tokio-tungstenite: its command channel, live log,
+//! counters, assertion bookkeeping and (unless turned off) the transcript.
 //!
 //! Only public engine API is used here; nothing in this module may reach into the engine's
 //! internals.
 
-use crate::workload::{Outcome, Workload};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use tokio::sync::mpsc;
+use void_session::{
+    Incoming, Outgoing, SendRequest, Session, SessionSettings, SessionSpec, SessionState,
+    TranscriptTarget,
+};
+use void_syntax::vocab::MessageFormat;
+
+use crate::workload::{BIG_SIZE, Outcome, SMALL_PAYLOAD, Workload};
+
+/// How the engine sessions of a benchmark are configured.
+#[derive(Debug, Clone)]
+pub struct EngineSetup {
+    /// Where the default transcripts go; `None` turns transcripts off.
+    pub transcript_dir: Option<PathBuf>,
+}
+
+/// Depth of the received-message tap: deep enough that the session rarely waits on the reader.
+const TAP_DEPTH: usize = 4096;
+
+fn spec(url: &str, setup: &EngineSetup) -> SessionSpec {
+    let mut spec = SessionSpec::new(url);
+    if setup.transcript_dir.is_none() {
+        spec.options.transcript = TranscriptTarget::Off;
+    }
+    spec
+}
+
+async fn open(
+    url: &str,
+    setup: &EngineSetup,
+    tap: Option<mpsc::Sender<Incoming>>,
+) -> anyhow::Result<Session> {
+    let settings = SessionSettings {
+        transcript_dir: setup.transcript_dir.clone(),
+        message_tap: tap,
+        ..SessionSettings::default()
+    };
+    let session = Session::spawn(spec(url, setup), settings)?;
+    let opened = session
+        .wait_for(Duration::from_secs(10), |status| {
+            status.state != SessionState::Connecting
+        })
+        .await
+        .map_err(|status| anyhow::anyhow!("session still {:?} after 10 s", status.state))?;
+    anyhow::ensure!(
+        opened.state == SessionState::Open,
+        "session did not open: {opened:?}"
+    );
+    Ok(session)
+}
+
+fn small() -> SendRequest {
+    SendRequest::Raw(Outgoing::Text {
+        format: MessageFormat::Text,
+        text: SMALL_PAYLOAD.into(),
+    })
+}
 
 /// Runs `workload` through one engine session connected to `url`.
-pub async fn run(_url: &str, _workload: Workload) -> anyhow::Result<Outcome> {
-    anyhow::bail!("not available yet: void-session exposes no session API")
+pub async fn run(url: &str, workload: Workload, setup: &EngineSetup) -> anyhow::Result<Outcome> {
+    let (tap, mut received) = mpsc::channel(TAP_DEPTH);
+    let session = open(url, setup, Some(tap)).await?;
+    let outcome = match workload {
+        Workload::RoundTrip { warmup, iterations } => {
+            let mut samples = Vec::with_capacity(iterations as usize);
+            for i in 0..warmup + iterations {
+                let started = Instant::now();
+                session.send(small())?;
+                received
+                    .recv()
+                    .await
+                    .context("session ended during the round-trip test")?;
+                if i >= warmup {
+                    samples.push(started.elapsed().as_nanos() as u64);
+                }
+            }
+            Outcome::RoundTrip(samples)
+        }
+        Workload::Flood { messages } => {
+            let (count, elapsed) = pipelined(&session, &mut received, small, messages).await?;
+            Outcome::Flood {
+                messages: count,
+                elapsed,
+            }
+        }
+        Workload::Big { messages } => {
+            let payload = vec![0x5a_u8; BIG_SIZE];
+            let request = move || SendRequest::Raw(Outgoing::Binary(payload.clone()));
+            let (count, elapsed) = pipelined(&session, &mut received, request, messages).await?;
+            Outcome::Big {
+                bytes: count * BIG_SIZE as u64,
+                elapsed,
+            }
+        }
+    };
+    session.close(1000, "benchmark done");
+    let _ = tokio::time::timeout(Duration::from_secs(5), session.finished()).await;
+    Ok(outcome)
+}
+
+/// Sends `count` requests from a writer task (yielding every 64 sends, as the engine's send
+/// queue has no backpressure of its own) while this task reads the tap.
+async fn pipelined(
+    session: &Session,
+    received: &mut mpsc::Receiver<Incoming>,
+    request: impl Fn() -> SendRequest + Send + 'static,
+    count: u64,
+) -> anyhow::Result<(u64, Duration)> {
+    let started = Instant::now();
+    let sender = session.clone();
+    let writer = tokio::spawn(async move {
+        for i in 0..count {
+            sender.send(request())?;
+            if i % 64 == 63 {
+                tokio::task::yield_now().await;
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    });
+    let mut seen = 0;
+    while seen < count {
+        match received.recv().await {
+            Some(_) => seen += 1,
+            None => anyhow::bail!(
+                "session ended after {seen} of {count} echoes: {:?}",
+                session.status()
+            ),
+        }
+    }
+    let elapsed = started.elapsed();
+    writer.await??;
+    Ok((seen, elapsed))
 }
 
 /// Opens `n` idle engine sessions to `url`; dropping the result closes them.
-pub async fn open_idle(_url: &str, _n: usize) -> anyhow::Result<Box<dyn std::any::Any>> {
-    anyhow::bail!("not available yet: void-session exposes no session API")
+pub async fn open_idle(
+    url: &str,
+    n: usize,
+    setup: &EngineSetup,
+) -> anyhow::Result<Box<dyn std::any::Any>> {
+    let mut sessions = Vec::with_capacity(n);
+    for _ in 0..n {
+        sessions.push(open(url, setup, None).await?);
+    }
+    Ok(Box::new(sessions))
 }

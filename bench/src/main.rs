@@ -7,12 +7,14 @@
 
 mod display;
 mod engine_client;
+mod node_driver;
 mod raw_client;
 mod report;
 mod servers;
 mod websocat_driver;
 mod workload;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -56,6 +58,9 @@ enum Role {
         /// Tokio runtime flavour the client runs on (the same for every Rust contender).
         #[arg(long, value_enum, default_value_t = Flavor::Current)]
         runtime: Flavor,
+        /// Directory for engine transcripts (a fresh temporary one when absent).
+        #[arg(long)]
+        transcript_dir: Option<PathBuf>,
     },
     /// websocat, driven through its stdin and stdout, runs one workload.
     Websocat {
@@ -69,6 +74,24 @@ enum Role {
         #[arg(long)]
         quick: bool,
     },
+    /// Node `ws` (bench/peers/ws-client.js) runs one workload (rtt, flood, big or idle).
+    Node {
+        #[arg(long, default_value = "node")]
+        node: String,
+        #[arg(long)]
+        script: String,
+        /// A node_modules directory holding `ws`.
+        #[arg(long)]
+        modules: String,
+        #[arg(long)]
+        workload: String,
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        quick: bool,
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+    },
     /// Opens CONNECTIONS idle connections and reports resident memory per connection.
     Idle {
         #[arg(long, value_enum)]
@@ -77,6 +100,9 @@ enum Role {
         url: String,
         #[arg(long, default_value_t = 1000)]
         connections: usize,
+        /// Directory for engine transcripts (a fresh temporary one when absent).
+        #[arg(long)]
+        transcript_dir: Option<PathBuf>,
     },
     /// The display path: a flood into one session opened through the LSP server.
     Display(display::DisplayArgs),
@@ -86,8 +112,20 @@ enum Role {
 enum RustContender {
     /// Plain tokio-tungstenite.
     Raw,
-    /// The void-session engine.
+    /// The void-session engine with its defaults (transcript on).
     Engine,
+    /// The void-session engine with `transcript: off`.
+    EngineNoTranscript,
+}
+
+impl RustContender {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Raw => "raw",
+            Self::Engine => "engine",
+            Self::EngineNoTranscript => "engine-no-transcript",
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -96,6 +134,7 @@ enum IdleContender {
     Raw,
     RawSmall,
     Engine,
+    EngineNoTranscript,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -129,15 +168,22 @@ fn main() -> anyhow::Result<()> {
             url,
             quick,
             runtime: flavor,
+            transcript_dir,
         } => {
             let workload = Workload::named(&workload, quick)?;
             let rt = runtime(flavor)?;
-            match contender {
-                RustContender::Raw => rt.block_on(raw_client::run(&url, workload))?.emit("raw"),
-                RustContender::Engine => rt
-                    .block_on(engine_client::run(&url, workload))?
-                    .emit("engine"),
-            }
+            let outcome = match contender {
+                RustContender::Raw => rt.block_on(raw_client::run(&url, workload))?,
+                RustContender::Engine | RustContender::EngineNoTranscript => {
+                    let scratch = Scratch::new(transcript_dir)?;
+                    let setup = engine_client::EngineSetup {
+                        transcript_dir: matches!(contender, RustContender::Engine)
+                            .then(|| scratch.path.clone()),
+                    };
+                    rt.block_on(engine_client::run(&url, workload, &setup))?
+                }
+            };
+            outcome.emit(contender.name())
         }
         Role::Websocat {
             bin,
@@ -148,35 +194,70 @@ fn main() -> anyhow::Result<()> {
             let workload = Workload::named(&workload, quick)?;
             websocat_driver::run(&bin, &url, workload)?.emit("websocat")
         }
+        Role::Node {
+            node,
+            script,
+            modules,
+            workload,
+            url,
+            quick,
+            connections,
+        } => {
+            let peer = node_driver::NodePeer {
+                node: &node,
+                script: &script,
+                modules: &modules,
+            };
+            if workload == "idle" {
+                let (before, after) = node_driver::idle(&peer, &url, connections)?;
+                emit_idle("node-ws", connections, before, after)
+            } else {
+                let workload = Workload::named(&workload, quick)?;
+                node_driver::run(&peer, &url, workload)?.emit("node-ws")
+            }
+        }
         Role::Idle {
             kind,
             url,
             connections,
-        } => idle(kind, &url, connections),
+            transcript_dir,
+        } => {
+            let scratch = Scratch::new(transcript_dir)?;
+            idle(kind, &url, connections, &scratch.path)
+        }
         Role::Display(args) => display::run(args),
     }
 }
 
 /// Idle memory: one warm-up connection (so lazily allocated runtime and library state is not
 /// charged to the others), then `connections` more; the RSS growth divided by their number.
-fn idle(kind: IdleContender, url: &str, connections: usize) -> anyhow::Result<()> {
+fn idle(
+    kind: IdleContender,
+    url: &str,
+    connections: usize,
+    transcripts: &Path,
+) -> anyhow::Result<()> {
     let rt = runtime(Flavor::Current)?;
     let (before, after) = rt.block_on(async {
         let settle = || tokio::time::sleep(Duration::from_millis(300));
-        let warm = open_idle(kind, url, 1).await?;
+        let warm = open_idle(kind, url, 1, transcripts).await?;
         settle().await;
         let before = report::own_rss_bytes();
-        let held = open_idle(kind, url, connections).await?;
+        let held = open_idle(kind, url, connections, transcripts).await?;
         settle().await;
         let after = report::own_rss_bytes();
         drop((warm, held));
         Ok::<_, anyhow::Error>((before, after))
     })?;
+    emit_idle(kind.name(), connections, before, after)
+}
+
+fn emit_idle(contender: &str, connections: usize, before: u64, after: u64) -> anyhow::Result<()> {
     let per_connection = after.saturating_sub(before) as f64 / connections.max(1) as f64;
     report::Metric {
         suite: "engine",
         metric: "idle_per_connection",
-        contender: kind.name(),
+        contender,
         value: per_connection,
         unit: "B",
         detail: Some(serde_json::json!({
@@ -195,6 +276,7 @@ impl IdleContender {
             Self::Raw => "raw",
             Self::RawSmall => "raw-small",
             Self::Engine => "engine",
+            Self::EngineNoTranscript => "engine-no-transcript",
         }
     }
 }
@@ -202,12 +284,23 @@ impl IdleContender {
 /// Whatever keeps idle connections open; dropping it closes them.
 type Held = Box<dyn std::any::Any>;
 
-async fn open_idle(kind: IdleContender, url: &str, n: usize) -> anyhow::Result<Held> {
+async fn open_idle(
+    kind: IdleContender,
+    url: &str,
+    n: usize,
+    transcripts: &Path,
+) -> anyhow::Result<Held> {
     let raw_kind = match kind {
         IdleContender::Tcp => raw_client::IdleKind::Tcp,
         IdleContender::Raw => raw_client::IdleKind::RawDefault,
         IdleContender::RawSmall => raw_client::IdleKind::RawSmallBuffers,
-        IdleContender::Engine => return engine_client::open_idle(url, n).await,
+        IdleContender::Engine | IdleContender::EngineNoTranscript => {
+            let setup = engine_client::EngineSetup {
+                transcript_dir: matches!(kind, IdleContender::Engine)
+                    .then(|| transcripts.to_path_buf()),
+            };
+            return engine_client::open_idle(url, n, &setup).await;
+        }
     };
     let tasks = raw_client::open_idle(url, raw_kind, n).await?;
     Ok(Box::new(AbortOnDrop(tasks)))
@@ -220,6 +313,35 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         for task in &self.0 {
             task.abort();
+        }
+    }
+}
+
+/// A directory for engine transcripts: the one given, or a fresh one under the system temporary
+/// directory that is removed again when the benchmark process ends.
+struct Scratch {
+    path: PathBuf,
+    remove: bool,
+}
+
+impl Scratch {
+    fn new(given: Option<PathBuf>) -> anyhow::Result<Self> {
+        let (path, remove) = match given {
+            Some(path) => (path, false),
+            None => {
+                let path = std::env::temp_dir().join(format!("void-bench-{}", std::process::id()));
+                (path, true)
+            }
+        };
+        std::fs::create_dir_all(&path)?;
+        Ok(Self { path, remove })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if self.remove {
+            let _ = std::fs::remove_dir_all(&self.path);
         }
     }
 }

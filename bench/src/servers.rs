@@ -1,8 +1,9 @@
 //! The loopback WebSocket servers every contender talks to.
 //!
-//! - The echo server sends every text or binary message straight back. It batches: after one
-//!   message it echoes everything already readable before flushing once, so on one core it keeps
-//!   ahead of any single client and the server is not what a benchmark measures.
+//! - The echo server sends every text or binary message straight back. Reading and writing run
+//!   in two tasks joined by a queue, so it never stops reading while a write waits; the writer
+//!   echoes everything queued before flushing once, so on one core it keeps ahead of any single
+//!   client and the server is not what a benchmark measures.
 //! - The flood server pushes small JSON text messages at a fixed rate for a fixed time to each
 //!   connection (the display-path benchmark), then reports how many frames it sent.
 //!
@@ -65,27 +66,35 @@ pub fn run_echo(port: u16) -> anyhow::Result<()> {
 
 async fn echo_connection(tcp: TcpStream) -> anyhow::Result<()> {
     tcp.set_nodelay(true)?;
-    let mut ws = tokio_tungstenite::accept_async_with_config(tcp, Some(server_config())).await?;
-    while let Some(first) = ws.next().await {
-        echo_one(&mut ws, first?).await?;
-        // Echo everything that is already readable, then flush once.
-        while let Some(Some(next)) = ws.next().now_or_never() {
-            echo_one(&mut ws, next?).await?;
+    let ws = tokio_tungstenite::accept_async_with_config(tcp, Some(server_config())).await?;
+    let (mut sink, mut stream) = ws.split();
+    // Reading never waits for writing: a client that sends a lot before it reads (as a session
+    // engine may, while a send is in progress) must not deadlock against the echo server.
+    let (echoes, mut pending) = tokio::sync::mpsc::unbounded_channel::<Message>();
+    let writer = tokio::spawn(async move {
+        while let Some(first) = pending.recv().await {
+            sink.feed(first).await?;
+            // Echo everything already queued, then flush once.
+            while let Ok(next) = pending.try_recv() {
+                sink.feed(next).await?;
+            }
+            sink.flush().await?;
         }
-        ws.flush().await?;
+        Ok::<_, anyhow::Error>(())
+    });
+    while let Some(message) = stream.next().await {
+        match message? {
+            message @ (Message::Text(_) | Message::Binary(_)) => {
+                if echoes.send(message).is_err() {
+                    break;
+                }
+            }
+            // Pings and closes are answered by tungstenite itself.
+            Message::Ping(_) | Message::Pong(_) | Message::Close(_) | Message::Frame(_) => {}
+        }
     }
-    Ok(())
-}
-
-async fn echo_one(
-    ws: &mut tokio_tungstenite::WebSocketStream<TcpStream>,
-    message: Message,
-) -> anyhow::Result<()> {
-    match message {
-        Message::Text(_) | Message::Binary(_) => ws.feed(message).await?,
-        // Pings are answered by tungstenite itself; a close is answered by it too.
-        Message::Ping(_) | Message::Pong(_) | Message::Close(_) | Message::Frame(_) => {}
-    }
+    drop(echoes);
+    writer.await??;
     Ok(())
 }
 
