@@ -34,6 +34,10 @@ node tests/nvim-e2e/lua-format.cjs "$TOOLS/stylua/node_modules" $(git ls-files '
 echo "-- plugin unit tests"
 XDG_STATE_HOME=$ART/state-unit timeout 120 "$NVIM" --headless --clean -l tests/nvim-e2e/unit.lua
 
+echo "-- the Neovim 0.10 start path (vim.lsp.start from FileType), against void-ls"
+VOID_LS_CMD="[\"$VOID_LS\"]" XDG_STATE_HOME=$ART/state-start timeout 120 \
+  "$NVIM" --headless --clean -l tests/nvim-e2e/start_without_lsp_config.lua
+
 echo "-- end-to-end"
 ECHO_OUT=$ART/echo-server.out
 "$VOID_TEST_PYTHON" tests/nvim-e2e/echo_server.py >"$ECHO_OUT" 2>"$ART/echo-server.err" &
