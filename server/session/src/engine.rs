@@ -40,6 +40,17 @@ pub(crate) enum Command {
     Close { code: u16, reason: String },
 }
 
+/// A synchronous answer to a received message, sent before the next frame is read (see
+/// `SessionSettings::auto_reply`).
+pub type AutoReply = std::sync::Arc<dyn Fn(&Payload) -> Option<Outgoing> + Send + Sync>;
+
+/// What the task hands received messages to.
+#[derive(Clone, Default)]
+pub(crate) struct Hooks {
+    pub tap: Option<mpsc::Sender<Incoming>>,
+    pub auto_reply: Option<AutoReply>,
+}
+
 /// A received message handed to a tap (see `SessionSettings::message_tap`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incoming {
@@ -240,7 +251,7 @@ pub(crate) async fn run(
     shared: Arc<Shared>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     connector: Arc<dyn Connector>,
-    tap: Option<mpsc::Sender<Incoming>>,
+    hooks: Hooks,
 ) {
     let spec = shared.spec.clone();
     let mut attempt: u32 = 0;
@@ -287,7 +298,7 @@ pub(crate) async fn run(
             Some(Ok(Err(error))) => connect_failed(&shared, error).await,
             Some(Ok(Ok(connected))) => {
                 attempt = 0;
-                run_open(&shared, connected, &mut commands, tap.as_ref()).await
+                run_open(&shared, connected, &mut commands, &hooks).await
             }
         };
         match end {
@@ -410,7 +421,7 @@ async fn run_open(
     shared: &Arc<Shared>,
     connected: Connected,
     commands: &mut mpsc::UnboundedReceiver<Command>,
-    tap: Option<&mpsc::Sender<Incoming>>,
+    hooks: &Hooks,
 ) -> End {
     let spec = shared.spec.clone();
     let Connected { mut ws, http_status, reason, request_headers, response_headers, subprotocol, handshake_time } =
@@ -550,7 +561,13 @@ async fn run_open(
                     Payload::Binary(b) => ("binary", RecordBody::Binary(b.clone())),
                 };
                 shared.transcript.record(Record { t: Utc::now(), dir: Direction::In, kind, body }).await;
-                if let Some(tap) = tap {
+                if let Some(reply) = hooks.auto_reply.as_ref().and_then(|reply| reply(&payload))
+                    && user_close.is_none()
+                    && server_close.is_none()
+                {
+                    send_or_end!(reply);
+                }
+                if let Some(tap) = &hooks.tap {
                     let _ = tap.send(Incoming { payload }).await;
                 }
             }

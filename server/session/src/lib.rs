@@ -31,7 +31,7 @@ pub mod tls;
 pub mod transcript;
 pub mod websocat;
 
-pub use engine::{Incoming, close_code_words};
+pub use engine::{AutoReply, Incoming, close_code_words};
 pub use session::{
     SendError, SendRequest, Session, SessionSettings, SettleReason, SpawnError, TestConnectionResult,
     default_transcript_dir, test_connection,

@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use void_syntax::vocab::{BinaryEncoding, MessageFormat};
 
 use crate::connect::{self, Connector, NetworkConnector};
-use crate::engine::{self, Command, Incoming, Shared};
+use crate::engine::{self, AutoReply, Command, Incoming, Shared};
 use crate::mask::Masker;
 use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
 use crate::status::{SessionState, Status};
@@ -35,6 +35,10 @@ pub struct SessionSettings {
     /// Receives every received message, in order, with backpressure (the session waits while
     /// the tap is full). Used by the Autobahn client and by callers that react to messages.
     pub message_tap: Option<mpsc::Sender<Incoming>>,
+    /// Answers a received message synchronously: the reply goes out through the normal send
+    /// path (counted, logged, transcribed) before the next frame is read. The Autobahn client
+    /// echoes with it; it is also how a caller scripts a strict request/response peer.
+    pub auto_reply: Option<AutoReply>,
 }
 
 impl std::fmt::Debug for SessionSettings {
@@ -44,6 +48,7 @@ impl std::fmt::Debug for SessionSettings {
             .field("transcript_dir", &self.transcript_dir)
             .field("connector", &self.connector.is_some())
             .field("message_tap", &self.message_tap.is_some())
+            .field("auto_reply", &self.auto_reply.is_some())
             .finish()
     }
 }
@@ -133,7 +138,8 @@ impl Session {
         let shared = Arc::new(Shared::new(id, Arc::new(spec), transcript));
         let (tx, rx) = mpsc::unbounded_channel();
         let connector = settings.connector.clone().unwrap_or_else(|| Arc::new(NetworkConnector));
-        tokio::spawn(engine::run(shared.clone(), rx, connector, settings.message_tap.clone()));
+        let hooks = engine::Hooks { tap: settings.message_tap.clone(), auto_reply: settings.auto_reply.clone() };
+        tokio::spawn(engine::run(shared.clone(), rx, connector, hooks));
         Ok(Session { shared, commands: tx })
     }
 
