@@ -8,9 +8,9 @@
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use void_session::assertions::Payload;
-use std::sync::Arc;
 
 use void_session::{AutoReply, Outgoing, Session, SessionSettings, SessionSpec, TranscriptTarget};
 use void_syntax::vocab::MessageFormat;
@@ -26,7 +26,10 @@ fn spec(url: String) -> SessionSpec {
 /// Echoes a message through the engine's send path, before the next frame is read.
 fn echo(payload: &Payload) -> Option<Outgoing> {
     Some(match payload {
-        Payload::Text(text) => Outgoing::Text { format: MessageFormat::Text, text: text.as_str().to_string() },
+        Payload::Text(text) => Outgoing::Text {
+            format: MessageFormat::Text,
+            text: text.as_str().to_string(),
+        },
         Payload::Binary(bytes) => Outgoing::Binary(bytes.to_vec()),
     })
 }
@@ -55,7 +58,10 @@ async fn main() -> Result<(), String> {
     let base = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".into());
     let agent = args.next().unwrap_or_else(|| "void-session".into());
     let count = match run(format!("{base}/getCaseCount"), false).await? {
-        Some(Payload::Text(text)) => text.trim().parse::<u32>().map_err(|e| format!("bad case count {text:?}: {e}"))?,
+        Some(Payload::Text(text)) => text
+            .trim()
+            .parse::<u32>()
+            .map_err(|e| format!("bad case count {text:?}: {e}"))?,
         other => return Err(format!("no case count from {base}: {other:?}")),
     };
     let mut out = std::io::stderr().lock();
@@ -70,6 +76,10 @@ async fn main() -> Result<(), String> {
         }
     }
     run(format!("{base}/updateReports?agent={agent}"), false).await?;
-    let _ = writeln!(out, "{count} cases in {:.1} s", started.elapsed().as_secs_f64());
+    let _ = writeln!(
+        out,
+        "{count} cases in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

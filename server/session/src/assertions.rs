@@ -64,7 +64,8 @@ pub struct MessageStore {
 impl MessageStore {
     pub fn push(&mut self, payload: &Payload) {
         self.count += 1;
-        if self.head.len() < HEAD_KEPT && (self.head.is_empty() || payload.len() <= HEAD_MESSAGE_BYTES)
+        if self.head.len() < HEAD_KEPT
+            && (self.head.is_empty() || payload.len() <= HEAD_MESSAGE_BYTES)
         {
             self.head.push(payload.clone());
         }
@@ -122,7 +123,11 @@ fn collect_keys(v: &Value, prefix: String, keys: &mut BTreeSet<String>, depth: u
     match v {
         Value::Object(map) => {
             for (k, child) in map {
-                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 keys.insert(path.clone());
                 collect_keys(child, path, keys, depth + 1);
             }
@@ -179,11 +184,20 @@ impl Tracker {
         let folding = rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| matches!(r.field.base, FieldBase::ReceivedAny | FieldBase::ReceivedAll))
+            .filter(|(_, r)| {
+                matches!(
+                    r.field.base,
+                    FieldBase::ReceivedAny | FieldBase::ReceivedAll
+                )
+            })
             .map(|(i, _)| i)
             .collect();
         let state = vec![RowState::default(); rows.len()];
-        Tracker { rows, state, folding }
+        Tracker {
+            rows,
+            state,
+            folding,
+        }
     }
 
     pub fn rows(&self) -> &[AssertionSpec] {
@@ -208,7 +222,11 @@ impl Tracker {
                 }
                 FieldBase::ReceivedAll if !ok && !st.all_failed => {
                     st.all_failed = true;
-                    st.all_actual = Some(actual.map(|v| display(&v)).unwrap_or_else(|| "(none)".into()));
+                    st.all_actual = Some(
+                        actual
+                            .map(|v| display(&v))
+                            .unwrap_or_else(|| "(none)".into()),
+                    );
                 }
                 _ => {}
             }
@@ -235,7 +253,11 @@ impl Tracker {
     }
 
     /// Every row's result now.
-    pub fn evaluate(&self, facts: &Facts<'_>, masker: &Masker) -> (AssertionCounts, Vec<AssertionResult>) {
+    pub fn evaluate(
+        &self,
+        facts: &Facts<'_>,
+        masker: &Masker,
+    ) -> (AssertionCounts, Vec<AssertionResult>) {
         let mut counts = AssertionCounts::default();
         let results = self
             .rows
@@ -254,7 +276,13 @@ impl Tracker {
         (counts, results)
     }
 
-    fn evaluate_row(&self, index: usize, row: &AssertionSpec, facts: &Facts<'_>, masker: &Masker) -> AssertionResult {
+    fn evaluate_row(
+        &self,
+        index: usize,
+        row: &AssertionSpec,
+        facts: &Facts<'_>,
+        masker: &Masker,
+    ) -> AssertionResult {
         let st = &self.state[index];
         let (ok, actual, fixed): (bool, Option<String>, bool) = match row.field.base {
             FieldBase::ReceivedAny => (st.any_hit, st.any_actual.clone(), false),
@@ -298,7 +326,12 @@ impl Tracker {
                 (None, None) => "no value".to_string(),
                 (Some(a), _) => {
                     if row.operator.takes_expected() && row.operator != Operator::Within {
-                        format!("expected {} {}, got {}", row.operator, row.expected.trim(), a)
+                        format!(
+                            "expected {} {}, got {}",
+                            row.operator,
+                            row.expected.trim(),
+                            a
+                        )
                     } else {
                         format!("{} does not hold for {}", row.operator, a)
                     }
@@ -331,12 +364,18 @@ fn scalar(field: &Field, f: &Facts<'_>) -> (Option<Value>, bool) {
                 .map(|(_, v)| Value::String(v.clone())),
             hs_fixed,
         ),
-        FieldBase::Subprotocol => (f.subprotocol.map(|s| Value::String(s.to_string())), hs_fixed),
+        FieldBase::Subprotocol => (
+            f.subprotocol.map(|s| Value::String(s.to_string())),
+            hs_fixed,
+        ),
         FieldBase::ReceivedCount => (Some(Value::from(f.messages.count())), false),
         FieldBase::SentCount => (Some(Value::from(f.sent)), false),
         FieldBase::CloseCode => (f.close_code.map(Value::from), false),
         FieldBase::CloseReason => (f.close_reason.map(|s| Value::String(s.to_string())), false),
-        FieldBase::LatencyFirst => (f.latency_first_ms.map(Value::from), f.latency_first_ms.is_some()),
+        FieldBase::LatencyFirst => (
+            f.latency_first_ms.map(Value::from),
+            f.latency_first_ms.is_some(),
+        ),
         FieldBase::Duration => (Some(Value::from(f.elapsed.as_millis() as u64)), false),
         FieldBase::Received(_) | FieldBase::ReceivedAny | FieldBase::ReceivedAll => (None, false),
     }
@@ -359,7 +398,11 @@ pub fn access(accessor: &Accessor, payload: &Payload) -> Option<Value> {
                     JsonStep::Key(k) => cur.get(k)?,
                     JsonStep::Index(i) => {
                         let arr = cur.as_array()?;
-                        let idx = if *i < 0 { arr.len().checked_sub(i.unsigned_abs() as usize)? } else { *i as usize };
+                        let idx = if *i < 0 {
+                            arr.len().checked_sub(i.unsigned_abs() as usize)?
+                        } else {
+                            *i as usize
+                        };
                         arr.get(idx)?
                     }
                 };
@@ -385,13 +428,19 @@ pub fn holds(op: Operator, actual: Option<&Value>, expected: &str) -> bool {
         Operator::Contains => actual.is_some_and(|a| text_of(a).contains(expected)),
         Operator::NotContains => !actual.is_some_and(|a| text_of(a).contains(expected)),
         Operator::Matches => actual.is_some_and(|a| {
-            regex::Regex::new(expected).map(|re| re.is_match(&text_of(a))).unwrap_or(false)
+            regex::Regex::new(expected)
+                .map(|re| re.is_match(&text_of(a)))
+                .unwrap_or(false)
         }),
         Operator::GreaterThan | Operator::LessThan => {
             let (Some(a), Ok(e)) = (actual.and_then(number_of), expected_t.parse::<f64>()) else {
                 return false;
             };
-            if op == Operator::GreaterThan { a > e } else { a < e }
+            if op == Operator::GreaterThan {
+                a > e
+            } else {
+                a < e
+            }
         }
         Operator::IsJson => actual.is_some_and(|a| match a {
             Value::String(s) => serde_json::from_str::<Value>(s).is_ok(),
@@ -558,7 +607,10 @@ mod tests {
         assert_eq!(results[0].outcome, Outcome::Fail);
         assert_eq!(results[2].outcome, Outcome::Fail);
         assert_eq!(results[2].actual.as_deref(), Some("(none)"));
-        assert_eq!(store.json_keys(), vec!["hello".to_string(), "ok".to_string()]);
+        assert_eq!(
+            store.json_keys(),
+            vec!["hello".to_string(), "ok".to_string()]
+        );
     }
 
     #[test]

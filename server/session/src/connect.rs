@@ -35,7 +35,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for T {}
 pub type BoxedTransport = Box<dyn Transport>;
 
 /// The future a [`Connector`] returns.
-pub type ConnectFuture<'a> = Pin<Box<dyn Future<Output = Result<BoxedTransport, String>> + Send + 'a>>;
+pub type ConnectFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<BoxedTransport, String>> + Send + 'a>>;
 
 /// Opens the byte stream (TCP, proxy, TLS) for a spec's URL. The error is a sentence for people.
 pub trait Connector: Send + Sync + 'static {
@@ -63,8 +64,16 @@ impl Connector for NetworkConnector {
                 return Ok(Box::new(tcp) as BoxedTransport);
             }
             let ca = spec.options.ca_file.as_ref().map(|p| spec.resolve_path(p));
-            let cert = spec.options.client_cert.as_ref().map(|p| spec.resolve_path(p));
-            let key = spec.options.client_key.as_ref().map(|p| spec.resolve_path(p));
+            let cert = spec
+                .options
+                .client_cert
+                .as_ref()
+                .map(|p| spec.resolve_path(p));
+            let key = spec
+                .options
+                .client_key
+                .as_ref()
+                .map(|p| spec.resolve_path(p));
             let config = tls::client_config(&TlsOptions {
                 insecure: spec.options.insecure,
                 ca_file: ca.as_deref(),
@@ -86,14 +95,22 @@ impl Connector for NetworkConnector {
 async fn connect_via_proxy(proxy: &str, host: &str, port: u16) -> Result<TcpStream, String> {
     let proxy_url = Url::parse(proxy).map_err(|e| format!("proxy `{proxy}` is not a URL: {e}"))?;
     if proxy_url.scheme() != "http" {
-        return Err(format!("proxy `{proxy}`: only http:// (HTTP CONNECT) proxies are supported"));
+        return Err(format!(
+            "proxy `{proxy}`: only http:// (HTTP CONNECT) proxies are supported"
+        ));
     }
-    let proxy_host = proxy_url.host_str().ok_or_else(|| format!("proxy `{proxy}` has no host"))?;
+    let proxy_host = proxy_url
+        .host_str()
+        .ok_or_else(|| format!("proxy `{proxy}` has no host"))?;
     let proxy_port = proxy_url.port_or_known_default().unwrap_or(80);
     let mut tcp = TcpStream::connect((proxy_host, proxy_port))
         .await
         .map_err(|e| format!("cannot connect to proxy {proxy_host}:{proxy_port}: {e}"))?;
-    let authority = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+    let authority = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
     let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
     if !proxy_url.username().is_empty() {
         use base64::Engine as _;
@@ -118,7 +135,9 @@ async fn connect_via_proxy(proxy: &str, host: &str, port: u16) -> Result<TcpStre
             break;
         }
         if head.len() > 16 * 1024 {
-            return Err(format!("proxy {proxy_host}:{proxy_port} sent an oversized CONNECT answer"));
+            return Err(format!(
+                "proxy {proxy_host}:{proxy_port} sent an oversized CONNECT answer"
+            ));
         }
     }
     let mut headers = [httparse::EMPTY_HEADER; 64];
@@ -132,7 +151,9 @@ async fn connect_via_proxy(proxy: &str, host: &str, port: u16) -> Result<TcpStre
             )),
             None => Err(format!("proxy {proxy_host}:{proxy_port} sent no status")),
         },
-        _ => Err(format!("proxy {proxy_host}:{proxy_port} sent an invalid CONNECT answer")),
+        _ => Err(format!(
+            "proxy {proxy_host}:{proxy_port} sent an invalid CONNECT answer"
+        )),
     }
 }
 
@@ -178,7 +199,10 @@ impl ConnectError {
     }
 
     fn permanent(message: impl Into<String>) -> Self {
-        ConnectError { permanent: true, ..ConnectError::new(message) }
+        ConnectError {
+            permanent: true,
+            ..ConnectError::new(message)
+        }
     }
 }
 
@@ -197,7 +221,11 @@ pub fn parse_ws_url(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw.trim()).map_err(|e| format!("`{raw}` is not a valid URL: {e}"))?;
     match url.scheme() {
         "ws" | "wss" => {}
-        other => return Err(format!("`{raw}` is not a WebSocket URL (scheme `{other}`; use ws:// or wss://)")),
+        other => {
+            return Err(format!(
+                "`{raw}` is not a WebSocket URL (scheme `{other}`; use ws:// or wss://)"
+            ));
+        }
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("`{raw}` has no host"));
@@ -206,20 +234,24 @@ pub fn parse_ws_url(raw: &str) -> Result<Url, String> {
 }
 
 /// Connects and upgrades. Does not apply the connect timeout: the caller races it.
-pub async fn establish(spec: &SessionSpec, connector: &Arc<dyn Connector>) -> Result<Connected, ConnectError> {
+pub async fn establish(
+    spec: &SessionSpec,
+    connector: &Arc<dyn Connector>,
+) -> Result<Connected, ConnectError> {
     let started = Instant::now();
     let url = parse_ws_url(&spec.url).map_err(ConnectError::permanent)?;
-    let mut request = url
-        .as_str()
-        .into_client_request()
-        .map_err(|e| ConnectError::permanent(format!("cannot build the handshake for {url}: {e}")))?;
+    let mut request = url.as_str().into_client_request().map_err(|e| {
+        ConnectError::permanent(format!("cannot build the handshake for {url}: {e}"))
+    })?;
     {
         let headers = request.headers_mut();
         let mut add = |name: &str, value: &str| -> Result<(), ConnectError> {
-            let n = HeaderName::from_bytes(name.trim().as_bytes())
-                .map_err(|_| ConnectError::permanent(format!("`{name}` is not a valid header name")))?;
-            let v = HeaderValue::from_str(value)
-                .map_err(|_| ConnectError::permanent(format!("the value of header `{name}` is not valid")))?;
+            let n = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                ConnectError::permanent(format!("`{name}` is not a valid header name"))
+            })?;
+            let v = HeaderValue::from_str(value).map_err(|_| {
+                ConnectError::permanent(format!("the value of header `{name}` is not valid"))
+            })?;
             headers.append(n, v);
             Ok(())
         };
@@ -235,25 +267,40 @@ pub async fn establish(spec: &SessionSpec, connector: &Arc<dyn Connector>) -> Re
     }
     let mut request_headers = vec![(
         "GET".to_string(),
-        format!("{} HTTP/1.1", request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/")),
+        format!(
+            "{} HTTP/1.1",
+            request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/")
+        ),
     )];
-    request_headers.extend(
-        request
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())),
-    );
-    let transport = connector.connect(&url, spec).await.map_err(|message| ConnectError {
-        request_headers: request_headers.clone(),
-        ..ConnectError::new(message)
-    })?;
+    request_headers.extend(request.headers().iter().map(|(k, v)| {
+        (
+            k.as_str().to_string(),
+            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+        )
+    }));
+    let transport = connector
+        .connect(&url, spec)
+        .await
+        .map_err(|message| ConnectError {
+            request_headers: request_headers.clone(),
+            ..ConnectError::new(message)
+        })?;
     let config = websocket_config(spec);
     match tokio_tungstenite::client_async_with_config(request, transport, Some(config)).await {
         Ok((ws, response)) => {
             let response_headers: Vec<(String, String)> = response
                 .headers()
                 .iter()
-                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             let subprotocol = response
                 .headers()
@@ -263,7 +310,11 @@ pub async fn establish(spec: &SessionSpec, connector: &Arc<dyn Connector>) -> Re
             Ok(Connected {
                 ws,
                 http_status: response.status().as_u16(),
-                reason: response.status().canonical_reason().unwrap_or("").to_string(),
+                reason: response
+                    .status()
+                    .canonical_reason()
+                    .unwrap_or("")
+                    .to_string(),
                 request_headers,
                 response_headers,
                 subprotocol,
@@ -275,7 +326,11 @@ pub async fn establish(spec: &SessionSpec, connector: &Arc<dyn Connector>) -> Re
             let body = response
                 .body()
                 .as_ref()
-                .map(|b| String::from_utf8_lossy(&b[..b.len().min(200)]).trim().to_string())
+                .map(|b| {
+                    String::from_utf8_lossy(&b[..b.len().min(200)])
+                        .trim()
+                        .to_string()
+                })
                 .filter(|b| !b.is_empty());
             Err(ConnectError {
                 message: format!(
@@ -289,7 +344,12 @@ pub async fn establish(spec: &SessionSpec, connector: &Arc<dyn Connector>) -> Re
                 response_headers: response
                     .headers()
                     .iter()
-                    .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_string(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
                     .collect(),
                 permanent: false,
             })
@@ -318,6 +378,7 @@ fn describe_handshake_error(e: &WsError) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -325,7 +386,11 @@ mod tests {
     fn urls_must_be_websocket_urls() {
         assert!(parse_ws_url("ws://127.0.0.1:9/x").is_ok());
         assert!(parse_ws_url("wss://h").is_ok());
-        assert!(parse_ws_url("http://h").unwrap_err().contains("not a WebSocket URL"));
+        assert!(
+            parse_ws_url("http://h")
+                .unwrap_err()
+                .contains("not a WebSocket URL")
+        );
         assert!(parse_ws_url("nonsense").is_err());
     }
 }

@@ -79,7 +79,9 @@ impl EchoServer {
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let acceptor = match &config.tls {
-            Some((cert, key)) => Some(tokio_rustls::TlsAcceptor::from(crate::tls::server_config(cert, key)?)),
+            Some((cert, key)) => Some(tokio_rustls::TlsAcceptor::from(crate::tls::server_config(
+                cert, key,
+            )?)),
             None => None,
         };
         let tls = acceptor.is_some();
@@ -120,7 +122,13 @@ impl EchoServer {
                 });
             }
         });
-        Ok(EchoServer { addr, tls, stop, accept_task: Some(accept_task), connections })
+        Ok(EchoServer {
+            addr,
+            tls,
+            stop,
+            accept_task: Some(accept_task),
+            connections,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -167,6 +175,7 @@ fn pick_subprotocol(request: &Request, supported: &[String]) -> Option<String> {
         .map(str::to_string)
 }
 
+#[allow(clippy::result_large_err)] // reason: the callback signature is tungstenite's
 async fn serve_connection<S>(stream: S, config: &EchoServerConfig)
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -176,7 +185,9 @@ where
         if let Some(chosen) = pick_subprotocol(request, &supported)
             && let Ok(value) = HeaderValue::from_str(&chosen)
         {
-            response.headers_mut().insert("sec-websocket-protocol", value);
+            response
+                .headers_mut()
+                .insert("sec-websocket-protocol", value);
         }
         Ok(response)
     };
@@ -209,7 +220,10 @@ where
                         result
                     }
                     Reply::Close(code, reason) => {
-                        let frame = CloseFrame { code: CloseCode::from(code), reason: Utf8Bytes::from(reason) };
+                        let frame = CloseFrame {
+                            code: CloseCode::from(code),
+                            reason: Utf8Bytes::from(reason),
+                        };
                         ws.close(Some(frame)).await
                     }
                 }
@@ -235,7 +249,10 @@ fn command_reply(text: &str) -> Reply {
     if t == "__ping__" {
         return Reply::Text("__pong__".into());
     }
-    if let Some(n) = t.strip_prefix("flood ").and_then(|n| n.trim().parse::<u64>().ok()) {
+    if let Some(n) = t
+        .strip_prefix("flood ")
+        .and_then(|n| n.trim().parse::<u64>().ok())
+    {
         return Reply::Flood(n.min(1_000_000));
     }
     if let Some(rest) = t.strip_prefix("close ") {
@@ -271,7 +288,9 @@ mod tests {
     fn commands() {
         assert!(matches!(command_reply("__ping__"), Reply::Text(t) if t == "__pong__"));
         assert!(matches!(command_reply("flood 3"), Reply::Flood(3)));
-        assert!(matches!(command_reply("close 4000 bye now"), Reply::Close(4000, r) if r == "bye now"));
+        assert!(
+            matches!(command_reply("close 4000 bye now"), Reply::Close(4000, r) if r == "bye now")
+        );
         assert!(matches!(command_reply("close 1005"), Reply::Echo));
         assert!(matches!(
             command_reply(r#"{"id":7,"method":"sum","params":[1,2]}"#),

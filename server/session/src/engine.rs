@@ -162,7 +162,9 @@ impl Shared {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `f` under the lock and tells observers that something changed.
@@ -177,19 +179,25 @@ impl Shared {
     }
 
     fn push_log(inner: &mut Inner, kind: EntryKind, text: String) {
-        inner.log.push(LogEntry { at: Utc::now(), kind, text });
+        inner.log.push(LogEntry {
+            at: Utc::now(),
+            kind,
+            text,
+        });
     }
 
     /// Adds an event line to the log and the transcript.
     pub(crate) fn event(&self, kind: EntryKind, transcript_kind: &'static str, text: String) {
-        self.transcript.try_record(Record::event(transcript_kind, text.clone()));
+        self.transcript
+            .try_record(Record::event(transcript_kind, text.clone()));
         self.update(|inner| Self::push_log(inner, kind, text));
     }
 
     pub(crate) fn status(&self) -> Status {
         let inner = self.lock();
-        let (assertions, assertion_results) =
-            inner.tracker.evaluate(&inner.facts(self.started), &self.masker);
+        let (assertions, assertion_results) = inner
+            .tracker
+            .evaluate(&inner.facts(self.started), &self.masker);
         Status {
             session_id: self.id.clone(),
             state: inner.state,
@@ -201,8 +209,14 @@ impl Shared {
             subprotocol: inner.subprotocol.clone(),
             handshake_ms: inner.handshake_ms,
             close_code: inner.close_code,
-            close_reason: inner.close_reason.as_ref().map(|r| self.masker.mask(r).into_owned()),
-            error: inner.error.as_ref().map(|e| self.masker.mask(e).into_owned()),
+            close_reason: inner
+                .close_reason
+                .as_ref()
+                .map(|r| self.masker.mask(r).into_owned()),
+            error: inner
+                .error
+                .as_ref()
+                .map(|e| self.masker.mask(e).into_owned()),
             warnings: inner.warnings.clone(),
             reconnects: inner.reconnects,
             assertions,
@@ -222,7 +236,11 @@ impl Shared {
             out.push_str(" · subprotocol ");
             out.push_str(sub);
         }
-        out.push_str(&format!(" · {} sent · {} received", inner.sent, inner.messages.count()));
+        out.push_str(&format!(
+            " · {} sent · {} received",
+            inner.sent,
+            inner.messages.count()
+        ));
         if inner.paused {
             out.push_str(" · paused");
         }
@@ -260,8 +278,15 @@ pub(crate) async fn run(
             inner.state = SessionState::Connecting;
             inner.handshake_headers.clear();
         });
-        shared.event(EntryKind::Event, "connecting", format!("connecting · {}", shared.masked_url));
-        let connecting = tokio::time::timeout(spec.options.connect_timeout, connect::establish(&spec, &connector));
+        shared.event(
+            EntryKind::Event,
+            "connecting",
+            format!("connecting · {}", shared.masked_url),
+        );
+        let connecting = tokio::time::timeout(
+            spec.options.connect_timeout,
+            connect::establish(&spec, &connector),
+        );
         tokio::pin!(connecting);
         let outcome = loop {
             tokio::select! {
@@ -278,7 +303,11 @@ pub(crate) async fn run(
                     inner.state = SessionState::Closed;
                     inner.error = Some("cancelled while connecting".into());
                 });
-                shared.event(EntryKind::End, "close", "closed · cancelled while connecting".into());
+                shared.event(
+                    EntryKind::End,
+                    "close",
+                    "closed · cancelled while connecting".into(),
+                );
                 break 'session;
             }
             Some(Err(_elapsed)) => {
@@ -286,7 +315,9 @@ pub(crate) async fn run(
                 connect_failed(
                     &shared,
                     ConnectError {
-                        message: format!("timed out after {secs} s while connecting (connectTimeout)"),
+                        message: format!(
+                            "timed out after {secs} s while connecting (connectTimeout)"
+                        ),
                         http_status: None,
                         request_headers: Vec::new(),
                         response_headers: Vec::new(),
@@ -313,7 +344,10 @@ pub(crate) async fn run(
         shared.event(
             EntryKind::Event,
             "reconnect",
-            format!("reconnecting in {} ms (attempt {attempt})", delay.as_millis()),
+            format!(
+                "reconnecting in {} ms (attempt {attempt})",
+                delay.as_millis()
+            ),
         );
         let wait = tokio::time::sleep(delay);
         tokio::pin!(wait);
@@ -356,13 +390,19 @@ async fn connect_failed(shared: &Shared, error: ConnectError) -> End {
         }
     });
     shared.event(EntryKind::End, "error", format!("failed · {message}"));
-    End::Failed { permanent: error.permanent }
+    End::Failed {
+        permanent: error.permanent,
+    }
 }
 
 fn log_handshake(shared: &Shared, arrow: &str, headers: &[(String, String)]) {
     for (name, value) in headers {
         let shown = shared.masker.header_value(name, value);
-        shared.event(EntryKind::Event, "handshake", format!("{arrow} {name}: {shown}"));
+        shared.event(
+            EntryKind::Event,
+            "handshake",
+            format!("{arrow} {name}: {shown}"),
+        );
     }
 }
 
@@ -424,10 +464,21 @@ async fn run_open(
     hooks: &Hooks,
 ) -> End {
     let spec = shared.spec.clone();
-    let Connected { mut ws, http_status, reason, request_headers, response_headers, subprotocol, handshake_time } =
-        connected;
+    let Connected {
+        mut ws,
+        http_status,
+        reason,
+        request_headers,
+        response_headers,
+        subprotocol,
+        handshake_time,
+    } = connected;
     log_handshake(shared, "→", &request_headers);
-    log_handshake(shared, "←", &[("HTTP/1.1".to_string(), format!("{http_status} {reason}"))]);
+    log_handshake(
+        shared,
+        "←",
+        &[("HTTP/1.1".to_string(), format!("{http_status} {reason}"))],
+    );
     log_handshake(shared, "←", &response_headers);
     let handshake_ms = handshake_time.as_millis() as u64;
     shared.update(|inner| {
@@ -478,12 +529,18 @@ async fn run_open(
         due: Box::pin(tokio::time::sleep_until(far_future())),
         pong: Box::pin(tokio::time::sleep_until(far_future())),
         close: Box::pin(tokio::time::sleep_until(far_future())),
-        ping: spec.options.ping_interval.filter(|d| !d.is_zero()).map(interval),
-        heartbeat: spec
+        ping: spec
             .options
-            .heartbeat
-            .as_ref()
-            .map(|_| interval(spec.options.heartbeat_interval.max(Duration::from_millis(10)))),
+            .ping_interval
+            .filter(|d| !d.is_zero())
+            .map(interval),
+        heartbeat: spec.options.heartbeat.as_ref().map(|_| {
+            interval(
+                spec.options
+                    .heartbeat_interval
+                    .max(Duration::from_millis(10)),
+            )
+        }),
     };
     let mut awaiting_pong = false;
     let mut user_close: Option<(u16, String)> = None;
@@ -677,14 +734,30 @@ fn classify_read_error(error: &WsError, spec: &SessionSpec) -> (u16, String) {
                 log::human_size(spec.options.max_message_size)
             ),
         ),
-        WsError::Capacity(other) => (1009, format!("the server sent too much: {other}; closed with 1009")),
-        WsError::Utf8(_) => (1007, "the server sent invalid UTF-8 in a text message; closed with 1007".into()),
-        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-            (1006, "the connection dropped without a close frame (1006)".into())
-        }
-        WsError::Protocol(p) => (1002, format!("protocol error from the server: {p}; closed with 1002")),
-        WsError::Io(e) => (1006, format!("the connection dropped without a close frame (1006): {e}")),
-        other => (1006, format!("the connection ended abnormally (1006): {other}")),
+        WsError::Capacity(other) => (
+            1009,
+            format!("the server sent too much: {other}; closed with 1009"),
+        ),
+        WsError::Utf8(_) => (
+            1007,
+            "the server sent invalid UTF-8 in a text message; closed with 1007".into(),
+        ),
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => (
+            1006,
+            "the connection dropped without a close frame (1006)".into(),
+        ),
+        WsError::Protocol(p) => (
+            1002,
+            format!("protocol error from the server: {p}; closed with 1002"),
+        ),
+        WsError::Io(e) => (
+            1006,
+            format!("the connection dropped without a close frame (1006): {e}"),
+        ),
+        other => (
+            1006,
+            format!("the connection ended abnormally (1006): {other}"),
+        ),
     }
 }
 
@@ -696,7 +769,11 @@ fn finish_connection(
 ) -> End {
     let (code, reason, error, end) = match (local_error, &user_close, server_close) {
         (Some((code, message)), user, _) => {
-            let end = if user.is_some() { End::UserClosed } else { End::Remote };
+            let end = if user.is_some() {
+                End::UserClosed
+            } else {
+                End::Remote
+            };
             (code, String::new(), Some(message), end)
         }
         (None, Some((code, reason)), server) => {
@@ -709,7 +786,11 @@ fn finish_connection(
                 _ => Some(format!(
                     "the server closed the connection with {code} ({}){}",
                     close_code_words(code),
-                    if reason.is_empty() { String::new() } else { format!(": {reason}") }
+                    if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {reason}")
+                    }
                 )),
             };
             (code, reason, error, End::Remote)
@@ -741,13 +822,21 @@ async fn record_sent(shared: &Shared, outgoing: Outgoing) {
         Outgoing::Text { format, text } => {
             let preview = log::text_preview(&text);
             let size = text.len();
-            (EntryKind::Sent { format, size }, preview, size, RecordBody::Text(Utf8Bytes::from(text)))
+            (
+                EntryKind::Sent { format, size },
+                preview,
+                size,
+                RecordBody::Text(Utf8Bytes::from(text)),
+            )
         }
         Outgoing::Binary(bytes) => {
             let preview = log::binary_preview(&bytes);
             let size = bytes.len();
             (
-                EntryKind::Sent { format: MessageFormat::Binary, size },
+                EntryKind::Sent {
+                    format: MessageFormat::Binary,
+                    size,
+                },
                 preview,
                 size,
                 RecordBody::Binary(Bytes::from(bytes)),
@@ -764,18 +853,36 @@ async fn record_sent(shared: &Shared, outgoing: Outgoing) {
         inner.last_traffic = Instant::now();
         Shared::push_log(inner, kind, preview);
     });
-    shared.transcript.record(Record { t: Utc::now(), dir: Direction::Out, kind: transcript_kind, body }).await;
+    shared
+        .transcript
+        .record(Record {
+            t: Utc::now(),
+            dir: Direction::Out,
+            kind: transcript_kind,
+            body,
+        })
+        .await;
 }
 
 /// Counts, logs and folds one received message; returns the `after:` messages it triggers.
-fn on_received(shared: &Shared, payload: &Payload, after: &mut [(usize, String, bool)]) -> Vec<usize> {
+fn on_received(
+    shared: &Shared,
+    payload: &Payload,
+    after: &mut [(usize, String, bool)],
+) -> Vec<usize> {
     let (kind, preview) = match payload {
         Payload::Text(t) => (
-            EntryKind::Received { format: log::sniff_format(t), size: t.len() },
+            EntryKind::Received {
+                format: log::sniff_format(t),
+                size: t.len(),
+            },
             log::text_preview(t),
         ),
         Payload::Binary(b) => (
-            EntryKind::Received { format: MessageFormat::Binary, size: b.len() },
+            EntryKind::Received {
+                format: MessageFormat::Binary,
+                size: b.len(),
+            },
             log::binary_preview(b),
         ),
     };
@@ -798,7 +905,11 @@ fn on_received(shared: &Shared, payload: &Payload, after: &mut [(usize, String, 
             }
             let hit = match spec.message_by_name(target) {
                 Some(message) => payload.as_text().trim() == message.body.trim(),
-                None => inner.tracker.row_matches_message(target, payload, &inner.facts(shared.started)),
+                None => {
+                    inner
+                        .tracker
+                        .row_matches_message(target, payload, &inner.facts(shared.started))
+                }
             };
             if hit {
                 *done = true;

@@ -33,8 +33,10 @@ pub mod websocat;
 
 pub use engine::{AutoReply, Incoming, close_code_words};
 pub use session::{
-    SendError, SendRequest, Session, SessionSettings, SettleReason, SpawnError, TestConnectionResult,
-    default_transcript_dir, test_connection,
+    SendError, SendRequest, Session, SessionSettings, SettleReason, SpawnError,
+    TestConnectionResult, default_transcript_dir, test_connection,
 };
-pub use spec::{AssertionSpec, Auth, MessageSpec, Outgoing, SessionOptions, SessionSpec, TranscriptTarget};
+pub use spec::{
+    AssertionSpec, Auth, MessageSpec, Outgoing, SessionOptions, SessionSpec, TranscriptTarget,
+};
 pub use status::{AssertionCounts, AssertionResult, Outcome, SessionState, Status};

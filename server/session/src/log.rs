@@ -55,8 +55,7 @@ pub fn text_preview(text: &str) -> String {
         text
     };
     let mut out = String::with_capacity(head.len().min(PREVIEW_CHARS + 8));
-    let mut count = 0;
-    for c in head.chars() {
+    for (count, c) in head.chars().enumerate() {
         if count == PREVIEW_CHARS {
             out.push('…');
             return out;
@@ -68,7 +67,6 @@ pub fn text_preview(text: &str) -> String {
             c if c.is_control() => out.push('·'),
             c => out.push(c),
         }
-        count += 1;
     }
     if head.len() < text.len() {
         out.push('…');
@@ -144,7 +142,11 @@ impl LiveLog {
     }
 
     pub fn push(&mut self, entry: LogEntry) {
-        let target = if self.paused { &mut self.held } else { &mut self.visible };
+        let target = if self.paused {
+            &mut self.held
+        } else {
+            &mut self.visible
+        };
         if target.len() >= self.limit {
             target.pop_front();
             self.dropped += 1;
@@ -152,7 +154,11 @@ impl LiveLog {
         if !self.paused && matches!(entry.kind, EntryKind::Received { .. }) {
             self.latest_received = Some(entry.clone());
         }
-        let target = if self.paused { &mut self.held } else { &mut self.visible };
+        let target = if self.paused {
+            &mut self.held
+        } else {
+            &mut self.visible
+        };
         target.push_back(entry);
     }
 
@@ -185,8 +191,15 @@ impl LiveLog {
     /// Renders the view (without the header line) in the configured mode.
     pub fn render_lines(&self, masker: &Masker, out: &mut String) {
         match self.mode {
-            LogMode::Append => self.visible.iter().for_each(|e| render_entry(e, masker, out)),
-            LogMode::Prepend => self.visible.iter().rev().for_each(|e| render_entry(e, masker, out)),
+            LogMode::Append => self
+                .visible
+                .iter()
+                .for_each(|e| render_entry(e, masker, out)),
+            LogMode::Prepend => self
+                .visible
+                .iter()
+                .rev()
+                .for_each(|e| render_entry(e, masker, out)),
             LogMode::Snapshot => {
                 if let Some(e) = &self.latest_received {
                     render_entry(e, masker, out);
@@ -197,13 +210,21 @@ impl LiveLog {
 }
 
 fn render_entry(entry: &LogEntry, masker: &Masker, out: &mut String) {
-    let _ = write!(out, "{} ", entry.at.with_timezone(&Local).format("%H:%M:%S%.3f"));
+    let _ = write!(
+        out,
+        "{} ",
+        entry.at.with_timezone(&Local).format("%H:%M:%S%.3f")
+    );
     let text = masker.mask(&entry.text);
     let (marker, detail) = match &entry.kind {
-        EntryKind::Sent { format, size } => ('→', Some(format!("{format} · {}", human_size(*size as u64)))),
-        EntryKind::Received { format, size } => {
-            ('←', Some(format!("{format} · {}", human_size(*size as u64))))
-        }
+        EntryKind::Sent { format, size } => (
+            '→',
+            Some(format!("{format} · {}", human_size(*size as u64))),
+        ),
+        EntryKind::Received { format, size } => (
+            '←',
+            Some(format!("{format} · {}", human_size(*size as u64))),
+        ),
         EntryKind::Event => ('⇄', None),
         EntryKind::End => ('✕', None),
     };
@@ -224,11 +245,21 @@ mod tests {
     use super::*;
 
     fn entry(kind: EntryKind, text: &str) -> LogEntry {
-        LogEntry { at: Utc::now(), kind, text: text.to_string() }
+        LogEntry {
+            at: Utc::now(),
+            kind,
+            text: text.to_string(),
+        }
     }
 
     fn received(text: &str) -> LogEntry {
-        entry(EntryKind::Received { format: MessageFormat::Text, size: text.len() }, text)
+        entry(
+            EntryKind::Received {
+                format: MessageFormat::Text,
+                size: text.len(),
+            },
+            text,
+        )
     }
 
     fn rendered(log: &LiveLog) -> Vec<String> {
@@ -263,7 +294,10 @@ mod tests {
 
         log.set_paused(true);
         log.push(received("four"));
-        assert!(rendered(&log)[1].starts_with("← three"), "the view does not move while paused");
+        assert!(
+            rendered(&log)[1].starts_with("← three"),
+            "the view does not move while paused"
+        );
         log.set_paused(false);
         assert!(rendered(&log)[1].starts_with("← four"));
 

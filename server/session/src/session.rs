@@ -114,33 +114,55 @@ fn fresh_id() -> String {
 
 /// The default transcript directory: `<user cache dir>/void-ls/transcripts`.
 pub fn default_transcript_dir() -> PathBuf {
-    dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("void-ls").join("transcripts")
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("void-ls")
+        .join("transcripts")
 }
 
 impl Session {
     /// Starts a session task on the current tokio runtime. It connects at once.
     pub fn spawn(spec: SessionSpec, settings: SessionSettings) -> Result<Session, SpawnError> {
-        connect::parse_ws_url(&spec.url).map_err(|e| SpawnError::InvalidUrl(Masker::new(&spec.secrets).mask(&e).into_owned()))?;
+        connect::parse_ws_url(&spec.url).map_err(|e| {
+            SpawnError::InvalidUrl(Masker::new(&spec.secrets).mask(&e).into_owned())
+        })?;
         let id = settings.session_id.clone().unwrap_or_else(fresh_id);
         let masker = Masker::new(&spec.secrets);
         let transcript_path = match &spec.options.transcript {
             TranscriptTarget::Off => None,
             TranscriptTarget::Path(p) => Some(spec.resolve_path(p)),
             TranscriptTarget::Default => Some(
-                settings.transcript_dir.clone().unwrap_or_else(default_transcript_dir).join(format!("{id}.jsonl")),
+                settings
+                    .transcript_dir
+                    .clone()
+                    .unwrap_or_else(default_transcript_dir)
+                    .join(format!("{id}.jsonl")),
             ),
         };
         let transcript = match transcript_path {
             None => Transcript::off(),
-            Some(path) => Transcript::create(&path, masker)
-                .map_err(|e| SpawnError::Transcript { path: path.clone(), message: e.to_string() })?,
+            Some(path) => {
+                Transcript::create(&path, masker).map_err(|e| SpawnError::Transcript {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?
+            }
         };
         let shared = Arc::new(Shared::new(id, Arc::new(spec), transcript));
         let (tx, rx) = mpsc::unbounded_channel();
-        let connector = settings.connector.clone().unwrap_or_else(|| Arc::new(NetworkConnector));
-        let hooks = engine::Hooks { tap: settings.message_tap.clone(), auto_reply: settings.auto_reply.clone() };
+        let connector = settings
+            .connector
+            .clone()
+            .unwrap_or_else(|| Arc::new(NetworkConnector));
+        let hooks = engine::Hooks {
+            tap: settings.message_tap.clone(),
+            auto_reply: settings.auto_reply.clone(),
+        };
         tokio::spawn(engine::run(shared.clone(), rx, connector, hooks));
-        Ok(Session { shared, commands: tx })
+        Ok(Session {
+            shared,
+            commands: tx,
+        })
     }
 
     pub fn id(&self) -> &str {
@@ -163,7 +185,8 @@ impl Session {
                 .payload()
                 .map_err(SendError::InvalidBody)?,
             SendRequest::AdHoc { format, body } => {
-                Outgoing::encode(format, BinaryEncoding::Base64, &body).map_err(SendError::InvalidBody)?
+                Outgoing::encode(format, BinaryEncoding::Base64, &body)
+                    .map_err(SendError::InvalidBody)?
             }
             SendRequest::Raw(outgoing) => outgoing,
         };
@@ -195,15 +218,27 @@ impl Session {
         });
         if changed {
             let what = if paused { "paused" } else { "resumed" };
-            self.shared.transcript.try_record(crate::transcript::Record::event(if paused { "pause" } else { "resume" }, what));
+            self.shared
+                .transcript
+                .try_record(crate::transcript::Record::event(
+                    if paused { "pause" } else { "resume" },
+                    what,
+                ));
         }
     }
 
     /// Closes with a code and reason (1000 is normal). While connecting it cancels the attempt;
     /// while waiting to reconnect it stops reconnecting.
     pub fn close(&self, code: u16, reason: impl Into<String>) {
-        let code = if CloseCode::from(code).is_allowed() { code } else { 1000 };
-        let _ = self.commands.send(Command::Close { code, reason: reason.into() });
+        let code = if CloseCode::from(code).is_allowed() {
+            code
+        } else {
+            1000
+        };
+        let _ = self.commands.send(Command::Close {
+            code,
+            reason: reason.into(),
+        });
     }
 
     /// A status snapshot (assertions evaluated now).
@@ -253,9 +288,11 @@ impl Session {
             return Err("this session has no transcript (transcript: off)".into());
         };
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        std::fs::copy(&src, dest).map_err(|e| format!("cannot copy the transcript to {}: {e}", dest.display()))?;
+        std::fs::copy(&src, dest)
+            .map_err(|e| format!("cannot copy the transcript to {}: {e}", dest.display()))?;
         Ok(events)
     }
 
@@ -270,7 +307,11 @@ impl Session {
     }
 
     /// Waits until `pred` holds for the status, or `timeout` passes. Returns the last status.
-    pub async fn wait_for(&self, timeout: Duration, mut pred: impl FnMut(&Status) -> bool) -> Result<Status, Status> {
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(&Status) -> bool,
+    ) -> Result<Status, Status> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut changes = self.changes();
         loop {
@@ -317,7 +358,8 @@ impl Session {
                 break SettleReason::IdleTimeout;
             }
             let idle_left = options.idle_timeout.saturating_sub(idle_for);
-            let wake = tokio::time::Instant::now() + idle_left.clamp(Duration::from_millis(10), Duration::from_millis(100));
+            let wake = tokio::time::Instant::now()
+                + idle_left.clamp(Duration::from_millis(10), Duration::from_millis(100));
             let _ = tokio::time::timeout_at(wake.min(run_deadline), changes.changed()).await;
         };
         if reason != SettleReason::Ended {
@@ -327,7 +369,11 @@ impl Session {
                 _ => "idleTimeout",
             };
             self.close(1000, why);
-            let _ = tokio::time::timeout(engine::CLOSE_ANSWER_TIMEOUT + Duration::from_secs(1), self.finished()).await;
+            let _ = tokio::time::timeout(
+                engine::CLOSE_ANSWER_TIMEOUT + Duration::from_secs(1),
+                self.finished(),
+            )
+            .await;
         }
         (reason, self.status())
     }
@@ -346,13 +392,23 @@ pub struct TestConnectionResult {
 }
 
 /// Connects (within `connectTimeout`), reports the handshake, and closes with 1000.
-pub async fn test_connection(spec: &SessionSpec, connector: Option<Arc<dyn Connector>>) -> TestConnectionResult {
+pub async fn test_connection(
+    spec: &SessionSpec,
+    connector: Option<Arc<dyn Connector>>,
+) -> TestConnectionResult {
     let masker = Masker::new(&spec.secrets);
     let connector = connector.unwrap_or_else(|| Arc::new(NetworkConnector));
     let started = Instant::now();
-    let attempt = tokio::time::timeout(spec.options.connect_timeout, connect::establish(spec, &connector)).await;
+    let attempt = tokio::time::timeout(
+        spec.options.connect_timeout,
+        connect::establish(spec, &connector),
+    )
+    .await;
     let mask_headers = |headers: &[(String, String)]| {
-        headers.iter().map(|(k, v)| (k.clone(), masker.header_value(k, v).into_owned())).collect()
+        headers
+            .iter()
+            .map(|(k, v)| (k.clone(), masker.header_value(k, v).into_owned()))
+            .collect()
     };
     match attempt {
         Ok(Ok(mut connected)) => {

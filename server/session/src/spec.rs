@@ -11,9 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine as _;
-use void_syntax::vocab::{
-    self, BinaryEncoding, Field, LogMode, MessageFormat, Operator, SendMode,
-};
+use void_syntax::vocab::{self, BinaryEncoding, Field, LogMode, MessageFormat, Operator, SendMode};
 
 /// Everything the engine needs to run one WebSocket section.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +59,9 @@ impl SessionSpec {
 
     /// Finds a message by its `name`.
     pub fn message_by_name(&self, name: &str) -> Option<&MessageSpec> {
-        self.messages.iter().find(|m| m.name.as_deref() == Some(name))
+        self.messages
+            .iter()
+            .find(|m| m.name.as_deref() == Some(name))
     }
 
     /// Resolves a path written in the file against [`SessionSpec::file_dir`].
@@ -118,7 +118,10 @@ impl MessageSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {
     /// A text frame; `format` is `text`, `json` or `xml` (used for the log).
-    Text { format: MessageFormat, text: String },
+    Text {
+        format: MessageFormat,
+        text: String,
+    },
     Binary(Vec<u8>),
 }
 
@@ -131,14 +134,23 @@ impl Outgoing {
         body: &str,
     ) -> Result<Outgoing, String> {
         match format {
-            MessageFormat::Text => Ok(Outgoing::Text { format, text: body.to_string() }),
+            MessageFormat::Text => Ok(Outgoing::Text {
+                format,
+                text: body.to_string(),
+            }),
             MessageFormat::Json => match serde_json::from_str::<serde_json::Value>(body) {
-                Ok(_) => Ok(Outgoing::Text { format, text: body.to_string() }),
+                Ok(_) => Ok(Outgoing::Text {
+                    format,
+                    text: body.to_string(),
+                }),
                 Err(e) => Err(format!("the body is not valid JSON: {e}")),
             },
             MessageFormat::Xml => {
                 check_xml(body)?;
-                Ok(Outgoing::Text { format, text: body.to_string() })
+                Ok(Outgoing::Text {
+                    format,
+                    text: body.to_string(),
+                })
             }
             MessageFormat::Binary => match encoding {
                 BinaryEncoding::Base64 => {
@@ -170,7 +182,8 @@ fn decode_hex(body: &str) -> Result<Vec<u8>, String> {
     digits
         .chunks(2)
         .map(|pair| {
-            let s = std::str::from_utf8(pair).map_err(|_| "the hex body is not ASCII".to_string())?;
+            let s =
+                std::str::from_utf8(pair).map_err(|_| "the hex body is not ASCII".to_string())?;
             u8::from_str_radix(s, 16).map_err(|_| format!("`{s}` is not a hex byte"))
         })
         .collect()
@@ -215,7 +228,9 @@ fn check_xml(body: &str) -> Result<(), String> {
         return Err("the body is not valid XML: an element is not closed".into());
     }
     if roots != 1 {
-        return Err(format!("the body is not valid XML: expected one root element, found {roots}"));
+        return Err(format!(
+            "the body is not valid XML: expected one root element, found {roots}"
+        ));
     }
     Ok(())
 }
@@ -303,7 +318,11 @@ impl SessionOptions {
         match key {
             "subprotocols" => {
                 return Ok(OptionEffect::Subprotocols(
-                    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
                 ));
             }
             "origin" => return Ok(OptionEffect::Origin(v.to_string())),
@@ -313,15 +332,22 @@ impl SessionOptions {
             }
             "pongTimeout" => self.pong_timeout = duration(v)?,
             "heartbeat" => {
-                self.heartbeat = if v.is_empty() || v == "off" { None } else { Some(value.to_string()) }
+                self.heartbeat = if v.is_empty() || v == "off" {
+                    None
+                } else {
+                    Some(value.to_string())
+                }
             }
             "heartbeatInterval" => self.heartbeat_interval = duration(v)?,
             "reconnect" => self.reconnect = v == "on",
             "maxMessageSize" => {
-                self.max_message_size =
-                    vocab::parse_size(v).map_err(|e| format!("`{key}`: {e}"))?.max(1)
+                self.max_message_size = vocab::parse_size(v)
+                    .map_err(|e| format!("`{key}`: {e}"))?
+                    .max(1)
             }
-            "insecure" => self.insecure = vocab::parse_bool(v).map_err(|e| format!("`{key}`: {e}"))?,
+            "insecure" => {
+                self.insecure = vocab::parse_bool(v).map_err(|e| format!("`{key}`: {e}"))?
+            }
             "caFile" => self.ca_file = Some(PathBuf::from(v)),
             "clientCert" => self.client_cert = Some(PathBuf::from(v)),
             "clientKey" => self.client_key = Some(PathBuf::from(v)),
@@ -337,7 +363,11 @@ impl SessionOptions {
             }
             "runTimeout" => self.run_timeout = duration(v)?,
             "idleTimeout" => self.idle_timeout = duration(v)?,
-            _ => return Err(format!("ws-options key `{key}` is not supported by the engine")),
+            _ => {
+                return Err(format!(
+                    "ws-options key `{key}` is not supported by the engine"
+                ));
+            }
         }
         Ok(OptionEffect::Stored)
     }
@@ -355,7 +385,12 @@ pub struct AssertionSpec {
 
 impl AssertionSpec {
     /// Parses a row from its cells. Errors name what is wrong.
-    pub fn parse(description: &str, field: &str, operator: &str, expected: &str) -> Result<Self, String> {
+    pub fn parse(
+        description: &str,
+        field: &str,
+        operator: &str,
+        expected: &str,
+    ) -> Result<Self, String> {
         let field = Field::parse(field)?;
         let operator = Operator::parse(operator).ok_or_else(|| {
             format!(
@@ -365,10 +400,12 @@ impl AssertionSpec {
             )
         })?;
         if operator == Operator::Within {
-            vocab::parse_duration(expected).map_err(|e| format!("`within` needs a duration: {e}"))?;
+            vocab::parse_duration(expected)
+                .map_err(|e| format!("`within` needs a duration: {e}"))?;
         }
         if matches!(operator, Operator::Matches) {
-            regex::Regex::new(expected).map_err(|e| format!("`{expected}` is not a valid regular expression: {e}"))?;
+            regex::Regex::new(expected)
+                .map_err(|e| format!("`{expected}` is not a valid regular expression: {e}"))?;
         }
         Ok(AssertionSpec {
             description: description.trim().to_string(),
@@ -384,9 +421,16 @@ impl AssertionSpec {
 pub enum Auth {
     None,
     Bearer(String),
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
     /// `apiKey` sent as a header or as a query parameter.
-    ApiKey { name: String, value: String, in_query: bool },
+    ApiKey {
+        name: String,
+        value: String,
+        in_query: bool,
+    },
 }
 
 impl Auth {
@@ -397,16 +441,22 @@ impl Auth {
             Auth::None => {}
             Auth::Bearer(token) => {
                 spec.secrets.push(token.clone());
-                spec.headers.push(("Authorization".into(), format!("Bearer {token}")));
+                spec.headers
+                    .push(("Authorization".into(), format!("Bearer {token}")));
             }
             Auth::Basic { user, password } => {
-                let encoded = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{user}:{password}"));
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
                 spec.secrets.push(password.clone());
                 spec.secrets.push(encoded.clone());
-                spec.headers.push(("Authorization".into(), format!("Basic {encoded}")));
+                spec.headers
+                    .push(("Authorization".into(), format!("Basic {encoded}")));
             }
-            Auth::ApiKey { name, value, in_query } => {
+            Auth::ApiKey {
+                name,
+                value,
+                in_query,
+            } => {
                 spec.secrets.push(value.clone());
                 if *in_query {
                     let mut url = url::Url::parse(&spec.url)
@@ -430,10 +480,15 @@ mod tests {
     #[test]
     fn json_and_xml_are_checked_before_sending() {
         assert!(Outgoing::encode(MessageFormat::Json, BinaryEncoding::Base64, "{\"a\":1}").is_ok());
-        let err = Outgoing::encode(MessageFormat::Json, BinaryEncoding::Base64, "{a:1}").unwrap_err();
+        let err =
+            Outgoing::encode(MessageFormat::Json, BinaryEncoding::Base64, "{a:1}").unwrap_err();
         assert!(err.contains("not valid JSON"), "{err}");
-        assert!(Outgoing::encode(MessageFormat::Xml, BinaryEncoding::Base64, "<a><b/></a>").is_ok());
-        assert!(Outgoing::encode(MessageFormat::Xml, BinaryEncoding::Base64, "<a><b></a>").is_err());
+        assert!(
+            Outgoing::encode(MessageFormat::Xml, BinaryEncoding::Base64, "<a><b/></a>").is_ok()
+        );
+        assert!(
+            Outgoing::encode(MessageFormat::Xml, BinaryEncoding::Base64, "<a><b></a>").is_err()
+        );
         assert!(Outgoing::encode(MessageFormat::Xml, BinaryEncoding::Base64, "<a/><b/>").is_err());
     }
 
@@ -464,19 +519,35 @@ mod tests {
         );
         o.apply("transcript", "off").unwrap();
         assert_eq!(o.transcript, TranscriptTarget::Off);
-        assert!(o.apply("pingInterval", "soon").unwrap_err().contains("pingInterval"));
+        assert!(
+            o.apply("pingInterval", "soon")
+                .unwrap_err()
+                .contains("pingInterval")
+        );
         assert!(o.apply("bogus", "1").is_err());
     }
 
     #[test]
     fn auth_in_query_and_header() {
         let mut spec = SessionSpec::new("ws://h/p?x=1");
-        Auth::ApiKey { name: "key".into(), value: "s3cr3t".into(), in_query: true }
-            .apply(&mut spec)
-            .unwrap();
+        Auth::ApiKey {
+            name: "key".into(),
+            value: "s3cr3t".into(),
+            in_query: true,
+        }
+        .apply(&mut spec)
+        .unwrap();
         assert_eq!(spec.url, "ws://h/p?x=1&key=s3cr3t");
-        Auth::Basic { user: "u".into(), password: "pw".into() }.apply(&mut spec).unwrap();
-        assert_eq!(spec.headers[0], ("Authorization".into(), "Basic dTpwdw==".into()));
+        Auth::Basic {
+            user: "u".into(),
+            password: "pw".into(),
+        }
+        .apply(&mut spec)
+        .unwrap();
+        assert_eq!(
+            spec.headers[0],
+            ("Authorization".into(), "Basic dTpwdw==".into())
+        );
         assert!(spec.secrets.contains(&"s3cr3t".to_string()));
     }
 }

@@ -23,7 +23,9 @@ pub struct TlsOptions<'a> {
 
 fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    PROVIDER.get_or_init(|| Arc::new(ring::default_provider())).clone()
+    PROVIDER
+        .get_or_init(|| Arc::new(ring::default_provider()))
+        .clone()
 }
 
 /// The platform's trusted roots, loaded once per process (loading them takes a while).
@@ -74,9 +76,9 @@ pub fn client_config(opts: &TlsOptions<'_>) -> Result<Arc<ClientConfig>, String>
         let mut roots = platform_roots().clone();
         if let Some(ca) = opts.ca_file {
             for cert in read_certs(ca)? {
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("caFile {}: not a usable CA certificate: {e}", ca.display()))?;
+                roots.add(cert).map_err(|e| {
+                    format!("caFile {}: not a usable CA certificate: {e}", ca.display())
+                })?;
             }
         }
         builder.with_root_certificates(roots)
@@ -116,7 +118,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -125,7 +132,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

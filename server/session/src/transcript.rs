@@ -85,7 +85,9 @@ pub struct Transcript {
 
 impl std::fmt::Debug for Transcript {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transcript").field("path", &self.path).finish()
+        f.debug_struct("Transcript")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -113,8 +115,21 @@ impl Transcript {
         let thread_error = error.clone();
         std::thread::Builder::new()
             .name("void-transcript".into())
-            .spawn(move || write_loop(rx, BufWriter::with_capacity(64 * 1024, file), masker, thread_events, thread_error))?;
-        Ok(Transcript { tx: Some(tx), path: Some(Arc::new(path.to_path_buf())), events, error })
+            .spawn(move || {
+                write_loop(
+                    rx,
+                    BufWriter::with_capacity(64 * 1024, file),
+                    masker,
+                    thread_events,
+                    thread_error,
+                )
+            })?;
+        Ok(Transcript {
+            tx: Some(tx),
+            path: Some(Arc::new(path.to_path_buf())),
+            events,
+            error,
+        })
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -213,7 +228,11 @@ pub fn encode(record: &Record, masker: &Masker, out: &mut Vec<u8>) {
         }
         RecordBody::Binary(bytes) => {
             out.extend_from_slice(b"\"base64\":\"");
-            out.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(bytes).as_bytes());
+            out.extend_from_slice(
+                base64::engine::general_purpose::STANDARD
+                    .encode(bytes)
+                    .as_bytes(),
+            );
             out.push(b'"');
             bytes.len()
         }

@@ -25,18 +25,29 @@ pub fn shell_quote(word: &str) -> String {
 
 fn seconds(d: std::time::Duration) -> String {
     let s = d.as_secs_f64().max(1.0);
-    if s.fract() == 0.0 { format!("{}", s as u64) } else { format!("{s}") }
+    if s.fract() == 0.0 {
+        format!("{}", s as u64)
+    } else {
+        format!("{s}")
+    }
 }
 
 /// Builds the command line. With `reveal_secrets` false, secret values show as `••••`.
 pub fn websocat_command(spec: &SessionSpec, reveal_secrets: bool) -> String {
-    let masker = if reveal_secrets { Masker::default() } else { Masker::new(&spec.secrets) };
+    let masker = if reveal_secrets {
+        Masker::default()
+    } else {
+        Masker::new(&spec.secrets)
+    };
     let mut words: Vec<String> = Vec::new();
     let mut env: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let o = &spec.options;
     if let Some(ca) = &o.ca_file {
-        env.push(format!("SSL_CERT_FILE={}", shell_quote(&spec.resolve_path(ca).to_string_lossy())));
+        env.push(format!(
+            "SSL_CERT_FILE={}",
+            shell_quote(&spec.resolve_path(ca).to_string_lossy())
+        ));
     }
     words.push("websocat".into());
     for (name, value) in &spec.headers {
@@ -64,10 +75,15 @@ pub fn websocat_command(spec: &SessionSpec, reveal_secrets: bool) -> String {
     words.push(o.max_message_size.min(u64::from(u32::MAX)).to_string());
     words.push(shell_quote(&masker.mask(&spec.url)));
     if let Some(proxy) = &o.proxy {
-        notes.push(format!("websocat has no HTTP CONNECT proxy option; the section uses {}", masker.mask(proxy)));
+        notes.push(format!(
+            "websocat has no HTTP CONNECT proxy option; the section uses {}",
+            masker.mask(proxy)
+        ));
     }
     if o.client_cert.is_some() {
-        notes.push("websocat takes client certificates as PKCS#12 (--client-pkcs12-der), not PEM".into());
+        notes.push(
+            "websocat takes client certificates as PKCS#12 (--client-pkcs12-der), not PEM".into(),
+        );
     }
     let mut line = env;
     line.extend(words);
@@ -96,7 +112,8 @@ mod tests {
     #[test]
     fn command_line_masks_secrets() {
         let mut spec = SessionSpec::new("wss://h/ws?token=s3cret");
-        spec.headers.push(("Authorization".into(), "Bearer s3cret".into()));
+        spec.headers
+            .push(("Authorization".into(), "Bearer s3cret".into()));
         spec.subprotocols = vec!["chat".into(), "v2".into()];
         spec.secrets.push("s3cret".into());
         spec.options.insecure = true;

@@ -11,19 +11,34 @@ use common::{TestPki, settings_in, spec, wait, wait_finished};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use void_session::echo_server::{EchoMode, EchoServer, EchoServerConfig};
 use void_session::{
-    AssertionSpec, MessageSpec, Outcome, SendError, SendRequest, Session, SessionSettings, SessionState,
-    SettleReason, TranscriptTarget, test_connection,
+    AssertionSpec, MessageSpec, Outcome, SendError, SendRequest, Session, SessionSettings,
+    SessionState, SettleReason, TranscriptTarget, test_connection,
 };
 use void_syntax::vocab::{MessageFormat, SendMode};
 
 async fn echo(mode: EchoMode) -> EchoServer {
-    EchoServer::start(EchoServerConfig { mode, subprotocols: vec!["chat".into()], ..Default::default() })
-        .await
-        .unwrap()
+    EchoServer::start(EchoServerConfig {
+        mode,
+        subprotocols: vec!["chat".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap()
 }
 
-fn message(uid: &str, name: &str, format: MessageFormat, send: SendMode, body: &str) -> MessageSpec {
-    MessageSpec { name: Some(name.into()), format, send, ..MessageSpec::text(uid, body) }
+fn message(
+    uid: &str,
+    name: &str,
+    format: MessageFormat,
+    send: SendMode,
+    body: &str,
+) -> MessageSpec {
+    MessageSpec {
+        name: Some(name.into()),
+        format,
+        send,
+        ..MessageSpec::text(uid, body)
+    }
 }
 
 #[tokio::test]
@@ -34,17 +49,54 @@ async fn echo_session_sends_receives_pauses_closes_and_records_everything() {
     s.options.transcript = TranscriptTarget::Default;
     s.secrets.push("tok-secret-1".into());
     s.subprotocols = vec!["superchat".into(), "chat".into()];
-    s.headers.push(("Authorization".into(), "Bearer tok-secret-1".into()));
+    s.headers
+        .push(("Authorization".into(), "Bearer tok-secret-1".into()));
     s.messages = vec![
-        message("m1", "subscribe", MessageFormat::Json, SendMode::OnOpen, r#"{"op":"subscribe"}"#),
-        message("m2", "hello", MessageFormat::Text, SendMode::Manual, "hello tok-secret-1"),
-        message("m3", "follow", MessageFormat::Text, SendMode::After("subscribe".into()), "after-subscribe"),
-        message("m4", "bad", MessageFormat::Json, SendMode::Manual, "{not json"),
+        message(
+            "m1",
+            "subscribe",
+            MessageFormat::Json,
+            SendMode::OnOpen,
+            r#"{"op":"subscribe"}"#,
+        ),
+        message(
+            "m2",
+            "hello",
+            MessageFormat::Text,
+            SendMode::Manual,
+            "hello tok-secret-1",
+        ),
+        message(
+            "m3",
+            "follow",
+            MessageFormat::Text,
+            SendMode::After("subscribe".into()),
+            "after-subscribe",
+        ),
+        message(
+            "m4",
+            "bad",
+            MessageFormat::Json,
+            SendMode::Manual,
+            "{not json",
+        ),
     ];
     s.assertions = vec![
         AssertionSpec::parse("picked chat", "subprotocol", "equals", "chat").unwrap(),
-        AssertionSpec::parse("first is subscribe", "received[0].json.op", "equals", "subscribe").unwrap(),
-        AssertionSpec::parse("follow-up echoed", "received[any].text", "contains", "after-subscribe").unwrap(),
+        AssertionSpec::parse(
+            "first is subscribe",
+            "received[0].json.op",
+            "equals",
+            "subscribe",
+        )
+        .unwrap(),
+        AssertionSpec::parse(
+            "follow-up echoed",
+            "received[any].text",
+            "contains",
+            "after-subscribe",
+        )
+        .unwrap(),
         AssertionSpec::parse("upgrade", "handshake.status", "equals", "101").unwrap(),
         AssertionSpec::parse("closed normally", "close.code", "equals", "1000").unwrap(),
     ];
@@ -55,13 +107,22 @@ async fn echo_session_sends_receives_pauses_closes_and_records_everything() {
     assert_eq!(status.http_status, Some(101));
     assert!(status.handshake_ms.is_some());
     assert_eq!(status.url, format!("{}/ws?token=••••", server.url()));
-    assert_eq!((status.assertions.passed, status.assertions.pending), (4, 1), "{status:#?}");
+    assert_eq!(
+        (status.assertions.passed, status.assertions.pending),
+        (4, 1),
+        "{status:#?}"
+    );
 
     assert_eq!(
         session.send(SendRequest::Message("m4".into())),
-        Err(SendError::InvalidBody("the body is not valid JSON: key must be a string at line 1 column 2".into()))
+        Err(SendError::InvalidBody(
+            "the body is not valid JSON: key must be a string at line 1 column 2".into()
+        ))
     );
-    assert!(matches!(session.send(SendRequest::Message("nope".into())), Err(SendError::UnknownMessage(_))));
+    assert!(matches!(
+        session.send(SendRequest::Message("nope".into())),
+        Err(SendError::UnknownMessage(_))
+    ));
 
     session.pause();
     let frozen = session.log_text();
@@ -69,17 +130,40 @@ async fn echo_session_sends_receives_pauses_closes_and_records_everything() {
     let status = wait(&session, "manual echo", |s| s.received >= 3).await;
     assert!(status.paused);
     let paused_text = session.log_text();
-    assert_eq!(frozen.lines().skip(1).collect::<Vec<_>>(), paused_text.lines().skip(1).collect::<Vec<_>>());
-    assert!(paused_text.lines().next().unwrap().ends_with("· 3 sent · 3 received · paused"), "{paused_text}");
+    assert_eq!(
+        frozen.lines().skip(1).collect::<Vec<_>>(),
+        paused_text.lines().skip(1).collect::<Vec<_>>()
+    );
+    assert!(
+        paused_text
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("· 3 sent · 3 received · paused"),
+        "{paused_text}"
+    );
     session.resume();
     let text = session.log_text();
-    assert!(text.starts_with(&format!("# {}/ws?token=•••• · open · subprotocol chat · 3 sent · 3 received\n", server.url())), "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "# {}/ws?token=•••• · open · subprotocol chat · 3 sent · 3 received\n",
+            server.url()
+        )),
+        "{text}"
+    );
     assert!(text.contains("⇄ open · 101 Switching Protocols"), "{text}");
     assert!(text.contains("⇄ → authorization: Bearer ••••"), "{text}");
     assert!(text.contains(r#"→ {"op":"subscribe"}"#), "{text}");
-    assert!(text.contains("← hello ••••"), "secrets are masked in the log: {text}");
+    assert!(
+        text.contains("← hello ••••"),
+        "secrets are masked in the log: {text}"
+    );
     assert!(!text.contains("tok-secret-1"));
-    assert!(text.lines().any(|l| l.contains("← {\"op\":\"subscribe\"}") && l.ends_with("json · 18 B")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("← {\"op\":\"subscribe\"}") && l.ends_with("json · 18 B")),
+        "{text}"
+    );
     assert_eq!(session.json_keys(), vec!["op".to_string()]);
 
     session.close(1000, "bye");
@@ -88,8 +172,19 @@ async fn echo_session_sends_receives_pauses_closes_and_records_everything() {
     assert_eq!(status.close_code, Some(1000));
     assert_eq!(status.close_reason.as_deref(), Some("bye"));
     assert_eq!(status.error, None);
-    assert_eq!(status.assertions.passed, 5, "{:#?}", status.assertion_results);
-    assert!(session.log_text().lines().last().unwrap().contains("✕ closed · 1000 · \"bye\""));
+    assert_eq!(
+        status.assertions.passed, 5,
+        "{:#?}",
+        status.assertion_results
+    );
+    assert!(
+        session
+            .log_text()
+            .lines()
+            .last()
+            .unwrap()
+            .contains("✕ closed · 1000 · \"bye\"")
+    );
 
     let path = session.transcript_path().unwrap();
     assert!(path.starts_with(dir.path()));
@@ -97,13 +192,27 @@ async fn echo_session_sends_receives_pauses_closes_and_records_everything() {
     let events = session.export_transcript(&export).await.unwrap();
     let text = std::fs::read_to_string(&export).unwrap();
     assert_eq!(text.lines().count() as u64, events);
-    assert!(!text.contains("tok-secret-1"), "secrets are masked in the transcript");
-    let records: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        !text.contains("tok-secret-1"),
+        "secrets are masked in the transcript"
+    );
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let ins = records.iter().filter(|r| r["dir"] == "in").count();
     let outs = records.iter().filter(|r| r["dir"] == "out").count();
     assert_eq!((ins, outs), (3, 3));
-    assert!(records.iter().any(|r| r["dir"] == "event" && r["kind"] == "open"));
-    assert!(records.iter().any(|r| r["kind"] == "json" && r["text"] == r#"{"op":"subscribe"}"# && r["size"] == 18));
+    assert!(
+        records
+            .iter()
+            .any(|r| r["dir"] == "event" && r["kind"] == "open")
+    );
+    assert!(
+        records.iter().any(|r| r["kind"] == "json"
+            && r["text"] == r#"{"op":"subscribe"}"#
+            && r["size"] == 18)
+    );
 }
 
 #[tokio::test]
@@ -123,9 +232,18 @@ async fn binary_and_adhoc_messages_round_trip() {
     ];
     let session = Session::spawn(s, SessionSettings::default()).unwrap();
     wait(&session, "binary echo", |s| s.received >= 1).await;
-    session.send(SendRequest::AdHoc { format: MessageFormat::Xml, body: "<a>x</a>".into() }).unwrap();
+    session
+        .send(SendRequest::AdHoc {
+            format: MessageFormat::Xml,
+            body: "<a>x</a>".into(),
+        })
+        .unwrap();
     let status = wait(&session, "xml echo", |s| s.received >= 2).await;
-    assert_eq!(status.assertions.passed, 3, "{:#?}", status.assertion_results);
+    assert_eq!(
+        status.assertions.passed, 3,
+        "{:#?}",
+        status.assertion_results
+    );
     assert!(session.log_text().contains("← 0001feff (binary)"));
     session.close(1000, "");
     wait_finished(&session).await;
@@ -135,15 +253,31 @@ async fn binary_and_adhoc_messages_round_trip() {
 async fn headless_run_settles_when_assertions_decide() {
     let server = echo(EchoMode::Commands).await;
     let mut s = spec(&server.url());
-    s.messages.push(message("m1", "rpc", MessageFormat::Json, SendMode::OnOpen, r#"{"id":1,"method":"sum","params":[1,2]}"#));
+    s.messages.push(message(
+        "m1",
+        "rpc",
+        MessageFormat::Json,
+        SendMode::OnOpen,
+        r#"{"id":1,"method":"sum","params":[1,2]}"#,
+    ));
     s.assertions = vec![
-        AssertionSpec::parse("rpc answered", "received[-1].json.result.method", "equals", "sum").unwrap(),
+        AssertionSpec::parse(
+            "rpc answered",
+            "received[-1].json.result.method",
+            "equals",
+            "sum",
+        )
+        .unwrap(),
         AssertionSpec::parse("fast", "received[0]", "within", "2s").unwrap(),
     ];
     let session = Session::spawn(s, SessionSettings::default()).unwrap();
     let (reason, status) = session.run_to_completion().await;
     assert_eq!(reason, SettleReason::AssertionsSettled);
-    assert_eq!(status.assertions.passed, 2, "{:#?}", status.assertion_results);
+    assert_eq!(
+        status.assertions.passed, 2,
+        "{:#?}",
+        status.assertion_results
+    );
     assert_eq!(status.state, SessionState::Closed);
     assert!(session.is_finished());
 }
@@ -153,12 +287,16 @@ async fn headless_run_stops_when_idle_and_fails_pending_rows() {
     let server = echo(EchoMode::Echo).await;
     let mut s = spec(&server.url());
     s.options.idle_timeout = Duration::from_millis(300);
-    s.assertions = vec![AssertionSpec::parse("never", "received.count", "greaterThan", "0").unwrap()];
+    s.assertions =
+        vec![AssertionSpec::parse("never", "received.count", "greaterThan", "0").unwrap()];
     let session = Session::spawn(s, SessionSettings::default()).unwrap();
     let (reason, status) = session.run_to_completion().await;
     assert_eq!(reason, SettleReason::IdleTimeout);
     assert_eq!(status.assertion_results[0].outcome, Outcome::Fail);
-    assert_eq!(status.assertion_results[0].message, "expected greaterThan 0, got 0");
+    assert_eq!(
+        status.assertion_results[0].message,
+        "expected greaterThan 0, got 0"
+    );
 }
 
 #[tokio::test]
@@ -184,17 +322,35 @@ async fn reconnect_sends_on_open_messages_again() {
     let mut s = spec(&server.url());
     s.options.reconnect = true;
     s.messages = vec![
-        message("m1", "hello", MessageFormat::Text, SendMode::OnOpen, "hello"),
-        message("m2", "restart", MessageFormat::Text, SendMode::Manual, "close 1012 restarting"),
+        message(
+            "m1",
+            "hello",
+            MessageFormat::Text,
+            SendMode::OnOpen,
+            "hello",
+        ),
+        message(
+            "m2",
+            "restart",
+            MessageFormat::Text,
+            SendMode::Manual,
+            "close 1012 restarting",
+        ),
     ];
     let session = Session::spawn(s, SessionSettings::default()).unwrap();
     wait(&session, "first hello", |s| s.received >= 1).await;
     session.send(SendRequest::Message("m2".into())).unwrap();
-    let status = wait(&session, "second hello after reconnect", |s| s.received >= 2 && s.state == SessionState::Open).await;
+    let status = wait(&session, "second hello after reconnect", |s| {
+        s.received >= 2 && s.state == SessionState::Open
+    })
+    .await;
     assert_eq!(status.reconnects, 1);
     assert_eq!(server.connections(), 2);
     let log = session.log_text();
-    assert!(log.contains("the server closed the connection with 1012 (service restart): restarting"), "{log}");
+    assert!(
+        log.contains("the server closed the connection with 1012 (service restart): restarting"),
+        "{log}"
+    );
     assert!(log.contains("reconnecting in 500 ms (attempt 1)"), "{log}");
     session.close(1000, "done");
     let status = wait_finished(&session).await;
@@ -204,9 +360,12 @@ async fn reconnect_sends_on_open_messages_again() {
 #[tokio::test]
 async fn wss_with_ca_file_insecure_and_untrusted() {
     let pki = TestPki::generate();
-    let server = EchoServer::start(EchoServerConfig { tls: Some(pki.cert_and_key()), ..Default::default() })
-        .await
-        .unwrap();
+    let server = EchoServer::start(EchoServerConfig {
+        tls: Some(pki.cert_and_key()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     assert!(server.url().starts_with("wss://localhost:"));
 
     let mut trusted = spec(&server.url());
@@ -214,21 +373,39 @@ async fn wss_with_ca_file_insecure_and_untrusted() {
     trusted.options.ca_file = Some("ca.pem".into());
     let session = Session::spawn(trusted.clone(), SessionSettings::default()).unwrap();
     wait(&session, "open over TLS", |s| s.state == SessionState::Open).await;
-    session.send(SendRequest::AdHoc { format: MessageFormat::Text, body: "secure".into() }).unwrap();
+    session
+        .send(SendRequest::AdHoc {
+            format: MessageFormat::Text,
+            body: "secure".into(),
+        })
+        .unwrap();
     wait(&session, "echo over TLS", |s| s.received == 1).await;
     session.close(1000, "");
     wait_finished(&session).await;
 
     let mut by_ip = trusted.clone();
     by_ip.url = format!("wss://127.0.0.1:{}", server.local_addr().port());
-    assert!(test_connection(&by_ip, None).await.ok, "the leaf is valid for 127.0.0.1 too");
+    assert!(
+        test_connection(&by_ip, None).await.ok,
+        "the leaf is valid for 127.0.0.1 too"
+    );
 
     let mut insecure = spec(&server.url());
     insecure.options.insecure = true;
     let session = Session::spawn(insecure, SessionSettings::default()).unwrap();
     let status = wait(&session, "open insecure", |s| s.state == SessionState::Open).await;
-    assert_eq!(status.warnings, vec!["TLS certificate checks are off (insecure: true)".to_string()]);
-    assert!(session.log_text().lines().next().unwrap().contains("⚠ TLS certificate checks are off"));
+    assert_eq!(
+        status.warnings,
+        vec!["TLS certificate checks are off (insecure: true)".to_string()]
+    );
+    assert!(
+        session
+            .log_text()
+            .lines()
+            .next()
+            .unwrap()
+            .contains("⚠ TLS certificate checks are off")
+    );
     session.close(1000, "");
     wait_finished(&session).await;
 
@@ -236,14 +413,22 @@ async fn wss_with_ca_file_insecure_and_untrusted() {
     let result = test_connection(&untrusted, None).await;
     assert!(!result.ok);
     let error = result.error.unwrap();
-    assert!(error.contains("TLS handshake") && error.contains("certificate"), "{error}");
+    assert!(
+        error.contains("TLS handshake") && error.contains("certificate"),
+        "{error}"
+    );
 
     let mut missing = spec(&server.url());
     missing.options.ca_file = Some(pki.dir.path().join("nope.pem"));
     let session = Session::spawn(missing, SessionSettings::default()).unwrap();
     let status = wait_finished(&session).await;
     assert_eq!(status.state, SessionState::Failed);
-    assert!(status.error.unwrap().contains("cannot read certificate file"));
+    assert!(
+        status
+            .error
+            .unwrap()
+            .contains("cannot read certificate file")
+    );
 }
 
 /// A minimal HTTP CONNECT proxy for the test; counts tunnels.
@@ -268,7 +453,10 @@ async fn connect_proxy() -> (u16, std::sync::Arc<std::sync::atomic::AtomicU32>) 
                 let target = text.split_whitespace().nth(1).unwrap().to_string();
                 let mut upstream = tokio::net::TcpStream::connect(target).await.unwrap();
                 count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await.unwrap();
+                client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await
+                    .unwrap();
                 let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
             });
         }
@@ -283,8 +471,16 @@ async fn connects_through_an_http_connect_proxy() {
     let mut s = spec(&server.url());
     s.options.proxy = Some(format!("http://127.0.0.1:{proxy_port}"));
     let session = Session::spawn(s, SessionSettings::default()).unwrap();
-    wait(&session, "open via proxy", |s| s.state == SessionState::Open).await;
-    session.send(SendRequest::AdHoc { format: MessageFormat::Text, body: "via proxy".into() }).unwrap();
+    wait(&session, "open via proxy", |s| {
+        s.state == SessionState::Open
+    })
+    .await;
+    session
+        .send(SendRequest::AdHoc {
+            format: MessageFormat::Text,
+            body: "via proxy".into(),
+        })
+        .unwrap();
     wait(&session, "echo via proxy", |s| s.received == 1).await;
     assert_eq!(tunnels.load(std::sync::atomic::Ordering::SeqCst), 1);
     session.close(1000, "");
@@ -298,7 +494,12 @@ async fn a_flood_keeps_the_view_bounded() {
     s.options.log_limit = 100;
     let session = Session::spawn(s, SessionSettings::default()).unwrap();
     wait(&session, "open", |s| s.state == SessionState::Open).await;
-    session.send(SendRequest::AdHoc { format: MessageFormat::Text, body: "flood 50000".into() }).unwrap();
+    session
+        .send(SendRequest::AdHoc {
+            format: MessageFormat::Text,
+            body: "flood 50000".into(),
+        })
+        .unwrap();
     let status = session
         .wait_for(Duration::from_secs(60), |s| s.received >= 50_000)
         .await
@@ -330,12 +531,26 @@ async fn sends_are_refused_until_open_and_bad_urls_are_refused_at_spawn() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let session = Session::spawn(spec(&format!("ws://127.0.0.1:{port}")), SessionSettings::default()).unwrap();
+    let session = Session::spawn(
+        spec(&format!("ws://127.0.0.1:{port}")),
+        SessionSettings::default(),
+    )
+    .unwrap();
     let status = wait_finished(&session).await;
     assert_eq!(status.state, SessionState::Failed);
-    assert!(status.error.as_deref().unwrap().starts_with(&format!("cannot connect to 127.0.0.1:{port}")), "{status:?}");
+    assert!(
+        status
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with(&format!("cannot connect to 127.0.0.1:{port}")),
+        "{status:?}"
+    );
     assert!(matches!(
-        session.send(SendRequest::AdHoc { format: MessageFormat::Text, body: "x".into() }),
+        session.send(SendRequest::AdHoc {
+            format: MessageFormat::Text,
+            body: "x".into()
+        }),
         Err(SendError::NotOpen(SessionState::Failed))
     ));
 }

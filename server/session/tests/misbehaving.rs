@@ -24,7 +24,9 @@ async fn read_request(stream: &mut TcpStream) -> Option<String> {
     }
     String::from_utf8_lossy(&head).lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
-        k.trim().eq_ignore_ascii_case("sec-websocket-key").then(|| v.trim().to_string())
+        k.trim()
+            .eq_ignore_ascii_case("sec-websocket-key")
+            .then(|| v.trim().to_string())
     })
 }
 
@@ -88,17 +90,26 @@ async fn refused_upgrade_401_and_404_fail_with_the_http_status() {
         })
         .await;
         let mut s = spec(&url);
-        s.assertions = vec![AssertionSpec::parse("ok", "handshake.status", "equals", "101").unwrap()];
+        s.assertions =
+            vec![AssertionSpec::parse("ok", "handshake.status", "equals", "101").unwrap()];
         let status = run_until_finished(s.clone()).await;
         assert_eq!(status.state, SessionState::Failed);
         assert_eq!(status.http_status, Some(code));
         let error = status.error.unwrap();
-        assert_eq!(error, format!("the server refused the upgrade: HTTP {code} {words} (go away)"));
+        assert_eq!(
+            error,
+            format!("the server refused the upgrade: HTTP {code} {words} (go away)")
+        );
         assert_eq!(status.assertions.failed, 1);
         let tested = test_connection(&s, None).await;
         assert!(!tested.ok);
         assert_eq!(tested.http_status, Some(code));
-        assert!(tested.response_headers.iter().any(|(k, _)| k == "www-authenticate"));
+        assert!(
+            tested
+                .response_headers
+                .iter()
+                .any(|(k, _)| k == "www-authenticate")
+        );
     }
 }
 
@@ -114,7 +125,10 @@ async fn a_server_that_never_answers_times_out_or_is_cancelled() {
     s.options.connect_timeout = Duration::from_millis(300);
     let status = run_until_finished(s.clone()).await;
     assert_eq!(status.state, SessionState::Failed);
-    assert_eq!(status.error.as_deref(), Some("timed out after 0.3 s while connecting (connectTimeout)"));
+    assert_eq!(
+        status.error.as_deref(),
+        Some("timed out after 0.3 s while connecting (connectTimeout)")
+    );
 
     s.options.connect_timeout = Duration::from_secs(20);
     let session = Session::spawn(s, SessionSettings::default()).unwrap();
@@ -139,7 +153,12 @@ async fn a_dropped_connection_is_1006_in_words() {
     assert_eq!(status.state, SessionState::Closed);
     assert_eq!(status.received, 1);
     assert_eq!(status.close_code, Some(1006));
-    assert!(status.error.unwrap().starts_with("the connection dropped without a close frame (1006)"));
+    assert!(
+        status
+            .error
+            .unwrap()
+            .starts_with("the connection dropped without a close frame (1006)")
+    );
 }
 
 #[tokio::test]
@@ -158,7 +177,9 @@ async fn a_frame_over_max_message_size_closes_with_1009() {
     assert_eq!(status.close_code, Some(1009));
     assert_eq!(
         status.error.as_deref(),
-        Some("the server sent a message of 4.0 KiB (4096 bytes), over maxMessageSize 1.0 KiB (1024 bytes); closed with 1009")
+        Some(
+            "the server sent a message of 4.0 KiB (4096 bytes), over maxMessageSize 1.0 KiB (1024 bytes); closed with 1009"
+        )
     );
 }
 
@@ -174,7 +195,10 @@ async fn invalid_utf8_in_a_text_frame_closes_with_1007() {
     let status = run_until_finished(spec(&url)).await;
     assert_eq!(status.state, SessionState::Closed);
     assert_eq!(status.close_code, Some(1007));
-    assert_eq!(status.error.as_deref(), Some("the server sent invalid UTF-8 in a text message; closed with 1007"));
+    assert_eq!(
+        status.error.as_deref(),
+        Some("the server sent invalid UTF-8 in a text message; closed with 1007")
+    );
 }
 
 #[tokio::test]
@@ -196,7 +220,10 @@ async fn a_server_that_never_answers_pings_times_out() {
     wait(&session, "open", |s| s.state == SessionState::Open).await;
     let status = wait_finished(&session).await;
     assert_eq!(status.state, SessionState::Closed);
-    assert_eq!(status.error.as_deref(), Some("timed out: no pong within 200 ms of a ping (pongTimeout)"));
+    assert_eq!(
+        status.error.as_deref(),
+        Some("timed out: no pong within 200 ms of a ping (pongTimeout)")
+    );
 }
 
 #[tokio::test]

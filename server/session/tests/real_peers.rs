@@ -8,7 +8,9 @@ mod common;
 
 use common::{Peer, TestPki, peer_script, spec, wait, wait_finished};
 use tokio::process::Command;
-use void_session::{AssertionSpec, MessageSpec, SendRequest, Session, SessionSettings, SessionState};
+use void_session::{
+    AssertionSpec, MessageSpec, SendRequest, Session, SessionSettings, SessionState,
+};
 use void_syntax::vocab::{MessageFormat, SendMode};
 
 /// Connects, checks the subprotocol, sends text/JSON/binary and checks the echoes, closes.
@@ -19,9 +21,17 @@ async fn exercise(url: String, pki: Option<&TestPki>) {
         s.options.ca_file = Some(pki.ca_pem.clone());
     }
     s.messages = vec![
-        MessageSpec { send: SendMode::OnOpen, format: MessageFormat::Json, ..MessageSpec::text("j", r#"{"n":1}"#) },
-        MessageSpec { send: SendMode::OnOpen, format: MessageFormat::Binary, ..MessageSpec::text("b", "AAEC/w==") },
-        MessageSpec::text("t", &"long text ".repeat(10_000)),
+        MessageSpec {
+            send: SendMode::OnOpen,
+            format: MessageFormat::Json,
+            ..MessageSpec::text("j", r#"{"n":1}"#)
+        },
+        MessageSpec {
+            send: SendMode::OnOpen,
+            format: MessageFormat::Binary,
+            ..MessageSpec::text("b", "AAEC/w==")
+        },
+        MessageSpec::text("t", "long text ".repeat(10_000)),
     ];
     s.assertions = vec![
         AssertionSpec::parse("sub", "subprotocol", "equals", "chat").unwrap(),
@@ -33,7 +43,11 @@ async fn exercise(url: String, pki: Option<&TestPki>) {
     wait(&session, "on-open echoes", |s| s.received >= 2).await;
     session.send(SendRequest::Message("t".into())).unwrap();
     let status = wait(&session, "big echo", |s| s.received >= 3).await;
-    assert_eq!(status.assertions.passed, 4, "{:#?}", status.assertion_results);
+    assert_eq!(
+        status.assertions.passed, 4,
+        "{:#?}",
+        status.assertion_results
+    );
     let log = session.log_text();
     assert!(log.contains("text · 97.7 KiB"), "{log}");
     session.close(1000, "done");
@@ -45,26 +59,39 @@ async fn exercise(url: String, pki: Option<&TestPki>) {
 
 fn python_peer(pki: Option<&TestPki>) -> Option<Command> {
     let Some(python) = common::python() else {
-        eprintln!("SKIPPED: no Python with `websockets` (set VOID_TEST_PYTHON or run tests/lib/tools.sh)");
+        eprintln!(
+            "SKIPPED: no Python with `websockets` (set VOID_TEST_PYTHON or run tests/lib/tools.sh)"
+        );
         return None;
     };
     let mut cmd = Command::new(python);
-    cmd.arg(peer_script("echo_server.py")).args(["--subprotocol", "chat"]);
+    cmd.arg(peer_script("echo_server.py"))
+        .args(["--subprotocol", "chat"]);
     if let Some(pki) = pki {
-        cmd.arg("--cert").arg(&pki.cert_pem).arg("--key").arg(&pki.key_pem);
+        cmd.arg("--cert")
+            .arg(&pki.cert_pem)
+            .arg("--key")
+            .arg(&pki.key_pem);
     }
     Some(cmd)
 }
 
 fn node_peer(pki: Option<&TestPki>) -> Option<Command> {
     let Some(modules) = common::node_modules() else {
-        eprintln!("SKIPPED: no node_modules with `ws` (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)");
+        eprintln!(
+            "SKIPPED: no node_modules with `ws` (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)"
+        );
         return None;
     };
     let mut cmd = Command::new("node");
-    cmd.env("NODE_PATH", modules).arg(peer_script("echo_server.js")).args(["--subprotocol", "chat"]);
+    cmd.env("NODE_PATH", modules)
+        .arg(peer_script("echo_server.js"))
+        .args(["--subprotocol", "chat"]);
     if let Some(pki) = pki {
-        cmd.arg("--cert").arg(&pki.cert_pem).arg("--key").arg(&pki.key_pem);
+        cmd.arg("--cert")
+            .arg(&pki.cert_pem)
+            .arg("--key")
+            .arg(&pki.key_pem);
     }
     Some(cmd)
 }
@@ -79,7 +106,9 @@ async fn python_websockets_over_ws() {
 #[tokio::test]
 async fn python_websockets_over_wss() {
     let pki = TestPki::generate();
-    let Some(cmd) = python_peer(Some(&pki)) else { return };
+    let Some(cmd) = python_peer(Some(&pki)) else {
+        return;
+    };
     let peer = Peer::start(cmd).await;
     exercise(format!("wss://localhost:{}/", peer.port), Some(&pki)).await;
 }
@@ -94,7 +123,9 @@ async fn node_ws_over_ws() {
 #[tokio::test]
 async fn node_ws_over_wss() {
     let pki = TestPki::generate();
-    let Some(cmd) = node_peer(Some(&pki)) else { return };
+    let Some(cmd) = node_peer(Some(&pki)) else {
+        return;
+    };
     let peer = Peer::start(cmd).await;
     exercise(format!("wss://localhost:{}/", peer.port), Some(&pki)).await;
 }

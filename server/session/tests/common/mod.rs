@@ -23,12 +23,16 @@ impl TestPki {
         use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(DnType::CommonName, "void-session test CA");
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "void-session test CA");
         let ca_key = KeyPair::generate().unwrap();
         let ca = ca_params.self_signed(&ca_key).unwrap();
         let mut leaf_params =
             CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-        leaf_params.distinguished_name.push(DnType::CommonName, "localhost");
+        leaf_params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
         let leaf_key = KeyPair::generate().unwrap();
         let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -38,11 +42,19 @@ impl TestPki {
         std::fs::write(&ca_pem, ca.pem()).unwrap();
         std::fs::write(&cert_pem, leaf.pem()).unwrap();
         std::fs::write(&key_pem, leaf_key.serialize_pem()).unwrap();
-        TestPki { dir, ca_pem, cert_pem, key_pem }
+        TestPki {
+            dir,
+            ca_pem,
+            cert_pem,
+            key_pem,
+        }
     }
 
     pub fn cert_and_key(&self) -> (Vec<u8>, Vec<u8>) {
-        (std::fs::read(&self.cert_pem).unwrap(), std::fs::read(&self.key_pem).unwrap())
+        (
+            std::fs::read(&self.cert_pem).unwrap(),
+            std::fs::read(&self.key_pem).unwrap(),
+        )
     }
 }
 
@@ -53,7 +65,9 @@ pub fn repo_root() -> PathBuf {
 
 /// Runs one installer of tests/lib/tools.sh and returns the variable it exports.
 fn install_with_tools(function: &str, variable: &str) -> Option<String> {
-    let script = format!("source tests/lib/tools.sh >/dev/null 2>&1 && {function} >&2 && printf %s \"${variable}\"");
+    let script = format!(
+        "source tests/lib/tools.sh >/dev/null 2>&1 && {function} >&2 && printf %s \"${variable}\""
+    );
     let out = std::process::Command::new("bash")
         .arg("-c")
         .arg(script)
@@ -70,10 +84,15 @@ pub fn python() -> Option<String> {
     static PYTHON: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     PYTHON
         .get_or_init(|| {
-            std::env::var("VOID_TEST_PYTHON").ok().filter(|p| !p.is_empty()).or_else(|| {
-                eprintln!("VOID_TEST_PYTHON is not set; trying tests/lib/tools.sh ensure_python");
-                install_with_tools("ensure_python", "VOID_TEST_PYTHON")
-            })
+            std::env::var("VOID_TEST_PYTHON")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .or_else(|| {
+                    eprintln!(
+                        "VOID_TEST_PYTHON is not set; trying tests/lib/tools.sh ensure_python"
+                    );
+                    install_with_tools("ensure_python", "VOID_TEST_PYTHON")
+                })
         })
         .clone()
 }
@@ -100,7 +119,11 @@ pub struct Peer {
 impl Peer {
     /// Starts `command`, which must print `PORT <n>` on its first stdout line.
     pub async fn start(mut command: Command) -> Peer {
-        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).kill_on_drop(true);
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
         let mut child = command.spawn().expect("peer starts");
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
@@ -109,25 +132,36 @@ impl Peer {
             .expect("peer prints its port within 30 s")
             .unwrap()
             .expect("peer printed a line");
-        let port = line.strip_prefix("PORT ").and_then(|p| p.trim().parse().ok()).unwrap_or_else(|| panic!("bad peer line {line:?}"));
+        let port = line
+            .strip_prefix("PORT ")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("bad peer line {line:?}"));
         Peer { child, port }
     }
 }
 
 pub fn peer_script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/peers")
+        .join(name)
 }
 
 /// Settings with transcripts under `dir`.
 pub fn settings_in(dir: &Path) -> SessionSettings {
-    SessionSettings { transcript_dir: Some(dir.to_path_buf()), ..SessionSettings::default() }
+    SessionSettings {
+        transcript_dir: Some(dir.to_path_buf()),
+        ..SessionSettings::default()
+    }
 }
 
 /// Waits until `pred` holds for the status (10 s at most), panicking with the log otherwise.
 pub async fn wait(session: &Session, what: &str, pred: impl FnMut(&Status) -> bool) -> Status {
     match session.wait_for(Duration::from_secs(10), pred).await {
         Ok(status) => status,
-        Err(status) => panic!("timed out waiting for {what}; status {status:#?}\nlog:\n{}", session.log_text()),
+        Err(status) => panic!(
+            "timed out waiting for {what}; status {status:#?}\nlog:\n{}",
+            session.log_text()
+        ),
     }
 }
 
