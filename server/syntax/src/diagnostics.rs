@@ -202,7 +202,10 @@ fn check_block(block: &Block, diags: &mut Vec<Diagnostic>) {
     }
     match &block.kind {
         BlockKind::SocketRequest(r) => check_socket_request(block, r, diags),
-        BlockKind::WsMessage(m) => check_message(m, diags),
+        BlockKind::WsMessage(m) => {
+            check_message(m, diags);
+            check_message_attr_types(root, diags);
+        }
         BlockKind::WsOptions(o) => check_options(o, diags),
         BlockKind::WsAssertions(a) => check_assertions(a, diags),
         _ => {}
@@ -299,6 +302,36 @@ fn check_socket_request(block: &Block, r: &SocketRequest, diags: &mut Vec<Diagno
                 "`ws://` to `{host}` is unencrypted; use `wss://` unless this is a trusted network"
             ),
         ));
+    }
+}
+
+/// `ws-message` attrs must be scalars (a `body: {"a": 1}` written without quotes is a YAML
+/// mapping, not text).
+fn check_message_attr_types(root: &Node, diags: &mut Vec<Diagnostic>) {
+    let Some(entries) = root.get("attrs").and_then(Node::entries) else {
+        return;
+    };
+    for e in entries {
+        let Some(key) = e.key.as_str() else { continue };
+        if !matches!(
+            key,
+            "name" | "format" | "encoding" | "send" | "delay" | "body"
+        ) {
+            continue;
+        }
+        if e.value.as_scalar().is_none() {
+            let code = if key == "body" {
+                codes::WS_MESSAGE_BODY
+            } else {
+                codes::WS_MESSAGE_FORMAT
+            };
+            diags.push(Diagnostic::new(
+                e.value.range.clone(),
+                Severity::Error,
+                code,
+                format!("`{key}` must be text; this is YAML structure. Write it as a block literal (`{key}: |-`) or in quotes"),
+            ));
+        }
     }
 }
 

@@ -9,9 +9,11 @@
 //!   with an indentation indicator when the first line starts with a space, plain and quoted
 //!   scalars folded at 80 columns exactly as `yaml`'s `foldFlowLines` does (columns in UTF-16
 //!   units, like JavaScript);
-//! - a scalar written in double quotes on one line stays double-quoted (hand-written files and
-//!   the Voiden plugin's examples quote values; the app reads both the same way);
-//! - null, booleans and numbers are kept as written (an empty value becomes `null`).
+//! - the author's explicit style is kept where the app's reader sees no difference: a scalar
+//!   written in double quotes on one line stays double-quoted (hand-written files and the Voiden
+//!   plugin's examples quote values), and a `|` block literal stays a block literal even on one
+//!   line (message bodies are edited as blocks), exactly as `yaml` keeps a parsed node's type;
+//! - null is written `null`, booleans in lower case, numbers as written.
 //!
 //! What it never does: touch prose, the frontmatter, the fence lines or the `---` lines;
 //! rewrite a block whose YAML does not parse, whose type is unknown or missing, that sits in a
@@ -23,7 +25,7 @@
 use std::ops::Range;
 
 use crate::model::{Block, BlockKind};
-use crate::yaml::{Entry, Node, ScalarStyle, Value, is_core_special};
+use crate::yaml::{Entry, Node, ScalarStyle, Value, is_core_bool, is_core_special};
 
 /// A replacement of `range` (bytes of the original text) by `new_text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,13 +263,22 @@ fn render_value(node: &Node, ctx: Ctx) -> Option<String> {
         Value::Mapping { .. } | Value::Sequence { .. } | Value::Alias => None,
         Value::Scalar(s) => {
             if !s.is_string() {
-                if s.value.is_empty() || s.value == "~" && ctx.implicit_key {
+                if s.is_null() {
                     return Some("null".into());
+                }
+                if is_core_bool(&s.value) {
+                    return Some(s.value.to_ascii_lowercase());
                 }
                 return Some(s.value.clone());
             }
             if s.style == ScalarStyle::DoubleQuoted && !s.value.contains('\n') {
                 return Some(double_quoted(&s.value, ctx));
+            }
+            if s.style == ScalarStyle::Literal
+                && !ctx.implicit_key
+                && !has_forced_double_char(&s.value)
+            {
+                return Some(block_literal(&s.value, ctx));
             }
             Some(string(&s.value, ctx))
         }
