@@ -53,10 +53,19 @@ echo "-- end-to-end in code-server + chromium"
   cd tests/vscode-e2e
   npm ci --no-audit --no-fund --loglevel=error
 )
+E2E_WORK=$TOOLS/vscode-e2e-work
+# If the test is killed before its own cleanup, stop the code-server process group it started
+# (its id is in the pid file the test writes), and nothing else.
+stop_code_server() {
+  local pgid
+  pgid=$(cat "$E2E_WORK/code-server.pgid" 2>/dev/null) || return 0
+  [[ $pgid =~ ^[0-9]+$ ]] && kill -- "-$pgid" 2>/dev/null || true
+}
+trap stop_code_server EXIT
 VOID_E2E_CODE_SERVER=$CODE_SERVER \
 VOID_E2E_NODE24_BIN=$N24/bin \
 VOID_E2E_VSIX=$VSIX \
 VOID_E2E_CHROMIUM=$VOID_TEST_CHROMIUM \
 VOID_E2E_ARTIFACTS=$ARTIFACTS \
-VOID_E2E_WORK=$TOOLS/vscode-e2e-work \
+VOID_E2E_WORK=$E2E_WORK \
   node tests/vscode-e2e/e2e.mjs

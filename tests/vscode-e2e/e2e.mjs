@@ -52,6 +52,8 @@ const cleanups = [];
 let page;
 let stepNo = 0;
 const results = [];
+/** What the last probe saw, printed when a step fails (set by probes that inspect the UI). */
+let lastSeen = '';
 
 function log(text) {
   process.stdout.write(`${text}\n`);
@@ -79,6 +81,7 @@ class StepFailure extends Error {}
 /** Runs one step with a time limit; on failure, says which step and why, and photographs it. */
 async function step(name, why, fn) {
   stepNo++;
+  lastSeen = '';
   const started = Date.now();
   let timer;
   try {
@@ -98,6 +101,7 @@ async function step(name, why, fn) {
     results.push({ n: stepNo, name, ok: false });
     const message = `step ${stepNo} "${name}" failed: ${why}: ${err instanceof Error ? err.message : String(err)}`;
     log(`FAIL ${message}`);
+    if (lastSeen) log(`     last seen: ${lastSeen}`);
     throw new StepFailure(message);
   }
 }
@@ -171,6 +175,7 @@ async function startCodeServer(port) {
         'chat.disableAIFeatures': true,
         'editor.minimap.enabled': false,
         'editor.codeLens': true,
+        'editor.wordBasedSuggestions': 'off',
         'files.autoSave': 'off',
         'git.enabled': false,
         'security.workspace.trust.enabled': false,
@@ -199,6 +204,8 @@ async function startCodeServer(port) {
   );
   // detached: code-server, its file watcher and the extension host share one new process
   // group whose id is the child's pid; stopping that group stops exactly what we started.
+  // The stage script's trap reads the pid file in case this process is killed first.
+  fs.writeFileSync(path.join(work, 'code-server.pgid'), String(child.pid));
   cleanups.push(async () => {
     try {
       process.kill(-child.pid, 'SIGTERM');
@@ -220,6 +227,7 @@ async function startCodeServer(port) {
         /* already gone */
       }
     }
+    fs.rmSync(path.join(work, 'code-server.pgid'), { force: true });
   });
   await until(`code-server to listen on 127.0.0.1:${port} (see ${logFile})`, async () => {
     if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}; see ${logFile}`);
@@ -230,16 +238,20 @@ async function startCodeServer(port) {
 
 /** Text of the editor in the active group of the first editor group (the .void file). */
 async function editorTexts() {
-  return page.$$eval('.editor-group-container', (groups) =>
+  const groups = await page.$$eval('.editor-group-container', (groups) =>
     groups.map((g) => ({
-      tab: g.querySelector('.tab.active .label-name')?.textContent ?? '',
+      tab: g.querySelector('.tab.active')?.getAttribute('aria-label') ?? '',
       text: [...g.querySelectorAll('.view-line')].map((l) => l.textContent.replace(/\u00a0/g, ' ')).join('\n'),
     })),
   );
+  lastSeen = JSON.stringify(groups).slice(0, 2000);
+  return groups;
 }
 
 async function statusBarTexts() {
-  return page.$$eval('.statusbar-item', (items) => items.map((i) => i.textContent.trim()).filter(Boolean));
+  const items = await page.$$eval('.statusbar-item', (all) => all.map((i) => i.textContent.trim()).filter(Boolean));
+  lastSeen = `status bar: ${JSON.stringify(items)}`;
+  return items;
 }
 
 async function runCommand(title) {
@@ -345,11 +357,12 @@ async function main() {
   await step('highlighting', 'the TextMate grammar did not colour block types and {{variables}}', async () => {
     const colors = await until('tokens socket-request, ECHO_HOST and prose to be rendered', async () =>
       page.$$eval('.editor-group-container .view-line span span', (spans) => {
+        const textOf = (x) => x.textContent.replace(/\u00a0/g, ' ');
         const colorOf = (text) => {
-          const s = spans.find((x) => x.textContent === text);
+          const s = spans.find((x) => textOf(x) === text);
           return s ? getComputedStyle(s).color : undefined;
         };
-        const prose = spans.find((x) => x.textContent.startsWith('Messages sent'));
+        const prose = spans.find((x) => textOf(x).startsWith('Messages sent'));
         const r = {
           blockType: colorOf('socket-request'),
           variable: colorOf('ECHO_HOST'),
@@ -381,9 +394,13 @@ async function main() {
     await page.keyboard.type('/wss', { delay: 60 });
     const suggest = page.locator('.suggest-widget .monaco-list-row', { hasText: 'wss' }).first();
     try {
-      await suggest.waitFor({ state: 'visible', timeout: 5000 });
+      await suggest.waitFor({ state: 'visible', timeout: 4000 });
     } catch {
-      await page.keyboard.press('Control+Space'); // some setups need an explicit trigger
+      // The widget may have opened on an earlier keystroke with other words; ask again now
+      // that the server has the whole `/wss` line, as a person would with Ctrl+Space.
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Control+Space');
       await suggest.waitFor({ state: 'visible' });
     }
     log(`     completion: ${(await suggest.textContent())?.trim()}`);
@@ -423,7 +440,7 @@ async function main() {
       const groups = await editorTexts();
       return groups.some((g) => /\.wslog/.test(g.tab) && /open/.test(g.text));
     });
-    const active = await page.$eval('.editor-group-container.active .tab.active .label-name', (e) => e.textContent).catch(() => '');
+    const active = await page.$eval('.editor-group-container.active .tab.active', (e) => e.getAttribute('aria-label')).catch(() => '');
     if (!/echo\.void/.test(active ?? '')) throw new Error(`focus moved to "${active}"; the log must open without stealing focus`);
   });
 
@@ -452,6 +469,26 @@ async function main() {
   });
 }
 
+let cleaningUp;
+async function runCleanups() {
+  cleaningUp ??= (async () => {
+    for (const cleanup of cleanups) {
+      try {
+        await cleanup();
+      } catch (err) {
+        log(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  })();
+  return cleaningUp;
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    log(`interrupted by ${signal}; stopping code-server and the echo server`);
+    void runCleanups().finally(() => process.exit(1));
+  });
+}
+
 let failed = false;
 try {
   await main();
@@ -462,13 +499,7 @@ try {
   if (tail) log(tail);
 } finally {
   serverLogTail();
-  for (const cleanup of cleanups) {
-    try {
-      await cleanup();
-    } catch (err) {
-      log(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+  await runCleanups();
 }
 const passed = results.filter((r) => r.ok).length;
 const failedSteps = results.filter((r) => !r.ok).length;

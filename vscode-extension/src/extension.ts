@@ -77,6 +77,7 @@ class VoidExtension implements vscode.Disposable {
     const settingPath = vscode.workspace.isTrusted
       ? config.get<string>('server.path')
       : config.inspect<string>('server.path')?.globalValue;
+    ensureBundledExecutable(this.context.extensionPath);
     let found;
     try {
       found = await discoverServer({
@@ -455,6 +456,18 @@ function looksLikeJson(text: string): boolean {
     return /^\s*[[{]/.test(text);
   } catch {
     return false;
+  }
+}
+
+/** Zip extraction can drop the executable bit of the bundled server; put it back. */
+function ensureBundledExecutable(extensionPath: string): void {
+  if (process.platform === 'win32') return;
+  const bundled = `${extensionPath}/server/void-ls`;
+  try {
+    const mode = fs.statSync(bundled).mode;
+    if ((mode & 0o111) === 0) fs.chmodSync(bundled, mode | 0o755);
+  } catch {
+    // No bundled server (a platform-neutral build): discovery moves on to PATH.
   }
 }
 
