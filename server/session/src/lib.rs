@@ -24,6 +24,7 @@ pub mod echo_server;
 mod engine;
 pub mod log;
 pub mod mask;
+pub mod section;
 mod session;
 pub mod spec;
 pub mod status;
@@ -32,6 +33,7 @@ pub mod transcript;
 pub mod websocat;
 
 pub use engine::{AutoReply, Incoming, close_code_words};
+pub use section::SpecError;
 pub use session::{
     SendError, SendRequest, Session, SessionSettings, SettleReason, SpawnError,
     TestConnectionResult, default_transcript_dir, test_connection,
