@@ -1,0 +1,676 @@
+//! `cargo xtask bench [--quick] [--rounds N] [--no-display] [--no-write]`: runs the WebSocket
+//! engine and display-path benchmarks side by side in one run on this machine, and writes the
+//! results.
+//!
+//! It builds `void-bench` and `void-ls` in release mode, installs the outside contenders when
+//! they are missing (websocat under `.tools/websocat`, Node `ws` under `.tools/node`), starts one
+//! loopback echo server, and runs every contender on every workload in rounds, rotating the
+//! order each round so drift on a shared machine hits every contender alike. Ratios are computed
+//! per round (contenders of the same round against each other) and their median is reported.
+//!
+//! Output: every measured line plus the medians and ratios as JSON lines in
+//! `artifacts/bench/<stamp>/results.jsonl` (and `artifacts/bench/latest.jsonl`); the medians and
+//! ratios also on stdout; the tables between the `<!-- bench:... -->` markers of BENCHMARKS.md.
+//!
+//! The measuring itself lives in the `void-bench` binary (bench/); this module orchestrates,
+//! compares with the targets and reports. It is not part of the test suite: nothing here may be
+//! called from tests (timed tests are forbidden), but `--quick` keeps a run to a few minutes.
+
+mod markdown;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use serde_json::{Value, json};
+
+/// Settings from the command line.
+struct Options {
+    quick: bool,
+    rounds: usize,
+    display: bool,
+    write: bool,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> anyhow::Result<Self> {
+        let quick = args.iter().any(|a| a == "--quick");
+        let mut options = Options {
+            quick,
+            rounds: if quick { 3 } else { 5 },
+            display: true,
+            write: true,
+        };
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            match arg.as_str() {
+                "--quick" => {}
+                "--rounds" => {
+                    let n = iter.next().context("--rounds needs a number")?;
+                    options.rounds = n.parse().context("--rounds needs a number")?;
+                    anyhow::ensure!(options.rounds > 0, "--rounds must be at least 1");
+                }
+                "--no-display" => options.display = false,
+                "--no-write" => options.write = false,
+                "-h" | "--help" => {
+                    let mut out = std::io::stdout().lock();
+                    writeln!(
+                        out,
+                        "cargo xtask bench [--quick] [--rounds N] [--no-display] [--no-write]"
+                    )?;
+                    std::process::exit(0);
+                }
+                other => anyhow::bail!("unknown bench option {other:?}"),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+/// Entry point of `cargo xtask bench`.
+pub fn bench(args: &[String]) -> anyhow::Result<()> {
+    let options = Options::parse(args)?;
+    let root = workspace_root();
+    let started = Instant::now();
+
+    say("building void-bench and void-ls (release)");
+    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    build
+        .current_dir(&root)
+        .args(["build", "--release", "-p", "void-bench"]);
+    if options.display {
+        build.args(["-p", "void-ls"]);
+    }
+    anyhow::ensure!(build.status()?.success(), "release build failed");
+    let release = target_dir(&root).join("release");
+    let bench_bin = release.join("void-bench");
+    let ls_bin = release.join("void-ls");
+
+    let websocat = ensure_websocat(&root);
+    let node_modules = ensure_node_ws(&root);
+
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let out_dir = root.join("artifacts").join("bench").join(stamp.to_string());
+    std::fs::create_dir_all(&out_dir)?;
+    let mut results = Results::default();
+
+    let echo = EchoServer::start(&bench_bin)?;
+    let url = format!("ws://127.0.0.1:{}/", echo.port);
+    say(&format!("echo server on {url}; {} rounds", options.rounds));
+
+    let mut contenders: Vec<Contender> = vec![
+        Contender::Rust("raw"),
+        Contender::Rust("engine"),
+        Contender::Rust("engine-no-transcript"),
+    ];
+    match &node_modules {
+        Ok(modules) => contenders.push(Contender::Node(modules.clone())),
+        Err(why) => results.unavailable("engine", "*", "node-ws", why),
+    }
+    match &websocat {
+        Ok(bin) => contenders.push(Contender::Websocat(bin.clone())),
+        Err(why) => results.unavailable("engine", "*", "websocat", why),
+    }
+
+    for round in 0..options.rounds {
+        for workload in ["rtt", "flood", "big"] {
+            // Rotate the order every round (and per workload) to spread drift evenly.
+            let shift = (round + workload.len()) % contenders.len();
+            for contender in contenders.iter().cycle().skip(shift).take(contenders.len()) {
+                let mut command = contender.command(&bench_bin, &root, workload, &url);
+                if options.quick {
+                    command.arg("--quick");
+                }
+                results.run(
+                    &mut command,
+                    Some(round),
+                    contender.name(),
+                    Duration::from_secs(600),
+                );
+            }
+        }
+        say(&format!("round {} of {} done", round + 1, options.rounds));
+    }
+
+    say("idle connections (1,000 per contender)");
+    for kind in ["tcp", "raw", "raw-small", "engine", "engine-no-transcript"] {
+        let mut command = Command::new(&bench_bin);
+        command.args([
+            "idle",
+            "--kind",
+            kind,
+            "--url",
+            &url,
+            "--connections",
+            "1000",
+        ]);
+        results.run(&mut command, None, kind, Duration::from_secs(300));
+    }
+    if let Ok(modules) = &node_modules {
+        let mut command = Contender::Node(modules.clone()).command(&bench_bin, &root, "idle", &url);
+        command.args(["--connections", "1000"]);
+        results.run(&mut command, None, "node-ws", Duration::from_secs(300));
+    }
+    drop(echo);
+
+    if options.display {
+        say("display path (flood through the language server)");
+        let seconds = if options.quick { "3" } else { "10" };
+        let mut command = Command::new(&bench_bin);
+        command
+            .args(["display", "--ls"])
+            .arg(&ls_bin)
+            .args(["--seconds", seconds]);
+        command.arg("--work-dir").arg(out_dir.join("display"));
+        results.run(&mut command, None, "void-ls", Duration::from_secs(300));
+    }
+
+    let summary = results.summarize();
+    let ratios = ratios(&results, &summary);
+    let mut file = std::fs::File::create(out_dir.join("results.jsonl"))?;
+    {
+        let mut out = std::io::stdout().lock();
+        for line in &results.lines {
+            writeln!(file, "{line}")?;
+        }
+        for line in summary.values().chain(ratios.iter()) {
+            writeln!(file, "{line}")?;
+            writeln!(out, "{line}")?;
+        }
+    }
+    drop(file);
+    std::fs::copy(
+        out_dir.join("results.jsonl"),
+        root.join("artifacts/bench/latest.jsonl"),
+    )?;
+
+    if options.write {
+        let context = markdown::RunContext {
+            quick: options.quick,
+            rounds: options.rounds,
+            machine: machine_description(),
+            results_path: format!("artifacts/bench/{stamp}/results.jsonl"),
+        };
+        markdown::update(&root.join("BENCHMARKS.md"), &context, &summary, &ratios)?;
+        say("BENCHMARKS.md updated");
+    }
+    say(&format!(
+        "done in {:.0} s; results in {}",
+        started.elapsed().as_secs_f64(),
+        out_dir.join("results.jsonl").display()
+    ));
+    Ok(())
+}
+
+fn say(what: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "bench: {what}");
+}
+
+/// One contender of the engine suite and how to start it on a workload.
+#[derive(Clone)]
+enum Contender {
+    Rust(&'static str),
+    Node(PathBuf),
+    Websocat(PathBuf),
+}
+
+impl Contender {
+    fn name(&self) -> &str {
+        match self {
+            Self::Rust(name) => name,
+            Self::Node(_) => "node-ws",
+            Self::Websocat(_) => "websocat",
+        }
+    }
+
+    fn command(&self, bench_bin: &Path, root: &Path, workload: &str, url: &str) -> Command {
+        let mut command = Command::new(bench_bin);
+        match self {
+            Self::Rust(name) => {
+                command.args(["client", "--contender", name]);
+            }
+            Self::Node(modules) => {
+                command
+                    .arg("node")
+                    .arg("--script")
+                    .arg(root.join("bench/peers/ws-client.js"));
+                command.arg("--modules").arg(modules);
+            }
+            Self::Websocat(bin) => {
+                command.arg("websocat").arg("--bin").arg(bin);
+            }
+        }
+        command.args(["--workload", workload, "--url", url]);
+        command
+    }
+}
+
+/// websocat from `.tools/websocat`, PATH, or installed there with cargo.
+fn ensure_websocat(root: &Path) -> Result<PathBuf, String> {
+    let local = root.join(".tools/websocat/bin/websocat");
+    if local.is_file() {
+        return Ok(local);
+    }
+    if let Ok(output) = Command::new("websocat").arg("--version").output()
+        && output.status.success()
+    {
+        return Ok(PathBuf::from("websocat"));
+    }
+    say("installing websocat into .tools/websocat (about 90 s)");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["install", "--locked", "websocat", "--root"])
+        .arg(root.join(".tools/websocat"))
+        .env("CARGO_TARGET_DIR", root.join(".tools/websocat/build"))
+        .status();
+    match status {
+        Ok(s) if s.success() && local.is_file() => Ok(local),
+        Ok(s) => Err(format!("cargo install websocat failed ({s})")),
+        Err(e) => Err(format!("cannot run cargo install websocat: {e}")),
+    }
+}
+
+/// The `ws` package in `.tools/node/node_modules` (the same place tests/lib/tools.sh uses),
+/// installed with npm when missing.
+fn ensure_node_ws(root: &Path) -> Result<PathBuf, String> {
+    let dir = root.join(".tools/node");
+    let modules = dir.join("node_modules");
+    if modules.join("ws").is_dir() {
+        return Ok(modules);
+    }
+    match Command::new("node").arg("--version").output() {
+        Ok(o) if o.status.success() => {}
+        _ => return Err("node is not installed".into()),
+    }
+    say("installing ws@8 into .tools/node");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let status = Command::new("npm")
+        .current_dir(&dir)
+        .args(["install", "--no-audit", "--no-fund", "--no-save", "ws@8"])
+        .status();
+    match status {
+        Ok(s) if s.success() && modules.join("ws").is_dir() => Ok(modules),
+        Ok(s) => Err(format!("npm install ws failed ({s})")),
+        Err(e) => Err(format!("cannot run npm: {e}")),
+    }
+}
+
+/// The echo server child; killed when dropped.
+struct EchoServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl EchoServer {
+    fn start(bench_bin: &Path) -> anyhow::Result<Self> {
+        let mut child = Command::new(bench_bin)
+            .arg("echo-server")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting the echo server")?;
+        let stdout = child.stdout.take().context("echo server stdout")?;
+        let mut first = String::new();
+        BufReader::new(stdout).read_line(&mut first)?;
+        let port = serde_json::from_str::<Value>(&first)?["listening"]
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .with_context(|| format!("echo server said {first:?}"))?;
+        Ok(Self { child, port })
+    }
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every line measured in this run, in order.
+#[derive(Default)]
+struct Results {
+    lines: Vec<Value>,
+}
+
+/// Key of a summary: (suite, metric, contender).
+type Key = (String, String, String);
+
+impl Results {
+    fn unavailable(&mut self, suite: &str, metric: &str, contender: &str, why: &str) {
+        say(&format!("{contender} {metric}: not available: {why}"));
+        self.lines.push(json!({
+            "suite": suite, "metric": metric, "contender": contender,
+            "value": null, "unavailable": why,
+        }));
+    }
+
+    /// Runs one measuring process, bounded by `timeout`, and keeps its JSON lines. A failure
+    /// is recorded as unavailable with the end of its error output, never as a number.
+    fn run(&mut self, command: &mut Command, round: Option<usize>, who: &str, timeout: Duration) {
+        command.env("RUST_BACKTRACE", "0").stdin(Stdio::null());
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(e) => return self.unavailable("engine", "*", who, &format!("cannot start: {e}")),
+        };
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        let out_reader = std::thread::spawn(move || {
+            stdout.map(|s| {
+                BufReader::new(s)
+                    .lines()
+                    .map_while(Result::ok)
+                    .collect::<Vec<_>>()
+            })
+        });
+        let err_reader = std::thread::spawn(move || {
+            stderr.map(|s| {
+                BufReader::new(s)
+                    .lines()
+                    .map_while(Result::ok)
+                    .collect::<Vec<_>>()
+            })
+        });
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+            }
+        };
+        let lines = out_reader.join().ok().flatten().unwrap_or_default();
+        let errors = err_reader.join().ok().flatten().unwrap_or_default();
+        let mut measured = 0;
+        for line in lines {
+            let Ok(mut value) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if value.get("metric").is_none() {
+                continue;
+            }
+            if let (Some(round), Some(object)) = (round, value.as_object_mut()) {
+                object.insert("round".into(), json!(round));
+            }
+            if let Some(why) = value.get("unavailable").and_then(Value::as_str) {
+                say(&format!("{who}: not available: {why}"));
+            }
+            self.lines.push(value);
+            measured += 1;
+        }
+        let failed = match status {
+            None => Some(format!("timed out after {timeout:?}")),
+            Some(s) if !s.success() => Some(format!("exited with {s}")),
+            Some(_) => None,
+        };
+        if let Some(failure) = failed.as_ref().filter(|_| measured == 0) {
+            let tail: Vec<&str> = errors
+                .iter()
+                .rev()
+                .take(3)
+                .rev()
+                .map(String::as_str)
+                .collect();
+            self.unavailable(
+                "engine",
+                "*",
+                who,
+                &format!("{failure}: {}", tail.join(" | ")),
+            );
+        } else if let Some(failure) = failed {
+            say(&format!("{who}: {failure} after {measured} metrics"));
+        }
+    }
+
+    /// Values of one (suite, metric, contender), by round when rounds exist.
+    fn values(&self, suite: &str, metric: &str, contender: &str) -> Vec<(Option<u64>, f64)> {
+        self.lines
+            .iter()
+            .filter(|l| l["suite"] == suite && l["metric"] == metric && l["contender"] == contender)
+            .filter_map(|l| Some((l["round"].as_u64(), l["value"].as_f64()?)))
+            .collect()
+    }
+
+    /// Median per (suite, metric, contender), as summary JSON lines.
+    fn summarize(&self) -> BTreeMap<Key, Value> {
+        let mut groups: BTreeMap<Key, (Vec<f64>, String)> = BTreeMap::new();
+        let mut missing: BTreeMap<Key, String> = BTreeMap::new();
+        for line in &self.lines {
+            let key = (
+                line["suite"].as_str().unwrap_or_default().to_owned(),
+                line["metric"].as_str().unwrap_or_default().to_owned(),
+                line["contender"].as_str().unwrap_or_default().to_owned(),
+            );
+            match line["value"].as_f64() {
+                Some(v) => {
+                    let unit = line["unit"].as_str().unwrap_or_default().to_owned();
+                    groups
+                        .entry(key)
+                        .or_insert_with(|| (Vec::new(), unit))
+                        .0
+                        .push(v);
+                }
+                None => {
+                    let why = line["unavailable"]
+                        .as_str()
+                        .unwrap_or("no value")
+                        .to_owned();
+                    missing.insert(key, why);
+                }
+            }
+        }
+        let mut summary = BTreeMap::new();
+        for (key, (values, unit)) in groups {
+            let value = json!({
+                "suite": key.0, "metric": key.1, "contender": key.2, "summary": "median",
+                "value": median(&values), "unit": unit, "samples": values.len(),
+                "min": values.iter().copied().fold(f64::INFINITY, f64::min),
+                "max": values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            });
+            summary.insert(key, value);
+        }
+        for (key, why) in missing {
+            summary.entry(key.clone()).or_insert_with(|| {
+                json!({"suite": key.0, "metric": key.1, "contender": key.2, "summary": "median",
+                       "value": null, "unavailable": why})
+            });
+        }
+        summary
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// Which way a target goes.
+#[derive(Clone, Copy)]
+enum Bound {
+    AtMost(f64),
+    AtLeast(f64),
+    Equal,
+}
+
+/// A ratio between two contenders of the same round: median over rounds of the per-round ratio.
+fn paired_ratio(
+    results: &Results,
+    metric: &str,
+    ours: &str,
+    theirs: &str,
+) -> Option<(f64, Vec<f64>)> {
+    let mine: BTreeMap<u64, f64> = results
+        .values("engine", metric, ours)
+        .into_iter()
+        .filter_map(|(r, v)| Some((r?, v)))
+        .collect();
+    let per_round: Vec<f64> = results
+        .values("engine", metric, theirs)
+        .into_iter()
+        .filter_map(|(r, v)| Some(mine.get(&r?)? / v))
+        .filter(|r| r.is_finite())
+        .collect();
+    (!per_round.is_empty()).then(|| (median(&per_round), per_round))
+}
+
+fn ratios(results: &Results, summary: &BTreeMap<Key, Value>) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut ratio = |metric: &str, ours: &str, theirs: &str, bound: Bound| {
+        let name = format!("ratio.{metric}.{ours}/{theirs}");
+        out.push(match paired_ratio(results, metric, ours, theirs) {
+            Some((value, rounds)) => {
+                verdict("engine", &name, value, bound, json!({"rounds": rounds}))
+            }
+            None => unavailable_verdict("engine", &name, bound),
+        });
+    };
+    ratio("rtt_p50", "engine", "raw", Bound::AtMost(1.1));
+    ratio("flood_rate", "engine", "raw", Bound::AtLeast(0.9));
+    ratio("flood_rate", "engine", "node-ws", Bound::AtLeast(2.5));
+    ratio("big_throughput", "engine", "raw", Bound::AtLeast(0.85));
+    // The same ratios without the transcript, to show what the transcript costs.
+    ratio("rtt_p50", "engine-no-transcript", "raw", Bound::AtMost(1.1));
+    ratio(
+        "flood_rate",
+        "engine-no-transcript",
+        "raw",
+        Bound::AtLeast(0.9),
+    );
+    ratio(
+        "big_throughput",
+        "engine-no-transcript",
+        "raw",
+        Bound::AtLeast(0.85),
+    );
+
+    let get = |suite: &str, metric: &str, contender: &str| {
+        summary
+            .get(&(suite.to_owned(), metric.to_owned(), contender.to_owned()))
+            .and_then(|v| v["value"].as_f64())
+    };
+    let mut absolute = |suite: &str, metric: &str, contender: &str, bound: Bound| {
+        let name = format!("target.{metric}.{contender}");
+        out.push(match get(suite, metric, contender) {
+            Some(value) => verdict(suite, &name, value, bound, Value::Null),
+            None => unavailable_verdict(suite, &name, bound),
+        });
+    };
+    absolute(
+        "engine",
+        "idle_per_connection",
+        "engine",
+        Bound::AtMost(16_384.0),
+    );
+    absolute(
+        "engine",
+        "idle_per_connection",
+        "engine-no-transcript",
+        Bound::AtMost(16_384.0),
+    );
+    absolute("display", "peak_rss", "void-ls", Bound::AtMost(64e6));
+    absolute("display", "refresh_rate", "void-ls", Bound::AtMost(5.0));
+    absolute("display", "hover_p99", "void-ls", Bound::AtMost(16.0));
+    let name = "target.transcript_in_events.void-ls";
+    out.push(
+        match (
+            get("display", "transcript_in_events", "void-ls"),
+            get("display", "frames_sent", "void-ls"),
+        ) {
+            (Some(events), Some(frames)) => verdict(
+                "display",
+                name,
+                events - frames,
+                Bound::Equal,
+                json!({"events": events, "frames_sent": frames}),
+            ),
+            _ => unavailable_verdict("display", name, Bound::Equal),
+        },
+    );
+    out
+}
+
+fn bound_text(bound: Bound) -> String {
+    match bound {
+        Bound::AtMost(t) => format!("<= {t}"),
+        Bound::AtLeast(t) => format!(">= {t}"),
+        Bound::Equal => "events - frames = 0".into(),
+    }
+}
+
+fn verdict(suite: &str, name: &str, value: f64, bound: Bound, detail: Value) -> Value {
+    let (pass, miss) = match bound {
+        Bound::AtMost(t) => (value <= t, (value / t - 1.0).max(0.0)),
+        Bound::AtLeast(t) => (value >= t, (1.0 - value / t).max(0.0)),
+        Bound::Equal => (value == 0.0, value.abs()),
+    };
+    json!({
+        "suite": suite, "metric": name, "value": value, "target": bound_text(bound),
+        "pass": pass, "miss_by": miss, "detail": detail,
+    })
+}
+
+fn unavailable_verdict(suite: &str, name: &str, bound: Bound) -> Value {
+    json!({"suite": suite, "metric": name, "value": null, "target": bound_text(bound),
+           "pass": null, "unavailable": "a measurement it needs is not available"})
+}
+
+/// CPU model, cores, kernel, and tool versions, for the report.
+fn machine_description() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let version = |program: &str, arg: &str| {
+        Command::new(program)
+            .arg(arg)
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "absent".into())
+    };
+    format!(
+        "{cpu}, {cores} cores; {}; node {}",
+        version("rustc", "--version"),
+        version("node", "--version")
+    )
+}
