@@ -116,10 +116,6 @@ impl EchoServer {
         })
     }
 
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
     /// `ws://127.0.0.1:PORT` (no trailing slash; routes are appended to it).
     pub fn url(&self) -> String {
         format!("ws://{}", self.local_addr)
@@ -262,6 +258,7 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+#[allow(clippy::result_large_err)] // reason: tungstenite's handshake callback type fixes the error as an HTTP response
 async fn serve_connection(stream: TcpStream, peer: SocketAddr, verbose: bool) {
     let mut decision = None;
     let callback = |request: &Request, mut response: Response| {
@@ -479,6 +476,7 @@ fn rpc_reply(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -20,6 +20,7 @@ pub mod output;
 pub mod plan;
 pub mod pretty;
 pub mod section;
+pub mod spec;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -41,6 +42,9 @@ pub struct RunArgs {
     /// layer several; later files win.
     #[arg(long = "env", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
+    /// The environment profile: reads `.env.<PROFILE>` and the app environment of that name.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
     /// Set a variable, overriding every other source. Repeat for several.
     #[arg(long = "env-var", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub env_vars: Vec<(String, String)>,
@@ -116,6 +120,13 @@ pub async fn run_async(mut args: RunArgs, in_memory: Option<Vec<InMemoryFile>>) 
         None
     };
 
+    let context = section::RunContext::new(&args);
+    if !context.env_problems().is_empty() {
+        for problem in context.env_problems() {
+            eprintln!("void-ls run: {problem}");
+        }
+        return ExitCode::from(2);
+    }
     let plan = match plan::build(&args, in_memory) {
         Ok(plan) => plan,
         Err(problem) => {
@@ -134,6 +145,8 @@ pub async fn run_async(mut args: RunArgs, in_memory: Option<Vec<InMemoryFile>>) 
         args.color,
         args.log,
         plan.sections.len(),
+        args.transcript.is_some(),
+        args.jobs > 1 && plan.sections.len() > 1,
     ) {
         Ok(x) => x,
         Err(e) => {
@@ -147,7 +160,7 @@ pub async fn run_async(mut args: RunArgs, in_memory: Option<Vec<InMemoryFile>>) 
         }
     };
 
-    let report = execute::run_plan(plan, &args, console).await;
+    let report = execute::run_plan(plan, &args, context, console).await;
     drop(echo);
 
     if let Some(mut out) = document_out {

@@ -18,34 +18,48 @@ use super::pretty::{Console, ConsoleOptions};
 use super::section;
 
 /// Runs every planned section and returns the report, drawing progress as it goes.
-pub async fn run_plan(plan: Plan, args: &RunArgs, console: ConsoleOptions) -> RunReport {
+pub async fn run_plan(
+    plan: Plan,
+    args: &RunArgs,
+    context: section::RunContext,
+    console: ConsoleOptions,
+) -> RunReport {
     let started = Instant::now();
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let (tx, mut rx) = mpsc::unbounded_channel::<RunEvent>();
     let mut console = Console::new(console);
     let jobs = Arc::new(Semaphore::new(usize::from(args.jobs.max(1))));
-    let context = Arc::new(section::RunContext::new(args));
+    let context = Arc::new(context);
     let plan = Arc::new(plan);
 
-    let mut handles = Vec::with_capacity(plan.sections.len());
-    for id in 0..plan.sections.len() {
-        let jobs = Arc::clone(&jobs);
+    // Sections start in plan order: the scheduler takes a slot before spawning each one, so
+    // with `--jobs 1` they run (and are reported) exactly in file order.
+    let scheduler = {
         let plan = Arc::clone(&plan);
-        let context = Arc::clone(&context);
         let tx = tx.clone();
-        handles.push(tokio::spawn(async move {
-            let _permit = jobs.acquire_owned().await.ok();
-            let planned = &plan.sections[id];
-            let file = &plan.files[planned.file];
-            let report = section::run_section(id, file, planned, &context, &tx).await;
-            let _ = tx.send(RunEvent::Finished {
-                id,
-                file: file.display.clone(),
-                report: Box::new(report.clone()),
-            });
-            report
-        }));
-    }
+        tokio::spawn(async move {
+            let mut handles = Vec::with_capacity(plan.sections.len());
+            for id in 0..plan.sections.len() {
+                let permit = Arc::clone(&jobs).acquire_owned().await.ok();
+                let plan = Arc::clone(&plan);
+                let context = Arc::clone(&context);
+                let tx = tx.clone();
+                handles.push(tokio::spawn(async move {
+                    let _permit = permit;
+                    let planned = &plan.sections[id];
+                    let file = &plan.files[planned.file];
+                    let report = section::run_section(id, file, planned, &context, &tx).await;
+                    let _ = tx.send(RunEvent::Finished {
+                        id,
+                        file: file.display.clone(),
+                        report: Box::new(report.clone()),
+                    });
+                    report
+                }));
+            }
+            handles
+        })
+    };
     drop(tx);
 
     // Draw events as they come, ticking the spinner while nothing happens.
@@ -68,6 +82,7 @@ pub async fn run_plan(plan: Plan, args: &RunArgs, console: ConsoleOptions) -> Ru
             sections: Vec::new(),
         })
         .collect();
+    let handles = scheduler.await.unwrap_or_default();
     for (id, handle) in handles.into_iter().enumerate() {
         let planned = &plan.sections[id];
         let report = match handle.await {

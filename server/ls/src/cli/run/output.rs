@@ -64,6 +64,8 @@ pub fn console_options(
     color: ColorChoice,
     show_log: bool,
     planned: usize,
+    show_transcripts: bool,
+    concurrent: bool,
 ) -> std::io::Result<(ConsoleOptions, Option<Box<dyn Write + Send>>)> {
     let stderr_tty = std::io::stderr().is_terminal();
     let stdout_tty = output.is_none() && std::io::stdout().is_terminal();
@@ -86,6 +88,8 @@ pub fn console_options(
             live_style,
             show_log,
             planned,
+            show_transcripts,
+            label_log_lines: concurrent,
         },
         document_out,
     ))

@@ -21,7 +21,6 @@ pub struct PlannedFile {
     pub display: String,
     /// The path on disk (the base for relative paths and `.env` lookup).
     pub path: PathBuf,
-    pub text: Arc<str>,
     pub document: Arc<Document>,
 }
 
@@ -89,7 +88,6 @@ pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Pla
         files.push(PlannedFile {
             display,
             path,
-            text: text.into(),
             document: Arc::new(document),
         });
     }

@@ -64,6 +64,10 @@ pub struct ConsoleOptions {
     pub show_log: bool,
     /// Number of sections planned (for the progress line).
     pub planned: usize,
+    /// Prefix live-log lines with their section's label (sections run at once).
+    pub label_log_lines: bool,
+    /// Name the transcript of every section (`--transcript`); otherwise only failing ones.
+    pub show_transcripts: bool,
 }
 
 struct Running {
@@ -111,6 +115,16 @@ impl Console {
                 label,
                 url,
             } => {
+                if self.opts.show_log && !self.opts.label_log_lines {
+                    let st = self.opts.style;
+                    let line = format!(
+                        "{} {} {}",
+                        st.cyan("▶"),
+                        st.bold(&format!("{file} › {label}")),
+                        st.dim(&url)
+                    );
+                    self.permanent(&[line]);
+                }
                 self.running.insert(
                     id,
                     Running {
@@ -129,9 +143,9 @@ impl Console {
                 self.redraw(false);
             }
             RunEvent::Log { id, line } => {
-                if self.opts.show_log {
+                if self.opts.show_log && !is_handshake_detail(&line) {
                     let prefix = match self.running.get(&id) {
-                        Some(r) if self.opts.planned > 1 => format!("[{}] ", r.label),
+                        Some(r) if self.opts.label_log_lines => format!("[{}] ", r.label),
                         _ => String::new(),
                     };
                     let text = format!("  {prefix}{}", self.style_log_line(&line));
@@ -228,7 +242,11 @@ impl Console {
                 st.dim(&format!("ended: {}", s.ended_by.describe()))
             ));
         }
-        if let Some(p) = &s.transcript {
+        if let Some(p) = s
+            .transcript
+            .as_ref()
+            .filter(|_| self.opts.show_transcripts || verdict != SectionVerdict::Passed)
+        {
             lines.push(format!(
                 "    {}",
                 st.dim(&format!("transcript: {}", p.display()))
@@ -327,6 +345,13 @@ impl Console {
         let _ = err.flush();
         self.live_lines = lines.len();
     }
+}
+
+/// A handshake request or response header line (`12:03:04.123 ⇄ → host: ...`): kept in the
+/// transcript and the editor's log, left out of the console to keep it readable.
+fn is_handshake_detail(line: &str) -> bool {
+    line.split_once(' ')
+        .is_some_and(|(_, rest)| rest.starts_with("⇄ → ") || rest.starts_with("⇄ ← "))
 }
 
 fn progress_line(

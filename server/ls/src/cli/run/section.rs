@@ -1,39 +1,440 @@
-//! Running one WebSocket section headless (being integrated with the session engine).
+//! Running one WebSocket section headless: resolve its variables, build the session spec,
+//! spawn the session, forward its status and live log to the console while it runs, wait for
+//! the assertions to settle (or `runTimeout` / `idleTimeout`), and turn the final status into a
+//! [`SectionReport`].
+//!
+//! The verdict on each row is the engine's; this module only copies it. It must not print
+//! (events go to the console through the channel).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
+use void_session::{
+    Outcome, Session, SessionSettings, SessionState, SettleReason, Status, TranscriptTarget,
+};
+use void_syntax::model::BlockKind;
+use void_syntax::variables::{self, EnvFiles, EnvOptions, Variables};
 
 use super::RunArgs;
-use super::events::{RunEvent, SectionId};
-use super::model::{ConnectionReport, EndReason, SectionReport};
+use super::events::{LiveStatus, RunEvent, SectionId};
+use super::model::{ConnectionReport, EndReason, RowReport, RowStatus, SectionReport};
 use super::plan::{PlannedFile, PlannedSection};
 
+/// What every section of a run shares: where variables come from and where transcripts go.
 pub struct RunContext {
-    pub env_vars: Vec<(String, String)>,
+    /// `--env` files then `--env-var` values, in order (later wins).
+    overrides: Vec<(String, String)>,
+    profile: Option<String>,
+    transcript_dir: Option<PathBuf>,
+    process_env: Vec<(String, String)>,
+    /// Resolved variables per file path.
+    cache: Mutex<HashMap<PathBuf, Variables>>,
+    /// Problems reading `--env` files (reported by every section, as they make it unusable).
+    env_problems: Vec<String>,
+}
+
+/// Reads env files from disk.
+struct DiskFiles;
+
+impl EnvFiles for DiskFiles {
+    fn read(&self, path: &Path) -> Option<String> {
+        std::fs::read_to_string(path).ok()
+    }
 }
 
 impl RunContext {
     pub fn new(args: &RunArgs) -> Self {
-        RunContext {
-            env_vars: args.env_vars.clone(),
+        let mut overrides = Vec::new();
+        let mut env_problems = Vec::new();
+        for file in &args.env_files {
+            match std::fs::read_to_string(file) {
+                Ok(text) => {
+                    let is_yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
+                    let pairs = if is_yaml {
+                        variables::parse_env_yaml(&text, args.profile.as_deref())
+                    } else {
+                        variables::parse_dotenv(&text)
+                    };
+                    overrides.extend(pairs.into_iter().map(|(k, v, _)| (k, v)));
+                }
+                Err(e) => env_problems.push(format!("cannot read --env {}: {e}", file.display())),
+            }
         }
+        overrides.extend(args.env_vars.iter().cloned());
+        RunContext {
+            overrides,
+            profile: args.profile.clone(),
+            transcript_dir: args.transcript.clone(),
+            process_env: std::env::vars().collect(),
+            cache: Mutex::new(HashMap::new()),
+            env_problems,
+        }
+    }
+
+    /// Problems with the `--env` files, checked before any section runs.
+    pub fn env_problems(&self) -> &[String] {
+        &self.env_problems
+    }
+
+    fn variables_for(&self, file: &Path) -> Variables {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(v) = cache.get(file) {
+            return v.clone();
+        }
+        let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let opts = EnvOptions {
+            workspace_root: workspace_root(&absolute),
+            file: absolute,
+            profile: self.profile.clone(),
+            process_env: self.process_env.clone(),
+            overrides: self.overrides.clone(),
+        };
+        let vars = variables::resolve(&DiskFiles, &opts);
+        cache.insert(file.to_path_buf(), vars.clone());
+        vars
     }
 }
 
+/// The workspace root for `.env` lookup: the nearest ancestor holding `.git` or `.voiden`, else
+/// the current directory when the file is inside it, else only the file's own directory.
+fn workspace_root(file: &Path) -> Option<PathBuf> {
+    let dir = file.parent()?;
+    for d in dir.ancestors() {
+        if d.join(".git").exists() || d.join(".voiden").is_dir() {
+            return Some(d.to_path_buf());
+        }
+    }
+    let cwd = std::env::current_dir().ok()?;
+    dir.starts_with(&cwd).then_some(cwd)
+}
+
+/// A file name for the transcript of a section: `<file stem>--<label>.jsonl`, made safe.
+fn transcript_name(file: &str, label: &str, id: SectionId) -> String {
+    let stem = Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let slug = |t: &str| -> String {
+        let s: String = t
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let s = s.trim_matches('-').to_string();
+        if s.is_empty() {
+            "section".into()
+        } else {
+            s.chars().take(60).collect()
+        }
+    };
+    format!("{:03}-{}--{}.jsonl", id + 1, slug(&stem), slug(label))
+}
+
 pub async fn run_section(
-    _id: SectionId,
-    _file: &PlannedFile,
+    id: SectionId,
+    file: &PlannedFile,
     planned: &PlannedSection,
-    _context: &RunContext,
-    _events: &UnboundedSender<RunEvent>,
+    context: &RunContext,
+    events: &UnboundedSender<RunEvent>,
 ) -> SectionReport {
-    SectionReport {
+    let started = Instant::now();
+    let mut report = SectionReport {
         label: planned.label.clone(),
         block_uid: planned.block_uid.clone(),
         ended_by: EndReason::NotStarted,
-        connection: ConnectionReport {
-            error: Some("the session engine is not wired in yet".into()),
-            ..ConnectionReport::default()
-        },
         ..SectionReport::default()
+    };
+    let not_started = |mut report: SectionReport, error: String| {
+        report.connection.error = Some(error);
+        report.duration = started.elapsed();
+        report
+    };
+
+    let vars = context.variables_for(&file.path);
+    if let BlockKind::SocketRequest(r) = &file.document.blocks[planned.request_block].kind {
+        let raw = r
+            .url
+            .as_ref()
+            .map(|u| u.value.trim().to_string())
+            .unwrap_or_default();
+        report.url = vars.mask(&vars.substitute(&raw).unwrap_or(raw));
+    }
+    report.rows = rows_from_document(&file.document, planned.section_index);
+    let mut spec = match super::spec::build(
+        &file.document,
+        planned.section_index,
+        planned.request_block,
+        &vars,
+        &file.path,
+    ) {
+        Ok(spec) => spec,
+        Err(e) => return not_started(report, vars.mask(&e)),
+    };
+    let mut settings = SessionSettings::default();
+    if let Some(dir) = &context.transcript_dir {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return not_started(
+                report,
+                format!(
+                    "cannot create the transcript directory {}: {e}",
+                    dir.display()
+                ),
+            );
+        }
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+        spec.options.transcript =
+            TranscriptTarget::Path(dir.join(transcript_name(&file.display, &planned.label, id)));
+        settings.transcript_dir = Some(dir);
+    }
+
+    let options = spec.options.clone();
+    let has_rows = !spec.assertions.is_empty();
+    let session = match Session::spawn(spec, settings) {
+        Ok(s) => s,
+        Err(e) => return not_started(report, e.to_string()),
+    };
+    report.url = session.status().url;
+    let _ = events.send(RunEvent::Started {
+        id,
+        file: file.display.clone(),
+        label: planned.label.clone(),
+        url: report.url.clone(),
+    });
+
+    let watcher = tokio::spawn(forward_progress(id, session.clone(), events.clone()));
+    let (reason, before_close) = settle(&session, &options, has_rows).await;
+    let _ = tokio::time::timeout(Duration::from_secs(7), session.finished()).await;
+    let transcript_events = if session.transcript_path().is_some() {
+        Some(session.flush_transcript().await)
+    } else {
+        None
+    };
+    let status = session.status();
+    // The watcher stops by itself once the session has finished; give it time to forward the
+    // last log lines.
+    let abort = watcher.abort_handle();
+    if tokio::time::timeout(Duration::from_millis(500), watcher)
+        .await
+        .is_err()
+    {
+        abort.abort();
+    }
+
+    fill_from_status(&mut report, &status, reason, before_close.as_ref());
+    report.transcript = session.transcript_path();
+    report.transcript_events = transcript_events;
+    report.duration = started.elapsed();
+    report
+}
+
+/// The enabled assertion rows as written, all pending: what a section that never started
+/// reports.
+fn rows_from_document(doc: &void_syntax::model::Document, section_index: usize) -> Vec<RowReport> {
+    let cell = |c: &Option<void_syntax::model::Spanned<String>>| {
+        c.as_ref().map(|s| s.value.clone()).unwrap_or_default()
+    };
+    doc.sections[section_index]
+        .blocks
+        .iter()
+        .filter_map(|&b| match &doc.blocks[b].kind {
+            BlockKind::WsAssertions(a) => Some(a),
+            _ => None,
+        })
+        .flat_map(|a| a.rows.iter().filter(|r| !r.row.disabled))
+        .map(|r| RowReport {
+            description: cell(&r.description),
+            field: cell(&r.field),
+            operator: cell(&r.operator),
+            expected: cell(&r.expected),
+            status: RowStatus::Pending,
+            actual: None,
+            detail: Some("not evaluated: the section did not start".into()),
+        })
+        .collect()
+}
+
+/// Waits until the section is done: every assertion row settled, `runTimeout`, `idleTimeout`
+/// (no message sent or received for that long while open), or the connection ended by itself.
+/// Then closes with 1000. Returns why, and the status just before our close (in which rows
+/// that could still pass are `Pending`; the engine fails them once the connection is closed).
+async fn settle(
+    session: &Session,
+    options: &void_session::SessionOptions,
+    has_rows: bool,
+) -> (SettleReason, Option<Status>) {
+    let started = tokio::time::Instant::now();
+    let run_deadline = started + options.run_timeout;
+    let mut changes = session.changes();
+    let mut counts = (0, 0);
+    let mut last_traffic = started;
+    let mut was_open = false;
+    let reason = loop {
+        if session.is_finished() {
+            return (SettleReason::Ended, None);
+        }
+        let status = session.status();
+        let now = tokio::time::Instant::now();
+        if (status.sent, status.received) != counts {
+            counts = (status.sent, status.received);
+            last_traffic = now;
+        }
+        let open = status.state == SessionState::Open;
+        if open && !was_open {
+            // Idle time counts from the moment the connection (re)opens.
+            last_traffic = now;
+        }
+        was_open = open;
+        let terminal = status.state.is_terminal() && !options.reconnect;
+        let outcome = if terminal {
+            None
+        } else if has_rows && open && status.assertions.pending == 0 {
+            Some(SettleReason::AssertionsSettled)
+        } else if now >= run_deadline {
+            Some(SettleReason::RunTimeout)
+        } else if open && now.duration_since(last_traffic) >= options.idle_timeout {
+            Some(SettleReason::IdleTimeout)
+        } else {
+            None
+        };
+        if let Some(reason) = outcome {
+            break (reason, status);
+        }
+        let idle_left = options
+            .idle_timeout
+            .saturating_sub(now.duration_since(last_traffic));
+        let wake = now + idle_left.clamp(Duration::from_millis(10), Duration::from_millis(100));
+        let _ = tokio::time::timeout_at(
+            wake.min(run_deadline.max(now + Duration::from_millis(10))),
+            changes.changed(),
+        )
+        .await;
+    };
+    let (reason, status) = reason;
+    let why = match reason {
+        SettleReason::AssertionsSettled => "assertions settled",
+        SettleReason::RunTimeout => "runTimeout",
+        _ => "idleTimeout",
+    };
+    session.close(1000, why);
+    (reason, Some(status))
+}
+
+fn fill_from_status(
+    report: &mut SectionReport,
+    status: &Status,
+    reason: SettleReason,
+    before_close: Option<&Status>,
+) {
+    report.sent = status.sent;
+    report.received = status.received;
+    report.connection = ConnectionReport {
+        opened: status.handshake_ms.is_some() && status.http_status == Some(101),
+        http_status: status.http_status,
+        subprotocol: status.subprotocol.clone(),
+        handshake_ms: status.handshake_ms,
+        close_code: status.close_code,
+        close_reason: status.close_reason.clone().filter(|r| !r.is_empty()),
+        error: status.error.clone(),
+    };
+    report.ended_by = match reason {
+        SettleReason::AssertionsSettled => EndReason::Settled,
+        SettleReason::RunTimeout => EndReason::RunTimeout,
+        SettleReason::IdleTimeout => EndReason::IdleTimeout,
+        SettleReason::Ended if !report.connection.opened => EndReason::ConnectFailed,
+        SettleReason::Ended => EndReason::PeerClosed,
+    };
+    // Our own close at the end of a run is not an error to report.
+    if report.connection.opened
+        && matches!(
+            report.ended_by,
+            EndReason::Settled | EndReason::RunTimeout | EndReason::IdleTimeout
+        )
+        && status.close_code == Some(1000)
+    {
+        report.connection.error = None;
+    }
+    report.rows = status
+        .assertion_results
+        .iter()
+        .map(|r| {
+            // A row still pending when we closed stays pending in the report: it did not
+            // fail, the run ended before it could pass.
+            let pending_at_close = before_close
+                .and_then(|b| b.assertion_results.iter().find(|x| x.index == r.index))
+                .is_some_and(|x| x.outcome == Outcome::Pending);
+            let status = match r.outcome {
+                Outcome::Pass => RowStatus::Passed,
+                Outcome::Fail if pending_at_close => RowStatus::Pending,
+                Outcome::Fail => RowStatus::Failed,
+                Outcome::Pending => RowStatus::Pending,
+            };
+            RowReport {
+                description: r.description.clone(),
+                field: r.field.clone(),
+                operator: r.operator.clone(),
+                expected: r.expected.clone(),
+                status,
+                actual: r.actual.clone(),
+                detail: (status == RowStatus::Failed && !r.message.is_empty())
+                    .then(|| r.message.clone()),
+            }
+        })
+        .collect();
+}
+
+/// Sends status and new log lines to the console while the session runs.
+async fn forward_progress(id: SectionId, session: Session, events: UnboundedSender<RunEvent>) {
+    let mut changes = session.changes();
+    let mut printed = LogCursor::default();
+    loop {
+        let status = session.status();
+        let _ = events.send(RunEvent::Status {
+            id,
+            status: LiveStatus {
+                state: status.state.as_str().to_string(),
+                sent: status.sent,
+                received: status.received,
+                passed: status.assertions.passed,
+                failed: status.assertions.failed,
+                pending: status.assertions.pending,
+            },
+        });
+        for line in printed.new_lines(&session.log_text()) {
+            let _ = events.send(RunEvent::Log { id, line });
+        }
+        if session.is_finished() || changes.changed().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+}
+
+/// Remembers which live-log lines were already forwarded.
+#[derive(Default)]
+struct LogCursor {
+    last: Option<String>,
+}
+
+impl LogCursor {
+    /// The lines of `text` (header excluded) after the last one already seen.
+    fn new_lines(&mut self, text: &str) -> Vec<String> {
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        let start = match &self.last {
+            None => 0,
+            Some(last) => lines.iter().rposition(|l| l == last).map_or(0, |i| i + 1),
+        };
+        let new: Vec<String> = lines[start..].iter().map(|l| l.to_string()).collect();
+        if let Some(l) = new.last() {
+            self.last = Some(l.clone());
+        }
+        new
     }
 }

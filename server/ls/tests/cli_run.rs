@@ -1,0 +1,654 @@
+//! End-to-end tests of `void-ls run`, `void-ls demo` and `void-ls echo-server`: the real binary
+//! against the real embedded WebSocket server on loopback.
+//!
+//! Each test writes `.void` files into a temporary directory, runs the binary, and checks the
+//! exit code and the report (pretty text, JSON parsed with serde_json, JUnit XML parsed with
+//! quick-xml).
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_void-ls")
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn uid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// One row of a compacted table, in the app's block style.
+fn table_row(cells: &[&str]) -> String {
+    let mut s = String::from("      - attrs:\n          disabled: false\n        row:\n");
+    for c in cells {
+        s.push_str(&format!("          - {}\n", yaml_scalar(c)));
+    }
+    s
+}
+
+fn yaml_scalar(text: &str) -> String {
+    serde_json::to_string(text).unwrap()
+}
+
+fn table_block(kind: &str, rows: &[&[&str]]) -> String {
+    let mut s = format!(
+        "```void\n---\ntype: {kind}\nattrs:\n  uid: {}\ncontent:\n  - type: table\n    rows:\n",
+        uid()
+    );
+    for r in rows {
+        s.push_str(&table_row(r));
+    }
+    s.push_str("---\n```\n\n");
+    s
+}
+
+/// A WebSocket section: a separator labelled `label`, the request, messages sent on open,
+/// options and assertion rows.
+fn section(
+    label: &str,
+    url: &str,
+    on_open: &[&str],
+    options: &[&[&str]],
+    rows: &[&[&str]],
+) -> String {
+    let scheme = if url.starts_with("wss") { "WSS" } else { "WS" };
+    let mut s = format!(
+        "```void\n---\ntype: request-separator\nattrs:\n  uid: {}\n  colorIndex: 0\n  label: {}\n---\n```\n\n",
+        uid(),
+        yaml_scalar(label)
+    );
+    s.push_str(&format!(
+        "```void\n---\ntype: socket-request\nattrs:\n  uid: {}\ncontent:\n  - type: smethod\n    attrs:\n      uid: {}\n      method: {scheme}\n      importedFrom: \"\"\n      visible: true\n    content: {scheme}\n  - type: surl\n    attrs:\n      uid: {}\n    content: {}\n---\n```\n\n",
+        uid(),
+        uid(),
+        uid(),
+        yaml_scalar(url)
+    ));
+    for (i, body) in on_open.iter().enumerate() {
+        s.push_str(&format!(
+            "```void\n---\ntype: ws-message\nattrs:\n  uid: {}\n  name: m{i}\n  format: text\n  send: on-open\n  body: {}\n---\n```\n\n",
+            uid(),
+            yaml_scalar(body)
+        ));
+    }
+    if !options.is_empty() {
+        s.push_str(&table_block("ws-options", options));
+    }
+    if !rows.is_empty() {
+        s.push_str(&table_block("ws-assertions", rows));
+    }
+    s
+}
+
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Ran {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let ran = Ran {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    };
+    eprintln!(
+        "--- void-ls {args:?} exited {}\n--- stdout\n{}\n--- stderr\n{}",
+        ran.code, ran.stdout, ran.stderr
+    );
+    ran
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The embedded echo server as a child process; killed on drop.
+struct EchoServer {
+    child: Child,
+    url: String,
+}
+
+impl EchoServer {
+    fn start() -> EchoServer {
+        let mut child = Command::new(bin())
+            .args(["echo-server", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_string();
+        assert!(
+            url.starts_with("ws://127.0.0.1:"),
+            "unexpected first line {url:?}"
+        );
+        EchoServer { child, url }
+    }
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port with nothing listening on it.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn json_report(ran: &Ran) -> Value {
+    serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", ran.stdout))
+}
+
+fn sections_of(report: &Value) -> Vec<&Value> {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["sections"].as_array().unwrap())
+        .collect()
+}
+
+#[test]
+fn passing_assertions_exit_zero() {
+    let server = EchoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let text = section(
+        "Echo",
+        &format!("{}/echo", server.url),
+        &["ping one", "ping two"],
+        &[],
+        &[
+            &["opens", "connected", "equals", "true"],
+            &["first reply", "received[0]", "equals", "ping one"],
+            &["two replies", "received.count", "equals", "2"],
+            &["last reply", "received[-1].text", "contains", "two"],
+        ],
+    );
+    write(dir.path(), "ok.void", &text);
+    let ran = run_in(dir.path(), &["run", "ok.void", "--reporter", "json"]);
+    assert_eq!(ran.code, 0);
+    let report = json_report(&ran);
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["summary"]["assertionsPassed"], 4);
+    let s = sections_of(&report);
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0]["label"], "Echo");
+    assert_eq!(s[0]["status"], "passed");
+    assert_eq!(s[0]["sent"], 2);
+    assert_eq!(s[0]["received"], 2);
+    assert_eq!(s[0]["connection"]["httpStatus"], 101);
+}
+
+#[test]
+fn failing_assertion_exits_one_and_shows_expected_and_actual() {
+    let server = EchoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let text = section(
+        "Wrong echo",
+        &format!("{}/echo", server.url),
+        &["hello"],
+        &[],
+        &[
+            &["comes back", "received[0]", "equals", "hello"],
+            &["wrong on purpose", "received[0]", "equals", "goodbye"],
+        ],
+    );
+    write(dir.path(), "bad.void", &text);
+    let ran = run_in(dir.path(), &["run", "bad.void"]);
+    assert_eq!(ran.code, 1);
+    assert!(
+        ran.stdout.contains("FAIL bad.void › Wrong echo"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("fail wrong on purpose"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("expected received[0] equals goodbye"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("actual   hello"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("Failures:"), "{}", ran.stdout);
+    assert!(
+        !ran.stdout.contains('\x1b'),
+        "no escapes when not a terminal"
+    );
+}
+
+#[test]
+fn pending_assertion_fails_when_the_idle_timeout_ends_the_run() {
+    let server = EchoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let text = section(
+        "Too few replies",
+        &format!("{}/echo", server.url),
+        &["only one"],
+        &[&["idleTimeout", "400ms"], &["runTimeout", "5s"]],
+        &[
+            &["one arrives", "received[0]", "equals", "only one"],
+            &["five never arrive", "received.count", "equals", "5"],
+        ],
+    );
+    write(dir.path(), "pending.void", &text);
+    let started = std::time::Instant::now();
+    let ran = run_in(dir.path(), &["run", "pending.void", "--reporter", "json"]);
+    assert_eq!(ran.code, 1);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "idle timeout should end the run early"
+    );
+    let report = json_report(&ran);
+    let s = sections_of(&report);
+    assert_eq!(s[0]["status"], "failed");
+    assert_eq!(s[0]["endedBy"], "idleTimeout");
+    let rows = s[0]["assertions"].as_array().unwrap();
+    assert_eq!(rows[0]["status"], "passed");
+    assert_eq!(rows[1]["status"], "pending");
+    assert_eq!(rows[1]["actual"], "1");
+    assert_eq!(report["summary"]["assertionsPending"], 1);
+}
+
+#[test]
+fn refused_connection_is_reported_and_exits_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = section(
+        "Nobody home",
+        &format!("ws://127.0.0.1:{}/", closed_port()),
+        &["hello"],
+        &[&["connectTimeout", "2s"]],
+        &[&["reply", "received[0]", "equals", "hello"]],
+    );
+    write(dir.path(), "refused.void", &text);
+    let ran = run_in(dir.path(), &["run", "refused.void", "--reporter", "json"]);
+    assert_eq!(ran.code, 1);
+    let report = json_report(&ran);
+    let s = sections_of(&report);
+    assert_eq!(s[0]["status"], "error");
+    assert_eq!(s[0]["connection"]["opened"], false);
+    let error = s[0]["connection"]["error"].as_str().unwrap().to_lowercase();
+    assert!(error.contains("refused"), "{error}");
+
+    let pretty = run_in(dir.path(), &["run", "refused.void"]);
+    assert_eq!(pretty.code, 1);
+    assert!(
+        pretty.stdout.contains("ERROR refused.void › Nobody home"),
+        "{}",
+        pretty.stdout
+    );
+}
+
+#[test]
+fn an_assertion_can_expect_the_connection_to_fail() {
+    let server = EchoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let text = section(
+        "Forbidden",
+        &format!("{}/status/403", server.url),
+        &[],
+        &[],
+        &[
+            &["refused", "connected", "equals", "false"],
+            &["with 403", "handshake.status", "equals", "403"],
+        ],
+    );
+    write(dir.path(), "forbidden.void", &text);
+    let ran = run_in(dir.path(), &["run", "forbidden.void", "--reporter", "json"]);
+    assert_eq!(ran.code, 0);
+    let report = json_report(&ran);
+    assert_eq!(sections_of(&report)[0]["connection"]["httpStatus"], 403);
+}
+
+#[test]
+fn unknown_section_exits_two_and_lists_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = section("Known", "ws://127.0.0.1:1/", &[], &[], &[]);
+    write(dir.path(), "a.void", &text);
+    let ran = run_in(dir.path(), &["run", "a.void", "--section", "Unknown"]);
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr
+            .contains("no WebSocket section labelled `Unknown`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("a.void › Known"), "{}", ran.stderr);
+}
+
+#[test]
+fn parse_errors_exit_two_before_connecting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = section("Fine", "ws://127.0.0.1:1/", &[], &[], &[]);
+    text.push_str("```void\n---\ntype: ws-message\nattrs:\n  uid: [unclosed\n---\n```\n");
+    write(dir.path(), "broken.void", &text);
+    let ran = run_in(dir.path(), &["run", "broken.void"]);
+    assert_eq!(ran.code, 2);
+    assert!(ran.stderr.contains("broken.void:"), "{}", ran.stderr);
+    assert!(ran.stderr.contains(": error: "), "{}", ran.stderr);
+}
+
+#[test]
+fn unreadable_file_and_bad_arguments_exit_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_in(dir.path(), &["run", "missing.void"]);
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr
+            .contains("missing.void: error: cannot read the file"),
+        "{}",
+        ran.stderr
+    );
+    let ran = run_in(dir.path(), &["run", "x.void", "--reporter", "tap"]);
+    assert_eq!(ran.code, 2);
+    let ran = run_in(dir.path(), &["run"]);
+    assert_eq!(ran.code, 2);
+}
+
+#[test]
+fn only_the_named_section_runs() {
+    let server = EchoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = section(
+        "Runs",
+        &format!("{}/echo", server.url),
+        &["x"],
+        &[],
+        &[&["echo", "received[0]", "equals", "x"]],
+    );
+    text.push_str(&section(
+        "Skipped",
+        &format!("ws://127.0.0.1:{}/", closed_port()),
+        &[],
+        &[],
+        &[],
+    ));
+    write(dir.path(), "two.void", &text);
+    let ran = run_in(
+        dir.path(),
+        &["run", "two.void", "--section", "Runs", "--reporter", "json"],
+    );
+    assert_eq!(ran.code, 0);
+    let report = json_report(&ran);
+    let s = sections_of(&report);
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0]["label"], "Runs");
+}
+
+#[test]
+fn junit_output_parses_and_has_one_failure_per_failing_row() {
+    use quick_xml::Reader;
+    use quick_xml::events::Event;
+
+    let server = EchoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = section(
+        "Good <one>",
+        &format!("{}/echo", server.url),
+        &["a & b"],
+        &[],
+        &[&["echo \"quoted\"", "received[0]", "equals", "a & b"]],
+    );
+    text.push_str(&section(
+        "Bad",
+        &format!("{}/echo", server.url),
+        &["x"],
+        &[&["idleTimeout", "300ms"]],
+        &[
+            &["wrong 1", "received[0]", "equals", "y"],
+            &["wrong 2", "received[0]", "contains", "z"],
+            &["right", "received[0]", "equals", "x"],
+        ],
+    ));
+    write(dir.path(), "suite.void", &text);
+    let refused = section(
+        "Refused",
+        &format!("ws://127.0.0.1:{}/", closed_port()),
+        &[],
+        &[],
+        &[],
+    );
+    write(dir.path(), "refused.void", &refused);
+    let ran = run_in(
+        dir.path(),
+        &[
+            "run",
+            "suite.void",
+            "refused.void",
+            "--reporter",
+            "junit",
+            "--output",
+            "out/junit.xml",
+        ],
+    );
+    assert_eq!(ran.code, 1);
+    let xml = std::fs::read_to_string(dir.path().join("out/junit.xml")).unwrap();
+
+    #[derive(Default, Debug)]
+    struct Case {
+        suite: String,
+        name: String,
+        failures: Vec<String>,
+        errors: usize,
+    }
+    let mut reader = Reader::from_str(&xml);
+    let mut suites = Vec::new();
+    let mut cases: Vec<Case> = Vec::new();
+    let mut current_suite = String::new();
+    let attr = |e: &quick_xml::events::BytesStart, name: &str| -> String {
+        e.attributes()
+            .map(|a| a.unwrap())
+            .find(|a| a.key.as_ref() == name.as_bytes())
+            .map(|a| a.unescape_value().unwrap().into_owned())
+            .unwrap_or_default()
+    };
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"testsuite" => {
+                    current_suite = attr(&e, "name");
+                    suites.push((
+                        current_suite.clone(),
+                        attr(&e, "tests"),
+                        attr(&e, "failures"),
+                        attr(&e, "errors"),
+                    ));
+                }
+                b"testcase" => cases.push(Case {
+                    suite: current_suite.clone(),
+                    name: attr(&e, "name"),
+                    ..Case::default()
+                }),
+                b"failure" => cases.last_mut().unwrap().failures.push(attr(&e, "message")),
+                b"error" => cases.last_mut().unwrap().errors += 1,
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        suites,
+        vec![
+            (
+                "suite.void".to_string(),
+                "2".to_string(),
+                "1".to_string(),
+                "0".to_string()
+            ),
+            (
+                "refused.void".to_string(),
+                "1".to_string(),
+                "0".to_string(),
+                "1".to_string()
+            ),
+        ]
+    );
+    assert_eq!(cases.len(), 3);
+    assert_eq!(cases[0].name, "Good <one>");
+    assert!(cases[0].failures.is_empty());
+    assert_eq!(cases[1].name, "Bad");
+    assert_eq!(cases[1].failures.len(), 2, "{:?}", cases[1]);
+    assert!(
+        cases[1].failures[0].starts_with("wrong 1: received[0] equals y: actual x"),
+        "{:?}",
+        cases[1]
+    );
+    assert_eq!(cases[2].suite, "refused.void");
+    assert_eq!(cases[2].errors, 1);
+}
+
+#[test]
+fn json_counts_match_the_transcript() {
+    let server = EchoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let text = section(
+        "Counted",
+        &format!("{}/echo", server.url),
+        &["one", "two", "three"],
+        &[],
+        &[&["three back", "received.count", "equals", "3"]],
+    );
+    write(dir.path(), "counted.void", &text);
+    let ran = run_in(
+        dir.path(),
+        &[
+            "run",
+            "counted.void",
+            "--reporter",
+            "json",
+            "--transcript",
+            "transcripts",
+        ],
+    );
+    assert_eq!(ran.code, 0);
+    let report = json_report(&ran);
+    let s = sections_of(&report)[0].clone();
+    let path = PathBuf::from(s["transcript"].as_str().unwrap());
+    let path = if path.is_absolute() {
+        path
+    } else {
+        dir.path().join(path)
+    };
+    assert!(
+        path.starts_with(dir.path().join("transcripts")),
+        "{}",
+        path.display()
+    );
+    let lines: Vec<Value> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |dir: &str| lines.iter().filter(|l| l["dir"] == dir).count() as u64;
+    assert_eq!(s["sent"].as_u64().unwrap(), count("out"));
+    assert_eq!(s["received"].as_u64().unwrap(), count("in"));
+    assert_eq!(s["sent"], 3);
+    assert_eq!(s["transcriptEvents"].as_u64().unwrap(), lines.len() as u64);
+}
+
+#[test]
+fn sections_run_in_parallel_with_jobs() {
+    let server = EchoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..4 {
+        text.push_str(&section(
+            &format!("Slow {i}"),
+            &format!("{}/echo", server.url),
+            &["x"],
+            &[&["idleTimeout", "700ms"]],
+            &[&["never", "received.count", "equals", "2"]],
+        ));
+    }
+    write(dir.path(), "slow.void", &text);
+    let started = std::time::Instant::now();
+    let ran = run_in(
+        dir.path(),
+        &["run", "slow.void", "--jobs", "4", "--reporter", "json"],
+    );
+    let elapsed = started.elapsed();
+    assert_eq!(ran.code, 1);
+    assert_eq!(sections_of(&json_report(&ran)).len(), 4);
+    assert!(
+        elapsed < std::time::Duration::from_millis(2500),
+        "4 sections of 0.7 s at once took {elapsed:?}"
+    );
+}
+
+#[test]
+fn every_example_passes_against_the_embedded_server() {
+    let examples = repo_root().join("examples");
+    let ran = run_in(
+        &repo_root(),
+        &[
+            "run",
+            examples.to_str().unwrap(),
+            "--echo-server",
+            "--jobs",
+            "3",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    assert!(ran.stdout.contains("PASSED"), "{}", ran.stdout);
+}
+
+#[test]
+fn demo_shows_the_live_log_and_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_in(dir.path(), &["demo"]);
+    assert_eq!(ran.code, 0);
+    assert!(
+        ran.stdout
+            .contains("embedded echo server listening on ws://127.0.0.1:"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("→ hello, void"),
+        "live log shows the sent frame: {}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("← hello, void"),
+        "live log shows the echo: {}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("pass The greeting comes back unchanged"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("PASSED"), "{}", ran.stdout);
+}
