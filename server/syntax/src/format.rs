@@ -102,6 +102,14 @@ pub fn canonical_block_yaml(text: &str, block: &Block) -> Option<String> {
     } else {
         w.mapping(entries, 0, false)?;
     }
+    // A rewritten line must never read as a closing fence (up to 3 spaces, then ``` or ~~~).
+    let closes_fence = w.out.lines().any(|line| {
+        let body = line.trim_start_matches(' ');
+        line.len() - body.len() < 4 && (body.starts_with("```") || body.starts_with("~~~"))
+    });
+    if closes_fence {
+        return None;
+    }
     let crlf = content.contains("\r\n");
     Some(if crlf {
         w.out.replace('\n', "\r\n")

@@ -3,6 +3,8 @@
 //! `parse(format(x))` means the same as `parse(x)`).
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod big;
+
 use std::fmt::Write as _;
 
 use void_syntax::line_index::ColumnUnit;

@@ -1,0 +1,76 @@
+//! Parser throughput on the ~1 MB, 2,000-block document, as a ratio to pulldown-cmark parsing
+//! the same text alone (Markdown events with offsets, nothing else), measured in one run with
+//! the two interleaved so machine noise hits both. Run: `cargo bench -p void-syntax --bench
+//! parser`. Prints medians, MB/s and the ratio; exits 1 when the ratio is below the target
+//! 0.5 given with `--enforce`.
+
+#[path = "../tests/common/big.rs"]
+mod big;
+
+use std::hint::black_box;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn pulldown_only(text: &str) -> usize {
+    pulldown_cmark::Parser::new_ext(text, pulldown_cmark::Options::empty())
+        .into_offset_iter()
+        .map(|(_, r)| r.end)
+        .fold(0, usize::wrapping_add)
+}
+
+fn main() {
+    let enforce = std::env::args().any(|a| a == "--enforce");
+    let text = big::big_document();
+    let doc = void_syntax::parse(&text);
+    assert_eq!(doc.blocks.len(), 2000);
+    let rounds = 30;
+    let mut markdown = Vec::with_capacity(rounds);
+    let mut ours = Vec::with_capacity(rounds);
+    for _ in 0..3 {
+        black_box(pulldown_only(black_box(&text)));
+        black_box(void_syntax::parse(black_box(&text)));
+    }
+    for _ in 0..rounds {
+        let t = Instant::now();
+        black_box(pulldown_only(black_box(&text)));
+        markdown.push(t.elapsed());
+        let t = Instant::now();
+        black_box(void_syntax::parse(black_box(&text)));
+        ours.push(t.elapsed());
+    }
+    let (m, o) = (median(markdown), median(ours));
+    let mb = text.len() as f64 / 1e6;
+    let ratio = m.as_secs_f64() / o.as_secs_f64();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "document: {} bytes, {} blocks, {} sections",
+        text.len(),
+        doc.blocks.len(),
+        doc.sections.len()
+    );
+    let _ = writeln!(
+        out,
+        "pulldown-cmark alone: median {:.2} ms ({:.0} MB/s)",
+        m.as_secs_f64() * 1e3,
+        mb / m.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "void_syntax::parse:   median {:.2} ms ({:.0} MB/s)",
+        o.as_secs_f64() * 1e3,
+        mb / o.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "throughput ratio (parse / pulldown-cmark): {ratio:.2} (target >= 0.5)"
+    );
+    if enforce && ratio < 0.5 {
+        std::process::exit(1);
+    }
+}
