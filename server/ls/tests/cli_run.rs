@@ -365,7 +365,7 @@ fn unreadable_file_and_bad_arguments_exit_two() {
     assert_eq!(ran.code, 2);
     assert!(
         ran.stderr
-            .contains("missing.void: error: cannot read the file"),
+            .contains("void-ls run: missing.void: no such file"),
         "{}",
         ran.stderr
     );
@@ -651,4 +651,72 @@ fn demo_shows_the_live_log_and_the_results() {
         ran.stdout
     );
     assert!(ran.stdout.contains("PASSED"), "{}", ran.stdout);
+}
+
+#[test]
+fn an_unresolved_variable_fails_its_section_and_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = section(
+        "Unset",
+        "{{NOT_SET_ANYWHERE}}/echo",
+        &["x"],
+        &[],
+        &[&["echo", "received[0]", "equals", "x"]],
+    );
+    write(dir.path(), "unset.void", &text);
+    let ran = run_in(dir.path(), &["run", "unset.void", "--reporter", "json"]);
+    assert_eq!(ran.code, 1);
+    let report = json_report(&ran);
+    let s = sections_of(&report);
+    assert_eq!(s[0]["status"], "error");
+    assert_eq!(s[0]["endedBy"], "notStarted");
+    let error = s[0]["connection"]["error"].as_str().unwrap();
+    assert!(error.contains("{{NOT_SET_ANYWHERE}}"), "{error}");
+    assert_eq!(s[0]["assertions"][0]["status"], "pending");
+}
+
+#[test]
+fn env_files_and_env_vars_supply_variables_and_secrets_stay_masked() {
+    let server = EchoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "staging.env",
+        &format!("BASE={}\nGREETING=hi\n", server.url),
+    );
+    let text = section(
+        "With variables",
+        "{{BASE}}/echo",
+        &["{{GREETING}} {{API_TOKEN}}"],
+        &[],
+        &[&["greeting", "received[0]", "contains", "{{GREETING}}"]],
+    );
+    write(dir.path(), "vars.void", &text);
+    let ran = run_in(
+        dir.path(),
+        &[
+            "run",
+            "vars.void",
+            "--env",
+            "staging.env",
+            "--env-var",
+            "API_TOKEN=s3cr3t-value-42",
+            "--reporter",
+            "json",
+            "--transcript",
+            "t",
+        ],
+    );
+    assert_eq!(ran.code, 0);
+    assert!(!ran.stdout.contains("s3cr3t-value-42"), "{}", ran.stdout);
+    let report = json_report(&ran);
+    let s = sections_of(&report)[0].clone();
+    let actual = s["assertions"][0]["actual"].as_str().unwrap();
+    assert!(actual.starts_with("hi "), "{actual}");
+    let transcript = std::fs::read_to_string(s["transcript"].as_str().unwrap()).unwrap();
+    assert!(!transcript.contains("s3cr3t-value-42"), "{transcript}");
+
+    let missing = run_in(dir.path(), &["run", "vars.void", "--env", "nope.env"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("nope.env"), "{}", missing.stderr);
 }

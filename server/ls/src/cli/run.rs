@@ -20,7 +20,6 @@ pub mod output;
 pub mod plan;
 pub mod pretty;
 pub mod section;
-pub mod spec;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -57,7 +57,7 @@ pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Pla
         let text = match text {
             Ok(t) => t,
             Err(e) => {
-                let _ = writeln!(problems, "{display}: error: cannot read the file: {e}");
+                let _ = writeln!(problems, "void-ls run: {e}");
                 continue;
             }
         };
@@ -199,7 +199,10 @@ fn section_label(doc: &Document, section: &Section) -> String {
 }
 
 /// Reads the given paths; directories are searched (recursively, sorted) for `*.void` files.
-fn read_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, std::io::Result<String>)>, String> {
+/// A file's path and its text, or why it could not be read.
+type ReadFile = (PathBuf, Result<String, crate::cli::input::InputError>);
+
+fn read_files(paths: &[PathBuf]) -> Result<Vec<ReadFile>, String> {
     let mut out = Vec::new();
     let mut problems = String::new();
     for path in paths {
@@ -215,11 +218,11 @@ fn read_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, std::io::Result<String>
                 );
             }
             out.extend(found.into_iter().map(|p| {
-                let text = std::fs::read_to_string(&p);
+                let text = crate::cli::input::read_text(&p);
                 (p, text)
             }));
         } else {
-            out.push((path.clone(), std::fs::read_to_string(path)));
+            out.push((path.clone(), crate::cli::input::read_text(path)));
         }
     }
     if problems.is_empty() {

@@ -339,9 +339,13 @@ impl Console {
             ));
         }
         let mut err = std::io::stderr().lock();
+        // Autowrap off while drawing: a line wider than the terminal is clipped instead of
+        // taking two rows, so the cursor-up count that erases the area stays right.
+        let _ = write!(err, "\x1b[?7l");
         for l in &lines {
             let _ = writeln!(err, "\x1b[2K{l}");
         }
+        let _ = write!(err, "\x1b[?7h");
         let _ = err.flush();
         self.live_lines = lines.len();
     }

@@ -12,11 +12,15 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
+use void_session::section::SpecError;
 use void_session::{
-    Outcome, Session, SessionSettings, SessionState, SettleReason, Status, TranscriptTarget,
+    Outcome, Session, SessionSettings, SessionSpec, SessionState, SettleReason, Status,
+    TranscriptTarget,
 };
 use void_syntax::model::BlockKind;
-use void_syntax::variables::{self, EnvFiles, EnvOptions, Variables};
+use void_syntax::variables::{self, Variables};
+
+use crate::cli::input;
 
 use super::RunArgs;
 use super::events::{LiveStatus, RunEvent, SectionId};
@@ -29,20 +33,10 @@ pub struct RunContext {
     overrides: Vec<(String, String)>,
     profile: Option<String>,
     transcript_dir: Option<PathBuf>,
-    process_env: Vec<(String, String)>,
     /// Resolved variables per file path.
     cache: Mutex<HashMap<PathBuf, Variables>>,
     /// Problems reading `--env` files (reported by every section, as they make it unusable).
     env_problems: Vec<String>,
-}
-
-/// Reads env files from disk.
-struct DiskFiles;
-
-impl EnvFiles for DiskFiles {
-    fn read(&self, path: &Path) -> Option<String> {
-        std::fs::read_to_string(path).ok()
-    }
 }
 
 impl RunContext {
@@ -68,7 +62,6 @@ impl RunContext {
             overrides,
             profile: args.profile.clone(),
             transcript_dir: args.transcript.clone(),
-            process_env: std::env::vars().collect(),
             cache: Mutex::new(HashMap::new()),
             env_problems,
         }
@@ -84,31 +77,14 @@ impl RunContext {
         if let Some(v) = cache.get(file) {
             return v.clone();
         }
-        let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-        let opts = EnvOptions {
-            workspace_root: workspace_root(&absolute),
-            file: absolute,
-            profile: self.profile.clone(),
-            process_env: self.process_env.clone(),
-            overrides: self.overrides.clone(),
-        };
-        let vars = variables::resolve(&DiskFiles, &opts);
+        let mut opts = input::env_options(file, self.overrides.clone());
+        if self.profile.is_some() {
+            opts.profile = self.profile.clone();
+        }
+        let vars = variables::resolve(&input::FsEnvFiles, &opts);
         cache.insert(file.to_path_buf(), vars.clone());
         vars
     }
-}
-
-/// The workspace root for `.env` lookup: the nearest ancestor holding `.git` or `.voiden`, else
-/// the current directory when the file is inside it, else only the file's own directory.
-fn workspace_root(file: &Path) -> Option<PathBuf> {
-    let dir = file.parent()?;
-    for d in dir.ancestors() {
-        if d.join(".git").exists() || d.join(".voiden").is_dir() {
-            return Some(d.to_path_buf());
-        }
-    }
-    let cwd = std::env::current_dir().ok()?;
-    dir.starts_with(&cwd).then_some(cwd)
 }
 
 /// A file name for the transcript of a section: `<file stem>--<label>.jsonl`, made safe.
@@ -168,16 +144,26 @@ pub async fn run_section(
         report.url = vars.mask(&vars.substitute(&raw).unwrap_or(raw));
     }
     report.rows = rows_from_document(&file.document, planned.section_index);
-    let mut spec = match super::spec::build(
-        &file.document,
-        planned.section_index,
-        planned.request_block,
-        &vars,
-        &file.path,
-    ) {
-        Ok(spec) => spec,
-        Err(e) => return not_started(report, vars.mask(&e)),
-    };
+    let file_dir = file.path.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    });
+    let mut spec =
+        match SessionSpec::from_section(&file.document, planned.section_index, &vars, file_dir) {
+            Ok(spec) => spec,
+            Err(e) => {
+                let mut message = vars.mask(&e.to_string());
+                if matches!(e, SpecError::Unresolved { .. }) {
+                    message.push_str(
+                        ": define it in .env, or pass --env FILE or --env-var NAME=VALUE",
+                    );
+                }
+                return not_started(report, message);
+            }
+        };
     let mut settings = SessionSettings::default();
     if let Some(dir) = &context.transcript_dir {
         if let Err(e) = std::fs::create_dir_all(dir) {
