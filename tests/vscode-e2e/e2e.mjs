@@ -179,7 +179,7 @@ async function startCodeServer(port) {
         'files.autoSave': 'off',
         'git.enabled': false,
         'security.workspace.trust.enabled': false,
-        'void.server.logLevel': 'debug',
+        'void.logLevel': 'debug',
         'void.trace.server': 'messages',
       },
       null,
@@ -358,8 +358,9 @@ async function main() {
     const colors = await until('tokens socket-request, ECHO_HOST and prose to be rendered', async () =>
       page.$$eval('.editor-group-container .view-line span span', (spans) => {
         const textOf = (x) => x.textContent.replace(/\u00a0/g, ' ');
+        // Exact token first; semantic tokens from the server may cut the text differently.
         const colorOf = (text) => {
-          const s = spans.find((x) => textOf(x) === text);
+          const s = spans.find((x) => textOf(x) === text) ?? spans.find((x) => textOf(x).includes(text));
           return s ? getComputedStyle(s).color : undefined;
         };
         const prose = spans.find((x) => textOf(x).startsWith('Messages sent'));

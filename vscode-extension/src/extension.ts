@@ -111,12 +111,12 @@ class VoidExtension implements vscode.Disposable {
     }
     this.output.appendLine(`Using ${found.candidate.path} (${found.candidate.source}): ${found.version}`);
 
-    const logLevel = config.get<string>('server.logLevel', 'info');
+    const logLevel = config.get<string>('logLevel', 'info');
     const serverOptions: ServerOptions = {
       command: found.candidate.path,
       args: ['lsp'],
-      // The level reaches the server both ways a tracing-based server reads it.
-      options: { env: { ...process.env, VOID_LS_LOG: logLevel, RUST_LOG: process.env.RUST_LOG ?? logLevel } },
+      // The server's stderr log filter (a tracing filter); it goes to the output channel.
+      options: { env: { ...process.env, VOID_LS_LOG: logLevel } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ language: 'void' }],
@@ -155,8 +155,8 @@ class VoidExtension implements vscode.Disposable {
     const config = vscode.workspace.getConfiguration('void');
     return {
       envProfile: config.get<string>('env.profile', ''),
-      variables: config.get<Record<string, string>>('env.variables', {}),
-      logLevel: config.get<string>('server.logLevel', 'info'),
+      variables: config.get<Record<string, string>>('variables', {}),
+      logLevel: config.get<string>('logLevel', 'info'),
       workspaceTrusted: vscode.workspace.isTrusted,
     };
   }
