@@ -1,0 +1,348 @@
+//! The session commands of `workspace/executeCommand` (PROTOCOL.md, "Commands"): connect,
+//! send, test a connection, pause, resume, close, list, export a transcript, copy as websocat,
+//! and open a log. `lsp/commands.rs` routes these names here.
+//!
+//! A connection is only ever opened by `void.connect` or `void.testConnection`. Handlers never
+//! await a request to the client: status, refreshes and messages go out from spawned tasks
+//! ([`super::notifier`]). Bad arguments are `InvalidParams`; a valid request that cannot be
+//! carried out (unknown section, unresolved variable, session not open) is `RequestFailed`
+//! with a message a person can act on.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::{ExecuteCommandParams, ShowDocumentParams, Uri};
+use void_session::SendRequest;
+use void_syntax::vocab::MessageFormat;
+
+use super::super::ext::commands::*;
+use super::super::server::ServerState;
+use super::protocol::*;
+use super::{notifier, resolve};
+
+/// LSP `RequestFailed`: the request was valid but could not be carried out.
+const REQUEST_FAILED: i64 = -32803;
+
+/// Every command this layer serves (`void.openLog` included).
+pub const SESSION_COMMANDS: &[&str] = &[
+    CONNECT,
+    SEND,
+    TEST_CONNECTION,
+    PAUSE,
+    RESUME,
+    CLOSE,
+    SESSIONS,
+    EXPORT_TRANSCRIPT,
+    COPY_AS_WEBSOCAT,
+    OPEN_LOG,
+];
+
+/// Whether `name` is one of [`SESSION_COMMANDS`].
+pub fn is_session_command(name: &str) -> bool {
+    SESSION_COMMANDS.contains(&name)
+}
+
+fn failed(message: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::ServerError(REQUEST_FAILED),
+        message: message.into().into(),
+        data: None,
+    }
+}
+
+fn bad_argument(message: String) -> Error {
+    Error::invalid_params(message)
+}
+
+/// Runs one session command.
+pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Result<Option<Value>> {
+    let name = params.command.as_str();
+    let arguments = params.arguments.as_slice();
+    let result = match name {
+        CONNECT => connect(
+            state,
+            single_argument(name, arguments).map_err(bad_argument)?,
+            params.work_done_progress_params.work_done_token.clone(),
+        )?,
+        SEND => send(state, single_argument(name, arguments).map_err(bad_argument)?)?,
+        TEST_CONNECTION => {
+            test_connection(state, single_argument(name, arguments).map_err(bad_argument)?).await?
+        }
+        PAUSE | RESUME => {
+            let args: SessionArgs = single_argument(name, arguments).map_err(bad_argument)?;
+            let entry = state.sessions.require(&args.session_id).map_err(failed)?;
+            if name == PAUSE {
+                entry.session.pause()
+            } else {
+                entry.session.resume()
+            }
+            json!({ "ok": true })
+        }
+        CLOSE => {
+            let args: CloseArgs = single_argument(name, arguments).map_err(bad_argument)?;
+            let entry = state.sessions.require(&args.session_id).map_err(failed)?;
+            let code = args.code.unwrap_or(1000);
+            if !(code == 1000
+                || (3000..=4999).contains(&code)
+                || (1001..=1014).contains(&code) && ![1004, 1005, 1006].contains(&code))
+            {
+                return Err(bad_argument(format!(
+                    "close code {code} cannot be sent; use 1000, 1001-1003, 1007-1014 or 3000-4999"
+                )));
+            }
+            entry.session.close(code, args.reason.unwrap_or_default());
+            json!({ "ok": true })
+        }
+        SESSIONS => serde_json::to_value(
+            state
+                .sessions
+                .all()
+                .iter()
+                .map(|e| e.summary())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or(Value::Null),
+        EXPORT_TRANSCRIPT => {
+            export_transcript(
+                state,
+                single_argument(name, arguments).map_err(bad_argument)?,
+            )
+            .await?
+        }
+        COPY_AS_WEBSOCAT => {
+            let args: SectionArgs = single_argument(name, arguments).map_err(bad_argument)?;
+            let located =
+                resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
+                    .map_err(failed)?;
+            let spec = resolve::spec(state, &located).map_err(failed)?;
+            Value::String(void_session::websocat::websocat_command(&spec, false))
+        }
+        OPEN_LOG => open_log(
+            state,
+            single_argument(name, arguments).map_err(bad_argument)?,
+        )?,
+        other => {
+            return Err(Error::invalid_params(format!(
+                "`{other}` is not a session command"
+            )));
+        }
+    };
+    Ok(Some(result))
+}
+
+fn connect(
+    state: &ServerState,
+    args: ConnectArgs,
+    progress: Option<tower_lsp_server::ls_types::ProgressToken>,
+) -> Result<Value> {
+    let located = resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
+        .map_err(failed)?;
+    if let Some(live) = state.sessions.live_for(&args.uri, &located.section_key) {
+        // One live session per section: connecting again answers the running one.
+        return Ok(json!(ConnectResult {
+            session_id: live.id().to_string(),
+            log_uri: live.log_uri.clone()
+        }));
+    }
+    let spec = resolve::spec(state, &located).map_err(failed)?;
+    let entry = state
+        .sessions
+        .start(
+            args.uri.clone(),
+            located.block_uid.clone(),
+            located.section_key.clone(),
+            &located.label,
+            spec,
+        )
+        .map_err(failed)?;
+    tracing::info!(
+        "session {} connecting for {} ({})",
+        entry.id(),
+        args.uri.as_str(),
+        located.section_key
+    );
+    notifier::spawn(&state.sessions, entry.clone(), progress);
+    Ok(json!(ConnectResult {
+        session_id: entry.id().to_string(),
+        log_uri: entry.log_uri.clone()
+    }))
+}
+
+fn send(state: &ServerState, args: SendArgs) -> Result<Value> {
+    let entry = state.sessions.require(&args.session_id).map_err(failed)?;
+    let request = match (&args.message_uid, &args.format, &args.body) {
+        (Some(uid), _, _) => current_message(state, &entry.uri, &entry.block_uid, uid)
+            .unwrap_or_else(|| SendRequest::Message(uid.clone())),
+        (None, format, Some(body)) => {
+            let format = match format.as_deref() {
+                None => MessageFormat::Text,
+                Some(f) => MessageFormat::parse(f).ok_or_else(|| {
+                    bad_argument(format!(
+                        "unknown format `{f}`; use text, json, xml or binary (base64)"
+                    ))
+                })?,
+            };
+            SendRequest::AdHoc {
+                format,
+                body: body.clone(),
+            }
+        }
+        _ => {
+            return Err(bad_argument(
+                "`void.send` needs messageUid, or format and body".into(),
+            ));
+        }
+    };
+    entry
+        .session
+        .send(request)
+        .map_err(|e| failed(e.to_string()))?;
+    Ok(json!({ "ok": true }))
+}
+
+/// The message `uid` as the document says now (edits after connecting count), resolved with
+/// the current variables; `None` when the section cannot be resolved now (the connect-time
+/// copy is sent instead).
+fn current_message(
+    state: &ServerState,
+    uri: &Uri,
+    block_uid: &str,
+    uid: &str,
+) -> Option<SendRequest> {
+    if block_uid.is_empty() {
+        return None;
+    }
+    let located = resolve::locate(state, uri, Some(block_uid), None).ok()?;
+    let spec = resolve::spec(state, &located).ok()?;
+    let message = spec.message_by_uid(uid)?;
+    Some(match message.payload() {
+        Ok(outgoing) => SendRequest::Raw(outgoing),
+        // Let the engine report the body error in its own words.
+        Err(_) => SendRequest::Message(uid.to_string()),
+    })
+}
+
+async fn test_connection(state: &ServerState, args: SectionArgs) -> Result<Value> {
+    let located = resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
+        .map_err(failed)?;
+    let spec = resolve::spec(state, &located).map_err(failed)?;
+    let answer = void_session::test_connection(&spec, None).await;
+    Ok(json!(TestConnectionAnswer {
+        ok: answer.ok,
+        http_status: answer.http_status,
+        subprotocol: answer.subprotocol,
+        handshake_ms: answer.handshake_ms,
+        error: answer.error,
+    }))
+}
+
+async fn export_transcript(state: &ServerState, args: ExportArgs) -> Result<Value> {
+    let entry = state.sessions.require(&args.session_id).map_err(failed)?;
+    if args.path.trim().is_empty() {
+        return Err(bad_argument("`void.exportTranscript` needs a path".into()));
+    }
+    let dest = export_destination(&args.path, entry.uri.to_file_path().as_deref());
+    let events = entry
+        .session
+        .export_transcript(&dest)
+        .await
+        .map_err(failed)?;
+    Ok(json!(ExportResult {
+        path: dest.to_string_lossy().into_owned(),
+        events
+    }))
+}
+
+/// An absolute path as given; a relative one beside the `.void` file (else the current
+/// directory). `file://` URIs are accepted too.
+fn export_destination(path: &str, void_file: Option<&Path>) -> PathBuf {
+    let given = path
+        .parse::<Uri>()
+        .ok()
+        .filter(|u| u.scheme().as_str() == "file")
+        .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
+        .unwrap_or_else(|| PathBuf::from(path));
+    if given.is_absolute() {
+        return given;
+    }
+    match void_file.and_then(Path::parent) {
+        Some(dir) => dir.join(given),
+        None => given,
+    }
+}
+
+fn open_log(state: &ServerState, args: OpenLogArgs) -> Result<Value> {
+    let log_uri = match (&args.log_uri, &args.session_id) {
+        (Some(uri), _) => uri.clone(),
+        (None, Some(id)) => state.sessions.require(id).map_err(failed)?.log_uri.clone(),
+        (None, None) => {
+            return Err(bad_argument(
+                "`void.openLog` needs sessionId or logUri".into(),
+            ));
+        }
+    };
+    if state.sessions.caps().show_document {
+        if let (Some(client), Ok(uri)) = (state.sessions.client().cloned(), log_uri.parse::<Uri>())
+        {
+            tokio::spawn(async move {
+                let shown = client
+                    .show_document(ShowDocumentParams {
+                        uri,
+                        external: Some(false),
+                        take_focus: Some(false),
+                        selection: None,
+                    })
+                    .await;
+                if let Err(e) = shown {
+                    tracing::debug!("window/showDocument: {e}");
+                }
+            });
+        }
+    }
+    Ok(json!({ "logUri": log_uri }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_paths_are_resolved_beside_the_void_file() {
+        let file = Path::new("/work/api/chat.void");
+        assert_eq!(
+            export_destination("out/t.jsonl", Some(file)),
+            PathBuf::from("/work/api/out/t.jsonl")
+        );
+        assert_eq!(
+            export_destination("/tmp/t.jsonl", Some(file)),
+            PathBuf::from("/tmp/t.jsonl")
+        );
+        assert_eq!(
+            export_destination("file:///tmp/u.jsonl", Some(file)),
+            PathBuf::from("/tmp/u.jsonl")
+        );
+        assert_eq!(
+            export_destination("t.jsonl", None),
+            PathBuf::from("t.jsonl")
+        );
+    }
+
+    #[test]
+    fn every_protocol_command_is_served() {
+        for name in [
+            CONNECT,
+            SEND,
+            TEST_CONNECTION,
+            PAUSE,
+            RESUME,
+            CLOSE,
+            SESSIONS,
+            EXPORT_TRANSCRIPT,
+            COPY_AS_WEBSOCAT,
+        ] {
+            assert!(is_session_command(name), "{name}");
+        }
+        assert!(!is_session_command("void.unknown"));
+    }
+}

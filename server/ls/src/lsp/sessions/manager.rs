@@ -1,0 +1,281 @@
+//! The sessions registry of the language server: which WebSocket sessions exist, which section
+//! (document URI + `socket-request` uid) each belongs to, and its log document URI.
+//!
+//! Sessions are keyed by section, not by position, so they survive edits: every lookup from a
+//! document goes through the block uid. At most one live session per section; finished ones
+//! are kept (bounded) so their log, transcript and JSON keys stay reachable.
+//!
+//! This module must not talk to the client (that is [`super::notifier`]) and must not hold a
+//! lock across an `.await`.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
+use std::time::Duration;
+
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::Uri;
+use void_session::{Session, SessionSettings, SessionSpec};
+
+use super::log_document;
+use super::protocol::SessionSummary;
+
+/// Finished sessions kept for their logs and JSON keys; older ones are forgotten.
+const FINISHED_KEPT: usize = 32;
+/// How long shutdown waits for sessions to finish their close handshakes.
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
+
+/// What the client can do for sessions, read from its raw `initialize` capabilities (the
+/// `ls-types` structs drop fields newer than LSP 3.17).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientSessionCaps {
+    /// `workspace.textDocumentContent` (LSP 3.18).
+    pub text_document_content: bool,
+    /// `window.workDoneProgress`.
+    pub work_done_progress: bool,
+    /// `workspace.codeLens.refreshSupport`.
+    pub code_lens_refresh: bool,
+    /// `window.showDocument.support`.
+    pub show_document: bool,
+}
+
+impl ClientSessionCaps {
+    /// Reads the capabilities object of `initialize` params.
+    pub fn from_raw(capabilities: &serde_json::Value) -> Self {
+        let flag = |pointer: &str| {
+            capabilities
+                .pointer(pointer)
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
+        };
+        ClientSessionCaps {
+            text_document_content: capabilities
+                .pointer("/workspace/textDocumentContent")
+                .is_some_and(|v| v.is_object()),
+            work_done_progress: flag("/window/workDoneProgress"),
+            code_lens_refresh: flag("/workspace/codeLens/refreshSupport"),
+            show_document: flag("/window/showDocument/support"),
+        }
+    }
+}
+
+/// One session and the section it belongs to.
+#[derive(Debug)]
+pub struct SessionEntry {
+    pub session: Session,
+    pub uri: Uri,
+    /// The `socket-request` uid (empty when the block has none).
+    pub block_uid: String,
+    /// The registry key of the section: the uid, or `#section-N` for a block without one.
+    pub section_key: String,
+    pub log_uri: String,
+}
+
+impl SessionEntry {
+    pub fn id(&self) -> &str {
+        self.session.id()
+    }
+
+    /// Connecting, open or closing (or waiting to reconnect): not finished.
+    pub fn is_live(&self) -> bool {
+        !self.session.is_finished()
+    }
+
+    pub fn summary(&self) -> SessionSummary {
+        SessionSummary {
+            session_id: self.id().to_string(),
+            uri: self.uri.clone(),
+            block_uid: self.block_uid.clone(),
+            state: self.session.state().as_str().to_string(),
+            log_uri: self.log_uri.clone(),
+        }
+    }
+}
+
+/// The sessions of one language server.
+#[derive(Debug, Default)]
+pub struct SessionManager {
+    client: OnceLock<Client>,
+    caps: RwLock<ClientSessionCaps>,
+    entries: Mutex<VecDeque<Arc<SessionEntry>>>,
+    shutting_down: AtomicBool,
+}
+
+impl SessionManager {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Gives the manager the client handle (once, when the service is built).
+    pub fn attach_client(&self, client: Client) {
+        let _ = self.client.set(client);
+    }
+
+    pub fn client(&self) -> Option<&Client> {
+        self.client.get()
+    }
+
+    pub fn set_caps(&self, caps: ClientSessionCaps) {
+        *self.caps.write().unwrap_or_else(|p| p.into_inner()) = caps;
+    }
+
+    pub fn caps(&self) -> ClientSessionCaps {
+        *self.caps.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, VecDeque<Arc<SessionEntry>>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Spawns a session for a section. Refused while shutting down.
+    pub fn start(
+        &self,
+        uri: Uri,
+        block_uid: String,
+        section_key: String,
+        label: &str,
+        spec: SessionSpec,
+    ) -> Result<Arc<SessionEntry>, String> {
+        if self.shutting_down.load(Ordering::Acquire) {
+            return Err("the language server is shutting down; no new connections".into());
+        }
+        let session =
+            Session::spawn(spec, SessionSettings::default()).map_err(|e| e.to_string())?;
+        let log_uri = log_document::log_uri(session.id(), label);
+        let entry = Arc::new(SessionEntry {
+            session,
+            uri,
+            block_uid,
+            section_key,
+            log_uri,
+        });
+        let mut entries = self.lock();
+        entries.push_back(entry.clone());
+        prune(&mut entries);
+        Ok(entry)
+    }
+
+    pub fn get(&self, session_id: &str) -> Option<Arc<SessionEntry>> {
+        self.lock().iter().find(|e| e.id() == session_id).cloned()
+    }
+
+    /// The session, or an error message naming the unknown id.
+    pub fn require(&self, session_id: &str) -> Result<Arc<SessionEntry>, String> {
+        self.get(session_id).ok_or_else(|| format!("no session `{session_id}` (it may have ended before the server restarted); see void.sessions"))
+    }
+
+    /// The session whose log document is `log_uri`.
+    pub fn by_log_uri(&self, log_uri: &str) -> Option<Arc<SessionEntry>> {
+        let id = log_document::session_id_of(log_uri)?;
+        self.get(id)
+    }
+
+    /// The newest session of a section (live or finished).
+    pub fn latest_for(&self, uri: &Uri, section_key: &str) -> Option<Arc<SessionEntry>> {
+        self.lock()
+            .iter()
+            .rev()
+            .find(|e| &e.uri == uri && e.section_key == section_key)
+            .cloned()
+    }
+
+    /// The live session of a section, if any.
+    pub fn live_for(&self, uri: &Uri, section_key: &str) -> Option<Arc<SessionEntry>> {
+        self.latest_for(uri, section_key).filter(|e| e.is_live())
+    }
+
+    /// Every session, oldest first.
+    pub fn all(&self) -> Vec<Arc<SessionEntry>> {
+        self.lock().iter().cloned().collect()
+    }
+
+    /// Whether any session belongs to `uri` (lenses and hovers skip the lookups otherwise).
+    pub fn has_sessions_for(&self, uri: &Uri) -> bool {
+        self.lock().iter().any(|e| &e.uri == uri)
+    }
+
+    /// Closes every live session (1001, going away), refuses new ones, and waits up to
+    /// [`SHUTDOWN_WAIT`] for the close handshakes and transcripts to finish.
+    pub async fn shutdown(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+        let live: Vec<_> = self.all().into_iter().filter(|e| e.is_live()).collect();
+        for entry in &live {
+            entry.session.close(1001, "the editor is shutting down");
+        }
+        let all_finished = async {
+            for entry in &live {
+                entry.session.finished().await;
+                let _ = entry.session.flush_transcript().await;
+            }
+        };
+        if tokio::time::timeout(SHUTDOWN_WAIT, all_finished)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "some WebSocket sessions did not finish closing within {SHUTDOWN_WAIT:?}"
+            );
+        }
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+}
+
+/// Forgets the oldest finished sessions beyond [`FINISHED_KEPT`], keeping every live one and
+/// the newest session of each section.
+fn prune(entries: &mut VecDeque<Arc<SessionEntry>>) {
+    let finished = entries.iter().filter(|e| !e.is_live()).count();
+    let mut excess = finished.saturating_sub(FINISHED_KEPT);
+    if excess == 0 {
+        return;
+    }
+    let snapshot: Vec<Arc<SessionEntry>> = entries.iter().cloned().collect();
+    let removable = |i: usize, e: &SessionEntry| {
+        !e.is_live()
+            && snapshot[i + 1..]
+                .iter()
+                .any(|later| later.uri == e.uri && later.section_key == e.section_key)
+    };
+    let mut index = 0;
+    entries.retain(|e| {
+        let keep = excess == 0 || !removable(index, e);
+        if !keep {
+            excess -= 1;
+        }
+        index += 1;
+        keep
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn client_caps_are_read_from_raw_capabilities() {
+        let caps = ClientSessionCaps::from_raw(&json!({
+            "workspace": { "textDocumentContent": { "dynamicRegistration": true }, "codeLens": { "refreshSupport": true } },
+            "window": { "workDoneProgress": true, "showDocument": { "support": true } }
+        }));
+        assert_eq!(
+            caps,
+            ClientSessionCaps {
+                text_document_content: true,
+                work_done_progress: true,
+                code_lens_refresh: true,
+                show_document: true
+            }
+        );
+        assert_eq!(
+            ClientSessionCaps::from_raw(&json!({})),
+            ClientSessionCaps::default()
+        );
+        assert_eq!(
+            ClientSessionCaps::from_raw(&json!(null)),
+            ClientSessionCaps::default()
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! WebSocket sessions from the editor (PROTOCOL.md): the sessions registry held in the server
+//! state, the session commands, the `void/sessionStatus` notifications, the `void-session:`
+//! log documents (`workspace/textDocumentContent` with refresh, `void/sessionLogText` as the
+//! fallback), and what sessions add to code lenses, hovers, code actions and completion.
+//!
+//! The engine is `void-session`; this tree only glues it to LSP. It must never open a
+//! connection without an explicit command (`void.connect`, `void.testConnection`), never await
+//! a request to the client inside a handler (spawned tasks do that), and never hold a lock
+//! across an `.await`.
+//!
+//! - [`manager`]: the registry, keyed by document URI and `socket-request` uid; shutdown.
+//! - [`resolve`]: section under a uid or position -> engine spec, through the current model.
+//! - [`commands`]: `void.connect`, `void.send`, ... `void.openLog`.
+//! - [`notifier`]: one task per session: throttled status, log refresh, progress, failures.
+//! - [`log_document`]: log URIs and their text.
+//! - [`editor`]: lenses, hover, code actions; [`completion`]: `.json.` paths.
+//! - [`capability`]: the LSP 3.18 bits of `initialize` that `ls-types` cannot express.
+//! - [`protocol`]: wire types.
+
+pub mod capability;
+pub mod commands;
+pub mod completion;
+pub mod editor;
+pub mod log_document;
+pub mod manager;
+pub mod notifier;
+pub mod protocol;
+pub mod resolve;
+
+use std::sync::Arc;
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+
+pub use capability::SessionCapabilityService;
+pub use manager::SessionManager;
+pub use protocol::TEXT_DOCUMENT_CONTENT;
+
+use super::server::Backend;
+use protocol::{LogTextParams, LogTextResult, TextDocumentContentResult};
+
+/// Wraps the LSP service so `initialize` carries the session capabilities both ways.
+pub fn wrap<S>(service: S, sessions: Arc<SessionManager>) -> SessionCapabilityService<S> {
+    SessionCapabilityService::new(service, sessions)
+}
+
+/// `void/sessionLogText {uri}` -> `{text, version}`.
+pub async fn session_log_text(backend: &Backend, params: LogTextParams) -> Result<LogTextResult> {
+    log_document::text_for(&backend.state.sessions, &params.uri).map_err(Error::invalid_params)
+}
+
+/// `workspace/textDocumentContent {uri}` -> `{text}` (LSP 3.18).
+pub async fn text_document_content(
+    backend: &Backend,
+    params: LogTextParams,
+) -> Result<TextDocumentContentResult> {
+    log_document::text_for(&backend.state.sessions, &params.uri)
+        .map(|r| TextDocumentContentResult { text: r.text })
+        .map_err(Error::invalid_params)
+}

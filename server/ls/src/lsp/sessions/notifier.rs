@@ -1,0 +1,308 @@
+//! Telling the client about a session, from one spawned task per session, never from a
+//! handler: `void/sessionStatus` on every state change and at most every 250 ms while only the
+//! counts change; `workspace/textDocumentContent/refresh` for the log document at most 5 times a
+//! second (only for clients that declared `workspace.textDocumentContent`);
+//! `workspace/codeLens/refresh` when the lenses change (state, pause); `window/showMessage` when
+//! a connection fails; and `$/progress` while connecting.
+//!
+//! The engine only bumps a version number on change; this task pulls snapshots at its own pace,
+//! so a flood of frames costs at most four status notifications a second. Requests to the
+//! client are spawned and never awaited in line, so a slow client cannot hold the loop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
+use tower_lsp_server::ls_types::request::{CodeLensRefresh, WorkDoneProgressCreate};
+use tower_lsp_server::ls_types::{
+    MessageType, NumberOrString, ProgressParams, ProgressParamsValue, ProgressToken,
+    WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressCreateParams, WorkDoneProgressEnd,
+};
+use void_session::{SessionState, Status};
+
+use super::manager::{SessionEntry, SessionManager};
+use super::protocol::{
+    AssertionTally, LogTextParams, SessionStatusNotification, SessionStatusParams, StatusDetail,
+    TextDocumentContentRefresh,
+};
+
+/// The least time between two status notifications that only change counts.
+pub const STATUS_INTERVAL: Duration = Duration::from_millis(250);
+/// The least time between two refreshes of one log document (5 a second).
+pub const REFRESH_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The `void/sessionStatus` payload of a status snapshot.
+pub fn status_params(entry: &SessionEntry, status: &Status) -> SessionStatusParams {
+    SessionStatusParams {
+        session_id: status.session_id.clone(),
+        uri: entry.uri.clone(),
+        block_uid: entry.block_uid.clone(),
+        url: status.url.clone(),
+        state: status.state.as_str().to_string(),
+        paused: status.paused,
+        sent: status.sent,
+        received: status.received,
+        log_uri: entry.log_uri.clone(),
+        detail: StatusDetail {
+            http_status: status.http_status,
+            subprotocol: status.subprotocol.clone(),
+            handshake_ms: status.handshake_ms,
+            close_code: status.close_code,
+            close_reason: status.close_reason.clone(),
+            error: status.error.clone(),
+            warnings: status.warnings.clone(),
+            assertions: AssertionTally {
+                passed: status.assertions.passed,
+                failed: status.assertions.failed,
+                pending: status.assertions.pending,
+            },
+        },
+    }
+}
+
+/// Whether going from `before` to `after` is a change a person must see at once (state,
+/// pause, handshake or close facts), as opposed to counts moving.
+fn is_significant(before: Option<&SessionStatusParams>, after: &SessionStatusParams) -> bool {
+    let Some(before) = before else { return true };
+    before.state != after.state
+        || before.paused != after.paused
+        || before.detail.error != after.detail.error
+        || before.detail.close_code != after.detail.close_code
+        || before.detail.http_status != after.detail.http_status
+        || before.detail.subprotocol != after.detail.subprotocol
+        || before.detail.assertions.failed != after.detail.assertions.failed
+        || (before.detail.assertions.pending > 0 && after.detail.assertions.pending == 0)
+}
+
+/// Starts the watcher task of a new session (and its progress report while connecting).
+pub fn spawn(
+    manager: &Arc<SessionManager>,
+    entry: Arc<SessionEntry>,
+    progress_token: Option<ProgressToken>,
+) {
+    let Some(client) = manager.client().cloned() else {
+        tracing::warn!("session {} has no client to report to", entry.id());
+        return;
+    };
+    let caps = manager.caps();
+    if progress_token.is_some() || caps.work_done_progress {
+        tokio::spawn(report_progress(
+            client.clone(),
+            entry.clone(),
+            progress_token,
+        ));
+    }
+    tokio::spawn(watch(client, manager.clone(), entry));
+}
+
+async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionEntry>) {
+    let mut changes = entry.session.changes();
+    let mut last_sent: Option<SessionStatusParams> = None;
+    let mut last_status_at: Option<Instant> = None;
+    let mut status_due: Option<Instant> = None;
+    let mut refreshed_version: u64 = 0;
+    let mut last_refresh_at: Option<Instant> = None;
+    let mut refresh_due: Option<Instant> = None;
+    let mut told_failure = false;
+    loop {
+        let version = *changes.borrow_and_update();
+        let status = entry.session.status();
+        let params = status_params(&entry, &status);
+        let now = Instant::now();
+        let caps = manager.caps();
+
+        if is_significant(last_sent.as_ref(), &params) {
+            if status.state == SessionState::Failed && !told_failure {
+                told_failure = true;
+                let error = status
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "the connection failed".into());
+                let message = format!("WebSocket {}: {error}", status.url);
+                let client = client.clone();
+                tokio::spawn(async move { client.show_message(MessageType::ERROR, message).await });
+            }
+            if caps.code_lens_refresh {
+                let client = client.clone();
+                tokio::spawn(async move {
+                    let _ = client.send_request::<CodeLensRefresh>(()).await;
+                });
+            }
+            send_status(&client, &params).await;
+            last_sent = Some(params);
+            last_status_at = Some(now);
+            status_due = None;
+        } else if last_sent.as_ref() != Some(&params) {
+            let next = last_status_at.map_or(now, |at| at + STATUS_INTERVAL);
+            if now >= next {
+                send_status(&client, &params).await;
+                last_sent = Some(params);
+                last_status_at = Some(now);
+                status_due = None;
+            } else {
+                status_due = Some(next);
+            }
+        }
+
+        if caps.text_document_content && version != refreshed_version {
+            let next = last_refresh_at.map_or(now, |at| at + REFRESH_INTERVAL);
+            if now >= next {
+                let client = client.clone();
+                let uri = entry.log_uri.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = client
+                        .send_request::<TextDocumentContentRefresh>(LogTextParams { uri })
+                        .await
+                    {
+                        tracing::debug!("textDocumentContent/refresh: {e}");
+                    }
+                });
+                refreshed_version = version;
+                last_refresh_at = Some(now);
+                refresh_due = None;
+            } else {
+                refresh_due = Some(next);
+            }
+        }
+
+        let due = match (status_due, refresh_due) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if entry.session.is_finished() && due.is_none() && *changes.borrow() == version {
+            break;
+        }
+        match due {
+            Some(at) => {
+                tokio::select! {
+                    changed = changes.changed() => if changed.is_err() { wait_until(at).await },
+                    () = tokio::time::sleep_until(at) => {}
+                }
+            }
+            None => {
+                if changes.changed().await.is_err() {
+                    // The engine is gone: one last pass sends the final state.
+                    if entry.session.is_finished() {
+                        continue;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    tracing::debug!("session {} finished; its watcher stops", entry.id());
+}
+
+async fn wait_until(at: Instant) {
+    tokio::time::sleep_until(at).await;
+}
+
+async fn send_status(client: &Client, params: &SessionStatusParams) {
+    client
+        .send_notification::<SessionStatusNotification>(params.clone())
+        .await;
+}
+
+/// `$/progress` from the start of a connection until it opens or fails. Uses the token the
+/// client gave with the command, else creates one when the client supports it.
+async fn report_progress(client: Client, entry: Arc<SessionEntry>, token: Option<ProgressToken>) {
+    let token = match token {
+        Some(token) => token,
+        None => {
+            let token = NumberOrString::String(format!("void-connect-{}", entry.id()));
+            let created = client
+                .send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+                    token: token.clone(),
+                })
+                .await;
+            if created.is_err() {
+                return;
+            }
+            token
+        }
+    };
+    let url = entry.session.status().url;
+    let begin = WorkDoneProgress::Begin(WorkDoneProgressBegin {
+        title: "Connecting".into(),
+        cancellable: Some(false),
+        message: Some(url),
+        percentage: None,
+    });
+    progress(&client, &token, begin).await;
+    let _ = entry
+        .session
+        .wait_for(
+            entry.session.spec().options.connect_timeout + Duration::from_secs(5),
+            |s| s.state != SessionState::Connecting,
+        )
+        .await;
+    let status = entry.session.status();
+    let message = match status.state {
+        SessionState::Open => format!(
+            "open{}",
+            status
+                .handshake_ms
+                .map(|ms| format!(" in {ms} ms"))
+                .unwrap_or_default()
+        ),
+        other => format!(
+            "{other}{}",
+            status.error.map(|e| format!(": {e}")).unwrap_or_default()
+        ),
+    };
+    progress(
+        &client,
+        &token,
+        WorkDoneProgress::End(WorkDoneProgressEnd {
+            message: Some(message),
+        }),
+    )
+    .await;
+}
+
+async fn progress(client: &Client, token: &ProgressToken, value: WorkDoneProgress) {
+    client
+        .send_notification::<ProgressNotification>(ProgressParams {
+            token: token.clone(),
+            value: ProgressParamsValue::WorkDone(value),
+        })
+        .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(state: &str, sent: u64) -> SessionStatusParams {
+        SessionStatusParams {
+            session_id: "s".into(),
+            uri: "file:///a.void".parse().unwrap_or_else(|_| unreachable!()),
+            block_uid: "u".into(),
+            url: "ws://x".into(),
+            state: state.into(),
+            paused: false,
+            sent,
+            received: 0,
+            log_uri: "void-session:/s/a.wslog".into(),
+            detail: StatusDetail::default(),
+        }
+    }
+
+    #[test]
+    fn state_changes_are_significant_and_counts_are_not() {
+        assert!(is_significant(None, &params("connecting", 0)));
+        assert!(is_significant(
+            Some(&params("connecting", 0)),
+            &params("open", 0)
+        ));
+        assert!(!is_significant(
+            Some(&params("open", 0)),
+            &params("open", 5)
+        ));
+        let mut paused = params("open", 5);
+        paused.paused = true;
+        assert!(is_significant(Some(&params("open", 5)), &paused));
+    }
+}

@@ -1,0 +1,159 @@
+//! From "this section of this document" to what the engine runs: finding the WebSocket
+//! section named by a `socket-request` uid (or by a position inside it) in the document's
+//! current text, and resolving it with the document's variables into a [`SessionSpec`].
+//!
+//! Lookups always go through the current model, so a session's section is found again after
+//! any edit as long as its `socket-request` keeps its uid. This module opens no connection.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tower_lsp_server::ls_types::{Position, Uri};
+use void_session::SessionSpec;
+use void_session::section::SpecError;
+use void_syntax::{BlockKind, SocketProtocol};
+
+use super::super::server::ServerState;
+
+/// A WebSocket section located in a document.
+#[derive(Debug, Clone)]
+pub struct LocatedSection {
+    pub uri: Uri,
+    /// The model the section was found in.
+    pub model: Arc<void_syntax::Document>,
+    pub section_index: usize,
+    /// Index of the `socket-request` block in `model.blocks`.
+    pub request_block: usize,
+    /// The `socket-request` uid, empty when the block has none.
+    pub block_uid: String,
+    /// The registry key: the uid, or `#section-N` when the block has no uid.
+    pub section_key: String,
+    /// A name for people: the separator label or first heading, else the URL.
+    pub label: String,
+}
+
+/// The registry key of a section: its request's uid, else its index.
+pub fn section_key(block_uid: Option<&str>, section_index: usize) -> String {
+    match block_uid {
+        Some(uid) if !uid.is_empty() => uid.to_string(),
+        _ => format!("#section-{section_index}"),
+    }
+}
+
+/// The current model of `uri`: the open document, else the file on disk.
+pub fn model_of(state: &ServerState, uri: &Uri) -> Result<Arc<void_syntax::Document>, String> {
+    if let Some(doc) = state.store.get(uri) {
+        return Ok(doc.model());
+    }
+    let path =
+        file_path(uri).ok_or_else(|| format!("{} is not open and is not a file", uri.as_str()))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(Arc::new(void_syntax::parse(&text)))
+}
+
+fn file_path(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+/// Finds the section of `uri` whose `socket-request` has `block_uid`, or the section at
+/// `position` (in the client's position encoding) when no uid is given.
+pub fn locate(
+    state: &ServerState,
+    uri: &Uri,
+    block_uid: Option<&str>,
+    position: Option<Position>,
+) -> Result<LocatedSection, String> {
+    let model = model_of(state, uri)?;
+    let section_index = match (block_uid.filter(|u| !u.is_empty()), position) {
+        (Some(uid), _) => {
+            let (_, block) = model.block_by_uid(uid).ok_or_else(|| {
+                format!(
+                    "no block with uid `{uid}` in {} (was it deleted or its uid changed?)",
+                    uri.as_str()
+                )
+            })?;
+            if !matches!(block.kind, BlockKind::SocketRequest(_)) {
+                return Err(format!(
+                    "the block `{uid}` is a {}, not a socket-request",
+                    block.type_str()
+                ));
+            }
+            model.section_at(block.range.start)
+        }
+        (None, Some(position)) => {
+            let doc = state.store.get(uri).ok_or_else(|| {
+                format!(
+                    "{} is not open; give blockUid instead of a position",
+                    uri.as_str()
+                )
+            })?;
+            let offset = state
+                .offset(&doc, position)
+                .map_err(|e| e.message.to_string())?;
+            model.section_at(offset)
+        }
+        (None, None) => return Err("give either blockUid or position".into()),
+    };
+    located(uri, model, section_index)
+}
+
+/// The located section at `section_index` of `model`, if it is a WebSocket section.
+pub fn located(
+    uri: &Uri,
+    model: Arc<void_syntax::Document>,
+    section_index: usize,
+) -> Result<LocatedSection, String> {
+    let section = model
+        .sections
+        .get(section_index)
+        .ok_or_else(|| "there is no section there".to_string())?;
+    let Some((request_block, request)) = section.socket_request(&model) else {
+        return Err(
+            "this section has no socket-request block (type /wss on an empty line to add one)"
+                .into(),
+        );
+    };
+    if request.protocol != SocketProtocol::WebSocket {
+        return Err(
+            "this socket-request is not a WebSocket request (gRPC is not supported)".into(),
+        );
+    }
+    let block_uid = model.blocks[request_block]
+        .uid
+        .as_ref()
+        .map(|u| u.value.clone())
+        .unwrap_or_default();
+    let label = section
+        .display_name(&model)
+        .map(str::to_string)
+        .or_else(|| request.url.as_ref().map(|u| u.value.clone()))
+        .unwrap_or_default();
+    Ok(LocatedSection {
+        uri: uri.clone(),
+        section_key: section_key(Some(&block_uid), section_index),
+        section_index,
+        request_block,
+        block_uid,
+        label,
+        model,
+    })
+}
+
+/// Resolves a located section into a spec with the document's variables.
+pub fn spec(state: &ServerState, located: &LocatedSection) -> Result<SessionSpec, String> {
+    let vars = state.variables_for(&located.uri);
+    let file = file_path(&located.uri);
+    SessionSpec::from_section(
+        &located.model,
+        located.section_index,
+        &vars,
+        file.as_deref().and_then(std::path::Path::parent),
+    )
+    .map_err(|e| match e {
+        SpecError::Unresolved { .. } => format!(
+            "{e}: define it in a .env file, .voiden/env-*.yaml, or the void.env.variables setting"
+        ),
+        other => other.to_string(),
+    })
+}
