@@ -14,6 +14,10 @@
 //! | `/close?code=C&reason=R` | echoes the first message, then closes with that code and reason |
 //! | `/status/NNN` | rejects the upgrade with HTTP status NNN |
 //!
+//! `void_session::echo_server` is the engine's own test peer (plain echo, TLS, flood); this
+//! server sits on the product side with one route per example, refusals and drops, so the
+//! examples read like real services.
+//!
 //! It listens only where it is told (loopback by default) and must never be used as a
 //! production server: it keeps no state between connections and trusts nothing it receives,
 //! but it has no limits beyond tungstenite's own message size limit.

@@ -369,8 +369,11 @@ fn fill_from_status(
                 expected: r.expected.clone(),
                 status,
                 actual: r.actual.clone(),
-                detail: (status == RowStatus::Failed && !r.message.is_empty())
-                    .then(|| r.message.clone()),
+                // The engine's "expected X, got Y" repeats the row; keep only other words.
+                detail: (status == RowStatus::Failed
+                    && !r.message.is_empty()
+                    && !r.message.starts_with("expected "))
+                .then(|| r.message.clone()),
             }
         })
         .collect();
