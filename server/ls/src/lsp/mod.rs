@@ -1,6 +1,46 @@
 //! The language server: LSP over stdio (PROTOCOL.md). Only this module tree knows LSP types.
+//!
+//! Layering (docs/architecture.md): `void-syntax` turns text into a model with byte ranges;
+//! this tree turns models into LSP answers. [`position`] is the only place byte offsets become
+//! LSP positions. [`ordering`] applies text changes in arrival order before any handler runs.
+//! [`transport`] frames JSON-RPC and survives malformed input. [`server`] is the method table; each feature lives in the module named after it.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tower_lsp_server::{ClientSocket, LspService};
+
+pub mod capabilities;
+pub mod catalog;
+pub mod code_actions;
+pub mod code_lens;
+pub mod commands;
+pub mod completion;
+pub mod definition;
+pub mod diagnostics;
+pub mod document;
+pub mod environment;
+pub mod ext;
+pub mod folding;
+pub mod formatting;
+pub mod hover;
+pub mod logging;
+pub mod ordering;
+pub mod position;
+pub mod semantic_tokens;
+pub mod server;
+pub mod sessions;
+pub mod settings;
+pub mod skeleton;
+pub mod store;
+pub mod symbols;
+pub mod transport;
+
+use diagnostics::DiagnosticsQueue;
+use ordering::OrderedService;
+use server::{Backend, ServerState};
+use store::DocumentStore;
 
 #[derive(clap::Args, Default)]
 pub struct LspArgs {
@@ -9,7 +49,68 @@ pub struct LspArgs {
     pub stdio: bool,
 }
 
+/// The service the transport drives, and the socket for server-to-client messages. Must be
+/// called inside a tokio runtime (it starts the diagnostics worker).
+pub fn build() -> (
+    OrderedService<sessions::SessionCapabilityService<LspService<Backend>>>,
+    ClientSocket,
+) {
+    let store = Arc::new(DocumentStore::new());
+    let (queue, receiver) = DiagnosticsQueue::new();
+    let backend_store = store.clone();
+    let backend_queue = queue.clone();
+    let session_manager = Arc::new(sessions::SessionManager::new());
+    let backend_sessions = session_manager.clone();
+    let (service, socket) = LspService::build(move |client| {
+        backend_sessions.attach_client(client.clone());
+        let state = Arc::new(ServerState::new(
+            client,
+            backend_store,
+            backend_queue,
+            backend_sessions,
+        ));
+        tokio::spawn(diagnostics::run_worker(Arc::downgrade(&state), receiver));
+        Backend { state }
+    })
+    .custom_method(ext::DEBUG_DOCUMENT, Backend::debug_document)
+    .custom_method(ext::SESSION_LOG_TEXT, sessions::session_log_text)
+    .custom_method(
+        sessions::TEXT_DOCUMENT_CONTENT,
+        sessions::text_document_content,
+    )
+    .finish();
+    (
+        OrderedService::new(sessions::wrap(service, session_manager), store, queue),
+        socket,
+    )
+}
+
+/// Serves LSP on any byte streams (stdio in the binary, an in-memory duplex in tests).
+pub async fn serve<I, O>(input: I, output: O)
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite + Unpin + Send + 'static,
+{
+    let (service, socket) = build();
+    transport::serve(service, socket, input, output).await;
+}
+
+/// `void-ls` / `void-ls lsp`: serves stdio until the client sends `exit` or closes stdin.
 pub fn run(_args: LspArgs) -> ExitCode {
-    eprintln!("void-ls: the language server is not available in this build yet");
-    ExitCode::from(2)
+    logging::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!("cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    // Do not wait for the blocking pool (a huge parse in flight) once the client is gone.
+    runtime.shutdown_background();
+    ExitCode::SUCCESS
 }

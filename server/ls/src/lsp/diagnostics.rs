@@ -1,0 +1,143 @@
+//! Diagnostics pushed to the client (`textDocument/publishDiagnostics`) on open, change, close,
+//! settings change and environment-file change.
+//!
+//! One worker task owns publishing. Anything that makes a document's diagnostics stale calls
+//! [`DiagnosticsQueue::schedule`] (cheap, never blocks, never awaits). The worker drains every
+//! queued URI at once, takes the *current* version from the store, computes on the blocking pool,
+//! and publishes only if that version is still current, so a burst of keystrokes costs one parse
+//! of the latest text and stale versions are dropped. A closed document gets an empty list.
+//! This module must not apply edits or hold the store lock across work.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Weak};
+
+use tokio::sync::mpsc;
+use tower_lsp_server::ls_types::{self as lsp, DiagnosticSeverity, NumberOrString, Uri};
+use void_syntax as syntax;
+
+use super::document::Document;
+use super::server::ServerState;
+
+/// Where staleness is reported. Cloneable; the worker ends when every queue is dropped.
+#[derive(Clone, Debug)]
+pub struct DiagnosticsQueue {
+    sender: mpsc::UnboundedSender<Uri>,
+}
+
+impl DiagnosticsQueue {
+    pub fn new() -> (Self, mpsc::UnboundedReceiver<Uri>) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        (DiagnosticsQueue { sender }, receiver)
+    }
+
+    pub fn schedule(&self, uri: Uri) {
+        // Fails only when the worker has ended, that is when the server is going away.
+        let _ = self.sender.send(uri);
+    }
+}
+
+/// Runs until every [`DiagnosticsQueue`] is dropped or the server state is gone.
+pub async fn run_worker(state: Weak<ServerState>, mut receiver: mpsc::UnboundedReceiver<Uri>) {
+    while let Some(first) = receiver.recv().await {
+        let mut batch = vec![first];
+        let mut seen = HashSet::new();
+        while let Ok(uri) = receiver.try_recv() {
+            batch.push(uri);
+        }
+        let Some(state) = state.upgrade() else { return };
+        for uri in batch {
+            if seen.insert(uri.clone()) {
+                publish_one(&state, uri).await;
+            }
+        }
+    }
+}
+
+async fn publish_one(state: &Arc<ServerState>, uri: Uri) {
+    let Some(doc) = state.store.get(&uri) else {
+        state
+            .client
+            .publish_diagnostics(uri, Vec::new(), None)
+            .await;
+        return;
+    };
+    let worker_state = state.clone();
+    let worker_doc = doc.clone();
+    let computed = tokio::task::spawn_blocking(move || compute(&worker_state, &worker_doc)).await;
+    let diagnostics = match computed {
+        Ok(diagnostics) => diagnostics,
+        Err(join_error) => {
+            tracing::error!(
+                "computing diagnostics for {} failed: {join_error}",
+                uri.as_str()
+            );
+            return;
+        }
+    };
+    let still_current = state
+        .store
+        .get(&uri)
+        .is_some_and(|now| now.version == doc.version);
+    if still_current {
+        state
+            .client
+            .publish_diagnostics(uri, diagnostics, Some(doc.version))
+            .await;
+    }
+}
+
+/// The LSP diagnostics of one document version: the parser's, plus unresolved variables.
+pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
+    let model = doc.model();
+    let variables = state.variables_for(&doc.uri);
+    let encoding = state.store.encoding();
+    let unresolved = syntax::variables::diagnose_variables(&model, &variables);
+    let all = model.diagnostics.len() + unresolved.len();
+    let mut out: Vec<lsp::Diagnostic> = model
+        .diagnostics
+        .iter()
+        .chain(unresolved.iter())
+        .take(MAX_PUBLISHED)
+        .map(|d| to_lsp(doc, d, encoding))
+        .collect();
+    if all > MAX_PUBLISHED {
+        let end = doc
+            .line_index()
+            .position(doc.text(), doc.text().len(), encoding);
+        out.push(lsp::Diagnostic {
+            range: lsp::Range::new(end, end),
+            severity: Some(DiagnosticSeverity::INFORMATION),
+            code: Some(NumberOrString::String("too-many-diagnostics".into())),
+            source: Some("void".into()),
+            message: format!("{} more problems are not shown (only the first {MAX_PUBLISHED} are published); run `void-ls check` for all", all - MAX_PUBLISHED),
+            ..Default::default()
+        });
+    }
+    out
+}
+
+/// Diagnostics published per document at most: beyond this, editors only slow down.
+pub const MAX_PUBLISHED: usize = 2000;
+
+fn to_lsp(
+    doc: &Document,
+    d: &syntax::Diagnostic,
+    encoding: super::position::PositionEncoding,
+) -> lsp::Diagnostic {
+    let severity = match d.severity {
+        syntax::Severity::Error => DiagnosticSeverity::ERROR,
+        syntax::Severity::Warning => DiagnosticSeverity::WARNING,
+        syntax::Severity::Information => DiagnosticSeverity::INFORMATION,
+        syntax::Severity::Hint => DiagnosticSeverity::HINT,
+    };
+    lsp::Diagnostic {
+        range: doc
+            .line_index()
+            .range(doc.text(), d.range.clone(), encoding),
+        severity: Some(severity),
+        code: Some(NumberOrString::String(d.code.to_string())),
+        source: Some("void".into()),
+        message: d.message.clone(),
+        ..Default::default()
+    }
+}

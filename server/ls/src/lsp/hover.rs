@@ -1,0 +1,195 @@
+//! `textDocument/hover`: variables (value and where it came from, secrets masked), block and
+//! node types, ws-message attrs, `ws-options` keys, assertion fields and operators.
+//! Explanations come from `void_syntax::vocab` and [`super::catalog`]; this module only finds
+//! what is under the cursor.
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use void_syntax::variables::MASK;
+use void_syntax::{BlockKind, VariableKind, vocab};
+
+use super::catalog;
+use super::completion::source_text;
+use super::server::ServerState;
+
+pub fn hover(state: &ServerState, params: HoverParams) -> Result<Option<Hover>> {
+    let position = params.text_document_position_params;
+    let doc = state.document(&position.text_document.uri)?;
+    let offset = state.offset(&doc, position.position)?;
+    let model = doc.model();
+    let found = super::sessions::editor::extend_hover(
+        state,
+        &doc,
+        offset,
+        find(state, &doc, &model, offset),
+    );
+    Ok(found.map(|(range, value)| {
+        let contents = if state.features().markdown_hover {
+            HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            })
+        } else {
+            HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::PlainText,
+                value: value.replace('`', ""),
+            })
+        };
+        Hover {
+            contents,
+            range: Some(state.range(&doc, range)),
+        }
+    }))
+}
+
+type Found = Option<(std::ops::Range<usize>, String)>;
+
+fn find(
+    state: &ServerState,
+    doc: &super::document::Document,
+    model: &void_syntax::Document,
+    offset: usize,
+) -> Found {
+    if let Some(var) = model.variable_at(offset) {
+        return Some((var.range.clone(), variable(state, &doc.uri, var)));
+    }
+    let (_, block) = model.block_at(offset)?;
+    let contains = |r: &std::ops::Range<usize>| r.start <= offset && offset <= r.end;
+    match &block.kind {
+        BlockKind::WsOptions(options) => {
+            for row in &options.rows {
+                if let Some(key) = row.key.as_ref().filter(|k| contains(&k.range)) {
+                    let text = match row.option {
+                        Some(option) => {
+                            let default = option
+                                .default
+                                .map_or("off".to_string(), |d| format!("`{d}`"));
+                            format!(
+                                "**`{}`** (ws-options)\n\n{}\n\nDefault: {default}",
+                                option.name, option.doc
+                            )
+                        }
+                        None => format!(
+                            "`{}` is not a ws-options key. Known keys: {}",
+                            key.value,
+                            vocab::OPTION_KEYS
+                                .iter()
+                                .map(|k| k.name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    return Some((key.range.clone(), text));
+                }
+            }
+        }
+        BlockKind::WsAssertions(assertions) => {
+            for row in &assertions.rows {
+                if let Some(field) = row.field.as_ref().filter(|f| contains(&f.range)) {
+                    return Some((field.range.clone(), field_doc(&field.value)));
+                }
+                if let Some(op) = row.operator.as_ref().filter(|o| contains(&o.range)) {
+                    let text = match vocab::Operator::parse(&op.value) {
+                        Some(parsed) => {
+                            format!("**`{}`** (operator)\n\n{}", parsed.as_str(), parsed.doc())
+                        }
+                        None => format!(
+                            "`{}` is not an operator. Known: {}",
+                            op.value,
+                            vocab::Operator::ALL.map(|o| o.as_str()).join(", ")
+                        ),
+                    };
+                    return Some((op.range.clone(), text));
+                }
+            }
+        }
+        _ => {}
+    }
+    // Words on the line: `type: x` values and attr keys.
+    let text = doc.text();
+    let line = doc.line_index().line_of(offset);
+    let line_range = doc.line_index().line_range(text, line);
+    let line_text = &text[line_range.clone()];
+    let trimmed = line_text.trim_start().trim_start_matches("- ");
+    let key_start = line_range.start + (line_text.len() - trimmed.len());
+    let (key, value) = trimmed.split_once(':')?;
+    let value_start = key_start + key.len() + 1 + (value.len() - value.trim_start().len());
+    let value = value.trim();
+    if key == "type" && offset >= value_start {
+        let ty = catalog::block_type(value.trim_matches('"'))?;
+        return Some((
+            value_start..value_start + value.len(),
+            format!("**`{}`**\n\n{}", ty.name, ty.doc),
+        ));
+    }
+    if offset < key_start + key.len() {
+        let ty = catalog::block_type(block.type_str())?;
+        let (_, doc_text) = ty.attrs.iter().find(|(name, _)| *name == key.trim())?;
+        return Some((
+            key_start..key_start + key.len(),
+            format!("**`{}`** ({} attr)\n\n{doc_text}", key.trim(), ty.name),
+        ));
+    }
+    None
+}
+
+fn variable(state: &ServerState, uri: &Uri, var: &void_syntax::VariableRef) -> String {
+    match var.kind() {
+        VariableKind::Process => {
+            return format!(
+                "**`{{{{{}}}}}`**\n\nA value captured at run time (`process.*`).",
+                var.name
+            );
+        }
+        VariableKind::Runtime => {
+            return format!(
+                "**`{{{{{}}}}}`**\n\nResolved by the Voiden app's HTTP runner; kept as written.",
+                var.name
+            );
+        }
+        VariableKind::Environment => {}
+    }
+    let variables = state.variables_for(uri);
+    match variables.get(&var.name) {
+        Some(resolved) => {
+            let shown = if resolved.secret {
+                format!("{MASK} (secret)")
+            } else {
+                format!("`{}`", resolved.value)
+            };
+            format!(
+                "**`{{{{{}}}}}`** = {shown}\n\nFrom {}",
+                var.name,
+                source_text(&resolved.source)
+            )
+        }
+        None => format!(
+            "**`{{{{{}}}}}`** is not set.\n\nDefine it in a `.env` file, `.voiden/env-public.yaml`, or the `void.variables` setting.",
+            var.name
+        ),
+    }
+}
+
+fn field_doc(field: &str) -> String {
+    match vocab::Field::parse(field) {
+        Ok(parsed) => {
+            let base_doc = vocab::FIELD_DOCS
+                .iter()
+                .filter(|(name, _)| field.starts_with(name.trim_end_matches('.')))
+                .max_by_key(|(name, _)| name.len())
+                .map_or("", |(_, doc)| doc);
+            let accessor = match parsed.accessor {
+                vocab::Accessor::Whole => String::new(),
+                vocab::Accessor::Json(steps) => format!(
+                    "\n\nReads the JSON value at {} step(s) into the message.",
+                    steps.len()
+                ),
+                vocab::Accessor::Text => "\n\nReads the message as text.".into(),
+                vocab::Accessor::Size => "\n\nReads the payload size in bytes.".into(),
+                vocab::Accessor::Binary => "\n\nWhether the message is binary.".into(),
+            };
+            format!("**`{field}`** (assertion field)\n\n{base_doc}{accessor}")
+        }
+        Err(e) => e,
+    }
+}

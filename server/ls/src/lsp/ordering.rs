@@ -1,0 +1,121 @@
+//! Ordering by design: every text change is applied in the order it arrived, before any later
+//! message is even handed to a handler.
+//!
+//! tower-lsp-server runs handlers concurrently (up to four futures polled together), so a
+//! handler that awaits can let a later message run first, and nothing in the framework promises
+//! that a `didChange` is applied before the request that follows it. This layer removes the
+//! question: it wraps the whole service, and its `call`, which the transport invokes once per
+//! message strictly in read order, applies `didOpen`/`didChange`/`didClose` to the
+//! [`DocumentStore`] synchronously, then forwards the message. The store's lock is a `std`
+//! mutex, held only for the edit. So when a later message's handler first runs, every change
+//! that arrived before it is already in the store, whatever awaits any handler contains.
+//!
+//! Requests get the converse guarantee: at `call` time, the document a request names
+//! (`params.textDocument.uri`) is captured and made visible to its handler through a task-local
+//! ([`request_snapshot`]), so a request is answered against exactly the text it was sent for,
+//! even when later changes are applied before its handler runs. This module must stay free of
+//! `.await`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use serde::Deserialize;
+use tower::Service;
+use tower_lsp_server::jsonrpc::{Request, Response};
+use tower_lsp_server::ls_types::{
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+};
+
+use super::diagnostics::DiagnosticsQueue;
+use super::document::Document;
+use super::store::DocumentStore;
+
+tokio::task_local! {
+    /// The document a request named, as it was when the request arrived.
+    static SNAPSHOT: Option<Arc<Document>>;
+}
+
+/// The document version captured when the current request arrived, if the request named one.
+pub fn request_snapshot(uri: &tower_lsp_server::ls_types::Uri) -> Option<Arc<Document>> {
+    SNAPSHOT
+        .try_with(|s| s.as_ref().filter(|d| &d.uri == uri).cloned())
+        .ok()
+        .flatten()
+}
+
+/// The service the transport drives: applies text sync in arrival order, then delegates.
+pub struct OrderedService<S> {
+    inner: S,
+    store: Arc<DocumentStore>,
+    diagnostics: DiagnosticsQueue,
+}
+
+impl<S> OrderedService<S> {
+    pub fn new(inner: S, store: Arc<DocumentStore>, diagnostics: DiagnosticsQueue) -> Self {
+        OrderedService {
+            inner,
+            store,
+            diagnostics,
+        }
+    }
+
+    /// The current version of the document named by `params.textDocument.uri`.
+    fn snapshot_for(&self, request: &Request) -> Option<Arc<Document>> {
+        let uri = request
+            .params()?
+            .get("textDocument")?
+            .get("uri")?
+            .as_str()?;
+        let uri: tower_lsp_server::ls_types::Uri = uri.parse().ok()?;
+        self.store.get(&uri)
+    }
+
+    fn apply_text_sync(&self, request: &Request) {
+        let method = request.method();
+        let Some(params) = request.params() else {
+            return;
+        };
+        let outcome = match method {
+            "textDocument/didOpen" => DidOpenTextDocumentParams::deserialize(params)
+                .map_err(|e| e.to_string())
+                .map(|p| Ok(self.store.open(p))),
+            "textDocument/didChange" => DidChangeTextDocumentParams::deserialize(params)
+                .map_err(|e| e.to_string())
+                .map(|p| self.store.change(p)),
+            "textDocument/didClose" => DidCloseTextDocumentParams::deserialize(params)
+                .map_err(|e| e.to_string())
+                .map(|p| self.store.close(p)),
+            _ => return,
+        };
+        match outcome {
+            Ok(Ok(uri)) => self.diagnostics.schedule(uri),
+            Ok(Err(sync_error)) => tracing::warn!("{method}: {sync_error}"),
+            Err(bad_params) => tracing::warn!("{method}: invalid params, ignored: {bad_params}"),
+        }
+    }
+}
+
+impl<S> Service<Request> for OrderedService<S>
+where
+    S: Service<Request, Response = Option<Response>>,
+    S::Future: Send + 'static,
+{
+    type Response = Option<Response>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Option<Response>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        self.apply_text_sync(&request);
+        let snapshot = match request.id() {
+            Some(_) => self.snapshot_for(&request),
+            None => None,
+        };
+        Box::pin(SNAPSHOT.scope(snapshot, self.inner.call(request)))
+    }
+}

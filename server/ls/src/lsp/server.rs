@@ -1,0 +1,348 @@
+//! The server state and the LSP method table.
+//!
+//! [`Backend`] implements tower-lsp-server's `LanguageServer`: each method is one line that
+//! routes to the module named after it, so this file reads like a dispatch table. Handlers are
+//! read-only over document snapshots (text sync is applied earlier, by [`super::ordering`]);
+//! anything slow or anything that talks to the client is spawned, never awaited inside a
+//! handler. [`ServerState`] is what every handler can reach; the WebSocket session layer adds
+//! its sessions manager here.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+use void_syntax::variables::Variables;
+
+use super::diagnostics::DiagnosticsQueue;
+use super::document::Document;
+use super::environment::EnvCache;
+use super::ext::{DebugDocumentParams, DebugDocumentResult};
+use super::position::{LineOutOfRange, PositionEncoding};
+use super::settings::Settings;
+use super::store::DocumentStore;
+use super::{
+    capabilities, code_actions, code_lens, commands, completion, definition, folding, formatting,
+    hover, logging, semantic_tokens, symbols,
+};
+
+/// What the client said it supports, reduced to the questions handlers ask.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFeatures {
+    pub snippets: bool,
+    pub hierarchical_symbols: bool,
+    pub line_folding_only: bool,
+    pub watched_files_dynamic: bool,
+    pub configuration_pull: bool,
+    pub markdown_hover: bool,
+}
+
+impl ClientFeatures {
+    pub fn from_capabilities(caps: &ClientCapabilities) -> Self {
+        let text = caps.text_document.as_ref();
+        let workspace = caps.workspace.as_ref();
+        ClientFeatures {
+            snippets: text
+                .and_then(|t| t.completion.as_ref())
+                .and_then(|c| c.completion_item.as_ref())
+                .and_then(|i| i.snippet_support)
+                .unwrap_or(false),
+            hierarchical_symbols: text
+                .and_then(|t| t.document_symbol.as_ref())
+                .and_then(|s| s.hierarchical_document_symbol_support)
+                .unwrap_or(false),
+            line_folding_only: text
+                .and_then(|t| t.folding_range.as_ref())
+                .and_then(|f| f.line_folding_only)
+                .unwrap_or(false),
+            watched_files_dynamic: workspace
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false),
+            configuration_pull: workspace.and_then(|w| w.configuration).unwrap_or(false),
+            markdown_hover: text
+                .and_then(|t| t.hover.as_ref())
+                .and_then(|h| h.content_format.as_ref())
+                .is_some_and(|formats| formats.contains(&MarkupKind::Markdown)),
+        }
+    }
+}
+
+/// Everything a handler can reach.
+#[derive(Debug)]
+pub struct ServerState {
+    pub client: Client,
+    pub store: Arc<DocumentStore>,
+    pub diagnostics: DiagnosticsQueue,
+    pub settings: RwLock<Settings>,
+    pub features: OnceLock<ClientFeatures>,
+    pub workspace_roots: RwLock<Vec<PathBuf>>,
+    pub env: EnvCache,
+    /// The WebSocket sessions (the `sessions` module tree).
+    pub sessions: Arc<super::sessions::SessionManager>,
+}
+
+impl ServerState {
+    pub fn new(
+        client: Client,
+        store: Arc<DocumentStore>,
+        diagnostics: DiagnosticsQueue,
+        sessions: Arc<super::sessions::SessionManager>,
+    ) -> Self {
+        ServerState {
+            client,
+            store,
+            diagnostics,
+            settings: RwLock::new(Settings::default()),
+            features: OnceLock::new(),
+            workspace_roots: RwLock::new(Vec::new()),
+            env: EnvCache::default(),
+            sessions,
+        }
+    }
+
+    pub fn features(&self) -> ClientFeatures {
+        self.features.get().cloned().unwrap_or_default()
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn encoding(&self) -> PositionEncoding {
+        self.store.encoding()
+    }
+
+    /// The open document as it was when the current request arrived (see
+    /// [`super::ordering::request_snapshot`]), else its current version; or an `InvalidParams`
+    /// error naming it.
+    pub fn document(&self, uri: &Uri) -> Result<Arc<Document>> {
+        super::ordering::request_snapshot(uri)
+            .or_else(|| self.store.get(uri))
+            .ok_or_else(|| {
+                Error::invalid_params(format!(
+                    "{} is not open (send textDocument/didOpen first)",
+                    uri.as_str()
+                ))
+            })
+    }
+
+    /// The byte offset of a request position, or an `InvalidParams` error.
+    pub fn offset(&self, doc: &Document, position: Position) -> Result<usize> {
+        doc.line_index()
+            .offset(doc.text(), position, self.encoding())
+            .map_err(out_of_range)
+    }
+
+    /// The LSP range of a byte range in `doc`.
+    pub fn range(&self, doc: &Document, range: std::ops::Range<usize>) -> Range {
+        doc.line_index().range(doc.text(), range, self.encoding())
+    }
+
+    /// The resolved variables for a document.
+    pub fn variables_for(&self, uri: &Uri) -> Arc<Variables> {
+        let file = uri.to_file_path();
+        let roots = self
+            .workspace_roots
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        self.env
+            .variables(file.as_deref(), &roots, &self.settings())
+    }
+
+    /// Re-checks every open document (after settings or environment files change).
+    pub fn recheck_all(&self) {
+        self.env.invalidate();
+        for doc in self.store.all() {
+            self.diagnostics.schedule(doc.uri.clone());
+        }
+    }
+
+    /// Parses and applies settings (logging level included).
+    pub fn apply_settings(&self, value: &Value) {
+        let (settings, warnings) = Settings::from_json(value);
+        for warning in warnings {
+            tracing::warn!("settings: {warning}");
+        }
+        if let Some(level) = &settings.log_level {
+            logging::set_level(level);
+        }
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = settings;
+    }
+}
+
+fn out_of_range(e: LineOutOfRange) -> Error {
+    Error::invalid_params(e.to_string())
+}
+
+/// The `LanguageServer` implementation: a table from LSP method to module.
+#[derive(Debug)]
+pub struct Backend {
+    pub state: Arc<ServerState>,
+}
+
+impl Backend {
+    /// `void/debugDocument`: the server's copy of a document.
+    pub async fn debug_document(&self, params: DebugDocumentParams) -> Result<DebugDocumentResult> {
+        let doc = self.state.document(&params.uri)?;
+        Ok(DebugDocumentResult {
+            version: doc.version,
+            text: doc.text().to_string(),
+            line_count: doc.line_index().line_count(),
+            position_encoding: self.state.encoding().kind().as_str().to_string(),
+        })
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let state = &self.state;
+        let encoding = PositionEncoding::negotiate(
+            params
+                .capabilities
+                .general
+                .as_ref()
+                .and_then(|g| g.position_encodings.as_deref()),
+        );
+        state.store.set_encoding(encoding);
+        let _ = state
+            .features
+            .set(ClientFeatures::from_capabilities(&params.capabilities));
+        let mut roots: Vec<PathBuf> = params
+            .workspace_folders
+            .iter()
+            .flatten()
+            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .collect();
+        #[allow(deprecated)] // reason: older clients send only rootUri
+        if roots.is_empty() {
+            if let Some(root) = params.root_uri.as_ref().and_then(|u| u.to_file_path()) {
+                roots.push(root.into_owned());
+            }
+        }
+        *state
+            .workspace_roots
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = roots;
+        if let Some(options) = &params.initialization_options {
+            state.apply_settings(options);
+        }
+        tracing::info!(
+            "initialized for {:?} with {} positions",
+            params.client_info.map(|c| c.name),
+            encoding.kind().as_str()
+        );
+        Ok(capabilities::initialize_result(encoding))
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        capabilities::register_watchers(self.state.clone());
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        // Close every WebSocket session (1001) and wait briefly for the close handshakes.
+        self.state.sessions.shutdown().await;
+        Ok(())
+    }
+
+    // Text sync is applied by `ordering` before these run; they have nothing left to do.
+    async fn did_open(&self, _: DidOpenTextDocumentParams) {}
+    async fn did_change(&self, _: DidChangeTextDocumentParams) {}
+    async fn did_close(&self, _: DidCloseTextDocumentParams) {}
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        if params.settings.is_null() && self.state.features().configuration_pull {
+            capabilities::pull_configuration(self.state.clone());
+            return;
+        }
+        self.state.apply_settings(&params.settings);
+        self.state.recheck_all();
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        tracing::debug!("{} environment file(s) changed", params.changes.len());
+        self.state.recheck_all();
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        {
+            let mut roots = self
+                .state
+                .workspace_roots
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
+            for removed in params
+                .event
+                .removed
+                .iter()
+                .filter_map(|f| f.uri.to_file_path())
+            {
+                roots.retain(|r| r != removed.as_ref());
+            }
+            roots.extend(
+                params
+                    .event
+                    .added
+                    .iter()
+                    .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned())),
+            );
+        }
+        self.state.recheck_all();
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        completion::completion(&self.state, params)
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        hover::hover(&self.state, params)
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        symbols::document_symbol(&self.state, params)
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        folding::folding_range(&self.state, params)
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        formatting::formatting(&self.state, params)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        definition::goto_definition(&self.state, params)
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        code_actions::code_action(&self.state, params)
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        code_lens::code_lens(&self.state, params)
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        semantic_tokens::semantic_tokens_full(&self.state, params)
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        commands::execute(&self.state, params).await
+    }
+}

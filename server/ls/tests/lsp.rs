@@ -1,0 +1,15 @@
+//! Language-server tests over real JSON-RPC framing, in process (see `lsp/harness.rs`):
+//! one snapshot test per feature, the ordering stress test, and bad-input handling.
+#![allow(clippy::unwrap_used)]
+
+#[path = "lsp/harness.rs"]
+mod harness;
+
+#[path = "lsp/features.rs"]
+mod features;
+
+#[path = "lsp/ordering.rs"]
+mod ordering;
+
+#[path = "lsp/robustness.rs"]
+mod robustness;
