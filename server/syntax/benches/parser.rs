@@ -23,6 +23,18 @@ fn pulldown_only(text: &str) -> usize {
         .fold(0, usize::wrapping_add)
 }
 
+/// saphyr-parser's events over every block's YAML, nothing built: the YAML floor.
+fn yaml_events_only(text: &str, ranges: &[std::ops::Range<usize>]) -> usize {
+    let mut n = 0;
+    for r in ranges {
+        let mut p = saphyr_parser::Parser::new_from_str(&text[r.clone()]);
+        while let Some(Ok(_)) = p.next_event() {
+            n += 1;
+        }
+    }
+    n
+}
+
 fn main() {
     let enforce = std::env::args().any(|a| a == "--enforce");
     let text = big::big_document();
@@ -31,6 +43,12 @@ fn main() {
     let rounds = 30;
     let mut markdown = Vec::with_capacity(rounds);
     let mut ours = Vec::with_capacity(rounds);
+    let mut yaml = Vec::with_capacity(rounds);
+    let ranges: Vec<_> = doc
+        .blocks
+        .iter()
+        .filter_map(|b| b.yaml_range.clone())
+        .collect();
     for _ in 0..3 {
         black_box(pulldown_only(black_box(&text)));
         black_box(void_syntax::parse(black_box(&text)));
@@ -42,8 +60,11 @@ fn main() {
         let t = Instant::now();
         black_box(void_syntax::parse(black_box(&text)));
         ours.push(t.elapsed());
+        let t = Instant::now();
+        black_box(yaml_events_only(black_box(&text), &ranges));
+        yaml.push(t.elapsed());
     }
-    let (m, o) = (median(markdown), median(ours));
+    let (m, o, y) = (median(markdown), median(ours), median(yaml));
     let mb = text.len() as f64 / 1e6;
     let ratio = m.as_secs_f64() / o.as_secs_f64();
     let mut out = std::io::stdout().lock();
@@ -59,6 +80,12 @@ fn main() {
         "pulldown-cmark alone: median {:.2} ms ({:.0} MB/s)",
         m.as_secs_f64() * 1e3,
         mb / m.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "saphyr-parser events over the blocks' YAML alone: median {:.2} ms ({:.0} MB/s)",
+        y.as_secs_f64() * 1e3,
+        mb / y.as_secs_f64()
     );
     let _ = writeln!(
         out,

@@ -149,10 +149,19 @@ fn check_uids(doc: &Document, diags: &mut Vec<Diagnostic>) {
     for block in &doc.blocks {
         let Some(root) = &block.yaml else { continue };
         root.walk(&mut |node: &Node| {
-            let Some(uid_node) = node.get("attrs").and_then(|a| a.get("uid")) else { return };
+            let Some(entries) = node.entries() else { return };
+            let mut attrs = None;
+            let mut node_type = "";
+            for e in entries {
+                match e.key.as_scalar().map(|k| k.value.as_str()) {
+                    Some("attrs") => attrs = Some(&e.value),
+                    Some("type") => node_type = e.value.as_str().unwrap_or(""),
+                    _ => {}
+                }
+            }
+            let Some(uid_node) = attrs.and_then(|a| a.get("uid")) else { return };
             let Some(uid) = uid_node.as_str() else { return };
-            let node_type = node.get("type").and_then(Node::as_str).unwrap_or("");
-            if uuid::Uuid::try_parse(uid).is_err() {
+            if !looks_like_uuid(uid) && uuid::Uuid::try_parse(uid).is_err() {
                 diags.push(Diagnostic::new(
                     uid_node.range.clone(),
                     Severity::Warning,
@@ -179,6 +188,16 @@ fn check_uids(doc: &Document, diags: &mut Vec<Diagnostic>) {
             }
         });
     }
+}
+
+/// The hyphenated 8-4-4-4-12 hex form (the fast path before a full UUID parse).
+fn looks_like_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 fn check_block(block: &Block, diags: &mut Vec<Diagnostic>) {
