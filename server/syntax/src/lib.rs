@@ -11,7 +11,7 @@
 //!   [`Block`] (typed [`BlockKind`], spanned [`yaml::Node`] tree), [`Section`]s split by
 //!   `request-separator`, Markdown headings, `{{variable}}` references ([`VariableRef`]) and
 //!   environment-free [`Diagnostic`]s with stable [`codes`]. Never fails, never panics.
-//! - [`format`]`(text) -> String` and [`format_edits`]`(text) -> Vec<`[`Edit`]`>`: the Voiden
+//! - [`format()`]`(text) -> String` and [`format_edits`]`(text) -> Vec<`[`Edit`]`>`: the Voiden
 //!   app's canonical YAML style; untouched blocks stay byte-identical.
 //! - [`variables`]: resolution from environment, `.env*` files, `.voiden/env-*.yaml` and
 //!   overrides through the [`variables::EnvFiles`] trait (the caller does the I/O), secrets,
@@ -20,6 +20,34 @@
 //! - [`vocab`]: the WebSocket words (options, formats, send modes, assertion grammar).
 //!
 //! All ranges are byte ranges into the parsed text (a leading BOM counts as 3 bytes).
+//!
+//! # Decisions (and why)
+//!
+//! - **Blocks**: a fenced code block whose info string is exactly `void` (backticks or tildes),
+//!   found by pulldown-cmark, so fences inside lists and quotes count too. Inside a list or quote
+//!   the YAML is read without the container prefixes (ranges still point into the file) and the
+//!   formatter leaves the block alone. The frontmatter is detected at offset 0 (after a BOM) before
+//!   Markdown parsing. Text after the second `---` inside a fence is ignored, as in the app.
+//! - **Uids**: every `attrs.uid` on a node that has a `type`, at any depth of any block, is an
+//!   identity and must be unique in the file (`duplicate-uid`, error) — except `fileLink` and
+//!   `linkedFile` inline nodes, which the app writes with copied uids (the sample files repeat one
+//!   uid on every link of a prose table). Any uid that is not a UUID is a warning
+//!   (`uid-not-uuid`), never an error: the Voiden plugin's own examples use placeholders.
+//! - **Severities**: errors are what makes a file unusable or a request wrong (YAML that does not
+//!   parse, missing type, duplicate uid, no/invalid URL, bad message format/encoding/body/send/
+//!   delay, bad option value, bad assertion row, ws-* block outside a WebSocket section, duplicate
+//!   message names, second ws-options/ws-assertions). Warnings are legal but risky or likely
+//!   mistakes (`ws://` to a non-loopback host, `insecure: true`, smethod text disagreeing with the
+//!   scheme, unknown option key, unresolved variable, non-UUID uid, table shape).
+//! - **Sections**: `request-separator` blocks split the file; the lead section before the first
+//!   separator is dropped when it holds no block. A section is a WebSocket section when its first
+//!   `socket-request` is not gRPC (smethod `GRPC`/`GRPCS`, a `grpc` URL, or a `proto` item).
+//! - **Line endings**: parsing accepts LF, CRLF and lone CR. The formatter only replaces the YAML
+//!   between the `---` lines of blocks that change, and writes each rewritten block with the line
+//!   ending its own content uses, so a CRLF file stays CRLF and untouched bytes stay untouched.
+//! - **Variables**: `{{NAME}}` references are collected from the source text of block scalars only
+//!   (prose is never scanned: `{{fileLink|...}}` is a link token there). See [`variables`] for the
+//!   resolution order and secrets.
 
 pub mod diagnostics;
 pub mod format;
