@@ -552,6 +552,10 @@ step('the ▶ Connect code lens connects again and opens the new log', function(
   end, 'the second session did not close')
 end)
 
+-- Keep what the user saw, as artifacts.
+vim.fn.writefile(vim.api.nvim_buf_get_lines(log_buf, 0, -1, false), dir .. '/first-session.wslog.txt')
+vim.fn.writefile(notes, dir .. '/notifications.txt')
+
 out:write(string.format('\nall %d steps passed\n', step_number))
 for _, c in ipairs(vim.lsp.get_clients()) do
   c:stop()
