@@ -364,6 +364,35 @@ step('code lenses refresh while connected (Send)', function()
   end)
 end)
 
+step('the Open log code lens shows the log again', function()
+  for _, win in ipairs(vim.fn.win_findbuf(log_buf)) do
+    vim.api.nvim_win_close(win, true)
+  end
+  local lens_line
+  for _, l in ipairs(vim.lsp.codelens.get(echo_buf)) do
+    if l.command and l.command.title == 'Open log' then
+      lens_line = l.range.start.line
+    end
+  end
+  if not lens_line then
+    reason('no "Open log" code lens while connected')
+  end
+  vim.api.nvim_win_set_cursor(0, { lens_line + 1, 0 })
+  pick = function(items)
+    for _, item in ipairs(items) do
+      if item.lens and item.lens.command.title == 'Open log' then
+        return item
+      end
+    end
+  end
+  vim.lsp.codelens.run()
+  wait_for(function()
+    return vim.fn.win_findbuf(log_buf)[1] ~= nil
+  end, 'running the Open log lens did not show the log buffer')
+  pick = nil
+  vim.api.nvim_set_current_win(vim.fn.win_findbuf(echo_buf)[1])
+end)
+
 local function log_has(pattern)
   return buf_text(log_buf):find(pattern) ~= nil
 end

@@ -134,6 +134,7 @@ def code_lenses(uri):
                 result.append(lens(first, current["state"], "void.sessions", {}))
                 result.append(lens(first, "Pause", "void.pause", {"sessionId": sid}))
                 result.append(lens(first, "Close", "void.close", {"sessionId": sid}))
+                result.append(lens(first, "Open log", "void.openLog", {"sessionId": sid, "logUri": current["logUri"]}))
             else:
                 result.append(lens(first, "▶ Connect", "void.connect", {"uri": uri, "blockUid": attrs.get("uid")}))
         elif btype == "ws-message" and current:

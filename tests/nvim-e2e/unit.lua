@@ -224,6 +224,8 @@ test('sessions: merge, order, live choice, statusline', function()
     'newest first'
   )
   eq('WS open ↑3 ↓5', sessions.describe(sessions.by_id.s2), 'describe')
+  sessions.update({ sessionId = 's2', detail = { assertions = { passed = 0, failed = 0, pending = 0 } } })
+  eq('WS open ↑3 ↓5', sessions.describe(sessions.by_id.s2), 'a section without assertions shows no counts')
   sessions.update({ sessionId = 's2', paused = true, detail = { assertions = { passed = 2, failed = 1, pending = 0 } } })
   eq('WS paused ↑3 ↓5 ✓2 ✗1', sessions.describe(sessions.by_id.s2), 'paused with assertions')
   eq('s2', sessions.id_from_log_uri('void-session:/s2/chat.wslog'), 'id from log uri')

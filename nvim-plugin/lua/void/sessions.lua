@@ -139,7 +139,10 @@ function M.describe(status)
   end
   local detail = type(status.detail) == 'table' and status.detail or {}
   local assertions = type(detail.assertions) == 'table' and detail.assertions or nil
-  if assertions then
+  local total = assertions
+      and (tonumber(assertions.passed) or 0) + (tonumber(assertions.failed) or 0) + (tonumber(assertions.pending) or 0)
+    or 0
+  if total > 0 then
     text = string.format('%s ✓%d ✗%d', text, tonumber(assertions.passed) or 0, tonumber(assertions.failed) or 0)
   end
   return text
