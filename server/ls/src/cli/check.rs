@@ -116,3 +116,21 @@ pub fn run(args: CheckArgs) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_one_based_positions_in_characters_with_codes() {
+        let text = "é\n```void\n---\ntype: ws-message\nattrs:\n  uid: x\n---\n```\n";
+        let diags = diagnostics_for(Path::new("a.void"), text, true, &[]);
+        let out = render(Path::new("a.void"), text, &diags);
+        assert!(
+            out.contains("a.void:6:8: warning: uid `x` is not a UUID"),
+            "{out}"
+        );
+        assert!(out.contains("[uid-not-uuid]"), "{out}");
+        assert!(out.contains("a.void:4:7: error:"), "{out}");
+    }
+}
