@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Interval, MissedTickBehavior, Sleep};
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
@@ -32,6 +32,11 @@ pub const CLOSE_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// First reconnect delay; doubles per failed attempt up to [`RECONNECT_MAX_DELAY`].
 pub const RECONNECT_FIRST_DELAY: Duration = Duration::from_millis(500);
 pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(30);
+/// Observers are told about counter changes (messages in and out) at most this often; state
+/// changes are told at once.
+pub const NOTIFY_INTERVAL: Duration = Duration::from_millis(20);
+/// Frames handled per wake-up when more are already buffered.
+const FRAME_BATCH: usize = crate::transcript::BATCH_MAX;
 
 /// A request from a handle to the task.
 #[derive(Debug)]
@@ -176,6 +181,20 @@ impl Shared {
         drop(inner);
         self.changes.send_replace(version);
         r
+    }
+
+    /// Like [`Shared::update`] without telling observers (the engine batches that).
+    pub(crate) fn update_quiet<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        let mut inner = self.lock();
+        let r = f(&mut inner);
+        inner.version += 1;
+        r
+    }
+
+    /// Tells observers the current version.
+    pub(crate) fn notify(&self) {
+        let version = self.lock().version;
+        self.changes.send_replace(version);
     }
 
     fn push_log(inner: &mut Inner, kind: EntryKind, text: String) {
@@ -430,6 +449,7 @@ pub fn close_code_words(code: u16) -> &'static str {
 
 struct Timers {
     due: std::pin::Pin<Box<Sleep>>,
+    notify: std::pin::Pin<Box<Sleep>>,
     pong: std::pin::Pin<Box<Sleep>>,
     close: std::pin::Pin<Box<Sleep>>,
     ping: Option<Interval>,
@@ -527,6 +547,7 @@ async fn run_open(
     };
     let mut timers = Timers {
         due: Box::pin(tokio::time::sleep_until(far_future())),
+        notify: Box::pin(tokio::time::sleep_until(far_future())),
         pong: Box::pin(tokio::time::sleep_until(far_future())),
         close: Box::pin(tokio::time::sleep_until(far_future())),
         ping: spec
@@ -558,28 +579,59 @@ async fn run_open(
     reschedule!();
 
     // Sends a message; on a write error the connection is over.
+    // Transcript records of received frames, sent as one job per batch of frames.
+    let mut records: Vec<Record> = Vec::new();
+
+    // Observers hear about counter changes at most every NOTIFY_INTERVAL.
+    let mut notify_armed = false;
+    macro_rules! mark_changed {
+        () => {
+            if !notify_armed {
+                notify_armed = true;
+                timers
+                    .notify
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + NOTIFY_INTERVAL);
+            }
+        };
+    }
+
+    // Sends a message; on a write error the connection is over.
     macro_rules! send_or_end {
-        ($outgoing:expr) => {{
+        ($label:lifetime, $outgoing:expr) => {{
             let outgoing: Outgoing = $outgoing;
+            if !records.is_empty() {
+                shared
+                    .transcript
+                    .record_batch(std::mem::take(&mut records))
+                    .await;
+            }
             if let Err(e) = ws.send(outgoing_message(&outgoing)).await {
                 local_error.get_or_insert((1006, format!("sending failed: {e}")));
-                break;
+                break $label;
             }
             record_sent(shared, outgoing).await;
+            mark_changed!();
         }};
     }
 
-    loop {
+    'conn: loop {
         tokio::select! {
             frame = ws.next() => {
+                // Handle what is already buffered in one go (bounded), so a flood costs one
+                // select per batch instead of one per frame.
+                let mut frame = frame;
+                let mut budget = FRAME_BATCH;
+                loop {
+                    'one: {
                 let payload = match frame {
                     Some(Ok(Message::Text(text))) => Payload::Text(text),
                     Some(Ok(Message::Binary(bytes))) => Payload::Binary(bytes),
-                    Some(Ok(Message::Ping(_))) => continue,
+                    Some(Ok(Message::Ping(_))) => break 'one,
                     Some(Ok(Message::Pong(_))) => {
                         awaiting_pong = false;
                         timers.pong.as_mut().reset(far_future());
-                        continue;
+                        break 'one;
                     }
                     Some(Ok(Message::Close(frame))) => {
                         let (code, reason) = frame
@@ -590,9 +642,9 @@ async fn run_open(
                         if user_close.is_none() {
                             timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
                         }
-                        continue;
+                        break 'one;
                     }
-                    Some(Ok(Message::Frame(_))) => continue,
+                    Some(Ok(Message::Frame(_))) => break 'one,
                     Some(Err(error)) => {
                         if server_close.is_none() && user_close.is_none() {
                             local_error = Some(classify_read_error(&error, &spec));
@@ -601,11 +653,12 @@ async fn run_open(
                                 let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame))).await;
                             }
                         }
-                        break;
+                        break 'conn;
                     }
-                    None => break,
+                    None => break 'conn,
                 };
                 let fired = on_received(shared, &payload, &mut after_fired);
+                mark_changed!();
                 if !fired.is_empty() {
                     let now = tokio::time::Instant::now();
                     for i in fired {
@@ -613,20 +666,33 @@ async fn run_open(
                     }
                     reschedule!();
                 }
-                let (kind, body) = match &payload {
-                    Payload::Text(t) => (log::sniff_format(t).as_str(), RecordBody::Text(t.clone())),
-                    Payload::Binary(b) => ("binary", RecordBody::Binary(b.clone())),
-                };
-                shared.transcript.record(Record { t: Utc::now(), dir: Direction::In, kind, body }).await;
+                if shared.transcript.is_on() {
+                    let (kind, body) = match &payload {
+                        Payload::Text(t) => (log::sniff_format(t).as_str(), RecordBody::Text(t.clone())),
+                        Payload::Binary(b) => ("binary", RecordBody::Binary(b.clone())),
+                    };
+                    records.push(Record { t: Utc::now(), dir: Direction::In, kind, body });
+                }
                 if let Some(reply) = hooks.auto_reply.as_ref().and_then(|reply| reply(&payload))
                     && user_close.is_none()
                     && server_close.is_none()
                 {
-                    send_or_end!(reply);
+                    send_or_end!('conn, reply);
                 }
                 if let Some(tap) = &hooks.tap {
                     let _ = tap.send(Incoming { payload }).await;
                 }
+                    }
+                    budget -= 1;
+                    if budget == 0 {
+                        break;
+                    }
+                    match ws.next().now_or_never() {
+                        Some(next) => frame = next,
+                        None => break,
+                    }
+                }
+                shared.transcript.record_batch(std::mem::take(&mut records)).await;
             }
             command = commands.recv() => match command {
                 Some(Command::Send { outgoing }) => {
@@ -634,7 +700,7 @@ async fn run_open(
                         refuse_send(shared, "the connection is closing");
                         continue;
                     }
-                    send_or_end!(outgoing);
+                    send_or_end!('conn, outgoing);
                 }
                 Some(Command::Close { code, reason }) => {
                     if user_close.is_some() {
@@ -675,7 +741,7 @@ async fn run_open(
                 for (_, i) in due {
                     let message = &spec.messages[i];
                     match message.payload() {
-                        Ok(outgoing) => send_or_end!(outgoing),
+                        Ok(outgoing) => send_or_end!('conn, outgoing),
                         Err(e) => shared.event(EntryKind::End, "error", format!("not sent: {}: {e}", message.label())),
                     }
                 }
@@ -699,8 +765,12 @@ async fn run_open(
                 if user_close.is_none() && server_close.is_none()
                     && let Some(text) = spec.options.heartbeat.clone()
                 {
-                    send_or_end!(Outgoing::Text { format: MessageFormat::Text, text });
+                    send_or_end!('conn, Outgoing::Text { format: MessageFormat::Text, text });
                 }
+            }
+            _ = &mut timers.notify, if notify_armed => {
+                notify_armed = false;
+                shared.notify();
             }
             _ = &mut timers.close, if user_close.is_some() || server_close.is_some() => {
                 if server_close.is_none() {
@@ -710,6 +780,7 @@ async fn run_open(
             }
         }
     }
+    shared.transcript.record_batch(records).await;
     drop(ws);
     finish_connection(shared, user_close, server_close, local_error)
 }
@@ -848,7 +919,7 @@ async fn record_sent(shared: &Shared, outgoing: Outgoing) {
         _ => "text",
     };
     let _ = size;
-    shared.update(|inner| {
+    shared.update_quiet(|inner| {
         inner.sent += 1;
         inner.last_traffic = Instant::now();
         Shared::push_log(inner, kind, preview);
@@ -887,7 +958,7 @@ fn on_received(
         ),
     };
     let spec = &shared.spec;
-    shared.update(|inner| {
+    shared.update_quiet(|inner| {
         let now = Instant::now();
         if inner.latency_first.is_none()
             && let Some(opened) = inner.opened_at

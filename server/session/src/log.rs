@@ -45,6 +45,9 @@ pub struct LogEntry {
 /// A short one-line preview of a text payload: newlines shown as `⏎`, cut at
 /// [`PREVIEW_CHARS`] characters with `…`.
 pub fn text_preview(text: &str) -> String {
+    if text.len() <= PREVIEW_CHARS && text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return text.to_string();
+    }
     let head = if text.len() > PREVIEW_BYTES {
         let mut end = PREVIEW_BYTES;
         while !text.is_char_boundary(end) {

@@ -19,8 +19,11 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::mask::Masker;
 
-/// Records waiting for the writer thread at most; a faster producer waits.
-pub const QUEUE_DEPTH: usize = 8192;
+/// Jobs (a record, or a batch of at most [`BATCH_MAX`] records) waiting for the writer thread
+/// at most; a faster producer waits.
+pub const QUEUE_DEPTH: usize = 256;
+/// Records per batch at most.
+pub const BATCH_MAX: usize = 64;
 
 /// Which way a record went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +74,7 @@ impl Record {
 
 enum Job {
     Write(Record),
+    Batch(Vec<Record>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -132,6 +136,11 @@ impl Transcript {
         })
     }
 
+    /// Whether records go anywhere (`false` for `transcript: off`).
+    pub fn is_on(&self) -> bool {
+        self.tx.is_some()
+    }
+
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref().map(PathBuf::as_path)
     }
@@ -150,6 +159,15 @@ impl Transcript {
     pub async fn record(&self, record: Record) {
         if let Some(tx) = &self.tx {
             let _ = tx.send(Job::Write(record)).await;
+        }
+    }
+
+    /// Queues several records (at most [`BATCH_MAX`] are expected) as one job.
+    pub async fn record_batch(&self, records: Vec<Record>) {
+        if let Some(tx) = &self.tx
+            && !records.is_empty()
+        {
+            let _ = tx.send(Job::Batch(records)).await;
         }
     }
 
@@ -179,39 +197,68 @@ fn write_loop(
     error: Arc<std::sync::Mutex<Option<String>>>,
 ) {
     let mut line = Vec::with_capacity(512);
+    let mut clock = StampCache::default();
     let mut failed = false;
-    while let Some(job) = rx.blocking_recv() {
-        match job {
-            Job::Write(record) => {
-                if failed {
+    let mut batch = Vec::with_capacity(256);
+    while rx.blocking_recv_many(&mut batch, 256) > 0 {
+        for job in batch.drain(..) {
+            let records = match job {
+                Job::Write(record) => vec![record],
+                Job::Batch(records) => records,
+                Job::Flush(done) => {
+                    let _ = out.flush();
+                    let _ = done.send(());
                     continue;
                 }
+            };
+            for record in records {
+                if failed {
+                    break;
+                }
                 line.clear();
-                encode(&record, &masker, &mut line);
+                encode_with(&record, &masker, &mut clock, &mut line);
                 if let Err(e) = out.write_all(&line) {
                     failed = true;
                     if let Ok(mut slot) = error.lock() {
                         *slot = Some(format!("cannot write the transcript: {e}"));
                     }
-                    continue;
+                    break;
                 }
                 events.fetch_add(1, Ordering::Relaxed);
-                if rx.is_empty() {
-                    let _ = out.flush();
-                }
             }
-            Job::Flush(done) => {
-                let _ = out.flush();
-                let _ = done.send(());
-            }
+        }
+        if rx.is_empty() {
+            let _ = out.flush();
         }
     }
     let _ = out.flush();
 }
 
+/// Formats timestamps once per millisecond (a flood shares them).
+#[derive(Default)]
+struct StampCache {
+    millis: i64,
+    text: String,
+}
+
+impl StampCache {
+    fn stamp(&mut self, t: &DateTime<Utc>) -> &str {
+        let millis = t.timestamp_millis();
+        if self.text.is_empty() || millis != self.millis {
+            self.millis = millis;
+            self.text = t.to_rfc3339_opts(SecondsFormat::Millis, true);
+        }
+        &self.text
+    }
+}
+
 /// Encodes one record as a JSON line (with the trailing newline).
 pub fn encode(record: &Record, masker: &Masker, out: &mut Vec<u8>) {
-    let t = record.t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    encode_with(record, masker, &mut StampCache::default(), out);
+}
+
+fn encode_with(record: &Record, masker: &Masker, clock: &mut StampCache, out: &mut Vec<u8>) {
+    let t = clock.stamp(&record.t);
     out.extend_from_slice(b"{\"t\":\"");
     out.extend_from_slice(t.as_bytes());
     out.extend_from_slice(b"\",\"dir\":\"");
@@ -238,7 +285,7 @@ pub fn encode(record: &Record, masker: &Masker, out: &mut Vec<u8>) {
         }
     };
     out.extend_from_slice(b",\"size\":");
-    out.extend_from_slice(size.to_string().as_bytes());
+    let _ = write!(out, "{size}");
     out.extend_from_slice(b"}\n");
 }
 
