@@ -162,6 +162,8 @@ impl Node {
                     out.push_str("null");
                 } else if s.is_string() {
                     out.push_str(&format!("{:?}", s.value));
+                } else if is_core_bool(&s.value) {
+                    out.push_str(&s.value.to_ascii_lowercase());
                 } else {
                     out.push_str(&s.value);
                 }
