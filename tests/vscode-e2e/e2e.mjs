@@ -102,6 +102,10 @@ async function step(name, why, fn) {
     const message = `step ${stepNo} "${name}" failed: ${why}: ${err instanceof Error ? err.message : String(err)}`;
     log(`FAIL ${message}`);
     if (lastSeen) log(`     last seen: ${lastSeen}`);
+    const notes = await page
+      ?.$$eval('.notification-list-item-message', (all) => all.map((n) => n.textContent.trim()).filter(Boolean))
+      .catch(() => []);
+    if (notes?.length) log(`     notifications: ${notes.join(' | ')}`);
     throw new StepFailure(message);
   }
 }
@@ -355,8 +359,9 @@ async function main() {
   });
 
   await step('highlighting', 'the TextMate grammar did not colour block types and {{variables}}', async () => {
-    const colors = await until('tokens socket-request, ECHO_HOST and prose to be rendered', async () =>
-      page.$$eval('.editor-group-container .view-line span span', (spans) => {
+    // Tokenization is asynchronous: the first paint is uncoloured, so poll until it settles.
+    const colors = await until('socket-request and ECHO_HOST to be drawn in colours other than the prose colour', async () => {
+      const r = await page.$$eval('.editor-group-container .view-line span span', (spans) => {
         const textOf = (x) => x.textContent.replace(/\u00a0/g, ' ');
         // Exact token first; semantic tokens from the server may cut the text differently.
         const colorOf = (text) => {
@@ -364,17 +369,16 @@ async function main() {
           return s ? getComputedStyle(s).color : undefined;
         };
         const prose = spans.find((x) => textOf(x).startsWith('Messages sent'));
-        const r = {
+        return {
           blockType: colorOf('socket-request'),
           variable: colorOf('ECHO_HOST'),
           prose: prose ? getComputedStyle(prose).color : undefined,
         };
-        return r.blockType && r.variable && r.prose ? r : undefined;
-      }),
-    );
+      });
+      lastSeen = `colours: ${JSON.stringify(r)}`;
+      return r.blockType && r.variable && r.prose && r.blockType !== r.prose && r.variable !== r.prose ? r : undefined;
+    });
     log(`     colours: ${JSON.stringify(colors)}`);
-    if (colors.blockType === colors.prose) throw new Error(`block type has the prose colour ${colors.prose}`);
-    if (colors.variable === colors.prose) throw new Error(`{{ECHO_HOST}} has the prose colour ${colors.prose}`);
   });
 
   await step('diagnostic', 'the server published no diagnostic for the unresolved variable or the broken JSON body', async () => {
