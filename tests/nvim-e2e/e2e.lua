@@ -581,6 +581,44 @@ step('the ▶ Connect code lens connects again and opens the new log', function(
   end, 'the second session did not close')
 end)
 
+step('a refused connection is reported through vim.notify', function()
+  -- A loopback port that nothing listens on: bind one, note it, close it.
+  local tcp = vim.uv.new_tcp()
+  tcp:bind('127.0.0.1', 0)
+  local port = tcp:getsockname().port
+  tcp:close()
+  local url = 'ws://127.0.0.1:' .. port .. '/'
+  local path = dir .. '/refused.void'
+  local text = vim.fn.readfile(fixtures .. '/echo.void.in')
+  for i, line in ipairs(text) do
+    text[i] = line:gsub('@ECHO_URL@', url)
+  end
+  vim.fn.writefile(text, path)
+  vim.cmd.edit(vim.fn.fnameescape(path))
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait_for(function()
+    local c = void_client(bufnr)
+    return c and c.initialized
+  end, 'void-ls did not attach to refused.void')
+  vim.api.nvim_win_set_cursor(0, { find_line(bufnr, 'type: surl'), 0 })
+  local seen = #notes
+  vim.cmd('VoidConnect')
+  local uri = vim.uri_from_bufnr(bufnr)
+  wait_for(function()
+    local s = sessions.list(uri)[1]
+    return s and (s.state == 'failed' or s.state == 'closed')
+  end, function()
+    return 'the session did not end as failed; last: ' .. vim.inspect(sessions.list(uri)[1])
+  end)
+  wait_for(function()
+    for i = seen + 1, #notes do
+      if notes[i]:find('[ERROR]', 1, true) and notes[i]:find(tostring(port), 1, true) then
+        return true
+      end
+    end
+  end, 'no error notification naming the refused address 127.0.0.1:' .. port)
+end)
+
 -- Keep what the user saw, as artifacts.
 vim.fn.writefile(vim.api.nvim_buf_get_lines(log_buf, 0, -1, false), dir .. '/first-session.wslog.txt')
 vim.fn.writefile(notes, dir .. '/notifications.txt')

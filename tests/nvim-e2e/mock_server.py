@@ -190,6 +190,7 @@ async def run_session(session, messages):
         session["state"] = "failed"
         session["detail"] = {"error": str(err)}
         await status(session)
+        await notify("window/showMessage", {"type": 1, "message": "WebSocket %s: %s" % (session["url"], err)})
 
 
 async def send(session, attrs):
