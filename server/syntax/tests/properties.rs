@@ -8,8 +8,13 @@ mod common;
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
+    // `PROPTEST_CASES` raises the count for a longer local hunt.
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
     ProptestConfig {
-        cases: 256,
+        cases,
         failure_persistence: None,
         ..ProptestConfig::default()
     }
