@@ -171,10 +171,22 @@ impl Transcript {
         }
     }
 
-    /// Queues a record without waiting; drops it (and says so in the file's error) when full.
+    /// Queues a record without waiting. When the queue is full the record is handed to a
+    /// small task that waits for room (it may then land after records queued later); it is
+    /// dropped only when there is no tokio runtime to wait on.
     pub fn try_record(&self, record: Record) {
         if let Some(tx) = &self.tx {
-            let _ = tx.try_send(Job::Write(record));
+            match tx.try_send(Job::Write(record)) {
+                Err(mpsc::error::TrySendError::Full(job)) => {
+                    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                        let tx = tx.clone();
+                        runtime.spawn(async move {
+                            let _ = tx.send(job).await;
+                        });
+                    }
+                }
+                Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
         }
     }
 

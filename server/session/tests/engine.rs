@@ -554,3 +554,39 @@ async fn sends_are_refused_until_open_and_bad_urls_are_refused_at_spawn() {
         Err(SendError::NotOpen(SessionState::Failed))
     ));
 }
+
+#[tokio::test]
+async fn a_flood_reaches_the_transcript_whole_and_in_order() {
+    let server = echo(EchoMode::Commands).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spec(&server.url());
+    s.options.transcript = TranscriptTarget::Path("flood.jsonl".into());
+    s.file_dir = Some(dir.path().to_path_buf());
+    let session = Session::spawn(s, SessionSettings::default()).unwrap();
+    wait(&session, "open", |s| s.state == SessionState::Open).await;
+    session
+        .send(SendRequest::AdHoc {
+            format: MessageFormat::Text,
+            body: "flood 20000".into(),
+        })
+        .unwrap();
+    session
+        .wait_for(Duration::from_secs(60), |s| s.received >= 20_000)
+        .await
+        .unwrap();
+    session.close(1000, "");
+    wait_finished(&session).await;
+    let events = session.flush_transcript().await;
+    let text = std::fs::read_to_string(dir.path().join("flood.jsonl")).unwrap();
+    assert_eq!(text.lines().count() as u64, events);
+    let ins: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["dir"] == "in")
+        .collect();
+    assert_eq!(ins.len(), 20_000);
+    assert_eq!(ins[0]["text"], "flood 0");
+    assert_eq!(ins[19_999]["text"], "flood 19999");
+    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["kind"], "close");
+}
