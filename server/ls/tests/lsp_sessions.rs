@@ -45,12 +45,20 @@ async fn write_frame(writer: &tokio::sync::Mutex<WriteHalf<DuplexStream>>, messa
 fn take_frame(buffer: &[u8]) -> Option<(Value, usize)> {
     let header_end = buffer.windows(4).position(|w| w == b"\r\n\r\n")?;
     let header = std::str::from_utf8(&buffer[..header_end]).ok()?;
-    let length: usize = header.lines().find_map(|l| l.strip_prefix("Content-Length: "))?.trim().parse().ok()?;
+    let length: usize = header
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Length: "))?
+        .trim()
+        .parse()
+        .ok()?;
     let start = header_end + 4;
     if buffer.len() < start + length {
         return None;
     }
-    Some((serde_json::from_slice(&buffer[start..start + length]).unwrap(), start + length))
+    Some((
+        serde_json::from_slice(&buffer[start..start + length]).unwrap(),
+        start + length,
+    ))
 }
 
 impl Client {
@@ -67,7 +75,11 @@ impl Client {
             received: Arc::default(),
             arrived: Arc::default(),
         };
-        let (pending, received, arrived) = (client.pending.clone(), client.received.clone(), client.arrived.clone());
+        let (pending, received, arrived) = (
+            client.pending.clone(),
+            client.received.clone(),
+            client.arrived.clone(),
+        );
         tokio::spawn(async move {
             let mut buffer = Vec::new();
             let mut chunk = vec![0u8; 1 << 16];
@@ -76,14 +88,18 @@ impl Client {
                     buffer.drain(..used);
                     let is_response = message.get("method").is_none();
                     if is_response {
-                        if let Some(tx) = message["id"].as_i64().and_then(|id| pending.lock().unwrap().remove(&id)) {
+                        if let Some(tx) = message["id"]
+                            .as_i64()
+                            .and_then(|id| pending.lock().unwrap().remove(&id))
+                        {
                             let _ = tx.send(message);
                         }
                         continue;
                     }
                     if message.get("id").is_some() {
                         // A server request: answer at once (null is a fine result for all of them).
-                        let answer = json!({ "jsonrpc": "2.0", "id": message["id"], "result": null });
+                        let answer =
+                            json!({ "jsonrpc": "2.0", "id": message["id"], "result": null });
                         write_frame(&writer, &answer).await;
                     }
                     received.lock().unwrap().push(message);
@@ -100,9 +116,26 @@ impl Client {
             .request("initialize", json!({ "processId": null, "rootUri": null, "capabilities": capabilities, "clientInfo": { "name": "lsp-sessions-test" } }))
             .await
             .unwrap();
-        assert_eq!(init["capabilities"]["workspace"]["textDocumentContent"]["schemes"], json!(["void-session"]), "{init}");
-        let commands = init["capabilities"]["executeCommandProvider"]["commands"].as_array().unwrap();
-        for name in ["void.connect", "void.send", "void.pause", "void.resume", "void.close", "void.sessions", "void.exportTranscript", "void.copyAsWebsocat", "void.testConnection", "void.openLog"] {
+        assert_eq!(
+            init["capabilities"]["workspace"]["textDocumentContent"]["schemes"],
+            json!(["void-session"]),
+            "{init}"
+        );
+        let commands = init["capabilities"]["executeCommandProvider"]["commands"]
+            .as_array()
+            .unwrap();
+        for name in [
+            "void.connect",
+            "void.send",
+            "void.pause",
+            "void.resume",
+            "void.close",
+            "void.sessions",
+            "void.exportTranscript",
+            "void.copyAsWebsocat",
+            "void.testConnection",
+            "void.openLog",
+        ] {
             assert!(commands.contains(&json!(name)), "{name} is not advertised");
         }
         client.notify("initialized", json!({})).await;
@@ -110,7 +143,11 @@ impl Client {
     }
 
     async fn notify(&mut self, method: &str, params: Value) {
-        write_frame(&self.writer, &json!({ "jsonrpc": "2.0", "method": method, "params": params })).await;
+        write_frame(
+            &self.writer,
+            &json!({ "jsonrpc": "2.0", "method": method, "params": params }),
+        )
+        .await;
     }
 
     async fn request(&mut self, method: &str, params: Value) -> Result<Value, Value> {
@@ -118,8 +155,15 @@ impl Client {
         self.next_id += 1;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap().insert(id, tx);
-        write_frame(&self.writer, &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })).await;
-        let response = tokio::time::timeout(TIMEOUT, rx).await.unwrap_or_else(|_| panic!("{method}: no answer")).unwrap();
+        write_frame(
+            &self.writer,
+            &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }),
+        )
+        .await;
+        let response = tokio::time::timeout(TIMEOUT, rx)
+            .await
+            .unwrap_or_else(|_| panic!("{method}: no answer"))
+            .unwrap();
         match response.get("error") {
             Some(e) => Err(e.clone()),
             None => Ok(response["result"].clone()),
@@ -127,30 +171,58 @@ impl Client {
     }
 
     async fn command(&mut self, command: &str, argument: Value) -> Result<Value, Value> {
-        self.request("workspace/executeCommand", json!({ "command": command, "arguments": [argument] })).await
+        self.request(
+            "workspace/executeCommand",
+            json!({ "command": command, "arguments": [argument] }),
+        )
+        .await
     }
 
     /// Waits for a message from the server with `method` whose params satisfy `pred`, seen
     /// at or after position `from` of the arrival list. Returns (params, position).
-    async fn wait_for(&self, method: &str, from: usize, pred: impl Fn(&Value) -> bool) -> (Value, usize) {
+    async fn wait_for(
+        &self,
+        method: &str,
+        from: usize,
+        pred: impl Fn(&Value) -> bool,
+    ) -> (Value, usize) {
         let deadline = tokio::time::Instant::now() + TIMEOUT;
         loop {
             let notified = self.arrived.notified();
             {
                 let received = self.received.lock().unwrap();
-                if let Some((i, m)) = received.iter().enumerate().skip(from).find(|(_, m)| m["method"] == method && pred(&m["params"])) {
+                if let Some((i, m)) = received
+                    .iter()
+                    .enumerate()
+                    .skip(from)
+                    .find(|(_, m)| m["method"] == method && pred(&m["params"]))
+                {
                     return (m["params"].clone(), i);
                 }
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                let seen: Vec<String> = self.received.lock().unwrap().iter().map(|m| format!("{} {}", m["method"], m["params"])).collect();
-                panic!("no {method} matched within {TIMEOUT:?}; received:\n{}", seen.join("\n"));
+                let seen: Vec<String> = self
+                    .received
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .map(|m| format!("{} {}", m["method"], m["params"]))
+                    .collect();
+                panic!(
+                    "no {method} matched within {TIMEOUT:?}; received:\n{}",
+                    seen.join("\n")
+                );
             }
         }
     }
 
     fn count(&self, method: &str) -> usize {
-        self.received.lock().unwrap().iter().filter(|m| m["method"] == method).count()
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m["method"] == method)
+            .count()
     }
 
     fn mark(&self) -> usize {
@@ -261,14 +333,21 @@ content:
 
 /// The (line, character) of the first occurrence of `needle` (ASCII lines).
 fn position_of(text: &str, needle: &str) -> (u32, u32) {
-    let offset = text.find(needle).unwrap_or_else(|| panic!("`{needle}` is not in the file"));
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` is not in the file"));
     let line = text[..offset].matches('\n').count();
     let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
     (line as u32, column as u32)
 }
 
 fn lens_titles(lenses: &Value) -> Vec<String> {
-    lenses.as_array().unwrap().iter().map(|l| l["command"]["title"].as_str().unwrap_or("").to_string()).collect()
+    lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap_or("").to_string())
+        .collect()
 }
 
 fn find_lens<'a>(lenses: &'a Value, title: &str) -> &'a Value {
@@ -297,18 +376,39 @@ fn timestamped_lines<'a>(log: &'a str, marker: &str) -> Vec<&'a str> {
 }
 
 async fn log_text(client: &mut Client, log_uri: &str) -> String {
-    let content = client.request("workspace/textDocumentContent", json!({ "uri": log_uri })).await.unwrap();
-    let fallback = client.request("void/sessionLogText", json!({ "uri": log_uri })).await.unwrap();
+    let content = client
+        .request("workspace/textDocumentContent", json!({ "uri": log_uri }))
+        .await
+        .unwrap();
+    let fallback = client
+        .request("void/sessionLogText", json!({ "uri": log_uri }))
+        .await
+        .unwrap();
     assert!(fallback["version"].as_u64().is_some(), "{fallback}");
-    assert!(fallback["text"].as_str().unwrap().lines().next().unwrap_or("").starts_with("# "), "{fallback}");
+    assert!(
+        fallback["text"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .starts_with("# "),
+        "{fallback}"
+    );
     content["text"].as_str().unwrap().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
-    let echo = EchoServer::start(EchoServerConfig::default()).await.unwrap();
+    let echo = EchoServer::start(EchoServerConfig::default())
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(".env"), format!("ECHO_URL={}\n", echo.url())).unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("ECHO_URL={}\n", echo.url()),
+    )
+    .unwrap();
     let transcript = dir.path().join("transcripts").join("chat.jsonl");
     let file = dir.path().join("chat.void");
     let text = void_file(&transcript);
@@ -319,20 +419,39 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
     client.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "void", "version": 1, "text": text } })).await;
 
     // Idle: only ▶ Connect, and no connection was opened by opening the file.
-    let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } })).await.unwrap();
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
     let connect = find_lens(&lenses, "Connect");
     assert_eq!(connect["command"]["command"], "void.connect");
     assert_eq!(connect["command"]["arguments"][0]["blockUid"], REQUEST_UID);
-    assert!(!lens_titles(&lenses).iter().any(|t| t.contains("Send")), "{lenses}");
+    assert!(
+        !lens_titles(&lenses).iter().any(|t| t.contains("Send")),
+        "{lenses}"
+    );
     assert_eq!(echo.connections(), 0, "opening a file must not connect");
 
     // Connect by command.
-    let connected = client.command("void.connect", connect["command"]["arguments"][0].clone()).await.unwrap();
+    let connected = client
+        .command("void.connect", connect["command"]["arguments"][0].clone())
+        .await
+        .unwrap();
     let session_id = connected["sessionId"].as_str().unwrap().to_string();
     let log_uri = connected["logUri"].as_str().unwrap().to_string();
-    assert!(log_uri.starts_with(&format!("void-session:/{session_id}/")) && log_uri.ends_with(".wslog"), "{log_uri}");
+    assert!(
+        log_uri.starts_with(&format!("void-session:/{session_id}/")) && log_uri.ends_with(".wslog"),
+        "{log_uri}"
+    );
 
-    let (open, _) = client.wait_for("void/sessionStatus", 0, |p| p["sessionId"] == session_id.as_str() && p["state"] == "open").await;
+    let (open, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == session_id.as_str() && p["state"] == "open"
+        })
+        .await;
     assert_eq!(open["uri"], uri.as_str());
     assert_eq!(open["blockUid"], REQUEST_UID);
     assert_eq!(open["logUri"], log_uri.as_str());
@@ -340,44 +459,94 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
     assert_eq!(open["detail"]["httpStatus"], 101);
     assert_eq!(open["paused"], false);
     // $/progress while connecting: begin then end.
-    client.wait_for("$/progress", 0, |p| p["value"]["kind"] == "begin").await;
-    client.wait_for("$/progress", 0, |p| p["value"]["kind"] == "end").await;
+    client
+        .wait_for("$/progress", 0, |p| p["value"]["kind"] == "begin")
+        .await;
+    client
+        .wait_for("$/progress", 0, |p| p["value"]["kind"] == "end")
+        .await;
 
     // Connecting again answers the running session instead of opening a second one.
-    let again = client.command("void.connect", json!({ "uri": uri, "blockUid": REQUEST_UID })).await.unwrap();
+    let again = client
+        .command(
+            "void.connect",
+            json!({ "uri": uri, "blockUid": REQUEST_UID }),
+        )
+        .await
+        .unwrap();
     assert_eq!(again["sessionId"], session_id.as_str());
 
     // Connected lenses: state and counts, Pause, Close, Open log, Send on each ws-message.
-    let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } })).await.unwrap();
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
     let titles = lens_titles(&lenses);
-    assert!(titles.iter().any(|t| t.contains("open") && t.contains("↑0")), "{titles:?}");
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("open") && t.contains("↑0")),
+        "{titles:?}"
+    );
     for wanted in ["Pause", "Close", "Open log", "Send hello", "Send later"] {
-        assert!(titles.iter().any(|t| t.contains(wanted)), "no {wanted} in {titles:?}");
+        assert!(
+            titles.iter().any(|t| t.contains(wanted)),
+            "no {wanted} in {titles:?}"
+        );
     }
-    assert!(!titles.iter().any(|t| t.contains("▶ Connect")), "{titles:?}");
+    assert!(
+        !titles.iter().any(|t| t.contains("▶ Connect")),
+        "{titles:?}"
+    );
 
     // Send the ws-message by its lens.
     let send = find_lens(&lenses, "Send hello")["command"].clone();
     assert_eq!(send["arguments"][0]["messageUid"], HELLO_UID);
-    let answer = client.command("void.send", send["arguments"][0].clone()).await.unwrap();
+    let answer = client
+        .command("void.send", send["arguments"][0].clone())
+        .await
+        .unwrap();
     assert_eq!(answer, json!({ "ok": true }));
-    client.wait_for("void/sessionStatus", 0, |p| p["sessionId"] == session_id.as_str() && p["sent"] == 1 && p["received"] == 1).await;
+    client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == session_id.as_str() && p["sent"] == 1 && p["received"] == 1
+        })
+        .await;
 
     // The log document: header, the open event, the sent and received lines with timestamps.
-    let refreshes = client.wait_for("workspace/textDocumentContent/refresh", 0, |p| p["uri"] == log_uri.as_str()).await;
+    let refreshes = client
+        .wait_for("workspace/textDocumentContent/refresh", 0, |p| {
+            p["uri"] == log_uri.as_str()
+        })
+        .await;
     assert_eq!(refreshes.0["uri"], log_uri.as_str());
     let log = log_text(&mut client, &log_uri).await;
-    assert!(log.starts_with("# ") && log.lines().next().unwrap().contains("open"), "{log}");
+    assert!(
+        log.starts_with("# ") && log.lines().next().unwrap().contains("open"),
+        "{log}"
+    );
     let sent = timestamped_lines(&log, "→");
     let received = timestamped_lines(&log, "←");
-    assert!(sent.iter().any(|l| l.contains(r#""op": "hello""#)), "no sent line in:\n{log}");
-    assert!(received.iter().any(|l| l.contains(r#""op": "hello""#)), "no received line in:\n{log}");
+    assert!(
+        sent.iter().any(|l| l.contains(r#""op": "hello""#)),
+        "no sent line in:\n{log}"
+    );
+    assert!(
+        received.iter().any(|l| l.contains(r#""op": "hello""#)),
+        "no received line in:\n{log}"
+    );
 
     // Hover over the socket-request shows the live state.
     let (line, character) = position_of(&text, "type: socket-request");
     let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character + 2 } })).await.unwrap();
     let hover_text = hover["contents"]["value"].as_str().unwrap_or_default();
-    assert!(hover_text.contains("WebSocket session") && hover_text.contains("open"), "{hover}");
+    assert!(
+        hover_text.contains("WebSocket session") && hover_text.contains("open"),
+        "{hover}"
+    );
 
     // Completion of `.json.` paths offers the keys the session has received.
     let (line, character) = position_of(&text, "received[-1].json.");
@@ -385,7 +554,12 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
         .request("textDocument/completion", json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character + "received[-1].json.".len() as u32 } }))
         .await
         .unwrap();
-    let labels: Vec<&str> = completion["items"].as_array().unwrap().iter().filter_map(|i| i["label"].as_str()).collect();
+    let labels: Vec<&str> = completion["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
     for key in ["op", "user", "user.name"] {
         assert!(labels.contains(&key), "no {key} in {labels:?}");
     }
@@ -396,69 +570,214 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
         .request("textDocument/codeAction", json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": line, "character": 2 }, "end": { "line": line, "character": 2 } }, "context": { "diagnostics": [] } }))
         .await
         .unwrap();
-    let action_titles: Vec<&str> = actions.as_array().unwrap().iter().filter_map(|a| a["title"].as_str()).collect();
-    for wanted in ["Send hello", "Pause the live log", "Close the WebSocket session"] {
-        assert!(action_titles.contains(&wanted), "no {wanted} in {action_titles:?}");
+    let action_titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
+    for wanted in [
+        "Send hello",
+        "Pause the live log",
+        "Close the WebSocket session",
+    ] {
+        assert!(
+            action_titles.contains(&wanted),
+            "no {wanted} in {action_titles:?}"
+        );
     }
 
     // Pause: messages keep arriving and are counted, but the view stops moving.
-    assert_eq!(client.command("void.pause", json!({ "sessionId": session_id })).await.unwrap(), json!({ "ok": true }));
-    client.wait_for("void/sessionStatus", 0, |p| p["sessionId"] == session_id.as_str() && p["paused"] == true).await;
-    client.command("void.send", json!({ "sessionId": session_id, "messageUid": LATER_UID })).await.unwrap();
-    client.wait_for("void/sessionStatus", 0, |p| p["sessionId"] == session_id.as_str() && p["received"] == 2 && p["paused"] == true).await;
+    assert_eq!(
+        client
+            .command("void.pause", json!({ "sessionId": session_id }))
+            .await
+            .unwrap(),
+        json!({ "ok": true })
+    );
+    client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == session_id.as_str() && p["paused"] == true
+        })
+        .await;
+    client
+        .command(
+            "void.send",
+            json!({ "sessionId": session_id, "messageUid": LATER_UID }),
+        )
+        .await
+        .unwrap();
+    client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == session_id.as_str() && p["received"] == 2 && p["paused"] == true
+        })
+        .await;
     let paused_log = log_text(&mut client, &log_uri).await;
-    assert!(!timestamped_lines(&paused_log, "←").iter().any(|l| l.contains("sent while paused")), "the paused view moved:\n{paused_log}");
-    let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } })).await.unwrap();
-    assert!(lens_titles(&lenses).iter().any(|t| t == "Resume"), "{:?}", lens_titles(&lenses));
+    assert!(
+        !timestamped_lines(&paused_log, "←")
+            .iter()
+            .any(|l| l.contains("sent while paused")),
+        "the paused view moved:\n{paused_log}"
+    );
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
+    assert!(
+        lens_titles(&lenses).iter().any(|t| t == "Resume"),
+        "{:?}",
+        lens_titles(&lenses)
+    );
 
     // Resume shows everything that arrived meanwhile.
-    client.command("void.resume", json!({ "sessionId": session_id })).await.unwrap();
-    client.wait_for("void/sessionStatus", 0, |p| p["sessionId"] == session_id.as_str() && p["paused"] == false && p["received"] == 2).await;
+    client
+        .command("void.resume", json!({ "sessionId": session_id }))
+        .await
+        .unwrap();
+    client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == session_id.as_str() && p["paused"] == false && p["received"] == 2
+        })
+        .await;
     let resumed_log = log_text(&mut client, &log_uri).await;
-    assert!(timestamped_lines(&resumed_log, "←").iter().any(|l| l.contains("sent while paused")), "resume did not show the message:\n{resumed_log}");
+    assert!(
+        timestamped_lines(&resumed_log, "←")
+            .iter()
+            .any(|l| l.contains("sent while paused")),
+        "resume did not show the message:\n{resumed_log}"
+    );
 
     // Edits above the section: the session is still found by its block uid.
     let mark = client.mark();
     client
         .notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "range": { "start": { "line": 1, "character": 0 }, "end": { "line": 1, "character": 0 } }, "text": "Some prose\nadded above.\n\n" }] }))
         .await;
-    let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } })).await.unwrap();
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
     let send = find_lens(&lenses, "Send hello");
     let (hello_fence, _) = position_of(&text, "```void\n---\ntype: ws-message");
-    assert_eq!(send["range"]["start"]["line"], hello_fence + 3, "the Send lens did not follow its block: {send}");
-    client.command("void.send", send["command"]["arguments"][0].clone()).await.unwrap();
-    client.wait_for("void/sessionStatus", mark, |p| p["sessionId"] == session_id.as_str() && p["sent"] == 3).await;
+    assert_eq!(
+        send["range"]["start"]["line"],
+        hello_fence + 3,
+        "the Send lens did not follow its block: {send}"
+    );
+    client
+        .command("void.send", send["command"]["arguments"][0].clone())
+        .await
+        .unwrap();
+    client
+        .wait_for("void/sessionStatus", mark, |p| {
+            p["sessionId"] == session_id.as_str() && p["sent"] == 3
+        })
+        .await;
 
     // The sessions list, the websocat line, the transcript.
     let sessions = client.command("void.sessions", json!({})).await.unwrap();
     assert_eq!(sessions[0]["sessionId"], session_id.as_str());
     assert_eq!(sessions[0]["state"], "open");
-    let websocat = client.command("void.copyAsWebsocat", json!({ "uri": uri, "blockUid": REQUEST_UID })).await.unwrap();
-    assert!(websocat.as_str().unwrap().contains("websocat") && websocat.as_str().unwrap().contains("/chat"), "{websocat}");
+    let websocat = client
+        .command(
+            "void.copyAsWebsocat",
+            json!({ "uri": uri, "blockUid": REQUEST_UID }),
+        )
+        .await
+        .unwrap();
+    assert!(
+        websocat.as_str().unwrap().contains("websocat")
+            && websocat.as_str().unwrap().contains("/chat"),
+        "{websocat}"
+    );
 
     // Close with 1000.
-    assert_eq!(client.command("void.close", json!({ "sessionId": session_id, "code": 1000, "reason": "bye" })).await.unwrap(), json!({ "ok": true }));
-    let (closed, _) = client.wait_for("void/sessionStatus", 0, |p| p["sessionId"] == session_id.as_str() && p["state"] == "closed").await;
+    assert_eq!(
+        client
+            .command(
+                "void.close",
+                json!({ "sessionId": session_id, "code": 1000, "reason": "bye" })
+            )
+            .await
+            .unwrap(),
+        json!({ "ok": true })
+    );
+    let (closed, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == session_id.as_str() && p["state"] == "closed"
+        })
+        .await;
     assert_eq!(closed["detail"]["closeCode"], 1000, "{closed}");
     let closed_log = log_text(&mut client, &log_uri).await;
-    assert!(timestamped_lines(&closed_log, "✕").iter().any(|l| l.contains("1000")), "{closed_log}");
-    let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } })).await.unwrap();
+    assert!(
+        timestamped_lines(&closed_log, "✕")
+            .iter()
+            .any(|l| l.contains("1000")),
+        "{closed_log}"
+    );
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
     let titles = lens_titles(&lenses);
-    assert!(titles.iter().any(|t| t.contains("▶ Connect")) && !titles.iter().any(|t| t.contains("Send")), "{titles:?}");
+    assert!(
+        titles.iter().any(|t| t.contains("▶ Connect"))
+            && !titles.iter().any(|t| t.contains("Send")),
+        "{titles:?}"
+    );
 
     let export = dir.path().join("export").join("copy.jsonl");
-    let exported = client.command("void.exportTranscript", json!({ "sessionId": session_id, "path": export.to_string_lossy() })).await.unwrap();
+    let exported = client
+        .command(
+            "void.exportTranscript",
+            json!({ "sessionId": session_id, "path": export.to_string_lossy() }),
+        )
+        .await
+        .unwrap();
     assert!(exported["events"].as_u64().unwrap() >= 4, "{exported}");
-    let lines: Vec<Value> = std::fs::read_to_string(&export).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert!(lines.iter().any(|l| l["dir"] == "out") && lines.iter().any(|l| l["dir"] == "in"), "{lines:?}");
+    let lines: Vec<Value> = std::fs::read_to_string(&export)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["dir"] == "out") && lines.iter().any(|l| l["dir"] == "in"),
+        "{lines:?}"
+    );
 
     // Errors are clear: unknown session, bad arguments.
-    let unknown = client.command("void.pause", json!({ "sessionId": "nope" })).await.unwrap_err();
-    assert!(unknown["message"].as_str().unwrap().contains("nope"), "{unknown}");
+    let unknown = client
+        .command("void.pause", json!({ "sessionId": "nope" }))
+        .await
+        .unwrap_err();
+    assert!(
+        unknown["message"].as_str().unwrap().contains("nope"),
+        "{unknown}"
+    );
     let bad = client.command("void.send", json!({})).await.unwrap_err();
     assert_eq!(bad["code"], -32602, "{bad}");
-    let closed_send = client.command("void.send", json!({ "sessionId": session_id, "messageUid": HELLO_UID })).await.unwrap_err();
-    assert!(closed_send["message"].as_str().unwrap().contains("not open"), "{closed_send}");
+    let closed_send = client
+        .command(
+            "void.send",
+            json!({ "sessionId": session_id, "messageUid": HELLO_UID }),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        closed_send["message"]
+            .as_str()
+            .unwrap()
+            .contains("not open"),
+        "{closed_send}"
+    );
 
     echo.shutdown().await;
 }
@@ -470,12 +789,21 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let echo = EchoServer::start(EchoServerConfig::default()).await.unwrap();
+    let echo = EchoServer::start(EchoServerConfig::default())
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let transcript = dir.path().join("t.jsonl");
-    let refused = void_file(&dir.path().join("refused.jsonl")).replace("\"{{ECHO_URL}}/chat\"", &format!("ws://127.0.0.1:{port}/nothing"));
-    let live = void_file(&transcript).replace("\"{{ECHO_URL}}/chat\"", &format!("{}/chat", echo.url()));
-    let (refused_file, live_file) = (dir.path().join("refused.void"), dir.path().join("live.void"));
+    let refused = void_file(&dir.path().join("refused.jsonl")).replace(
+        "\"{{ECHO_URL}}/chat\"",
+        &format!("ws://127.0.0.1:{port}/nothing"),
+    );
+    let live =
+        void_file(&transcript).replace("\"{{ECHO_URL}}/chat\"", &format!("{}/chat", echo.url()));
+    let (refused_file, live_file) = (
+        dir.path().join("refused.void"),
+        dir.path().join("live.void"),
+    );
     std::fs::write(&refused_file, &refused).unwrap();
     std::fs::write(&live_file, &live).unwrap();
     let (refused_uri, live_uri) = (file_uri(&refused_file), file_uri(&live_file));
@@ -486,38 +814,102 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
     }
 
     // Refused: the command answers a session, which fails with a message a person sees.
-    let failed = client.command("void.connect", json!({ "uri": refused_uri, "blockUid": REQUEST_UID })).await.unwrap();
+    let failed = client
+        .command(
+            "void.connect",
+            json!({ "uri": refused_uri, "blockUid": REQUEST_UID }),
+        )
+        .await
+        .unwrap();
     let failed_id = failed["sessionId"].as_str().unwrap().to_string();
-    let (status, _) = client.wait_for("void/sessionStatus", 0, |p| p["sessionId"] == failed_id.as_str() && p["state"] == "failed").await;
-    assert!(status["detail"]["error"].as_str().is_some_and(|e| !e.is_empty()), "{status}");
-    let (message, _) = client.wait_for("window/showMessage", 0, |p| p["type"] == 1).await;
-    assert!(message["message"].as_str().unwrap().contains(&port.to_string()), "{message}");
+    let (status, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == failed_id.as_str() && p["state"] == "failed"
+        })
+        .await;
+    assert!(
+        status["detail"]["error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "{status}"
+    );
+    let (message, _) = client
+        .wait_for("window/showMessage", 0, |p| p["type"] == 1)
+        .await;
+    assert!(
+        message["message"]
+            .as_str()
+            .unwrap()
+            .contains(&port.to_string()),
+        "{message}"
+    );
 
     // By position: the section under the cursor.
     let (line, _) = position_of(&live, "type: ws-message");
-    let connected = client.command("void.connect", json!({ "uri": live_uri, "position": { "line": line, "character": 0 } })).await.unwrap();
+    let connected = client
+        .command(
+            "void.connect",
+            json!({ "uri": live_uri, "position": { "line": line, "character": 0 } }),
+        )
+        .await
+        .unwrap();
     let live_id = connected["sessionId"].as_str().unwrap().to_string();
-    client.wait_for("void/sessionStatus", 0, |p| p["sessionId"] == live_id.as_str() && p["state"] == "open").await;
+    client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == live_id.as_str() && p["state"] == "open"
+        })
+        .await;
 
     // Test connection: connects, reports the handshake, closes.
-    let tested = client.command("void.testConnection", json!({ "uri": live_uri, "blockUid": REQUEST_UID })).await.unwrap();
+    let tested = client
+        .command(
+            "void.testConnection",
+            json!({ "uri": live_uri, "blockUid": REQUEST_UID }),
+        )
+        .await
+        .unwrap();
     assert_eq!(tested["ok"], true, "{tested}");
     assert_eq!(tested["httpStatus"], 101);
-    let tested_refused = client.command("void.testConnection", json!({ "uri": refused_uri, "blockUid": REQUEST_UID })).await.unwrap();
+    let tested_refused = client
+        .command(
+            "void.testConnection",
+            json!({ "uri": refused_uri, "blockUid": REQUEST_UID }),
+        )
+        .await
+        .unwrap();
     assert_eq!(tested_refused["ok"], false, "{tested_refused}");
-    assert!(tested_refused["error"].as_str().is_some(), "{tested_refused}");
+    assert!(
+        tested_refused["error"].as_str().is_some(),
+        "{tested_refused}"
+    );
 
     // An unresolved variable is refused before anything connects, naming the variable.
     let unresolved = void_file(&transcript).replace("{{ECHO_URL}}", "{{NOT_DEFINED_ANYWHERE}}");
     let unresolved_file = dir.path().join("unresolved.void");
     std::fs::write(&unresolved_file, &unresolved).unwrap();
-    let error = client.command("void.connect", json!({ "uri": file_uri(&unresolved_file), "blockUid": REQUEST_UID })).await.unwrap_err();
-    assert!(error["message"].as_str().unwrap().contains("NOT_DEFINED_ANYWHERE"), "{error}");
+    let error = client
+        .command(
+            "void.connect",
+            json!({ "uri": file_uri(&unresolved_file), "blockUid": REQUEST_UID }),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("NOT_DEFINED_ANYWHERE"),
+        "{error}"
+    );
 
     // Shutdown closes every live session with 1001 (going away).
     let before = client.mark();
     client.request("shutdown", Value::Null).await.unwrap();
-    let (closed, _) = client.wait_for("void/sessionStatus", before, |p| p["sessionId"] == live_id.as_str() && p["state"] == "closed").await;
+    let (closed, _) = client
+        .wait_for("void/sessionStatus", before, |p| {
+            p["sessionId"] == live_id.as_str() && p["state"] == "closed"
+        })
+        .await;
     assert_eq!(closed["detail"]["closeCode"], 1001, "{closed}");
     assert!(client.count("void/sessionStatus") > 2);
     echo.shutdown().await;

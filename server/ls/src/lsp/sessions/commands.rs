@@ -65,9 +65,16 @@ pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Resul
             single_argument(name, arguments).map_err(bad_argument)?,
             params.work_done_progress_params.work_done_token.clone(),
         )?,
-        SEND => send(state, single_argument(name, arguments).map_err(bad_argument)?)?,
+        SEND => send(
+            state,
+            single_argument(name, arguments).map_err(bad_argument)?,
+        )?,
         TEST_CONNECTION => {
-            test_connection(state, single_argument(name, arguments).map_err(bad_argument)?).await?
+            test_connection(
+                state,
+                single_argument(name, arguments).map_err(bad_argument)?,
+            )
+            .await?
         }
         PAUSE | RESUME => {
             let args: SessionArgs = single_argument(name, arguments).map_err(bad_argument)?;
