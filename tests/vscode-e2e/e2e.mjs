@@ -436,6 +436,9 @@ async function main() {
   });
 
   await step('connect', 'Ctrl+Enter in the new section did not connect (status bar never said open)', async () => {
+    // Close any completion list the typing opened (Ctrl+Enter is not ours while it shows).
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(300);
     await page.keyboard.press(`${mod}+Enter`);
     await until('a status bar item saying "WS open"', async () => (await statusBarTexts()).some((t) => /WS open/.test(t)));
   });
@@ -453,7 +456,12 @@ async function main() {
     const lens = page.locator('.codelens-decoration a', { hasText: /Send/ }).last();
     await until('a Send code lens in the new section', async () => (await lens.count()) > 0);
     await lens.scrollIntoViewIfNeeded();
+    const sentBefore = Number(/WS open.*?↑(\d+)/.exec((await statusBarTexts()).join(' '))?.[1] ?? 0);
     await lens.click();
+    await until(`the sent count to go past ${sentBefore}`, async () => {
+      const m = /WS open.*?↑(\d+)/.exec((await statusBarTexts()).join(' '));
+      return m && Number(m[1]) > sentBefore;
+    });
     await until('the log to show a sent (→) and a received (←) line', async () => {
       const groups = await editorTexts();
       return groups.some((g) => /\.wslog/.test(g.tab) && /→/.test(g.text) && /←/.test(g.text));
