@@ -914,3 +914,105 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
     assert!(client.count("void/sessionStatus") > 2);
     echo.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
+    let echo = EchoServer::start(EchoServerConfig {
+        mode: void_session::echo_server::EchoMode::Commands,
+        ..EchoServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let text = void_file(&dir.path().join("flood.jsonl"))
+        .replace("\"{{ECHO_URL}}/chat\"", &format!("{}/flood", echo.url()));
+    let file = dir.path().join("flood.void");
+    std::fs::write(&file, &text).unwrap();
+    let uri = file_uri(&file);
+    let mut client = Client::start(modern_capabilities()).await;
+    client.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "void", "version": 1, "text": text } })).await;
+    let connected = client
+        .command(
+            "void.connect",
+            json!({ "uri": uri, "blockUid": REQUEST_UID }),
+        )
+        .await
+        .unwrap();
+    let id = connected["sessionId"].as_str().unwrap().to_string();
+    let log_uri = connected["logUri"].as_str().unwrap().to_string();
+    client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == id.as_str() && p["state"] == "open"
+        })
+        .await;
+
+    const FLOOD: u64 = 100_000;
+    let mark = client.mark();
+    let started = std::time::Instant::now();
+    client
+        .command(
+            "void.send",
+            json!({ "sessionId": id, "format": "text", "body": format!("flood {FLOOD}") }),
+        )
+        .await
+        .unwrap();
+    // The count always reaches the end: the last status is sent even when throttled.
+    client
+        .wait_for("void/sessionStatus", mark, |p| {
+            p["sessionId"] == id.as_str() && p["received"] == FLOOD
+        })
+        .await;
+    let elapsed = started.elapsed();
+    // Let a pending refresh go out, then count what the flood cost.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (statuses, refreshes) = {
+        let received = client.received.lock().unwrap();
+        let after = &received[mark..];
+        (
+            after
+                .iter()
+                .filter(|m| {
+                    m["method"] == "void/sessionStatus" && m["params"]["sessionId"] == id.as_str()
+                })
+                .count(),
+            after
+                .iter()
+                .filter(|m| {
+                    m["method"] == "workspace/textDocumentContent/refresh"
+                        && m["params"]["uri"] == log_uri.as_str()
+                })
+                .count(),
+        )
+    };
+    let windows = (elapsed.as_millis() as usize + 400) / 250 + 1;
+    assert!(
+        statuses <= windows + 2,
+        "{statuses} status notifications in {elapsed:?} (at most one per 250 ms allowed)"
+    );
+    assert!(
+        refreshes <= (elapsed.as_millis() as usize + 400) / 200 + 2,
+        "{refreshes} refreshes in {elapsed:?} (at most 5 a second allowed)"
+    );
+    assert!(refreshes >= 1, "the log document was never refreshed");
+    let log = client
+        .request("void/sessionLogText", json!({ "uri": log_uri }))
+        .await
+        .unwrap();
+    assert!(
+        log["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("flood {}", FLOOD - 1)),
+        "the log does not end with the last message"
+    );
+    client
+        .command("void.close", json!({ "sessionId": id }))
+        .await
+        .unwrap();
+    client
+        .wait_for("void/sessionStatus", mark, |p| {
+            p["sessionId"] == id.as_str() && p["state"] == "closed"
+        })
+        .await;
+    echo.shutdown().await;
+}

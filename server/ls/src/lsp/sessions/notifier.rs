@@ -32,6 +32,8 @@ use super::protocol::{
 pub const STATUS_INTERVAL: Duration = Duration::from_millis(250);
 /// The least time between two refreshes of one log document (5 a second).
 pub const REFRESH_INTERVAL: Duration = Duration::from_millis(200);
+/// The least time between two code lens refreshes caused only by counts moving.
+pub const LENS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The `void/sessionStatus` payload of a status snapshot.
 pub fn status_params(entry: &SessionEntry, status: &Status) -> SessionStatusParams {
@@ -106,6 +108,7 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
     let mut last_refresh_at: Option<Instant> = None;
     let mut refresh_due: Option<Instant> = None;
     let mut told_failure = false;
+    let mut last_lens_refresh: Option<Instant> = None;
     loop {
         let version = *changes.borrow_and_update();
         let status = entry.session.status();
@@ -125,10 +128,8 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
                 tokio::spawn(async move { client.show_message(MessageType::ERROR, message).await });
             }
             if caps.code_lens_refresh {
-                let client = client.clone();
-                tokio::spawn(async move {
-                    let _ = client.send_request::<CodeLensRefresh>(()).await;
-                });
+                refresh_code_lenses(&client);
+                last_lens_refresh = Some(now);
             }
             send_status(&client, &params).await;
             last_sent = Some(params);
@@ -137,6 +138,13 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
         } else if last_sent.as_ref() != Some(&params) {
             let next = last_status_at.map_or(now, |at| at + STATUS_INTERVAL);
             if now >= next {
+                // Lens titles carry the counts: refresh them too, but at most once a second.
+                if caps.code_lens_refresh
+                    && last_lens_refresh.is_none_or(|at| now >= at + LENS_INTERVAL)
+                {
+                    refresh_code_lenses(&client);
+                    last_lens_refresh = Some(now);
+                }
                 send_status(&client, &params).await;
                 last_sent = Some(params);
                 last_status_at = Some(now);
@@ -197,6 +205,15 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
 
 async fn wait_until(at: Instant) {
     tokio::time::sleep_until(at).await;
+}
+
+fn refresh_code_lenses(client: &Client) {
+    let client = client.clone();
+    tokio::spawn(async move {
+        if let Err(e) = client.send_request::<CodeLensRefresh>(()).await {
+            tracing::debug!("workspace/codeLens/refresh: {e}");
+        }
+    });
 }
 
 async fn send_status(client: &Client, params: &SessionStatusParams) {
