@@ -125,6 +125,21 @@ class VoidExtension implements vscode.Disposable {
       initializationOptions: this.serverSettings(),
       synchronize: { configurationSection: 'void' },
       middleware: {
+        window: {
+          // Logs always open beside the editor without taking focus, whoever asks for them.
+          showDocument: async (params, token, next) => {
+            if (!params.external && params.uri.startsWith(`${LogScheme}:`)) {
+              try {
+                await openLogBeside(params.uri);
+                return { success: true };
+              } catch (err) {
+                this.output.appendLine(`Opening ${params.uri}: ${errorText(err)}`);
+                return { success: false };
+              }
+            }
+            return next(params, token);
+          },
+        },
         executeCommand: async (command, args, next) => {
           if ((command === ServerCommand.connect || command === ServerCommand.testConnection) && !vscode.workspace.isTrusted) {
             void vscode.window.showWarningMessage(UNTRUSTED_EXPLANATION);
