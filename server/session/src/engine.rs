@@ -622,6 +622,8 @@ async fn run_open(
                 // select per batch instead of one per frame.
                 let mut frame = frame;
                 let mut budget = FRAME_BATCH;
+                // Frames of one batch were already buffered together: one clock read for all.
+                let arrived = (Instant::now(), Utc::now());
                 loop {
                     'one: {
                 let payload = match frame {
@@ -657,7 +659,7 @@ async fn run_open(
                     }
                     None => break 'conn,
                 };
-                let fired = on_received(shared, &payload, &mut after_fired);
+                let fired = on_received(shared, &payload, &mut after_fired, arrived);
                 mark_changed!();
                 if !fired.is_empty() {
                     let now = tokio::time::Instant::now();
@@ -671,7 +673,7 @@ async fn run_open(
                         Payload::Text(t) => (log::sniff_format(t).as_str(), RecordBody::Text(t.clone())),
                         Payload::Binary(b) => ("binary", RecordBody::Binary(b.clone())),
                     };
-                    records.push(Record { t: Utc::now(), dir: Direction::In, kind, body });
+                    records.push(Record { t: arrived.1, dir: Direction::In, kind, body });
                 }
                 if let Some(reply) = hooks.auto_reply.as_ref().and_then(|reply| reply(&payload))
                     && user_close.is_none()
@@ -940,6 +942,7 @@ fn on_received(
     shared: &Shared,
     payload: &Payload,
     after: &mut [(usize, String, bool)],
+    (now, wall): (Instant, chrono::DateTime<Utc>),
 ) -> Vec<usize> {
     let (kind, preview) = match payload {
         Payload::Text(t) => (
@@ -959,7 +962,6 @@ fn on_received(
     };
     let spec = &shared.spec;
     shared.update_quiet(|inner| {
-        let now = Instant::now();
         if inner.latency_first.is_none()
             && let Some(opened) = inner.opened_at
         {
@@ -968,7 +970,11 @@ fn on_received(
         inner.last_traffic = now;
         inner.messages.push(payload);
         inner.tracker.observe(payload);
-        Shared::push_log(inner, kind, preview);
+        inner.log.push(LogEntry {
+            at: wall,
+            kind,
+            text: preview,
+        });
         let mut fired = Vec::new();
         for (index, target, done) in after.iter_mut() {
             if *done {
