@@ -1,6 +1,7 @@
 //! `cargo xtask dist`: builds the release `void-ls` server and a platform `.vsix` of the VS Code
 //! extension that bundles it (`server/void-ls` inside the extension, found by its discovery
-//! step 3). The `.vsix` lands in `<target dir>/dist/` unless `--out DIR` says otherwise.
+//! step 3). The `.vsix` lands in `<target dir>/dist/` unless `--out DIR` says otherwise; its path
+//! is the only thing printed on stdout.
 //!
 //! It drives cargo, npm and vsce; it must not change tracked files (the copied binary, grammars
 //! and bundle live in git-ignored folders of `vscode-extension/`).
@@ -52,7 +53,9 @@ fn vsce_target() -> anyhow::Result<&'static str> {
     })
 }
 
+/// Runs a step with its output on our stderr: stdout carries only the path of the `.vsix`.
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
+    cmd.stdout(std::process::Stdio::from(std::io::stderr()));
     let shown = format!("{cmd:?}");
     let status = cmd
         .status()
