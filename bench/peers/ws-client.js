@@ -24,8 +24,10 @@ function open(target) {
   });
 }
 
+// Resolves once the line is handed to the OS: stdout is asynchronous on a pipe, and exiting
+// before the write completes would cut a long line (the round-trip samples) short.
 function print(result) {
-  process.stdout.write(JSON.stringify(result) + '\n');
+  return new Promise((resolve) => process.stdout.write(JSON.stringify(result) + '\n', resolve));
 }
 
 async function roundTrip(ws, warmup, iterations) {
@@ -89,7 +91,7 @@ async function idle(target, connections) {
 
 async function main() {
   if (workload === 'idle') {
-    print(await idle(url, numbers[0]));
+    await print(await idle(url, numbers[0]));
     return;
   }
   const ws = await open(url);
@@ -106,7 +108,7 @@ async function main() {
   }
   ws.removeAllListeners('close');
   ws.close();
-  print(result);
+  await print(result);
 }
 
 main().then(

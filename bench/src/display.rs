@@ -169,11 +169,13 @@ fn measure(args: &DisplayArgs, work: &Path) -> Result<(), Unavailable> {
     };
 
     let flood_started = Instant::now();
+    let window_started = Instant::now();
     let frames_sent = flood.wait_for_report(Duration::from_secs_f64(args.seconds + 30.0))?;
     let flood_seconds = flood_started.elapsed().as_secs_f64().max(args.seconds);
     // Let the server drain what is still in the socket (bounded wait).
     let drained = server.wait_for_received(&session_id, frames_sent, Duration::from_secs(30));
     stop.store(true, Ordering::Relaxed);
+    let window = window_started.elapsed().as_secs_f64();
     let hover_samples = hovers
         .join()
         .map_err(|_| Unavailable("hover thread panicked".into()))?;
@@ -185,6 +187,12 @@ fn measure(args: &DisplayArgs, work: &Path) -> Result<(), Unavailable> {
         peak_rss.fetch_max(hwm, Ordering::Relaxed);
     }
     let refresh_count = server.refreshes.count.load(Ordering::Relaxed);
+    let busiest_second = server
+        .refreshes
+        .times
+        .lock()
+        .map(|t| busiest_second(&t))
+        .unwrap_or(0);
 
     let export = work.join("flood-transcript-export.jsonl");
     let exported = server.request(
@@ -214,7 +222,8 @@ fn measure(args: &DisplayArgs, work: &Path) -> Result<(), Unavailable> {
     let hover_p99 = quantile(&mut hover_samples, 0.99) as f64 / 1e6;
     let detail = json!({
         "rate": args.rate, "seconds": args.seconds, "flood_seconds": flood_seconds,
-        "refreshes": refresh_count, "hovers": hover_count, "hover_p50_ms": hover_p50,
+        "refreshes": refresh_count, "refresh_window_s": window,
+        "refreshes_in_busiest_second": busiest_second, "hovers": hover_count, "hover_p50_ms": hover_p50,
         "log_fetches": fetches.fetches, "last_log_lines": fetches.last_lines,
         "received_reported": drained, "transcript": transcript_file,
         "export": exported.as_ref().map(|v| v.clone()).unwrap_or_else(|e| json!(format!("{e:#}"))),
@@ -230,10 +239,11 @@ fn measure(args: &DisplayArgs, work: &Path) -> Result<(), Unavailable> {
     metric("peak_rss", peak_rss.load(Ordering::Relaxed) as f64, "B").emit()?;
     metric(
         "refresh_rate",
-        refresh_count as f64 / flood_seconds,
+        refresh_count as f64 / window.max(1e-9),
         "refresh/s",
     )
     .emit()?;
+    metric("refresh_busiest_second", busiest_second as f64, "count").emit()?;
     metric("hover_p99", hover_p99, "ms").emit()?;
     metric("hover_p50", hover_p50, "ms").emit()?;
     metric("transcript_in_events", in_events as f64, "count").emit()?;
@@ -271,6 +281,19 @@ fn file_uri(path: &Path) -> String {
         }
     }
     uri
+}
+
+/// The most refreshes that fell in any one-second window `[t, t + 1 s)`.
+fn busiest_second(times: &[Instant]) -> usize {
+    let mut best = 0;
+    let mut start = 0;
+    for (end, t) in times.iter().enumerate() {
+        while t.duration_since(times[start]) >= Duration::from_secs(1) {
+            start += 1;
+        }
+        best = best.max(end + 1 - start);
+    }
+    best
 }
 
 /// Counts `"dir":"in"` records in a transcript (JSON Lines); unreadable lines are not counted.
@@ -353,6 +376,7 @@ impl Drop for FloodServer {
 #[derive(Default)]
 struct Refreshes {
     count: AtomicU64,
+    times: Mutex<Vec<Instant>>,
     pending: Mutex<bool>,
     wake: std::sync::Condvar,
 }
@@ -508,6 +532,9 @@ fn read_loop(
                 let result = match method {
                     "workspace/textDocumentContent/refresh" => {
                         refreshes.count.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(mut times) = refreshes.times.lock() {
+                            times.push(Instant::now());
+                        }
                         if let Ok(mut pending) = refreshes.pending.lock() {
                             *pending = true;
                             refreshes.wake.notify_one();
@@ -638,4 +665,65 @@ fn hover_loop(
         }
     }
     samples
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // reason: a failing unwrap is a failing test
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flood_document_is_a_clean_websocket_section() {
+        let text = flood_document(4242, "t.jsonl");
+        let doc = void_syntax::parse(&text);
+        let errors: Vec<_> = doc
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == void_syntax::Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let types: Vec<_> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| b.type_name.as_ref().map(|t| t.value.clone()))
+            .collect();
+        assert_eq!(types, ["socket-request", "ws-options"]);
+        assert_eq!(
+            doc.blocks[0].uid.as_ref().map(|u| u.value.as_str()),
+            Some(SOCKET_UID)
+        );
+        assert!(text.contains("ws://127.0.0.1:4242/flood"));
+    }
+
+    #[test]
+    fn busiest_second_uses_half_open_windows() {
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let every_200ms: Vec<_> = (0..=10).map(|i| at(i * 200)).collect();
+        assert_eq!(busiest_second(&every_200ms), 5);
+        assert_eq!(busiest_second(&[at(0), at(10), at(20), at(1500)]), 3);
+        assert_eq!(busiest_second(&[]), 0);
+    }
+
+    #[test]
+    fn file_uris_escape_what_uris_cannot_hold() {
+        assert_eq!(
+            file_uri(Path::new("/tmp/a b/c.void")),
+            "file:///tmp/a%20b/c.void"
+        );
+    }
+
+    #[test]
+    fn received_events_are_counted_from_the_transcript() {
+        let dir = std::env::temp_dir().join(format!("void-bench-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.jsonl");
+        std::fs::write(
+            &path,
+            "{\"dir\":\"event\",\"kind\":\"open\"}\n{\"dir\":\"in\",\"kind\":\"json\"}\nnot json\n{\"dir\":\"in\"}\n{\"dir\":\"out\"}\n",
+        )
+        .unwrap();
+        assert_eq!(count_received_events(&path).unwrap(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
