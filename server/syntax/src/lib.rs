@@ -57,6 +57,7 @@ mod parse;
 pub mod variables;
 pub mod vocab;
 pub mod yaml;
+pub mod yaml_fast;
 
 pub use diagnostics::{Diagnostic, Severity, codes};
 pub use format::{Edit, format, format_edits};

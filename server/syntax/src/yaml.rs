@@ -264,7 +264,18 @@ impl OffsetMap {
 }
 
 /// Parses one YAML document (the snippet) into a spanned tree. An empty snippet gives `Ok(None)`.
+///
+/// The app-written block-style subset is read by the fast reader in `yaml_fast`, which gives
+/// exactly the tree saphyr-parser's events give; anything else goes through saphyr-parser.
 pub fn parse(snippet: &str, map: &OffsetMap) -> Result<Option<Node>, YamlError> {
+    if let Some(node) = crate::yaml_fast::parse(snippet, map) {
+        return Ok(Some(node));
+    }
+    parse_with_saphyr(snippet, map)
+}
+
+/// [`parse`] through saphyr-parser only (the reference the fast reader is tested against).
+pub fn parse_with_saphyr(snippet: &str, map: &OffsetMap) -> Result<Option<Node>, YamlError> {
     let mut parser = Parser::new_from_str(snippet);
     let mut builder = Builder {
         stack: Vec::new(),

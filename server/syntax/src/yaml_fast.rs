@@ -1,0 +1,513 @@
+//! A fast, hand-written reader for the block-style YAML subset the Voiden app writes (FORMAT.md
+//! 1.1): 2-space block mappings and sequences, `- ` items, simple keys, plain scalars (with
+//! folded continuation lines), one-line double- and single-quoted scalars, `|`/`|-`/`|+` block
+//! literals with an optional indentation indicator, and empty (null) values.
+//!
+//! It produces exactly the tree [`crate::yaml::parse`] builds from saphyr-parser events (same
+//! values, styles and byte ranges), or nothing: on anything outside the subset (flow style,
+//! comments, anchors, aliases, tags, tabs, CR, escapes it does not know, unusual indentation,
+//! errors) it bails out and the caller uses the saphyr path, which also reports the errors.
+//! It must never guess: when a construct is not plainly inside the subset, bail.
+
+use crate::yaml::{Entry, Node, OffsetMap, Scalar, ScalarStyle, Value};
+
+/// Deepest nesting this reader accepts (well below [`crate::yaml::MAX_DEPTH`]).
+const MAX_FAST_DEPTH: usize = 48;
+/// Longest simple key accepted (saphyr limits implicit keys to 1024 characters).
+const MAX_KEY_LEN: usize = 512;
+
+/// Not in the subset: the caller must use the saphyr path.
+struct Bail;
+
+type R<T> = Result<T, Bail>;
+
+/// Reads `snippet` when it is inside the subset: `Some(tree)`, else `None` (use saphyr).
+pub fn parse(snippet: &str, map: &OffsetMap) -> Option<Node> {
+    if !acceptable_text(snippet) {
+        return None;
+    }
+    let mut reader = Reader {
+        s: snippet.as_bytes(),
+        text: snippet,
+        map,
+        pos: 0,
+    };
+    reader.document().ok()
+}
+
+/// The whole snippet uses only characters whose YAML meaning this reader knows: no tabs, CR,
+/// control characters, BOM or Unicode line breaks; it ends with a line break.
+fn acceptable_text(snippet: &str) -> bool {
+    if snippet.is_empty() || !snippet.ends_with('\n') {
+        return false;
+    }
+    let ascii_ok = snippet
+        .bytes()
+        .all(|b| b == b'\n' || (0x20..0x7f).contains(&b) || b >= 0x80);
+    if !ascii_ok {
+        return false;
+    }
+    snippet.is_ascii()
+        || snippet.chars().all(|c| {
+            c.is_ascii()
+                || matches!(c as u32, 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+                    && c != '\u{FEFF}'
+        })
+}
+
+#[derive(Clone, Copy)]
+struct Line {
+    start: usize,
+    /// Index of the line break (or the snippet end).
+    end: usize,
+    next: usize,
+    indent: usize,
+}
+
+impl Line {
+    fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+    fn content(&self) -> usize {
+        self.start + self.indent
+    }
+}
+
+struct Reader<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    map: &'a OffsetMap,
+    /// Start of the next line not yet consumed.
+    pos: usize,
+}
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b'$')
+}
+
+/// Bytes that may not start a plain scalar here (YAML indicators and quotes).
+fn is_indicator(b: u8) -> bool {
+    matches!(
+        b,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+            | b' '
+    )
+}
+
+impl Reader<'_> {
+    fn off(&self, b: usize) -> usize {
+        self.map.file_offset_of_byte(b)
+    }
+
+    fn line(&self, start: usize) -> Line {
+        let rest = &self.s[start..];
+        let end = memchr::memchr(b'\n', rest).map_or(self.s.len(), |i| start + i);
+        let indent = rest.iter().take_while(|b| **b == b' ').count();
+        Line {
+            start,
+            end,
+            next: (end + 1).min(self.s.len()),
+            indent: indent.min(end - start),
+        }
+    }
+
+    /// Skips empty lines; bails on whitespace-only lines. Returns the next line, if any.
+    fn skip_blank(&mut self) -> R<Option<Line>> {
+        while self.pos < self.s.len() {
+            let l = self.line(self.pos);
+            if l.is_empty() {
+                self.pos = l.next;
+                continue;
+            }
+            if l.indent == l.end - l.start {
+                return Err(Bail);
+            }
+            return Ok(Some(l));
+        }
+        Ok(None)
+    }
+
+    fn document(&mut self) -> R<Node> {
+        let first = self.skip_blank()?.ok_or(Bail)?;
+        if first.indent != 0 {
+            return Err(Bail);
+        }
+        let root = self.mapping(0, first.start, 0)?;
+        if self.skip_blank()?.is_some() {
+            return Err(Bail);
+        }
+        Ok(root)
+    }
+
+    /// A simple key at `at` (on the line ending at `line_end`): the key end (the `:`), if the
+    /// text there is `key:` followed by a space or the line end.
+    fn key_at(&self, at: usize, line_end: usize) -> Option<usize> {
+        let first = *self.s.get(at)?;
+        if !(first.is_ascii_alphanumeric() || first == b'_') {
+            return None;
+        }
+        let mut i = at;
+        while i < line_end && is_key_byte(self.s[i]) {
+            i += 1;
+        }
+        if i - at > MAX_KEY_LEN || i >= line_end || self.s[i] != b':' {
+            return None;
+        }
+        if i + 1 < line_end && self.s[i + 1] != b' ' {
+            return None;
+        }
+        Some(i)
+    }
+
+    fn scalar_node(&self, start: usize, end: usize, value: String, style: ScalarStyle) -> Node {
+        let s = self.off(start);
+        let e = self.off(end);
+        Node {
+            range: s..e.max(s),
+            value: Value::Scalar(Scalar { value, style }),
+            decorated: false,
+        }
+    }
+
+    /// A block mapping whose keys sit at column `indent`; the first key starts at `first_key`
+    /// (on the line at `self.pos`, possibly after a `- `).
+    fn mapping(&mut self, indent: usize, first_key: usize, depth: usize) -> R<Node> {
+        if depth > MAX_FAST_DEPTH {
+            return Err(Bail);
+        }
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut key_start = first_key;
+        loop {
+            let line = self.line(self.pos);
+            let colon = self.key_at(key_start, line.end).ok_or(Bail)?;
+            let key = self.scalar_node(
+                key_start,
+                colon,
+                self.text[key_start..colon].to_string(),
+                ScalarStyle::Plain,
+            );
+            let mut v = colon + 1;
+            while v < line.end && self.s[v] == b' ' {
+                v += 1;
+            }
+            let value = if v == line.end {
+                if v != colon + 1 {
+                    return Err(Bail); // trailing spaces
+                }
+                self.pos = line.next;
+                match self.skip_blank()? {
+                    Some(next) if next.indent > indent => {
+                        let c = next.content();
+                        if self.s[c] == b'-' {
+                            self.sequence(next.indent, c, depth + 1)?
+                        } else {
+                            self.mapping(next.indent, c, depth + 1)?
+                        }
+                    }
+                    Some(next)
+                        if next.indent == indent
+                            && self.s[next.content()] == b'-'
+                            && self
+                                .s
+                                .get(next.content() + 1)
+                                .is_none_or(|b| *b == b' ' || *b == b'\n') =>
+                    {
+                        return Err(Bail); // a sequence not indented under its key
+                    }
+                    _ => self.scalar_node(colon, colon, String::new(), ScalarStyle::Plain),
+                }
+            } else {
+                self.inline_scalar(v, line, indent, false)?
+            };
+            entries.push(Entry { key, value });
+            match self.skip_blank()? {
+                None => break,
+                Some(next) if next.indent < indent => break,
+                Some(next) if next.indent == indent => key_start = next.content(),
+                Some(_) => return Err(Bail),
+            }
+        }
+        let start = self.off(first_key);
+        let end = entries.last().map_or(start, |e| e.value.range.end);
+        Ok(Node {
+            range: start..end.max(start),
+            value: Value::Mapping {
+                entries,
+                flow: false,
+            },
+            decorated: false,
+        })
+    }
+
+    /// A block sequence whose `-` sit at column `indent`; the first `-` is at `first_dash` (on
+    /// the line at `self.pos`, possibly after an outer `- `).
+    fn sequence(&mut self, indent: usize, first_dash: usize, depth: usize) -> R<Node> {
+        if depth > MAX_FAST_DEPTH {
+            return Err(Bail);
+        }
+        let mut items: Vec<Node> = Vec::new();
+        let mut dash = first_dash;
+        loop {
+            let line = self.line(self.pos);
+            if self.s[dash] != b'-' || self.s.get(dash + 1) != Some(&b' ') {
+                return Err(Bail);
+            }
+            let item = dash + 2;
+            if item >= line.end || self.s[item] == b' ' {
+                return Err(Bail);
+            }
+            let node = match self.s[item] {
+                b'"' | b'\'' => self.inline_scalar(item, line, indent, true)?,
+                b'-' if self.s.get(item + 1) == Some(&b' ') => {
+                    self.sequence(indent + 2, item, depth + 1)?
+                }
+                b if is_indicator(b) => return Err(Bail),
+                _ if self.key_at(item, line.end).is_some() => {
+                    self.mapping(indent + 2, item, depth + 1)?
+                }
+                _ => self.inline_scalar(item, line, indent, true)?,
+            };
+            items.push(node);
+            match self.skip_blank()? {
+                None => break,
+                Some(next) if next.indent < indent => break,
+                Some(next) if next.indent == indent => dash = next.content(),
+                Some(_) => return Err(Bail),
+            }
+        }
+        let start = self.off(first_dash);
+        let end = items.last().map_or(start, |n| n.range.end);
+        Ok(Node {
+            range: start..end.max(start),
+            value: Value::Sequence { items, flow: false },
+            decorated: false,
+        })
+    }
+
+    /// A scalar starting at `v` on `line`, inside a collection at column `parent`. Leaves
+    /// `self.pos` at the first line after it.
+    fn inline_scalar(&mut self, v: usize, line: Line, parent: usize, in_seq: bool) -> R<Node> {
+        match self.s[v] {
+            b'"' => self.double_quoted(v, line),
+            b'\'' => self.single_quoted(v, line),
+            b'|' if !in_seq => self.literal(v, line, parent),
+            b'-' => match self.s.get(v + 1) {
+                Some(b) if *b != b' ' && *b != b'\n' && *b != b'-' => {
+                    self.plain(v, line, parent, in_seq)
+                }
+                _ => Err(Bail),
+            },
+            b if is_indicator(b) => Err(Bail),
+            _ => self.plain(v, line, parent, in_seq),
+        }
+    }
+
+    /// Whether `text` is safe as (a line of) a plain scalar here.
+    fn plain_line_ok(text: &[u8]) -> bool {
+        !text.is_empty()
+            && text.last() != Some(&b' ')
+            && text.last() != Some(&b':')
+            && !text.windows(2).any(|w| w == b": " || w == b" #")
+    }
+
+    fn plain(&mut self, v: usize, line: Line, parent: usize, in_seq: bool) -> R<Node> {
+        if !Self::plain_line_ok(&self.s[v..line.end]) {
+            return Err(Bail);
+        }
+        let mut end = line.end;
+        let mut folded: Option<String> = None;
+        self.pos = line.next;
+        while self.pos < self.s.len() {
+            let next = self.line(self.pos);
+            if next.is_empty() {
+                // A blank line inside a plain scalar folds to a newline: not in the subset.
+                let save = self.pos;
+                let after = self.skip_blank()?;
+                self.pos = save;
+                if after.is_some_and(|l| l.indent > parent) {
+                    return Err(Bail);
+                }
+                break;
+            }
+            if next.indent <= parent {
+                break;
+            }
+            if in_seq && next.indent < parent + 2 {
+                return Err(Bail);
+            }
+            let text = &self.s[next.content()..next.end];
+            if !Self::plain_line_ok(text) || is_indicator(text[0]) {
+                return Err(Bail);
+            }
+            let s = folded.get_or_insert_with(|| self.text[v..line.end].to_string());
+            s.push(' ');
+            s.push_str(&self.text[next.content()..next.end]);
+            end = next.end;
+            self.pos = next.next;
+        }
+        let value = folded.unwrap_or_else(|| self.text[v..line.end].to_string());
+        Ok(self.scalar_node(v, end, value, ScalarStyle::Plain))
+    }
+
+    fn double_quoted(&mut self, v: usize, line: Line) -> R<Node> {
+        let mut value = String::new();
+        let mut i = v + 1;
+        let mut run = i;
+        loop {
+            if i >= line.end {
+                return Err(Bail);
+            }
+            match self.s[i] {
+                b'"' => break,
+                b'\\' => {
+                    value.push_str(&self.text[run..i]);
+                    let c = *self.s.get(i + 1).ok_or(Bail)?;
+                    value.push(match c {
+                        b'\\' => '\\',
+                        b'"' => '"',
+                        b'/' => '/',
+                        b'n' => '\n',
+                        b't' => '\t',
+                        b'r' => '\r',
+                        _ => return Err(Bail),
+                    });
+                    i += 2;
+                    run = i;
+                }
+                _ => i += 1,
+            }
+        }
+        value.push_str(&self.text[run..i]);
+        if i + 1 != line.end {
+            return Err(Bail);
+        }
+        self.pos = line.next;
+        Ok(self.scalar_node(v, i + 1, value, ScalarStyle::DoubleQuoted))
+    }
+
+    fn single_quoted(&mut self, v: usize, line: Line) -> R<Node> {
+        let mut value = String::new();
+        let mut i = v + 1;
+        let mut run = i;
+        loop {
+            if i >= line.end {
+                return Err(Bail);
+            }
+            if self.s[i] == b'\'' {
+                if self.s.get(i + 1) == Some(&b'\'') && i + 1 < line.end {
+                    value.push_str(&self.text[run..=i]);
+                    i += 2;
+                    run = i;
+                    continue;
+                }
+                break;
+            }
+            i += 1;
+        }
+        value.push_str(&self.text[run..i]);
+        if i + 1 != line.end {
+            return Err(Bail);
+        }
+        self.pos = line.next;
+        Ok(self.scalar_node(v, i + 1, value, ScalarStyle::SingleQuoted))
+    }
+
+    /// `|`, `|-`, `|+`, with an optional indentation indicator (`|2-`, `|-2`).
+    fn literal(&mut self, v: usize, line: Line, parent: usize) -> R<Node> {
+        #[derive(PartialEq)]
+        enum Chomp {
+            Strip,
+            Clip,
+            Keep,
+        }
+        let mut chomp = Chomp::Clip;
+        let mut indicator: Option<usize> = None;
+        for &b in &self.s[v + 1..line.end] {
+            match b {
+                b'-' if chomp == Chomp::Clip => chomp = Chomp::Strip,
+                b'+' if chomp == Chomp::Clip => chomp = Chomp::Keep,
+                b'1'..=b'9' if indicator.is_none() => indicator = Some((b - b'0') as usize),
+                _ => return Err(Bail),
+            }
+        }
+        if line.end - (v + 1) > 2 {
+            return Err(Bail);
+        }
+        self.pos = line.next;
+        let first = self.line(self.pos);
+        if self.pos >= self.s.len() || first.is_empty() || first.indent == first.end - first.start {
+            return Err(Bail);
+        }
+        let block_indent = match indicator {
+            Some(m) => parent + m,
+            None => first.indent,
+        };
+        if block_indent <= parent || first.indent < block_indent {
+            return Err(Bail);
+        }
+        let start = first.start + block_indent;
+        let mut value = String::new();
+        let mut trailing_breaks = 0usize;
+        let mut any = false;
+        while self.pos < self.s.len() {
+            let l = self.line(self.pos);
+            if l.is_empty() {
+                trailing_breaks += 1;
+                self.pos = l.next;
+                continue;
+            }
+            if l.indent == l.end - l.start {
+                return Err(Bail);
+            }
+            if l.indent < block_indent {
+                break;
+            }
+            if any {
+                for _ in 0..=trailing_breaks {
+                    value.push('\n');
+                }
+            } else {
+                for _ in 0..trailing_breaks {
+                    value.push('\n');
+                }
+            }
+            trailing_breaks = 0;
+            any = true;
+            value.push_str(&self.text[l.start + block_indent..l.end]);
+            self.pos = l.next;
+        }
+        match chomp {
+            Chomp::Strip => {}
+            Chomp::Clip => value.push('\n'),
+            Chomp::Keep => {
+                for _ in 0..=trailing_breaks {
+                    value.push('\n');
+                }
+            }
+        }
+        // saphyr's span ends after the indentation it read on the line that ended the scalar.
+        let end = if self.pos < self.s.len() {
+            self.pos + self.line(self.pos).indent
+        } else {
+            self.pos
+        };
+        Ok(self.scalar_node(start, end, value, ScalarStyle::Literal))
+    }
+}
