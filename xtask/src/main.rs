@@ -2,6 +2,7 @@
 //! every machine. Each subcommand is a thin driver over cargo, npm and the scripts in `tests/`.
 
 mod bench;
+mod bench_lsp;
 mod dist;
 
 fn main() -> anyhow::Result<()> {
@@ -10,6 +11,7 @@ fn main() -> anyhow::Result<()> {
     match task.as_str() {
         "bench" => bench::bench(&args[1..]),
         "dist" => dist::dist(&args[1..]),
-        _ => anyhow::bail!("unknown xtask {task:?}; known: bench, dist"),
+        "bench-lsp" => bench_lsp::bench_lsp(&args[1..]),
+        _ => anyhow::bail!("unknown xtask {task:?}; known: bench, bench-lsp, dist"),
     }
 }
