@@ -681,7 +681,7 @@ fn collect_variables(text: &str, block: &Block, index: usize, out: &mut Vec<Vari
         let Value::Scalar(s) = &node.value else {
             return;
         };
-        if !s.value.contains("{{") {
+        if !has_double_brace(s.value.as_bytes()) {
             return;
         }
         let Some(source) = text.get(node.range.clone()) else {
@@ -689,6 +689,19 @@ fn collect_variables(text: &str, block: &Block, index: usize, out: &mut Vec<Vari
         };
         find_variables(source, node.range.start, index, out);
     });
+}
+
+/// Whether `bytes` holds `{{` (cheaper than a substring search on the many short scalars).
+fn has_double_brace(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(found) = memchr::memchr(b'{', &bytes[i..]) {
+        let at = i + found;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return true;
+        }
+        i = at + 1;
+    }
+    false
 }
 
 /// Finds `{{NAME}}` references in `source` (which starts at file offset `base`).

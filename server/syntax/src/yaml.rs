@@ -134,8 +134,9 @@ impl Node {
         self.entry(key).map(|e| &e.value)
     }
 
-    /// Visits this node and every node below it, depth first, in document order.
-    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Node)) {
+    /// Visits this node and every node below it, depth first, in document order. Generic (not
+    /// `dyn`) so the visit is inlined: the parser walks every node of every block.
+    pub fn walk<'a, F: FnMut(&'a Node) + ?Sized>(&'a self, f: &mut F) {
         f(self);
         match &self.value {
             Value::Sequence { items, .. } => items.iter().for_each(|n| n.walk(f)),
