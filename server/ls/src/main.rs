@@ -14,7 +14,11 @@ mod cli;
 use void_ls::lsp;
 
 #[derive(Parser)]
-#[command(name = "void-ls", version, about = "Language server and CLI for .void request files")]
+#[command(
+    name = "void-ls",
+    version,
+    about = "Language server and CLI for .void request files"
+)]
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,
