@@ -187,12 +187,12 @@ fn measure(args: &DisplayArgs, work: &Path) -> Result<(), Unavailable> {
         peak_rss.fetch_max(hwm, Ordering::Relaxed);
     }
     let refresh_count = server.refreshes.count.load(Ordering::Relaxed);
-    let busiest_second = server
+    let (busiest_second, refresh_rate) = server
         .refreshes
         .times
         .lock()
-        .map(|t| busiest_second(&t))
-        .unwrap_or(0);
+        .map(|t| (busiest_second(&t), interval_rate(&t)))
+        .unwrap_or((0, 0.0));
 
     let export = work.join("flood-transcript-export.jsonl");
     let exported = server.request(
@@ -237,12 +237,7 @@ fn measure(args: &DisplayArgs, work: &Path) -> Result<(), Unavailable> {
         detail: Some(detail.clone()),
     };
     metric("peak_rss", peak_rss.load(Ordering::Relaxed) as f64, "B").emit()?;
-    metric(
-        "refresh_rate",
-        refresh_count as f64 / window.max(1e-9),
-        "refresh/s",
-    )
-    .emit()?;
+    metric("refresh_rate", refresh_rate, "refresh/s").emit()?;
     metric("refresh_busiest_second", busiest_second as f64, "count").emit()?;
     metric("hover_p99", hover_p99, "ms").emit()?;
     metric("hover_p50", hover_p50, "ms").emit()?;
@@ -281,6 +276,17 @@ fn file_uri(path: &Path) -> String {
         }
     }
     uri
+}
+
+/// Events per second between the first and the last event: (n - 1) / (last - first), which does
+/// not count the fencepost (a strict 200 ms throttle gives 5.0, not 51 / 10 s).
+fn interval_rate(times: &[Instant]) -> f64 {
+    match (times.first(), times.last()) {
+        (Some(first), Some(last)) if times.len() > 1 => {
+            (times.len() - 1) as f64 / last.duration_since(*first).as_secs_f64().max(1e-9)
+        }
+        _ => 0.0,
+    }
 }
 
 /// The most refreshes that fell in any one-second window `[t, t + 1 s)`.
@@ -703,6 +709,8 @@ mod tests {
         assert_eq!(busiest_second(&every_200ms), 5);
         assert_eq!(busiest_second(&[at(0), at(10), at(20), at(1500)]), 3);
         assert_eq!(busiest_second(&[]), 0);
+        assert!((interval_rate(&every_200ms) - 5.0).abs() < 1e-9);
+        assert_eq!(interval_rate(&[at(0)]), 0.0);
     }
 
     #[test]
