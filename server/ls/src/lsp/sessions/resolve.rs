@@ -152,7 +152,7 @@ pub fn spec(state: &ServerState, located: &LocatedSection) -> Result<SessionSpec
     )
     .map_err(|e| match e {
         SpecError::Unresolved { .. } => format!(
-            "{e}: define it in a .env file, .voiden/env-*.yaml, or the void.env.variables setting"
+            "{e}: define it in a .env file, .voiden/env-*.yaml, or the void.variables setting"
         ),
         other => other.to_string(),
     })
