@@ -31,6 +31,8 @@ pub fn bench_lsp(args: &[String]) -> Result<()> {
     let binary = build_release(&root)?;
     let (keystrokes, starts, opens) = if quick { (60, 8, 3) } else { (400, 30, 7) };
     let text = generate_document(2000);
+    std::fs::create_dir_all(root.join("artifacts/bench"))?;
+    std::fs::write(root.join("artifacts/bench/lsp-document.void"), &text)?;
     println_out(&format!(
         "document: {} bytes, 2000 blocks; binary {}",
         text.len(),
@@ -161,20 +163,26 @@ pub fn generate_document(blocks: usize) -> String {
     let mut n = 0u64;
     let mut uid = || {
         n += 1;
+        // Unique, well-formed UUID v4 text (version nibble 4, variant 8).
         format!(
             "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-            n * 2_654_435_761 % 0xFFFF_FFFF,
+            n,
             n % 0xFFFF,
             n % 0xFFF,
-            (n * 7) % 0xFFF,
-            n * 1_000_003
+            n % 0xFFF,
+            n * 2_654_435_761
         )
     };
     let mut written = 0;
     let mut section = 0;
     while written < blocks {
         section += 1;
-        out.push_str(&format!("## Section {section}\n\nNotes for section {section}: this request talks to the chat service and checks that it greets us. {}\n\n", "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(4)));
+        out.push_str(&format!("## Section {section}\n\nNotes for section {section}: this request talks to the chat service and checks that it greets us. {}\n\n", "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(17)));
+        out.push_str(&format!(
+            "```void\n---\ntype: request-separator\nattrs:\n  uid: {}\n  colorIndex: 0\n  label: Request {section}\n---\n```\n\n",
+            uid()
+        ));
+        written += 1;
         if section % 5 == 0 {
             out.push_str(&format!("```void\n---\ntype: request\nattrs:\n  uid: {}\ncontent:\n  - type: method\n    attrs:\n      uid: {}\n    content: GET\n  - type: url\n    attrs:\n      uid: {}\n    content: https://api.example.com/items/{section}\n---\n```\n\n", uid(), uid(), uid()));
             written += 1;
@@ -193,6 +201,8 @@ struct Server {
     child: Child,
     stdin: ChildStdin,
     messages: Receiver<Value>,
+    /// Messages received while waiting for something else, oldest first.
+    backlog: Vec<Value>,
     next_id: i64,
 }
 
@@ -244,6 +254,7 @@ impl Server {
             child,
             stdin,
             messages,
+            backlog: Vec::new(),
             next_id: 1,
         })
     }
@@ -268,6 +279,9 @@ impl Server {
     }
 
     fn wait(&mut self, pred: impl Fn(&Value) -> bool) -> Result<Value> {
+        if let Some(i) = self.backlog.iter().position(&pred) {
+            return Ok(self.backlog.remove(i));
+        }
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -283,6 +297,9 @@ impl Server {
                     if pred(&message) {
                         return Ok(message);
                     }
+                    if message.get("method").is_some() {
+                        self.backlog.push(message);
+                    }
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     bail!("no expected message from void-ls within {TIMEOUT:?}")
@@ -296,7 +313,7 @@ impl Server {
         let caps = json!({ "general": { "positionEncodings": ["utf-16"] }, "textDocument": { "completion": { "completionItem": { "snippetSupport": true } } } });
         let answer = self.request(
             "initialize",
-            json!({ "processId": null, "rootUri": null, "capabilities": caps }),
+            json!({ "processId": null, "rootUri": null, "capabilities": caps, "initializationOptions": { "variables": { "WS_HOST": "chat.example.com", "TOKEN": "bench-token-value" } } }),
         )?;
         if answer.get("result").is_none() {
             bail!("initialize failed: {answer}");
