@@ -402,28 +402,9 @@ fn text_content(node: &Node) -> Option<Spanned<String>> {
     spanned_str(node.get("content"))
 }
 
-const PASSIVE_TYPES: &[&str] = &[
-    "messages-node",
-    "json_body",
-    "xml_body",
-    "yml_body",
-    "restFile",
-    "multipart-table",
-    "url-table",
-    "runtime-variables",
-    "linkedBlock",
-    "linkedFile",
-    "fileLink",
-    "response",
-    "table",
-    "paragraph",
-    "heading",
-    "method",
-    "url",
-    "smethod",
-    "surl",
-    "proto",
-];
+/// Node types that stand inside blocks (a request's `method`/`url`, a socket request's
+/// `smethod`/`surl`/`proto`). A fence holding one on its own is kept as a passive block.
+const NESTED_NODE_TYPES: &[&str] = &["method", "url", "smethod", "surl", "proto"];
 
 /// Every block type the model knows (typed or passive), for completion.
 pub const KNOWN_BLOCK_TYPES: &[&str] = &[
@@ -513,7 +494,8 @@ fn build_kind(type_name: &str, root: &Node, diags: &mut Vec<Diagnostic>) -> Bloc
             language: attr(root, "language"),
             body: attr(root, "body"),
         }),
-        t if PASSIVE_TYPES.contains(&t) => BlockKind::Other,
+        // Typed names are matched above, so a known name reaching here is a passive type.
+        t if KNOWN_BLOCK_TYPES.contains(&t) || NESTED_NODE_TYPES.contains(&t) => BlockKind::Other,
         _ => BlockKind::Unknown,
     }
 }
