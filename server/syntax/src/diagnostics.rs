@@ -124,10 +124,10 @@ pub mod codes {
     pub const UNRESOLVED_VARIABLE: &str = "unresolved-variable";
 }
 
-/// Runs every environment-free check on a freshly parsed document.
+/// Runs every environment-free check on a freshly parsed document (the uid rule runs earlier,
+/// block by block, through [`UidChecker`]).
 pub(crate) fn check_document(doc: &mut Document) {
     let mut diags = std::mem::take(&mut doc.diagnostics);
-    check_uids(doc, &mut diags);
     for block in &doc.blocks {
         check_block(block, &mut diags);
     }
@@ -144,50 +144,88 @@ const LINK_NODE_TYPES: &[&str] = &["fileLink", "linkedFile"];
 /// Uid rule (see docs): every `attrs.uid` on a node that has a `type`, in every block, is an
 /// identity and must be unique in the file, except uids of inline link nodes
 /// ([`LINK_NODE_TYPES`]). Every uid, link nodes included, should be a UUID (warning).
-fn check_uids(doc: &Document, diags: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&str, TextRange> = HashMap::new();
-    for block in &doc.blocks {
-        let Some(root) = &block.yaml else { continue };
-        root.walk(&mut |node: &Node| {
-            let Some(entries) = node.entries() else { return };
-            let mut attrs = None;
-            let mut node_type = "";
-            for e in entries {
-                match e.key.as_scalar().map(|k| k.value.as_str()) {
-                    Some("attrs") => attrs = Some(&e.value),
-                    Some("type") => node_type = e.value.as_str().unwrap_or(""),
-                    _ => {}
-                }
+///
+/// The parser hands it every mapping of a block right after building the block (while the
+/// block's tree is still in cache), in file order. Lowercase hyphenated UUIDs (what the app
+/// writes) are remembered as 128-bit numbers, which is exact because that text form is
+/// one-to-one with the number; any other uid is remembered as text.
+#[derive(Default)]
+pub(crate) struct UidChecker {
+    /// Lowercase hyphenated UUIDs seen, with the byte offset of their first use.
+    uuids: HashMap<u128, usize>,
+    /// Other uids seen (uppercase UUIDs, braces, placeholders), with their first use.
+    others: HashMap<String, usize>,
+}
+
+impl UidChecker {
+    /// Checks the uid of one mapping node (`entries` are its entries), if it has one.
+    pub(crate) fn check_mapping(
+        &mut self,
+        entries: &[crate::yaml::Entry],
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let mut attrs = None;
+        let mut node_type = "";
+        for e in entries {
+            match e.key.as_scalar().map(|k| k.value.as_str()) {
+                Some("attrs") => attrs = Some(&e.value),
+                Some("type") => node_type = e.value.as_str().unwrap_or(""),
+                _ => {}
             }
-            let Some(uid_node) = attrs.and_then(|a| a.get("uid")) else { return };
-            let Some(uid) = uid_node.as_str() else { return };
-            if !looks_like_uuid(uid) && uuid::Uuid::try_parse(uid).is_err() {
-                diags.push(Diagnostic::new(
-                    uid_node.range.clone(),
-                    Severity::Warning,
-                    codes::UID_NOT_UUID,
-                    format!("uid `{uid}` is not a UUID; the Voiden app writes UUID v4 uids"),
-                ));
-            }
-            if LINK_NODE_TYPES.contains(&node_type) {
-                return;
-            }
-            let uid_ref: &str = uid;
-            if let Some(first) = seen.get(uid_ref) {
-                diags.push(Diagnostic::new(
-                    uid_node.range.clone(),
-                    Severity::Error,
-                    codes::DUPLICATE_UID,
-                    format!(
-                        "duplicate uid `{uid}` (first used at byte {}); uids must be unique in a file",
-                        first.start
-                    ),
-                ));
-            } else {
-                seen.insert(uid_ref, uid_node.range.clone());
-            }
-        });
+        }
+        let Some(uid_node) = attrs.and_then(|a| a.get("uid")) else {
+            return;
+        };
+        let Some(uid) = uid_node.as_str() else { return };
+        let lowercase_uuid = lowercase_uuid_value(uid);
+        if lowercase_uuid.is_none() && !looks_like_uuid(uid) && uuid::Uuid::try_parse(uid).is_err()
+        {
+            diags.push(Diagnostic::new(
+                uid_node.range.clone(),
+                Severity::Warning,
+                codes::UID_NOT_UUID,
+                format!("uid `{uid}` is not a UUID; the Voiden app writes UUID v4 uids"),
+            ));
+        }
+        if LINK_NODE_TYPES.contains(&node_type) {
+            return;
+        }
+        let here = uid_node.range.start;
+        let first = match lowercase_uuid {
+            Some(value) => *self.uuids.entry(value).or_insert(here),
+            None => *self.others.entry(uid.to_string()).or_insert(here),
+        };
+        if first != here {
+            diags.push(Diagnostic::new(
+                uid_node.range.clone(),
+                Severity::Error,
+                codes::DUPLICATE_UID,
+                format!(
+                    "duplicate uid `{uid}` (first used at byte {first}); uids must be unique in a file"
+                ),
+            ));
+        }
     }
+}
+
+/// The value of a lowercase hyphenated 8-4-4-4-12 UUID, `None` for any other text.
+fn lowercase_uuid_value(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut value: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let digit = match (i, c) {
+            (8 | 13 | 18 | 23, b'-') => continue,
+            (8 | 13 | 18 | 23, _) => return None,
+            (_, b'0'..=b'9') => c - b'0',
+            (_, b'a'..=b'f') => c - b'a' + 10,
+            _ => return None,
+        };
+        value = value << 4 | u128::from(digit);
+    }
+    Some(value)
 }
 
 /// The hyphenated 8-4-4-4-12 hex form (the fast path before a full UUID parse).

@@ -275,9 +275,9 @@ fn render_value(node: &Node, ctx: Ctx) -> Option<String> {
                     return Some("null".into());
                 }
                 if is_core_bool(&s.value) {
-                    return Some(s.value.to_ascii_lowercase());
+                    return Some(s.value.as_str().to_ascii_lowercase());
                 }
-                return Some(s.value.clone());
+                return Some(s.value.to_string());
             }
             if s.style == ScalarStyle::DoubleQuoted && !s.value.contains('\n') {
                 return Some(double_quoted(&s.value, ctx));

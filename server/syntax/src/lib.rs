@@ -59,6 +59,7 @@ pub mod vocab;
 pub mod yaml;
 pub mod yaml_fast;
 
+pub use compact_str::CompactString;
 pub use diagnostics::{Diagnostic, Severity, codes};
 pub use format::{Edit, format, format_edits};
 pub use line_index::LineIndex;

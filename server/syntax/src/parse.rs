@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Tag, TagEnd};
 
-use crate::diagnostics::{self, Diagnostic, Severity, codes};
+use crate::diagnostics::{self, Diagnostic, Severity, UidChecker, codes};
 use crate::model::*;
 use crate::vocab;
 use crate::yaml::{self, Node, OffsetMap, Value};
@@ -37,10 +37,12 @@ pub fn parse(text: &str) -> Document {
     }
 
     let raw_blocks = scan_markdown(text, body_start, &mut doc.headings);
+    doc.blocks.reserve_exact(raw_blocks.len());
+    let mut uids = UidChecker::default();
     for raw in raw_blocks {
         let index = doc.blocks.len();
         let block = build_block(text, raw, &mut doc.diagnostics);
-        collect_variables(text, &block, index, &mut doc.variables);
+        scan_block_tree(text, &block, index, &mut uids, &mut doc);
         doc.blocks.push(block);
     }
     build_sections(&mut doc);
@@ -84,8 +86,8 @@ fn parse_frontmatter(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> O
                         for e in es {
                             if let (Some(k), Some(v)) = (e.key.as_scalar(), e.value.as_scalar()) {
                                 entries.push((
-                                    Spanned::new(k.value.clone(), e.key.range.clone()),
-                                    Spanned::new(v.value.clone(), e.value.range.clone()),
+                                    Spanned::new(k.value.to_string(), e.key.range.clone()),
+                                    Spanned::new(v.value.to_string(), e.value.range.clone()),
                                 ));
                             }
                         }
@@ -378,7 +380,7 @@ fn spanned_str(node: Option<&Node>) -> Option<Spanned<String>> {
     if s.is_null() {
         return None;
     }
-    Some(Spanned::new(s.value.clone(), node.range.clone()))
+    Some(Spanned::new(s.value.to_string(), node.range.clone()))
 }
 
 /// `attrs.uid` of a node.
@@ -539,7 +541,7 @@ fn socket_request(root: &Node) -> SocketRequest {
 fn cell_text(node: &Node) -> Option<String> {
     match &node.value {
         Value::Scalar(s) if s.is_null() => None,
-        Value::Scalar(s) => Some(s.value.clone()),
+        Value::Scalar(s) => Some(s.value.to_string()),
         Value::Sequence { items, .. } => {
             let mut out = String::new();
             for item in items {
@@ -657,19 +659,30 @@ fn assertions(root: &Node, diags: &mut Vec<Diagnostic>, websocket: bool) -> Asse
     Assertions { rows }
 }
 
-fn collect_variables(text: &str, block: &Block, index: usize, out: &mut Vec<VariableRef>) {
+/// One visit of a freshly built block's tree, while it is still in cache: the uid rule on every
+/// mapping, and `{{variable}}` references in scalars (only when the block's text has a `{{`).
+fn scan_block_tree(
+    text: &str,
+    block: &Block,
+    index: usize,
+    uids: &mut UidChecker,
+    doc: &mut Document,
+) {
     let Some(root) = &block.yaml else { return };
-    root.walk(&mut |node| {
-        let Value::Scalar(s) = &node.value else {
-            return;
-        };
-        if !has_double_brace(s.value.as_bytes()) {
-            return;
+    let has_braces = block
+        .yaml_range
+        .as_ref()
+        .and_then(|r| text.get(r.clone()))
+        .is_some_and(|s| memchr::memmem::find(s.as_bytes(), b"{{").is_some());
+    let (variables, diags) = (&mut doc.variables, &mut doc.diagnostics);
+    root.walk(&mut |node| match &node.value {
+        Value::Mapping { entries, .. } => uids.check_mapping(entries, diags),
+        Value::Scalar(s) if has_braces && has_double_brace(s.value.as_bytes()) => {
+            if let Some(source) = text.get(node.range.clone()) {
+                find_variables(source, node.range.start, index, variables);
+            }
         }
-        let Some(source) = text.get(node.range.clone()) else {
-            return;
-        };
-        find_variables(source, node.range.start, index, out);
+        _ => {}
     });
 }
 

@@ -365,7 +365,7 @@ fn flatten(
             for e in entries {
                 let Some(k) = e.key.as_scalar() else { continue };
                 let name = if prefix.is_empty() {
-                    k.value.clone()
+                    k.value.to_string()
                 } else {
                     format!("{prefix}.{}", k.value)
                 };
@@ -375,7 +375,7 @@ fn flatten(
                         .value
                         .as_scalar()
                         .filter(|s| !s.is_null())
-                        .map_or(String::new(), |s| s.value.clone());
+                        .map_or(String::new(), |s| s.value.to_string());
                     out.push((name, value, line));
                 } else {
                     flatten(&e.value, name, text, index, out);

@@ -9,8 +9,9 @@
 //!
 //! This module must not know about `.void` block types; that is `model`'s job.
 
-use std::borrow::Cow;
 use std::ops::Range;
+
+use compact_str::CompactString;
 
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
 
@@ -34,7 +35,9 @@ pub enum ScalarStyle {
 /// A scalar: its value after YAML unescaping/folding, and how it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scalar {
-    pub value: String,
+    /// Short values (up to 24 bytes: keys, most words and numbers) are stored inline, without
+    /// a heap allocation; it dereferences to `str`.
+    pub value: CompactString,
     pub style: ScalarStyle,
 }
 
@@ -363,7 +366,7 @@ impl Builder<'_> {
                 let node = Node {
                     range,
                     value: Value::Scalar(Scalar {
-                        value: Cow::into_owned(value),
+                        value: CompactString::from(value.as_ref()),
                         style,
                     }),
                     decorated: anchor != 0 || tag.is_some(),

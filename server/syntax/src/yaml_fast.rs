@@ -9,6 +9,8 @@
 //! errors) it bails out and the caller uses the saphyr path, which also reports the errors.
 //! It must never guess: when a construct is not plainly inside the subset, bail.
 
+use compact_str::CompactString;
+
 use crate::yaml::{Entry, Node, OffsetMap, Scalar, ScalarStyle, Value};
 
 /// Deepest nesting this reader accepts (well below [`crate::yaml::MAX_DEPTH`]).
@@ -31,6 +33,8 @@ pub fn parse(snippet: &str, map: &OffsetMap) -> Option<Node> {
         text: snippet,
         map,
         pos: 0,
+        open_entries: Vec::with_capacity(16),
+        open_items: Vec::with_capacity(16),
     };
     reader.document().ok()
 }
@@ -79,6 +83,11 @@ struct Reader<'a> {
     map: &'a OffsetMap,
     /// Start of the next line not yet consumed.
     pos: usize,
+    /// Entries of the mappings being read, innermost last: each collection takes its own
+    /// entries off the top when it ends, so its `Vec` is allocated once, at its exact size.
+    open_entries: Vec<Entry>,
+    /// Items of the sequences being read, the same way.
+    open_items: Vec<Node>,
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -176,7 +185,13 @@ impl Reader<'_> {
         Some(i)
     }
 
-    fn scalar_node(&self, start: usize, end: usize, value: String, style: ScalarStyle) -> Node {
+    fn scalar_node(
+        &self,
+        start: usize,
+        end: usize,
+        value: CompactString,
+        style: ScalarStyle,
+    ) -> Node {
         let s = self.off(start);
         let e = self.off(end);
         Node {
@@ -192,7 +207,7 @@ impl Reader<'_> {
         if depth > MAX_FAST_DEPTH {
             return Err(Bail);
         }
-        let mut entries: Vec<Entry> = Vec::new();
+        let first_entry = self.open_entries.len();
         let mut key_start = first_key;
         loop {
             let line = self.line(self.pos);
@@ -200,7 +215,7 @@ impl Reader<'_> {
             let key = self.scalar_node(
                 key_start,
                 colon,
-                self.text[key_start..colon].to_string(),
+                CompactString::from(&self.text[key_start..colon]),
                 ScalarStyle::Plain,
             );
             let mut v = colon + 1;
@@ -231,12 +246,14 @@ impl Reader<'_> {
                     {
                         return Err(Bail); // a sequence not indented under its key
                     }
-                    _ => self.scalar_node(colon, colon, String::new(), ScalarStyle::Plain),
+                    _ => {
+                        self.scalar_node(colon, colon, CompactString::default(), ScalarStyle::Plain)
+                    }
                 }
             } else {
                 self.inline_scalar(v, line, indent, false)?
             };
-            entries.push(Entry { key, value });
+            self.open_entries.push(Entry { key, value });
             match self.skip_blank()? {
                 None => break,
                 Some(next) if next.indent < indent => break,
@@ -244,6 +261,7 @@ impl Reader<'_> {
                 Some(_) => return Err(Bail),
             }
         }
+        let entries: Vec<Entry> = self.open_entries.drain(first_entry..).collect();
         let start = self.off(first_key);
         let end = entries.last().map_or(start, |e| e.value.range.end);
         Ok(Node {
@@ -262,7 +280,7 @@ impl Reader<'_> {
         if depth > MAX_FAST_DEPTH {
             return Err(Bail);
         }
-        let mut items: Vec<Node> = Vec::new();
+        let first_item = self.open_items.len();
         let mut dash = first_dash;
         loop {
             let line = self.line(self.pos);
@@ -284,7 +302,7 @@ impl Reader<'_> {
                 }
                 _ => self.inline_scalar(item, line, indent, true)?,
             };
-            items.push(node);
+            self.open_items.push(node);
             match self.skip_blank()? {
                 None => break,
                 Some(next) if next.indent < indent => break,
@@ -292,6 +310,7 @@ impl Reader<'_> {
                 Some(_) => return Err(Bail),
             }
         }
+        let items: Vec<Node> = self.open_items.drain(first_item..).collect();
         let start = self.off(first_dash);
         let end = items.last().map_or(start, |n| n.range.end);
         Ok(Node {
@@ -332,7 +351,7 @@ impl Reader<'_> {
             return Err(Bail);
         }
         let mut end = line.end;
-        let mut folded: Option<String> = None;
+        let mut folded: Option<CompactString> = None;
         self.pos = line.next;
         while self.pos < self.s.len() {
             let next = self.line(self.pos);
@@ -356,18 +375,18 @@ impl Reader<'_> {
             if !Self::plain_line_ok(text) || is_indicator(text[0]) {
                 return Err(Bail);
             }
-            let s = folded.get_or_insert_with(|| self.text[v..line.end].to_string());
+            let s = folded.get_or_insert_with(|| CompactString::from(&self.text[v..line.end]));
             s.push(' ');
             s.push_str(&self.text[next.content()..next.end]);
             end = next.end;
             self.pos = next.next;
         }
-        let value = folded.unwrap_or_else(|| self.text[v..line.end].to_string());
+        let value = folded.unwrap_or_else(|| CompactString::from(&self.text[v..line.end]));
         Ok(self.scalar_node(v, end, value, ScalarStyle::Plain))
     }
 
     fn double_quoted(&mut self, v: usize, line: Line) -> R<Node> {
-        let mut value = String::new();
+        let mut value = CompactString::default();
         let mut i = v + 1;
         let mut run = i;
         loop {
@@ -403,7 +422,7 @@ impl Reader<'_> {
     }
 
     fn single_quoted(&mut self, v: usize, line: Line) -> R<Node> {
-        let mut value = String::new();
+        let mut value = CompactString::default();
         let mut i = v + 1;
         let mut run = i;
         loop {
@@ -463,7 +482,7 @@ impl Reader<'_> {
             return Err(Bail);
         }
         let start = first.start + block_indent;
-        let mut value = String::new();
+        let mut value = CompactString::default();
         let mut trailing_breaks = 0usize;
         let mut any = false;
         while self.pos < self.s.len() {
