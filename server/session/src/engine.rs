@@ -3,29 +3,33 @@
 //! reconnects when asked to.
 //!
 //! Observers never get a push per frame: the task updates [`Inner`] under a short lock and bumps
-//! a `watch` version; callers pull snapshots at their own pace. The transcript is written by its
-//! own thread (see [`crate::transcript`]). Nothing in this module panics on what a server sends.
+//! a `watch` version; callers pull snapshots at their own pace. An open connection is split:
+//! this task reads (a batch of buffered frames at a time, applied under one lock) and handles
+//! commands and timers, while [`crate::writer`] owns the sending half, so a write that waits
+//! never stops reading. The transcript is written by the process's shared writer thread (see
+//! [`crate::transcript`]). Nothing in this module panics on what a server sends.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Interval, MissedTickBehavior, Sleep};
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 use void_syntax::vocab::{MessageFormat, SendMode};
 
 use crate::assertions::{Facts, MessageStore, Payload, Tracker};
 use crate::connect::{self, ConnectError, Connected, Connector};
-use crate::log::{self, EntryKind, LiveLog, LogEntry};
+use crate::log::{self, EntryKind, LiveLog, LogEntry, LogText};
 use crate::mask::Masker;
 use crate::spec::{Outgoing, SessionSpec};
 use crate::status::{SessionState, Status};
 use crate::transcript::{Direction, Record, RecordBody, Transcript};
+use crate::writer::{self, WriteJob};
 
 /// How long a close we started waits for the server's answer before the socket is dropped.
 pub const CLOSE_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -35,8 +39,10 @@ pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(30);
 /// Observers are told about counter changes (messages in and out) at most this often; state
 /// changes are told at once.
 pub const NOTIFY_INTERVAL: Duration = Duration::from_millis(20);
-/// Frames handled per wake-up when more are already buffered.
-const FRAME_BATCH: usize = crate::transcript::BATCH_MAX;
+/// Frames (and commands) handled per wake-up when more are already buffered.
+const FRAME_BATCH: usize = 256;
+/// How long a connection that ended waits for its writer to put out what was queued.
+const WRITER_DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A request from a handle to the task.
 #[derive(Debug)]
@@ -201,8 +207,15 @@ impl Shared {
         inner.log.push(LogEntry {
             at: Utc::now(),
             kind,
-            text,
+            text: LogText::Plain(text),
         });
+    }
+
+    /// Like [`Shared::event`] without telling observers (the caller notifies).
+    pub(crate) fn event_quiet(&self, kind: EntryKind, transcript_kind: &'static str, text: String) {
+        self.transcript
+            .try_record(Record::event(transcript_kind, text.clone()));
+        self.update_quiet(|inner| Self::push_log(inner, kind, text));
     }
 
     /// Adds an event line to the log and the transcript.
@@ -292,6 +305,9 @@ pub(crate) async fn run(
 ) {
     let spec = shared.spec.clone();
     let mut attempt: u32 = 0;
+    // The state shown once the task ends; set together with `finished` after the transcript
+    // is flushed, so no observer sees a closed session that is still finishing.
+    let mut final_state = SessionState::Closed;
     'session: loop {
         shared.update(|inner| {
             inner.state = SessionState::Connecting;
@@ -318,11 +334,11 @@ pub(crate) async fn run(
         };
         let end = match outcome {
             None => {
-                shared.update(|inner| {
-                    inner.state = SessionState::Closed;
+                final_state = SessionState::Closed;
+                shared.update_quiet(|inner| {
                     inner.error = Some("cancelled while connecting".into());
                 });
-                shared.event(
+                shared.event_quiet(
                     EntryKind::End,
                     "close",
                     "closed · cancelled while connecting".into(),
@@ -351,10 +367,14 @@ pub(crate) async fn run(
                 run_open(&shared, connected, &mut commands, &hooks).await
             }
         };
+        final_state = match end {
+            End::Failed { .. } => SessionState::Failed,
+            _ => SessionState::Closed,
+        };
         match end {
             End::UserClosed | End::Failed { permanent: true } => break,
             _ if !spec.options.reconnect => break,
-            _ => {}
+            _ => shared.update(|inner| inner.state = final_state),
         }
         attempt = attempt.saturating_add(1);
         let delay = RECONNECT_FIRST_DELAY
@@ -385,7 +405,10 @@ pub(crate) async fn run(
         shared.update(|inner| inner.reconnects += 1);
     }
     shared.transcript.flush().await;
-    shared.update(|inner| inner.finished = true);
+    shared.update(|inner| {
+        inner.state = final_state;
+        inner.finished = true;
+    });
 }
 
 fn refuse_send(shared: &Shared, why: &str) {
@@ -399,8 +422,8 @@ async fn connect_failed(shared: &Shared, error: ConnectError) -> End {
         log_handshake(shared, "←", &error.response_headers);
     }
     let message = error.message.clone();
-    shared.update(|inner| {
-        inner.state = SessionState::Failed;
+    // Quiet, and the state is set by the caller (see `finish_connection`).
+    shared.update_quiet(|inner| {
         inner.error = Some(message.clone());
         if error.http_status.is_some() {
             inner.http_status = error.http_status;
@@ -408,7 +431,7 @@ async fn connect_failed(shared: &Shared, error: ConnectError) -> End {
             inner.handshake_headers = error.response_headers.clone();
         }
     });
-    shared.event(EntryKind::End, "error", format!("failed · {message}"));
+    shared.event_quiet(EntryKind::End, "error", format!("failed · {message}"));
     End::Failed {
         permanent: error.permanent,
     }
@@ -469,13 +492,6 @@ async fn tick(interval: &mut Option<Interval>) {
     }
 }
 
-fn outgoing_message(outgoing: &Outgoing) -> Message {
-    match outgoing {
-        Outgoing::Text { text, .. } => Message::Text(Utf8Bytes::from(text.clone())),
-        Outgoing::Binary(bytes) => Message::Binary(Bytes::from(bytes.clone())),
-    }
-}
-
 /// Runs one open connection until it ends.
 async fn run_open(
     shared: &Arc<Shared>,
@@ -485,7 +501,7 @@ async fn run_open(
 ) -> End {
     let spec = shared.spec.clone();
     let Connected {
-        mut ws,
+        ws,
         http_status,
         reason,
         request_headers,
@@ -578,9 +594,12 @@ async fn run_open(
     }
     reschedule!();
 
-    // Sends a message; on a write error the connection is over.
-    // Transcript records of received frames, sent as one job per batch of frames.
-    let mut records: Vec<Record> = Vec::new();
+    // The writing half runs in its own task, fed in order through `to_writer`; reading goes on
+    // while a write waits.
+    let (sink, mut stream) = ws.split();
+    let (to_writer, writer_jobs) = mpsc::unbounded_channel::<WriteJob>();
+    let mut writer = tokio::spawn(writer::run(shared.clone(), sink, writer_jobs));
+    let mut writer_ended = false;
 
     // Observers hear about counter changes at most every NOTIFY_INTERVAL.
     let mut notify_armed = false;
@@ -596,139 +615,168 @@ async fn run_open(
         };
     }
 
-    // Sends a message; on a write error the connection is over.
+    // Queues a message for the writer; if the writer is gone the connection is over.
     macro_rules! send_or_end {
-        ($label:lifetime, $outgoing:expr) => {{
-            let outgoing: Outgoing = $outgoing;
-            if !records.is_empty() {
-                shared
-                    .transcript
-                    .record_batch(std::mem::take(&mut records))
-                    .await;
-            }
-            if let Err(e) = ws.send(outgoing_message(&outgoing)).await {
-                local_error.get_or_insert((1006, format!("sending failed: {e}")));
+        ($label:lifetime, $job:expr) => {{
+            if to_writer.send($job).is_err() {
+                local_error.get_or_insert((1006, "sending failed: the connection is gone".into()));
                 break $label;
             }
-            record_sent(shared, outgoing).await;
-            mark_changed!();
         }};
     }
 
+    // Data messages of one batch of buffered frames, applied together.
+    let mut arrived_batch: Vec<Payload> = Vec::new();
+    let mut records: Vec<Record> = Vec::new();
+
     'conn: loop {
         tokio::select! {
-            frame = ws.next() => {
+            frame = stream.next() => {
                 // Handle what is already buffered in one go (bounded), so a flood costs one
-                // select per batch instead of one per frame.
+                // select, one lock and one transcript job per batch instead of per frame.
                 let mut frame = frame;
                 let mut budget = FRAME_BATCH;
+                let mut ended = false;
                 // Frames of one batch were already buffered together: one clock read for all.
                 let arrived = (Instant::now(), Utc::now());
                 loop {
-                    'one: {
-                let payload = match frame {
-                    Some(Ok(Message::Text(text))) => Payload::Text(text),
-                    Some(Ok(Message::Binary(bytes))) => Payload::Binary(bytes),
-                    Some(Ok(Message::Ping(_))) => break 'one,
-                    Some(Ok(Message::Pong(_))) => {
-                        awaiting_pong = false;
-                        timers.pong.as_mut().reset(far_future());
-                        break 'one;
-                    }
-                    Some(Ok(Message::Close(frame))) => {
-                        let (code, reason) = frame
-                            .map(|f| (u16::from(f.code), f.reason.to_string()))
-                            .unwrap_or((1005, String::new()));
-                        server_close.get_or_insert((code, reason));
-                        shared.update(|inner| inner.state = SessionState::Closing);
-                        if user_close.is_none() {
-                            timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
+                    match frame {
+                        Some(Ok(Message::Text(text))) => arrived_batch.push(Payload::Text(text)),
+                        Some(Ok(Message::Binary(bytes))) => arrived_batch.push(Payload::Binary(bytes)),
+                        Some(Ok(Message::Ping(_))) | Some(Ok(Message::Frame(_))) => {}
+                        Some(Ok(Message::Pong(_))) => {
+                            awaiting_pong = false;
+                            timers.pong.as_mut().reset(far_future());
                         }
-                        break 'one;
-                    }
-                    Some(Ok(Message::Frame(_))) => break 'one,
-                    Some(Err(error)) => {
-                        if server_close.is_none() && user_close.is_none() {
-                            local_error = Some(classify_read_error(&error, &spec));
-                            if let Some((code, _)) = local_error.as_ref().filter(|(c, _)| *c != 1006) {
-                                let frame = CloseFrame { code: CloseCode::from(*code), reason: close_reason_for(*code).into() };
-                                let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame))).await;
+                        Some(Ok(Message::Close(frame))) => {
+                            let (code, reason) = frame
+                                .map(|f| (u16::from(f.code), f.reason.to_string()))
+                                .unwrap_or((1005, String::new()));
+                            server_close.get_or_insert((code, reason));
+                            shared.update(|inner| inner.state = SessionState::Closing);
+                            if user_close.is_none() {
+                                timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
                             }
                         }
-                        break 'conn;
+                        Some(Err(error)) => {
+                            if server_close.is_none() && user_close.is_none() {
+                                local_error = Some(classify_read_error(&error, &spec));
+                                if let Some((code, _)) = local_error.as_ref().filter(|(c, _)| *c != 1006) {
+                                    let frame = CloseFrame { code: CloseCode::from(*code), reason: close_reason_for(*code).into() };
+                                    let _ = to_writer.send(WriteJob::Close(Some(frame)));
+                                }
+                            }
+                            ended = true;
+                        }
+                        None => ended = true,
                     }
-                    None => break 'conn,
-                };
-                let fired = on_received(shared, &payload, &mut after_fired, arrived);
-                mark_changed!();
-                if !fired.is_empty() {
-                    let now = tokio::time::Instant::now();
-                    for i in fired {
-                        scheduled.push((now + spec.messages[i].delay.unwrap_or_default(), i));
+                    budget -= 1;
+                    if ended || budget == 0 {
+                        break;
                     }
-                    reschedule!();
+                    match stream.next().now_or_never() {
+                        Some(next) => frame = next,
+                        None => break,
+                    }
                 }
-                if shared.transcript.is_on() {
-                    let (kind, body) = match &payload {
-                        Payload::Text(t) => (log::sniff_format(t).as_str(), RecordBody::Text(t.clone())),
-                        Payload::Binary(b) => ("binary", RecordBody::Binary(b.clone())),
-                    };
-                    records.push(Record { t: arrived.1, dir: Direction::In, kind, body });
+                if !arrived_batch.is_empty() {
+                    let fired = on_received(shared, &arrived_batch, &mut after_fired, arrived);
+                    mark_changed!();
+                    if !fired.is_empty() {
+                        let now = tokio::time::Instant::now();
+                        for i in fired {
+                            scheduled.push((now + spec.messages[i].delay.unwrap_or_default(), i));
+                        }
+                        reschedule!();
+                    }
+                    if shared.transcript.is_on() {
+                        records.extend(arrived_batch.iter().map(|payload| {
+                            let (kind, body) = match payload {
+                                Payload::Text(t) => (log::sniff_format(t).as_str(), RecordBody::Text(t.clone())),
+                                Payload::Binary(b) => ("binary", RecordBody::Binary(b.clone())),
+                            };
+                            Record { t: arrived.1, dir: Direction::In, kind, body }
+                        }));
+                        shared.transcript.record_batch(std::mem::take(&mut records)).await;
+                    }
+                    for payload in arrived_batch.drain(..) {
+                        if let Some(reply) = hooks.auto_reply.as_ref().and_then(|reply| reply(&payload))
+                            && user_close.is_none()
+                            && server_close.is_none()
+                            && to_writer.send(WriteJob::Message(reply)).is_err()
+                        {
+                            local_error.get_or_insert((1006, "sending failed: the connection is gone".into()));
+                            ended = true;
+                        }
+                        if let Some(tap) = &hooks.tap {
+                            let _ = tap.send(Incoming { payload }).await;
+                        }
+                    }
                 }
-                if let Some(reply) = hooks.auto_reply.as_ref().and_then(|reply| reply(&payload))
-                    && user_close.is_none()
-                    && server_close.is_none()
-                {
-                    send_or_end!('conn, reply);
+                if ended {
+                    break 'conn;
                 }
-                if let Some(tap) = &hooks.tap {
-                    let _ = tap.send(Incoming { payload }).await;
-                }
+            }
+            command = commands.recv() => {
+                // Take every command already queued: sends go to the writer as one batch.
+                let mut command = command;
+                let mut budget = FRAME_BATCH;
+                loop {
+                    match command {
+                        Some(Command::Send { outgoing }) => {
+                            if user_close.is_some() || server_close.is_some() {
+                                refuse_send(shared, "the connection is closing");
+                            } else {
+                                send_or_end!('conn, WriteJob::Message(outgoing));
+                            }
+                        }
+                        Some(Command::Close { code, reason }) => {
+                            if user_close.is_none() {
+                                user_close = Some((code, reason.clone()));
+                                shared.update(|inner| inner.state = SessionState::Closing);
+                                shared.event(EntryKind::Event, "closing", format!("closing · {code} · {reason:?}"));
+                                timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
+                                if server_close.is_none() {
+                                    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
+                                    send_or_end!('conn, WriteJob::Close(Some(frame)));
+                                }
+                            }
+                        }
+                        None => {
+                            if user_close.is_none() {
+                                user_close = Some((1000, String::new()));
+                                timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
+                                send_or_end!('conn, WriteJob::Close(None));
+                            }
+                            break;
+                        }
                     }
                     budget -= 1;
                     if budget == 0 {
                         break;
                     }
-                    match ws.next().now_or_never() {
-                        Some(next) => frame = next,
-                        None => break,
+                    match commands.try_recv() {
+                        Ok(next) => command = Some(next),
+                        Err(_) => break,
                     }
                 }
-                shared.transcript.record_batch(std::mem::take(&mut records)).await;
             }
-            command = commands.recv() => match command {
-                Some(Command::Send { outgoing }) => {
-                    if user_close.is_some() || server_close.is_some() {
-                        refuse_send(shared, "the connection is closing");
-                        continue;
-                    }
-                    send_or_end!('conn, outgoing);
-                }
-                Some(Command::Close { code, reason }) => {
-                    if user_close.is_some() {
-                        continue;
-                    }
-                    user_close = Some((code, reason.clone()));
-                    shared.update(|inner| inner.state = SessionState::Closing);
-                    shared.event(EntryKind::Event, "closing", format!("closing · {code} · {reason:?}"));
-                    timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
-                    if server_close.is_none() {
-                        let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
-                        if ws.close(Some(frame)).await.is_err() {
-                            break;
+            result = &mut writer, if !writer_ended => {
+                writer_ended = true;
+                match result {
+                    Ok(Ok(())) => {}
+                    Ok(Err(message)) => {
+                        if server_close.is_none() {
+                            local_error.get_or_insert((1006, message));
                         }
+                        break;
+                    }
+                    Err(_) => {
+                        local_error.get_or_insert((1006, "sending failed: the writer stopped".into()));
+                        break;
                     }
                 }
-                None => {
-                    if user_close.is_none() {
-                        user_close = Some((1000, String::new()));
-                        timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
-                        if ws.close(None).await.is_err() {
-                            break;
-                        }
-                    }
-                }
-            },
+            }
             _ = &mut timers.due, if !scheduled.is_empty() => {
                 let now = tokio::time::Instant::now();
                 let mut due: Vec<(tokio::time::Instant, usize)> = Vec::new();
@@ -743,17 +791,14 @@ async fn run_open(
                 for (_, i) in due {
                     let message = &spec.messages[i];
                     match message.payload() {
-                        Ok(outgoing) => send_or_end!('conn, outgoing),
+                        Ok(outgoing) => send_or_end!('conn, WriteJob::Message(outgoing)),
                         Err(e) => shared.event(EntryKind::End, "error", format!("not sent: {}: {e}", message.label())),
                     }
                 }
             }
             _ = tick(&mut timers.ping) => {
                 if !awaiting_pong && user_close.is_none() && server_close.is_none() {
-                    if ws.send(Message::Ping(Bytes::from_static(b"void-ls"))).await.is_err() {
-                        local_error.get_or_insert((1006, "sending a ping failed".into()));
-                        break;
-                    }
+                    send_or_end!('conn, WriteJob::Ping(Bytes::from_static(b"void-ls")));
                     awaiting_pong = true;
                     timers.pong.as_mut().reset(tokio::time::Instant::now() + spec.options.pong_timeout);
                 }
@@ -767,7 +812,7 @@ async fn run_open(
                 if user_close.is_none() && server_close.is_none()
                     && let Some(text) = spec.options.heartbeat.clone()
                 {
-                    send_or_end!('conn, Outgoing::Text { format: MessageFormat::Text, text });
+                    send_or_end!('conn, WriteJob::Message(Outgoing::Text { format: MessageFormat::Text, text }));
                 }
             }
             _ = &mut timers.notify, if notify_armed => {
@@ -782,8 +827,19 @@ async fn run_open(
             }
         }
     }
-    shared.transcript.record_batch(records).await;
-    drop(ws);
+    // Let the writer put out what is queued (a close frame, replies), briefly, then stop it.
+    drop(to_writer);
+    if !writer_ended
+        && tokio::time::timeout(WRITER_DRAIN_TIMEOUT, &mut writer)
+            .await
+            .is_err()
+    {
+        writer.abort();
+    }
+    drop(stream);
+    if notify_armed {
+        shared.notify();
+    }
     finish_connection(shared, user_close, server_close, local_error)
 }
 
@@ -880,86 +936,25 @@ fn finish_connection(
         None if reason.is_empty() => format!("closed · {code} · {}", close_code_words(code)),
         None => format!("closed · {code} · {reason:?}"),
     };
-    shared.update(|inner| {
-        inner.state = SessionState::Closed;
+    // Quiet, and the state is set by the caller: observers see the end together with
+    // `finished` (or the reconnect), never a closed session that is still finishing.
+    shared.update_quiet(|inner| {
         inner.close_code = Some(code);
         inner.close_reason = Some(reason.clone());
         inner.error = error.clone();
     });
-    shared.event(EntryKind::End, "close", line);
+    shared.event_quiet(EntryKind::End, "close", line);
     end
 }
 
-async fn record_sent(shared: &Shared, outgoing: Outgoing) {
-    let (kind, preview, size, body) = match outgoing {
-        Outgoing::Text { format, text } => {
-            let preview = log::text_preview(&text);
-            let size = text.len();
-            (
-                EntryKind::Sent { format, size },
-                preview,
-                size,
-                RecordBody::Text(Utf8Bytes::from(text)),
-            )
-        }
-        Outgoing::Binary(bytes) => {
-            let preview = log::binary_preview(&bytes);
-            let size = bytes.len();
-            (
-                EntryKind::Sent {
-                    format: MessageFormat::Binary,
-                    size,
-                },
-                preview,
-                size,
-                RecordBody::Binary(Bytes::from(bytes)),
-            )
-        }
-    };
-    let transcript_kind = match &kind {
-        EntryKind::Sent { format, .. } => format.as_str(),
-        _ => "text",
-    };
-    let _ = size;
-    shared.update_quiet(|inner| {
-        inner.sent += 1;
-        inner.last_traffic = Instant::now();
-        Shared::push_log(inner, kind, preview);
-    });
-    shared
-        .transcript
-        .record(Record {
-            t: Utc::now(),
-            dir: Direction::Out,
-            kind: transcript_kind,
-            body,
-        })
-        .await;
-}
-
-/// Counts, logs and folds one received message; returns the `after:` messages it triggers.
+/// Counts, logs and folds a batch of received messages under one lock; returns the `after:`
+/// messages they trigger.
 fn on_received(
     shared: &Shared,
-    payload: &Payload,
+    payloads: &[Payload],
     after: &mut [(usize, String, bool)],
     (now, wall): (Instant, chrono::DateTime<Utc>),
 ) -> Vec<usize> {
-    let (kind, preview) = match payload {
-        Payload::Text(t) => (
-            EntryKind::Received {
-                format: log::sniff_format(t),
-                size: t.len(),
-            },
-            log::text_preview(t),
-        ),
-        Payload::Binary(b) => (
-            EntryKind::Received {
-                format: MessageFormat::Binary,
-                size: b.len(),
-            },
-            log::binary_preview(b),
-        ),
-    };
     let spec = &shared.spec;
     shared.update_quiet(|inner| {
         if inner.latency_first.is_none()
@@ -968,29 +963,47 @@ fn on_received(
             inner.latency_first = Some(now.duration_since(opened));
         }
         inner.last_traffic = now;
-        inner.messages.push(payload);
-        inner.tracker.observe(payload);
-        inner.log.push(LogEntry {
-            at: wall,
-            kind,
-            text: preview,
-        });
         let mut fired = Vec::new();
-        for (index, target, done) in after.iter_mut() {
-            if *done {
-                continue;
-            }
-            let hit = match spec.message_by_name(target) {
-                Some(message) => payload.as_text().trim() == message.body.trim(),
-                None => {
-                    inner
-                        .tracker
-                        .row_matches_message(target, payload, &inner.facts(shared.started))
-                }
+        for payload in payloads {
+            let (kind, text) = match payload {
+                Payload::Text(t) => (
+                    EntryKind::Received {
+                        format: log::sniff_format(t),
+                        size: t.len(),
+                    },
+                    LogText::text(t),
+                ),
+                Payload::Binary(b) => (
+                    EntryKind::Received {
+                        format: MessageFormat::Binary,
+                        size: b.len(),
+                    },
+                    LogText::binary(b),
+                ),
             };
-            if hit {
-                *done = true;
-                fired.push(*index);
+            inner.messages.push(payload);
+            inner.tracker.observe(payload);
+            inner.log.push(LogEntry {
+                at: wall,
+                kind,
+                text,
+            });
+            for (index, target, done) in after.iter_mut() {
+                if *done {
+                    continue;
+                }
+                let hit = match spec.message_by_name(target) {
+                    Some(message) => payload.as_text().trim() == message.body.trim(),
+                    None => inner.tracker.row_matches_message(
+                        target,
+                        payload,
+                        &inner.facts(shared.started),
+                    ),
+                };
+                if hit {
+                    *done = true;
+                    fired.push(*index);
+                }
             }
         }
         fired

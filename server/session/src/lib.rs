@@ -31,6 +31,7 @@ pub mod status;
 pub mod tls;
 pub mod transcript;
 pub mod websocat;
+mod writer;
 
 pub use engine::{AutoReply, Incoming, close_code_words};
 pub use section::SpecError;

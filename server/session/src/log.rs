@@ -5,10 +5,12 @@
 //! everything. While paused the visible part stops moving and new entries wait (bounded too) to
 //! be shown on resume. It must not block or allocate per message more than a short preview.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Local, Utc};
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use void_syntax::vocab::{LogMode, MessageFormat};
 
 use crate::mask::Masker;
@@ -38,8 +40,60 @@ pub enum EntryKind {
 pub struct LogEntry {
     pub at: DateTime<Utc>,
     pub kind: EntryKind,
-    /// The text shown after the marker (already a short preview, secrets not yet masked).
-    pub text: String,
+    /// The text shown after the marker (secrets not yet masked).
+    pub text: LogText,
+}
+
+/// Payloads up to this size are kept as they are (sharing the frame's buffer) and previewed
+/// only when the log is rendered; larger ones get their preview made at once, so the view never
+/// holds a large payload.
+const LAZY_PREVIEW_BYTES: usize = 256;
+
+/// What a log line shows after its marker. Small payloads are kept as received and turned into
+/// a preview only when the log is rendered (a few times a second at most), not per frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogText {
+    /// Ready text: events, and the previews of large payloads.
+    Plain(String),
+    /// A small text payload, shown through [`text_preview`].
+    Text(Utf8Bytes),
+    /// A small binary payload, shown through [`binary_preview`].
+    Binary(Bytes),
+}
+
+impl LogText {
+    /// The log text of a text payload.
+    pub fn text(text: &Utf8Bytes) -> Self {
+        if text.len() <= LAZY_PREVIEW_BYTES {
+            LogText::Text(text.clone())
+        } else {
+            LogText::Plain(text_preview(text))
+        }
+    }
+
+    /// The log text of a binary payload.
+    pub fn binary(bytes: &Bytes) -> Self {
+        if bytes.len() <= LAZY_PREVIEW_BYTES {
+            LogText::Binary(bytes.clone())
+        } else {
+            LogText::Plain(binary_preview(bytes))
+        }
+    }
+
+    /// The text shown (secrets not yet masked).
+    pub fn shown(&self) -> Cow<'_, str> {
+        match self {
+            LogText::Plain(text) => Cow::Borrowed(text),
+            LogText::Text(text) => Cow::Owned(text_preview(text)),
+            LogText::Binary(bytes) => Cow::Owned(binary_preview(bytes)),
+        }
+    }
+}
+
+impl From<String> for LogText {
+    fn from(text: String) -> Self {
+        LogText::Plain(text)
+    }
 }
 
 /// A short one-line preview of a text payload: newlines shown as `⏎`, cut at
@@ -218,7 +272,8 @@ fn render_entry(entry: &LogEntry, masker: &Masker, out: &mut String) {
         "{} ",
         entry.at.with_timezone(&Local).format("%H:%M:%S%.3f")
     );
-    let text = masker.mask(&entry.text);
+    let shown = entry.text.shown();
+    let text = masker.mask(&shown);
     let (marker, detail) = match &entry.kind {
         EntryKind::Sent { format, size } => (
             '→',
@@ -251,7 +306,7 @@ mod tests {
         LogEntry {
             at: Utc::now(),
             kind,
-            text: text.to_string(),
+            text: LogText::Plain(text.to_string()),
         }
     }
 

@@ -1,29 +1,41 @@
-//! The session transcript: every event as one JSON Lines record, written to disk by a
-//! dedicated thread so the connection never waits on the file system more than the bounded
-//! queue allows.
+//! The session transcript: every event as one JSON Lines record, written to disk by ONE
+//! writer thread shared by every session of the process, so the connection never waits on the
+//! file system and a session costs no thread of its own.
 //!
 //! Record shape (PROTOCOL.md): `{"t": RFC 3339 with ms, "dir": "out"|"in"|"event", "kind",
-//! "text" or "base64", "size"}`. Secrets are masked in `text` before writing. This module must
-//! not hold more than [`QUEUE_DEPTH`] pending records in memory.
+//! "text" or "base64", "size"}`. Secrets are masked in `text` before writing; payloads are kept
+//! whole (binary as base64).
+//!
+//! Producers append to a shared queue under a short lock and do not wake the writer for every
+//! record: the writer is woken only when the queue goes from empty to non-empty, then lingers
+//! [`LINGER`] to collect more before it writes, so a round trip never waits for a thread switch.
+//! [`Transcript::flush`] wakes it at once. The queue holds at most [`MAX_PENDING_RECORDS`]
+//! records or [`MAX_PENDING_BYTES`] payload bytes from the async producers (they wait for room);
+//! the rare synchronous event records ([`Transcript::try_record`]) never wait. This module must
+//! not block an async task on the file system.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
 
 use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::mask::Masker;
 
-/// Jobs (a record, or a batch of at most [`BATCH_MAX`] records) waiting for the writer thread
-/// at most; a faster producer waits.
-pub const QUEUE_DEPTH: usize = 256;
-/// Records per batch at most.
-pub const BATCH_MAX: usize = 64;
+/// How long the writer collects records after it was woken before it writes them.
+pub const LINGER: Duration = Duration::from_millis(3);
+/// Records waiting for the writer at most before async producers wait for room.
+pub const MAX_PENDING_RECORDS: usize = 1 << 16;
+/// Payload bytes waiting for the writer at most before async producers wait for room.
+pub const MAX_PENDING_BYTES: usize = 64 << 20;
+/// Encoded bytes collected for one file before they are written out.
+const WRITE_CHUNK: usize = 256 * 1024;
 
 /// Which way a record went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +62,15 @@ pub enum RecordBody {
     Binary(Bytes),
 }
 
+impl RecordBody {
+    fn len(&self) -> usize {
+        match self {
+            RecordBody::Text(t) => t.len(),
+            RecordBody::Binary(b) => b.len(),
+        }
+    }
+}
+
 /// One transcript record.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -72,19 +93,184 @@ impl Record {
     }
 }
 
+/// One transcript file, as the writer thread sees it.
+struct Target {
+    masker: Masker,
+    /// Only the writer thread writes; `None` after a write error.
+    file: Mutex<Option<File>>,
+    events: AtomicU64,
+    error: Mutex<Option<String>>,
+}
+
 enum Job {
-    Write(Record),
-    Batch(Vec<Record>),
+    Records(Arc<Target>, Vec<Record>),
     Flush(oneshot::Sender<()>),
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    records: usize,
+    bytes: usize,
+    /// The writer waits for work (a producer must wake it).
+    idle: bool,
+    /// Someone waits: the writer must not linger.
+    urgent: bool,
+}
+
+/// The process-wide writer: its queue and how to wake it.
+struct Hub {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+    /// Told after every drain of the queue (async producers waiting for room listen).
+    drained: Notify,
+}
+
+impl Hub {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The shared writer, started on first use. `None` if no thread could be started.
+    fn get() -> Option<&'static Hub> {
+        static HUB: OnceLock<Option<&'static Hub>> = OnceLock::new();
+        *HUB.get_or_init(|| {
+            let hub: &'static Hub = Box::leak(Box::new(Hub {
+                queue: Mutex::new(Queue::default()),
+                wake: Condvar::new(),
+                drained: Notify::new(),
+            }));
+            std::thread::Builder::new()
+                .name("void-transcripts".into())
+                .stack_size(256 * 1024)
+                .spawn(move || hub.write_loop())
+                .ok()
+                .map(|_| hub)
+        })
+    }
+
+    /// Queues a job; wakes the writer if it is idle (or at once when `urgent`).
+    fn push(&self, queue: &mut Queue, job: Job, urgent: bool) {
+        if let Job::Records(_, records) = &job {
+            queue.records += records.len();
+            queue.bytes += records.iter().map(|r| r.body.len()).sum::<usize>();
+        }
+        queue.jobs.push(job);
+        if urgent {
+            queue.urgent = true;
+        }
+        if queue.idle || urgent {
+            queue.idle = false;
+            self.wake.notify_one();
+        }
+    }
+
+    fn full(queue: &Queue) -> bool {
+        queue.records >= MAX_PENDING_RECORDS || queue.bytes >= MAX_PENDING_BYTES
+    }
+
+    /// Queues records, waiting while the queue is full.
+    async fn push_records(&self, target: &Arc<Target>, records: Vec<Record>) {
+        loop {
+            let drained = self.drained.notified();
+            tokio::pin!(drained);
+            drained.as_mut().enable();
+            {
+                let mut queue = self.lock();
+                if !Self::full(&queue) {
+                    self.push(&mut queue, Job::Records(target.clone(), records), false);
+                    return;
+                }
+                queue.urgent = true;
+                queue.idle = false;
+                self.wake.notify_one();
+            }
+            drained.await;
+        }
+    }
+
+    fn write_loop(&self) {
+        let mut chunk: Vec<u8> = Vec::new();
+        let mut clock = StampCache::default();
+        loop {
+            let jobs = {
+                let mut queue = self.lock();
+                while queue.jobs.is_empty() {
+                    queue.idle = true;
+                    queue = self.wake.wait(queue).unwrap_or_else(|p| p.into_inner());
+                }
+                queue.idle = false;
+                if !queue.urgent {
+                    queue = self
+                        .wake
+                        .wait_timeout_while(queue, LINGER, |q| !q.urgent)
+                        .map(|(q, _)| q)
+                        .unwrap_or_else(|p| p.into_inner().0);
+                }
+                queue.urgent = false;
+                queue.records = 0;
+                queue.bytes = 0;
+                std::mem::take(&mut queue.jobs)
+            };
+            self.drained.notify_waiters();
+            let mut current: Option<Arc<Target>> = None;
+            for job in jobs {
+                match job {
+                    Job::Records(target, records) => {
+                        if let Some(previous) = current.as_ref()
+                            && !Arc::ptr_eq(previous, &target)
+                        {
+                            write_out(previous, &mut chunk);
+                        }
+                        for record in &records {
+                            encode_with(record, &target.masker, &mut clock, &mut chunk);
+                            target.events.fetch_add(1, Ordering::Relaxed);
+                            if chunk.len() >= WRITE_CHUNK {
+                                write_out(&target, &mut chunk);
+                            }
+                        }
+                        current = Some(target);
+                    }
+                    Job::Flush(done) => {
+                        if let Some(previous) = current.take() {
+                            write_out(&previous, &mut chunk);
+                        }
+                        let _ = done.send(());
+                    }
+                }
+            }
+            if let Some(previous) = current.take() {
+                write_out(&previous, &mut chunk);
+            }
+            if chunk.capacity() > 4 * WRITE_CHUNK {
+                chunk = Vec::new();
+            }
+        }
+    }
+}
+
+/// Writes `chunk` to the target's file and empties it; the first error is kept.
+fn write_out(target: &Target, chunk: &mut Vec<u8>) {
+    if chunk.is_empty() {
+        return;
+    }
+    let mut file = target.file.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(f) = file.as_mut()
+        && let Err(e) = f.write_all(chunk)
+    {
+        *file = None;
+        if let Ok(mut slot) = target.error.lock() {
+            slot.get_or_insert(format!("cannot write the transcript: {e}"));
+        }
+    }
+    chunk.clear();
 }
 
 /// The sending side of a transcript. Cloning shares the same file.
 #[derive(Clone)]
 pub struct Transcript {
-    tx: Option<mpsc::Sender<Job>>,
+    target: Option<Arc<Target>>,
     path: Option<Arc<PathBuf>>,
-    events: Arc<AtomicU64>,
-    error: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl std::fmt::Debug for Transcript {
@@ -99,151 +285,94 @@ impl Transcript {
     /// A transcript that writes nothing (`transcript: off`).
     pub fn off() -> Self {
         Transcript {
-            tx: None,
+            target: None,
             path: None,
-            events: Arc::new(AtomicU64::new(0)),
-            error: Arc::new(std::sync::Mutex::new(None)),
         }
     }
 
-    /// Creates (truncates) `path`, creating its directory, and starts the writer thread.
+    /// Creates (truncates) `path`, creating its directory; records go to the shared writer.
     pub fn create(path: &Path, masker: Masker) -> std::io::Result<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
         let file = File::create(path)?;
-        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
-        let events = Arc::new(AtomicU64::new(0));
-        let error = Arc::new(std::sync::Mutex::new(None));
-        let thread_events = events.clone();
-        let thread_error = error.clone();
-        std::thread::Builder::new()
-            .name("void-transcript".into())
-            .spawn(move || {
-                write_loop(
-                    rx,
-                    BufWriter::with_capacity(64 * 1024, file),
-                    masker,
-                    thread_events,
-                    thread_error,
-                )
-            })?;
+        if Hub::get().is_none() {
+            return Err(std::io::Error::other(
+                "cannot start the transcript writer thread",
+            ));
+        }
         Ok(Transcript {
-            tx: Some(tx),
+            target: Some(Arc::new(Target {
+                masker,
+                file: Mutex::new(Some(file)),
+                events: AtomicU64::new(0),
+                error: Mutex::new(None),
+            })),
             path: Some(Arc::new(path.to_path_buf())),
-            events,
-            error,
         })
     }
 
     /// Whether records go anywhere (`false` for `transcript: off`).
     pub fn is_on(&self) -> bool {
-        self.tx.is_some()
+        self.target.is_some()
     }
 
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref().map(PathBuf::as_path)
     }
 
-    /// Records written so far.
+    /// Records encoded so far (on disk once [`Transcript::flush`] returns).
     pub fn events(&self) -> u64 {
-        self.events.load(Ordering::Relaxed)
+        self.target
+            .as_ref()
+            .map_or(0, |t| t.events.load(Ordering::Relaxed))
     }
 
     /// The first write error, if writing failed.
     pub fn error(&self) -> Option<String> {
-        self.error.lock().ok().and_then(|e| e.clone())
+        self.target
+            .as_ref()
+            .and_then(|t| t.error.lock().ok().and_then(|e| e.clone()))
     }
 
     /// Queues a record, waiting while the queue is full.
     pub async fn record(&self, record: Record) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(Job::Write(record)).await;
-        }
+        self.record_batch(vec![record]).await;
     }
 
-    /// Queues several records (at most [`BATCH_MAX`] are expected) as one job.
+    /// Queues several records as one job, waiting while the queue is full.
     pub async fn record_batch(&self, records: Vec<Record>) {
-        if let Some(tx) = &self.tx
+        if let (Some(target), Some(hub)) = (&self.target, Hub::get())
             && !records.is_empty()
         {
-            let _ = tx.send(Job::Batch(records)).await;
+            hub.push_records(target, records).await;
         }
     }
 
-    /// Queues a record without waiting. When the queue is full the record is handed to a
-    /// small task that waits for room (it may then land after records queued later); it is
-    /// dropped only when there is no tokio runtime to wait on.
+    /// Queues a record without waiting (for the rare event records written outside the
+    /// async paths); it goes in order with everything queued before it.
     pub fn try_record(&self, record: Record) {
-        if let Some(tx) = &self.tx {
-            match tx.try_send(Job::Write(record)) {
-                Err(mpsc::error::TrySendError::Full(job)) => {
-                    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                        let tx = tx.clone();
-                        runtime.spawn(async move {
-                            let _ = tx.send(job).await;
-                        });
-                    }
-                }
-                Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
-            }
+        if let (Some(target), Some(hub)) = (&self.target, Hub::get()) {
+            let mut queue = hub.lock();
+            hub.push(
+                &mut queue,
+                Job::Records(target.clone(), vec![record]),
+                false,
+            );
         }
     }
 
-    /// Waits until every record queued before this call is on disk.
+    /// Waits until every record queued before this call is written to the file.
     pub async fn flush(&self) {
-        if let Some(tx) = &self.tx {
+        if let (Some(_), Some(hub)) = (&self.target, Hub::get()) {
             let (done, wait) = oneshot::channel();
-            if tx.send(Job::Flush(done)).await.is_ok() {
-                let _ = wait.await;
+            {
+                let mut queue = hub.lock();
+                hub.push(&mut queue, Job::Flush(done), true);
             }
+            let _ = wait.await;
         }
     }
-}
-
-fn write_loop(
-    mut rx: mpsc::Receiver<Job>,
-    mut out: BufWriter<File>,
-    masker: Masker,
-    events: Arc<AtomicU64>,
-    error: Arc<std::sync::Mutex<Option<String>>>,
-) {
-    let mut line = Vec::with_capacity(512);
-    let mut clock = StampCache::default();
-    let mut failed = false;
-    let mut batch = Vec::with_capacity(256);
-    while rx.blocking_recv_many(&mut batch, 256) > 0 {
-        for job in batch.drain(..) {
-            let records = match job {
-                Job::Write(record) => vec![record],
-                Job::Batch(records) => records,
-                Job::Flush(done) => {
-                    let _ = out.flush();
-                    let _ = done.send(());
-                    continue;
-                }
-            };
-            for record in records {
-                if failed {
-                    break;
-                }
-                line.clear();
-                encode_with(&record, &masker, &mut clock, &mut line);
-                if let Err(e) = out.write_all(&line) {
-                    failed = true;
-                    if let Ok(mut slot) = error.lock() {
-                        *slot = Some(format!("cannot write the transcript: {e}"));
-                    }
-                    break;
-                }
-                events.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        if rx.is_empty() {
-            let _ = out.flush();
-        }
-    }
-    let _ = out.flush();
 }
 
 /// Formats timestamps once per millisecond (a flood shares them).

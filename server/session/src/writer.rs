@@ -1,0 +1,190 @@
+//! The writing half of an open connection: a task that owns the socket's sink, fed by the
+//! session task through a queue, so reading never waits for a write (and a peer that stops
+//! reading while its own writes are blocked cannot deadlock the session).
+//!
+//! It takes every job already queued, `feed`s each frame and flushes once per batch (one write
+//! system call for many small messages), in queue order. After each flush it does the
+//! bookkeeping of the messages that went out (counter, live log, transcript) under one lock and
+//! tells observers at most every [`NOTIFY_INTERVAL`]. It must not read from the socket and must
+//! not decide anything about the session's life: a write error ends the task and the session
+//! task decides what that means.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use futures_util::SinkExt;
+use futures_util::stream::SplitSink;
+use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Bytes, Message, Utf8Bytes};
+use void_syntax::vocab::MessageFormat;
+
+use crate::connect::BoxedTransport;
+use crate::engine::{NOTIFY_INTERVAL, Shared};
+use crate::log::{EntryKind, LogEntry, LogText};
+use crate::spec::Outgoing;
+use crate::transcript::{Direction, Record, RecordBody};
+
+/// Frames fed before a flush at most, even when more are queued.
+const BATCH_FRAMES: usize = 256;
+/// Bytes fed before a flush at most, even when more are queued.
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// What the session task asks the writer to put on the wire.
+#[derive(Debug)]
+pub(crate) enum WriteJob {
+    /// A counted, logged and transcribed message.
+    Message(Outgoing),
+    /// A keep-alive ping (not counted).
+    Ping(Bytes),
+    /// The close frame; `None` sends a close without a code.
+    Close(Option<CloseFrame>),
+}
+
+pub(crate) type Sink = SplitSink<WebSocketStream<BoxedTransport>, Message>;
+
+/// A message on its way out: the frame and what the bookkeeping needs, sharing one buffer.
+struct Sent {
+    format: MessageFormat,
+    body: RecordBody,
+}
+
+fn into_frame(outgoing: Outgoing) -> (Message, Sent) {
+    match outgoing {
+        Outgoing::Text { format, text } => {
+            let text = Utf8Bytes::from(text);
+            (
+                Message::Text(text.clone()),
+                Sent {
+                    format,
+                    body: RecordBody::Text(text),
+                },
+            )
+        }
+        Outgoing::Binary(bytes) => {
+            let bytes = Bytes::from(bytes);
+            (
+                Message::Binary(bytes.clone()),
+                Sent {
+                    format: MessageFormat::Binary,
+                    body: RecordBody::Binary(bytes),
+                },
+            )
+        }
+    }
+}
+
+/// Runs until the queue is closed (returns `Ok`) or a write fails (returns the error, in words).
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    mut sink: Sink,
+    mut jobs: mpsc::UnboundedReceiver<WriteJob>,
+) -> Result<(), String> {
+    let mut sent: Vec<Sent> = Vec::new();
+    let mut last_notify: Option<tokio::time::Instant> = None;
+    let notify = tokio::time::sleep(NOTIFY_INTERVAL);
+    tokio::pin!(notify);
+    let mut notify_armed = false;
+    loop {
+        let first = tokio::select! {
+            job = jobs.recv() => match job {
+                Some(job) => job,
+                None => break,
+            },
+            () = &mut notify, if notify_armed => {
+                notify_armed = false;
+                last_notify = Some(tokio::time::Instant::now());
+                shared.notify();
+                continue;
+            }
+        };
+        let mut job = first;
+        let mut frames = 0;
+        let mut bytes = 0;
+        loop {
+            let frame = match job {
+                WriteJob::Message(outgoing) => {
+                    let (frame, record) = into_frame(outgoing);
+                    bytes += frame.len();
+                    sent.push(record);
+                    frame
+                }
+                WriteJob::Ping(data) => Message::Ping(data),
+                WriteJob::Close(frame) => Message::Close(frame),
+            };
+            if let Err(e) = sink.feed(frame).await {
+                return Err(format!("sending failed: {e}"));
+            }
+            frames += 1;
+            if frames >= BATCH_FRAMES || bytes >= BATCH_BYTES {
+                break;
+            }
+            match jobs.try_recv() {
+                Ok(next) => job = next,
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = sink.flush().await {
+            return Err(format!("sending failed: {e}"));
+        }
+        if !sent.is_empty() {
+            record_sent(&shared, &mut sent).await;
+            // Observers hear about counters at most every NOTIFY_INTERVAL.
+            let now = tokio::time::Instant::now();
+            match last_notify {
+                Some(at) if now < at + NOTIFY_INTERVAL => {
+                    if !notify_armed {
+                        notify_armed = true;
+                        notify.as_mut().reset(at + NOTIFY_INTERVAL);
+                    }
+                }
+                _ => {
+                    last_notify = Some(now);
+                    shared.notify();
+                }
+            }
+        }
+    }
+    if notify_armed {
+        shared.notify();
+    }
+    Ok(())
+}
+
+/// Counts, logs and transcribes a batch of messages that went out.
+async fn record_sent(shared: &Shared, sent: &mut Vec<Sent>) {
+    let wall = Utc::now();
+    let transcript_on = shared.transcript.is_on();
+    let mut records = Vec::with_capacity(if transcript_on { sent.len() } else { 0 });
+    shared.update_quiet(|inner| {
+        inner.sent += sent.len() as u64;
+        inner.last_traffic = Instant::now();
+        for message in sent.iter() {
+            let (size, text) = match &message.body {
+                RecordBody::Text(t) => (t.len(), LogText::text(t)),
+                RecordBody::Binary(b) => (b.len(), LogText::binary(b)),
+            };
+            inner.log.push(LogEntry {
+                at: wall,
+                kind: EntryKind::Sent {
+                    format: message.format,
+                    size,
+                },
+                text,
+            });
+        }
+    });
+    for message in sent.drain(..) {
+        if transcript_on {
+            records.push(Record {
+                t: wall,
+                dir: Direction::Out,
+                kind: message.format.as_str(),
+                body: message.body,
+            });
+        }
+    }
+    shared.transcript.record_batch(records).await;
+}
