@@ -307,7 +307,7 @@ pub(crate) async fn run(
     let mut attempt: u32 = 0;
     // The state shown once the task ends; set together with `finished` after the transcript
     // is flushed, so no observer sees a closed session that is still finishing.
-    let mut final_state = SessionState::Closed;
+    let mut final_state;
     'session: loop {
         shared.update(|inner| {
             inner.state = SessionState::Connecting;
