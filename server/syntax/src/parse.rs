@@ -64,6 +64,16 @@ fn line_at(text: &str, start: usize) -> (&str, usize) {
     }
 }
 
+/// The start of the first `---` line at or after `from` (a line start) in `content`. Marker
+/// lines start with `---`, so only the places holding `---` are looked at, not every line.
+fn closing_marker_line(content: &str, from: usize) -> Option<usize> {
+    let bytes = content.as_bytes();
+    memchr::memmem::find_iter(bytes.get(from..)?, b"---")
+        .map(|i| from + i)
+        .filter(|&at| at == from || bytes[at - 1] == b'\n')
+        .find(|&at| is_marker_line(line_at(content, at).0, "---"))
+}
+
 fn is_marker_line(line: &str, marker: &str) -> bool {
     line.trim_end_matches([' ', '\t']) == marker
 }
@@ -289,16 +299,7 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
         ));
         (0, false)
     };
-    let mut pos = yaml_start;
-    let mut yaml_end = None;
-    while pos < content.len() {
-        let (line, next) = line_at(&content, pos);
-        if is_marker_line(line, "---") {
-            yaml_end = Some(pos);
-            break;
-        }
-        pos = next;
-    }
+    let yaml_end = closing_marker_line(&content, yaml_start);
     if has_start && yaml_end.is_none() {
         diags.push(Diagnostic::new(
             point(text, to_file(0)),

@@ -9,6 +9,8 @@
 //! errors) it bails out and the caller uses the saphyr path, which also reports the errors.
 //! It must never guess: when a construct is not plainly inside the subset, bail.
 
+use std::cell::Cell;
+
 use compact_str::CompactString;
 
 use crate::yaml::{Entry, Node, OffsetMap, Scalar, ScalarStyle, Value};
@@ -35,6 +37,7 @@ pub fn parse(snippet: &str, map: &OffsetMap) -> Option<Node> {
         pos: 0,
         open_entries: Vec::with_capacity(16),
         open_items: Vec::with_capacity(16),
+        last_line: Cell::new(None),
     };
     reader.document().ok()
 }
@@ -45,10 +48,11 @@ fn acceptable_text(snippet: &str) -> bool {
     if snippet.is_empty() || !snippet.ends_with('\n') {
         return false;
     }
-    let ascii_ok = snippet
-        .bytes()
-        .all(|b| b == b'\n' || (0x20..0x7f).contains(&b) || b >= 0x80);
-    if !ascii_ok {
+    // No early exit, so this compiles to a vector loop over the whole snippet.
+    let has_control = snippet.bytes().fold(false, |bad, b| {
+        bad | ((b < 0x20 && b != b'\n') | (b == 0x7f))
+    });
+    if has_control {
         return false;
     }
     snippet.is_ascii()
@@ -88,6 +92,9 @@ struct Reader<'a> {
     open_entries: Vec<Entry>,
     /// Items of the sequences being read, the same way.
     open_items: Vec<Node>,
+    /// The line last measured by [`Reader::line`]: the reader looks at most lines two or three
+    /// times (to end a collection, then to read it), and measures each once.
+    last_line: Cell<Option<Line>>,
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -126,6 +133,15 @@ impl Reader<'_> {
     }
 
     fn line(&self, start: usize) -> Line {
+        if let Some(line) = self.last_line.get().filter(|l| l.start == start) {
+            return line;
+        }
+        let line = self.measure_line(start);
+        self.last_line.set(Some(line));
+        line
+    }
+
+    fn measure_line(&self, start: usize) -> Line {
         let rest = &self.s[start..];
         let end = memchr::memchr(b'\n', rest).map_or(self.s.len(), |i| start + i);
         let indent = rest.iter().take_while(|b| **b == b' ').count();
