@@ -3,6 +3,10 @@
 //! the two interleaved so machine noise hits both. Run: `cargo bench -p void-syntax --bench
 //! parser`. Prints medians, MB/s and the ratio; exits 1 when the ratio is below the target
 //! 0.5 given with `--enforce`.
+//!
+//! It also times two stages on their own: the spanned YAML trees of every block, and dropping
+//! a parsed document. The model's heap size is measured by the `model_memory` bench (its
+//! counting allocator would slow the allocations timed here).
 
 #[path = "../tests/common/big.rs"]
 mod big;
@@ -21,6 +25,19 @@ fn pulldown_only(text: &str) -> usize {
         .into_offset_iter()
         .map(|(_, r)| r.end)
         .fold(0, usize::wrapping_add)
+}
+
+/// Our spanned YAML trees of every block (fast reader, saphyr fallback), built and dropped.
+fn yaml_trees_only(text: &str, ranges: &[std::ops::Range<usize>]) -> usize {
+    let mut n = 0;
+    for r in ranges {
+        let snippet = &text[r.clone()];
+        let map = void_syntax::yaml::OffsetMap::contiguous(snippet, r.start);
+        if let Ok(Some(root)) = void_syntax::yaml::parse(snippet, &map) {
+            n += root.range.end;
+        }
+    }
+    n
 }
 
 /// saphyr-parser's events over every block's YAML, nothing built: the YAML floor.
@@ -44,6 +61,8 @@ fn main() {
     let mut markdown = Vec::with_capacity(rounds);
     let mut ours = Vec::with_capacity(rounds);
     let mut yaml = Vec::with_capacity(rounds);
+    let mut trees = Vec::with_capacity(rounds);
+    let mut drops = Vec::with_capacity(rounds);
     let ranges: Vec<_> = doc
         .blocks
         .iter()
@@ -63,8 +82,16 @@ fn main() {
         let t = Instant::now();
         black_box(yaml_events_only(black_box(&text), &ranges));
         yaml.push(t.elapsed());
+        let t = Instant::now();
+        black_box(yaml_trees_only(black_box(&text), &ranges));
+        trees.push(t.elapsed());
+        let parsed = void_syntax::parse(black_box(&text));
+        let t = Instant::now();
+        drop(black_box(parsed));
+        drops.push(t.elapsed());
     }
     let (m, o, y) = (median(markdown), median(ours), median(yaml));
+    let (tr, dr) = (median(trees), median(drops));
     let mb = text.len() as f64 / 1e6;
     let ratio = m.as_secs_f64() / o.as_secs_f64();
     let mut out = std::io::stdout().lock();
@@ -86,6 +113,16 @@ fn main() {
         "saphyr-parser events over the blocks' YAML alone: median {:.2} ms ({:.0} MB/s)",
         y.as_secs_f64() * 1e3,
         mb / y.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "  stage: spanned YAML trees of every block: median {:.2} ms",
+        tr.as_secs_f64() * 1e3
+    );
+    let _ = writeln!(
+        out,
+        "  stage: dropping a parsed document: median {:.2} ms",
+        dr.as_secs_f64() * 1e3
     );
     let _ = writeln!(
         out,

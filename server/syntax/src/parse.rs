@@ -168,7 +168,8 @@ fn scan_markdown(text: &str, body_start: usize, headings: &mut Vec<Heading>) -> 
                 });
             }
             Event::Text(_) if current.is_some() => {
-                if let Some(b) = current.as_mut() {
+                // Segments only matter inside containers (see `build_block`).
+                if let Some(b) = current.as_mut().filter(|b| b.in_container) {
                     b.segments.push(range);
                 }
             }
@@ -258,10 +259,11 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
     }
 
     // The fence content as one string, with a map back to file offsets.
-    let (content, pieces): (Cow<'_, str>, Vec<(usize, usize)>) = if !raw.in_container {
+    let (content, pieces): (Cow<'_, str>, Cow<'_, [(usize, usize)]>) = if !raw.in_container {
+        let single: &[(usize, usize)] = &[];
         (
             Cow::Borrowed(&text[content_range.clone()]),
-            vec![(0, content_range.start)],
+            Cow::Borrowed(single),
         )
     } else {
         let mut s = String::new();
@@ -272,18 +274,18 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
                 s.push_str(&text[seg.clone()]);
             }
         }
-        if pieces.is_empty() {
-            pieces.push((0, content_range.start));
-        }
-        (Cow::Owned(s), pieces)
+        (Cow::Owned(s), Cow::Owned(pieces))
     };
+    // No pieces: the content is the contiguous file text at `content_range.start`.
     let to_file = |snippet_off: usize| -> usize {
         let i = pieces
             .partition_point(|(s, _)| *s <= snippet_off)
             .saturating_sub(1);
         pieces
             .get(i)
-            .map_or(content_range.start, |(s, f)| f + (snippet_off - s))
+            .map_or(content_range.start + snippet_off, |(s, f)| {
+                f + (snippet_off - s)
+            })
     };
 
     // `---` line, YAML, `---` line.
@@ -311,22 +313,23 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
     let yaml_end = yaml_end.unwrap_or(content.len());
     let snippet = &content[yaml_start..yaml_end.max(yaml_start)];
     block.yaml_range = Some(to_file(yaml_start)..to_file(yaml_end.max(yaml_start)));
-    let snippet_pieces: Vec<(usize, usize)> = {
-        let mut v = Vec::new();
+    let map = if pieces.is_empty() {
+        OffsetMap::contiguous(snippet, to_file(yaml_start))
+    } else {
+        let mut snippet_pieces = Vec::with_capacity(pieces.len());
         for (i, &(s, f)) in pieces.iter().enumerate() {
             let piece_end = pieces.get(i + 1).map_or(usize::MAX, |p| p.0);
             if piece_end <= yaml_start {
                 continue;
             }
             let s2 = s.max(yaml_start);
-            v.push((s2 - yaml_start, f + (s2 - s)));
+            snippet_pieces.push((s2 - yaml_start, f + (s2 - s)));
         }
-        if v.is_empty() {
-            v.push((0, to_file(yaml_start)));
+        if snippet_pieces.is_empty() {
+            snippet_pieces.push((0, to_file(yaml_start)));
         }
-        v
+        OffsetMap::pieces(snippet, snippet_pieces)
     };
-    let map = OffsetMap::pieces(snippet, snippet_pieces);
     let root = match yaml::parse(snippet, &map) {
         Ok(Some(root)) => root,
         Ok(None) => {

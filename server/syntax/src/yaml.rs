@@ -212,8 +212,11 @@ pub struct YamlError {
 /// list or quote, whose line prefixes are not part of the YAML).
 #[derive(Debug, Clone)]
 pub struct OffsetMap {
-    /// `(snippet byte offset, file byte offset)` of each piece, in order.
+    /// `(snippet byte offset, file byte offset)` of each piece, in order; empty for a
+    /// contiguous snippet (the common case, which then needs no allocation).
     pieces: Vec<(usize, usize)>,
+    /// File offset of a contiguous snippet's start (unused when there are pieces).
+    contiguous_start: usize,
     /// Byte offset in the snippet of each character, when the snippet is not ASCII.
     char_to_byte: Option<Vec<u32>>,
     snippet_len: usize,
@@ -222,11 +225,15 @@ pub struct OffsetMap {
 impl OffsetMap {
     /// A map for a snippet that is the contiguous file text starting at `file_start`.
     pub fn contiguous(snippet: &str, file_start: usize) -> Self {
-        Self::pieces(snippet, vec![(0, file_start)])
+        Self::build(snippet, Vec::new(), file_start)
     }
 
     /// A map for a snippet glued from file pieces: `(snippet offset, file offset)` pairs.
     pub fn pieces(snippet: &str, pieces: Vec<(usize, usize)>) -> Self {
+        Self::build(snippet, pieces, 0)
+    }
+
+    fn build(snippet: &str, pieces: Vec<(usize, usize)>, contiguous_start: usize) -> Self {
         let char_to_byte = if snippet.is_ascii() {
             None
         } else {
@@ -236,6 +243,7 @@ impl OffsetMap {
         };
         OffsetMap {
             pieces,
+            contiguous_start,
             char_to_byte,
             snippet_len: snippet.len(),
         }
@@ -251,6 +259,9 @@ impl OffsetMap {
 
     /// The file byte offset of a snippet byte offset.
     pub fn file_offset_of_byte(&self, snippet_byte: usize) -> usize {
+        if self.pieces.is_empty() {
+            return self.contiguous_start + snippet_byte;
+        }
         let i = self
             .pieces
             .partition_point(|(s, _)| *s <= snippet_byte)

@@ -30,16 +30,28 @@ pub fn parse(snippet: &str, map: &OffsetMap) -> Option<Node> {
     if !acceptable_text(snippet) {
         return None;
     }
+    // The collection stacks are reused from block to block (they are empty between reads).
+    let (open_entries, open_items) = SCRATCH.with(|cell| cell.take());
     let mut reader = Reader {
         s: snippet.as_bytes(),
         text: snippet,
         map,
         pos: 0,
-        open_entries: Vec::with_capacity(16),
-        open_items: Vec::with_capacity(16),
+        open_entries,
+        open_items,
         last_line: Cell::new(None),
     };
-    reader.document().ok()
+    let root = reader.document().ok();
+    let (mut open_entries, mut open_items) = (reader.open_entries, reader.open_items);
+    open_entries.clear();
+    open_items.clear();
+    SCRATCH.with(|cell| cell.set((open_entries, open_items)));
+    root
+}
+
+thread_local! {
+    /// The reader's collection stacks, kept between calls so each block does not allocate them.
+    static SCRATCH: Cell<(Vec<Entry>, Vec<Node>)> = const { Cell::new((Vec::new(), Vec::new())) };
 }
 
 /// The whole snippet uses only characters whose YAML meaning this reader knows: no tabs, CR,
