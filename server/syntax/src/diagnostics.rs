@@ -211,21 +211,12 @@ impl UidChecker {
 /// The value of a lowercase hyphenated 8-4-4-4-12 UUID, `None` for any other text.
 fn lowercase_uuid_value(s: &str) -> Option<u128> {
     let b = s.as_bytes();
-    if b.len() != 36 {
+    // 36 bytes is only the hyphenated form for the uuid parser; no uppercase keeps the text
+    // one-to-one with the value.
+    if b.len() != 36 || b.iter().any(u8::is_ascii_uppercase) {
         return None;
     }
-    let mut value: u128 = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let digit = match (i, c) {
-            (8 | 13 | 18 | 23, b'-') => continue,
-            (8 | 13 | 18 | 23, _) => return None,
-            (_, b'0'..=b'9') => c - b'0',
-            (_, b'a'..=b'f') => c - b'a' + 10,
-            _ => return None,
-        };
-        value = value << 4 | u128::from(digit);
-    }
-    Some(value)
+    uuid::Uuid::try_parse_ascii(b).ok().map(|u| u.as_u128())
 }
 
 /// The hyphenated 8-4-4-4-12 hex form (the fast path before a full UUID parse).
@@ -796,5 +787,57 @@ fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>)
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_lowercase_hyphenated_uuids_become_numbers() {
+        let lower = "2f1e6a7c-3b5d-4e8f-9a0b-1c2d3e4f5a6b";
+        assert_eq!(
+            lowercase_uuid_value(lower),
+            Some(0x2f1e6a7c_3b5d_4e8f_9a0b_1c2d3e4f5a6b)
+        );
+        assert_eq!(lowercase_uuid_value(&lower.to_ascii_uppercase()), None);
+        assert_eq!(
+            lowercase_uuid_value("2f1e6a7c3b5d4e8f9a0b1c2d3e4f5a6b"),
+            None
+        );
+        assert_eq!(
+            lowercase_uuid_value("2f1e6a7c-3b5d-4e8f-9a0b-1c2d3e4f5a6g"),
+            None
+        );
+        assert_eq!(
+            lowercase_uuid_value("2f1e6a7c3-b5d-4e8f-9a0b-1c2d3e4f5a6b"),
+            None
+        );
+    }
+
+    #[test]
+    fn duplicate_uids_differ_by_case_are_not_duplicates() {
+        let lower = "2f1e6a7c-3b5d-4e8f-9a0b-1c2d3e4f5a6b";
+        let upper = lower.to_ascii_uppercase();
+        let block = |uid: &str| {
+            format!("```void\n---\ntype: messages-node\nattrs:\n  uid: {uid}\n---\n```\n\n")
+        };
+        let same = crate::parse(&(block(lower) + &block(lower)));
+        assert_eq!(
+            same.diagnostics
+                .iter()
+                .filter(|d| d.code == codes::DUPLICATE_UID)
+                .count(),
+            1
+        );
+        let cased = crate::parse(&(block(lower) + &block(&upper) + &block(&upper)));
+        let dups: Vec<_> = cased
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == codes::DUPLICATE_UID)
+            .collect();
+        assert_eq!(dups.len(), 1);
+        assert!(dups[0].message.contains(&upper));
     }
 }
