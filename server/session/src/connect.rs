@@ -23,7 +23,7 @@ use crate::spec::SessionSpec;
 use crate::tls::{self, TlsOptions};
 
 /// Bytes of the per-connection read buffer (tokio-tungstenite's default is 128 KiB).
-pub const READ_BUFFER_SIZE: usize = 8 * 1024;
+pub const READ_BUFFER_SIZE: usize = 4 * 1024;
 /// Bytes buffered before a write goes to the socket.
 pub const WRITE_BUFFER_SIZE: usize = 16 * 1024;
 

@@ -26,6 +26,7 @@ use crate::assertions::{Facts, MessageStore, Payload, Tracker};
 use crate::connect::{self, ConnectError, Connected, Connector};
 use crate::log::{self, EntryKind, LiveLog, LogEntry, LogText};
 use crate::mask::Masker;
+use crate::queue;
 use crate::spec::{Outgoing, SessionSpec};
 use crate::status::{SessionState, Status};
 use crate::transcript::{Direction, Record, RecordBody, Transcript};
@@ -299,7 +300,7 @@ enum End {
 /// The session task.
 pub(crate) async fn run(
     shared: Arc<Shared>,
-    mut commands: mpsc::UnboundedReceiver<Command>,
+    mut commands: queue::Receiver<Command>,
     connector: Arc<dyn Connector>,
     hooks: Hooks,
 ) {
@@ -320,7 +321,7 @@ pub(crate) async fn run(
         );
         let connecting = tokio::time::timeout(
             spec.options.connect_timeout,
-            connect::establish(&spec, &connector),
+            Box::pin(connect::establish(&spec, &connector)),
         );
         tokio::pin!(connecting);
         let outcome = loop {
@@ -437,15 +438,38 @@ async fn connect_failed(shared: &Shared, error: ConnectError) -> End {
     }
 }
 
+/// Logs handshake header lines: one log entry per line, all sharing one text buffer (an idle
+/// session keeps them for its whole life), one transcript record per line.
 fn log_handshake(shared: &Shared, arrow: &str, headers: &[(String, String)]) {
+    if headers.is_empty() {
+        return;
+    }
+    let mut block = String::new();
+    let mut ends = Vec::with_capacity(headers.len());
     for (name, value) in headers {
         let shown = shared.masker.header_value(name, value);
-        shared.event(
-            EntryKind::Event,
-            "handshake",
-            format!("{arrow} {name}: {shown}"),
-        );
+        let start = block.len();
+        block.push_str(arrow);
+        block.push(' ');
+        block.push_str(name);
+        block.push_str(": ");
+        block.push_str(&shown);
+        shared
+            .transcript
+            .try_record(Record::event("handshake", &block[start..]));
+        ends.push((start, block.len()));
     }
+    let block: Arc<str> = Arc::from(block);
+    let at = Utc::now();
+    shared.update(|inner| {
+        for (start, end) in ends {
+            inner.log.push(LogEntry {
+                at,
+                kind: EntryKind::Event,
+                text: LogText::slice(&block, start, end),
+            });
+        }
+    });
 }
 
 /// Words for a close code.
@@ -496,7 +520,7 @@ async fn tick(interval: &mut Option<Interval>) {
 async fn run_open(
     shared: &Arc<Shared>,
     connected: Connected,
-    commands: &mut mpsc::UnboundedReceiver<Command>,
+    commands: &mut queue::Receiver<Command>,
     hooks: &Hooks,
 ) -> End {
     let spec = shared.spec.clone();
@@ -597,7 +621,7 @@ async fn run_open(
     // The writing half runs in its own task, fed in order through `to_writer`; reading goes on
     // while a write waits.
     let (sink, mut stream) = ws.split();
-    let (to_writer, writer_jobs) = mpsc::unbounded_channel::<WriteJob>();
+    let (to_writer, writer_jobs) = queue::queue::<WriteJob>();
     let mut writer = tokio::spawn(writer::run(shared.clone(), sink, writer_jobs));
     let mut writer_ended = false;
 
@@ -756,8 +780,8 @@ async fn run_open(
                         break;
                     }
                     match commands.try_recv() {
-                        Ok(next) => command = Some(next),
-                        Err(_) => break,
+                        Some(next) => command = Some(next),
+                        None => break,
                     }
                 }
             }

@@ -24,6 +24,7 @@ pub mod echo_server;
 mod engine;
 pub mod log;
 pub mod mask;
+mod queue;
 pub mod section;
 mod session;
 pub mod spec;

@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use chrono::{DateTime, Local, Utc};
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
@@ -59,6 +60,12 @@ pub enum LogText {
     Text(Utf8Bytes),
     /// A small binary payload, shown through [`binary_preview`].
     Binary(Bytes),
+    /// A part of a text shared by several entries (the handshake header lines).
+    Slice {
+        text: Arc<str>,
+        start: u32,
+        end: u32,
+    },
 }
 
 impl LogText {
@@ -80,12 +87,30 @@ impl LogText {
         }
     }
 
+    /// `text[start..end]` without copying (both must be on character boundaries, or the
+    /// whole text is shown).
+    pub fn slice(text: &Arc<str>, start: usize, end: usize) -> Self {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(start), Ok(end)) if text.get(start as usize..end as usize).is_some() => {
+                LogText::Slice {
+                    text: text.clone(),
+                    start,
+                    end,
+                }
+            }
+            _ => LogText::Plain(text.to_string()),
+        }
+    }
+
     /// The text shown (secrets not yet masked).
     pub fn shown(&self) -> Cow<'_, str> {
         match self {
             LogText::Plain(text) => Cow::Borrowed(text),
             LogText::Text(text) => Cow::Owned(text_preview(text)),
             LogText::Binary(bytes) => Cow::Owned(binary_preview(bytes)),
+            LogText::Slice { text, start, end } => {
+                Cow::Borrowed(text.get(*start as usize..*end as usize).unwrap_or_default())
+            }
         }
     }
 }

@@ -315,7 +315,7 @@ impl SessionSpec {
                             let row = auth.table.enabled().next().ok_or_else(|| {
                                 invalid("apiKey auth needs a key and a value", block, None)
                             })?;
-                            let key = row.key().map(|k| k.value).unwrap_or_default();
+                            let key = row.key().map(|k| k.value.to_string()).unwrap_or_default();
                             let value = row.value().map(|v| v.value).unwrap_or_default();
                             let value = resolve(
                                 vars,
@@ -376,7 +376,7 @@ impl SessionSpec {
 
         for (block, message) in section.messages(doc) {
             let b = &doc.blocks[block];
-            let uid = b.uid.as_ref().map(|u| u.value.clone()).unwrap_or_default();
+            let uid = b.uid.as_ref().map(|u| u.value.to_string()).unwrap_or_default();
             let name = message.name.as_ref().map(|n| n.value.trim().to_string());
             let label = name.clone().unwrap_or_else(|| uid.clone());
             let format = match &message.format {
@@ -422,7 +422,7 @@ impl SessionSpec {
             let raw = message
                 .body
                 .as_ref()
-                .map(|b| b.value.clone())
+                .map(|b| b.value.to_string())
                 .unwrap_or_default();
             let body = resolve(
                 vars,
@@ -445,8 +445,8 @@ impl SessionSpec {
 
         if let Some((block, assertions)) = section.assertions(doc) {
             for row in assertions.rows.iter().filter(|r| !r.row.disabled) {
-                let cell = |c: &Option<void_syntax::model::Spanned<String>>| {
-                    c.as_ref().map(|s| s.value.clone()).unwrap_or_default()
+                let cell = |c: &Option<void_syntax::model::Spanned<void_syntax::CompactString>>| {
+                    c.as_ref().map(|s| s.value.to_string()).unwrap_or_default()
                 };
                 let (description, field, operator) = (
                     cell(&row.description),

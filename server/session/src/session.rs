@@ -18,6 +18,7 @@ use void_syntax::vocab::{BinaryEncoding, MessageFormat};
 use crate::connect::{self, Connector, NetworkConnector};
 use crate::engine::{self, AutoReply, Command, Incoming, Shared};
 use crate::mask::Masker;
+use crate::queue;
 use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
 use crate::status::{SessionState, Status};
 use crate::transcript::Transcript;
@@ -101,7 +102,7 @@ pub enum SettleReason {
 #[derive(Clone, Debug)]
 pub struct Session {
     shared: Arc<Shared>,
-    commands: mpsc::UnboundedSender<Command>,
+    commands: queue::Sender<Command>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -149,7 +150,7 @@ impl Session {
             }
         };
         let shared = Arc::new(Shared::new(id, Arc::new(spec), transcript));
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = queue::queue();
         let connector = settings
             .connector
             .clone()

@@ -9,13 +9,13 @@
 //! not decide anything about the session's life: a write error ends the task and the session
 //! task decides what that means.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
-use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Bytes, Message, Utf8Bytes};
@@ -24,6 +24,7 @@ use void_syntax::vocab::MessageFormat;
 use crate::connect::BoxedTransport;
 use crate::engine::{NOTIFY_INTERVAL, Shared};
 use crate::log::{EntryKind, LogEntry, LogText};
+use crate::queue;
 use crate::spec::Outgoing;
 use crate::transcript::{Direction, Record, RecordBody};
 
@@ -80,30 +81,33 @@ fn into_frame(outgoing: Outgoing) -> (Message, Sent) {
 pub(crate) async fn run(
     shared: Arc<Shared>,
     mut sink: Sink,
-    mut jobs: mpsc::UnboundedReceiver<WriteJob>,
+    mut jobs: queue::Receiver<WriteJob>,
 ) -> Result<(), String> {
     let mut sent: Vec<Sent> = Vec::new();
+    let mut queued: VecDeque<WriteJob> = VecDeque::new();
     let mut last_notify: Option<tokio::time::Instant> = None;
     let notify = tokio::time::sleep(NOTIFY_INTERVAL);
     tokio::pin!(notify);
     let mut notify_armed = false;
     loop {
-        let first = tokio::select! {
-            job = jobs.recv() => match job {
-                Some(job) => job,
-                None => break,
-            },
-            () = &mut notify, if notify_armed => {
-                notify_armed = false;
-                last_notify = Some(tokio::time::Instant::now());
-                shared.notify();
-                continue;
+        if queued.is_empty() {
+            tokio::select! {
+                more = jobs.drain_into(&mut queued) => if !more {
+                    break;
+                },
+                () = &mut notify, if notify_armed => {
+                    notify_armed = false;
+                    last_notify = Some(tokio::time::Instant::now());
+                    shared.notify();
+                    continue;
+                }
             }
-        };
-        let mut job = first;
+        }
+        // The time a batch starts going out is its records' time (before any echo arrives).
+        let wall = Utc::now();
         let mut frames = 0;
         let mut bytes = 0;
-        loop {
+        while let Some(job) = queued.pop_front() {
             let frame = match job {
                 WriteJob::Message(outgoing) => {
                     let (frame, record) = into_frame(outgoing);
@@ -121,16 +125,12 @@ pub(crate) async fn run(
             if frames >= BATCH_FRAMES || bytes >= BATCH_BYTES {
                 break;
             }
-            match jobs.try_recv() {
-                Ok(next) => job = next,
-                Err(_) => break,
-            }
         }
         if let Err(e) = sink.flush().await {
             return Err(format!("sending failed: {e}"));
         }
         if !sent.is_empty() {
-            record_sent(&shared, &mut sent).await;
+            record_sent(&shared, &mut sent, wall).await;
             // Observers hear about counters at most every NOTIFY_INTERVAL.
             let now = tokio::time::Instant::now();
             match last_notify {
@@ -154,8 +154,7 @@ pub(crate) async fn run(
 }
 
 /// Counts, logs and transcribes a batch of messages that went out.
-async fn record_sent(shared: &Shared, sent: &mut Vec<Sent>) {
-    let wall = Utc::now();
+async fn record_sent(shared: &Shared, sent: &mut Vec<Sent>, wall: DateTime<Utc>) {
     let transcript_on = shared.transcript.is_on();
     let mut records = Vec::with_capacity(if transcript_on { sent.len() } else { 0 });
     shared.update_quiet(|inner| {
