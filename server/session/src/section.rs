@@ -376,7 +376,11 @@ impl SessionSpec {
 
         for (block, message) in section.messages(doc) {
             let b = &doc.blocks[block];
-            let uid = b.uid.as_ref().map(|u| u.value.to_string()).unwrap_or_default();
+            let uid = b
+                .uid
+                .as_ref()
+                .map(|u| u.value.to_string())
+                .unwrap_or_default();
             let name = message.name.as_ref().map(|n| n.value.trim().to_string());
             let label = name.clone().unwrap_or_else(|| uid.clone());
             let format = match &message.format {

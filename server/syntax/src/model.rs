@@ -6,6 +6,8 @@
 
 use std::ops::Range;
 
+use compact_str::CompactString;
+
 use crate::diagnostics::Diagnostic;
 use crate::vocab;
 use crate::yaml;
@@ -139,9 +141,9 @@ pub struct Block {
     /// Whether the block sits inside a Markdown list or block quote.
     pub in_container: bool,
     /// `type:` value.
-    pub type_name: Option<Spanned<String>>,
+    pub type_name: Option<Spanned<CompactString>>,
     /// `attrs.uid` of the block node.
-    pub uid: Option<Spanned<String>>,
+    pub uid: Option<Spanned<CompactString>>,
     pub kind: BlockKind,
     /// The parsed YAML, when it parsed.
     pub yaml: Option<yaml::Node>,
@@ -203,13 +205,13 @@ pub enum SocketProtocol {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SocketRequest {
     /// `smethod` text (`WSS`, `WS`, `GRPC`, `GRPCS`).
-    pub method: Option<Spanned<String>>,
+    pub method: Option<Spanned<CompactString>>,
     /// `smethod` `attrs.method`.
-    pub method_attr: Option<Spanned<String>>,
+    pub method_attr: Option<Spanned<CompactString>>,
     /// The whole `smethod` node.
     pub method_node: Option<TextRange>,
     /// `surl` text.
-    pub url: Option<Spanned<String>>,
+    pub url: Option<Spanned<CompactString>>,
     /// The whole `surl` node.
     pub url_node: Option<TextRange>,
     pub protocol: SocketProtocol,
@@ -218,14 +220,14 @@ pub struct SocketRequest {
 /// A `ws-message` block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WsMessage {
-    pub name: Option<Spanned<String>>,
+    pub name: Option<Spanned<CompactString>>,
     /// Raw `format` text; see [`WsMessage::format_value`].
-    pub format: Option<Spanned<String>>,
-    pub encoding: Option<Spanned<String>>,
-    pub send: Option<Spanned<String>>,
-    pub delay: Option<Spanned<String>>,
+    pub format: Option<Spanned<CompactString>>,
+    pub encoding: Option<Spanned<CompactString>>,
+    pub send: Option<Spanned<CompactString>>,
+    pub delay: Option<Spanned<CompactString>>,
     /// The body value; its range covers the whole scalar as written (block header included).
-    pub body: Option<Spanned<String>>,
+    pub body: Option<Spanned<CompactString>>,
 }
 
 impl WsMessage {
@@ -266,7 +268,7 @@ impl WsMessage {
 pub struct Cell {
     /// The cell's text (`None` for `null`); inline nodes give the concatenation of their
     /// `text` values.
-    pub text: Option<String>,
+    pub text: Option<CompactString>,
     pub range: TextRange,
 }
 
@@ -282,23 +284,23 @@ pub struct TableRow {
 
 impl TableRow {
     /// Cell `i` as a spanned string (`None` when missing or `null`).
-    pub fn cell(&self, i: usize) -> Option<Spanned<String>> {
+    pub fn cell(&self, i: usize) -> Option<Spanned<CompactString>> {
         let c = self.cells.get(i)?;
         Some(Spanned::new(c.text.clone()?, c.range.clone()))
     }
 
     /// The key column of a `[key, value, note]` table.
-    pub fn key(&self) -> Option<Spanned<String>> {
+    pub fn key(&self) -> Option<Spanned<CompactString>> {
         self.cell(0)
     }
 
     /// The value column of a `[key, value, note]` table.
-    pub fn value(&self) -> Option<Spanned<String>> {
+    pub fn value(&self) -> Option<Spanned<CompactString>> {
         self.cell(1)
     }
 
     /// The note column of a `[key, value, note]` table.
-    pub fn note(&self) -> Option<Spanned<String>> {
+    pub fn note(&self) -> Option<Spanned<CompactString>> {
         self.cell(2)
     }
 }
@@ -320,9 +322,9 @@ impl Table {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionRow {
     pub row: TableRow,
-    pub key: Option<Spanned<String>>,
-    pub value: Option<Spanned<String>>,
-    pub note: Option<Spanned<String>>,
+    pub key: Option<Spanned<CompactString>>,
+    pub value: Option<Spanned<CompactString>>,
+    pub note: Option<Spanned<CompactString>>,
     pub option: Option<&'static vocab::OptionKey>,
 }
 
@@ -334,7 +336,7 @@ pub struct WsOptions {
 
 impl WsOptions {
     /// The value of the last enabled row with this key.
-    pub fn get(&self, key: &str) -> Option<&Spanned<String>> {
+    pub fn get(&self, key: &str) -> Option<&Spanned<CompactString>> {
         self.rows
             .iter()
             .rev()
@@ -348,10 +350,10 @@ impl WsOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssertionRow {
     pub row: TableRow,
-    pub description: Option<Spanned<String>>,
-    pub field: Option<Spanned<String>>,
-    pub operator: Option<Spanned<String>>,
-    pub expected: Option<Spanned<String>>,
+    pub description: Option<Spanned<CompactString>>,
+    pub field: Option<Spanned<CompactString>>,
+    pub operator: Option<Spanned<CompactString>>,
+    pub expected: Option<Spanned<CompactString>>,
     /// The field, when it parses (WebSocket grammar; `None` for HTTP assertion tables).
     pub parsed_field: Option<vocab::Field>,
     /// The operator, when it parses.
@@ -367,29 +369,29 @@ pub struct Assertions {
 /// An `auth` block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Auth {
-    pub auth_type: Option<Spanned<String>>,
+    pub auth_type: Option<Spanned<CompactString>>,
     pub table: Table,
 }
 
 /// An HTTP `request` block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HttpRequest {
-    pub method: Option<Spanned<String>>,
-    pub url: Option<Spanned<String>>,
+    pub method: Option<Spanned<CompactString>>,
+    pub url: Option<Spanned<CompactString>>,
 }
 
 /// A `request-separator` block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Separator {
-    pub label: Option<Spanned<String>>,
-    pub color_index: Option<Spanned<String>>,
+    pub label: Option<Spanned<CompactString>>,
+    pub color_index: Option<Spanned<CompactString>>,
 }
 
 /// A `pre_script` / `post_script` block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Script {
-    pub language: Option<Spanned<String>>,
-    pub body: Option<Spanned<String>>,
+    pub language: Option<Spanned<CompactString>>,
+    pub body: Option<Spanned<CompactString>>,
 }
 
 /// A part of the file between `request-separator` blocks.
@@ -398,7 +400,7 @@ pub struct Section {
     /// From the separator (or the file start) to the next separator (or the file end).
     pub range: TextRange,
     /// The separator's label, when the section starts with one.
-    pub label: Option<Spanned<String>>,
+    pub label: Option<Spanned<CompactString>>,
     /// Index of the separator block that starts the section.
     pub separator: Option<usize>,
     /// Indexes (into `Document::blocks`) of the blocks in this section, separator excluded.
@@ -513,7 +515,7 @@ impl Section {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VariableRef {
     /// The text between the braces, trimmed (`NAME`, `process.token`, `$faker.x`).
-    pub name: String,
+    pub name: CompactString,
     /// The whole `{{...}}` including braces.
     pub range: TextRange,
     /// The name's range inside the braces.

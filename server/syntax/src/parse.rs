@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Tag, TagEnd};
 
 use crate::diagnostics::{self, Diagnostic, Severity, UidChecker, codes};
@@ -367,7 +368,7 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
     }
     block.type_name = root.get("type").and_then(|n| {
         n.as_str()
-            .map(|s| Spanned::new(s.to_string(), n.range.clone()))
+            .map(|s| Spanned::new(CompactString::from(s), n.range.clone()))
     });
     block.uid = uid_of(&root);
     block.kind = match &block.type_name {
@@ -378,21 +379,21 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
     block
 }
 
-fn spanned_str(node: Option<&Node>) -> Option<Spanned<String>> {
+fn spanned_str(node: Option<&Node>) -> Option<Spanned<CompactString>> {
     let node = node?;
     let s = node.as_scalar()?;
     if s.is_null() {
         return None;
     }
-    Some(Spanned::new(s.value.to_string(), node.range.clone()))
+    Some(Spanned::new(s.value.clone(), node.range.clone()))
 }
 
 /// `attrs.uid` of a node.
-pub(crate) fn uid_of(node: &Node) -> Option<Spanned<String>> {
+pub(crate) fn uid_of(node: &Node) -> Option<Spanned<CompactString>> {
     spanned_str(node.get("attrs").and_then(|a| a.get("uid")))
 }
 
-fn attr(node: &Node, key: &str) -> Option<Spanned<String>> {
+fn attr(node: &Node, key: &str) -> Option<Spanned<CompactString>> {
     spanned_str(node.get("attrs").and_then(|a| a.get(key)))
 }
 
@@ -404,7 +405,7 @@ fn content_item<'n>(node: &'n Node, type_name: &str) -> Option<&'n Node> {
         .find(|i| i.get("type").and_then(Node::as_str) == Some(type_name))
 }
 
-fn text_content(node: &Node) -> Option<Spanned<String>> {
+fn text_content(node: &Node) -> Option<Spanned<CompactString>> {
     spanned_str(node.get("content"))
 }
 
@@ -512,7 +513,7 @@ fn socket_request(root: &Node) -> SocketRequest {
     let method = smethod.and_then(text_content);
     let method_attr = smethod.and_then(|n| attr(n, "method"));
     let url = surl.and_then(text_content);
-    let grpc_word = |s: &Spanned<String>| {
+    let grpc_word = |s: &Spanned<CompactString>| {
         matches!(
             s.value.trim().to_ascii_uppercase().as_str(),
             "GRPC" | "GRPCS"
@@ -542,12 +543,12 @@ fn socket_request(root: &Node) -> SocketRequest {
 }
 
 /// The text of a cell: a scalar, `null`, or inline nodes.
-fn cell_text(node: &Node) -> Option<String> {
+fn cell_text(node: &Node) -> Option<CompactString> {
     match &node.value {
         Value::Scalar(s) if s.is_null() => None,
-        Value::Scalar(s) => Some(s.value.to_string()),
+        Value::Scalar(s) => Some(s.value.clone()),
         Value::Sequence { items, .. } => {
-            let mut out = String::new();
+            let mut out = CompactString::default();
             for item in items {
                 if let Some(s) = item.as_str() {
                     out.push_str(s);
@@ -723,7 +724,7 @@ pub(crate) fn find_variables(source: &str, base: usize, block: usize, out: &mut 
         let name = inner.trim();
         if !name.is_empty() {
             out.push(VariableRef {
-                name: name.to_string(),
+                name: CompactString::from(name),
                 range: base + open..base + inner_end + 2,
                 name_range: base + inner_start + lead..base + inner_start + lead + name.len(),
                 block,

@@ -87,7 +87,7 @@ impl Ctx<'_> {
         let block_type = block
             .type_name
             .as_ref()
-            .map(|t| t.value.clone())
+            .map(|t| t.value.to_string())
             .or_else(|| type_from_text(block_text))
             .unwrap_or_default();
         self.yaml(

@@ -110,7 +110,7 @@ pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Pla
             let block_uid = file.document.blocks[request_block]
                 .uid
                 .as_ref()
-                .map(|u| u.value.clone());
+                .map(|u| u.value.to_string());
             sections.push(PlannedSection {
                 file: file_index,
                 section_index,

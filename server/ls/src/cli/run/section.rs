@@ -224,8 +224,8 @@ pub async fn run_section(
 /// The enabled assertion rows as written, all pending: what a section that never started
 /// reports.
 fn rows_from_document(doc: &void_syntax::model::Document, section_index: usize) -> Vec<RowReport> {
-    let cell = |c: &Option<void_syntax::model::Spanned<String>>| {
-        c.as_ref().map(|s| s.value.clone()).unwrap_or_default()
+    let cell = |c: &Option<void_syntax::model::Spanned<void_syntax::CompactString>>| {
+        c.as_ref().map(|s| s.value.to_string()).unwrap_or_default()
     };
     doc.sections[section_index]
         .blocks

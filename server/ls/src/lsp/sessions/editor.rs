@@ -150,8 +150,8 @@ fn messages(
     s.messages(model)
         .into_iter()
         .filter_map(|(i, m)| {
-            let uid = model.blocks[i].uid.as_ref()?.value.clone();
-            Some((i, uid, m.name.as_ref().map(|n| n.value.clone())))
+            let uid = model.blocks[i].uid.as_ref()?.value.to_string();
+            Some((i, uid, m.name.as_ref().map(|n| n.value.to_string())))
         })
         .collect()
 }

@@ -122,12 +122,12 @@ pub fn located(
     let block_uid = model.blocks[request_block]
         .uid
         .as_ref()
-        .map(|u| u.value.clone())
+        .map(|u| u.value.to_string())
         .unwrap_or_default();
     let label = section
         .display_name(&model)
         .map(str::to_string)
-        .or_else(|| request.url.as_ref().map(|u| u.value.clone()))
+        .or_else(|| request.url.as_ref().map(|u| u.value.to_string()))
         .unwrap_or_default();
     Ok(LocatedSection {
         uri: uri.clone(),
