@@ -9,8 +9,10 @@
 //! `diagnostics`. It must never panic on any input and never does I/O.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use compact_str::CompactString;
+use memchr::memmem::Finder;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Tag, TagEnd};
 
 use crate::diagnostics::{self, Diagnostic, Severity, UidChecker, codes};
@@ -65,11 +67,18 @@ fn line_at(text: &str, start: usize) -> (&str, usize) {
     }
 }
 
+// Substring finders built once: `memmem::find` would build a searcher on every call, which
+// costs more than the search itself on the short texts searched here.
+static MARKER_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("---"));
+static OPEN_BRACES_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("{{"));
+static CLOSE_BRACES_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("}}"));
+
 /// The start of the first `---` line at or after `from` (a line start) in `content`. Marker
 /// lines start with `---`, so only the places holding `---` are looked at, not every line.
 fn closing_marker_line(content: &str, from: usize) -> Option<usize> {
     let bytes = content.as_bytes();
-    memchr::memmem::find_iter(bytes.get(from..)?, b"---")
+    MARKER_FINDER
+        .find_iter(bytes.get(from..)?)
         .map(|i| from + i)
         .filter(|&at| at == from || bytes[at - 1] == b'\n')
         .find(|&at| is_marker_line(line_at(content, at).0, "---"))
@@ -678,7 +687,7 @@ fn scan_block_tree(
         .yaml_range
         .as_ref()
         .and_then(|r| text.get(r.clone()))
-        .is_some_and(|s| memchr::memmem::find(s.as_bytes(), b"{{").is_some());
+        .is_some_and(|s| OPEN_BRACES_FINDER.find(s.as_bytes()).is_some());
     let (variables, diags) = (&mut doc.variables, &mut doc.diagnostics);
     root.walk(&mut |node| match &node.value {
         Value::Mapping { entries, .. } => uids.check_mapping(entries, diags),
@@ -708,10 +717,10 @@ fn has_double_brace(bytes: &[u8]) -> bool {
 pub(crate) fn find_variables(source: &str, base: usize, block: usize, out: &mut Vec<VariableRef>) {
     let bytes = source.as_bytes();
     let mut i = 0;
-    while let Some(found) = memchr::memmem::find(&bytes[i..], b"{{") {
+    while let Some(found) = OPEN_BRACES_FINDER.find(&bytes[i..]) {
         let open = i + found;
         let inner_start = open + 2;
-        let Some(close_rel) = memchr::memmem::find(&bytes[inner_start..], b"}}") else {
+        let Some(close_rel) = CLOSE_BRACES_FINDER.find(&bytes[inner_start..]) else {
             break;
         };
         let inner_end = inner_start + close_rel;
