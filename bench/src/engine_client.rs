@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use void_session::{
     Incoming, Outgoing, SendRequest, Session, SessionSettings, SessionSpec, SessionState,
     TranscriptTarget,
@@ -65,7 +66,7 @@ async fn open(
 fn small() -> SendRequest {
     SendRequest::Raw(Outgoing::Text {
         format: MessageFormat::Text,
-        text: SMALL_PAYLOAD.into(),
+        text: Utf8Bytes::from_static(SMALL_PAYLOAD),
     })
 }
 
@@ -97,7 +98,7 @@ pub async fn run(url: &str, workload: Workload, setup: &EngineSetup) -> anyhow::
             }
         }
         Workload::Big { messages } => {
-            let payload = vec![0x5a_u8; BIG_SIZE];
+            let payload = Bytes::from(vec![0x5a_u8; BIG_SIZE]);
             let request = move || SendRequest::Raw(Outgoing::Binary(payload.clone()));
             let (count, elapsed) = pipelined(&session, &mut received, request, messages).await?;
             Outcome::Big {

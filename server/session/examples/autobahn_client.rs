@@ -28,9 +28,9 @@ fn echo(payload: &Payload) -> Option<Outgoing> {
     Some(match payload {
         Payload::Text(text) => Outgoing::Text {
             format: MessageFormat::Text,
-            text: text.as_str().to_string(),
+            text: text.clone(),
         },
-        Payload::Binary(bytes) => Outgoing::Binary(bytes.to_vec()),
+        Payload::Binary(bytes) => Outgoing::Binary(bytes.clone()),
     })
 }
 

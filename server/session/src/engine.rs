@@ -836,7 +836,7 @@ async fn run_open(
                 if user_close.is_none() && server_close.is_none()
                     && let Some(text) = spec.options.heartbeat.clone()
                 {
-                    send_or_end!('conn, WriteJob::Message(Outgoing::Text { format: MessageFormat::Text, text }));
+                    send_or_end!('conn, WriteJob::Message(Outgoing::Text { format: MessageFormat::Text, text: text.into() }));
                 }
             }
             _ = &mut timers.notify, if notify_armed => {

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine as _;
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use void_syntax::vocab::{self, BinaryEncoding, Field, LogMode, MessageFormat, Operator, SendMode};
 
 /// Everything the engine needs to run one WebSocket section.
@@ -114,15 +115,17 @@ impl MessageSpec {
     }
 }
 
-/// A message ready to be sent: its frame type, payload and declared format.
+/// A message ready to be sent: its frame type, payload and declared format. The payload is a
+/// shared buffer: the frame, the live log and the transcript use it without copying, and a
+/// caller that sends the same payload many times clones it for free.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {
     /// A text frame; `format` is `text`, `json` or `xml` (used for the log).
     Text {
         format: MessageFormat,
-        text: String,
+        text: Utf8Bytes,
     },
-    Binary(Vec<u8>),
+    Binary(Bytes),
 }
 
 impl Outgoing {
@@ -136,12 +139,12 @@ impl Outgoing {
         match format {
             MessageFormat::Text => Ok(Outgoing::Text {
                 format,
-                text: body.to_string(),
+                text: Utf8Bytes::from(body),
             }),
             MessageFormat::Json => match serde_json::from_str::<serde_json::Value>(body) {
                 Ok(_) => Ok(Outgoing::Text {
                     format,
-                    text: body.to_string(),
+                    text: Utf8Bytes::from(body),
                 }),
                 Err(e) => Err(format!("the body is not valid JSON: {e}")),
             },
@@ -149,7 +152,7 @@ impl Outgoing {
                 check_xml(body)?;
                 Ok(Outgoing::Text {
                     format,
-                    text: body.to_string(),
+                    text: Utf8Bytes::from(body),
                 })
             }
             MessageFormat::Binary => match encoding {
@@ -157,10 +160,12 @@ impl Outgoing {
                     let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
                     base64::engine::general_purpose::STANDARD
                         .decode(compact.as_bytes())
-                        .map(Outgoing::Binary)
+                        .map(|bytes| Outgoing::Binary(Bytes::from(bytes)))
                         .map_err(|e| format!("the binary body is not valid base64: {e}"))
                 }
-                BinaryEncoding::Hex => decode_hex(body).map(Outgoing::Binary),
+                BinaryEncoding::Hex => {
+                    decode_hex(body).map(|bytes| Outgoing::Binary(Bytes::from(bytes)))
+                }
             },
         }
     }
@@ -496,11 +501,11 @@ mod tests {
     fn binary_bodies_decode_from_base64_or_hex() {
         assert_eq!(
             Outgoing::encode(MessageFormat::Binary, BinaryEncoding::Base64, "AAEC\n/w==").unwrap(),
-            Outgoing::Binary(vec![0, 1, 2, 255])
+            Outgoing::Binary(Bytes::from_static(&[0, 1, 2, 255]))
         );
         assert_eq!(
             Outgoing::encode(MessageFormat::Binary, BinaryEncoding::Hex, "00 01 ff").unwrap(),
-            Outgoing::Binary(vec![0, 1, 255])
+            Outgoing::Binary(Bytes::from_static(&[0, 1, 255]))
         );
         assert!(Outgoing::encode(MessageFormat::Binary, BinaryEncoding::Hex, "0g").is_err());
         assert!(Outgoing::encode(MessageFormat::Binary, BinaryEncoding::Base64, "!!").is_err());

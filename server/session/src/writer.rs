@@ -18,7 +18,7 @@ use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Bytes, Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Bytes, Message};
 use void_syntax::vocab::MessageFormat;
 
 use crate::connect::BoxedTransport;
@@ -54,26 +54,20 @@ struct Sent {
 
 fn into_frame(outgoing: Outgoing) -> (Message, Sent) {
     match outgoing {
-        Outgoing::Text { format, text } => {
-            let text = Utf8Bytes::from(text);
-            (
-                Message::Text(text.clone()),
-                Sent {
-                    format,
-                    body: RecordBody::Text(text),
-                },
-            )
-        }
-        Outgoing::Binary(bytes) => {
-            let bytes = Bytes::from(bytes);
-            (
-                Message::Binary(bytes.clone()),
-                Sent {
-                    format: MessageFormat::Binary,
-                    body: RecordBody::Binary(bytes),
-                },
-            )
-        }
+        Outgoing::Text { format, text } => (
+            Message::Text(text.clone()),
+            Sent {
+                format,
+                body: RecordBody::Text(text),
+            },
+        ),
+        Outgoing::Binary(bytes) => (
+            Message::Binary(bytes.clone()),
+            Sent {
+                format: MessageFormat::Binary,
+                body: RecordBody::Binary(bytes),
+            },
+        ),
     }
 }
 

@@ -65,7 +65,10 @@ async fn sending_while_the_server_writes_and_does_not_read_does_not_deadlock() {
     wait(&session, "open", |st| st.state == SessionState::Open).await;
     for i in 0..MESSAGES {
         session
-            .send(SendRequest::Raw(Outgoing::Binary(vec![i as u8; SIZE])))
+            .send(SendRequest::Raw(Outgoing::Binary(Bytes::from(vec![
+                i as u8;
+                SIZE
+            ]))))
             .unwrap();
     }
     let done = session
@@ -134,7 +137,7 @@ async fn a_burst_of_queued_sends_goes_out_in_order_and_is_counted_once() {
         session
             .send(SendRequest::Raw(Outgoing::Text {
                 format: void_syntax::vocab::MessageFormat::Text,
-                text: format!("m{i}"),
+                text: format!("m{i}").into(),
             }))
             .unwrap();
     }
