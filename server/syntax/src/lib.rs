@@ -52,6 +52,7 @@
 pub mod diagnostics;
 pub mod format;
 pub mod line_index;
+mod markdown;
 pub mod model;
 mod parse;
 pub mod variables;

@@ -13,9 +13,9 @@ use std::sync::LazyLock;
 
 use compact_str::CompactString;
 use memchr::memmem::Finder;
-use pulldown_cmark::{CodeBlockKind, Event, Options, Tag, TagEnd};
 
 use crate::diagnostics::{self, Diagnostic, Severity, UidChecker, codes};
+use crate::markdown::{self, RawBlock};
 use crate::model::*;
 use crate::vocab;
 use crate::yaml::{self, Node, OffsetMap, Value};
@@ -39,7 +39,7 @@ pub fn parse(text: &str) -> Document {
         doc.frontmatter = Some(fm);
     }
 
-    let raw_blocks = scan_markdown(text, body_start, &mut doc.headings);
+    let raw_blocks = markdown::scan(text, body_start, &mut doc.headings);
     doc.blocks.reserve_exact(raw_blocks.len());
     let mut uids = UidChecker::default();
     for raw in raw_blocks {
@@ -144,71 +144,6 @@ pub(crate) fn point(text: &str, offset: usize) -> TextRange {
     }
     let len = text[start..].chars().next().map_or(0, char::len_utf8);
     start..start + len
-}
-
-struct RawBlock {
-    range: TextRange,
-    in_container: bool,
-    /// File ranges of the fence's content, in order.
-    segments: Vec<TextRange>,
-}
-
-fn scan_markdown(text: &str, body_start: usize, headings: &mut Vec<Heading>) -> Vec<RawBlock> {
-    let md = &text[body_start..];
-    let mut blocks = Vec::new();
-    let mut containers = 0usize;
-    let mut current: Option<RawBlock> = None;
-    let mut heading: Option<(u8, String, TextRange)> = None;
-    for (event, range) in pulldown_cmark::Parser::new_ext(md, Options::empty()).into_offset_iter() {
-        let range = range.start + body_start..range.end + body_start;
-        match event {
-            Event::Start(
-                Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::FootnoteDefinition(_),
-            ) => containers += 1,
-            Event::End(
-                TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::FootnoteDefinition,
-            ) => containers = containers.saturating_sub(1),
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
-                if info.as_ref() == "void" =>
-            {
-                current = Some(RawBlock {
-                    range,
-                    in_container: containers > 0,
-                    segments: Vec::new(),
-                });
-            }
-            Event::Text(_) if current.is_some() => {
-                // Segments only matter inside containers (see `build_block`).
-                if let Some(b) = current.as_mut().filter(|b| b.in_container) {
-                    b.segments.push(range);
-                }
-            }
-            Event::End(TagEnd::CodeBlock) => {
-                if let Some(b) = current.take() {
-                    blocks.push(b);
-                }
-            }
-            Event::Start(Tag::Heading { level, .. }) => {
-                heading = Some((level as u8, String::new(), range))
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if let Some((_, s, _)) = heading.as_mut() {
-                    s.push_str(&t);
-                }
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, text, range)) = heading.take() {
-                    headings.push(Heading {
-                        level,
-                        text: text.trim().to_string(),
-                        range,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    blocks
 }
 
 /// The fence of a block: opening line end, closing line start (when closed).
