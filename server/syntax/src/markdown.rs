@@ -61,18 +61,23 @@ fn scan_without_fence_content(
         return None;
     }
     // The shortened text, and (shortened offset, full offset) at the start of each kept piece.
-    let mut short = String::with_capacity(
-        md.len()
-            - cuts
-                .iter()
-                .map(|c| c.close_start - c.content_start)
-                .sum::<usize>(),
-    );
+    let cut_len: usize = cuts.iter().map(|c| c.close_start - c.content_start).sum();
+    let mut short = String::with_capacity(md.len() - cut_len);
     let mut pieces = Vec::with_capacity(cuts.len() + 1);
+    // Where each cut fence must be in the shortened text: (opening line start, closing line
+    // start, offset after the closing line).
+    let mut expected = Vec::with_capacity(cuts.len());
     let mut kept_from = 0;
     for cut in &cuts {
         pieces.push((short.len(), body_start + kept_from));
+        let removed = kept_from - short.len();
         short.push_str(&md[kept_from..cut.content_start]);
+        let close_start = cut.content_start - removed;
+        expected.push((
+            cut.open_start - removed,
+            close_start,
+            close_start + (cut.close_next - cut.close_start),
+        ));
         kept_from = cut.close_start;
     }
     pieces.push((short.len(), body_start + kept_from));
@@ -80,24 +85,14 @@ fn scan_without_fence_content(
 
     let (blocks, scanned) = scan_text(&short, &pieces, headings);
     // Every cut fence must be a top-level void block from its opening to its closing line.
-    let removed_before = |i: usize| -> usize {
-        cuts[..i]
-            .iter()
-            .map(|c| c.close_start - c.content_start)
-            .sum()
-    };
     let mut confirmed = 0;
-    let mut removed = 0;
     for (block, range) in blocks.iter().zip(&scanned) {
-        let Some(cut) = cuts.get(confirmed) else {
+        let Some(&(open_start, close_start, close_next)) = expected.get(confirmed) else {
             break;
         };
-        let open_start = cut.open_start - removed;
         if range.start < open_start {
             continue;
         }
-        let close_start = cut.close_start - removed - (cut.close_start - cut.content_start);
-        let close_next = cut.close_next - removed - (cut.close_start - cut.content_start);
         if block.in_container
             || range.start > open_start + 3
             || range.end <= close_start
@@ -106,7 +101,6 @@ fn scan_without_fence_content(
             return None;
         }
         confirmed += 1;
-        removed = removed_before(confirmed);
     }
     (confirmed == cuts.len()).then_some(blocks)
 }
@@ -203,10 +197,20 @@ fn scan_text(
     pieces: &[(usize, usize)],
     headings: &mut Vec<Heading>,
 ) -> (Vec<RawBlock>, Vec<TextRange>) {
+    // Events come roughly in text order, so the piece of the last lookup is tried first.
+    let last_piece = std::cell::Cell::new(0usize);
     let to_file = |offset: usize| -> usize {
-        let i = pieces
-            .partition_point(|(s, _)| *s <= offset)
-            .saturating_sub(1);
+        let hint = last_piece.get();
+        let in_hint = pieces.get(hint).is_some_and(|p| p.0 <= offset)
+            && pieces.get(hint + 1).is_none_or(|p| p.0 > offset);
+        let i = if in_hint {
+            hint
+        } else {
+            pieces
+                .partition_point(|(s, _)| *s <= offset)
+                .saturating_sub(1)
+        };
+        last_piece.set(i);
         pieces.get(i).map_or(offset, |(s, f)| f + (offset - s))
     };
     let mut blocks = Vec::new();
