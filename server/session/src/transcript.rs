@@ -223,7 +223,13 @@ impl Hub {
                             write_out(previous, &mut chunk);
                         }
                         for record in &records {
-                            encode_with(record, &target.masker, &mut clock, &mut chunk);
+                            encode_pieces(
+                                record,
+                                &target.masker,
+                                &mut clock,
+                                &mut chunk,
+                                &mut |chunk| write_out(&target, chunk),
+                            );
                             target.events.fetch_add(1, Ordering::Relaxed);
                             if chunk.len() >= WRITE_CHUNK {
                                 write_out(&target, &mut chunk);
@@ -399,6 +405,23 @@ pub fn encode(record: &Record, masker: &Masker, out: &mut Vec<u8>) {
 }
 
 fn encode_with(record: &Record, masker: &Masker, clock: &mut StampCache, out: &mut Vec<u8>) {
+    encode_pieces(record, masker, clock, out, &mut |_| {});
+}
+
+/// Binary payloads are base64-encoded this many bytes at a time (a multiple of 3, so the
+/// pieces join into the same text as one encoding of the whole).
+const BASE64_PIECE: usize = 48 * 1024;
+
+/// Encodes one record into `out`, calling `spill` whenever `out` holds [`WRITE_CHUNK`] bytes
+/// or more in the middle of a large binary payload (so a 1 MiB message never needs a 1.4 MB
+/// buffer of its own).
+fn encode_pieces(
+    record: &Record,
+    masker: &Masker,
+    clock: &mut StampCache,
+    out: &mut Vec<u8>,
+    spill: &mut dyn FnMut(&mut Vec<u8>),
+) {
     let t = clock.stamp(&record.t);
     out.extend_from_slice(b"{\"t\":\"");
     out.extend_from_slice(t.as_bytes());
@@ -416,11 +439,18 @@ fn encode_with(record: &Record, masker: &Masker, clock: &mut StampCache, out: &m
         }
         RecordBody::Binary(bytes) => {
             out.extend_from_slice(b"\"base64\":\"");
-            out.extend_from_slice(
-                base64::engine::general_purpose::STANDARD
-                    .encode(bytes)
-                    .as_bytes(),
-            );
+            for piece in bytes.chunks(BASE64_PIECE) {
+                let start = out.len();
+                let len = piece.len().div_ceil(3) * 4;
+                out.resize(start + len, 0);
+                let written = base64::engine::general_purpose::STANDARD
+                    .encode_slice(piece, &mut out[start..])
+                    .unwrap_or(0);
+                out.truncate(start + written);
+                if out.len() >= WRITE_CHUNK {
+                    spill(out);
+                }
+            }
             out.push(b'"');
             bytes.len()
         }
@@ -464,6 +494,40 @@ mod tests {
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(value["base64"], "AAEC");
         assert_eq!(value["size"], 3);
+    }
+
+    #[test]
+    fn a_large_binary_payload_is_encoded_in_pieces_that_join_into_the_whole() {
+        let payload: Vec<u8> = (0..(3 * WRITE_CHUNK + 7))
+            .map(|i| (i * 31 % 251) as u8)
+            .collect();
+        let record = Record {
+            t: Utc::now(),
+            dir: Direction::In,
+            kind: "binary",
+            body: RecordBody::Binary(Bytes::from(payload.clone())),
+        };
+        let mut written = Vec::new();
+        let mut spills = 0;
+        let mut out = Vec::new();
+        encode_pieces(
+            &record,
+            &Masker::default(),
+            &mut StampCache::default(),
+            &mut out,
+            &mut |chunk| {
+                spills += 1;
+                written.append(chunk);
+            },
+        );
+        written.append(&mut out);
+        assert!(spills >= 3, "{spills}");
+        let value: serde_json::Value = serde_json::from_slice(&written).unwrap();
+        assert_eq!(
+            value["base64"].as_str().unwrap(),
+            base64::engine::general_purpose::STANDARD.encode(&payload)
+        );
+        assert_eq!(value["size"], payload.len());
     }
 
     #[tokio::test]
