@@ -124,13 +124,11 @@ pub mod codes {
     pub const UNRESOLVED_VARIABLE: &str = "unresolved-variable";
 }
 
-/// Runs every environment-free check on a freshly parsed document (the uid rule runs earlier,
-/// block by block, through [`UidChecker`]).
+/// Runs the section checks on a freshly parsed document. The block checks ([`check_block`] and
+/// the uid rule through [`UidChecker`]) run earlier, block by block, while each block is in
+/// cache.
 pub(crate) fn check_document(doc: &mut Document) {
     let mut diags = std::mem::take(&mut doc.diagnostics);
-    for block in &doc.blocks {
-        check_block(block, &mut diags);
-    }
     for section in &doc.sections {
         check_section(doc, section, &mut diags);
     }
@@ -229,7 +227,8 @@ fn looks_like_uuid(s: &str) -> bool {
         })
 }
 
-fn check_block(block: &Block, diags: &mut Vec<Diagnostic>) {
+/// The checks of one block on its own (type, socket request, message, options, assertions).
+pub(crate) fn check_block(block: &Block, diags: &mut Vec<Diagnostic>) {
     let Some(root) = &block.yaml else { return };
     if block.type_name.is_none() && root.entries().is_some() {
         let range = root.get("type").map_or_else(

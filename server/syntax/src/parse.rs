@@ -46,6 +46,7 @@ pub fn parse(text: &str) -> Document {
         let index = doc.blocks.len();
         let block = build_block(text, raw, &mut doc.diagnostics);
         scan_block_tree(text, &block, index, &mut uids, &mut doc);
+        diagnostics::check_block(&block, &mut doc.diagnostics);
         doc.blocks.push(block);
     }
     build_sections(&mut doc);
