@@ -289,7 +289,7 @@ impl Reader<'_> {
                 Some(_) => return Err(Bail),
             }
         }
-        let entries: Vec<Entry> = self.open_entries.drain(first_entry..).collect();
+        let entries: Box<[Entry]> = self.open_entries.drain(first_entry..).collect();
         let start = self.off(first_key);
         let end = entries.last().map_or(start, |e| e.value.range.end);
         Ok(Node {
@@ -338,7 +338,7 @@ impl Reader<'_> {
                 Some(_) => return Err(Bail),
             }
         }
-        let items: Vec<Node> = self.open_items.drain(first_item..).collect();
+        let items: Box<[Node]> = self.open_items.drain(first_item..).collect();
         let start = self.off(first_dash);
         let end = items.last().map_or(start, |n| n.range.end);
         Ok(Node {
