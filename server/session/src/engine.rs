@@ -319,18 +319,21 @@ pub(crate) async fn run(
             "connecting",
             format!("connecting · {}", shared.masked_url),
         );
-        let connecting = tokio::time::timeout(
-            spec.options.connect_timeout,
-            Box::pin(connect::establish(&spec, &connector)),
-        );
-        tokio::pin!(connecting);
-        let outcome = loop {
-            tokio::select! {
-                result = &mut connecting => break Some(result),
-                command = commands.recv() => match command {
-                    Some(Command::Send { .. }) => refuse_send(&shared, "not connected yet"),
-                    Some(Command::Close { .. }) | None => break None,
-                },
+        // Boxed and scoped: the connect future (large, and holding the handshake's buffers)
+        // is freed as soon as it is done instead of living as long as the connection.
+        let outcome = {
+            let mut connecting = Box::pin(tokio::time::timeout(
+                spec.options.connect_timeout,
+                connect::establish(&spec, &connector),
+            ));
+            loop {
+                tokio::select! {
+                    result = &mut connecting => break Some(result),
+                    command = commands.recv() => match command {
+                        Some(Command::Send { .. }) => refuse_send(&shared, "not connected yet"),
+                        Some(Command::Close { .. }) | None => break None,
+                    },
+                }
             }
         };
         let end = match outcome {

@@ -204,7 +204,7 @@ pub struct LiveLog {
     /// Entries that arrived while paused, shown on resume (bounded by `limit` as well).
     held: VecDeque<LogEntry>,
     paused: bool,
-    /// The latest received message, for `snapshot` mode.
+    /// The latest received message (kept in `snapshot` mode only).
     latest_received: Option<LogEntry>,
     /// Entries that fell out of the view (still in the transcript).
     dropped: u64,
@@ -233,7 +233,10 @@ impl LiveLog {
             target.pop_front();
             self.dropped += 1;
         }
-        if !self.paused && matches!(entry.kind, EntryKind::Received { .. }) {
+        if !self.paused
+            && self.mode == LogMode::Snapshot
+            && matches!(entry.kind, EntryKind::Received { .. })
+        {
             self.latest_received = Some(entry.clone());
         }
         let target = if self.paused {
