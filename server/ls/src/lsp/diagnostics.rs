@@ -3,7 +3,8 @@
 //!
 //! One worker task owns publishing. Anything that makes a document's diagnostics stale calls
 //! [`DiagnosticsQueue::schedule`] (cheap, never blocks, never awaits). The worker drains every
-//! queued URI at once, takes the *current* version from the store, computes on the blocking pool,
+//! queued URI at once, takes the *current* version from the store, computes on the analysis thread
+//! ([`super::analysis`], where the ordering layer has usually started the parse already),
 //! and publishes only if that version is still current, so a burst of keystrokes costs one parse
 //! of the latest text and stale versions are dropped. A closed document gets an empty list.
 //! This module must not apply edits or hold the store lock across work.
@@ -63,16 +64,10 @@ async fn publish_one(state: &Arc<ServerState>, uri: Uri) {
     };
     let worker_state = state.clone();
     let worker_doc = doc.clone();
-    let computed = tokio::task::spawn_blocking(move || compute(&worker_state, &worker_doc)).await;
-    let diagnostics = match computed {
-        Ok(diagnostics) => diagnostics,
-        Err(join_error) => {
-            tracing::error!(
-                "computing diagnostics for {} failed: {join_error}",
-                uri.as_str()
-            );
-            return;
-        }
+    let computed = super::analysis::run(move || compute(&worker_state, &worker_doc)).await;
+    let Some(diagnostics) = computed else {
+        tracing::error!("computing diagnostics for {} failed", uri.as_str());
+        return;
     };
     let still_current = state
         .store

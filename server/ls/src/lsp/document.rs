@@ -51,6 +51,11 @@ impl Document {
             .clone()
     }
 
+    /// Whether the model of this text has been computed already.
+    pub fn has_model(&self) -> bool {
+        self.model.get().is_some()
+    }
+
     /// Applies one `didChange` content change: a ranged edit, or the whole text when the change
     /// has no range. Positions past the end are clamped (LSP says a too-large character means
     /// the end of the line; a too-large line here means the end of the text).
@@ -73,7 +78,18 @@ impl Document {
             }
         }
         self.line_index = LineIndex::new(&self.text);
-        self.model = OnceLock::new();
+        if let Some(stale) = self.model.take() {
+            super::analysis::retire(stale);
+        }
+    }
+}
+
+impl Drop for Document {
+    /// The model may be the last reference to a big tree: free it off the caller's thread.
+    fn drop(&mut self) {
+        if let Some(model) = self.model.take() {
+            super::analysis::retire(model);
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::{ClientSocket, LspService};
 
+pub mod analysis;
 pub mod capabilities;
 pub mod catalog;
 pub mod code_actions;

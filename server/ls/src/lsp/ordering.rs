@@ -90,7 +90,13 @@ impl<S> OrderedService<S> {
             _ => return,
         };
         match outcome {
-            Ok(Ok(uri)) => self.diagnostics.schedule(uri),
+            Ok(Ok(uri)) => {
+                // Start parsing the new version now, before any handler asks for it.
+                if let Some(doc) = self.store.get(&uri) {
+                    super::analysis::prepare(&doc);
+                }
+                self.diagnostics.schedule(uri)
+            }
             Ok(Err(sync_error)) => tracing::warn!("{method}: {sync_error}"),
             Err(bad_params) => tracing::warn!("{method}: invalid params, ignored: {bad_params}"),
         }
