@@ -15,7 +15,7 @@
 //! not block an async task on the file system.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
@@ -222,6 +222,9 @@ impl Hub {
                         {
                             write_out(previous, &mut chunk);
                         }
+                        target
+                            .events
+                            .fetch_add(records.len() as u64, Ordering::Relaxed);
                         for record in &records {
                             encode_pieces(
                                 record,
@@ -230,7 +233,6 @@ impl Hub {
                                 &mut chunk,
                                 &mut |chunk| write_out(&target, chunk),
                             );
-                            target.events.fetch_add(1, Ordering::Relaxed);
                             if chunk.len() >= WRITE_CHUNK {
                                 write_out(&target, &mut chunk);
                             }
@@ -456,8 +458,23 @@ fn encode_pieces(
         }
     };
     out.extend_from_slice(b",\"size\":");
-    let _ = write!(out, "{size}");
+    push_decimal(out, size);
     out.extend_from_slice(b"}\n");
+}
+
+/// Appends `n` in decimal (without going through `fmt`, once per record).
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 #[cfg(test)]
@@ -494,6 +511,15 @@ mod tests {
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(value["base64"], "AAEC");
         assert_eq!(value["size"], 3);
+    }
+
+    #[test]
+    fn sizes_are_written_in_decimal() {
+        for n in [0usize, 7, 10, 1_048_576, usize::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
     }
 
     #[test]
