@@ -710,11 +710,16 @@ fn build_sections(doc: &mut Document) {
             first.range.start = 0;
         }
     }
+    // Headings are in file order: the first one at or after the section start, if inside it.
     for s in &mut sections {
+        let first = doc
+            .headings
+            .partition_point(|h| h.range.start < s.range.start);
         s.heading = doc
             .headings
-            .iter()
-            .position(|h| h.range.start >= s.range.start && h.range.start < s.range.end);
+            .get(first)
+            .filter(|h| h.range.start < s.range.end)
+            .map(|_| first);
     }
     doc.sections = sections;
 }
