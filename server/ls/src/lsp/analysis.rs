@@ -1,111 +1,110 @@
-//! The analysis thread: one long-lived thread that parses documents, computes their
-//! diagnostics, and frees the models of old versions.
+//! The analysis thread, which parses documents and computes their diagnostics, and the
+//! reclaiming thread, which frees the models of old versions.
 //!
-//! Why one dedicated thread rather than tokio's blocking pool:
+//! Why dedicated threads rather than tokio's blocking pool:
 //! - latency: [`prepare`] is called by the ordering layer the moment a change is applied, so the
 //!   parse of the new version starts before any handler or the diagnostics task is even polled;
 //!   a request that needs the model (completion right after a keystroke) then waits for that one
 //!   parse instead of starting a second one;
 //! - memory: glibc gives every thread that allocates its own arena, and a megabyte document
-//!   parsed on whichever pooled thread is free, then freed on another, left freed-but-retained
-//!   memory in many arenas (resident memory tripled over a few hundred keystrokes). Parsing and
-//!   freeing on one thread keeps the models in one arena, where freed blocks are reused.
-//! - cost of freeing: dropping a big model costs about as much as parsing it, so [`retire`]
-//!   queues it at low priority; it runs only when no parse or computation is waiting.
+//!   parsed on whichever pooled thread was free left freed-but-retained memory in many arenas
+//!   (resident memory tripled over a few hundred keystrokes). All models are now allocated on
+//!   the one analysis thread, so they come from one arena, where freed blocks are reused;
+//! - cost of freeing: dropping a big model costs about as much as parsing it. It used to happen
+//!   in the read loop, in front of the next parse. [`retire_model`] hands it to the reclaiming
+//!   thread instead, which frees it on the other core while the next version is parsed (freeing
+//!   it on the analysis thread between keystrokes lets a backlog of models grow when edits come
+//!   back to back, and puts the freeing in front of the next parse again).
 //!
 //! Jobs for versions nobody holds any more are skipped ([`prepare`] keeps only a weak
 //! reference). This module knows nothing of LSP or the client; it must not block on anything but
-//! its own queue, and nothing may wait for it while holding the document store's lock.
+//! its own queues, and nothing may wait for it while holding the document store's lock. If a
+//! thread cannot be started, the work runs in place: correct, only slower.
 
 use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 
+use void_syntax as syntax;
+
 use super::document::Document;
 
 type Job = Box<dyn FnOnce() + Send>;
-type Retired = Box<dyn Any + Send>;
 
-#[derive(Default)]
-struct Queues {
-    /// Parses and computations, oldest first.
-    urgent: VecDeque<Job>,
-    /// Values to free when nothing urgent is waiting.
-    retired: VecDeque<Retired>,
-}
-
-struct AnalysisThread {
-    queues: Mutex<Queues>,
+/// A queue served by one long-lived thread, oldest first.
+struct WorkQueue<T> {
+    items: Mutex<VecDeque<T>>,
     wake: Condvar,
 }
 
-impl AnalysisThread {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queues> {
-        // Jobs run outside the lock, so a poisoned lock still holds consistent queues.
-        self.queues.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn run(&self) {
-        loop {
-            let next = {
-                let mut queues = self.lock();
-                loop {
-                    if let Some(job) = queues.urgent.pop_front() {
-                        break Ok(job);
-                    }
-                    if let Some(retired) = queues.retired.pop_front() {
-                        break Err(retired);
-                    }
-                    queues = self.wake.wait(queues).unwrap_or_else(|p| p.into_inner());
-                }
-            };
-            match next {
-                Ok(job) => {
-                    // A panicking job (a parser bug) must not take the thread down with it.
-                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
-                        tracing::error!("an analysis job panicked; continuing");
-                    }
-                }
-                Err(retired) => drop(retired),
-            }
-        }
-    }
-}
-
-/// The thread's queues; `None` when it could not be started (then work runs in place).
-fn analysis_thread() -> Option<&'static AnalysisThread> {
-    static THREAD: OnceLock<Option<&'static AnalysisThread>> = OnceLock::new();
-    *THREAD.get_or_init(|| {
-        let shared: &'static AnalysisThread = Box::leak(Box::new(AnalysisThread {
-            queues: Mutex::new(Queues::default()),
+impl<T: Send + 'static> WorkQueue<T> {
+    /// Starts a thread named `name` that hands every queued item to `serve`; `None` when the
+    /// thread cannot be started.
+    fn start(name: &str, serve: fn(T)) -> Option<&'static Self> {
+        let queue: &'static Self = Box::leak(Box::new(WorkQueue {
+            items: Mutex::new(VecDeque::new()),
             wake: Condvar::new(),
         }));
-        match std::thread::Builder::new()
-            .name("void-ls-analysis".into())
-            .spawn(move || shared.run())
-        {
-            Ok(_) => Some(shared),
+        let started = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                loop {
+                    let item = {
+                        let mut items = queue.lock();
+                        loop {
+                            if let Some(item) = items.pop_front() {
+                                break item;
+                            }
+                            items = queue.wake.wait(items).unwrap_or_else(|p| p.into_inner());
+                        }
+                    };
+                    serve(item);
+                }
+            });
+        match started {
+            Ok(_) => Some(queue),
             Err(e) => {
-                tracing::warn!("cannot start the analysis thread, analysing in place: {e}");
+                tracing::warn!("cannot start the {name} thread, working in place: {e}");
                 None
             }
         }
-    })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<T>> {
+        // Items are served outside the lock, so a poisoned lock still holds a consistent queue.
+        self.items.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn push(&self, item: T) {
+        self.lock().push_back(item);
+        self.wake.notify_one();
+    }
 }
 
-fn push_urgent(job: Job) -> Result<(), Job> {
-    let Some(thread) = analysis_thread() else {
-        return Err(job);
-    };
-    thread.lock().urgent.push_back(job);
-    thread.wake.notify_one();
-    Ok(())
+fn run_job(job: Job) {
+    // A panicking job (a parser bug) must not take the thread down with it.
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+        tracing::error!("an analysis job panicked; continuing");
+    }
+}
+
+fn analysis_thread() -> Option<&'static WorkQueue<Job>> {
+    static THREAD: OnceLock<Option<&'static WorkQueue<Job>>> = OnceLock::new();
+    *THREAD.get_or_init(|| WorkQueue::start("void-ls-analysis", run_job))
+}
+
+fn reclaiming_thread() -> Option<&'static WorkQueue<Box<dyn Any + Send>>> {
+    static THREAD: OnceLock<Option<&'static WorkQueue<Box<dyn Any + Send>>>> = OnceLock::new();
+    *THREAD.get_or_init(|| WorkQueue::start("void-ls-reclaim", drop))
 }
 
 /// Starts parsing `doc` on the analysis thread, unless that version is dropped first.
 pub fn prepare(doc: &Arc<Document>) {
+    let Some(thread) = analysis_thread() else {
+        return; // the first handler that needs the model parses it
+    };
     let version: Weak<Document> = Arc::downgrade(doc);
-    let _ = push_urgent(Box::new(move || {
+    thread.push(Box::new(move || {
         if let Some(doc) = version.upgrade() {
             doc.model();
         }
@@ -119,25 +118,26 @@ pub async fn run<R: Send + 'static>(work: impl FnOnce() -> R + Send + 'static) -
     let job: Job = Box::new(move || {
         let _ = sender.send(work());
     });
-    match push_urgent(job) {
-        Ok(()) => receiver.await.ok(),
-        Err(job) => {
-            tokio::task::spawn_blocking(job).await.ok()?;
-            receiver.await.ok()
-        }
+    match analysis_thread() {
+        Some(thread) => thread.push(job),
+        None => tokio::task::spawn_blocking(job).await.ok()?,
+    }
+    receiver.await.ok()
+}
+
+/// Frees `value` on the reclaiming thread (or here, when it is unavailable). Only for values
+/// whose drop has no observable effect beyond freeing memory.
+pub fn retire<T: Send + 'static>(value: T) {
+    match reclaiming_thread() {
+        Some(thread) => thread.push(Box::new(value)),
+        None => drop(value),
     }
 }
 
-/// Frees `value` on the analysis thread when it is idle (or here, when it is unavailable).
-/// Only for values whose drop has no observable effect beyond freeing memory.
-pub fn retire<T: Send + 'static>(value: T) {
-    match analysis_thread() {
-        Some(thread) => {
-            thread.lock().retired.push_back(Box::new(value));
-            thread.wake.notify_one();
-        }
-        None => drop(value),
-    }
+/// Releases a reference to a parsed model; if it was the last one, the model is freed on the
+/// reclaiming thread.
+pub fn retire_model(model: Arc<syntax::Document>) {
+    retire(model);
 }
 
 #[cfg(test)]
@@ -158,7 +158,7 @@ mod tests {
     }
 
     #[test]
-    fn retired_values_are_dropped_on_the_analysis_thread() {
+    fn retired_values_are_dropped_on_another_thread() {
         let dropped = Arc::new(AtomicBool::new(false));
         retire(DropFlag(dropped.clone(), std::thread::current().id()));
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -166,6 +166,22 @@ mod tests {
             assert!(
                 Instant::now() < deadline,
                 "the retired value was never dropped"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_retired_model_is_released() {
+        let text = "```void\n---\ntype: request-separator\n---\n```\n\n".repeat(500);
+        let model = Arc::new(syntax::parse(&text));
+        let watcher = Arc::downgrade(&model);
+        retire_model(model);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while watcher.strong_count() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the retired model was never released"
             );
             std::thread::sleep(Duration::from_millis(1));
         }

@@ -79,7 +79,7 @@ impl Document {
         }
         self.line_index = LineIndex::new(&self.text);
         if let Some(stale) = self.model.take() {
-            super::analysis::retire(stale);
+            super::analysis::retire_model(stale);
         }
     }
 }
@@ -88,7 +88,7 @@ impl Drop for Document {
     /// The model may be the last reference to a big tree: free it off the caller's thread.
     fn drop(&mut self) {
         if let Some(model) = self.model.take() {
-            super::analysis::retire(model);
+            super::analysis::retire_model(model);
         }
     }
 }
