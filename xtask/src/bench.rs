@@ -34,6 +34,8 @@ struct Options {
     display: bool,
     write: bool,
     build: bool,
+    /// Re-render BENCHMARKS.md from the measurements of an earlier run instead of measuring.
+    from: Option<PathBuf>,
 }
 
 impl Options {
@@ -45,6 +47,7 @@ impl Options {
             display: true,
             write: true,
             build: true,
+            from: None,
         };
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
@@ -58,11 +61,15 @@ impl Options {
                 "--no-display" => options.display = false,
                 "--no-write" => options.write = false,
                 "--no-build" => options.build = false,
+                "--from" => {
+                    let path = iter.next().context("--from needs a results.jsonl path")?;
+                    options.from = Some(PathBuf::from(path));
+                }
                 "-h" | "--help" => {
                     let mut out = std::io::stdout().lock();
                     writeln!(
                         out,
-                        "cargo xtask bench [--quick] [--rounds N] [--no-display] [--no-write] [--no-build]"
+                        "cargo xtask bench [--quick] [--rounds N] [--no-display] [--no-write] [--no-build] [--from RESULTS.jsonl]"
                     )?;
                     std::process::exit(0);
                 }
@@ -92,6 +99,9 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     let root = workspace_root();
     let started = Instant::now();
 
+    if let Some(from) = &options.from {
+        return rerender(&root, &options, from);
+    }
     if options.build {
         release_build(&root, options.display)?;
     }
@@ -104,6 +114,42 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         bench_bin.display()
     );
     run_benchmarks(&root, &options, &bench_bin, &ls_bin, started)
+}
+
+/// Rewrites the tables of BENCHMARKS.md from the measurement lines of an earlier run's
+/// results.jsonl (its summary and ratio lines are recomputed, not trusted), for when the file
+/// was overwritten after the run.
+fn rerender(root: &Path, options: &Options, from: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(from)
+        .with_context(|| format!("reading {}", from.display()))?;
+    let lines: Vec<Value> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|v| v.get("summary").is_none() && v.get("target").is_none())
+        .collect();
+    anyhow::ensure!(!lines.is_empty(), "no measurements in {}", from.display());
+    let rounds = lines
+        .iter()
+        .filter_map(|v| v.get("round").and_then(Value::as_u64))
+        .max()
+        .map_or(options.rounds, |r| r as usize + 1);
+    let results = Results { lines };
+    let summary = results.summarize();
+    let ratios = ratios(&results, &summary);
+    let relative = from
+        .strip_prefix(root)
+        .unwrap_or(from)
+        .display()
+        .to_string();
+    let context = markdown::RunContext {
+        quick: options.quick,
+        rounds,
+        machine: machine_description(),
+        results_path: relative,
+    };
+    markdown::update(&root.join("BENCHMARKS.md"), &context, &summary, &ratios)?;
+    say(&format!("BENCHMARKS.md tables rewritten from {}", from.display()));
+    Ok(())
 }
 
 /// `cargo build --release` of the measuring binary (and the server for the display path).
