@@ -120,8 +120,8 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
 /// results.jsonl (its summary and ratio lines are recomputed, not trusted), for when the file
 /// was overwritten after the run.
 fn rerender(root: &Path, options: &Options, from: &Path) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(from)
-        .with_context(|| format!("reading {}", from.display()))?;
+    let text =
+        std::fs::read_to_string(from).with_context(|| format!("reading {}", from.display()))?;
     let lines: Vec<Value> = text
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
@@ -148,7 +148,10 @@ fn rerender(root: &Path, options: &Options, from: &Path) -> anyhow::Result<()> {
         results_path: relative,
     };
     markdown::update(&root.join("BENCHMARKS.md"), &context, &summary, &ratios)?;
-    say(&format!("BENCHMARKS.md tables rewritten from {}", from.display()));
+    say(&format!(
+        "BENCHMARKS.md tables rewritten from {}",
+        from.display()
+    ));
     Ok(())
 }
 
