@@ -89,6 +89,9 @@ pub(crate) struct Inner {
     pub connected_ever: bool,
     pub handshake_done: bool,
     pub handshake_headers: Vec<(String, String)>,
+    /// The open connection's writer queue while handles may send straight to it (open, and
+    /// neither side has started closing); `None` otherwise, and sends go through the task.
+    pub(crate) direct_send: Option<queue::Sender<WriteJob>>,
     pub opened_at: Option<Instant>,
     pub latency_first: Option<Duration>,
     pub last_traffic: Instant,
@@ -155,6 +158,7 @@ impl Shared {
             connected_ever: false,
             handshake_done: false,
             handshake_headers: Vec::new(),
+            direct_send: None,
             opened_at: None,
             latency_first: None,
             last_traffic: Instant::now(),
@@ -625,6 +629,7 @@ async fn run_open(
     // while a write waits.
     let (sink, mut stream) = ws.split();
     let (to_writer, writer_jobs) = queue::queue::<WriteJob>();
+    shared.update_quiet(|inner| inner.direct_send = Some(to_writer.clone()));
     let mut writer = tokio::spawn(writer::run(shared.clone(), sink, writer_jobs));
     let mut writer_ended = false;
 
@@ -680,7 +685,10 @@ async fn run_open(
                                 .map(|f| (u16::from(f.code), f.reason.to_string()))
                                 .unwrap_or((1005, String::new()));
                             server_close.get_or_insert((code, reason));
-                            shared.update(|inner| inner.state = SessionState::Closing);
+                            shared.update(|inner| {
+                                inner.state = SessionState::Closing;
+                                inner.direct_send = None;
+                            });
                             if user_close.is_none() {
                                 timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
                             }
@@ -760,7 +768,10 @@ async fn run_open(
                         Some(Command::Close { code, reason }) => {
                             if user_close.is_none() {
                                 user_close = Some((code, reason.clone()));
-                                shared.update(|inner| inner.state = SessionState::Closing);
+                                shared.update(|inner| {
+                                inner.state = SessionState::Closing;
+                                inner.direct_send = None;
+                            });
                                 shared.event(EntryKind::Event, "closing", format!("closing · {code} · {reason:?}"));
                                 timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
                                 if server_close.is_none() {
@@ -855,6 +866,7 @@ async fn run_open(
         }
     }
     // Let the writer put out what is queued (a close frame, replies), briefly, then stop it.
+    shared.update_quiet(|inner| inner.direct_send = None);
     drop(to_writer);
     if !writer_ended
         && tokio::time::timeout(WRITER_DRAIN_TIMEOUT, &mut writer)

@@ -3,8 +3,10 @@
 //! [`test_connection`] connects once, reports the handshake and closes.
 //!
 //! Handles are cheap to clone and never block on the network: commands go to the session task
-//! through a channel. Observers subscribe to [`Session::changes`] and pull snapshots at their
-//! own pace (status at most every 250 ms, log at most 5 times a second is what editors want).
+//! through a queue, and while the connection is open (and not closing) sends go straight to the
+//! connection's writer queue, in call order. Observers subscribe to [`Session::changes`] and
+//! pull snapshots at their own pace (status at most every 250 ms, log at most 5 times a second
+//! is what editors want).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +24,7 @@ use crate::queue;
 use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
 use crate::status::{SessionState, Status};
 use crate::transcript::Transcript;
+use crate::writer::WriteJob;
 
 /// How a session is run, beyond its spec.
 #[derive(Clone, Default)]
@@ -191,10 +194,21 @@ impl Session {
             }
             SendRequest::Raw(outgoing) => outgoing,
         };
-        let state = self.shared.lock().state;
-        if state != SessionState::Open {
-            return Err(SendError::NotOpen(state));
-        }
+        let outgoing = {
+            let inner = self.shared.lock();
+            if inner.state != SessionState::Open {
+                return Err(SendError::NotOpen(inner.state));
+            }
+            // Open and not closing: straight to the connection's writer, in call order.
+            match &inner.direct_send {
+                Some(writer) => match writer.send(WriteJob::Message(outgoing)) {
+                    Ok(()) => return Ok(()),
+                    Err(WriteJob::Message(outgoing)) => outgoing,
+                    Err(_) => return Err(SendError::NotOpen(SessionState::Closed)),
+                },
+                None => outgoing,
+            }
+        };
         self.commands
             .send(Command::Send { outgoing })
             .map_err(|_| SendError::NotOpen(SessionState::Closed))
@@ -236,6 +250,8 @@ impl Session {
         } else {
             1000
         };
+        // Sends after this call go through the task, which refuses them once it is closing.
+        self.shared.lock().direct_send = None;
         let _ = self.commands.send(Command::Close {
             code,
             reason: reason.into(),
