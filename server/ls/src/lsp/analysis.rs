@@ -8,8 +8,9 @@
 //!   parse instead of starting a second one;
 //! - memory: glibc gives every thread that allocates its own arena, and a megabyte document
 //!   parsed on whichever pooled thread was free left freed-but-retained memory in many arenas
-//!   (resident memory tripled over a few hundred keystrokes). All models are now allocated on
-//!   the one analysis thread, so they come from one arena, where freed blocks are reused;
+//!   (resident memory tripled over a few hundred keystrokes). Models are now allocated on the
+//!   analysis thread (unless a request asks for one before that thread has started on it), so
+//!   they come from few arenas, where freed blocks are reused;
 //! - cost of freeing: dropping a big model costs about as much as parsing it. It used to happen
 //!   in the read loop, in front of the next parse. [`retire_model`] hands it to the reclaiming
 //!   thread instead, which frees it on the other core while the next version is parsed (freeing
