@@ -548,8 +548,15 @@ async fn run_open(
     );
     log_handshake(shared, "←", &response_headers);
     let handshake_ms = handshake_time.as_millis() as u64;
+    // The writing half runs in its own task, fed in order through `to_writer`; reading goes on
+    // while a write waits. Handles may send straight to it from the moment the state is Open.
+    let (sink, mut stream) = ws.split();
+    let (to_writer, writer_jobs) = queue::queue::<WriteJob>();
+    let mut writer = tokio::spawn(writer::run(shared.clone(), sink, writer_jobs));
+    let mut writer_ended = false;
     shared.update(|inner| {
         inner.state = SessionState::Open;
+        inner.direct_send = Some(to_writer.clone());
         inner.http_status = Some(http_status);
         inner.subprotocol = subprotocol.clone();
         inner.handshake_ms = Some(handshake_ms);
@@ -624,14 +631,6 @@ async fn run_open(
         };
     }
     reschedule!();
-
-    // The writing half runs in its own task, fed in order through `to_writer`; reading goes on
-    // while a write waits.
-    let (sink, mut stream) = ws.split();
-    let (to_writer, writer_jobs) = queue::queue::<WriteJob>();
-    shared.update_quiet(|inner| inner.direct_send = Some(to_writer.clone()));
-    let mut writer = tokio::spawn(writer::run(shared.clone(), sink, writer_jobs));
-    let mut writer_ended = false;
 
     // Observers hear about counter changes at most every NOTIFY_INTERVAL.
     let mut notify_armed = false;

@@ -160,3 +160,29 @@ async fn a_burst_of_queued_sends_goes_out_in_order_and_is_counted_once() {
     assert_eq!(texts("out"), expected);
     assert_eq!(texts("in"), expected);
 }
+
+#[tokio::test]
+async fn a_send_after_close_is_refused_not_sent_behind_the_close_frame() {
+    let server = void_session::echo_server::EchoServer::start(Default::default())
+        .await
+        .unwrap();
+    let session = Session::spawn(spec(&server.url()), Default::default()).unwrap();
+    wait(&session, "open", |st| st.state == SessionState::Open).await;
+    let text = || {
+        SendRequest::Raw(Outgoing::Text {
+            format: void_syntax::vocab::MessageFormat::Text,
+            text: "late".into(),
+        })
+    };
+    session.send(text()).unwrap();
+    session.close(1000, "bye");
+    let refused = session.send(text());
+    let end = wait_finished(&session).await;
+    assert_eq!(end.state, SessionState::Closed);
+    assert_eq!(end.sent, 1, "only the send before close() went out");
+    let log = session.log_text();
+    assert!(
+        refused.is_err() || log.contains("not sent: the connection is closing"),
+        "{refused:?}\n{log}"
+    );
+}
