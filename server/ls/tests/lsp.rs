@@ -1,5 +1,6 @@
 //! Language-server tests over real JSON-RPC framing, in process (see `lsp/harness.rs`):
-//! one snapshot test per feature, the ordering stress test, and bad-input handling.
+//! one snapshot test per feature, the ordering stress test, bad-input handling, and WebSocket
+//! sessions driven through the server against a loopback echo server.
 #![allow(clippy::unwrap_used)]
 
 #[path = "lsp/harness.rs"]
@@ -13,3 +14,6 @@ mod ordering;
 
 #[path = "lsp/robustness.rs"]
 mod robustness;
+
+#[path = "lsp/sessions.rs"]
+mod sessions;

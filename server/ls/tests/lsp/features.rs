@@ -630,7 +630,7 @@ async fn formatting_returns_edits_that_apply() {
 
 #[tokio::test]
 async fn session_commands_on_a_missing_file_say_why() {
-    // The session commands themselves are tested in tests/lsp_sessions.rs.
+    // The session commands themselves are tested in tests/lsp/sessions.rs.
     let (mut client, _) = TestClient::start(modern_capabilities(), Value::Null, None).await;
     let error = client.request("workspace/executeCommand", json!({ "command": "void.connect", "arguments": [{ "uri": "file:///x.void", "blockUid": "u" }] })).await.unwrap_err();
     assert!(

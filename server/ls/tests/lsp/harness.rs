@@ -1,7 +1,12 @@
 //! An in-process LSP client speaking real JSON-RPC (Content-Length framing) to the server over
 //! `tokio::io::duplex`, with timeouts on every wait. Server-to-client requests
-//! (`client/registerCapability`, `workspace/configuration`) are answered automatically and
-//! recorded; notifications are queued for `wait_notification`.
+//! (`client/registerCapability`, `workspace/configuration`, `window/workDoneProgress/create`,
+//! `workspace/textDocumentContent/refresh`, ...) are answered by the reader task as soon as they
+//! arrive, so a server that awaits its own request never stalls a test, and recorded.
+//! Notifications are queued for `wait_notification` (which consumes them); every notification
+//! and server request is also kept, in arrival order, in an append-only log for `mark`,
+//! `wait_for` and `count` (the session tests, which look at what arrived after a point).
+//! This is the only JSON-RPC test client of the language server: extend it, do not copy it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,12 +19,17 @@ use tokio::sync::{Notify, oneshot};
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 type Pending = Arc<Mutex<HashMap<i64, oneshot::Sender<Value>>>>;
+/// The client's write side, shared by the test and the reader task (which answers server
+/// requests); each frame is written while holding the lock, so frames never interleave.
+type SharedWriter = Arc<tokio::sync::Mutex<WriteHalf<DuplexStream>>>;
 
 pub struct TestClient {
-    writer: WriteHalf<DuplexStream>,
+    writer: SharedWriter,
     next_id: i64,
     pending: Pending,
     notifications: Arc<Mutex<Vec<Value>>>,
+    /// Every notification and server request, in arrival order; never consumed.
+    arrivals: Arc<Mutex<Vec<Value>>>,
     notified: Arc<Notify>,
     /// Server-to-client requests received, in order.
     pub server_requests: Arc<Mutex<Vec<Value>>>,
@@ -75,10 +85,11 @@ impl TestClient {
         let server = tokio::spawn(void_ls::lsp::serve(server_read, server_write));
         let (reader, writer) = tokio::io::split(client_side);
         let client = TestClient {
-            writer,
+            writer: Arc::new(tokio::sync::Mutex::new(writer)),
             next_id: 1,
             pending: Arc::default(),
             notifications: Arc::default(),
+            arrivals: Arc::default(),
             notified: Arc::default(),
             server_requests: Arc::default(),
             orphan_responses: Arc::default(),
@@ -89,26 +100,28 @@ impl TestClient {
     }
 
     fn start_reader(&self, mut reader: ReadHalf<DuplexStream>) {
-        let pending = self.pending.clone();
-        let notifications = self.notifications.clone();
+        let received = Received {
+            pending: self.pending.clone(),
+            notifications: self.notifications.clone(),
+            arrivals: self.arrivals.clone(),
+            server_requests: self.server_requests.clone(),
+            orphans: self.orphan_responses.clone(),
+        };
         let notified = self.notified.clone();
-        let server_requests = self.server_requests.clone();
-        let orphans = self.orphan_responses.clone();
-        // Server-to-client requests are answered through this channel by the writer side.
+        let writer = self.writer.clone();
         tokio::spawn(async move {
             let mut buffer = Vec::new();
             let mut chunk = vec![0u8; 1 << 16];
             loop {
                 while let Some((message, used)) = take_frame(&buffer) {
                     buffer.drain(..used);
-                    dispatch(
-                        message,
-                        &pending,
-                        &notifications,
-                        &notified,
-                        &server_requests,
-                        &orphans,
-                    );
+                    if let Some(answer) = answer_to_server_request(&message) {
+                        if write_frame(&writer, &answer).await.is_err() {
+                            break;
+                        }
+                    }
+                    received.dispatch(message);
+                    notified.notify_waiters();
                 }
                 match reader.read(&mut chunk).await {
                     Ok(0) | Err(_) => break,
@@ -121,48 +134,15 @@ impl TestClient {
 
     /// Writes raw bytes (for malformed-input tests).
     pub async fn send_raw(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).await.expect("server reads");
-        self.writer.flush().await.expect("flush");
+        write_bytes(&self.writer, bytes)
+            .await
+            .expect("server reads");
     }
 
     async fn send(&mut self, message: &Value) {
-        // Answer queued server-to-client requests first.
-        let body = serde_json::to_vec(message).expect("json");
-        let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-        frame.extend_from_slice(&body);
-        self.send_raw(&frame).await;
-        self.answer_server_requests().await;
-    }
-
-    async fn answer_server_requests(&mut self) {
-        let unanswered: Vec<Value> = {
-            let requests = self.server_requests.lock().unwrap();
-            requests
-                .iter()
-                .filter(|r| r.get("answered").is_none())
-                .cloned()
-                .collect()
-        };
-        if unanswered.is_empty() {
-            return;
-        }
-        {
-            let mut requests = self.server_requests.lock().unwrap();
-            for r in requests.iter_mut() {
-                r["answered"] = json!(true);
-            }
-        }
-        for request in unanswered {
-            let result = match request["method"].as_str() {
-                Some("workspace/configuration") => json!([null]),
-                _ => Value::Null,
-            };
-            let response = json!({ "jsonrpc": "2.0", "id": request["id"], "result": result });
-            let body = serde_json::to_vec(&response).expect("json");
-            let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-            frame.extend_from_slice(&body);
-            self.send_raw(&frame).await;
-        }
+        write_frame(&self.writer, message)
+            .await
+            .expect("server reads");
     }
 
     pub async fn notify(&mut self, method: &str, params: Value) {
@@ -236,7 +216,6 @@ impl TestClient {
                     return found["params"].clone();
                 }
             }
-            self.answer_server_requests().await;
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 panic!(
                     "no {method} notification matched within {timeout:?}; queued: {:?}",
@@ -244,6 +223,81 @@ impl TestClient {
                 );
             }
         }
+    }
+
+    /// `workspace/executeCommand` with one argument.
+    pub async fn command(&mut self, command: &str, argument: Value) -> Result<Value, Value> {
+        self.request(
+            "workspace/executeCommand",
+            json!({ "command": command, "arguments": [argument] }),
+        )
+        .await
+    }
+
+    /// The current end of the arrival log: pass it to [`Self::wait_for`] or
+    /// [`Self::arrivals_since`] to look only at what arrives afterwards.
+    pub fn mark(&self) -> usize {
+        self.arrivals.lock().unwrap().len()
+    }
+
+    /// Waits for a notification or server request with `method` whose params satisfy `pred`,
+    /// at or after position `from` of the arrival log (0: since the start). Consumes nothing.
+    /// Returns (params, position).
+    pub async fn wait_for(
+        &self,
+        method: &str,
+        from: usize,
+        pred: impl Fn(&Value) -> bool,
+    ) -> (Value, usize) {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            let notified = self.notified.notified();
+            {
+                let arrivals = self.arrivals.lock().unwrap();
+                if let Some((i, m)) = arrivals
+                    .iter()
+                    .enumerate()
+                    .skip(from)
+                    .find(|(_, m)| m["method"] == method && pred(&m["params"]))
+                {
+                    return (m["params"].clone(), i);
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let seen: Vec<String> = self
+                    .arrivals
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .map(|m| format!("{} {}", m["method"], m["params"]))
+                    .collect();
+                panic!(
+                    "no {method} matched within {TIMEOUT:?}; received:\n{}",
+                    seen.join("\n")
+                );
+            }
+        }
+    }
+
+    /// How many notifications and server requests with `method` arrived so far.
+    pub fn count(&self, method: &str) -> usize {
+        self.arrivals
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m["method"] == method)
+            .count()
+    }
+
+    /// How many messages with `method` whose params satisfy `pred` arrived at or after `from`.
+    pub fn count_since(&self, from: usize, method: &str, pred: impl Fn(&Value) -> bool) -> usize {
+        self.arrivals
+            .lock()
+            .unwrap()
+            .iter()
+            .skip(from)
+            .filter(|m| m["method"] == method && pred(&m["params"]))
+            .count()
     }
 
     /// Waits for diagnostics of `uri` at `version`.
@@ -286,30 +340,62 @@ impl TestClient {
     }
 }
 
-fn dispatch(
-    message: Value,
-    pending: &Pending,
-    notifications: &Mutex<Vec<Value>>,
-    notified: &Notify,
-    server_requests: &Mutex<Vec<Value>>,
-    orphans: &Mutex<Vec<Value>>,
-) {
-    let has_method = message.get("method").is_some();
-    match (has_method, message.get("id")) {
-        (true, Some(_)) => server_requests.lock().unwrap().push(message),
-        (true, None) => notifications.lock().unwrap().push(message),
-        (false, Some(id)) => match id
-            .as_i64()
-            .and_then(|id| pending.lock().unwrap().remove(&id))
-        {
-            Some(tx) => {
-                let _ = tx.send(message);
-            }
-            None => orphans.lock().unwrap().push(message),
-        },
-        (false, None) => orphans.lock().unwrap().push(message),
+/// Where the reader task files each message from the server.
+struct Received {
+    pending: Pending,
+    notifications: Arc<Mutex<Vec<Value>>>,
+    arrivals: Arc<Mutex<Vec<Value>>>,
+    server_requests: Arc<Mutex<Vec<Value>>>,
+    orphans: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Received {
+    fn dispatch(&self, message: Value) {
+        let has_method = message.get("method").is_some();
+        if has_method {
+            self.arrivals.lock().unwrap().push(message.clone());
+        }
+        match (has_method, message.get("id")) {
+            (true, Some(_)) => self.server_requests.lock().unwrap().push(message),
+            (true, None) => self.notifications.lock().unwrap().push(message),
+            (false, Some(id)) => match id
+                .as_i64()
+                .and_then(|id| self.pending.lock().unwrap().remove(&id))
+            {
+                Some(tx) => {
+                    let _ = tx.send(message);
+                }
+                None => self.orphans.lock().unwrap().push(message),
+            },
+            (false, None) => self.orphans.lock().unwrap().push(message),
+        }
     }
-    notified.notify_waiters();
+}
+
+/// The response to a server-to-client request (`None` for anything else): `[null]` (no
+/// settings) for `workspace/configuration`, `null` for the rest, which is a valid result for
+/// every request the server sends.
+fn answer_to_server_request(message: &Value) -> Option<Value> {
+    let method = message.get("method")?.as_str()?;
+    let id = message.get("id")?;
+    let result = match method {
+        "workspace/configuration" => json!([null]),
+        _ => Value::Null,
+    };
+    Some(json!({ "jsonrpc": "2.0", "id": id, "result": result }))
+}
+
+async fn write_frame(writer: &SharedWriter, message: &Value) -> std::io::Result<()> {
+    let body = serde_json::to_vec(message).expect("json");
+    let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    frame.extend_from_slice(&body);
+    write_bytes(writer, &frame).await
+}
+
+async fn write_bytes(writer: &SharedWriter, bytes: &[u8]) -> std::io::Result<()> {
+    let mut writer = writer.lock().await;
+    writer.write_all(bytes).await?;
+    writer.flush().await
 }
 
 fn take_frame(buffer: &[u8]) -> Option<(Value, usize)> {

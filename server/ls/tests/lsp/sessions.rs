@@ -1,236 +1,27 @@
-//! End-to-end tests of WebSocket sessions through the language server: a real JSON-RPC client
-//! (Content-Length framing over an in-memory duplex) drives `void_ls::lsp::serve`, and the
-//! sessions connect over loopback to the engine's embedded echo server.
+//! End-to-end tests of WebSocket sessions through the language server: the shared JSON-RPC
+//! [`TestClient`] (Content-Length framing over an in-memory duplex, see `harness.rs`) drives
+//! `void_ls::lsp::serve`, and the sessions connect over loopback to the engine's embedded echo
+//! server. Only tests and their helpers live here; client plumbing belongs in the harness.
 //!
 //! The main test walks the issue's story: open a file, connect by command, receive
 //! `void/sessionStatus` open, send a `ws-message`, read the log document and find the sent and
 //! received lines with timestamps, pause, resume, close with 1000.
-#![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, WriteHalf};
-use tokio::sync::{Notify, oneshot};
 use void_session::echo_server::{EchoServer, EchoServerConfig};
 
-const TIMEOUT: Duration = Duration::from_secs(20);
+use super::harness::{TestClient, file_uri};
 
 const REQUEST_UID: &str = "5c1d7a52-3e0b-4f5e-9a0c-2b6f0c9d1e11";
 const HELLO_UID: &str = "a3f0e6d2-7b41-4c8e-9f25-0d6c1b2e3f40";
 const LATER_UID: &str = "b7e2c4a1-1d3f-4e5a-8b6c-7d8e9f0a1b2c";
 
-/// A JSON-RPC client that records everything the server sends and answers its requests.
-struct Client {
-    writer: Arc<tokio::sync::Mutex<WriteHalf<DuplexStream>>>,
-    next_id: i64,
-    pending: Arc<Mutex<HashMap<i64, oneshot::Sender<Value>>>>,
-    /// Every notification and server request, in arrival order.
-    received: Arc<Mutex<Vec<Value>>>,
-    arrived: Arc<Notify>,
-}
-
-async fn write_frame(writer: &tokio::sync::Mutex<WriteHalf<DuplexStream>>, message: &Value) {
-    let body = serde_json::to_vec(message).unwrap();
-    let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-    frame.extend_from_slice(&body);
-    let mut w = writer.lock().await;
-    w.write_all(&frame).await.unwrap();
-    w.flush().await.unwrap();
-}
-
-fn take_frame(buffer: &[u8]) -> Option<(Value, usize)> {
-    let header_end = buffer.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let header = std::str::from_utf8(&buffer[..header_end]).ok()?;
-    let length: usize = header
-        .lines()
-        .find_map(|l| l.strip_prefix("Content-Length: "))?
-        .trim()
-        .parse()
-        .ok()?;
-    let start = header_end + 4;
-    if buffer.len() < start + length {
-        return None;
-    }
-    Some((
-        serde_json::from_slice(&buffer[start..start + length]).unwrap(),
-        start + length,
-    ))
-}
-
-impl Client {
-    async fn start(capabilities: Value) -> Client {
-        let (client_side, server_side) = tokio::io::duplex(1 << 20);
-        let (server_read, server_write) = tokio::io::split(server_side);
-        tokio::spawn(void_ls::lsp::serve(server_read, server_write));
-        let (mut reader, writer) = tokio::io::split(client_side);
-        let writer = Arc::new(tokio::sync::Mutex::new(writer));
-        let client = Client {
-            writer: writer.clone(),
-            next_id: 1,
-            pending: Arc::default(),
-            received: Arc::default(),
-            arrived: Arc::default(),
-        };
-        let (pending, received, arrived) = (
-            client.pending.clone(),
-            client.received.clone(),
-            client.arrived.clone(),
-        );
-        tokio::spawn(async move {
-            let mut buffer = Vec::new();
-            let mut chunk = vec![0u8; 1 << 16];
-            loop {
-                while let Some((message, used)) = take_frame(&buffer) {
-                    buffer.drain(..used);
-                    let is_response = message.get("method").is_none();
-                    if is_response {
-                        if let Some(tx) = message["id"]
-                            .as_i64()
-                            .and_then(|id| pending.lock().unwrap().remove(&id))
-                        {
-                            let _ = tx.send(message);
-                        }
-                        continue;
-                    }
-                    if message.get("id").is_some() {
-                        // A server request: answer at once (null is a fine result for all of them).
-                        let answer =
-                            json!({ "jsonrpc": "2.0", "id": message["id"], "result": null });
-                        write_frame(&writer, &answer).await;
-                    }
-                    received.lock().unwrap().push(message);
-                    arrived.notify_waiters();
-                }
-                match reader.read(&mut chunk).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-                }
-            }
-        });
-        let mut client = client;
-        let init = client
-            .request("initialize", json!({ "processId": null, "rootUri": null, "capabilities": capabilities, "clientInfo": { "name": "lsp-sessions-test" } }))
-            .await
-            .unwrap();
-        assert_eq!(
-            init["capabilities"]["workspace"]["textDocumentContent"]["schemes"],
-            json!(["void-session"]),
-            "{init}"
-        );
-        let commands = init["capabilities"]["executeCommandProvider"]["commands"]
-            .as_array()
-            .unwrap();
-        for name in [
-            "void.connect",
-            "void.send",
-            "void.pause",
-            "void.resume",
-            "void.close",
-            "void.sessions",
-            "void.exportTranscript",
-            "void.copyAsWebsocat",
-            "void.testConnection",
-            "void.openLog",
-        ] {
-            assert!(commands.contains(&json!(name)), "{name} is not advertised");
-        }
-        client.notify("initialized", json!({})).await;
-        client
-    }
-
-    async fn notify(&mut self, method: &str, params: Value) {
-        write_frame(
-            &self.writer,
-            &json!({ "jsonrpc": "2.0", "method": method, "params": params }),
-        )
-        .await;
-    }
-
-    async fn request(&mut self, method: &str, params: Value) -> Result<Value, Value> {
-        let id = self.next_id;
-        self.next_id += 1;
-        let (tx, rx) = oneshot::channel();
-        self.pending.lock().unwrap().insert(id, tx);
-        write_frame(
-            &self.writer,
-            &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }),
-        )
-        .await;
-        let response = tokio::time::timeout(TIMEOUT, rx)
-            .await
-            .unwrap_or_else(|_| panic!("{method}: no answer"))
-            .unwrap();
-        match response.get("error") {
-            Some(e) => Err(e.clone()),
-            None => Ok(response["result"].clone()),
-        }
-    }
-
-    async fn command(&mut self, command: &str, argument: Value) -> Result<Value, Value> {
-        self.request(
-            "workspace/executeCommand",
-            json!({ "command": command, "arguments": [argument] }),
-        )
-        .await
-    }
-
-    /// Waits for a message from the server with `method` whose params satisfy `pred`, seen
-    /// at or after position `from` of the arrival list. Returns (params, position).
-    async fn wait_for(
-        &self,
-        method: &str,
-        from: usize,
-        pred: impl Fn(&Value) -> bool,
-    ) -> (Value, usize) {
-        let deadline = tokio::time::Instant::now() + TIMEOUT;
-        loop {
-            let notified = self.arrived.notified();
-            {
-                let received = self.received.lock().unwrap();
-                if let Some((i, m)) = received
-                    .iter()
-                    .enumerate()
-                    .skip(from)
-                    .find(|(_, m)| m["method"] == method && pred(&m["params"]))
-                {
-                    return (m["params"].clone(), i);
-                }
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                let seen: Vec<String> = self
-                    .received
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .map(|m| format!("{} {}", m["method"], m["params"]))
-                    .collect();
-                panic!(
-                    "no {method} matched within {TIMEOUT:?}; received:\n{}",
-                    seen.join("\n")
-                );
-            }
-        }
-    }
-
-    fn count(&self, method: &str) -> usize {
-        self.received
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|m| m["method"] == method)
-            .count()
-    }
-
-    fn mark(&self) -> usize {
-        self.received.lock().unwrap().len()
-    }
-}
-
-fn modern_capabilities() -> Value {
+/// Client capabilities of an editor that can show session logs: `textDocumentContent`,
+/// code-lens refresh, work-done progress, showDocument.
+fn session_capabilities() -> Value {
     json!({
         "general": { "positionEncodings": ["utf-16"] },
         "textDocument": { "hover": { "contentFormat": ["markdown"] }, "completion": { "completionItem": { "snippetSupport": true } } },
@@ -239,8 +30,59 @@ fn modern_capabilities() -> Value {
     })
 }
 
-fn file_uri(path: &Path) -> String {
-    format!("file://{}", path.display())
+/// Starts an initialized server for [`session_capabilities`] and checks that it advertises the
+/// session log scheme and every session command.
+async fn start_client() -> TestClient {
+    let (client, init) = TestClient::start(session_capabilities(), Value::Null, None).await;
+    assert_eq!(
+        init["capabilities"]["workspace"]["textDocumentContent"]["schemes"],
+        json!(["void-session"]),
+        "{init}"
+    );
+    let commands = init["capabilities"]["executeCommandProvider"]["commands"]
+        .as_array()
+        .unwrap();
+    for name in [
+        "void.connect",
+        "void.send",
+        "void.pause",
+        "void.resume",
+        "void.close",
+        "void.sessions",
+        "void.exportTranscript",
+        "void.copyAsWebsocat",
+        "void.testConnection",
+        "void.openLog",
+    ] {
+        assert!(commands.contains(&json!(name)), "{name} is not advertised");
+    }
+    client
+}
+
+/// Waits for a `void/sessionStatus` of `session_id`, at or after `from`, that satisfies `pred`.
+async fn wait_status(
+    client: &TestClient,
+    from: usize,
+    session_id: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let (status, _) = client
+        .wait_for("void/sessionStatus", from, |p| {
+            p["sessionId"] == session_id && pred(p)
+        })
+        .await;
+    status
+}
+
+/// The code lenses of `uri`.
+async fn code_lenses(client: &mut TestClient, uri: &str) -> Value {
+    client
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap()
 }
 
 /// A WebSocket section in the app's canonical style: URL from `{{ECHO_URL}}` (a `.env` file),
@@ -375,7 +217,7 @@ fn timestamped_lines<'a>(log: &'a str, marker: &str) -> Vec<&'a str> {
         .collect()
 }
 
-async fn log_text(client: &mut Client, log_uri: &str) -> String {
+async fn log_text(client: &mut TestClient, log_uri: &str) -> String {
     let content = client
         .request("workspace/textDocumentContent", json!({ "uri": log_uri }))
         .await
@@ -415,17 +257,11 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
     std::fs::write(&file, &text).unwrap();
     let uri = file_uri(&file);
 
-    let mut client = Client::start(modern_capabilities()).await;
-    client.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "void", "version": 1, "text": text } })).await;
+    let mut client = start_client().await;
+    client.open(&uri, &text).await;
 
     // Idle: only ▶ Connect, and no connection was opened by opening the file.
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap();
+    let lenses = code_lenses(&mut client, &uri).await;
     let connect = find_lens(&lenses, "Connect");
     assert_eq!(connect["command"]["command"], "void.connect");
     assert_eq!(connect["command"]["arguments"][0]["blockUid"], REQUEST_UID);
@@ -447,11 +283,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
         "{log_uri}"
     );
 
-    let (open, _) = client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == session_id.as_str() && p["state"] == "open"
-        })
-        .await;
+    let open = wait_status(&client, 0, &session_id, |p| p["state"] == "open").await;
     assert_eq!(open["uri"], uri.as_str());
     assert_eq!(open["blockUid"], REQUEST_UID);
     assert_eq!(open["logUri"], log_uri.as_str());
@@ -477,13 +309,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
     assert_eq!(again["sessionId"], session_id.as_str());
 
     // Connected lenses: state and counts, Pause, Close, Open log, Send on each ws-message.
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap();
+    let lenses = code_lenses(&mut client, &uri).await;
     let titles = lens_titles(&lenses);
     assert!(
         titles
@@ -510,11 +336,10 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
         .await
         .unwrap();
     assert_eq!(answer, json!({ "ok": true }));
-    client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == session_id.as_str() && p["sent"] == 1 && p["received"] == 1
-        })
-        .await;
+    wait_status(&client, 0, &session_id, |p| {
+        p["sent"] == 1 && p["received"] == 1
+    })
+    .await;
 
     // The log document: header, the open event, the sent and received lines with timestamps.
     let refreshes = client
@@ -595,11 +420,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
             .unwrap(),
         json!({ "ok": true })
     );
-    client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == session_id.as_str() && p["paused"] == true
-        })
-        .await;
+    wait_status(&client, 0, &session_id, |p| p["paused"] == true).await;
     client
         .command(
             "void.send",
@@ -607,11 +428,10 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
         )
         .await
         .unwrap();
-    client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == session_id.as_str() && p["received"] == 2 && p["paused"] == true
-        })
-        .await;
+    wait_status(&client, 0, &session_id, |p| {
+        p["received"] == 2 && p["paused"] == true
+    })
+    .await;
     let paused_log = log_text(&mut client, &log_uri).await;
     assert!(
         !timestamped_lines(&paused_log, "←")
@@ -619,13 +439,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
             .any(|l| l.contains("sent while paused")),
         "the paused view moved:\n{paused_log}"
     );
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap();
+    let lenses = code_lenses(&mut client, &uri).await;
     assert!(
         lens_titles(&lenses).iter().any(|t| t == "Resume"),
         "{:?}",
@@ -637,11 +451,10 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
         .command("void.resume", json!({ "sessionId": session_id }))
         .await
         .unwrap();
-    client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == session_id.as_str() && p["paused"] == false && p["received"] == 2
-        })
-        .await;
+    wait_status(&client, 0, &session_id, |p| {
+        p["paused"] == false && p["received"] == 2
+    })
+    .await;
     let resumed_log = log_text(&mut client, &log_uri).await;
     assert!(
         timestamped_lines(&resumed_log, "←")
@@ -655,13 +468,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
     client
         .notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "range": { "start": { "line": 1, "character": 0 }, "end": { "line": 1, "character": 0 } }, "text": "Some prose\nadded above.\n\n" }] }))
         .await;
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap();
+    let lenses = code_lenses(&mut client, &uri).await;
     let send = find_lens(&lenses, "Send hello");
     let (hello_fence, _) = position_of(&text, "```void\n---\ntype: ws-message");
     assert_eq!(
@@ -673,11 +480,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
         .command("void.send", send["command"]["arguments"][0].clone())
         .await
         .unwrap();
-    client
-        .wait_for("void/sessionStatus", mark, |p| {
-            p["sessionId"] == session_id.as_str() && p["sent"] == 3
-        })
-        .await;
+    wait_status(&client, mark, &session_id, |p| p["sent"] == 3).await;
 
     // The sessions list, the websocat line, the transcript.
     let sessions = client.command("void.sessions", json!({})).await.unwrap();
@@ -707,11 +510,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
             .unwrap(),
         json!({ "ok": true })
     );
-    let (closed, _) = client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == session_id.as_str() && p["state"] == "closed"
-        })
-        .await;
+    let closed = wait_status(&client, 0, &session_id, |p| p["state"] == "closed").await;
     assert_eq!(closed["detail"]["closeCode"], 1000, "{closed}");
     let closed_log = log_text(&mut client, &log_uri).await;
     assert!(
@@ -720,13 +519,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
             .any(|l| l.contains("1000")),
         "{closed_log}"
     );
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap();
+    let lenses = code_lenses(&mut client, &uri).await;
     let titles = lens_titles(&lenses);
     assert!(
         titles.iter().any(|t| t.contains("▶ Connect"))
@@ -808,9 +601,9 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
     std::fs::write(&live_file, &live).unwrap();
     let (refused_uri, live_uri) = (file_uri(&refused_file), file_uri(&live_file));
 
-    let mut client = Client::start(modern_capabilities()).await;
+    let mut client = start_client().await;
     for (uri, text) in [(&refused_uri, &refused), (&live_uri, &live)] {
-        client.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "void", "version": 1, "text": text } })).await;
+        client.open(uri, text).await;
     }
 
     // Refused: the command answers a session, which fails with a message a person sees.
@@ -822,11 +615,7 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
         .await
         .unwrap();
     let failed_id = failed["sessionId"].as_str().unwrap().to_string();
-    let (status, _) = client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == failed_id.as_str() && p["state"] == "failed"
-        })
-        .await;
+    let status = wait_status(&client, 0, &failed_id, |p| p["state"] == "failed").await;
     assert!(
         status["detail"]["error"]
             .as_str()
@@ -854,11 +643,7 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
         .await
         .unwrap();
     let live_id = connected["sessionId"].as_str().unwrap().to_string();
-    client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == live_id.as_str() && p["state"] == "open"
-        })
-        .await;
+    wait_status(&client, 0, &live_id, |p| p["state"] == "open").await;
 
     // Test connection: connects, reports the handshake, closes.
     let tested = client
@@ -905,11 +690,7 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
     // Shutdown closes every live session with 1001 (going away).
     let before = client.mark();
     client.request("shutdown", Value::Null).await.unwrap();
-    let (closed, _) = client
-        .wait_for("void/sessionStatus", before, |p| {
-            p["sessionId"] == live_id.as_str() && p["state"] == "closed"
-        })
-        .await;
+    let closed = wait_status(&client, before, &live_id, |p| p["state"] == "closed").await;
     assert_eq!(closed["detail"]["closeCode"], 1001, "{closed}");
     assert!(client.count("void/sessionStatus") > 2);
     echo.shutdown().await;
@@ -929,8 +710,8 @@ async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
     let file = dir.path().join("flood.void");
     std::fs::write(&file, &text).unwrap();
     let uri = file_uri(&file);
-    let mut client = Client::start(modern_capabilities()).await;
-    client.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "void", "version": 1, "text": text } })).await;
+    let mut client = start_client().await;
+    client.open(&uri, &text).await;
     let connected = client
         .command(
             "void.connect",
@@ -940,11 +721,7 @@ async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
         .unwrap();
     let id = connected["sessionId"].as_str().unwrap().to_string();
     let log_uri = connected["logUri"].as_str().unwrap().to_string();
-    client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == id.as_str() && p["state"] == "open"
-        })
-        .await;
+    wait_status(&client, 0, &id, |p| p["state"] == "open").await;
 
     const FLOOD: u64 = 100_000;
     let mark = client.mark();
@@ -957,33 +734,16 @@ async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
         .await
         .unwrap();
     // The count always reaches the end: the last status is sent even when throttled.
-    client
-        .wait_for("void/sessionStatus", mark, |p| {
-            p["sessionId"] == id.as_str() && p["received"] == FLOOD
-        })
-        .await;
+    wait_status(&client, mark, &id, |p| p["received"] == FLOOD).await;
     let elapsed = started.elapsed();
     // Let a pending refresh go out, then count what the flood cost.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let (statuses, refreshes) = {
-        let received = client.received.lock().unwrap();
-        let after = &received[mark..];
-        (
-            after
-                .iter()
-                .filter(|m| {
-                    m["method"] == "void/sessionStatus" && m["params"]["sessionId"] == id.as_str()
-                })
-                .count(),
-            after
-                .iter()
-                .filter(|m| {
-                    m["method"] == "workspace/textDocumentContent/refresh"
-                        && m["params"]["uri"] == log_uri.as_str()
-                })
-                .count(),
-        )
-    };
+    let statuses = client.count_since(mark, "void/sessionStatus", |p| {
+        p["sessionId"] == id.as_str()
+    });
+    let refreshes = client.count_since(mark, "workspace/textDocumentContent/refresh", |p| {
+        p["uri"] == log_uri.as_str()
+    });
     let windows = (elapsed.as_millis() as usize + 400) / 250 + 1;
     assert!(
         statuses <= windows + 2,
@@ -1009,10 +769,6 @@ async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
         .command("void.close", json!({ "sessionId": id }))
         .await
         .unwrap();
-    client
-        .wait_for("void/sessionStatus", mark, |p| {
-            p["sessionId"] == id.as_str() && p["state"] == "closed"
-        })
-        .await;
+    wait_status(&client, mark, &id, |p| p["state"] == "closed").await;
     echo.shutdown().await;
 }
