@@ -85,6 +85,25 @@ async fn code_lenses(client: &mut TestClient, uri: &str) -> Value {
         .unwrap()
 }
 
+/// Runs `command` on the socket-request section of `uri` (by its block uid).
+async fn on_request_block(
+    client: &mut TestClient,
+    command: &str,
+    uri: &str,
+) -> Result<Value, Value> {
+    client
+        .command(command, json!({ "uri": uri, "blockUid": REQUEST_UID }))
+        .await
+}
+
+/// A string field of a command's answer (`sessionId`, `logUri`).
+fn text_field(answer: &Value, field: &str) -> String {
+    answer[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {answer}"))
+        .to_string()
+}
+
 /// A WebSocket section in the app's canonical style: URL from `{{ECHO_URL}}` (a `.env` file),
 /// two manual messages, a transcript path, and an assertion row on a JSON field.
 fn void_file(transcript: &Path) -> String {
@@ -276,8 +295,8 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
         .command("void.connect", connect["command"]["arguments"][0].clone())
         .await
         .unwrap();
-    let session_id = connected["sessionId"].as_str().unwrap().to_string();
-    let log_uri = connected["logUri"].as_str().unwrap().to_string();
+    let session_id = text_field(&connected, "sessionId");
+    let log_uri = text_field(&connected, "logUri");
     assert!(
         log_uri.starts_with(&format!("void-session:/{session_id}/")) && log_uri.ends_with(".wslog"),
         "{log_uri}"
@@ -299,11 +318,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
         .await;
 
     // Connecting again answers the running session instead of opening a second one.
-    let again = client
-        .command(
-            "void.connect",
-            json!({ "uri": uri, "blockUid": REQUEST_UID }),
-        )
+    let again = on_request_block(&mut client, "void.connect", &uri)
         .await
         .unwrap();
     assert_eq!(again["sessionId"], session_id.as_str());
@@ -607,14 +622,10 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
     }
 
     // Refused: the command answers a session, which fails with a message a person sees.
-    let failed = client
-        .command(
-            "void.connect",
-            json!({ "uri": refused_uri, "blockUid": REQUEST_UID }),
-        )
+    let failed = on_request_block(&mut client, "void.connect", &refused_uri)
         .await
         .unwrap();
-    let failed_id = failed["sessionId"].as_str().unwrap().to_string();
+    let failed_id = text_field(&failed, "sessionId");
     let status = wait_status(&client, 0, &failed_id, |p| p["state"] == "failed").await;
     assert!(
         status["detail"]["error"]
@@ -642,24 +653,16 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
         )
         .await
         .unwrap();
-    let live_id = connected["sessionId"].as_str().unwrap().to_string();
+    let live_id = text_field(&connected, "sessionId");
     wait_status(&client, 0, &live_id, |p| p["state"] == "open").await;
 
     // Test connection: connects, reports the handshake, closes.
-    let tested = client
-        .command(
-            "void.testConnection",
-            json!({ "uri": live_uri, "blockUid": REQUEST_UID }),
-        )
+    let tested = on_request_block(&mut client, "void.testConnection", &live_uri)
         .await
         .unwrap();
     assert_eq!(tested["ok"], true, "{tested}");
     assert_eq!(tested["httpStatus"], 101);
-    let tested_refused = client
-        .command(
-            "void.testConnection",
-            json!({ "uri": refused_uri, "blockUid": REQUEST_UID }),
-        )
+    let tested_refused = on_request_block(&mut client, "void.testConnection", &refused_uri)
         .await
         .unwrap();
     assert_eq!(tested_refused["ok"], false, "{tested_refused}");
@@ -712,15 +715,11 @@ async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
     let uri = file_uri(&file);
     let mut client = start_client().await;
     client.open(&uri, &text).await;
-    let connected = client
-        .command(
-            "void.connect",
-            json!({ "uri": uri, "blockUid": REQUEST_UID }),
-        )
+    let connected = on_request_block(&mut client, "void.connect", &uri)
         .await
         .unwrap();
-    let id = connected["sessionId"].as_str().unwrap().to_string();
-    let log_uri = connected["logUri"].as_str().unwrap().to_string();
+    let id = text_field(&connected, "sessionId");
+    let log_uri = text_field(&connected, "logUri");
     wait_status(&client, 0, &id, |p| p["state"] == "open").await;
 
     const FLOOD: u64 = 100_000;
