@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use tokio::sync::{Notify, oneshot};
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
@@ -442,13 +441,8 @@ fn encode_pieces(
         RecordBody::Binary(bytes) => {
             out.extend_from_slice(b"\"base64\":\"");
             for piece in bytes.chunks(BASE64_PIECE) {
-                let start = out.len();
-                let len = piece.len().div_ceil(3) * 4;
-                out.resize(start + len, 0);
-                let written = base64::engine::general_purpose::STANDARD
-                    .encode_slice(piece, &mut out[start..])
-                    .unwrap_or(0);
-                out.truncate(start + written);
+                // Appends into spare capacity: no zero fill before the encoder overwrites it.
+                base64_simd::STANDARD.encode_append(piece, out);
                 if out.len() >= WRITE_CHUNK {
                     spill(out);
                 }
@@ -481,6 +475,7 @@ fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
 
     #[test]
     fn records_are_json_lines_with_secrets_masked() {
@@ -554,6 +549,27 @@ mod tests {
             base64::engine::general_purpose::STANDARD.encode(&payload)
         );
         assert_eq!(value["size"], payload.len());
+    }
+
+    #[test]
+    fn binary_payloads_of_every_padding_length_match_the_reference_encoder() {
+        for len in 0..200usize {
+            let payload: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
+            let record = Record {
+                t: Utc::now(),
+                dir: Direction::In,
+                kind: "binary",
+                body: RecordBody::Binary(Bytes::from(payload.clone())),
+            };
+            let mut out = Vec::new();
+            encode(&record, &Masker::default(), &mut out);
+            let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert_eq!(
+                value["base64"].as_str().unwrap(),
+                base64::engine::general_purpose::STANDARD.encode(&payload),
+                "length {len}"
+            );
+        }
     }
 
     #[tokio::test]
