@@ -28,8 +28,9 @@ pub struct EngineSetup {
     pub transcript_dir: Option<PathBuf>,
 }
 
-/// Depth of the received-message tap: deep enough that the session rarely waits on the reader.
-const TAP_DEPTH: usize = 4096;
+/// Depth of the received-message tap, in batches (each holds the messages of one socket read,
+/// up to 256): deep enough that the session rarely waits on the reader.
+const TAP_DEPTH: usize = 256;
 
 fn spec(url: &str, setup: &EngineSetup) -> SessionSpec {
     let mut spec = SessionSpec::new(url);
@@ -80,10 +81,15 @@ pub async fn run(url: &str, workload: Workload, setup: &EngineSetup) -> anyhow::
             for i in 0..warmup + iterations {
                 let started = Instant::now();
                 session.send(small())?;
-                received
+                let echoed = received
                     .recv()
                     .await
                     .context("session ended during the round-trip test")?;
+                anyhow::ensure!(
+                    echoed.payloads.len() == 1,
+                    "{} messages echoed for one sent",
+                    echoed.payloads.len()
+                );
                 if i >= warmup {
                     samples.push(started.elapsed().as_nanos() as u64);
                 }
@@ -134,7 +140,7 @@ async fn pipelined(
     let mut seen = 0;
     while seen < count {
         match received.recv().await {
-            Some(_) => seen += 1,
+            Some(batch) => seen += batch.payloads.len() as u64,
             None => anyhow::bail!(
                 "session ended after {seen} of {count} echoes: {:?}",
                 session.status()

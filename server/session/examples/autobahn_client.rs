@@ -45,8 +45,10 @@ async fn run(url: String, echo_messages: bool) -> Result<Option<Payload>, String
     };
     let session = Session::spawn(spec(url), settings).map_err(|e| e.to_string())?;
     let mut first = None;
-    while let Some(message) = incoming.recv().await {
-        first.get_or_insert(message.payload);
+    while let Some(batch) = incoming.recv().await {
+        if first.is_none() {
+            first = batch.payloads.into_iter().next();
+        }
     }
     session.finished().await;
     Ok(first)

@@ -63,10 +63,12 @@ pub(crate) struct Hooks {
     pub auto_reply: Option<AutoReply>,
 }
 
-/// A received message handed to a tap (see `SessionSettings::message_tap`).
+/// Received messages handed to a tap (see `SessionSettings::message_tap`): every message
+/// read from the socket in one go, in arrival order, never empty. Handing over a batch costs
+/// one channel operation however many messages it holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incoming {
-    pub payload: Payload,
+    pub payloads: Vec<Payload>,
 }
 
 /// Everything observers read, behind one lock.
@@ -733,8 +735,8 @@ async fn run_open(
                         }));
                         shared.transcript.record_batch(std::mem::take(&mut records)).await;
                     }
-                    for payload in arrived_batch.drain(..) {
-                        if let Some(reply) = hooks.auto_reply.as_ref().and_then(|reply| reply(&payload))
+                    for payload in &arrived_batch {
+                        if let Some(reply) = hooks.auto_reply.as_ref().and_then(|reply| reply(payload))
                             && user_close.is_none()
                             && server_close.is_none()
                             && to_writer.send(WriteJob::Message(reply)).is_err()
@@ -742,9 +744,14 @@ async fn run_open(
                             local_error.get_or_insert((1006, "sending failed: the connection is gone".into()));
                             ended = true;
                         }
-                        if let Some(tap) = &hooks.tap {
-                            let _ = tap.send(Incoming { payload }).await;
+                    }
+                    match &hooks.tap {
+                        // One hand-over per batch read, not per message.
+                        Some(tap) => {
+                            let payloads = std::mem::take(&mut arrived_batch);
+                            let _ = tap.send(Incoming { payloads }).await;
                         }
+                        None => arrived_batch.clear(),
                     }
                 }
                 if ended {

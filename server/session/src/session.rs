@@ -36,8 +36,8 @@ pub struct SessionSettings {
     pub transcript_dir: Option<PathBuf>,
     /// Opens the byte stream; the real network when `None`. Unit tests inject peers here.
     pub connector: Option<Arc<dyn Connector>>,
-    /// Receives every received message, in order, with backpressure (the session waits while
-    /// the tap is full). Used by the Autobahn client and by callers that react to messages.
+    /// Receives every received message, in order, in batches (all the messages read from the
+    /// socket together), with backpressure (the session waits while the tap is full). Used by the Autobahn client and by callers that react to messages.
     pub message_tap: Option<mpsc::Sender<Incoming>>,
     /// Answers a received message synchronously: the reply goes out through the normal send
     /// path (counted, logged, transcribed) before the next frame is read. The Autobahn client
