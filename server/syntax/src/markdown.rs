@@ -27,11 +27,460 @@ pub(crate) struct RawBlock {
 /// The void blocks and headings of `text[body_start..]`, with file offsets.
 pub(crate) fn scan(text: &str, body_start: usize, headings: &mut Vec<Heading>) -> Vec<RawBlock> {
     let md = &text[body_start..];
+    let kept = headings.len();
+    if let Some(blocks) = scan_common_subset(md, body_start, headings) {
+        return blocks;
+    }
+    headings.truncate(kept);
     if let Some(blocks) = scan_without_fence_content(md, body_start, headings) {
         return blocks;
     }
-    headings.clear();
+    headings.truncate(kept);
     scan_text(md, &[(0, body_start)], headings).0
+}
+
+/// The line scanner's answer for `md` (file offset `body_start`), or `None` when the text holds
+/// a line the scanner does not model exactly (see the module docs of the fast path below).
+///
+/// It reads the text line by line, as pulldown-cmark's first pass does at the top level:
+/// blank lines, paragraphs and their continuation lines, ATX and setext headings, thematic
+/// breaks, indented code, fenced code blocks of any info string (content skipped with memchr),
+/// and lists and block quotes as long as every line inside them is inert (plain text that can
+/// start neither a heading, a fence, an HTML block nor a link reference definition). It bails
+/// out on HTML block starts, link reference definitions that could continue on the next line,
+/// lone CR line breaks and the control characters CommonMark treats as whitespace.
+fn scan_common_subset(
+    md: &str,
+    body_start: usize,
+    headings: &mut Vec<Heading>,
+) -> Option<Vec<RawBlock>> {
+    let bytes = md.as_bytes();
+    // A lone CR is a line break; vertical tab and form feed are whitespace to pulldown-cmark;
+    // NUL becomes U+FFFD in text. None of these occurs in real files: leave them to the full
+    // scan rather than model them.
+    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+        || memchr::memchr3(0, 0x0b, 0x0c, bytes).is_some()
+    {
+        return None;
+    }
+    let scanner = LineScanner {
+        md,
+        body_start,
+        may_define_links: memchr::memmem::find(bytes, b"]:").is_some(),
+    };
+    scanner.run(headings)
+}
+
+/// What the previous lines leave open, for the line scanner.
+#[derive(Clone, Copy)]
+enum Open {
+    /// Nothing: the next non-blank line starts a new top-level block.
+    Nothing,
+    /// A top-level paragraph whose first line's content starts at `start`.
+    /// `maybe_link_definition`: that line could begin a link reference definition.
+    Paragraph {
+        start: usize,
+        maybe_link_definition: bool,
+    },
+    /// Lists or block quotes whose lines were all inert so far; `after_blank`: the previous
+    /// line was blank.
+    Containers { after_blank: bool },
+}
+
+/// One line of the Markdown text: `start..end` without its break, `next` after the break.
+#[derive(Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+    next: usize,
+}
+
+/// The line scanner of the fast path; see [`scan_common_subset`].
+struct LineScanner<'a> {
+    md: &'a str,
+    body_start: usize,
+    /// The text holds `]:`, so a link reference definition may exist and change what a
+    /// bracketed heading's text is.
+    may_define_links: bool,
+}
+
+impl LineScanner<'_> {
+    fn run(&self, headings: &mut Vec<Heading>) -> Option<Vec<RawBlock>> {
+        let bytes = self.md.as_bytes();
+        let mut blocks = Vec::new();
+        let mut open = Open::Nothing;
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let line = line_at(bytes, pos);
+            pos = line.next;
+            let text = &bytes[line.start..line.end];
+            let blank = text.iter().all(|b| matches!(b, b' ' | b'\t'));
+            if let Open::Containers { after_blank } = open {
+                if blank {
+                    open = Open::Containers { after_blank: true };
+                    continue;
+                }
+                let leaves = matches!(text.first(), Some(b) if !matches!(b, b' ' | b'\t' | b'>'))
+                    && list_marker(text).is_none()
+                    && (after_blank
+                        || (thematic_break(text) && setext_level(text).is_none())
+                        || atx_level(text).is_some()
+                        || fence_opening(text).is_some());
+                if !leaves {
+                    if !inert_container_line(text) {
+                        return None;
+                    }
+                    open = Open::Containers { after_blank: false };
+                    continue;
+                }
+                open = Open::Nothing;
+            }
+            if blank {
+                if let Open::Paragraph { .. } = open {
+                    open = Open::Nothing;
+                }
+                continue;
+            }
+            let Some(indent) = indent_below_four(text) else {
+                // Indented code, or a paragraph's continuation line: nothing to find either way.
+                if let Open::Paragraph {
+                    maybe_link_definition: true,
+                    ..
+                } = open
+                {
+                    return None;
+                }
+                continue;
+            };
+            let content = line.start + indent;
+            let rest = &bytes[content..line.end];
+            if let Open::Paragraph {
+                start,
+                maybe_link_definition,
+            } = open
+            {
+                if maybe_link_definition {
+                    return None;
+                }
+                if let Some(level) = setext_level(rest) {
+                    headings.push(self.setext_heading(start, line.next, level)?);
+                    open = Open::Nothing;
+                    continue;
+                }
+                if !interrupts_paragraph(rest) {
+                    if rest.first() == Some(&b'<') {
+                        return None;
+                    }
+                    continue;
+                }
+            }
+            open = Open::Nothing;
+            if list_marker(rest).is_some() || rest.first() == Some(&b'>') {
+                if !inert_container_line(text) {
+                    return None;
+                }
+                open = Open::Containers { after_blank: false };
+            } else if rest.first() == Some(&b'<') {
+                return None;
+            } else if thematic_break(rest) {
+                // Ends any paragraph; nothing to record.
+            } else if let Some(level) = atx_level(rest) {
+                headings.push(self.atx_heading(content, line, level)?);
+            } else if let Some((fence, fence_len)) = fence_opening(rest) {
+                let info = rest[fence_len..].trim_ascii();
+                if info.contains(&b'\\') || info.contains(&b'&') {
+                    // Escapes and entities are decoded in info strings: leave them to
+                    // pulldown-cmark.
+                    return None;
+                }
+                let (end, after) = fence_end(bytes, line.next, fence, fence_len);
+                if info == b"void" {
+                    blocks.push(RawBlock {
+                        range: self.body_start + content..self.body_start + end,
+                        in_container: false,
+                        segments: Vec::new(),
+                    });
+                }
+                pos = after;
+            } else {
+                open = Open::Paragraph {
+                    start: content,
+                    maybe_link_definition: rest.first() == Some(&b'[')
+                        && may_start_link_definition(rest),
+                };
+            }
+        }
+        Some(blocks)
+    }
+
+    /// The ATX heading whose `#`s start at `content` on `line`.
+    fn atx_heading(&self, content: usize, line: Line, level: u8) -> Option<Heading> {
+        let bytes = self.md.as_bytes();
+        let range = self.body_start + content..self.body_start + line.next;
+        let after_marks = content + usize::from(level);
+        let text_start = after_marks
+            + bytes[after_marks..line.end]
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count();
+        let raw = &bytes[text_start..line.end];
+        if raw.iter().any(|b| is_inline_special(*b)) {
+            return self.heading_from_pulldown(content, line.next, level, range);
+        }
+        // pulldown-cmark's rule: drop trailing spaces, then a closing run of `#`s when
+        // nothing but `#`s is left or spaces come before it.
+        let mut limit = raw.iter().rposition(|b| *b != b' ').map_or(0, |i| i + 1);
+        let closer = raw[..limit]
+            .iter()
+            .rposition(|b| *b != b'#')
+            .map_or(0, |i| i + 1);
+        if closer == 0 {
+            limit = 0;
+        } else {
+            let spaces = raw[..closer]
+                .iter()
+                .rev()
+                .take_while(|b| **b == b' ')
+                .count();
+            if spaces > 0 {
+                limit = closer - spaces;
+            }
+        }
+        Some(Heading {
+            level,
+            text: self.md[text_start..text_start + limit].trim().to_string(),
+            range,
+        })
+    }
+
+    /// The setext heading made of the paragraph from `start` and the underline ending at
+    /// `next`. Its text (inline markup, line joins) always comes from pulldown-cmark.
+    fn setext_heading(&self, start: usize, next: usize, level: u8) -> Option<Heading> {
+        let range = self.body_start + start..self.body_start + next;
+        self.heading_from_pulldown(start, next, level, range)
+    }
+
+    /// The heading `md[start..next]` read alone by pulldown-cmark, which must agree with the
+    /// scanner on its level and range. Inline parsing of a heading depends on the rest of the
+    /// text only through link reference definitions, so a heading with `[` in a text that may
+    /// define links is left to the full scan.
+    fn heading_from_pulldown(
+        &self,
+        start: usize,
+        next: usize,
+        level: u8,
+        range: TextRange,
+    ) -> Option<Heading> {
+        let source = &self.md[start..next];
+        if self.may_define_links && source.contains('[') {
+            return None;
+        }
+        let mut found = Vec::with_capacity(1);
+        let (blocks, _) = scan_text(source, &[(0, self.body_start + start)], &mut found);
+        let heading = found.pop()?;
+        (blocks.is_empty() && found.is_empty() && heading.level == level && heading.range == range)
+            .then_some(heading)
+    }
+}
+
+/// The line starting at `start`.
+fn line_at(bytes: &[u8], start: usize) -> Line {
+    match memchr::memchr(b'\n', &bytes[start..]) {
+        Some(i) => {
+            let newline = start + i;
+            let end = if newline > start && bytes[newline - 1] == b'\r' {
+                newline - 1
+            } else {
+                newline
+            };
+            Line {
+                start,
+                end,
+                next: newline + 1,
+            }
+        }
+        None => Line {
+            start,
+            end: bytes.len(),
+            next: bytes.len(),
+        },
+    }
+}
+
+/// The number of leading spaces of a non-blank line when its content starts before column 4
+/// (a tab in the indentation always reaches column 4).
+fn indent_below_four(line: &[u8]) -> Option<usize> {
+    let spaces = line.iter().take(4).take_while(|b| **b == b' ').count();
+    (spaces < 4 && line.get(spaces) != Some(&b'\t')).then_some(spaces)
+}
+
+/// Bytes the inline parser treats specially (with no extension enabled).
+fn is_inline_special(b: u8) -> bool {
+    matches!(
+        b,
+        b'*' | b'_' | b'&' | b'\\' | b'[' | b']' | b'<' | b'!' | b'`'
+    )
+}
+
+/// A thematic break: 3 or more `-`, `*` or `_` (the same), with only spaces and tabs between.
+fn thematic_break(rest: &[u8]) -> bool {
+    let Some(&mark) = rest.first() else {
+        return false;
+    };
+    matches!(mark, b'-' | b'*' | b'_')
+        && rest
+            .iter()
+            .all(|b| matches!(*b, b' ' | b'\t') || *b == mark)
+        && rest.iter().filter(|b| **b == mark).count() >= 3
+}
+
+/// The level of an ATX heading opening: 1 to 6 `#`, then a space, a tab or the line's end.
+fn atx_level(rest: &[u8]) -> Option<u8> {
+    let marks = rest.iter().take_while(|b| **b == b'#').count();
+    let ends = rest.get(marks).is_none_or(|b| matches!(b, b' ' | b'\t'));
+    ((1..=6).contains(&marks) && ends).then_some(marks as u8)
+}
+
+/// A setext underline: a run of `=` (level 1) or `-` (level 2), then only spaces and tabs.
+fn setext_level(rest: &[u8]) -> Option<u8> {
+    let level = match rest.first() {
+        Some(b'=') => 1,
+        Some(b'-') => 2,
+        _ => return None,
+    };
+    let run = rest.iter().take_while(|b| **b == rest[0]).count();
+    rest[run..]
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t'))
+        .then_some(level)
+}
+
+/// A fence opening: 3 or more backticks (with no backtick after them on the line) or tildes.
+fn fence_opening(rest: &[u8]) -> Option<(u8, usize)> {
+    let fence = *rest.first().filter(|b| matches!(b, b'`' | b'~'))?;
+    let run = rest.iter().take_while(|b| **b == fence).count();
+    (run >= 3 && (fence == b'~' || !rest[run..].contains(&b'`'))).then_some((fence, run))
+}
+
+/// A list item marker (`-`, `+`, `*` that is not a thematic break, or 1 to 9 digits and `.`
+/// or `)`), followed by a space, a tab or the line's end: `(marker length, ordered number,
+/// whether the item's first line is empty)`.
+fn list_marker(rest: &[u8]) -> Option<(usize, Option<u64>, bool)> {
+    let (len, number) = match rest.first()? {
+        b'-' | b'+' | b'*' if !thematic_break(rest) => (1, None),
+        b'0'..=b'9' => {
+            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits > 9 || !matches!(rest.get(digits), Some(b'.' | b')')) {
+                return None;
+            }
+            let number = rest[..digits]
+                .iter()
+                .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+            (digits + 1, Some(number))
+        }
+        _ => return None,
+    };
+    if !rest.get(len).is_none_or(|b| matches!(b, b' ' | b'\t')) {
+        return None;
+    }
+    let empty = rest[len..].iter().all(|b| matches!(b, b' ' | b'\t'));
+    Some((len, number, empty))
+}
+
+/// Whether a non-blank line (content `rest`, indented less than 4 columns) ends the open
+/// top-level paragraph instead of continuing it (setext underlines are checked before).
+fn interrupts_paragraph(rest: &[u8]) -> bool {
+    thematic_break(rest)
+        || atx_level(rest).is_some()
+        || fence_opening(rest).is_some()
+        || rest.first() == Some(&b'>')
+        || list_marker(rest)
+            .is_some_and(|(_, number, empty)| !empty && number.is_none_or(|n| n == 1))
+}
+
+/// Whether a line starting with `[` could begin a link reference definition: the label's
+/// closing `]` is followed by `:`, or is not on this line, or escapes or nested brackets make
+/// the label uncertain.
+fn may_start_link_definition(rest: &[u8]) -> bool {
+    for (i, b) in rest.iter().enumerate().skip(1) {
+        match b {
+            b']' => return rest.get(i + 1) == Some(&b':'),
+            b'[' | b'\\' => return true,
+            _ => {}
+        }
+    }
+    true
+}
+
+/// Whether a line inside lists or block quotes is inert: after any container markers
+/// (`>`, list markers, spaces, tabs) comes nothing that could start a heading (ATX or a setext
+/// underline), a fence, a thematic break, an HTML block or a link reference definition. Its
+/// exact place (which item, lazy continuation, indented code) then does not matter: it holds
+/// no heading and no fence.
+fn inert_container_line(line: &[u8]) -> bool {
+    let mut rest = line;
+    loop {
+        rest = &rest[rest
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count()..];
+        let Some(&first) = rest.first() else {
+            return true;
+        };
+        if setext_level(rest).is_some()
+            || thematic_break(rest)
+            || atx_level(rest).is_some()
+            || (matches!(first, b'`' | b'~')
+                && rest.iter().take_while(|b| **b == first).count() >= 3)
+            || first == b'<'
+            || (first == b'[' && may_start_link_definition(rest))
+        {
+            return false;
+        }
+        if first == b'>' {
+            rest = &rest[1..];
+        } else if let Some((len, _, _)) = list_marker(rest) {
+            rest = &rest[len..];
+        } else {
+            return true;
+        }
+    }
+}
+
+/// The end of the fenced code block whose content starts at `from`: `(end of the closing
+/// fence's spaces, or the text's end when no line closes it, offset after the closing line)`.
+/// A closing line is at most 3 spaces, `fence_len` or more `fence` characters, then only spaces.
+fn fence_end(bytes: &[u8], from: usize, fence: u8, fence_len: usize) -> (usize, usize) {
+    let mut search = from;
+    while let Some(found) = memchr::memchr(fence, &bytes[search..]) {
+        let at = search + found;
+        let spaces = bytes[..at]
+            .iter()
+            .rev()
+            .take(4)
+            .take_while(|b| **b == b' ')
+            .count();
+        let line_start = at - spaces;
+        let line = line_at(bytes, line_start);
+        if spaces < 4 && (line_start == from || bytes[line_start - 1] == b'\n') {
+            let run = bytes[at..line.end]
+                .iter()
+                .take_while(|b| **b == fence)
+                .count();
+            let trailing = bytes[at + run..line.end]
+                .iter()
+                .take_while(|b| **b == b' ')
+                .count();
+            if run >= fence_len && at + run + trailing == line.end {
+                return (line.end, line.next);
+            }
+        }
+        if line.next >= bytes.len() {
+            break;
+        }
+        search = line.next;
+    }
+    (bytes.len(), bytes.len())
 }
 
 /// One fence whose content the fast path cuts, in the full Markdown's offsets.
@@ -275,6 +724,11 @@ fn scan_text(
 }
 
 #[cfg(test)]
+#[allow(dead_code)]
+#[path = "../tests/common/big.rs"]
+mod big_document;
+
+#[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
@@ -388,5 +842,499 @@ mod tests {
             let text: String = lines.iter().map(|l| format!("{l}{eol}")).collect();
             check(&text, 0);
         }
+    }
+
+    // ----- The line scanner (`scan_common_subset`) against the full pulldown-cmark scan -----
+
+    /// The full scan's blocks and headings of `text[body_start..]`.
+    fn full_scan(text: &str, body_start: usize) -> Seen {
+        let mut headings = Vec::new();
+        let blocks = scan_text(&text[body_start..], &[(0, body_start)], &mut headings).0;
+        seen(blocks, headings)
+    }
+
+    /// The line scanner, when it answers, gives exactly the full scan's blocks and headings;
+    /// and `scan` (whichever path answers) always does. Returns whether the line scanner
+    /// answered.
+    fn check_lines(text: &str, body_start: usize) -> Result<bool, TestCaseError> {
+        let full = full_scan(text, body_start);
+        let mut headings = vec![Heading {
+            level: 9,
+            text: "kept".into(),
+            range: 0..0,
+        }];
+        let fast = scan_common_subset(&text[body_start..], body_start, &mut headings);
+        let answered = fast.is_some();
+        if let Some(blocks) = fast {
+            let kept = headings.remove(0);
+            prop_assert_eq!(kept.level, 9, "the scanner must append, not replace");
+            prop_assert_eq!(
+                seen(blocks, headings),
+                full.clone(),
+                "line scanner: {:?}",
+                text
+            );
+        }
+        let mut headings = Vec::new();
+        let blocks = scan(text, body_start, &mut headings);
+        prop_assert_eq!(seen(blocks, headings), full, "scan: {:?}", text);
+        Ok(answered)
+    }
+
+    /// Lines chosen to hit every rule the line scanner models or bails out on.
+    const ADVERSARIAL_LINES: &[&str] = &[
+        // fences
+        "```void",
+        "~~~void",
+        "````void",
+        "   ```void",
+        "    ```void",
+        "  ```void",
+        "\t```void",
+        "``` void",
+        "```void ",
+        "```  void  ",
+        "```\tvoid",
+        "```void`",
+        "```vo\\id",
+        "```&#118;oid",
+        "```",
+        "~~~",
+        "````",
+        "~~~~~",
+        "``` ",
+        "```  ",
+        "```\t",
+        "   ```",
+        "    ```",
+        "``",
+        "```markdown",
+        "```json",
+        "~~~ ` ~~~",
+        // thematic breaks and setext underlines
+        "---",
+        "--",
+        "-",
+        "- ",
+        "---  ",
+        " ---",
+        "   ---",
+        "    ---",
+        "- - -",
+        "***",
+        "* * *",
+        "___",
+        "_ _ _",
+        "*",
+        "=",
+        "===",
+        "==  ",
+        "   ===",
+        "= =",
+        "---\t",
+        // ATX headings
+        "# Heading",
+        "#h",
+        "#",
+        "# ",
+        "# #",
+        "## closing ##   ",
+        "### x ###y",
+        "# a \\#",
+        "# trail\\",
+        "####### seven",
+        "###### six",
+        "#\tTab",
+        "  ## indented",
+        "# **bold** _it_",
+        "# `code` ``x``",
+        "# [link](x)",
+        "# [ref]",
+        "# a &amp; b",
+        "# <b>x</b>",
+        "# img ![a](b)",
+        "# nbsp\u{a0}#",
+        "# emoji \u{1F9CA} ok",
+        "# a#",
+        "# ## ##",
+        // paragraphs
+        "text",
+        "text with `code`",
+        "Setext",
+        "  indented 2",
+        "   indented 3",
+        "    indented 4",
+        "\tTab text",
+        "  \tx",
+        "a\u{a0}",
+        "1234567890. ten digits",
+        "2024 was a year",
+        "~~ two",
+        "**strong** start",
+        "_under_ start",
+        "a | b | c",
+        // lists
+        "- item",
+        "* item",
+        "+ item",
+        "-item",
+        "1. one",
+        "2) two",
+        "1.",
+        "0. zero",
+        "01. one",
+        "1.5 stars",
+        "  - nested",
+        "    - deep",
+        "-\tTab item",
+        "- - x",
+        "- # h in item",
+        "- ```void",
+        "-     code in item",
+        "- [ref]: x",
+        "- [link](u) text",
+        "1. ```void",
+        // quotes
+        "> quote",
+        ">quote",
+        ">",
+        "> ",
+        "> # quoted heading",
+        "> ```void",
+        "> > nested",
+        "> - item in quote",
+        "- > quote in item",
+        "> ===",
+        "> ---",
+        "> **bold** tip",
+        // HTML
+        "<div>",
+        "</div>",
+        "<!--",
+        "-->",
+        "<span>inline",
+        "<pre>",
+        "</pre>",
+        "<?php",
+        "<![CDATA[",
+        // link reference definitions
+        "[ref]: /url",
+        "[ref]:",
+        "[ref]: /u 'title'",
+        "'title'",
+        "[a] b",
+        "[link](u) text",
+        "[x",
+        "y]: /u",
+        "[a\\]]: /u",
+        // blank
+        "",
+        "  ",
+        "\t",
+        // void block content
+        "type: ws-message",
+        "  body: |-",
+    ];
+
+    /// A document of adversarial lines, LF or CRLF, sometimes with a lone CR.
+    fn adversarial_document() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(prop::sample::select(ADVERSARIAL_LINES), 0..40),
+            0..3u8,
+            any::<bool>(),
+        )
+            .prop_map(|(lines, eol, last_break)| {
+                let eol = ["\n", "\r\n", "\r"][usize::from(eol % 3)];
+                let mut text = lines.join(eol);
+                if last_break {
+                    text.push_str(eol);
+                }
+                text
+            })
+    }
+
+    /// A document of the adversarial lines the scanner models (no line opening with `<`, no
+    /// lone CR), so that most documents get an answer to compare.
+    fn modelled_document() -> impl Strategy<Value = String> {
+        let lines: Vec<&str> = ADVERSARIAL_LINES
+            .iter()
+            .copied()
+            .filter(|l| {
+                !l.trim_start_matches([' ', '\t', '>', '-', '*'])
+                    .starts_with('<')
+            })
+            .collect();
+        (
+            prop::collection::vec(prop::sample::select(lines), 0..25),
+            any::<bool>(),
+        )
+            .prop_map(|(lines, crlf)| lines.join(if crlf { "\r\n" } else { "\n" }))
+    }
+
+    /// One piece of a realistic `.void` body: what the samples and fixtures hold.
+    fn realistic_piece() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "the",
+            "socket",
+            "**Connect**",
+            "*live*",
+            "`ws://x`",
+            "[docs](https://voiden.md)",
+            "—",
+            "request's",
+            "\u{1F9CA}",
+            "{{HOST}}",
+            "a_b",
+            "a & b",
+            "<br>",
+            "v1.2",
+            "100%",
+        ]);
+        // A line starting with `<` may open an HTML block, which the scanner leaves to the
+        // full scan; inline HTML inside a line is fine.
+        let sentence = (prop::collection::vec(word, 1..12), any::<bool>()).prop_map(|(w, br)| {
+            let text = w.join(" ");
+            match text.strip_prefix("<br>") {
+                Some(rest) if br => format!("text <br>{rest}"),
+                Some(rest) => format!("text{rest}"),
+                None => text,
+            }
+        });
+        let yaml = prop::sample::select(vec![
+            "---\ntype: ws-message\nattrs:\n  uid: 1\n  body: |-\n    a ``` b\n    ~~~\n    ```\n---\n",
+            "---\ntype: socket-request\nattrs:\n  uid: 2\ncontent:\n  - type: surl\n---\n",
+            "---\ntype: request\n---\n",
+            "",
+        ]);
+        prop_oneof![
+            (1..4usize, sentence.clone()).prop_map(|(n, s)| format!("{} {s}\n\n", "#".repeat(n))),
+            (1..7usize, sentence.clone())
+                .prop_map(|(n, s)| format!("{}\n\n", vec![s; n].join("\n"))),
+            yaml.prop_map(|y| format!("```void\n{y}```\n")),
+            sentence
+                .clone()
+                .prop_map(|s| format!("```json\n{{\"a\": \"{s}\"}}\n```\n\n")),
+            sentence.clone().prop_map(|s| format!("> {s}\n\n")),
+            sentence.clone().prop_map(|s| format!("> {s}\n> {s}\n\n")),
+            (
+                1..4usize,
+                sentence.clone(),
+                prop::sample::select(vec!["* ", "- ", "1. "])
+            )
+                .prop_map(|(n, s, m)| format!("{}\n", vec![format!("{m}{s}\n"); n].join(""))),
+            sentence.prop_map(|s| format!("1. {s}\n\n2. {s}\n\n")),
+            Just("---\n\n".to_string()),
+            Just("\n".to_string()),
+        ]
+    }
+
+    fn realistic_document() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(realistic_piece(), 0..30),
+            any::<bool>(),
+        )
+            .prop_map(|(pieces, crlf)| {
+                let text = pieces.concat();
+                if crlf {
+                    text.replace('\n', "\r\n")
+                } else {
+                    text
+                }
+            })
+    }
+
+    /// Runs `check_lines` on `cases` generated documents (each at body offset 0 and after its
+    /// first line); returns `(documents checked, documents the line scanner answered at 0)`.
+    /// Shrinking reruns are not counted.
+    fn run_cases(strategy: impl Strategy<Value = String>, cases: u32) -> (u32, u32) {
+        let checked = std::cell::Cell::new(0u32);
+        let answered = std::cell::Cell::new(0u32);
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+            cases,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        });
+        let result = runner.run(&strategy, |text| {
+            checked.set(checked.get() + 1);
+            if let Some(i) = text.find('\n') {
+                check_lines(&text, i + 1)?;
+            }
+            if check_lines(&text, 0)? {
+                answered.set(answered.get() + 1);
+            } else if std::env::var_os("SHOW_BAIL").is_some() {
+                {
+                    // Debugging aid: the line where the scanner gives up.
+                    let mut end = 0;
+                    for line in text.split_inclusive('\n') {
+                        end += line.len();
+                        if scan_common_subset(&text[..end], 0, &mut Vec::new()).is_none() {
+                            use std::io::Write;
+                            writeln!(std::io::stderr(), "bails at {line:?}").unwrap();
+                            break;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+        (checked.get(), answered.get())
+    }
+
+    fn report(what: &str, (cases, answered): (u32, u32)) {
+        use std::io::Write;
+        writeln!(
+            std::io::stderr(),
+            "{what}: line scanner answered {answered} of {cases} documents, bailed out on {} ({:.1} %)",
+            cases - answered,
+            f64::from(cases - answered) * 100.0 / f64::from(cases)
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn line_scanner_equals_full_scan_on_adversarial_documents() {
+        let counts = run_cases(adversarial_document(), 20_000);
+        report("adversarial line soups", counts);
+        // The soups must exercise the scanner, not only its bail-outs.
+        assert!(counts.1 > counts.0 / 10, "answered only {counts:?}");
+    }
+
+    #[test]
+    fn line_scanner_equals_full_scan_on_modelled_line_soups() {
+        let counts = run_cases(modelled_document(), 20_000);
+        report("modelled line soups", counts);
+        assert!(counts.1 > counts.0 / 4, "answered only {counts:?}");
+    }
+
+    #[test]
+    fn line_scanner_equals_full_scan_on_realistic_documents_without_bailing_out() {
+        let (checked, answered) = run_cases(realistic_document(), 5_000);
+        report("realistic documents", (checked, answered));
+        assert_eq!(answered, checked);
+    }
+
+    /// Repository root, for the fixture corpus and the shared Voiden samples.
+    fn repo_root() -> std::path::PathBuf {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// `.void` files of a directory with their text.
+    fn void_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "void"))
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                (p, text)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Where the parser starts the Markdown: after the frontmatter, if any.
+    fn body_start_of(text: &str) -> usize {
+        crate::parse(text)
+            .frontmatter
+            .map_or(if text.starts_with('\u{feff}') { 3 } else { 0 }, |f| {
+                f.range.end
+            })
+    }
+
+    #[test]
+    fn line_scanner_equals_full_scan_on_every_fixture() {
+        let files = void_files(&repo_root().join("tests/fixtures"));
+        assert!(files.len() >= 40);
+        let mut bailed = Vec::new();
+        for (path, text) in &files {
+            let mut answered = true;
+            for body_start in [0, body_start_of(text)] {
+                answered &= check_lines(text, body_start).unwrap();
+            }
+            if !answered {
+                bailed.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        }
+        use std::io::Write;
+        writeln!(
+            std::io::stderr(),
+            "fixtures: line scanner answered {} of {}; bailed out on {bailed:?}",
+            files.len() - bailed.len(),
+            files.len()
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn line_scanner_equals_full_scan_on_every_voiden_sample_without_bailing_out() {
+        let dir = repo_root().join("../shared/voiden-samples");
+        if !dir.is_dir() {
+            use std::io::Write;
+            writeln!(std::io::stderr(), "skipped: {} is absent", dir.display()).unwrap();
+            return;
+        }
+        let files = void_files(&dir);
+        assert!(!files.is_empty());
+        for (path, text) in &files {
+            for body_start in [0, body_start_of(text)] {
+                assert!(
+                    check_lines(text, body_start).unwrap(),
+                    "bailed out on {}",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn line_scanner_answers_on_the_big_benchmark_document() {
+        let text = super::big_document::big_document();
+        let body_start = body_start_of(&text);
+        assert!(body_start > 0);
+        assert!(check_lines(&text, body_start).unwrap());
+        let mut headings = Vec::new();
+        let blocks = scan_common_subset(&text[body_start..], body_start, &mut headings).unwrap();
+        assert_eq!(blocks.len(), 2000);
+        assert_eq!(headings.len(), super::big_document::SECTIONS);
+    }
+
+    /// Times the Markdown pass on the big benchmark document. Run in release:
+    /// `cargo test -p void-syntax --release --lib -- --ignored markdown_pass_timing --nocapture`.
+    #[test]
+    #[ignore = "timing, run by hand in release"]
+    fn markdown_pass_timing() {
+        use std::io::Write;
+        let text = super::big_document::big_document();
+        let body_start = crate::parse(&text).frontmatter.map_or(0, |f| f.range.end);
+        let time = |f: &dyn Fn() -> usize| {
+            let mut runs: Vec<std::time::Duration> = (0..60)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    std::hint::black_box(f());
+                    t.elapsed()
+                })
+                .collect();
+            runs.sort();
+            runs[runs.len() / 2]
+        };
+        let scan_time = time(&|| {
+            let mut headings = Vec::new();
+            scan(&text, body_start, &mut headings).len() + headings.len()
+        });
+        let full_time = time(&|| {
+            let mut headings = Vec::new();
+            scan_text(&text[body_start..], &[(0, body_start)], &mut headings)
+                .0
+                .len()
+        });
+        writeln!(
+            std::io::stderr(),
+            "markdown::scan on the big document: median {scan_time:?}; full pulldown-cmark scan: {full_time:?}"
+        )
+        .unwrap();
     }
 }
