@@ -33,8 +33,8 @@ fn yaml_trees_only(text: &str, ranges: &[std::ops::Range<usize>]) -> usize {
     for r in ranges {
         let snippet = &text[r.clone()];
         let map = void_syntax::yaml::OffsetMap::contiguous(snippet, r.start);
-        if let Ok(Some(root)) = void_syntax::yaml::parse(snippet, &map) {
-            n += root.range.end;
+        if let Ok(Some(tree)) = void_syntax::yaml::parse(snippet, &map) {
+            n += tree.root().range().end;
         }
     }
     n

@@ -159,14 +159,14 @@ impl UidChecker {
     /// Checks the uid of one mapping node (`entries` are its entries), if it has one.
     pub(crate) fn check_mapping(
         &mut self,
-        entries: &[crate::yaml::Entry],
+        entries: crate::yaml::Entries<'_>,
         diags: &mut Vec<Diagnostic>,
     ) {
         let mut attrs = None;
         let mut node_type = "";
         for e in entries {
-            match e.key.as_scalar().map(|k| k.value.as_str()) {
-                Some("attrs") => attrs = Some(&e.value),
+            match e.key.as_scalar().map(|k| k.value) {
+                Some("attrs") => attrs = Some(e.value),
                 Some("type") => node_type = e.value.as_str().unwrap_or(""),
                 _ => {}
             }
@@ -179,7 +179,7 @@ impl UidChecker {
         if lowercase_uuid.is_none() && !looks_like_uuid(uid) && uuid::Uuid::try_parse(uid).is_err()
         {
             diags.push(Diagnostic::new(
-                uid_node.range.clone(),
+                uid_node.range(),
                 Severity::Warning,
                 codes::UID_NOT_UUID,
                 format!("uid `{uid}` is not a UUID; the Voiden app writes UUID v4 uids"),
@@ -188,14 +188,14 @@ impl UidChecker {
         if LINK_NODE_TYPES.contains(&node_type) {
             return;
         }
-        let here = uid_node.range.start;
+        let here = uid_node.range().start;
         let first = match lowercase_uuid {
             Some(value) => *self.uuids.entry(value).or_insert(here),
             None => *self.others.entry(uid.to_string()).or_insert(here),
         };
         if first != here {
             diags.push(Diagnostic::new(
-                uid_node.range.clone(),
+                uid_node.range(),
                 Severity::Error,
                 codes::DUPLICATE_UID,
                 format!(
@@ -229,11 +229,13 @@ fn looks_like_uuid(s: &str) -> bool {
 
 /// The checks of one block on its own (type, socket request, message, options, assertions).
 pub(crate) fn check_block(block: &Block, diags: &mut Vec<Diagnostic>) {
-    let Some(root) = &block.yaml else { return };
+    let Some(root) = block.yaml_root() else {
+        return;
+    };
     if block.type_name.is_none() && root.entries().is_some() {
         let range = root.get("type").map_or_else(
             || block.yaml_range.clone().unwrap_or(block.range.clone()),
-            |n| n.range.clone(),
+            |n| n.range(),
         );
         let range = if range.is_empty() {
             block.range.start..block.range.start + 3
@@ -354,8 +356,8 @@ fn check_socket_request(block: &Block, r: &SocketRequest, diags: &mut Vec<Diagno
 
 /// `ws-message` attrs must be scalars (a `body: {"a": 1}` written without quotes is a YAML
 /// mapping, not text).
-fn check_message_attr_types(root: &Node, diags: &mut Vec<Diagnostic>) {
-    let Some(entries) = root.get("attrs").and_then(Node::entries) else {
+fn check_message_attr_types(root: Node<'_>, diags: &mut Vec<Diagnostic>) {
+    let Some(entries) = root.get("attrs").and_then(|a| a.entries()) else {
         return;
     };
     for e in entries {
@@ -373,7 +375,7 @@ fn check_message_attr_types(root: &Node, diags: &mut Vec<Diagnostic>) {
                 codes::WS_MESSAGE_FORMAT
             };
             diags.push(Diagnostic::new(
-                e.value.range.clone(),
+                e.value.range(),
                 Severity::Error,
                 code,
                 format!("`{key}` must be text; this is YAML structure. Write it as a block literal (`{key}: |-`) or in quotes"),

@@ -25,7 +25,7 @@
 use std::ops::Range;
 
 use crate::model::{Block, BlockKind};
-use crate::yaml::{Entry, Node, ScalarStyle, Value, is_core_bool, is_core_special};
+use crate::yaml::{Entries, Items, Node, ScalarStyle, Value, is_core_bool, is_core_special};
 
 /// A replacement of `range` (bytes of the original text) by `new_text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub fn canonical_block_yaml(text: &str, block: &Block) -> Option<String> {
     if block.in_container || matches!(block.kind, BlockKind::Unknown | BlockKind::Malformed) {
         return None;
     }
-    let root = block.yaml.as_ref()?;
+    let root = block.yaml_root()?;
     let yaml_range = block.yaml_range.clone()?;
     // Both `---` lines must be there, and the fence must be closed.
     let content = text.get(block.content_range.clone())?;
@@ -120,17 +120,17 @@ pub fn canonical_block_yaml(text: &str, block: &Block) -> Option<String> {
 
 /// Whether the tree can be rewritten without losing anything: no anchors, tags, aliases,
 /// collection keys, or comments (a `#` outside every scalar).
-fn formattable(text: &str, yaml_range: &Range<usize>, root: &Node) -> bool {
+fn formattable(text: &str, yaml_range: &Range<usize>, root: Node<'_>) -> bool {
     let mut ok = true;
     let mut scalars: Vec<Range<usize>> = Vec::new();
     root.walk(&mut |n| {
-        if n.decorated {
+        if n.decorated() {
             ok = false;
         }
-        match &n.value {
-            Value::Scalar(_) => scalars.push(n.range.clone()),
-            Value::Mapping { entries, .. } => {
-                if entries.iter().any(|e| e.key.as_scalar().is_none()) {
+        match n.value() {
+            Value::Scalar(_) => scalars.push(n.range()),
+            Value::Mapping { mut entries, .. } => {
+                if entries.any(|e| e.key.as_scalar().is_none()) {
                     ok = false;
                 }
             }
@@ -185,18 +185,18 @@ impl Writer {
 
     /// Writes mapping entries at `indent`; the first one right where the cursor is when
     /// `first_inline` (after `- `).
-    fn mapping(&mut self, entries: &[Entry], indent: usize, first_inline: bool) -> Option<()> {
-        for (i, e) in entries.iter().enumerate() {
+    fn mapping(&mut self, entries: Entries<'_>, indent: usize, first_inline: bool) -> Option<()> {
+        for (i, e) in entries.enumerate() {
             if i > 0 || !first_inline {
                 self.spaces(indent);
             }
-            let key = render_key(&e.key, indent)?;
+            let key = render_key(e.key, indent)?;
             if js_len(&key) > 1024 {
                 return None;
             }
             self.out.push_str(&key);
             self.out.push(':');
-            match &e.value.value {
+            match e.value.value() {
                 Value::Mapping { entries: child, .. } if !child.is_empty() => {
                     self.out.push('\n');
                     self.mapping(child, indent + 2, false)?;
@@ -211,7 +211,7 @@ impl Writer {
                         indent_at_start: Some(js_len(&key) + 2),
                         implicit_key: false,
                     };
-                    let v = render_value(&e.value, ctx)?;
+                    let v = render_value(e.value, ctx)?;
                     if !v.starts_with('\n') {
                         self.out.push(' ');
                     }
@@ -223,13 +223,13 @@ impl Writer {
         Some(())
     }
 
-    fn sequence(&mut self, items: &[Node], indent: usize, first_inline: bool) -> Option<()> {
-        for (i, item) in items.iter().enumerate() {
+    fn sequence(&mut self, items: Items<'_>, indent: usize, first_inline: bool) -> Option<()> {
+        for (i, item) in items.enumerate() {
             if i > 0 || !first_inline {
                 self.spaces(indent);
             }
             self.out.push_str("- ");
-            match &item.value {
+            match item.value() {
                 Value::Mapping { entries, .. } if !entries.is_empty() => {
                     self.mapping(entries, indent + 2, true)?;
                 }
@@ -252,7 +252,7 @@ impl Writer {
     }
 }
 
-fn render_key(key: &Node, indent: usize) -> Option<String> {
+fn render_key(key: Node<'_>, indent: usize) -> Option<String> {
     render_value(
         key,
         Ctx {
@@ -264,8 +264,8 @@ fn render_key(key: &Node, indent: usize) -> Option<String> {
 }
 
 /// Renders a scalar or an empty collection (without the final line break).
-fn render_value(node: &Node, ctx: Ctx) -> Option<String> {
-    match &node.value {
+fn render_value(node: Node<'_>, ctx: Ctx) -> Option<String> {
+    match node.value() {
         Value::Mapping { entries, .. } if entries.is_empty() => Some("{}".into()),
         Value::Sequence { items, .. } if items.is_empty() => Some("[]".into()),
         Value::Mapping { .. } | Value::Sequence { .. } | Value::Alias => None,
@@ -274,21 +274,21 @@ fn render_value(node: &Node, ctx: Ctx) -> Option<String> {
                 if s.is_null() {
                     return Some("null".into());
                 }
-                if is_core_bool(&s.value) {
-                    return Some(s.value.as_str().to_ascii_lowercase());
+                if is_core_bool(s.value) {
+                    return Some(s.value.to_ascii_lowercase());
                 }
                 return Some(s.value.to_string());
             }
             if s.style == ScalarStyle::DoubleQuoted && !s.value.contains('\n') {
-                return Some(double_quoted(&s.value, ctx));
+                return Some(double_quoted(s.value, ctx));
             }
             if s.style == ScalarStyle::Literal
                 && !ctx.implicit_key
-                && !has_forced_double_char(&s.value)
+                && !has_forced_double_char(s.value)
             {
-                return Some(block_literal(&s.value, ctx));
+                return Some(block_literal(s.value, ctx));
             }
-            Some(string(&s.value, ctx))
+            Some(string(s.value, ctx))
         }
     }
 }

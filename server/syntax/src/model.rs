@@ -146,7 +146,7 @@ pub struct Block {
     pub uid: Option<Spanned<CompactString>>,
     pub kind: BlockKind,
     /// The parsed YAML, when it parsed.
-    pub yaml: Option<yaml::Node>,
+    pub yaml: Option<yaml::Tree>,
 }
 
 impl Block {
@@ -155,9 +155,14 @@ impl Block {
         self.type_name.as_ref().map_or("", |t| t.value.as_str())
     }
 
+    /// The top node of the parsed YAML, when it parsed.
+    pub fn yaml_root(&self) -> Option<yaml::Node<'_>> {
+        self.yaml.as_ref().map(yaml::Tree::root)
+    }
+
     /// The `attrs` mapping of the block node.
-    pub fn attrs(&self) -> Option<&yaml::Node> {
-        self.yaml.as_ref()?.get("attrs")
+    pub fn attrs(&self) -> Option<yaml::Node<'_>> {
+        self.yaml_root()?.get("attrs")
     }
 }
 

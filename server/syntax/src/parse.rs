@@ -102,13 +102,13 @@ fn parse_frontmatter(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> O
             let mut entries = Vec::new();
             let snippet = &text[yaml_range.clone()];
             match yaml::parse(snippet, &OffsetMap::contiguous(snippet, yaml_start)) {
-                Ok(Some(node)) => {
-                    if let Some(es) = node.entries() {
+                Ok(Some(tree)) => {
+                    if let Some(es) = tree.root().entries() {
                         for e in es {
                             if let (Some(k), Some(v)) = (e.key.as_scalar(), e.value.as_scalar()) {
                                 entries.push((
-                                    Spanned::new(k.value.to_string(), e.key.range.clone()),
-                                    Spanned::new(v.value.to_string(), e.value.range.clone()),
+                                    Spanned::new(k.value.to_string(), e.key.range()),
+                                    Spanned::new(v.value.to_string(), e.value.range()),
                                 ));
                             }
                         }
@@ -276,8 +276,8 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
         }
         OffsetMap::pieces(snippet, snippet_pieces)
     };
-    let root = match yaml::parse(snippet, &map) {
-        Ok(Some(root)) => root,
+    let tree = match yaml::parse(snippet, &map) {
+        Ok(Some(tree)) => tree,
         Ok(None) => {
             diags.push(Diagnostic::new(
                 block
@@ -301,56 +301,56 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
             return block;
         }
     };
+    let root = tree.root();
     if root.entries().is_none() {
         diags.push(Diagnostic::new(
-            root.range.clone(),
+            root.range(),
             Severity::Error,
             codes::YAML_NOT_MAPPING,
             "a block's YAML must be a mapping with `type`, `attrs` and `content`".into(),
         ));
-        block.yaml = Some(root);
+        block.yaml = Some(tree);
         return block;
     }
     block.type_name = root.get("type").and_then(|n| {
         n.as_str()
-            .map(|s| Spanned::new(CompactString::from(s), n.range.clone()))
+            .map(|s| Spanned::new(CompactString::from(s), n.range()))
     });
-    block.uid = uid_of(&root);
+    block.uid = uid_of(root);
     block.kind = match &block.type_name {
         None => BlockKind::Malformed,
-        Some(t) => build_kind(&t.value, &root, diags),
+        Some(t) => build_kind(&t.value, root, diags),
     };
-    block.yaml = Some(root);
+    block.yaml = Some(tree);
     block
 }
 
-fn spanned_str(node: Option<&Node>) -> Option<Spanned<CompactString>> {
+fn spanned_str(node: Option<Node<'_>>) -> Option<Spanned<CompactString>> {
     let node = node?;
     let s = node.as_scalar()?;
     if s.is_null() {
         return None;
     }
-    Some(Spanned::new(s.value.clone(), node.range.clone()))
+    Some(Spanned::new(CompactString::from(s.value), node.range()))
 }
 
 /// `attrs.uid` of a node.
-pub(crate) fn uid_of(node: &Node) -> Option<Spanned<CompactString>> {
+pub(crate) fn uid_of(node: Node<'_>) -> Option<Spanned<CompactString>> {
     spanned_str(node.get("attrs").and_then(|a| a.get("uid")))
 }
 
-fn attr(node: &Node, key: &str) -> Option<Spanned<CompactString>> {
+fn attr(node: Node<'_>, key: &str) -> Option<Spanned<CompactString>> {
     spanned_str(node.get("attrs").and_then(|a| a.get(key)))
 }
 
 /// The block's `content` items of the given `type`.
-fn content_item<'n>(node: &'n Node, type_name: &str) -> Option<&'n Node> {
+fn content_item<'n>(node: Node<'n>, type_name: &str) -> Option<Node<'n>> {
     node.get("content")?
         .items()?
-        .iter()
-        .find(|i| i.get("type").and_then(Node::as_str) == Some(type_name))
+        .find(|i| i.get("type").and_then(|t| t.as_str()) == Some(type_name))
 }
 
-fn text_content(node: &Node) -> Option<Spanned<CompactString>> {
+fn text_content(node: Node<'_>) -> Option<Spanned<CompactString>> {
     spanned_str(node.get("content"))
 }
 
@@ -392,7 +392,7 @@ pub const KNOWN_BLOCK_TYPES: &[&str] = &[
     "heading",
 ];
 
-fn build_kind(type_name: &str, root: &Node, diags: &mut Vec<Diagnostic>) -> BlockKind {
+fn build_kind(type_name: &str, root: Node<'_>, diags: &mut Vec<Diagnostic>) -> BlockKind {
     match type_name {
         "socket-request" => BlockKind::SocketRequest(socket_request(root)),
         "ws-message" => BlockKind::WsMessage(WsMessage {
@@ -452,7 +452,7 @@ fn build_kind(type_name: &str, root: &Node, diags: &mut Vec<Diagnostic>) -> Bloc
     }
 }
 
-fn socket_request(root: &Node) -> SocketRequest {
+fn socket_request(root: Node<'_>) -> SocketRequest {
     let smethod = content_item(root, "smethod");
     let surl = content_item(root, "surl");
     let method = smethod.and_then(text_content);
@@ -476,9 +476,9 @@ fn socket_request(root: &Node) -> SocketRequest {
     SocketRequest {
         method,
         method_attr,
-        method_node: smethod.map(|n| n.range.clone()),
+        method_node: smethod.map(|n| n.range()),
         url,
-        url_node: surl.map(|n| n.range.clone()),
+        url_node: surl.map(|n| n.range()),
         protocol: if grpc {
             SocketProtocol::Grpc
         } else {
@@ -488,21 +488,21 @@ fn socket_request(root: &Node) -> SocketRequest {
 }
 
 /// The text of a cell: a scalar, `null`, or inline nodes.
-fn cell_text(node: &Node) -> Option<CompactString> {
-    match &node.value {
+fn cell_text(node: Node<'_>) -> Option<CompactString> {
+    match node.value() {
         Value::Scalar(s) if s.is_null() => None,
-        Value::Scalar(s) => Some(s.value.clone()),
+        Value::Scalar(s) => Some(CompactString::from(s.value)),
         Value::Sequence { items, .. } => {
             let mut out = CompactString::default();
             for item in items {
                 if let Some(s) = item.as_str() {
                     out.push_str(s);
-                } else if let Some(t) = item.get("text").and_then(Node::as_str) {
+                } else if let Some(t) = item.get("text").and_then(|t| t.as_str()) {
                     out.push_str(t);
                 } else if let Some(p) = item
                     .get("attrs")
                     .and_then(|a| a.get("filePath"))
-                    .and_then(Node::as_str)
+                    .and_then(|p| p.as_str())
                 {
                     out.push('@');
                     out.push_str(p);
@@ -515,7 +515,7 @@ fn cell_text(node: &Node) -> Option<CompactString> {
 }
 
 /// Reads a compacted table: `content: [{type: table, rows: [{attrs: {disabled}, row: [...]}]}]`.
-fn table(root: &Node, diags: &mut Vec<Diagnostic>) -> Table {
+fn table(root: Node<'_>, diags: &mut Vec<Diagnostic>) -> Table {
     let mut out = Table::default();
     let Some(content) = root.get("content") else {
         return out;
@@ -523,7 +523,7 @@ fn table(root: &Node, diags: &mut Vec<Diagnostic>) -> Table {
     let Some(table) = content.items().and_then(|items| items.first()) else {
         if !content.is_null() && content.items().is_none() {
             diags.push(Diagnostic::new(
-                content.range.clone(),
+                content.range(),
                 Severity::Warning,
                 codes::TABLE_SHAPE,
                 "a table block's `content` should be a list holding one `type: table`".into(),
@@ -537,7 +537,7 @@ fn table(root: &Node, diags: &mut Vec<Diagnostic>) -> Table {
     let Some(rows) = rows.items() else {
         if !rows.is_null() {
             diags.push(Diagnostic::new(
-                rows.range.clone(),
+                rows.range(),
                 Severity::Warning,
                 codes::TABLE_SHAPE,
                 "`rows` should be a list".into(),
@@ -545,25 +545,25 @@ fn table(root: &Node, diags: &mut Vec<Diagnostic>) -> Table {
         }
         return out;
     };
+    out.rows.reserve_exact(rows.len());
     for row in rows {
         let disabled = row
             .get("attrs")
             .and_then(|a| a.get("disabled"))
-            .and_then(Node::as_scalar)
+            .and_then(|d| d.as_scalar())
             .is_some_and(|s| {
                 s.style == yaml::ScalarStyle::Plain && s.value.eq_ignore_ascii_case("true")
             });
-        let cells = match row.get("row").and_then(Node::items) {
+        let cells = match row.get("row").and_then(|r| r.items()) {
             Some(cells) => cells
-                .iter()
                 .map(|c| Cell {
                     text: cell_text(c),
-                    range: c.range.clone(),
+                    range: c.range(),
                 })
                 .collect(),
             None => {
                 diags.push(Diagnostic::new(
-                    row.range.clone(),
+                    row.range(),
                     Severity::Warning,
                     codes::TABLE_SHAPE,
                     "a table row should have `row:` with a list of cells".into(),
@@ -572,7 +572,7 @@ fn table(root: &Node, diags: &mut Vec<Diagnostic>) -> Table {
             }
         };
         out.rows.push(TableRow {
-            range: row.range.clone(),
+            range: row.range(),
             disabled,
             cells,
         });
@@ -580,7 +580,7 @@ fn table(root: &Node, diags: &mut Vec<Diagnostic>) -> Table {
     out
 }
 
-fn assertions(root: &Node, diags: &mut Vec<Diagnostic>, websocket: bool) -> Assertions {
+fn assertions(root: Node<'_>, diags: &mut Vec<Diagnostic>, websocket: bool) -> Assertions {
     let rows = table(root, diags)
         .rows
         .into_iter()
@@ -618,18 +618,21 @@ fn scan_block_tree(
     uids: &mut UidChecker,
     doc: &mut Document,
 ) {
-    let Some(root) = &block.yaml else { return };
+    let Some(root) = block.yaml_root() else {
+        return;
+    };
     let has_braces = block
         .yaml_range
         .as_ref()
         .and_then(|r| text.get(r.clone()))
         .is_some_and(|s| OPEN_BRACES_FINDER.find(s.as_bytes()).is_some());
     let (variables, diags) = (&mut doc.variables, &mut doc.diagnostics);
-    root.walk(&mut |node| match &node.value {
+    root.walk(&mut |node| match node.value() {
         Value::Mapping { entries, .. } => uids.check_mapping(entries, diags),
         Value::Scalar(s) if has_braces && has_double_brace(s.value.as_bytes()) => {
-            if let Some(source) = text.get(node.range.clone()) {
-                find_variables(source, node.range.start, index, variables);
+            let range = node.range();
+            if let Some(source) = text.get(range.clone()) {
+                find_variables(source, range.start, index, variables);
             }
         }
         _ => {}

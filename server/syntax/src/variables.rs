@@ -336,12 +336,13 @@ pub fn parse_dotenv(text: &str) -> Vec<(String, String, usize)> {
 /// {NAME: value}}` layout, the variables of the environment named `profile` also get their
 /// bare name. Returns `(name, value, line)`.
 pub fn parse_env_yaml(text: &str, profile: Option<&str>) -> Vec<(String, String, usize)> {
-    let Ok(Some(root)) = yaml::parse(text, &OffsetMap::contiguous(text, 0)) else {
+    let Ok(Some(tree)) = yaml::parse(text, &OffsetMap::contiguous(text, 0)) else {
         return Vec::new();
     };
+    let root = tree.root();
     let index = LineIndex::new(text);
     let mut out = Vec::new();
-    flatten(&root, String::new(), text, &index, &mut out);
+    flatten(root, String::new(), text, &index, &mut out);
     if let Some(env) = profile
         .and_then(|p| root.get(p))
         .and_then(|e| e.get("variables"))
@@ -354,13 +355,13 @@ pub fn parse_env_yaml(text: &str, profile: Option<&str>) -> Vec<(String, String,
 }
 
 fn flatten(
-    node: &Node,
+    node: Node<'_>,
     prefix: String,
     text: &str,
     index: &LineIndex,
     out: &mut Vec<(String, String, usize)>,
 ) {
-    match &node.value {
+    match node.value() {
         Value::Mapping { entries, .. } => {
             for e in entries {
                 let Some(k) = e.key.as_scalar() else { continue };
@@ -369,8 +370,10 @@ fn flatten(
                 } else {
                     format!("{prefix}.{}", k.value)
                 };
-                if let Value::Scalar(_) = &e.value.value {
-                    let line = index.position(text, e.key.range.start, ColumnUnit::Utf8).0;
+                if let Value::Scalar(_) = e.value.value() {
+                    let line = index
+                        .position(text, e.key.range().start, ColumnUnit::Utf8)
+                        .0;
                     let value = e
                         .value
                         .as_scalar()
@@ -378,7 +381,7 @@ fn flatten(
                         .map_or(String::new(), |s| s.value.to_string());
                     out.push((name, value, line));
                 } else {
-                    flatten(&e.value, name, text, index, out);
+                    flatten(e.value, name, text, index, out);
                 }
             }
         }

@@ -1,4 +1,5 @@
-//! A small spanned YAML tree built from `saphyr-parser` events.
+//! A small spanned YAML tree built from `saphyr-parser` events (or by the fast reader in
+//! `yaml_fast`), stored as one arena per tree.
 //!
 //! Every node keeps its byte range in the *file* (not in the YAML snippet): the caller gives an
 //! [`OffsetMap`] that turns a character index inside the snippet into a file byte offset. The
@@ -7,11 +8,19 @@
 //! need. Hostile input is bounded: nesting deeper than [`MAX_DEPTH`] and more than
 //! [`MAX_NODES`] nodes are errors, and aliases are kept as aliases (never expanded).
 //!
+//! Storage: a [`Tree`] is two exact-size buffers, the nodes in document order (pre-order: a
+//! collection comes before its children, a mapping's children are key, value, key, value...)
+//! as 20-byte slots, and the decoded text of every scalar one after the other in one string.
+//! Building a block's tree is two allocations and dropping it two frees, whatever its size.
+//! Nodes are read through the borrowed, copyable view [`Node`]`<'a>`, whose strings borrow
+//! from the tree. File offsets are stored as `u32`: [`parse`] refuses snippets that reach past
+//! 4 GiB.
+//!
 //! This module must not know about `.void` block types; that is `model`'s job.
 
+use std::cell::RefCell;
+use std::fmt;
 use std::ops::Range;
-
-use compact_str::CompactString;
 
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
 
@@ -32,124 +41,435 @@ pub enum ScalarStyle {
     Folded,
 }
 
+/// What a slot holds (the scalar styles, then the other node kinds), one byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Scalar(ScalarStyle),
+    Sequence,
+    Mapping,
+    Alias,
+}
+
+/// One node in a tree's arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    /// File byte range.
+    start: u32,
+    end: u32,
+    /// Scalar: start of its text in [`Tree::strings`]. Collection: number of items or entries.
+    a: u32,
+    /// Scalar: length of its text. Collection: index of the first slot after its subtree.
+    b: u32,
+    kind: Kind,
+    flow: bool,
+    decorated: bool,
+}
+
+impl Slot {
+    fn is_collection(&self) -> bool {
+        matches!(self.kind, Kind::Sequence | Kind::Mapping)
+    }
+}
+
+/// A parsed YAML document: an arena of nodes and their decoded scalar text. Never empty (an
+/// empty snippet parses to no tree); [`Tree::root`] is the top node.
+#[derive(Clone, Default)]
+pub struct Tree {
+    nodes: Box<[Slot]>,
+    strings: Box<str>,
+}
+
+impl Tree {
+    /// The top node.
+    pub fn root(&self) -> Node<'_> {
+        Node {
+            tree: self,
+            index: 0,
+        }
+    }
+
+    /// Number of nodes in the tree.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Visits every node, in document order (the same order as [`Node::walk`] on the root,
+    /// but a straight pass over the arena).
+    pub fn for_each_node<'a, F: FnMut(Node<'a>)>(&'a self, mut f: F) {
+        for index in 0..self.nodes.len() as u32 {
+            f(Node { tree: self, index });
+        }
+    }
+
+    /// Heap bytes held by this tree (both buffers).
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val::<[Slot]>(&self.nodes) + self.strings.len()
+    }
+}
+
+impl PartialEq for Tree {
+    fn eq(&self, other: &Self) -> bool {
+        self.nodes.len() == other.nodes.len() && self.root() == other.root()
+    }
+}
+
+impl Eq for Tree {}
+
+impl fmt::Debug for Tree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.nodes.is_empty() {
+            return f.write_str("Tree(empty)");
+        }
+        self.root().fmt(f)
+    }
+}
+
 /// A scalar: its value after YAML unescaping/folding, and how it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scalar {
-    /// Short values (up to 24 bytes: keys, most words and numbers) are stored inline, without
-    /// a heap allocation; it dereferences to `str`.
-    pub value: CompactString,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scalar<'a> {
+    pub value: &'a str,
     pub style: ScalarStyle,
 }
 
-impl Scalar {
+impl Scalar<'_> {
     /// Whether this is a YAML 1.2 core-schema null (`null`, `~`, empty plain).
     pub fn is_null(&self) -> bool {
-        self.style == ScalarStyle::Plain && is_core_null(&self.value)
+        self.style == ScalarStyle::Plain && is_core_null(self.value)
     }
 
     /// Whether the scalar is a string in the YAML core schema (quoted, block, or a plain scalar
     /// that is not null, a boolean or a number).
     pub fn is_string(&self) -> bool {
-        self.style != ScalarStyle::Plain || !is_core_special(&self.value)
+        self.style != ScalarStyle::Plain || !is_core_special(self.value)
     }
 }
 
 /// One `key: value` of a mapping.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub key: Node,
-    pub value: Node,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry<'a> {
+    pub key: Node<'a>,
+    pub value: Node<'a>,
 }
 
 /// What a node holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    Scalar(Scalar),
-    /// Collections are boxed slices (exact size, no spare capacity): 16 bytes instead of a
-    /// `Vec`'s 24, which lets `Value` share the scalar's 32 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value<'a> {
+    Scalar(Scalar<'a>),
     Sequence {
-        items: Box<[Node]>,
+        items: Items<'a>,
         flow: bool,
     },
     Mapping {
-        entries: Box<[Entry]>,
+        entries: Entries<'a>,
         flow: bool,
     },
     /// `*name`: kept as written, never expanded.
     Alias,
 }
 
-/// A YAML node with its byte range in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
-    pub range: Range<usize>,
-    pub value: Value,
-    /// Whether the node carried an anchor (`&a`) or a tag (`!t`); the writer keeps such blocks
-    /// as written.
-    pub decorated: bool,
+/// A borrowed view of one node of a [`Tree`]: cheap to copy, strings borrow from the tree.
+#[derive(Clone, Copy)]
+pub struct Node<'a> {
+    tree: &'a Tree,
+    index: u32,
 }
 
-impl Node {
+/// The children of a collection: `len` nodes starting at slot `first`, each one after the
+/// previous one's subtree.
+#[derive(Clone, Copy)]
+struct Children<'a> {
+    tree: &'a Tree,
+    first: u32,
+    len: u32,
+}
+
+impl<'a> Children<'a> {
+    fn of(node: Node<'a>) -> Self {
+        let slot = node.slot();
+        Children {
+            tree: node.tree,
+            first: node.index + 1,
+            len: if slot.is_collection() { slot.a } else { 0 },
+        }
+    }
+}
+
+impl<'a> Iterator for Children<'a> {
+    type Item = Node<'a>;
+
+    fn next(&mut self) -> Option<Node<'a>> {
+        if self.len == 0 {
+            return None;
+        }
+        let node = Node {
+            tree: self.tree,
+            index: self.first,
+        };
+        self.len -= 1;
+        self.first = node.subtree_end();
+        Some(node)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len as usize, Some(self.len as usize))
+    }
+}
+
+impl ExactSizeIterator for Children<'_> {}
+
+/// The items of a sequence, in order (an iterator; also `len`, `first`, `last`, `get`).
+#[derive(Clone, Copy)]
+pub struct Items<'a>(Children<'a>);
+
+impl<'a> Items<'a> {
+    pub fn len(&self) -> usize {
+        self.0.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.len == 0
+    }
+
+    /// The same items again, from the start (the iterator is `Copy`).
+    pub fn iter(&self) -> Items<'a> {
+        *self
+    }
+
+    pub fn first(&self) -> Option<Node<'a>> {
+        self.iter().next()
+    }
+
+    pub fn last(&self) -> Option<Node<'a>> {
+        self.iter().last()
+    }
+
+    pub fn get(&self, i: usize) -> Option<Node<'a>> {
+        self.iter().nth(i)
+    }
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Node<'a>;
+
+    fn next(&mut self) -> Option<Node<'a>> {
+        self.0.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+
+    fn last(self) -> Option<Node<'a>> {
+        self.0.fold(None, |_, n| Some(n))
+    }
+}
+
+impl ExactSizeIterator for Items<'_> {}
+
+impl PartialEq for Items<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a == b)
+    }
+}
+
+impl Eq for Items<'_> {}
+
+impl fmt::Debug for Items<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The entries of a mapping, in written order (an iterator; also `len`, `first`, `last`).
+#[derive(Clone, Copy)]
+pub struct Entries<'a>(Children<'a>);
+
+impl<'a> Entries<'a> {
+    pub fn len(&self) -> usize {
+        self.0.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.len == 0
+    }
+
+    /// The same entries again, from the start (the iterator is `Copy`).
+    pub fn iter(&self) -> Entries<'a> {
+        *self
+    }
+
+    pub fn first(&self) -> Option<Entry<'a>> {
+        self.iter().next()
+    }
+
+    pub fn last(&self) -> Option<Entry<'a>> {
+        self.iter().last()
+    }
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = Entry<'a>;
+
+    fn next(&mut self) -> Option<Entry<'a>> {
+        if self.0.len == 0 {
+            return None;
+        }
+        let key = Node {
+            tree: self.0.tree,
+            index: self.0.first,
+        };
+        let value = Node {
+            tree: self.0.tree,
+            index: key.subtree_end(),
+        };
+        self.0.len -= 1;
+        self.0.first = value.subtree_end();
+        Some(Entry { key, value })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+
+    fn last(self) -> Option<Entry<'a>> {
+        self.fold(None, |_, e| Some(e))
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
+
+impl PartialEq for Entries<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a == b)
+    }
+}
+
+impl Eq for Entries<'_> {}
+
+impl fmt::Debug for Entries<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> Node<'a> {
+    fn slot(&self) -> &'a Slot {
+        // Views are only made for indexes inside their tree.
+        &self.tree.nodes[self.index as usize]
+    }
+
+    /// The index of the first slot after this node's subtree.
+    fn subtree_end(&self) -> u32 {
+        let slot = self.slot();
+        if slot.is_collection() {
+            slot.b
+        } else {
+            self.index + 1
+        }
+    }
+
+    /// The node's byte range in the file.
+    pub fn range(&self) -> Range<usize> {
+        let slot = self.slot();
+        slot.start as usize..slot.end as usize
+    }
+
+    /// Whether the node carried an anchor (`&a`) or a tag (`!t`); the writer keeps such blocks
+    /// as written.
+    pub fn decorated(&self) -> bool {
+        self.slot().decorated
+    }
+
+    /// What the node holds.
+    pub fn value(&self) -> Value<'a> {
+        let slot = self.slot();
+        match slot.kind {
+            Kind::Scalar(style) => Value::Scalar(Scalar {
+                value: self.scalar_text(slot),
+                style,
+            }),
+            Kind::Sequence => Value::Sequence {
+                items: Items(Children::of(*self)),
+                flow: slot.flow,
+            },
+            Kind::Mapping => Value::Mapping {
+                entries: Entries(Children::of(*self)),
+                flow: slot.flow,
+            },
+            Kind::Alias => Value::Alias,
+        }
+    }
+
+    fn scalar_text(&self, slot: &Slot) -> &'a str {
+        let start = slot.a as usize;
+        self.tree
+            .strings
+            .get(start..start + slot.b as usize)
+            .unwrap_or("")
+    }
+
     /// The scalar, if this node is one.
-    pub fn as_scalar(&self) -> Option<&Scalar> {
-        match &self.value {
-            Value::Scalar(s) => Some(s),
+    pub fn as_scalar(&self) -> Option<Scalar<'a>> {
+        let slot = self.slot();
+        match slot.kind {
+            Kind::Scalar(style) => Some(Scalar {
+                value: self.scalar_text(slot),
+                style,
+            }),
             _ => None,
         }
     }
 
     /// The scalar's text when it is a non-null scalar.
-    pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
-            Value::Scalar(s) if !s.is_null() => Some(&s.value),
-            _ => None,
-        }
+    pub fn as_str(&self) -> Option<&'a str> {
+        self.as_scalar().filter(|s| !s.is_null()).map(|s| s.value)
     }
 
     /// Whether this node is a null scalar.
     pub fn is_null(&self) -> bool {
-        matches!(&self.value, Value::Scalar(s) if s.is_null())
+        self.as_scalar().is_some_and(|s| s.is_null())
+    }
+
+    /// Whether this node is a mapping or a sequence.
+    pub fn is_collection(&self) -> bool {
+        self.slot().is_collection()
     }
 
     /// The mapping entries, if this node is a mapping.
-    pub fn entries(&self) -> Option<&[Entry]> {
-        match &self.value {
-            Value::Mapping { entries, .. } => Some(entries),
+    pub fn entries(&self) -> Option<Entries<'a>> {
+        match self.slot().kind {
+            Kind::Mapping => Some(Entries(Children::of(*self))),
             _ => None,
         }
     }
 
     /// The sequence items, if this node is a sequence.
-    pub fn items(&self) -> Option<&[Node]> {
-        match &self.value {
-            Value::Sequence { items, .. } => Some(items),
+    pub fn items(&self) -> Option<Items<'a>> {
+        match self.slot().kind {
+            Kind::Sequence => Some(Items(Children::of(*self))),
             _ => None,
         }
     }
 
     /// The entry whose key is the scalar `key` (first one when repeated).
-    pub fn entry(&self, key: &str) -> Option<&Entry> {
+    pub fn entry(&self, key: &str) -> Option<Entry<'a>> {
         self.entries()?
-            .iter()
             .find(|e| e.key.as_scalar().is_some_and(|s| s.value == key))
     }
 
     /// The value under the scalar key `key`.
-    pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entry(key).map(|e| &e.value)
+    pub fn get(&self, key: &str) -> Option<Node<'a>> {
+        self.entry(key).map(|e| e.value)
     }
 
-    /// Visits this node and every node below it, depth first, in document order. Generic (not
-    /// `dyn`) so the visit is inlined: the parser walks every node of every block.
-    pub fn walk<'a, F: FnMut(&'a Node) + ?Sized>(&'a self, f: &mut F) {
-        f(self);
-        match &self.value {
-            Value::Sequence { items, .. } => items.iter().for_each(|n| n.walk(f)),
-            Value::Mapping { entries, .. } => entries.iter().for_each(|e| {
-                e.key.walk(f);
-                e.value.walk(f);
-            }),
-            Value::Scalar(_) | Value::Alias => {}
+    /// Visits this node and every node below it, depth first, in document order: a straight
+    /// pass over the node's part of the arena.
+    pub fn walk<F: FnMut(Node<'a>) + ?Sized>(&self, f: &mut F) {
+        for index in self.index..self.subtree_end() {
+            f(Node {
+                tree: self.tree,
+                index,
+            });
         }
     }
 
@@ -162,22 +482,22 @@ impl Node {
     }
 
     fn write_data(&self, out: &mut String) {
-        match &self.value {
+        match self.value() {
             Value::Scalar(s) => {
                 if s.is_null() {
                     out.push_str("null");
                 } else if s.is_string() {
                     out.push_str(&format!("{:?}", s.value));
-                } else if is_core_bool(&s.value) {
+                } else if is_core_bool(s.value) {
                     out.push_str(&s.value.to_ascii_lowercase());
                 } else {
-                    out.push_str(&s.value);
+                    out.push_str(s.value);
                 }
             }
             Value::Alias => out.push('*'),
             Value::Sequence { items, .. } => {
                 out.push('[');
-                for (i, n) in items.iter().enumerate() {
+                for (i, n) in items.enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
@@ -187,7 +507,7 @@ impl Node {
             }
             Value::Mapping { entries, .. } => {
                 out.push('{');
-                for (i, e) in entries.iter().enumerate() {
+                for (i, e) in entries.enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
@@ -201,6 +521,194 @@ impl Node {
     }
 }
 
+/// Structural equality: ranges, decorations and values (with scalar text compared as text).
+impl PartialEq for Node<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.range() == other.range()
+            && self.decorated() == other.decorated()
+            && self.value() == other.value()
+    }
+}
+
+impl Eq for Node<'_> {}
+
+impl fmt::Debug for Node<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node")
+            .field("range", &self.range())
+            .field("value", &self.value())
+            .field("decorated", &self.decorated())
+            .finish()
+    }
+}
+
+/// Builds a [`Tree`] in document order. Its buffers are reused from tree to tree (see
+/// [`with_builder`]); [`TreeBuilder::finish`] copies them out at their exact size.
+#[derive(Default)]
+pub(crate) struct TreeBuilder {
+    nodes: Vec<Slot>,
+    strings: String,
+}
+
+/// Clamps a file offset into the `u32` a slot stores (callers check the range first).
+fn offset32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
+impl TreeBuilder {
+    /// The decoded-text buffer, to append a scalar's text to before [`TreeBuilder::scalar_from`].
+    pub(crate) fn strings(&mut self) -> &mut String {
+        &mut self.strings
+    }
+
+    /// Marks where a scalar's text starts (the current length of the text buffer).
+    pub(crate) fn text_mark(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// A scalar whose text was appended to [`TreeBuilder::strings`] since `mark`.
+    pub(crate) fn scalar_from(
+        &mut self,
+        mark: usize,
+        range: Range<usize>,
+        style: ScalarStyle,
+        decorated: bool,
+    ) -> usize {
+        let index = self.nodes.len();
+        self.nodes.push(Slot {
+            start: offset32(range.start),
+            end: offset32(range.end),
+            a: offset32(mark),
+            b: offset32(self.strings.len() - mark),
+            kind: Kind::Scalar(style),
+            flow: false,
+            decorated,
+        });
+        index
+    }
+
+    /// A scalar with the text `value`.
+    pub(crate) fn scalar(
+        &mut self,
+        range: Range<usize>,
+        value: &str,
+        style: ScalarStyle,
+        decorated: bool,
+    ) -> usize {
+        let mark = self.strings.len();
+        self.strings.push_str(value);
+        self.scalar_from(mark, range, style, decorated)
+    }
+
+    pub(crate) fn alias(&mut self, range: Range<usize>) -> usize {
+        let index = self.nodes.len();
+        self.nodes.push(Slot {
+            start: offset32(range.start),
+            end: offset32(range.end),
+            a: 0,
+            b: 0,
+            kind: Kind::Alias,
+            flow: false,
+            decorated: true,
+        });
+        index
+    }
+
+    /// Opens a collection at file offset `start`; its children are the nodes pushed until
+    /// [`TreeBuilder::close`].
+    pub(crate) fn open(
+        &mut self,
+        mapping: bool,
+        start: usize,
+        flow: bool,
+        decorated: bool,
+    ) -> usize {
+        let index = self.nodes.len();
+        self.nodes.push(Slot {
+            start: offset32(start),
+            end: offset32(start),
+            a: 0,
+            b: 0,
+            kind: if mapping {
+                Kind::Mapping
+            } else {
+                Kind::Sequence
+            },
+            flow,
+            decorated,
+        });
+        index
+    }
+
+    /// Closes the collection opened at `index`, with `children` items (or entries) and its
+    /// range ending at `end` (never before its start).
+    pub(crate) fn close(&mut self, index: usize, children: usize, end: usize) {
+        let after = offset32(self.nodes.len());
+        if let Some(slot) = self.nodes.get_mut(index) {
+            slot.a = offset32(children);
+            slot.b = after;
+            slot.end = offset32(end).max(slot.start);
+        }
+    }
+
+    /// The file start offset of slot `index`.
+    pub(crate) fn start_of(&self, index: usize) -> usize {
+        self.nodes.get(index).map_or(0, |s| s.start as usize)
+    }
+
+    /// The file end offset of slot `index`.
+    pub(crate) fn end_of(&self, index: usize) -> usize {
+        self.nodes.get(index).map_or(0, |s| s.end as usize)
+    }
+
+    /// Drops slot `index` and everything after it (an unfinished subtree).
+    pub(crate) fn truncate(&mut self, index: usize) {
+        self.nodes.truncate(index);
+    }
+
+    /// The tree built so far, at exact size; the builder is left empty for the next tree.
+    /// `None` when nothing was built.
+    pub(crate) fn finish(&mut self) -> Option<Tree> {
+        if self.nodes.is_empty() {
+            self.strings.clear();
+            return None;
+        }
+        let tree = Tree {
+            nodes: self.nodes.as_slice().into(),
+            strings: self.strings.as_str().into(),
+        };
+        self.clear();
+        Some(tree)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.nodes.clear();
+        self.strings.clear();
+    }
+}
+
+thread_local! {
+    /// One builder per thread, reused from tree to tree so its buffers are allocated once.
+    static BUILDER: RefCell<TreeBuilder> = RefCell::new(TreeBuilder::default());
+}
+
+/// Runs `f` with this thread's reusable builder (empty on entry and on return); a fresh one
+/// when it is already in use further up the stack.
+pub(crate) fn with_builder<T>(f: impl FnOnce(&mut TreeBuilder) -> T) -> T {
+    BUILDER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut builder) => {
+            builder.clear();
+            let out = f(&mut builder);
+            builder.clear();
+            // Do not keep a huge buffer alive after one unusual block.
+            if builder.nodes.capacity() > 1 << 16 || builder.strings.capacity() > 1 << 20 {
+                *builder = TreeBuilder::default();
+            }
+            out
+        }
+        Err(_) => f(&mut TreeBuilder::default()),
+    })
+}
 /// A YAML error at a file byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {
@@ -284,65 +792,91 @@ impl OffsetMap {
 ///
 /// The app-written block-style subset is read by the fast reader in `yaml_fast`, which gives
 /// exactly the tree saphyr-parser's events give; anything else goes through saphyr-parser.
-pub fn parse(snippet: &str, map: &OffsetMap) -> Result<Option<Node>, YamlError> {
-    if let Some(node) = crate::yaml_fast::parse(snippet, map) {
-        return Ok(Some(node));
+pub fn parse(snippet: &str, map: &OffsetMap) -> Result<Option<Tree>, YamlError> {
+    check_size(snippet, map)?;
+    if let Some(tree) = crate::yaml_fast::parse(snippet, map) {
+        return Ok(Some(tree));
     }
     parse_with_saphyr(snippet, map)
 }
 
-/// [`parse`] through saphyr-parser only (the reference the fast reader is tested against).
-pub fn parse_with_saphyr(snippet: &str, map: &OffsetMap) -> Result<Option<Node>, YamlError> {
-    let mut parser = Parser::new_from_str(snippet);
-    let mut builder = Builder {
-        stack: Vec::new(),
-        root: None,
-        nodes: 0,
-        snippet,
-        map,
-    };
-    let mut documents = 0usize;
-    while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| YamlError {
-            offset: map.file_offset(e.marker().index()),
-            message: e.info().to_string(),
-        })?;
-        match event {
-            Event::StreamEnd => break,
-            Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(YamlError {
-                        offset: map.file_offset(span.start.index()),
-                        message: "only one YAML document is allowed in a block".into(),
-                    });
-                }
-            }
-            other => builder.event(other, span)?,
-        }
+/// Slots store file offsets as `u32`: a snippet reaching past 4 GiB is refused.
+fn check_size(snippet: &str, map: &OffsetMap) -> Result<(), YamlError> {
+    if snippet.len() >= u32::MAX as usize
+        || map.file_offset_of_byte(snippet.len()) >= u32::MAX as usize
+    {
+        return Err(YamlError {
+            offset: 0,
+            message: "YAML beyond 4 GiB into the file is not read".into(),
+        });
     }
-    Ok(builder.root)
+    Ok(())
 }
 
-enum Open {
-    Sequence {
-        start: usize,
-        items: Vec<Node>,
-        flow: bool,
-        decorated: bool,
-    },
-    Mapping {
-        start: usize,
-        entries: Vec<Entry>,
-        pending_key: Option<Node>,
-        flow: bool,
-        decorated: bool,
-    },
+/// [`parse`] through saphyr-parser only (the reference the fast reader is tested against).
+pub fn parse_with_saphyr(snippet: &str, map: &OffsetMap) -> Result<Option<Tree>, YamlError> {
+    check_size(snippet, map)?;
+    with_builder(|tree| {
+        let mut parser = Parser::new_from_str(snippet);
+        let mut builder = Builder {
+            tree,
+            stack: Vec::new(),
+            root_done: false,
+            ignored_depth: 0,
+            nodes: 0,
+            snippet,
+            map,
+        };
+        let mut documents = 0usize;
+        while let Some(next) = parser.next_event() {
+            let (event, span) = next.map_err(|e| YamlError {
+                offset: map.file_offset(e.marker().index()),
+                message: e.info().to_string(),
+            })?;
+            match event {
+                Event::StreamEnd => break,
+                Event::DocumentStart(_) => {
+                    documents += 1;
+                    if documents > 1 {
+                        return Err(YamlError {
+                            offset: map.file_offset(span.start.index()),
+                            message: "only one YAML document is allowed in a block".into(),
+                        });
+                    }
+                }
+                other => builder.event(other, span)?,
+            }
+        }
+        // A collection left open (only after an error, which returned above) is not a tree.
+        if !builder.stack.is_empty() {
+            builder.tree.clear();
+        }
+        Ok(builder.tree.finish())
+    })
+}
+
+/// A collection being built from events.
+struct Open {
+    /// Its slot in the builder.
+    index: usize,
+    mapping: bool,
+    flow: bool,
+    /// Children pushed so far (keys and values count separately in a mapping).
+    children: usize,
+    /// The file end of the last item (of a sequence) or last complete entry (of a mapping).
+    last_end: Option<usize>,
+    /// The slot where the last key of a mapping starts.
+    last_key: usize,
 }
 
 struct Builder<'a> {
+    tree: &'a mut TreeBuilder,
     stack: Vec<Open>,
-    root: Option<Node>,
+    /// The top node is complete: further top-level nodes are ignored (saphyr gives one per
+    /// document and a second document is refused).
+    root_done: bool,
+    /// Depth inside an ignored top-level collection.
+    ignored_depth: usize,
     nodes: usize,
     snippet: &'a str,
     map: &'a OffsetMap,
@@ -366,6 +900,16 @@ impl Builder<'_> {
         if self.nodes > MAX_NODES {
             return Err(self.error(span.start.index(), "too many YAML nodes in one block"));
         }
+        if self.ignored_depth > 0 || (self.root_done && self.stack.is_empty()) {
+            match event {
+                Event::SequenceStart(..) | Event::MappingStart(..) => self.ignored_depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => {
+                    self.ignored_depth = self.ignored_depth.saturating_sub(1);
+                }
+                _ => {}
+            }
+            return Ok(());
+        }
         match event {
             Event::Scalar(value, style, anchor, tag) => {
                 let style = match style {
@@ -376,90 +920,81 @@ impl Builder<'_> {
                     SaphyrStyle::Folded => ScalarStyle::Folded,
                 };
                 let range = self.range(span);
-                let node = Node {
-                    range,
-                    value: Value::Scalar(Scalar {
-                        value: CompactString::from(value.as_ref()),
-                        style,
-                    }),
-                    decorated: anchor != 0 || tag.is_some(),
-                };
-                self.push(node);
+                let end = range.end;
+                let index =
+                    self.tree
+                        .scalar(range, value.as_ref(), style, anchor != 0 || tag.is_some());
+                self.pushed(index, end);
             }
             Event::Alias(_) => {
-                let node = Node {
-                    range: self.range(span),
-                    value: Value::Alias,
-                    decorated: true,
-                };
-                self.push(node);
+                let range = self.range(span);
+                let end = range.end;
+                let index = self.tree.alias(range);
+                self.pushed(index, end);
             }
             Event::SequenceStart(anchor, tag) => {
-                self.check_depth(span)?;
-                let flow = self.starts_flow(span, '[');
-                self.stack.push(Open::Sequence {
-                    start: self.map.file_offset(span.start.index()),
-                    items: Vec::new(),
-                    flow,
-                    decorated: anchor != 0 || tag.is_some(),
-                });
+                self.open(span, false, anchor != 0 || tag.is_some())?
             }
             Event::MappingStart(anchor, tag) => {
-                self.check_depth(span)?;
-                let flow = self.starts_flow(span, '{');
-                self.stack.push(Open::Mapping {
-                    start: self.map.file_offset(span.start.index()),
-                    entries: Vec::new(),
-                    pending_key: None,
-                    flow,
-                    decorated: anchor != 0 || tag.is_some(),
-                });
+                self.open(span, true, anchor != 0 || tag.is_some())?
             }
-            Event::SequenceEnd => {
-                if let Some(Open::Sequence {
-                    start,
-                    items,
-                    flow,
-                    decorated,
-                }) = self.stack.pop()
-                {
-                    let end = self.collection_end(span, flow, items.last().map(|n| n.range.end));
-                    let node = Node {
-                        range: start..end.max(start),
-                        value: Value::Sequence {
-                            items: items.into_boxed_slice(),
-                            flow,
-                        },
-                        decorated,
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(open) = self.stack.pop() {
+                    let mut children = open.children;
+                    if open.mapping && children % 2 == 1 {
+                        // A key with no value: dropped.
+                        self.tree.truncate(open.last_key);
+                        children -= 1;
+                    }
+                    if open.mapping {
+                        children /= 2;
+                    }
+                    let start = self.tree.start_of(open.index);
+                    let end = if open.flow {
+                        self.map.file_offset(span.end.index())
+                    } else {
+                        open.last_end
+                            .unwrap_or_else(|| self.map.file_offset(span.start.index()))
                     };
-                    self.push(node);
-                }
-            }
-            Event::MappingEnd => {
-                if let Some(Open::Mapping {
-                    start,
-                    entries,
-                    flow,
-                    decorated,
-                    ..
-                }) = self.stack.pop()
-                {
-                    let end =
-                        self.collection_end(span, flow, entries.last().map(|e| e.value.range.end));
-                    let node = Node {
-                        range: start..end.max(start),
-                        value: Value::Mapping {
-                            entries: entries.into_boxed_slice(),
-                            flow,
-                        },
-                        decorated,
-                    };
-                    self.push(node);
+                    self.tree.close(open.index, children, end.max(start));
+                    let end = self.tree.end_of(open.index);
+                    self.pushed(open.index, end);
                 }
             }
             _ => {}
         }
         Ok(())
+    }
+
+    fn open(&mut self, span: Span, mapping: bool, decorated: bool) -> Result<(), YamlError> {
+        self.check_depth(span)?;
+        let flow = self.starts_flow(span, if mapping { '{' } else { '[' });
+        let start = self.map.file_offset(span.start.index());
+        let index = self.tree.open(mapping, start, flow, decorated);
+        self.stack.push(Open {
+            index,
+            mapping,
+            flow,
+            children: 0,
+            last_end: None,
+            last_key: index,
+        });
+        Ok(())
+    }
+
+    /// Records a finished node (slot `index`, ending at file offset `end`) in its parent.
+    fn pushed(&mut self, index: usize, end: usize) {
+        match self.stack.last_mut() {
+            None => self.root_done = true,
+            Some(open) => {
+                if open.mapping && open.children % 2 == 0 {
+                    open.last_key = index;
+                } else {
+                    open.last_end = Some(end);
+                }
+                open.children += 1;
+            }
+        }
     }
 
     fn check_depth(&self, span: Span) -> Result<(), YamlError> {
@@ -476,33 +1011,6 @@ impl Builder<'_> {
         let start = self.map.file_offset(span.start.index());
         let end = self.map.file_offset(span.end.index());
         start..end.max(start)
-    }
-
-    fn collection_end(&self, span: Span, flow: bool, last_child_end: Option<usize>) -> usize {
-        if flow {
-            self.map.file_offset(span.end.index())
-        } else {
-            last_child_end.unwrap_or_else(|| self.map.file_offset(span.start.index()))
-        }
-    }
-
-    fn push(&mut self, node: Node) {
-        match self.stack.last_mut() {
-            None => {
-                if self.root.is_none() {
-                    self.root = Some(node);
-                }
-            }
-            Some(Open::Sequence { items, .. }) => items.push(node),
-            Some(Open::Mapping {
-                entries,
-                pending_key,
-                ..
-            }) => match pending_key.take() {
-                None => *pending_key = Some(node),
-                Some(key) => entries.push(Entry { key, value: node }),
-            },
-        }
     }
 }
 
@@ -578,7 +1086,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn tree(text: &str) -> Node {
+    fn tree(text: &str) -> Tree {
         parse(text, &OffsetMap::contiguous(text, 0))
             .unwrap()
             .unwrap()
@@ -587,26 +1095,28 @@ mod tests {
     #[test]
     fn ranges_are_file_bytes_even_after_non_ascii() {
         let text = "a: é€\nb: x\n";
-        let node = tree(text);
+        let tree = tree(text);
+        let node = tree.root();
         let b = node.get("b").unwrap();
-        assert_eq!(&text[b.range.clone()], "x");
+        assert_eq!(&text[b.range()], "x");
         let a = node.get("a").unwrap();
-        assert_eq!(&text[a.range.clone()], "é€");
+        assert_eq!(&text[a.range()], "é€");
     }
 
     #[test]
     fn flow_collections_are_flagged() {
-        let node = tree("a: {x: 1}\nb: [1, 2]\nc:\n  - 3\n");
+        let tree = tree("a: {x: 1}\nb: [1, 2]\nc:\n  - 3\n");
+        let node = tree.root();
         assert!(matches!(
-            node.get("a").unwrap().value,
+            node.get("a").unwrap().value(),
             Value::Mapping { flow: true, .. }
         ));
         assert!(matches!(
-            node.get("b").unwrap().value,
+            node.get("b").unwrap().value(),
             Value::Sequence { flow: true, .. }
         ));
         assert!(matches!(
-            node.get("c").unwrap().value,
+            node.get("c").unwrap().value(),
             Value::Sequence { flow: false, .. }
         ));
     }
@@ -622,6 +1132,44 @@ mod tests {
     fn depth_is_bounded() {
         let text = "[".repeat(200);
         assert!(parse(&text, &OffsetMap::contiguous(&text, 0)).is_err());
+    }
+
+    #[test]
+    fn arena_children_skip_whole_subtrees() {
+        let text = "a:\n  b:\n    - 1\n    - [2, {c: 3}]\n  d: x\ne: 'y'\n";
+        for map_start in [0, 7] {
+            let fast = parse(text, &OffsetMap::contiguous(text, map_start))
+                .unwrap()
+                .unwrap();
+            let slow = parse_with_saphyr(text, &OffsetMap::contiguous(text, map_start))
+                .unwrap()
+                .unwrap();
+            assert_eq!(fast, slow);
+            let root = slow.root();
+            let keys: Vec<_> = root
+                .entries()
+                .unwrap()
+                .map(|e| e.key.as_str().unwrap())
+                .collect();
+            assert_eq!(keys, ["a", "e"]);
+            let a = root.get("a").unwrap();
+            assert_eq!(a.get("d").unwrap().as_str(), Some("x"));
+            let b = a.get("b").unwrap().items().unwrap();
+            assert_eq!(b.len(), 2);
+            let inner = b.last().unwrap().items().unwrap();
+            assert_eq!(inner.get(1).unwrap().get("c").unwrap().as_str(), Some("3"));
+            assert_eq!(
+                root.get("e").unwrap().as_scalar().unwrap().style,
+                ScalarStyle::SingleQuoted
+            );
+            let mut count = 0;
+            root.walk(&mut |_| count += 1);
+            assert_eq!(count, slow.node_count());
+            assert_eq!(
+                root.data_string(),
+                r#"{"a":{"b":[1,[2,{"c":3}]],"d":"x"},"e":"y"}"#
+            );
+        }
     }
 
     #[test]

@@ -11,9 +11,7 @@
 
 use std::cell::Cell;
 
-use compact_str::CompactString;
-
-use crate::yaml::{Entry, Node, OffsetMap, Scalar, ScalarStyle, Value};
+use crate::yaml::{self, OffsetMap, ScalarStyle, Tree, TreeBuilder};
 
 /// Deepest nesting this reader accepts (well below [`crate::yaml::MAX_DEPTH`]).
 const MAX_FAST_DEPTH: usize = 48;
@@ -26,32 +24,24 @@ struct Bail;
 type R<T> = Result<T, Bail>;
 
 /// Reads `snippet` when it is inside the subset: `Some(tree)`, else `None` (use saphyr).
-pub fn parse(snippet: &str, map: &OffsetMap) -> Option<Node> {
+pub fn parse(snippet: &str, map: &OffsetMap) -> Option<Tree> {
     if !acceptable_text(snippet) {
         return None;
     }
-    // The collection stacks are reused from block to block (they are empty between reads).
-    let (open_entries, open_items) = SCRATCH.with(|cell| cell.take());
-    let mut reader = Reader {
-        s: snippet.as_bytes(),
-        text: snippet,
-        map,
-        pos: 0,
-        open_entries,
-        open_items,
-        last_line: Cell::new(None),
-    };
-    let root = reader.document().ok();
-    let (mut open_entries, mut open_items) = (reader.open_entries, reader.open_items);
-    open_entries.clear();
-    open_items.clear();
-    SCRATCH.with(|cell| cell.set((open_entries, open_items)));
-    root
-}
-
-thread_local! {
-    /// The reader's collection stacks, kept between calls so each block does not allocate them.
-    static SCRATCH: Cell<(Vec<Entry>, Vec<Node>)> = const { Cell::new((Vec::new(), Vec::new())) };
+    // The tree is built in this thread's reused builder (its buffers survive from block to
+    // block), then copied out at its exact size.
+    yaml::with_builder(|tree| {
+        let mut reader = Reader {
+            s: snippet.as_bytes(),
+            text: snippet,
+            map,
+            pos: 0,
+            tree,
+            last_line: Cell::new(None),
+        };
+        reader.document().ok()?;
+        reader.tree.finish()
+    })
 }
 
 /// The whole snippet uses only characters whose YAML meaning this reader knows: no tabs, CR,
@@ -99,11 +89,8 @@ struct Reader<'a> {
     map: &'a OffsetMap,
     /// Start of the next line not yet consumed.
     pos: usize,
-    /// Entries of the mappings being read, innermost last: each collection takes its own
-    /// entries off the top when it ends, so its `Vec` is allocated once, at its exact size.
-    open_entries: Vec<Entry>,
-    /// Items of the sequences being read, the same way.
-    open_items: Vec<Node>,
+    /// Where the nodes go, in document order.
+    tree: &'a mut TreeBuilder,
     /// The line last measured by [`Reader::line`]: the reader looks at most lines two or three
     /// times (to end a collection, then to read it), and measures each once.
     last_line: Cell<Option<Line>>,
@@ -181,7 +168,7 @@ impl Reader<'_> {
         Ok(None)
     }
 
-    fn document(&mut self) -> R<Node> {
+    fn document(&mut self) -> R<usize> {
         let first = self.skip_blank()?.ok_or(Bail)?;
         if first.indent != 0 {
             return Err(Bail);
@@ -213,37 +200,38 @@ impl Reader<'_> {
         Some(i)
     }
 
-    fn scalar_node(
-        &self,
-        start: usize,
-        end: usize,
-        value: CompactString,
-        style: ScalarStyle,
-    ) -> Node {
+    /// A scalar from `start` to `end` (snippet bytes) whose text is `value`.
+    fn scalar_node(&mut self, start: usize, end: usize, value: &str, style: ScalarStyle) -> usize {
+        let mark = self.tree.text_mark();
+        self.tree.strings().push_str(value);
+        self.scalar_since(mark, start, end, style)
+    }
+
+    /// A scalar whose text was appended to the builder's text since `mark`.
+    fn scalar_since(&mut self, mark: usize, start: usize, end: usize, style: ScalarStyle) -> usize {
         let s = self.off(start);
         let e = self.off(end);
-        Node {
-            range: s..e.max(s),
-            value: Value::Scalar(Scalar { value, style }),
-            decorated: false,
-        }
+        self.tree.scalar_from(mark, s..e.max(s), style, false)
     }
 
     /// A block mapping whose keys sit at column `indent`; the first key starts at `first_key`
     /// (on the line at `self.pos`, possibly after a `- `).
-    fn mapping(&mut self, indent: usize, first_key: usize, depth: usize) -> R<Node> {
+    fn mapping(&mut self, indent: usize, first_key: usize, depth: usize) -> R<usize> {
         if depth > MAX_FAST_DEPTH {
             return Err(Bail);
         }
-        let first_entry = self.open_entries.len();
+        let index = self.tree.open(true, self.off(first_key), false, false);
+        let mut entries = 0usize;
+        let mut last_value;
         let mut key_start = first_key;
         loop {
             let line = self.line(self.pos);
             let colon = self.key_at(key_start, line.end).ok_or(Bail)?;
-            let key = self.scalar_node(
+            let text = self.text;
+            self.scalar_node(
                 key_start,
                 colon,
-                CompactString::from(&self.text[key_start..colon]),
+                &text[key_start..colon],
                 ScalarStyle::Plain,
             );
             let mut v = colon + 1;
@@ -274,14 +262,13 @@ impl Reader<'_> {
                     {
                         return Err(Bail); // a sequence not indented under its key
                     }
-                    _ => {
-                        self.scalar_node(colon, colon, CompactString::default(), ScalarStyle::Plain)
-                    }
+                    _ => self.scalar_node(colon, colon, "", ScalarStyle::Plain),
                 }
             } else {
                 self.inline_scalar(v, line, indent, false)?
             };
-            self.open_entries.push(Entry { key, value });
+            entries += 1;
+            last_value = value;
             match self.skip_blank()? {
                 None => break,
                 Some(next) if next.indent < indent => break,
@@ -289,26 +276,20 @@ impl Reader<'_> {
                 Some(_) => return Err(Bail),
             }
         }
-        let entries: Box<[Entry]> = self.open_entries.drain(first_entry..).collect();
-        let start = self.off(first_key);
-        let end = entries.last().map_or(start, |e| e.value.range.end);
-        Ok(Node {
-            range: start..end.max(start),
-            value: Value::Mapping {
-                entries,
-                flow: false,
-            },
-            decorated: false,
-        })
+        let end = self.tree.end_of(last_value);
+        self.tree.close(index, entries, end);
+        Ok(index)
     }
 
     /// A block sequence whose `-` sit at column `indent`; the first `-` is at `first_dash` (on
     /// the line at `self.pos`, possibly after an outer `- `).
-    fn sequence(&mut self, indent: usize, first_dash: usize, depth: usize) -> R<Node> {
+    fn sequence(&mut self, indent: usize, first_dash: usize, depth: usize) -> R<usize> {
         if depth > MAX_FAST_DEPTH {
             return Err(Bail);
         }
-        let first_item = self.open_items.len();
+        let index = self.tree.open(false, self.off(first_dash), false, false);
+        let mut items = 0usize;
+        let mut last_item;
         let mut dash = first_dash;
         loop {
             let line = self.line(self.pos);
@@ -330,7 +311,8 @@ impl Reader<'_> {
                 }
                 _ => self.inline_scalar(item, line, indent, true)?,
             };
-            self.open_items.push(node);
+            items += 1;
+            last_item = node;
             match self.skip_blank()? {
                 None => break,
                 Some(next) if next.indent < indent => break,
@@ -338,19 +320,14 @@ impl Reader<'_> {
                 Some(_) => return Err(Bail),
             }
         }
-        let items: Box<[Node]> = self.open_items.drain(first_item..).collect();
-        let start = self.off(first_dash);
-        let end = items.last().map_or(start, |n| n.range.end);
-        Ok(Node {
-            range: start..end.max(start),
-            value: Value::Sequence { items, flow: false },
-            decorated: false,
-        })
+        let end = self.tree.end_of(last_item);
+        self.tree.close(index, items, end);
+        Ok(index)
     }
 
     /// A scalar starting at `v` on `line`, inside a collection at column `parent`. Leaves
     /// `self.pos` at the first line after it.
-    fn inline_scalar(&mut self, v: usize, line: Line, parent: usize, in_seq: bool) -> R<Node> {
+    fn inline_scalar(&mut self, v: usize, line: Line, parent: usize, in_seq: bool) -> R<usize> {
         match self.s[v] {
             b'"' => self.double_quoted(v, line),
             b'\'' => self.single_quoted(v, line),
@@ -374,12 +351,14 @@ impl Reader<'_> {
             && !text.windows(2).any(|w| w == b": " || w == b" #")
     }
 
-    fn plain(&mut self, v: usize, line: Line, parent: usize, in_seq: bool) -> R<Node> {
+    fn plain(&mut self, v: usize, line: Line, parent: usize, in_seq: bool) -> R<usize> {
         if !Self::plain_line_ok(&self.s[v..line.end]) {
             return Err(Bail);
         }
         let mut end = line.end;
-        let mut folded: Option<CompactString> = None;
+        let src = self.text;
+        let mark = self.tree.text_mark();
+        self.tree.strings().push_str(&src[v..line.end]);
         self.pos = line.next;
         while self.pos < self.s.len() {
             let next = self.line(self.pos);
@@ -403,18 +382,18 @@ impl Reader<'_> {
             if !Self::plain_line_ok(text) || is_indicator(text[0]) {
                 return Err(Bail);
             }
-            let s = folded.get_or_insert_with(|| CompactString::from(&self.text[v..line.end]));
+            let s = self.tree.strings();
             s.push(' ');
-            s.push_str(&self.text[next.content()..next.end]);
+            s.push_str(&src[next.content()..next.end]);
             end = next.end;
             self.pos = next.next;
         }
-        let value = folded.unwrap_or_else(|| CompactString::from(&self.text[v..line.end]));
-        Ok(self.scalar_node(v, end, value, ScalarStyle::Plain))
+        Ok(self.scalar_since(mark, v, end, ScalarStyle::Plain))
     }
 
-    fn double_quoted(&mut self, v: usize, line: Line) -> R<Node> {
-        let mut value = CompactString::default();
+    fn double_quoted(&mut self, v: usize, line: Line) -> R<usize> {
+        let text = self.text;
+        let mark = self.tree.text_mark();
         let mut i = v + 1;
         let mut run = i;
         loop {
@@ -424,8 +403,9 @@ impl Reader<'_> {
             match self.s[i] {
                 b'"' => break,
                 b'\\' => {
-                    value.push_str(&self.text[run..i]);
                     let c = *self.s.get(i + 1).ok_or(Bail)?;
+                    let value = self.tree.strings();
+                    value.push_str(&text[run..i]);
                     value.push(match c {
                         b'\\' => '\\',
                         b'"' => '"',
@@ -441,16 +421,17 @@ impl Reader<'_> {
                 _ => i += 1,
             }
         }
-        value.push_str(&self.text[run..i]);
+        self.tree.strings().push_str(&text[run..i]);
         if i + 1 != line.end {
             return Err(Bail);
         }
         self.pos = line.next;
-        Ok(self.scalar_node(v, i + 1, value, ScalarStyle::DoubleQuoted))
+        Ok(self.scalar_since(mark, v, i + 1, ScalarStyle::DoubleQuoted))
     }
 
-    fn single_quoted(&mut self, v: usize, line: Line) -> R<Node> {
-        let mut value = CompactString::default();
+    fn single_quoted(&mut self, v: usize, line: Line) -> R<usize> {
+        let text = self.text;
+        let mark = self.tree.text_mark();
         let mut i = v + 1;
         let mut run = i;
         loop {
@@ -459,7 +440,7 @@ impl Reader<'_> {
             }
             if self.s[i] == b'\'' {
                 if self.s.get(i + 1) == Some(&b'\'') && i + 1 < line.end {
-                    value.push_str(&self.text[run..=i]);
+                    self.tree.strings().push_str(&text[run..=i]);
                     i += 2;
                     run = i;
                     continue;
@@ -468,16 +449,16 @@ impl Reader<'_> {
             }
             i += 1;
         }
-        value.push_str(&self.text[run..i]);
+        self.tree.strings().push_str(&text[run..i]);
         if i + 1 != line.end {
             return Err(Bail);
         }
         self.pos = line.next;
-        Ok(self.scalar_node(v, i + 1, value, ScalarStyle::SingleQuoted))
+        Ok(self.scalar_since(mark, v, i + 1, ScalarStyle::SingleQuoted))
     }
 
     /// `|`, `|-`, `|+`, with an optional indentation indicator (`|2-`, `|-2`).
-    fn literal(&mut self, v: usize, line: Line, parent: usize) -> R<Node> {
+    fn literal(&mut self, v: usize, line: Line, parent: usize) -> R<usize> {
         #[derive(PartialEq)]
         enum Chomp {
             Strip,
@@ -510,7 +491,8 @@ impl Reader<'_> {
             return Err(Bail);
         }
         let start = first.start + block_indent;
-        let mut value = CompactString::default();
+        let text = self.text;
+        let mark = self.tree.text_mark();
         let mut trailing_breaks = 0usize;
         let mut any = false;
         while self.pos < self.s.len() {
@@ -526,28 +508,23 @@ impl Reader<'_> {
             if l.indent < block_indent {
                 break;
             }
-            if any {
-                for _ in 0..=trailing_breaks {
-                    value.push('\n');
-                }
+            let value = self.tree.strings();
+            let breaks = if any {
+                trailing_breaks + 1
             } else {
-                for _ in 0..trailing_breaks {
-                    value.push('\n');
-                }
-            }
+                trailing_breaks
+            };
+            value.extend(std::iter::repeat_n('\n', breaks));
             trailing_breaks = 0;
             any = true;
-            value.push_str(&self.text[l.start + block_indent..l.end]);
+            value.push_str(&text[l.start + block_indent..l.end]);
             self.pos = l.next;
         }
+        let value = self.tree.strings();
         match chomp {
             Chomp::Strip => {}
             Chomp::Clip => value.push('\n'),
-            Chomp::Keep => {
-                for _ in 0..=trailing_breaks {
-                    value.push('\n');
-                }
-            }
+            Chomp::Keep => value.extend(std::iter::repeat_n('\n', trailing_breaks + 1)),
         }
         // saphyr's span ends after the indentation it read on the line that ended the scalar.
         let end = if self.pos < self.s.len() {
@@ -555,6 +532,6 @@ impl Reader<'_> {
         } else {
             self.pos
         };
-        Ok(self.scalar_node(start, end, value, ScalarStyle::Literal))
+        Ok(self.scalar_since(mark, start, end, ScalarStyle::Literal))
     }
 }

@@ -35,7 +35,7 @@ pub fn semantic_tokens_full(
     let model = doc.model();
     let mut spans: Vec<(ByteRange<usize>, u32)> = Vec::new();
     for block in &model.blocks {
-        if let Some(yaml) = &block.yaml {
+        if let Some(yaml) = block.yaml_root() {
             collect_types(yaml, &mut spans);
         } else if let Some(t) = &block.type_name {
             spans.push((t.range.clone(), TYPE));
@@ -81,18 +81,18 @@ pub fn semantic_tokens_full(
     })))
 }
 
-fn collect_types(node: &Node, out: &mut Vec<(ByteRange<usize>, u32)>) {
-    match &node.value {
+fn collect_types(node: Node<'_>, out: &mut Vec<(ByteRange<usize>, u32)>) {
+    match node.value() {
         Value::Mapping { entries, .. } => {
             for entry in entries {
                 if entry.key.as_str() == Some("type") && entry.value.as_str().is_some() {
-                    out.push((entry.value.range.clone(), TYPE));
+                    out.push((entry.value.range(), TYPE));
                 } else {
-                    collect_types(&entry.value, out);
+                    collect_types(entry.value, out);
                 }
             }
         }
-        Value::Sequence { items, .. } => items.iter().for_each(|i| collect_types(i, out)),
+        Value::Sequence { items, .. } => items.for_each(|i| collect_types(i, out)),
         _ => {}
     }
 }

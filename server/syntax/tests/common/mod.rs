@@ -237,7 +237,7 @@ pub fn meaning(text: &str) -> Vec<String> {
             std::mem::discriminant(&b.kind),
             b.yaml.as_ref().map_or_else(
                 || format!("raw {:?}", text.get(b.range.clone())),
-                |y| y.data_string()
+                |y| y.root().data_string()
             )
         ));
         pos = b.range.end;
