@@ -393,15 +393,18 @@ pub const KNOWN_BLOCK_TYPES: &[&str] = &[
 ];
 
 fn build_kind(type_name: &str, root: Node<'_>, diags: &mut Vec<Diagnostic>) -> BlockKind {
+    // `attrs` is looked up once for all the attributes read below.
+    let attrs = root.get("attrs");
+    let attr = |key: &str| spanned_str(attrs.and_then(|a| a.get(key)));
     match type_name {
         "socket-request" => BlockKind::SocketRequest(socket_request(root)),
         "ws-message" => BlockKind::WsMessage(WsMessage {
-            name: attr(root, "name"),
-            format: attr(root, "format"),
-            encoding: attr(root, "encoding"),
-            send: attr(root, "send"),
-            delay: attr(root, "delay"),
-            body: attr(root, "body"),
+            name: attr("name"),
+            format: attr("format"),
+            encoding: attr("encoding"),
+            send: attr("send"),
+            delay: attr("delay"),
+            body: attr("body"),
         }),
         "ws-options" => BlockKind::WsOptions(WsOptions {
             rows: table(root, diags)
@@ -427,7 +430,7 @@ fn build_kind(type_name: &str, root: Node<'_>, diags: &mut Vec<Diagnostic>) -> B
         "path-table" => BlockKind::PathTable(table(root, diags)),
         "options-table" => BlockKind::OptionsTable(table(root, diags)),
         "auth" => BlockKind::Auth(Auth {
-            auth_type: attr(root, "authType"),
+            auth_type: attr("authType"),
             table: if root.get("content").is_some_and(|c| !c.is_null()) {
                 table(root, diags)
             } else {
@@ -439,12 +442,12 @@ fn build_kind(type_name: &str, root: Node<'_>, diags: &mut Vec<Diagnostic>) -> B
             url: content_item(root, "url").and_then(text_content),
         }),
         "request-separator" => BlockKind::Separator(Separator {
-            label: attr(root, "label"),
-            color_index: attr(root, "colorIndex"),
+            label: attr("label"),
+            color_index: attr("colorIndex"),
         }),
         "pre_script" | "post_script" => BlockKind::Script(Script {
-            language: attr(root, "language"),
-            body: attr(root, "body"),
+            language: attr("language"),
+            body: attr("body"),
         }),
         // Typed names are matched above, so a known name reaching here is a passive type.
         t if KNOWN_BLOCK_TYPES.contains(&t) || NESTED_NODE_TYPES.contains(&t) => BlockKind::Other,
