@@ -695,13 +695,12 @@ fn is_ws_block(kind: &BlockKind) -> bool {
 }
 
 fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>) {
-    let requests: Vec<usize> = section
+    let requests = section
         .blocks
         .iter()
         .copied()
-        .filter(|&i| matches!(doc.blocks[i].kind, BlockKind::SocketRequest(_)))
-        .collect();
-    for &extra in requests.iter().skip(1) {
+        .filter(|&i| matches!(doc.blocks[i].kind, BlockKind::SocketRequest(_)));
+    for extra in requests.skip(1) {
         let b = &doc.blocks[extra];
         diags.push(Diagnostic::new(
             b.type_name.as_ref().map_or(b.range.clone(), |t| t.range.clone()),
@@ -776,18 +775,24 @@ fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>)
         }
     }
     // `send: after: <name>` must name a message or an assertion row of the section.
-    let assertion_names: Vec<&str> = section
-        .assertions(doc)
-        .map(|(_, a)| {
+    let assertions = section.assertions(doc).map(|(_, a)| a);
+    let is_assertion_name = |target: &str| {
+        assertions.is_some_and(|a| {
             a.rows
                 .iter()
-                .filter_map(|r| r.description.as_ref().map(|d| d.value.as_str()))
-                .collect()
+                .any(|r| r.description.as_ref().is_some_and(|d| d.value == target))
         })
-        .unwrap_or_default();
-    for (_, m) in section.messages(doc) {
+    };
+    let messages = section
+        .blocks
+        .iter()
+        .filter_map(|&i| match &doc.blocks[i].kind {
+            BlockKind::WsMessage(m) => Some(m),
+            _ => None,
+        });
+    for m in messages {
         if let (Some(send), Some(vocab::SendMode::After(target))) = (&m.send, m.send_value()) {
-            if !names.contains_key(target.as_str()) && !assertion_names.contains(&target.as_str()) {
+            if !names.contains_key(target.as_str()) && !is_assertion_name(target.as_str()) {
                 diags.push(Diagnostic::new(
                     send.range.clone(),
                     Severity::Warning,

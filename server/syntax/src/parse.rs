@@ -407,20 +407,16 @@ fn build_kind(type_name: &str, root: Node<'_>, diags: &mut Vec<Diagnostic>) -> B
             body: attr("body"),
         }),
         "ws-options" => BlockKind::WsOptions(WsOptions {
-            rows: table(root, diags)
-                .rows
-                .into_iter()
-                .map(|row| {
-                    let key = row.key();
-                    OptionRow {
-                        option: key.as_ref().and_then(|k| vocab::option_key(k.value.trim())),
-                        value: row.value(),
-                        note: row.note(),
-                        key,
-                        row,
-                    }
-                })
-                .collect(),
+            rows: table_rows(root, diags, |row| {
+                let key = row.key();
+                OptionRow {
+                    option: key.as_ref().and_then(|k| vocab::option_key(k.value.trim())),
+                    value: row.value(),
+                    note: row.note(),
+                    key,
+                    row,
+                }
+            }),
         }),
         "ws-assertions" => BlockKind::WsAssertions(assertions(root, diags, true)),
         "assertions-table" => BlockKind::AssertionsTable(assertions(root, diags, false)),
@@ -519,7 +515,19 @@ fn cell_text(node: Node<'_>) -> Option<CompactString> {
 
 /// Reads a compacted table: `content: [{type: table, rows: [{attrs: {disabled}, row: [...]}]}]`.
 fn table(root: Node<'_>, diags: &mut Vec<Diagnostic>) -> Table {
-    let mut out = Table::default();
+    Table {
+        rows: table_rows(root, diags, |row| row),
+    }
+}
+
+/// The rows of a compacted table, each turned into a `T` by `typed` as it is read (one `Vec`
+/// at its exact size, no intermediate one of plain rows).
+fn table_rows<T>(
+    root: Node<'_>,
+    diags: &mut Vec<Diagnostic>,
+    mut typed: impl FnMut(TableRow) -> T,
+) -> Vec<T> {
+    let mut out = Vec::new();
     let Some(content) = root.get("content") else {
         return out;
     };
@@ -548,7 +556,7 @@ fn table(root: Node<'_>, diags: &mut Vec<Diagnostic>) -> Table {
         }
         return out;
     };
-    out.rows.reserve_exact(rows.len());
+    out.reserve_exact(rows.len());
     for row in rows {
         let disabled = row
             .get("attrs")
@@ -574,41 +582,37 @@ fn table(root: Node<'_>, diags: &mut Vec<Diagnostic>) -> Table {
                 Vec::new()
             }
         };
-        out.rows.push(TableRow {
+        out.push(typed(TableRow {
             range: row.range(),
             disabled,
             cells,
-        });
+        }));
     }
     out
 }
 
 fn assertions(root: Node<'_>, diags: &mut Vec<Diagnostic>, websocket: bool) -> Assertions {
-    let rows = table(root, diags)
-        .rows
-        .into_iter()
-        .map(|row| {
-            let field = row.cell(1);
-            let operator = row.cell(2);
-            AssertionRow {
-                description: row.cell(0),
-                parsed_field: if websocket {
-                    field
-                        .as_ref()
-                        .and_then(|f| vocab::Field::parse(&f.value).ok())
-                } else {
-                    None
-                },
-                parsed_operator: operator
+    let rows = table_rows(root, diags, |row| {
+        let field = row.cell(1);
+        let operator = row.cell(2);
+        AssertionRow {
+            description: row.cell(0),
+            parsed_field: if websocket {
+                field
                     .as_ref()
-                    .and_then(|o| vocab::Operator::parse(&o.value)),
-                expected: row.cell(3),
-                field,
-                operator,
-                row,
-            }
-        })
-        .collect();
+                    .and_then(|f| vocab::Field::parse(&f.value).ok())
+            } else {
+                None
+            },
+            parsed_operator: operator
+                .as_ref()
+                .and_then(|o| vocab::Operator::parse(&o.value)),
+            expected: row.cell(3),
+            field,
+            operator,
+            row,
+        }
+    });
     Assertions { rows }
 }
 
