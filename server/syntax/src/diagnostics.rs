@@ -168,10 +168,10 @@ impl UidChecker {
         let mut attrs = None;
         let mut node_type = "";
         for e in entries {
-            match e.key.as_scalar().map(|k| k.value) {
-                Some("attrs") => attrs = Some(e.value),
-                Some("type") => node_type = e.value.as_str().unwrap_or(""),
-                _ => {}
+            if e.key.is_scalar_text("attrs") {
+                attrs = Some(e.value);
+            } else if e.key.is_scalar_text("type") {
+                node_type = e.value.as_str().unwrap_or("");
             }
         }
         let Some(uid_node) = attrs.and_then(|a| a.get("uid")) else {

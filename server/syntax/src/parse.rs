@@ -625,7 +625,7 @@ fn scan_block_tree(
     uids: &mut UidChecker,
     doc: &mut Document,
 ) {
-    let Some(root) = block.yaml_root() else {
+    let Some(block_tree) = &block.yaml else {
         return;
     };
     let has_braces = block
@@ -634,15 +634,19 @@ fn scan_block_tree(
         .and_then(|r| text.get(r.clone()))
         .is_some_and(|s| OPEN_BRACES_FINDER.find(s.as_bytes()).is_some());
     let (variables, diags) = (&mut doc.variables, &mut doc.diagnostics);
-    root.walk(&mut |node| match node.value() {
-        Value::Mapping { entries, .. } => uids.check_mapping(entries, diags),
-        Value::Scalar(s) if has_braces && has_double_brace(s.value.as_bytes()) => {
+    block_tree.for_each_node(|node| {
+        if let Some(entries) = node.entries() {
+            uids.check_mapping(entries, diags);
+        } else if has_braces
+            && node
+                .as_scalar()
+                .is_some_and(|s| has_double_brace(s.value.as_bytes()))
+        {
             let range = node.range();
             if let Some(source) = text.get(range.clone()) {
                 find_variables(source, range.start, index, variables);
             }
         }
-        _ => {}
     });
 }
 

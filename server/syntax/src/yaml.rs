@@ -453,8 +453,21 @@ impl<'a> Node<'a> {
 
     /// The entry whose key is the scalar `key` (first one when repeated).
     pub fn entry(&self, key: &str) -> Option<Entry<'a>> {
-        self.entries()?
-            .find(|e| e.key.as_scalar().is_some_and(|s| s.value == key))
+        self.entries()?.find(|e| e.key.is_scalar_text(key))
+    }
+
+    /// Whether this node is a scalar whose text is `text` (any style). Compares lengths
+    /// before bytes, straight from the arena: the lookup every `get` does on every key.
+    pub fn is_scalar_text(&self, text: &str) -> bool {
+        let slot = self.slot();
+        matches!(slot.kind, Kind::Scalar(_))
+            && slot.b as usize == text.len()
+            && self
+                .tree
+                .strings
+                .as_bytes()
+                .get(slot.a as usize..slot.a as usize + slot.b as usize)
+                == Some(text.as_bytes())
     }
 
     /// The value under the scalar key `key`.
