@@ -694,13 +694,24 @@ pub(crate) fn find_variables(source: &str, base: usize, block: usize, out: &mut 
 }
 
 fn build_sections(doc: &mut Document) {
-    let mut sections: Vec<Section> = vec![Section {
+    let is_separator = |b: &Block| matches!(b.kind, BlockKind::Separator(_));
+    // Each section's block list is allocated once, at its size: the blocks up to the next
+    // separator.
+    let blocks_until_separator = |from: usize| -> Vec<usize> {
+        let n = doc.blocks.get(from..).map_or(0, |rest| {
+            rest.iter().take_while(|b| !is_separator(b)).count()
+        });
+        Vec::with_capacity(n)
+    };
+    let mut sections: Vec<Section> =
+        Vec::with_capacity(1 + doc.blocks.iter().filter(|b| is_separator(b)).count());
+    sections.push(Section {
         range: 0..doc.len,
         label: None,
         separator: None,
-        blocks: Vec::new(),
+        blocks: blocks_until_separator(0),
         heading: None,
-    }];
+    });
     for (i, block) in doc.blocks.iter().enumerate() {
         if let BlockKind::Separator(sep) = &block.kind {
             if let Some(last) = sections.last_mut() {
@@ -710,7 +721,7 @@ fn build_sections(doc: &mut Document) {
                 range: block.range.start..doc.len,
                 label: sep.label.clone(),
                 separator: Some(i),
-                blocks: Vec::new(),
+                blocks: blocks_until_separator(i + 1),
                 heading: None,
             });
         } else if let Some(last) = sections.last_mut() {

@@ -50,14 +50,18 @@ fn acceptable_text(snippet: &str) -> bool {
     if snippet.is_empty() || !snippet.ends_with('\n') {
         return false;
     }
-    // No early exit, so this compiles to a vector loop over the whole snippet.
-    let has_control = snippet.bytes().fold(false, |bad, b| {
-        bad | ((b < 0x20 && b != b'\n') | (b == 0x7f))
+    // No early exit, so this compiles to one vector loop over the whole snippet that finds
+    // both control characters and non-ASCII bytes.
+    let (has_control, has_non_ascii) = snippet.bytes().fold((false, false), |(bad, wide), b| {
+        (
+            bad | ((b < 0x20 && b != b'\n') | (b == 0x7f)),
+            wide | (b >= 0x80),
+        )
     });
     if has_control {
         return false;
     }
-    snippet.is_ascii()
+    !has_non_ascii
         || snippet.chars().all(|c| {
             c.is_ascii()
                 || matches!(c as u32, 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
