@@ -8,7 +8,8 @@
 //! # Public API
 //!
 //! - [`parse`]`(text) -> `[`Document`]: frontmatter, every ```` ```void ```` block as a
-//!   [`Block`] (typed [`BlockKind`], spanned [`yaml::Node`] tree), [`Section`]s split by
+//!   [`Block`] (typed [`BlockKind`], spanned [`yaml::Tree`] read through [`yaml::Node`] views,
+//!   e.g. `block.yaml_root()?.get("attrs")?.as_str()`), [`Section`]s split by
 //!   `request-separator`, Markdown headings, `{{variable}}` references ([`VariableRef`]) and
 //!   environment-free [`Diagnostic`]s with stable [`codes`]. Never fails, never panics.
 //! - [`format()`]`(text) -> String` and [`format_edits`]`(text) -> Vec<`[`Edit`]`>`: the Voiden
