@@ -19,10 +19,12 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Error as WsError};
 use url::Url;
 
+use crate::read_ahead::ReadAhead;
 use crate::spec::SessionSpec;
 use crate::tls::{self, TlsOptions};
 
-/// Bytes of the per-connection read buffer (tokio-tungstenite's default is 128 KiB).
+/// Bytes of the per-connection read buffer (tokio-tungstenite's default is 128 KiB); also the
+/// most tungstenite reads per call, which `read_ahead` makes up for while data streams in.
 pub const READ_BUFFER_SIZE: usize = 4 * 1024;
 /// Bytes buffered before a write goes to the socket.
 pub const WRITE_BUFFER_SIZE: usize = 16 * 1024;
@@ -290,6 +292,8 @@ pub async fn establish(
             ..ConnectError::new(message)
         })?;
     let config = websocket_config(spec);
+    // Small reads while quiet (idle memory), large ones while data streams in (throughput).
+    let transport = Box::new(ReadAhead::new(transport)) as BoxedTransport;
     match tokio_tungstenite::client_async_with_config(request, transport, Some(config)).await {
         Ok((ws, response)) => {
             let response_headers: Vec<(String, String)> = response

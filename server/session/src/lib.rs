@@ -25,6 +25,7 @@ mod engine;
 pub mod log;
 pub mod mask;
 mod queue;
+mod read_ahead;
 pub mod section;
 mod session;
 pub mod spec;
