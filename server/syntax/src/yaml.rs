@@ -73,7 +73,7 @@ impl Slot {
 
 /// A parsed YAML document: an arena of nodes and their decoded scalar text. Never empty (an
 /// empty snippet parses to no tree); [`Tree::root`] is the top node.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Tree {
     nodes: Box<[Slot]>,
     strings: Box<str>,
@@ -109,7 +109,8 @@ impl Tree {
 
 impl PartialEq for Tree {
     fn eq(&self, other: &Self) -> bool {
-        self.nodes.len() == other.nodes.len() && self.root() == other.root()
+        self.nodes.len() == other.nodes.len()
+            && (self.nodes.is_empty() || self.root() == other.root())
     }
 }
 
@@ -352,10 +353,25 @@ impl fmt::Debug for Entries<'_> {
     }
 }
 
+/// What a view outside its tree reads as (never made by this module; a guard, not a panic).
+static MISSING_SLOT: Slot = Slot {
+    start: 0,
+    end: 0,
+    a: 0,
+    b: 0,
+    kind: Kind::Alias,
+    flow: false,
+    decorated: false,
+};
+
 impl<'a> Node<'a> {
     fn slot(&self) -> &'a Slot {
-        // Views are only made for indexes inside their tree.
-        &self.tree.nodes[self.index as usize]
+        // Views are only made for indexes inside their tree; anything else reads as an alias
+        // with no children rather than panicking.
+        self.tree
+            .nodes
+            .get(self.index as usize)
+            .unwrap_or(&MISSING_SLOT)
     }
 
     /// The index of the first slot after this node's subtree.
@@ -1183,6 +1199,22 @@ mod tests {
                 r#"{"a":{"b":[1,[2,{"c":3}]],"d":"x"},"e":"y"}"#
             );
         }
+    }
+
+    #[test]
+    fn a_view_outside_its_tree_reads_as_a_childless_alias() {
+        let empty = Tree {
+            nodes: Box::new([]),
+            strings: "".into(),
+        };
+        assert_eq!(empty, empty.clone());
+        let root = empty.root();
+        assert_eq!(root.value(), Value::Alias);
+        assert!(root.entries().is_none() && root.items().is_none() && root.get("a").is_none());
+        let mut visited = 0;
+        root.walk(&mut |_| visited += 1);
+        assert_eq!(visited, 1);
+        assert_eq!(format!("{empty:?}"), "Tree(empty)");
     }
 
     #[test]
