@@ -147,13 +147,15 @@ const LINK_NODE_TYPES: &[&str] = &["fileLink", "linkedFile"];
 /// ([`LINK_NODE_TYPES`]). Every uid, link nodes included, should be a UUID (warning).
 ///
 /// The parser hands it every mapping of a block right after building the block (while the
-/// block's tree is still in cache), in file order. Lowercase hyphenated UUIDs (what the app
-/// writes) are remembered as 128-bit numbers, which is exact because that text form is
-/// one-to-one with the number; any other uid is remembered as text.
+/// block's tree is still in cache), in file order, then calls [`UidChecker::finish`] once.
+/// Lowercase hyphenated UUIDs (what the app writes, nearly every uid) are collected as 128-bit
+/// numbers with their ranges, which is exact because that text form is one-to-one with the
+/// number, and their duplicates are found by one sort at the end (no hashing per uid); any other
+/// uid is remembered as text in a table and checked as it comes.
 #[derive(Default)]
 pub(crate) struct UidChecker {
-    /// Lowercase hyphenated UUIDs seen, with the byte offset of their first use.
-    uuids: HashMap<u128, usize>,
+    /// Lowercase hyphenated UUIDs seen, with the range of each use, in file order.
+    uuids: Vec<(u128, TextRange)>,
     /// Other uids seen (uppercase UUIDs, braces, placeholders), with their first use.
     others: HashMap<String, usize>,
 }
@@ -191,22 +193,42 @@ impl UidChecker {
         if LINK_NODE_TYPES.contains(&node_type) {
             return;
         }
-        let here = uid_node.range().start;
-        let first = match lowercase_uuid {
-            Some(value) => *self.uuids.entry(value).or_insert(here),
-            None => *self.others.entry(uid.to_string()).or_insert(here),
-        };
-        if first != here {
-            diags.push(Diagnostic::new(
-                uid_node.range(),
-                Severity::Error,
-                codes::DUPLICATE_UID,
-                format!(
-                    "duplicate uid `{uid}` (first used at byte {first}); uids must be unique in a file"
-                ),
-            ));
+        let here = uid_node.range();
+        if let Some(value) = lowercase_uuid {
+            self.uuids.push((value, here));
+            return;
+        }
+        let first = *self.others.entry(uid.to_string()).or_insert(here.start);
+        if first != here.start {
+            diags.push(duplicate_uid(uid, first, here));
         }
     }
+
+    /// Reports every lowercase UUID used again after its first use (in file order).
+    pub(crate) fn finish(mut self, diags: &mut Vec<Diagnostic>) {
+        // Stable: equal values keep file order, so the first of a run is the first use.
+        self.uuids.sort_by_key(|(value, _)| *value);
+        for run in self.uuids.chunk_by(|a, b| a.0 == b.0) {
+            let Some(((value, first), again)) = run.split_first() else {
+                continue;
+            };
+            for (_, here) in again {
+                let uid = uuid::Uuid::from_u128(*value).hyphenated().to_string();
+                diags.push(duplicate_uid(&uid, first.start, here.clone()));
+            }
+        }
+    }
+}
+
+fn duplicate_uid(uid: &str, first: usize, here: TextRange) -> Diagnostic {
+    Diagnostic::new(
+        here,
+        Severity::Error,
+        codes::DUPLICATE_UID,
+        format!(
+            "duplicate uid `{uid}` (first used at byte {first}); uids must be unique in a file"
+        ),
+    )
 }
 
 /// The value of a lowercase hyphenated 8-4-4-4-12 UUID, `None` for any other text.
@@ -827,6 +849,40 @@ mod tests {
         assert_eq!(
             lowercase_uuid_value("2f1e6a7c3-b5d-4e8f-9a0b-1c2d3e4f5a6b"),
             None
+        );
+    }
+
+    #[test]
+    fn every_later_use_of_a_lowercase_uuid_points_at_the_first_in_file_order() {
+        let a = "2f1e6a7c-3b5d-4e8f-9a0b-1c2d3e4f5a6b";
+        let b = "00000000-0000-4000-8000-000000000001";
+        let block = |uid: &str| {
+            format!("```void\n---\ntype: messages-node\nattrs:\n  uid: {uid}\n---\n```\n\n")
+        };
+        let text = [b, a, b, a, a].map(block).concat();
+        let doc = crate::parse(&text);
+        let starts: Vec<usize> = text.match_indices("uid: ").map(|(i, _)| i + 5).collect();
+        let dups: Vec<_> = doc
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == codes::DUPLICATE_UID)
+            .map(|d| (d.range.clone(), d.message.clone()))
+            .collect();
+        let expect = |uid: &str, first: usize, at: usize| {
+            (
+                at..at + 36,
+                format!(
+                    "duplicate uid `{uid}` (first used at byte {first}); uids must be unique in a file"
+                ),
+            )
+        };
+        assert_eq!(
+            dups,
+            vec![
+                expect(b, starts[0], starts[2]),
+                expect(a, starts[1], starts[3]),
+                expect(a, starts[1], starts[4]),
+            ]
         );
     }
 

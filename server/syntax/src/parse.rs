@@ -49,6 +49,7 @@ pub fn parse(text: &str) -> Document {
         diagnostics::check_block(&block, &mut doc.diagnostics);
         doc.blocks.push(block);
     }
+    uids.finish(&mut doc.diagnostics);
     build_sections(&mut doc);
     diagnostics::check_document(&mut doc);
     doc.diagnostics
