@@ -206,8 +206,9 @@ impl UidChecker {
 
     /// Reports every lowercase UUID used again after its first use (in file order).
     pub(crate) fn finish(mut self, diags: &mut Vec<Diagnostic>) {
-        // Stable: equal values keep file order, so the first of a run is the first use.
-        self.uuids.sort_by_key(|(value, _)| *value);
+        // Equal values in file order, so the first of a run is the first use.
+        self.uuids
+            .sort_unstable_by_key(|(value, range)| (*value, range.start));
         for run in self.uuids.chunk_by(|a, b| a.0 == b.0) {
             let Some(((value, first), again)) = run.split_first() else {
                 continue;

@@ -618,7 +618,13 @@ fn assertions(root: Node<'_>, diags: &mut Vec<Diagnostic>, websocket: bool) -> A
 }
 
 /// One visit of a freshly built block's tree, while it is still in cache: the uid rule on every
-/// mapping, and `{{variable}}` references in scalars (only when the block's text has a `{{`).
+/// mapping, and `{{variable}}` references in scalars.
+///
+/// The block's YAML text is searched for `{{` once; a scalar is scanned for references only when
+/// one of those places lies inside its source range. That is the same set of scalars as testing
+/// each scalar's decoded text: decoding never turns a source `{{` into anything else (escapes
+/// start with `\`, folding only touches line breaks), and a scalar whose decoded text has a `{{`
+/// its source lacks (an escape) has no reference in its source to find.
 fn scan_block_tree(
     text: &str,
     block: &Block,
@@ -629,39 +635,44 @@ fn scan_block_tree(
     let Some(block_tree) = &block.yaml else {
         return;
     };
-    let has_braces = block
+    let open_braces = block
         .yaml_range
         .as_ref()
-        .and_then(|r| text.get(r.clone()))
-        .is_some_and(|s| OPEN_BRACES_FINDER.find(s.as_bytes()).is_some());
+        .and_then(|r| Some((r.start, text.get(r.clone())?)))
+        .map(|(base, yaml)| open_brace_offsets(yaml, base))
+        .unwrap_or_default();
     let (variables, diags) = (&mut doc.variables, &mut doc.diagnostics);
     block_tree.for_each_node(|node| {
         if let Some(entries) = node.entries() {
             uids.check_mapping(entries, diags);
-        } else if has_braces
-            && node
-                .as_scalar()
-                .is_some_and(|s| has_double_brace(s.value.as_bytes()))
-        {
+        } else if !open_braces.is_empty() && node.as_scalar().is_some() {
             let range = node.range();
-            if let Some(source) = text.get(range.clone()) {
+            let first_inside = open_braces.partition_point(|&at| at < range.start);
+            if open_braces
+                .get(first_inside)
+                .is_some_and(|&at| at + 2 <= range.end)
+                && let Some(source) = text.get(range.clone())
+            {
                 find_variables(source, range.start, index, variables);
             }
         }
     });
 }
 
-/// Whether `bytes` holds `{{` (cheaper than a substring search on the many short scalars).
-fn has_double_brace(bytes: &[u8]) -> bool {
+/// The file offsets of every `{{` in `yaml` (which starts at file offset `base`), overlapping
+/// ones included (`{{{` gives two), in increasing order.
+fn open_brace_offsets(yaml: &str, base: usize) -> Vec<usize> {
+    let bytes = yaml.as_bytes();
+    let mut out = Vec::new();
     let mut i = 0;
-    while let Some(found) = memchr::memchr(b'{', &bytes[i..]) {
-        let at = i + found;
-        if bytes.get(at + 1) == Some(&b'{') {
-            return true;
-        }
-        i = at + 1;
+    while let Some(found) = bytes
+        .get(i..)
+        .and_then(|rest| OPEN_BRACES_FINDER.find(rest))
+    {
+        out.push(base + i + found);
+        i += found + 1;
     }
-    false
+    out
 }
 
 /// Finds `{{NAME}}` references in `source` (which starts at file offset `base`).
@@ -764,6 +775,32 @@ mod tests {
         assert_eq!(out[0].range, 12..19);
         assert_eq!(out[0].name_range, 15..16);
         assert_eq!(out[1].name, "y.z");
+    }
+
+    #[test]
+    fn block_variables_come_from_every_kind_of_scalar_whose_source_has_them() {
+        let yaml = concat!(
+            "type: ws-message\n",
+            "attrs:\n",
+            "  uid: 2f1e6a7c-3b5d-4e8f-9a0b-1c2d3e4f5a6b\n",
+            "  \"{{KEY}}\": plain {{A}}\n",
+            "  quoted: 'x {{ B }}'\n",
+            "  flow: {f: \"{{C}}\", g: [{{{D}}}]}\n",
+            "  escaped: \"\\x7b{NOT}}\"\n",
+            "  body: |-\n",
+            "    one {{E}}\n",
+            "    two {{F}}\n",
+            "  none: no braces\n",
+        );
+        let text = format!("```void\n---\n{yaml}---\n```\n\nprose {{{{G}}}}\n");
+        let doc = crate::parse(&text);
+        let names: Vec<&str> = doc.variables.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["KEY", "A", "B", "C", "E", "F"]);
+        for v in &doc.variables {
+            assert_eq!(&text[v.name_range.clone()], v.name.as_str());
+            assert!(text[v.range.clone()].starts_with("{{"));
+            assert_eq!(v.block, 0);
+        }
     }
 
     #[test]
