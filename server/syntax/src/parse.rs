@@ -42,10 +42,12 @@ pub fn parse(text: &str) -> Document {
     let raw_blocks = markdown::scan(text, body_start, &mut doc.headings);
     doc.blocks.reserve_exact(raw_blocks.len());
     let mut uids = UidChecker::default();
+    // Reused from block to block by the visit below (one allocation per parse, not per block).
+    let mut open_braces = Vec::new();
     for raw in raw_blocks {
         let index = doc.blocks.len();
         let block = build_block(text, raw, &mut doc.diagnostics);
-        scan_block_tree(text, &block, index, &mut uids, &mut doc);
+        scan_block_tree(text, &block, index, &mut uids, &mut open_braces, &mut doc);
         diagnostics::check_block(&block, &mut doc.diagnostics);
         doc.blocks.push(block);
     }
@@ -630,17 +632,18 @@ fn scan_block_tree(
     block: &Block,
     index: usize,
     uids: &mut UidChecker,
+    open_braces: &mut Vec<usize>,
     doc: &mut Document,
 ) {
     let Some(block_tree) = &block.yaml else {
         return;
     };
-    let open_braces = block
-        .yaml_range
-        .as_ref()
-        .and_then(|r| Some((r.start, text.get(r.clone())?)))
-        .map(|(base, yaml)| open_brace_offsets(yaml, base))
-        .unwrap_or_default();
+    open_braces.clear();
+    if let Some(range) = &block.yaml_range
+        && let Some(yaml) = text.get(range.clone())
+    {
+        open_brace_offsets(yaml, range.start, open_braces);
+    }
     let (variables, diags) = (&mut doc.variables, &mut doc.diagnostics);
     block_tree.for_each_node(|node| {
         if let Some(entries) = node.entries() {
@@ -660,10 +663,9 @@ fn scan_block_tree(
 }
 
 /// The file offsets of every `{{` in `yaml` (which starts at file offset `base`), overlapping
-/// ones included (`{{{` gives two), in increasing order.
-fn open_brace_offsets(yaml: &str, base: usize) -> Vec<usize> {
+/// ones included (`{{{` gives two), in increasing order, appended to `out`.
+fn open_brace_offsets(yaml: &str, base: usize, out: &mut Vec<usize>) {
     let bytes = yaml.as_bytes();
-    let mut out = Vec::new();
     let mut i = 0;
     while let Some(found) = bytes
         .get(i..)
@@ -672,7 +674,6 @@ fn open_brace_offsets(yaml: &str, base: usize) -> Vec<usize> {
         out.push(base + i + found);
         i += found + 1;
     }
-    out
 }
 
 /// Finds `{{NAME}}` references in `source` (which starts at file offset `base`).
