@@ -134,7 +134,15 @@ function startEchoServer() {
     });
     wss.once('error', reject);
     wss.once('listening', () => {
-      cleanups.push(() => new Promise((r) => wss.close(() => r())));
+      // `close` waits for open connections to end; after a failed step the session may still
+      // be connected, so drop the clients first or the run never exits.
+      cleanups.push(
+        () =>
+          new Promise((r) => {
+            for (const client of wss.clients) client.terminate();
+            wss.close(() => r());
+          }),
+      );
       resolve(wss.address().port);
     });
   });
@@ -455,9 +463,8 @@ async function main() {
   await step('send-code-lens', 'the Send code lens did not send a message that came back (→ and ← lines)', async () => {
     const lens = page.locator('.codelens-decoration a', { hasText: /Send/ }).last();
     await until('a Send code lens in the new section', async () => (await lens.count()) > 0);
-    await lens.scrollIntoViewIfNeeded();
     const sentBefore = Number(/WS open.*?↑(\d+)/.exec((await statusBarTexts()).join(' '))?.[1] ?? 0);
-    await lens.click();
+    await clickReRendered(lens);
     await until(`the sent count to go past ${sentBefore}`, async () => {
       const m = /WS open.*?↑(\d+)/.exec((await statusBarTexts()).join(' '));
       return m && Number(m[1]) > sentBefore;
@@ -480,6 +487,26 @@ async function main() {
       return groups.some((g) => /\.wslog/.test(g.tab) && /closed/.test(g.text));
     });
   });
+}
+
+/**
+ * Scrolls to and clicks an element that the editor may re-render meanwhile: code lenses are
+ * replaced whenever the server refreshes them (the session's state changes just before the
+ * Send lens is clicked). Playwright then reports the element "not attached to the DOM" before
+ * dispatching anything, so the locator is resolved again and the click retried, as a person
+ * would click the lens again once it is drawn.
+ */
+async function clickReRendered(locator, attempts = 5) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await locator.scrollIntoViewIfNeeded({ timeout: 5000 });
+      await locator.click({ timeout: 5000 });
+      return;
+    } catch (error) {
+      if (attempt >= attempts || !/not attached|detached/i.test(String(error))) throw error;
+      await page.waitForTimeout(200);
+    }
+  }
 }
 
 let cleaningUp;
@@ -512,7 +539,9 @@ try {
   if (tail) log(tail);
 } finally {
   serverLogTail();
-  await runCleanups();
+  // A cleanup that hangs must not hold the whole test run: give them 60 s, then report anyway.
+  const gaveUp = new Promise((r) => setTimeout(() => r('timeout'), 60_000).unref());
+  if ((await Promise.race([runCleanups(), gaveUp])) === 'timeout') log('cleanup: still running after 60 s; exiting anyway');
 }
 const passed = results.filter((r) => r.ok).length;
 const failedSteps = results.filter((r) => !r.ok).length;
