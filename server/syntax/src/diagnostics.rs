@@ -254,8 +254,10 @@ fn looks_like_uuid(s: &str) -> bool {
 }
 
 /// The checks of one block on its own (type, socket request, message, options, assertions).
-pub(crate) fn check_block(block: &Block, diags: &mut Vec<Diagnostic>) {
-    let Some(root) = block.yaml_root() else {
+/// `root` is the top node of the block's YAML tree (the block's own `yaml` is attached only
+/// once the whole document is parsed).
+pub(crate) fn check_block(block: &Block, root: Option<Node<'_>>, diags: &mut Vec<Diagnostic>) {
+    let Some(root) = root else {
         return;
     };
     if block.type_name.is_none() && root.entries().is_some() {

@@ -28,6 +28,73 @@ impl<T> Spanned<T> {
     }
 }
 
+/// Longest uid held inline by [`Uid`] (a hyphenated UUID is 36 bytes).
+const UID_INLINE: usize = 40;
+
+/// A block's uid text. Held inline when it fits, as every UUID does, so the model allocates
+/// nothing for the uid of a block the app wrote. Reads as a `str`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Uid(UidText);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum UidText {
+    Inline(arrayvec::ArrayString<UID_INLINE>),
+    Heap(CompactString),
+}
+
+impl Uid {
+    pub fn new(text: &str) -> Uid {
+        Uid(match arrayvec::ArrayString::from(text) {
+            Ok(inline) => UidText::Inline(inline),
+            Err(_) => UidText::Heap(CompactString::from(text)),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            UidText::Inline(s) => s.as_str(),
+            UidText::Heap(s) => s.as_str(),
+        }
+    }
+}
+
+impl std::ops::Deref for Uid {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Uid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Uid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Uid {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Uid {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl serde::Serialize for Uid {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Line endings the file uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LineEnding {
@@ -143,7 +210,7 @@ pub struct Block {
     /// `type:` value.
     pub type_name: Option<Spanned<CompactString>>,
     /// `attrs.uid` of the block node.
-    pub uid: Option<Spanned<CompactString>>,
+    pub uid: Option<Spanned<Uid>>,
     pub kind: BlockKind,
     /// The parsed YAML, when it parsed.
     pub yaml: Option<yaml::Tree>,

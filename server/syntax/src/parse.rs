@@ -44,12 +44,29 @@ pub fn parse(text: &str) -> Document {
     let mut uids = UidChecker::default();
     // Reused from block to block by the visit below (one allocation per parse, not per block).
     let mut open_braces = Vec::new();
+    // Every block's YAML tree goes into one arena, shared by the blocks once all are built.
+    let mut trees = yaml::TreeBuilder::for_text(text.len() - body_start);
+    let mut spans = Vec::with_capacity(raw_blocks.len());
     for raw in raw_blocks {
         let index = doc.blocks.len();
-        let block = build_block(text, raw, &mut doc.diagnostics);
-        scan_block_tree(text, &block, index, &mut uids, &mut open_braces, &mut doc);
-        diagnostics::check_block(&block, &mut doc.diagnostics);
+        let (block, span) = build_block(text, raw, &mut trees, &mut doc.diagnostics);
+        let root = span.map(|span| trees.root(span));
+        scan_block_tree(
+            text,
+            &block,
+            root,
+            index,
+            &mut uids,
+            &mut open_braces,
+            &mut doc,
+        );
+        diagnostics::check_block(&block, root, &mut doc.diagnostics);
         doc.blocks.push(block);
+        spans.push(span);
+    }
+    let arena = trees.into_arena();
+    for (block, span) in doc.blocks.iter_mut().zip(spans) {
+        block.yaml = span.map(|span| yaml::Tree::new(arena.clone(), span));
     }
     uids.finish(&mut doc.diagnostics);
     build_sections(&mut doc);
@@ -81,11 +98,15 @@ static CLOSE_BRACES_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder:
 /// lines start with `---`, so only the places holding `---` are looked at, not every line.
 fn closing_marker_line(content: &str, from: usize) -> Option<usize> {
     let bytes = content.as_bytes();
-    MARKER_FINDER
-        .find_iter(bytes.get(from..)?)
-        .map(|i| from + i)
-        .filter(|&at| at == from || bytes[at - 1] == b'\n')
-        .find(|&at| is_marker_line(line_at(content, at).0, "---"))
+    // `find` in a loop rather than `find_iter`, which clones the searcher on every call.
+    let mut pos = from;
+    loop {
+        let at = pos + MARKER_FINDER.find(bytes.get(pos..)?)?;
+        if (at == from || bytes[at - 1] == b'\n') && is_marker_line(line_at(content, at).0, "---") {
+            return Some(at);
+        }
+        pos = at + 1;
+    }
 }
 
 fn is_marker_line(line: &str, marker: &str) -> bool {
@@ -182,7 +203,14 @@ fn fence_bounds(text: &str, raw: &RawBlock) -> (usize, Option<usize>, TextRange)
     (after_open, closed.then_some(last_start), whole)
 }
 
-fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block {
+/// The block of `raw`, with its YAML tree built in `trees` (its place there is returned; the
+/// caller attaches the tree to the block once the arena is shared).
+fn build_block(
+    text: &str,
+    raw: RawBlock,
+    trees: &mut yaml::TreeBuilder,
+    diags: &mut Vec<Diagnostic>,
+) -> (Block, Option<yaml::TreeSpan>) {
     let (after_open, close_start, whole) = fence_bounds(text, &raw);
     let content_end = close_start.unwrap_or(whole.end).max(after_open);
     let content_range = after_open..content_end;
@@ -279,8 +307,8 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
         }
         OffsetMap::pieces(snippet, snippet_pieces)
     };
-    let tree = match yaml::parse(snippet, &map) {
-        Ok(Some(tree)) => tree,
+    let span = match yaml::parse_into(trees, snippet, &map) {
+        Ok(Some(span)) => span,
         Ok(None) => {
             diags.push(Diagnostic::new(
                 block
@@ -292,7 +320,7 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
                 codes::MISSING_TYPE,
                 "this ```void block is empty; it needs at least `type:`".into(),
             ));
-            return block;
+            return (block, None);
         }
         Err(e) => {
             diags.push(Diagnostic::new(
@@ -301,10 +329,10 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
                 codes::YAML_SYNTAX,
                 format!("YAML syntax error: {}", e.message),
             ));
-            return block;
+            return (block, None);
         }
     };
-    let root = tree.root();
+    let root = trees.root(span);
     if root.entries().is_none() {
         diags.push(Diagnostic::new(
             root.range(),
@@ -312,8 +340,7 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
             codes::YAML_NOT_MAPPING,
             "a block's YAML must be a mapping with `type`, `attrs` and `content`".into(),
         ));
-        block.yaml = Some(tree);
-        return block;
+        return (block, Some(span));
     }
     block.type_name = root.get("type").and_then(|n| {
         n.as_str()
@@ -324,8 +351,7 @@ fn build_block(text: &str, raw: RawBlock, diags: &mut Vec<Diagnostic>) -> Block 
         None => BlockKind::Malformed,
         Some(t) => build_kind(&t.value, root, diags),
     };
-    block.yaml = Some(tree);
-    block
+    (block, Some(span))
 }
 
 fn spanned_str(node: Option<Node<'_>>) -> Option<Spanned<CompactString>> {
@@ -338,8 +364,13 @@ fn spanned_str(node: Option<Node<'_>>) -> Option<Spanned<CompactString>> {
 }
 
 /// `attrs.uid` of a node.
-pub(crate) fn uid_of(node: Node<'_>) -> Option<Spanned<CompactString>> {
-    spanned_str(node.get("attrs").and_then(|a| a.get("uid")))
+pub(crate) fn uid_of(node: Node<'_>) -> Option<Spanned<Uid>> {
+    let node = node.get("attrs")?.get("uid")?;
+    let s = node.as_scalar()?;
+    if s.is_null() {
+        return None;
+    }
+    Some(Spanned::new(Uid::new(s.value), node.range()))
 }
 
 fn attr(node: Node<'_>, key: &str) -> Option<Spanned<CompactString>> {
@@ -630,12 +661,13 @@ fn assertions(root: Node<'_>, diags: &mut Vec<Diagnostic>, websocket: bool) -> A
 fn scan_block_tree(
     text: &str,
     block: &Block,
+    root: Option<Node<'_>>,
     index: usize,
     uids: &mut UidChecker,
     open_braces: &mut Vec<usize>,
     doc: &mut Document,
 ) {
-    let Some(block_tree) = &block.yaml else {
+    let Some(root) = root else {
         return;
     };
     open_braces.clear();
@@ -645,7 +677,7 @@ fn scan_block_tree(
         open_brace_offsets(yaml, range.start, open_braces);
     }
     let (variables, diags) = (&mut doc.variables, &mut doc.diagnostics);
-    block_tree.for_each_node(|node| {
+    root.walk(&mut |node: Node<'_>| {
         if let Some(entries) = node.entries() {
             uids.check_mapping(entries, diags);
         } else if !open_braces.is_empty() && node.as_scalar().is_some() {

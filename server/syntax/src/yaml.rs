@@ -1,5 +1,5 @@
 //! A small spanned YAML tree built from `saphyr-parser` events (or by the fast reader in
-//! `yaml_fast`), stored as one arena per tree.
+//! `yaml_fast`), stored in arenas shared by the trees of one document.
 //!
 //! Every node keeps its byte range in the *file* (not in the YAML snippet): the caller gives an
 //! [`OffsetMap`] that turns a character index inside the snippet into a file byte offset. The
@@ -8,12 +8,13 @@
 //! need. Hostile input is bounded: nesting deeper than [`MAX_DEPTH`] and more than
 //! [`MAX_NODES`] nodes are errors, and aliases are kept as aliases (never expanded).
 //!
-//! Storage: a [`Tree`] is two exact-size buffers, the nodes in document order (pre-order: a
-//! collection comes before its children, a mapping's children are key, value, key, value...)
-//! as 20-byte slots, and the decoded text of every scalar one after the other in one string.
-//! Building a block's tree is two allocations and dropping it two frees, whatever its size.
-//! Nodes are read through the borrowed, copyable view [`Node`]`<'a>`, whose strings borrow
-//! from the tree. File offsets are stored as `u32`: [`parse`] refuses snippets that reach past
+//! Storage: an [`Arena`] is two buffers, the nodes in document order (pre-order: a collection
+//! comes before its children, a mapping's children are key, value, key, value...) as 20-byte
+//! slots, and the decoded text of every scalar one after the other in one string. A document
+//! parse builds the trees of all its blocks into one arena, which they then share (`Arc`): a
+//! block's tree costs no allocation of its own, and is a reference count and its place in the
+//! arena. Nodes are read through the borrowed, copyable view [`Node`]`<'a>`, whose strings
+//! borrow from the arena. File offsets are stored as `u32`: [`parse`] refuses snippets that reach past
 //! 4 GiB.
 //!
 //! This module must not know about `.void` block types; that is `model`'s job.
@@ -21,6 +22,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
 
@@ -71,46 +73,83 @@ impl Slot {
     }
 }
 
-/// A parsed YAML document: an arena of nodes and their decoded scalar text. Never empty (an
-/// empty snippet parses to no tree); [`Tree::root`] is the top node.
+/// The storage trees point into: nodes in document order (pre-order: a collection comes before
+/// its children, a mapping's children are key, value, key, value...) as 20-byte slots, and the
+/// decoded text of every scalar one after the other in one string. A document parse puts every
+/// block's tree in one arena, so building a block's tree allocates nothing of its own; a
+/// standalone [`parse`] gets an arena of its own.
+#[derive(Default)]
+pub(crate) struct Arena {
+    nodes: Vec<Slot>,
+    strings: String,
+}
+
+/// Where one tree lies in its arena: its slots `root..root + len`. Slot indexes and text
+/// offsets stored in slots are positions in the whole arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TreeSpan {
+    root: u32,
+    len: u32,
+}
+
+/// A parsed YAML document: its part of a shared [`Arena`] (cloning a tree shares it). Never
+/// empty (an empty snippet parses to no tree); [`Tree::root`] is the top node.
 #[derive(Clone)]
 pub struct Tree {
-    nodes: Box<[Slot]>,
-    strings: Box<str>,
+    arena: Arc<Arena>,
+    span: TreeSpan,
+}
+
+impl Arena {
+    #[inline]
+    fn node(&self, index: u32) -> Node<'_> {
+        Node { tree: self, index }
+    }
+
+    /// Slot `index`; views are only made for indexes of slots the builder wrote, and anything
+    /// else reads as an alias with no children rather than panicking.
+    #[inline]
+    fn slot(&self, index: u32) -> &Slot {
+        self.nodes.get(index as usize).unwrap_or(&MISSING_SLOT)
+    }
+
+    /// Scalar text `start..start + len`.
+    #[inline]
+    fn text(&self, start: u32, len: u32) -> &str {
+        let start = start as usize;
+        self.strings.get(start..start + len as usize).unwrap_or("")
+    }
 }
 
 impl Tree {
+    /// The tree at `span` of `arena`.
+    pub(crate) fn new(arena: Arc<Arena>, span: TreeSpan) -> Tree {
+        Tree { arena, span }
+    }
+
     /// The top node.
+    #[inline]
     pub fn root(&self) -> Node<'_> {
-        Node {
-            tree: self,
-            index: 0,
-        }
+        self.arena.node(self.span.root)
     }
 
     /// Number of nodes in the tree.
     pub fn node_count(&self) -> usize {
-        self.nodes.len()
+        self.span.len as usize
     }
 
     /// Visits every node, in document order (the same order as [`Node::walk`] on the root,
     /// but a straight pass over the arena).
     pub fn for_each_node<'a, F: FnMut(Node<'a>)>(&'a self, mut f: F) {
-        for index in 0..self.nodes.len() as u32 {
-            f(Node { tree: self, index });
+        for index in self.span.root..self.span.root + self.span.len {
+            f(self.arena.node(index));
         }
-    }
-
-    /// Heap bytes held by this tree (both buffers).
-    pub fn heap_bytes(&self) -> usize {
-        std::mem::size_of_val::<[Slot]>(&self.nodes) + self.strings.len()
     }
 }
 
 impl PartialEq for Tree {
     fn eq(&self, other: &Self) -> bool {
-        self.nodes.len() == other.nodes.len()
-            && (self.nodes.is_empty() || self.root() == other.root())
+        self.span.len == other.span.len && (self.span.len == 0 || self.root() == other.root())
     }
 }
 
@@ -118,7 +157,7 @@ impl Eq for Tree {}
 
 impl fmt::Debug for Tree {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.nodes.is_empty() {
+        if self.span.len == 0 {
             return f.write_str("Tree(empty)");
         }
         self.root().fmt(f)
@@ -171,7 +210,7 @@ pub enum Value<'a> {
 /// A borrowed view of one node of a [`Tree`]: cheap to copy, strings borrow from the tree.
 #[derive(Clone, Copy)]
 pub struct Node<'a> {
-    tree: &'a Tree,
+    tree: &'a Arena,
     index: u32,
 }
 
@@ -179,7 +218,7 @@ pub struct Node<'a> {
 /// previous one's subtree.
 #[derive(Clone, Copy)]
 struct Children<'a> {
-    tree: &'a Tree,
+    tree: &'a Arena,
     first: u32,
     len: u32,
 }
@@ -365,13 +404,9 @@ static MISSING_SLOT: Slot = Slot {
 };
 
 impl<'a> Node<'a> {
+    #[inline]
     fn slot(&self) -> &'a Slot {
-        // Views are only made for indexes inside their tree; anything else reads as an alias
-        // with no children rather than panicking.
-        self.tree
-            .nodes
-            .get(self.index as usize)
-            .unwrap_or(&MISSING_SLOT)
+        self.tree.slot(self.index)
     }
 
     /// The index of the first slot after this node's subtree.
@@ -417,11 +452,7 @@ impl<'a> Node<'a> {
     }
 
     fn scalar_text(&self, slot: &Slot) -> &'a str {
-        let start = slot.a as usize;
-        self.tree
-            .strings
-            .get(start..start + slot.b as usize)
-            .unwrap_or("")
+        self.tree.text(slot.a, slot.b)
     }
 
     /// The scalar, if this node is one.
@@ -468,25 +499,29 @@ impl<'a> Node<'a> {
     }
 
     /// The entry whose key is the scalar `key` (first one when repeated).
+    #[inline(always)]
     pub fn entry(&self, key: &str) -> Option<Entry<'a>> {
         self.entries()?.find(|e| e.key.is_scalar_text(key))
     }
 
     /// Whether this node is a scalar whose text is `text` (any style). Compares lengths
     /// before bytes, straight from the arena: the lookup every `get` does on every key.
+    #[inline(always)]
     pub fn is_scalar_text(&self, text: &str) -> bool {
         let slot = self.slot();
         matches!(slot.kind, Kind::Scalar(_))
             && slot.b as usize == text.len()
+            // Sliced with `text.len()`, so a constant key compares without a `memcmp` call.
             && self
                 .tree
                 .strings
                 .as_bytes()
-                .get(slot.a as usize..slot.a as usize + slot.b as usize)
+                .get(slot.a as usize..slot.a as usize + text.len())
                 == Some(text.as_bytes())
     }
 
     /// The value under the scalar key `key`.
+    #[inline(always)]
     pub fn get(&self, key: &str) -> Option<Node<'a>> {
         self.entry(key).map(|e| e.value)
     }
@@ -495,10 +530,7 @@ impl<'a> Node<'a> {
     /// pass over the node's part of the arena.
     pub fn walk<F: FnMut(Node<'a>) + ?Sized>(&self, f: &mut F) {
         for index in self.index..self.subtree_end() {
-            f(Node {
-                tree: self.tree,
-                index,
-            });
+            f(self.tree.node(index));
         }
     }
 
@@ -571,12 +603,16 @@ impl fmt::Debug for Node<'_> {
     }
 }
 
-/// Builds a [`Tree`] in document order. Its buffers are reused from tree to tree (see
-/// [`with_builder`]); [`TreeBuilder::finish`] copies them out at their exact size.
+/// Builds trees in document order into one [`Arena`], one after the other: a document parse
+/// builds every block's tree in one builder and then shares the arena among them
+/// ([`TreeBuilder::into_arena`]). Slot indexes taken and given by its methods are positions in
+/// the arena; a tree that fails is rolled back ([`TreeBuilder::rollback`]).
 #[derive(Default)]
 pub(crate) struct TreeBuilder {
-    nodes: Vec<Slot>,
-    strings: String,
+    arena: Arena,
+    /// Where the tree being built starts: its first slot, and its first byte of text.
+    base: usize,
+    str_base: usize,
 }
 
 /// Clamps a file offset into the `u32` a slot stores (callers check the range first).
@@ -585,14 +621,27 @@ fn offset32(offset: usize) -> u32 {
 }
 
 impl TreeBuilder {
+    /// A builder whose buffers are sized for the trees of a text of `text_len` bytes of YAML
+    /// (a guess; they grow if it is short, and [`TreeBuilder::into_arena`] gives back the rest).
+    pub(crate) fn for_text(text_len: usize) -> TreeBuilder {
+        TreeBuilder {
+            arena: Arena {
+                nodes: Vec::with_capacity(text_len / 16),
+                strings: String::with_capacity(text_len / 2),
+            },
+            base: 0,
+            str_base: 0,
+        }
+    }
+
     /// The decoded-text buffer, to append a scalar's text to before [`TreeBuilder::scalar_from`].
     pub(crate) fn strings(&mut self) -> &mut String {
-        &mut self.strings
+        &mut self.arena.strings
     }
 
     /// Marks where a scalar's text starts (the current length of the text buffer).
     pub(crate) fn text_mark(&self) -> usize {
-        self.strings.len()
+        self.arena.strings.len()
     }
 
     /// A scalar whose text was appended to [`TreeBuilder::strings`] since `mark`.
@@ -603,12 +652,12 @@ impl TreeBuilder {
         style: ScalarStyle,
         decorated: bool,
     ) -> usize {
-        let index = self.nodes.len();
-        self.nodes.push(Slot {
+        let index = self.arena.nodes.len();
+        self.arena.nodes.push(Slot {
             start: offset32(range.start),
             end: offset32(range.end),
             a: offset32(mark),
-            b: offset32(self.strings.len() - mark),
+            b: offset32(self.arena.strings.len() - mark),
             kind: Kind::Scalar(style),
             flow: false,
             decorated,
@@ -624,14 +673,14 @@ impl TreeBuilder {
         style: ScalarStyle,
         decorated: bool,
     ) -> usize {
-        let mark = self.strings.len();
-        self.strings.push_str(value);
+        let mark = self.arena.strings.len();
+        self.arena.strings.push_str(value);
         self.scalar_from(mark, range, style, decorated)
     }
 
     pub(crate) fn alias(&mut self, range: Range<usize>) -> usize {
-        let index = self.nodes.len();
-        self.nodes.push(Slot {
+        let index = self.arena.nodes.len();
+        self.arena.nodes.push(Slot {
             start: offset32(range.start),
             end: offset32(range.end),
             a: 0,
@@ -652,8 +701,8 @@ impl TreeBuilder {
         flow: bool,
         decorated: bool,
     ) -> usize {
-        let index = self.nodes.len();
-        self.nodes.push(Slot {
+        let index = self.arena.nodes.len();
+        self.arena.nodes.push(Slot {
             start: offset32(start),
             end: offset32(start),
             a: 0,
@@ -672,8 +721,8 @@ impl TreeBuilder {
     /// Closes the collection opened at `index`, with `children` items (or entries) and its
     /// range ending at `end` (never before its start).
     pub(crate) fn close(&mut self, index: usize, children: usize, end: usize) {
-        let after = offset32(self.nodes.len());
-        if let Some(slot) = self.nodes.get_mut(index) {
+        let after = offset32(self.arena.nodes.len());
+        if let Some(slot) = self.arena.nodes.get_mut(index) {
             slot.a = offset32(children);
             slot.b = after;
             slot.end = offset32(end).max(slot.start);
@@ -682,42 +731,80 @@ impl TreeBuilder {
 
     /// The file start offset of slot `index`.
     pub(crate) fn start_of(&self, index: usize) -> usize {
-        self.nodes.get(index).map_or(0, |s| s.start as usize)
+        self.arena.nodes.get(index).map_or(0, |s| s.start as usize)
     }
 
     /// The file end offset of slot `index`.
     pub(crate) fn end_of(&self, index: usize) -> usize {
-        self.nodes.get(index).map_or(0, |s| s.end as usize)
+        self.arena.nodes.get(index).map_or(0, |s| s.end as usize)
     }
 
     /// Drops slot `index` and everything after it (an unfinished subtree).
     pub(crate) fn truncate(&mut self, index: usize) {
-        self.nodes.truncate(index);
+        self.arena.nodes.truncate(index);
     }
 
-    /// The tree built so far, at exact size; the builder is left empty for the next tree.
-    /// `None` when nothing was built.
-    pub(crate) fn finish(&mut self) -> Option<Tree> {
-        if self.nodes.is_empty() {
-            self.strings.clear();
+    /// Ends the tree being built: its place in the arena, or `None` when nothing was built.
+    /// The next tree starts after it.
+    pub(crate) fn finish(&mut self) -> Option<TreeSpan> {
+        let len = self.arena.nodes.len() - self.base;
+        if len == 0 {
+            self.rollback();
             return None;
         }
-        let tree = Tree {
-            nodes: self.nodes.as_slice().into(),
-            strings: self.strings.as_str().into(),
+        let span = TreeSpan {
+            root: offset32(self.base),
+            len: offset32(len),
         };
-        self.clear();
-        Some(tree)
+        self.base = self.arena.nodes.len();
+        self.str_base = self.arena.strings.len();
+        Some(span)
     }
 
-    pub(crate) fn clear(&mut self) {
-        self.nodes.clear();
-        self.strings.clear();
+    /// Forgets the tree being built (after an error or a bail-out); earlier trees stay.
+    pub(crate) fn rollback(&mut self) {
+        self.arena.nodes.truncate(self.base);
+        self.arena.strings.truncate(self.str_base);
+    }
+
+    /// The top node of the finished tree at `span`, read from the builder (before the arena
+    /// is shared).
+    pub(crate) fn root(&self, span: TreeSpan) -> Node<'_> {
+        self.arena.node(span.root)
+    }
+
+    /// The arena of every finished tree, shared, its spare capacity given back.
+    pub(crate) fn into_arena(mut self) -> Arc<Arena> {
+        self.rollback();
+        self.arena.nodes.shrink_to_fit();
+        self.arena.strings.shrink_to_fit();
+        Arc::new(self.arena)
+    }
+
+    /// The finished tree at `span` of an otherwise empty builder as a tree of its own (its
+    /// slots and text copied into a new arena at their exact size).
+    pub(crate) fn standalone(&self, span: TreeSpan) -> Tree {
+        debug_assert_eq!(span.root, 0, "a standalone tree is the builder's only tree");
+        Tree::new(
+            Arc::new(Arena {
+                nodes: self.arena.nodes.clone(),
+                strings: self.arena.strings.clone(),
+            }),
+            span,
+        )
+    }
+
+    fn clear(&mut self) {
+        self.arena.nodes.clear();
+        self.arena.strings.clear();
+        self.base = 0;
+        self.str_base = 0;
     }
 }
 
 thread_local! {
-    /// One builder per thread, reused from tree to tree so its buffers are allocated once.
+    /// One builder per thread for standalone parses, reused from tree to tree so its buffers
+    /// are allocated once.
     static BUILDER: RefCell<TreeBuilder> = RefCell::new(TreeBuilder::default());
 }
 
@@ -730,7 +817,9 @@ pub(crate) fn with_builder<T>(f: impl FnOnce(&mut TreeBuilder) -> T) -> T {
             let out = f(&mut builder);
             builder.clear();
             // Do not keep a huge buffer alive after one unusual block.
-            if builder.nodes.capacity() > 1 << 16 || builder.strings.capacity() > 1 << 20 {
+            if builder.arena.nodes.capacity() > 1 << 16
+                || builder.arena.strings.capacity() > 1 << 20
+            {
                 *builder = TreeBuilder::default();
             }
             out
@@ -738,6 +827,7 @@ pub(crate) fn with_builder<T>(f: impl FnOnce(&mut TreeBuilder) -> T) -> T {
         Err(_) => f(&mut TreeBuilder::default()),
     })
 }
+
 /// A YAML error at a file byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {
@@ -822,11 +912,22 @@ impl OffsetMap {
 /// The app-written block-style subset is read by the fast reader in `yaml_fast`, which gives
 /// exactly the tree saphyr-parser's events give; anything else goes through saphyr-parser.
 pub fn parse(snippet: &str, map: &OffsetMap) -> Result<Option<Tree>, YamlError> {
+    with_builder(|builder| {
+        Ok(parse_into(builder, snippet, map)?.map(|span| builder.standalone(span)))
+    })
+}
+
+/// [`parse`] into `builder`, after the trees already there: the new tree's place in it.
+pub(crate) fn parse_into(
+    builder: &mut TreeBuilder,
+    snippet: &str,
+    map: &OffsetMap,
+) -> Result<Option<TreeSpan>, YamlError> {
     check_size(snippet, map)?;
-    if let Some(tree) = crate::yaml_fast::parse(snippet, map) {
-        return Ok(Some(tree));
+    if let Some(span) = crate::yaml_fast::parse_into(builder, snippet, map) {
+        return Ok(Some(span));
     }
-    parse_with_saphyr(snippet, map)
+    saphyr_into(builder, snippet, map)
 }
 
 /// Slots store file offsets as `u32`: a snippet reaching past 4 GiB is refused.
@@ -845,7 +946,30 @@ fn check_size(snippet: &str, map: &OffsetMap) -> Result<(), YamlError> {
 /// [`parse`] through saphyr-parser only (the reference the fast reader is tested against).
 pub fn parse_with_saphyr(snippet: &str, map: &OffsetMap) -> Result<Option<Tree>, YamlError> {
     check_size(snippet, map)?;
-    with_builder(|tree| {
+    with_builder(|builder| {
+        Ok(saphyr_into(builder, snippet, map)?.map(|span| builder.standalone(span)))
+    })
+}
+
+/// The saphyr path of [`parse_into`]: on an error, nothing is left in `builder`.
+fn saphyr_into(
+    tree: &mut TreeBuilder,
+    snippet: &str,
+    map: &OffsetMap,
+) -> Result<Option<TreeSpan>, YamlError> {
+    let result = saphyr_events_into(tree, snippet, map);
+    if result.is_err() {
+        tree.rollback();
+    }
+    result
+}
+
+fn saphyr_events_into(
+    tree: &mut TreeBuilder,
+    snippet: &str,
+    map: &OffsetMap,
+) -> Result<Option<TreeSpan>, YamlError> {
+    {
         let mut parser = Parser::new_from_str(snippet);
         let mut builder = Builder {
             tree,
@@ -878,10 +1002,10 @@ pub fn parse_with_saphyr(snippet: &str, map: &OffsetMap) -> Result<Option<Tree>,
         }
         // A collection left open (only after an error, which returned above) is not a tree.
         if !builder.stack.is_empty() {
-            builder.tree.clear();
+            builder.tree.rollback();
         }
         Ok(builder.tree.finish())
-    })
+    }
 }
 
 /// A collection being built from events.
@@ -1203,10 +1327,7 @@ mod tests {
 
     #[test]
     fn a_view_outside_its_tree_reads_as_a_childless_alias() {
-        let empty = Tree {
-            nodes: Box::new([]),
-            strings: "".into(),
-        };
+        let empty = Tree::new(Arc::new(Arena::default()), TreeSpan { root: 0, len: 0 });
         assert_eq!(empty, empty.clone());
         let root = empty.root();
         assert_eq!(root.value(), Value::Alias);

@@ -11,7 +11,7 @@
 
 use std::cell::Cell;
 
-use crate::yaml::{self, OffsetMap, ScalarStyle, Tree, TreeBuilder};
+use crate::yaml::{self, OffsetMap, ScalarStyle, Tree, TreeBuilder, TreeSpan};
 
 /// Deepest nesting this reader accepts (well below [`crate::yaml::MAX_DEPTH`]).
 const MAX_FAST_DEPTH: usize = 48;
@@ -25,23 +25,32 @@ type R<T> = Result<T, Bail>;
 
 /// Reads `snippet` when it is inside the subset: `Some(tree)`, else `None` (use saphyr).
 pub fn parse(snippet: &str, map: &OffsetMap) -> Option<Tree> {
+    yaml::with_builder(|builder| parse_into(builder, snippet, map).map(|s| builder.standalone(s)))
+}
+
+/// [`parse`] into `builder`, after the trees already there: the new tree's place in it, or
+/// `None` with `builder` as it was.
+pub(crate) fn parse_into(
+    builder: &mut TreeBuilder,
+    snippet: &str,
+    map: &OffsetMap,
+) -> Option<TreeSpan> {
     if !acceptable_text(snippet) {
         return None;
     }
-    // The tree is built in this thread's reused builder (its buffers survive from block to
-    // block), then copied out at its exact size.
-    yaml::with_builder(|tree| {
-        let mut reader = Reader {
-            s: snippet.as_bytes(),
-            text: snippet,
-            map,
-            pos: 0,
-            tree,
-            last_line: Cell::new(None),
-        };
-        reader.document().ok()?;
-        reader.tree.finish()
-    })
+    let mut reader = Reader {
+        s: snippet.as_bytes(),
+        text: snippet,
+        map,
+        pos: 0,
+        tree: builder,
+        last_line: Cell::new(None),
+    };
+    if reader.document().is_err() {
+        reader.tree.rollback();
+        return None;
+    }
+    reader.tree.finish()
 }
 
 /// The whole snippet uses only characters whose YAML meaning this reader knows: no tabs, CR,
@@ -101,8 +110,20 @@ struct Reader<'a> {
 }
 
 fn is_key_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b'$')
+    KEY_BYTES[b as usize]
 }
+
+/// The bytes a simple key is made of, as a table (one load per byte in the key loop).
+static KEY_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/' | b'$');
+        b += 1;
+    }
+    table
+};
 
 /// Bytes that may not start a plain scalar here (YAML indicators and quotes).
 fn is_indicator(b: u8) -> bool {

@@ -15,7 +15,7 @@ fn pos(text: &str, index: &LineIndex, offset: usize) -> String {
     format!("{}:{}", l + 1, c + 1)
 }
 
-fn sp(text: &str, index: &LineIndex, s: &Option<Spanned<void_syntax::CompactString>>) -> String {
+fn sp<T: std::fmt::Debug>(text: &str, index: &LineIndex, s: &Option<Spanned<T>>) -> String {
     match s {
         None => "-".into(),
         Some(s) => format!("{:?}@{}", s.value, pos(text, index, s.range.start)),
