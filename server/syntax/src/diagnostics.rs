@@ -646,7 +646,11 @@ fn check_assertions(a: &Assertions, diags: &mut Vec<Diagnostic>) {
             continue;
         }
         if let Some(f) = &row.field {
-            if let Err(e) = vocab::Field::parse(&f.value) {
+            // The parse already made while building the row is reused; only a field that did
+            // not parse is parsed again, for its error.
+            if row.parsed_field.is_none()
+                && let Err(e) = vocab::Field::parse(&f.value)
+            {
                 diags.push(Diagnostic::new(
                     f.range.clone(),
                     Severity::Error,

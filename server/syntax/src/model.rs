@@ -351,7 +351,9 @@ pub struct TableRow {
     pub range: TextRange,
     /// `attrs.disabled: true`: kept but not used.
     pub disabled: bool,
-    pub cells: Vec<Cell>,
+    /// Held inline up to four cells (every row of the app's tables), so a row allocates
+    /// nothing of its own.
+    pub cells: smallvec::SmallVec<[Cell; 4]>,
 }
 
 impl TableRow {

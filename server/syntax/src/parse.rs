@@ -45,7 +45,8 @@ pub fn parse(text: &str) -> Document {
     // Reused from block to block by the visit below (one allocation per parse, not per block).
     let mut open_braces = Vec::new();
     // Every block's YAML tree goes into one arena, shared by the blocks once all are built.
-    let mut trees = yaml::TreeBuilder::for_text(text.len() - body_start);
+    let block_bytes = raw_blocks.iter().map(|raw| raw.range.len()).sum();
+    let mut trees = yaml::TreeBuilder::for_blocks(block_bytes);
     let mut spans = Vec::with_capacity(raw_blocks.len());
     for raw in raw_blocks {
         let index = doc.blocks.len();
@@ -613,7 +614,7 @@ fn table_rows<T>(
                     codes::TABLE_SHAPE,
                     "a table row should have `row:` with a list of cells".into(),
                 ));
-                Vec::new()
+                smallvec::SmallVec::new()
             }
         };
         out.push(typed(TableRow {
