@@ -433,14 +433,7 @@ fn build_kind(type_name: &str, root: Node<'_>, diags: &mut Vec<Diagnostic>) -> B
     let attr = |key: &str| spanned_str(attrs.and_then(|a| a.get(key)));
     match type_name {
         "socket-request" => BlockKind::SocketRequest(socket_request(root)),
-        "ws-message" => BlockKind::WsMessage(WsMessage {
-            name: attr("name"),
-            format: attr("format"),
-            encoding: attr("encoding"),
-            send: attr("send"),
-            delay: attr("delay"),
-            body: attr("body"),
-        }),
+        "ws-message" => BlockKind::WsMessage(ws_message(attrs)),
         "ws-options" => BlockKind::WsOptions(WsOptions {
             rows: table_rows(root, diags, |row| {
                 let key = row.key();
@@ -493,18 +486,17 @@ fn socket_request(root: Node<'_>) -> SocketRequest {
     let method_attr = smethod.and_then(|n| attr(n, "method"));
     let url = surl.and_then(text_content);
     let grpc_word = |s: &Spanned<CompactString>| {
-        matches!(
-            s.value.trim().to_ascii_uppercase().as_str(),
-            "GRPC" | "GRPCS"
-        )
+        let word = s.value.trim();
+        word.eq_ignore_ascii_case("grpc") || word.eq_ignore_ascii_case("grpcs")
     };
     let grpc = method.as_ref().is_some_and(grpc_word)
         || method_attr.as_ref().is_some_and(grpc_word)
         || url.as_ref().is_some_and(|u| {
             u.value
                 .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("grpc")
+                .as_bytes()
+                .get(..4)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"grpc"))
         })
         || content_item(root, "proto").is_some();
     SocketRequest {
@@ -519,6 +511,38 @@ fn socket_request(root: Node<'_>) -> SocketRequest {
             SocketProtocol::WebSocket
         },
     }
+}
+
+/// A `ws-message` from its `attrs`, read in one pass over them (the first of a repeated key
+/// counts, as with `get`).
+fn ws_message(attrs: Option<Node<'_>>) -> WsMessage {
+    let mut message = WsMessage {
+        name: None,
+        format: None,
+        encoding: None,
+        send: None,
+        delay: None,
+        body: None,
+    };
+    let mut seen = [false; 6];
+    for entry in attrs.and_then(|a| a.entries()).into_iter().flatten() {
+        let Some(key) = entry.key.as_scalar() else {
+            continue;
+        };
+        let (slot, i) = match key.value {
+            "name" => (&mut message.name, 0),
+            "format" => (&mut message.format, 1),
+            "encoding" => (&mut message.encoding, 2),
+            "send" => (&mut message.send, 3),
+            "delay" => (&mut message.delay, 4),
+            "body" => (&mut message.body, 5),
+            _ => continue,
+        };
+        if !std::mem::replace(&mut seen[i], true) {
+            *slot = spanned_str(Some(entry.value));
+        }
+    }
+    message
 }
 
 /// The text of a cell: a scalar, `null`, or inline nodes.
