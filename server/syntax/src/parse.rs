@@ -52,15 +52,12 @@ pub fn parse(text: &str) -> Document {
         let index = doc.blocks.len();
         let (block, span) = build_block(text, raw, &mut trees, &mut doc.diagnostics);
         let root = span.map(|span| trees.root(span));
-        scan_block_tree(
-            text,
-            &block,
+        let visit = BlockVisit {
             root,
+            attrs_owners: trees.attrs_owners(),
             index,
-            &mut uids,
-            &mut open_braces,
-            &mut doc,
-        );
+        };
+        scan_block_tree(text, &block, visit, &mut uids, &mut open_braces, &mut doc);
         diagnostics::check_block(&block, root, &mut doc.diagnostics);
         doc.blocks.push(block);
         spans.push(span);
@@ -683,16 +680,26 @@ fn assertions(root: Node<'_>, diags: &mut Vec<Diagnostic>, websocket: bool) -> A
 /// each scalar's decoded text: decoding never turns a source `{{` into anything else (escapes
 /// start with `\`, folding only touches line breaks), and a scalar whose decoded text has a `{{`
 /// its source lacks (an escape) has no reference in its source to find.
+/// What [`scan_block_tree`] visits of one block.
+struct BlockVisit<'t> {
+    /// The top node of the block's tree.
+    root: Option<Node<'t>>,
+    /// The mappings that own an `attrs` mapping, in document order, when the reader recorded
+    /// them (else every mapping is looked at).
+    attrs_owners: Option<&'t [u32]>,
+    /// The block's index in the document.
+    index: usize,
+}
+
 fn scan_block_tree(
     text: &str,
     block: &Block,
-    root: Option<Node<'_>>,
-    index: usize,
+    visit: BlockVisit<'_>,
     uids: &mut UidChecker,
     open_braces: &mut Vec<usize>,
     doc: &mut Document,
 ) {
-    let Some(root) = root else {
+    let Some(root) = visit.root else {
         return;
     };
     open_braces.clear();
@@ -702,9 +709,23 @@ fn scan_block_tree(
         open_brace_offsets(yaml, range.start, open_braces);
     }
     let (variables, diags) = (&mut doc.variables, &mut doc.diagnostics);
+    if let Some(owners) = visit.attrs_owners {
+        // Only mappings that own an `attrs` mapping can carry a uid; the reader listed them.
+        for &owner in owners {
+            if let Some(entries) = root.at(owner).entries() {
+                uids.check_mapping(entries, diags);
+            }
+        }
+        if open_braces.is_empty() {
+            return;
+        }
+    }
+    let check_every_mapping = visit.attrs_owners.is_none();
     root.walk(&mut |node: Node<'_>| {
         if let Some(entries) = node.entries() {
-            uids.check_mapping(entries, diags);
+            if check_every_mapping {
+                uids.check_mapping(entries, diags);
+            }
         } else if !open_braces.is_empty() && node.as_scalar().is_some() {
             let range = node.range();
             let first_inside = open_braces.partition_point(|&at| at < range.start);
@@ -713,7 +734,7 @@ fn scan_block_tree(
                 .is_some_and(|&at| at + 2 <= range.end)
                 && let Some(source) = text.get(range.clone())
             {
-                find_variables(source, range.start, index, variables);
+                find_variables(source, range.start, visit.index, variables);
             }
         }
     });
@@ -823,6 +844,61 @@ fn build_sections(doc: &mut Document) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// The uid rule gives the same diagnostics whether the fast reader listed the mappings
+    /// that own an `attrs` mapping or every mapping is looked at (a trailing comment sends a
+    /// block to the saphyr path, which lists nothing).
+    #[test]
+    fn uid_rule_is_the_same_with_and_without_the_readers_list_of_attrs_owners() {
+        let yaml = concat!(
+            "type: messages-node\n",
+            "attrs:\n",
+            "  uid: not-a-uuid\n",
+            "content:\n",
+            "  - type: ws-message\n",
+            "    attrs:\n",
+            "      uid: 2f1e6a7c-3b5d-4e8f-9a0b-1c2d3e4f5a6b\n",
+            "  - type: surl\n",
+            "    attrs: plain\n",
+            "    uid: outside-attrs\n",
+            "  - attrs:\n",
+            "      uid: not-a-uuid\n",
+            "    nested:\n",
+            "      type: x\n",
+            "      attrs:\n",
+            "        inner:\n",
+            "          attrs:\n",
+            "            uid: DEEP\n",
+            "        uid: 2F1E6A7C-3B5D-4E8F-9A0B-1C2D3E4F5A6B\n",
+            "  - type: linkedBlock\n",
+            "    attrs:\n",
+            "      uid: not-a-uuid\n",
+            "  - attrs:\n",
+            "      uid: first\n",
+            "    attrs:\n",
+            "      uid: second\n",
+        );
+        let uid_diagnostics = |comment: &str| {
+            let text = format!(
+                "```void\n---\n{yaml}{comment}---\n```\n\n```void\n---\n{yaml}{comment}---\n```\n"
+            );
+            let doc = parse(&text);
+            doc.diagnostics
+                .into_iter()
+                .filter(|d| d.code == codes::DUPLICATE_UID || d.code == codes::UID_NOT_UUID)
+                .map(|d| (d.code, d.range, d.message))
+                .collect::<Vec<_>>()
+        };
+        // A key line of the same length, which the fast reader reads, keeps the offsets equal.
+        let comment = "# sends the block to saphyr\n";
+        let plain_key = format!("z: {}\n", "x".repeat(comment.len() - 4));
+        let fast_yaml = format!("{yaml}{plain_key}");
+        let map = OffsetMap::contiguous(&fast_yaml, 0);
+        assert!(crate::yaml_fast::parse(&fast_yaml, &map).is_some());
+        let listed = uid_diagnostics(&plain_key);
+        assert!(listed.len() > 6, "{listed:#?}");
+        assert_eq!(listed, uid_diagnostics(comment));
+    }
 
     #[test]
     fn variables_are_found_with_ranges() {

@@ -419,6 +419,11 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The node at slot `index` of the same arena (an index the builder recorded).
+    pub(crate) fn at(&self, index: u32) -> Node<'a> {
+        self.tree.node(index)
+    }
+
     /// The node's byte range in the file.
     pub fn range(&self) -> Range<usize> {
         let slot = self.slot();
@@ -613,6 +618,10 @@ pub(crate) struct TreeBuilder {
     /// Where the tree being built starts: its first slot, and its first byte of text.
     base: usize,
     str_base: usize,
+    /// The mappings of the last tree that have an `attrs` key holding a mapping (slot indexes,
+    /// in any order), valid when `attrs_owners_known` (the fast reader built the tree).
+    attrs_owners: Vec<u32>,
+    attrs_owners_known: bool,
 }
 
 /// Clamps a file offset into the `u32` a slot stores (callers check the range first).
@@ -633,7 +642,34 @@ impl TreeBuilder {
             },
             base: 0,
             str_base: 0,
+            attrs_owners: Vec::new(),
+            attrs_owners_known: false,
         }
+    }
+
+    /// The mappings of the tree just built that have an `attrs` key whose value is a mapping,
+    /// in document order; `None` when the tree was not read by the fast reader (every mapping
+    /// must then be looked at).
+    pub(crate) fn attrs_owners(&self) -> Option<&[u32]> {
+        self.attrs_owners_known
+            .then_some(self.attrs_owners.as_slice())
+    }
+
+    /// Starts recording, for the tree about to be built, the mappings that own an `attrs`
+    /// mapping (the fast reader does; [`TreeBuilder::attrs_owner`] records one).
+    pub(crate) fn record_attrs_owners(&mut self) {
+        self.attrs_owners.clear();
+        self.attrs_owners_known = true;
+    }
+
+    /// Records mapping `index` as owning an `attrs` mapping.
+    pub(crate) fn attrs_owner(&mut self, index: usize) {
+        self.attrs_owners.push(offset32(index));
+    }
+
+    /// The tree being built has no record of `attrs` owners.
+    pub(crate) fn forget_attrs_owners(&mut self) {
+        self.attrs_owners_known = false;
     }
 
     /// The decoded-text buffer, to append a scalar's text to before [`TreeBuilder::scalar_from`].
@@ -758,6 +794,8 @@ impl TreeBuilder {
             root: offset32(self.base),
             len: offset32(len),
         };
+        // Recorded as each mapping closes (inner ones first): put back in document order.
+        self.attrs_owners.sort_unstable();
         self.base = self.arena.nodes.len();
         self.str_base = self.arena.strings.len();
         Some(span)
@@ -934,6 +972,7 @@ pub(crate) fn parse_into(
     map: &OffsetMap,
 ) -> Result<Option<TreeSpan>, YamlError> {
     check_size(snippet, map)?;
+    builder.forget_attrs_owners();
     if let Some(span) = crate::yaml_fast::parse_into(builder, snippet, map) {
         return Ok(Some(span));
     }

@@ -38,6 +38,7 @@ pub(crate) fn parse_into(
     if !acceptable_text(snippet) {
         return None;
     }
+    builder.record_attrs_owners();
     let mut reader = Reader {
         s: snippet.as_bytes(),
         text: snippet,
@@ -48,6 +49,7 @@ pub(crate) fn parse_into(
     };
     if reader.document().is_err() {
         reader.tree.rollback();
+        reader.tree.forget_attrs_owners();
         return None;
     }
     reader.tree.finish()
@@ -249,9 +251,12 @@ impl Reader<'_> {
         let mut entries = 0usize;
         let mut last_value;
         let mut key_start = first_key;
+        // Whether this mapping has an `attrs` key holding a mapping (the uid rule's nodes).
+        let mut attrs_owner = false;
         loop {
             let line = self.line(self.pos);
             let colon = self.key_at(key_start, line.end).ok_or(Bail)?;
+            let is_attrs = &self.s[key_start..colon] == b"attrs";
             let text = self.text;
             self.scalar_node(
                 key_start,
@@ -274,6 +279,7 @@ impl Reader<'_> {
                         if self.s[c] == b'-' {
                             self.sequence(next.indent, c, depth + 1)?
                         } else {
+                            attrs_owner |= is_attrs;
                             self.mapping(next.indent, c, depth + 1)?
                         }
                     }
@@ -303,6 +309,9 @@ impl Reader<'_> {
         }
         let end = self.tree.end_of(last_value);
         self.tree.close(index, entries, end);
+        if attrs_owner {
+            self.tree.attrs_owner(index);
+        }
         Ok(index)
     }
 
