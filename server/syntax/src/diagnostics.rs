@@ -206,6 +206,9 @@ impl UidChecker {
 
     /// Reports every lowercase UUID used again after its first use (in file order).
     pub(crate) fn finish(mut self, diags: &mut Vec<Diagnostic>) {
+        if !may_repeat(&self.uuids) {
+            return;
+        }
         // Equal values in file order, so the first of a run is the first use.
         self.uuids
             .sort_unstable_by_key(|(value, range)| (*value, range.start));
@@ -219,6 +222,47 @@ impl UidChecker {
             }
         }
     }
+}
+
+/// Whether a value may repeat among `uuids`: `false` only when they are all different. An
+/// open-addressing set of the values (a multiplicative hash of both halves, so generated,
+/// sequential uids spread as well as random ones) costs a few instructions per value where
+/// sorting them costs a thousand; a probe longer than 32 slots (values chosen to collide) gives
+/// up and answers `true`, so the caller sorts.
+fn may_repeat(uuids: &[(u128, TextRange)]) -> bool {
+    const MAX_PROBE: usize = 32;
+    let bits = (uuids.len() * 2)
+        .next_power_of_two()
+        .max(16)
+        .trailing_zeros();
+    let size = 1usize << bits;
+    let mask = size - 1;
+    let mut set: Vec<Option<u128>> = vec![None; size];
+    for &(value, _) in uuids {
+        let mut i = uuid_slot(value, bits);
+        let mut probes = 0;
+        loop {
+            match set[i] {
+                None => {
+                    set[i] = Some(value);
+                    break;
+                }
+                Some(v) if v == value => return true,
+                Some(_) if probes == MAX_PROBE => return true,
+                Some(_) => {
+                    i = (i + 1) & mask;
+                    probes += 1;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The slot of `value` in a table of `2^bits` slots.
+fn uuid_slot(value: u128, bits: u32) -> usize {
+    let folded = (value as u64) ^ ((value >> 64) as u64).rotate_left(32);
+    (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
 }
 
 fn duplicate_uid(uid: &str, first: usize, here: TextRange) -> Diagnostic {
@@ -836,6 +880,37 @@ fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn may_repeat_is_false_only_when_every_value_differs() {
+        let r = 0..1;
+        let distinct: Vec<(u128, TextRange)> = (0..5000u128)
+            .map(|i| {
+                (
+                    i.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835),
+                    r.clone(),
+                )
+            })
+            .collect();
+        assert!(!may_repeat(&distinct));
+        let mut repeated = distinct.clone();
+        repeated.push(distinct[1234].clone());
+        assert!(may_repeat(&repeated));
+        // Uids that differ only in their first group (generated ones) spread too.
+        let sequential: Vec<(u128, TextRange)> = (0..5000u128)
+            .map(|i| ((i << 96) | 0x4000_8000_0000_0000, r.clone()))
+            .collect();
+        assert!(!may_repeat(&sequential));
+        // Values that all land on one slot: the probe gives up (the caller then sorts).
+        let colliding: Vec<(u128, TextRange)> = (0..2_000_000u128)
+            .filter(|v| uuid_slot(*v, 7) == 0)
+            .take(40)
+            .map(|v| (v, r.clone()))
+            .collect();
+        assert_eq!(colliding.len(), 40);
+        assert!(may_repeat(&colliding));
+        assert!(!may_repeat(&[]));
+    }
 
     #[test]
     fn only_lowercase_hyphenated_uuids_become_numbers() {
