@@ -672,14 +672,6 @@ fn assertions(root: Node<'_>, diags: &mut Vec<Diagnostic>, websocket: bool) -> A
     Assertions { rows }
 }
 
-/// One visit of a freshly built block's tree, while it is still in cache: the uid rule on every
-/// mapping, and `{{variable}}` references in scalars.
-///
-/// The block's YAML text is searched for `{{` once; a scalar is scanned for references only when
-/// one of those places lies inside its source range. That is the same set of scalars as testing
-/// each scalar's decoded text: decoding never turns a source `{{` into anything else (escapes
-/// start with `\`, folding only touches line breaks), and a scalar whose decoded text has a `{{`
-/// its source lacks (an escape) has no reference in its source to find.
 /// What [`scan_block_tree`] visits of one block.
 struct BlockVisit<'t> {
     /// The top node of the block's tree.
@@ -691,6 +683,15 @@ struct BlockVisit<'t> {
     index: usize,
 }
 
+/// One visit of a freshly built block's tree, while it is still in cache: the uid rule on the
+/// mappings that can carry a uid (those the reader listed, or every mapping), and
+/// `{{variable}}` references in scalars.
+///
+/// The block's YAML text is searched for `{{` once; a scalar is scanned for references only when
+/// one of those places lies inside its source range. That is the same set of scalars as testing
+/// each scalar's decoded text: decoding never turns a source `{{` into anything else (escapes
+/// start with `\`, folding only touches line breaks), and a scalar whose decoded text has a `{{`
+/// its source lacks (an escape) has no reference in its source to find.
 fn scan_block_tree(
     text: &str,
     block: &Block,

@@ -207,7 +207,8 @@ pub enum Value<'a> {
     Alias,
 }
 
-/// A borrowed view of one node of a [`Tree`]: cheap to copy, strings borrow from the tree.
+/// A borrowed view of one node of a [`Tree`]: cheap to copy (a reference to the arena and a slot
+/// index); its strings borrow from the arena.
 #[derive(Clone, Copy)]
 pub struct Node<'a> {
     tree: &'a Arena,
