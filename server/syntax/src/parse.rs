@@ -50,17 +50,20 @@ pub fn parse(text: &str) -> Document {
     let mut spans = Vec::with_capacity(raw_blocks.len());
     for raw in raw_blocks {
         let index = doc.blocks.len();
-        let (block, span) = build_block(text, raw, &mut trees, &mut doc.diagnostics);
+        let span = build_block(text, raw, &mut trees, &mut doc.diagnostics, &mut doc.blocks);
+        spans.push(span);
+        let Some(block) = doc.blocks.last() else {
+            continue;
+        };
         let root = span.map(|span| trees.root(span));
         let visit = BlockVisit {
             root,
             attrs_owners: trees.attrs_owners(),
             index,
         };
-        scan_block_tree(text, &block, visit, &mut uids, &mut open_braces, &mut doc);
-        diagnostics::check_block(&block, root, &mut doc.diagnostics);
-        doc.blocks.push(block);
-        spans.push(span);
+        let found = (&mut doc.variables, &mut doc.diagnostics);
+        scan_block_tree(text, block, visit, &mut uids, &mut open_braces, found);
+        diagnostics::check_block(block, root, &mut doc.diagnostics);
     }
     let arena = trees.into_arena();
     for (block, span) in doc.blocks.iter_mut().zip(spans) {
@@ -201,18 +204,20 @@ fn fence_bounds(text: &str, raw: &RawBlock) -> (usize, Option<usize>, TextRange)
     (after_open, closed.then_some(last_start), whole)
 }
 
-/// The block of `raw`, with its YAML tree built in `trees` (its place there is returned; the
-/// caller attaches the tree to the block once the arena is shared).
+/// The block of `raw`, built in place at the end of `blocks` (a block is a few hundred bytes:
+/// not moved twice), with its YAML tree built in `trees`; its place there is returned, and the
+/// caller attaches the tree to the block once the arena is shared.
 fn build_block(
     text: &str,
     raw: RawBlock,
     trees: &mut yaml::TreeBuilder,
     diags: &mut Vec<Diagnostic>,
-) -> (Block, Option<yaml::TreeSpan>) {
+    blocks: &mut Vec<Block>,
+) -> Option<yaml::TreeSpan> {
     let (after_open, close_start, whole) = fence_bounds(text, &raw);
     let content_end = close_start.unwrap_or(whole.end).max(after_open);
     let content_range = after_open..content_end;
-    let mut block = Block {
+    blocks.push(Block {
         range: whole.clone(),
         content_range: content_range.clone(),
         yaml_range: None,
@@ -221,7 +226,8 @@ fn build_block(
         uid: None,
         kind: BlockKind::Malformed,
         yaml: None,
-    };
+    });
+    let block = blocks.last_mut()?;
     if close_start.is_none() {
         let open_end = line_at(text, whole.start).1.min(whole.end);
         diags.push(Diagnostic::new(
@@ -318,7 +324,7 @@ fn build_block(
                 codes::MISSING_TYPE,
                 "this ```void block is empty; it needs at least `type:`".into(),
             ));
-            return (block, None);
+            return None;
         }
         Err(e) => {
             diags.push(Diagnostic::new(
@@ -327,7 +333,7 @@ fn build_block(
                 codes::YAML_SYNTAX,
                 format!("YAML syntax error: {}", e.message),
             ));
-            return (block, None);
+            return None;
         }
     };
     let root = trees.root(span);
@@ -338,7 +344,7 @@ fn build_block(
             codes::YAML_NOT_MAPPING,
             "a block's YAML must be a mapping with `type`, `attrs` and `content`".into(),
         ));
-        return (block, Some(span));
+        return Some(span);
     }
     block.type_name = root.get("type").and_then(|n| {
         n.as_str()
@@ -349,7 +355,7 @@ fn build_block(
         None => BlockKind::Malformed,
         Some(t) => build_kind(&t.value, root, diags),
     };
-    (block, Some(span))
+    Some(span)
 }
 
 fn spanned_str(node: Option<Node<'_>>) -> Option<Spanned<CompactString>> {
@@ -698,7 +704,7 @@ fn scan_block_tree(
     visit: BlockVisit<'_>,
     uids: &mut UidChecker,
     open_braces: &mut Vec<usize>,
-    doc: &mut Document,
+    (variables, diags): (&mut Vec<VariableRef>, &mut Vec<Diagnostic>),
 ) {
     let Some(root) = visit.root else {
         return;
@@ -709,7 +715,6 @@ fn scan_block_tree(
     {
         open_brace_offsets(yaml, range.start, open_braces);
     }
-    let (variables, diags) = (&mut doc.variables, &mut doc.diagnostics);
     if let Some(owners) = visit.attrs_owners {
         // Only mappings that own an `attrs` mapping can carry a uid; the reader listed them.
         for &owner in owners {
