@@ -237,19 +237,27 @@ fn may_repeat(uuids: &[(u128, TextRange)]) -> bool {
         .trailing_zeros();
     let size = 1usize << bits;
     let mask = size - 1;
-    let mut set: Vec<Option<u128>> = vec![None; size];
+    // 0 marks an empty slot, so the nil UUID is tracked on the side.
+    let mut set = vec![0u128; size];
+    let mut nil_seen = false;
     for &(value, _) in uuids {
+        if value == 0 {
+            if std::mem::replace(&mut nil_seen, true) {
+                return true;
+            }
+            continue;
+        }
         let mut i = uuid_slot(value, bits);
         let mut probes = 0;
         loop {
             match set[i] {
-                None => {
-                    set[i] = Some(value);
+                0 => {
+                    set[i] = value;
                     break;
                 }
-                Some(v) if v == value => return true,
-                Some(_) if probes == MAX_PROBE => return true,
-                Some(_) => {
+                v if v == value => return true,
+                _ if probes == MAX_PROBE => return true,
+                _ => {
                     i = (i + 1) & mask;
                     probes += 1;
                 }
@@ -910,6 +918,9 @@ mod tests {
         assert_eq!(colliding.len(), 40);
         assert!(may_repeat(&colliding));
         assert!(!may_repeat(&[]));
+        let nil = |n: usize| vec![(0u128, r.clone()); n];
+        assert!(!may_repeat(&nil(1)));
+        assert!(may_repeat(&nil(2)));
     }
 
     #[test]

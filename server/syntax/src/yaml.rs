@@ -14,8 +14,8 @@
 //! parse builds the trees of all its blocks into one arena, which they then share (`Arc`): a
 //! block's tree costs no allocation of its own, and is a reference count and its place in the
 //! arena. Nodes are read through the borrowed, copyable view [`Node`]`<'a>`, whose strings
-//! borrow from the arena. File offsets are stored as `u32`: [`parse`] refuses snippets that reach past
-//! 4 GiB.
+//! borrow from the arena. File offsets are stored as `u32`: [`parse`] refuses snippets that
+//! reach past 4 GiB.
 //!
 //! This module must not know about `.void` block types; that is `model`'s job.
 
@@ -1019,43 +1019,41 @@ fn saphyr_events_into(
     snippet: &str,
     map: &OffsetMap,
 ) -> Result<Option<TreeSpan>, YamlError> {
-    {
-        let mut parser = Parser::new_from_str(snippet);
-        let mut builder = Builder {
-            tree,
-            stack: Vec::new(),
-            root_done: false,
-            ignored_depth: 0,
-            nodes: 0,
-            snippet,
-            map,
-        };
-        let mut documents = 0usize;
-        while let Some(next) = parser.next_event() {
-            let (event, span) = next.map_err(|e| YamlError {
-                offset: map.file_offset(e.marker().index()),
-                message: e.info().to_string(),
-            })?;
-            match event {
-                Event::StreamEnd => break,
-                Event::DocumentStart(_) => {
-                    documents += 1;
-                    if documents > 1 {
-                        return Err(YamlError {
-                            offset: map.file_offset(span.start.index()),
-                            message: "only one YAML document is allowed in a block".into(),
-                        });
-                    }
+    let mut parser = Parser::new_from_str(snippet);
+    let mut builder = Builder {
+        tree,
+        stack: Vec::new(),
+        root_done: false,
+        ignored_depth: 0,
+        nodes: 0,
+        snippet,
+        map,
+    };
+    let mut documents = 0usize;
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| YamlError {
+            offset: map.file_offset(e.marker().index()),
+            message: e.info().to_string(),
+        })?;
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(YamlError {
+                        offset: map.file_offset(span.start.index()),
+                        message: "only one YAML document is allowed in a block".into(),
+                    });
                 }
-                other => builder.event(other, span)?,
             }
+            other => builder.event(other, span)?,
         }
-        // A collection left open (only after an error, which returned above) is not a tree.
-        if !builder.stack.is_empty() {
-            builder.tree.rollback();
-        }
-        Ok(builder.tree.finish())
     }
+    // A collection left open (only after an error, which returned above) is not a tree.
+    if !builder.stack.is_empty() {
+        builder.tree.rollback();
+    }
+    Ok(builder.tree.finish())
 }
 
 /// A collection being built from events.
