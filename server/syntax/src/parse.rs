@@ -358,23 +358,23 @@ fn build_block(
     Some(span)
 }
 
-fn spanned_str(node: Option<Node<'_>>) -> Option<Spanned<CompactString>> {
+/// A non-null scalar's text, made into a `T`, with its range.
+fn spanned_text<T>(node: Option<Node<'_>>, make: impl FnOnce(&str) -> T) -> Option<Spanned<T>> {
     let node = node?;
     let s = node.as_scalar()?;
     if s.is_null() {
         return None;
     }
-    Some(Spanned::new(CompactString::from(s.value), node.range()))
+    Some(Spanned::new(make(s.value), node.range()))
+}
+
+fn spanned_str(node: Option<Node<'_>>) -> Option<Spanned<CompactString>> {
+    spanned_text(node, |s| CompactString::from(s))
 }
 
 /// `attrs.uid` of a node.
 pub(crate) fn uid_of(node: Node<'_>) -> Option<Spanned<Uid>> {
-    let node = node.get("attrs")?.get("uid")?;
-    let s = node.as_scalar()?;
-    if s.is_null() {
-        return None;
-    }
-    Some(Spanned::new(Uid::new(s.value), node.range()))
+    spanned_text(node.get("attrs").and_then(|a| a.get("uid")), Uid::new)
 }
 
 fn attr(node: Node<'_>, key: &str) -> Option<Spanned<CompactString>> {
