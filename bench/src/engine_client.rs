@@ -118,8 +118,9 @@ pub async fn run(url: &str, workload: Workload, setup: &EngineSetup) -> anyhow::
     Ok(outcome)
 }
 
-/// Sends `count` requests from a writer task (yielding every 64 sends, as the engine's send
-/// queue has no backpressure of its own) while this task reads the tap.
+/// Sends `count` requests from a writer task while this task reads the tap. The writer uses
+/// `Session::send_when_ready`, which waits while the connection's queue is full, as the raw
+/// client's `feed` waits while the socket is.
 async fn pipelined(
     session: &Session,
     received: &mut mpsc::Receiver<Incoming>,
@@ -129,11 +130,8 @@ async fn pipelined(
     let started = Instant::now();
     let sender = session.clone();
     let writer = tokio::spawn(async move {
-        for i in 0..count {
-            sender.send(request())?;
-            if i % 64 == 63 {
-                tokio::task::yield_now().await;
-            }
+        for _ in 0..count {
+            sender.send_when_ready(request()).await?;
         }
         Ok::<_, anyhow::Error>(())
     });

@@ -103,6 +103,14 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// Sends from handles go through the task from now on; senders waiting for room in the
+    /// writer queue are woken so they see that the session is no longer open.
+    pub(crate) fn stop_direct_sends(&mut self) {
+        if let Some(writer) = self.direct_send.take() {
+            writer.release_waiters();
+        }
+    }
+
     pub(crate) fn facts(&self, started: Instant) -> Facts<'_> {
         Facts {
             connected: self.connected_ever,
@@ -553,7 +561,7 @@ async fn run_open(
     // The writing half runs in its own task, fed in order through `to_writer`; reading goes on
     // while a write waits. Handles may send straight to it from the moment the state is Open.
     let (sink, mut stream) = ws.split();
-    let (to_writer, writer_jobs) = queue::queue::<WriteJob>();
+    let (to_writer, writer_jobs) = writer::job_queue();
     let mut writer = tokio::spawn(writer::run(shared.clone(), sink, writer_jobs));
     let mut writer_ended = false;
     shared.update(|inner| {
@@ -688,7 +696,7 @@ async fn run_open(
                             server_close.get_or_insert((code, reason));
                             shared.update(|inner| {
                                 inner.state = SessionState::Closing;
-                                inner.direct_send = None;
+                                inner.stop_direct_sends();
                             });
                             if user_close.is_none() {
                                 timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
@@ -776,7 +784,7 @@ async fn run_open(
                                 user_close = Some((code, reason.clone()));
                                 shared.update(|inner| {
                                 inner.state = SessionState::Closing;
-                                inner.direct_send = None;
+                                inner.stop_direct_sends();
                             });
                                 shared.event(EntryKind::Event, "closing", format!("closing · {code} · {reason:?}"));
                                 timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
@@ -872,7 +880,7 @@ async fn run_open(
         }
     }
     // Let the writer put out what is queued (a close frame, replies), briefly, then stop it.
-    shared.update_quiet(|inner| inner.direct_send = None);
+    shared.update_quiet(Inner::stop_direct_sends);
     drop(to_writer);
     if !writer_ended
         && tokio::time::timeout(WRITER_DRAIN_TIMEOUT, &mut writer)

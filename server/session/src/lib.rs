@@ -45,3 +45,4 @@ pub use spec::{
     AssertionSpec, Auth, MessageSpec, Outgoing, SessionOptions, SessionSpec, TranscriptTarget,
 };
 pub use status::{AssertionCounts, AssertionResult, Outcome, SessionState, Status};
+pub use writer::{SEND_QUEUE_BYTES, SEND_QUEUE_MESSAGES};

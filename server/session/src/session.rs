@@ -20,7 +20,7 @@ use void_syntax::vocab::{BinaryEncoding, MessageFormat};
 use crate::connect::{self, Connector, NetworkConnector};
 use crate::engine::{self, AutoReply, Command, Incoming, Shared};
 use crate::mask::Masker;
-use crate::queue;
+use crate::queue::{self, Offer};
 use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
 use crate::status::{SessionState, Status};
 use crate::transcript::Transcript;
@@ -178,22 +178,11 @@ impl Session {
     }
 
     /// Queues a send. Bodies are checked now (JSON/XML syntax, base64/hex); the session must be
-    /// open. Write errors later show in the log and status.
+    /// open. Write errors later show in the log and status. It never waits: the queue to the
+    /// connection takes the message whatever it already holds (see [`Session::send_when_ready`]
+    /// for a sender that must not outrun the connection).
     pub fn send(&self, request: SendRequest) -> Result<(), SendError> {
-        let outgoing = match request {
-            SendRequest::Message(uid) => self
-                .shared
-                .spec
-                .message_by_uid(&uid)
-                .ok_or(SendError::UnknownMessage(uid))?
-                .payload()
-                .map_err(SendError::InvalidBody)?,
-            SendRequest::AdHoc { format, body } => {
-                Outgoing::encode(format, BinaryEncoding::Base64, &body)
-                    .map_err(SendError::InvalidBody)?
-            }
-            SendRequest::Raw(outgoing) => outgoing,
-        };
+        let outgoing = self.resolve(request)?;
         let outgoing = {
             let inner = self.shared.lock();
             if inner.state != SessionState::Open {
@@ -209,6 +198,64 @@ impl Session {
                 None => outgoing,
             }
         };
+        self.send_through_task(outgoing)
+    }
+
+    /// Like [`Session::send`], but first waits while the connection's outgoing queue is full
+    /// ([`SEND_QUEUE_MESSAGES`](crate::SEND_QUEUE_MESSAGES) messages or
+    /// [`SEND_QUEUE_BYTES`](crate::SEND_QUEUE_BYTES) payload bytes), as a socket write
+    /// waits for buffer space. A program that sends in bulk uses it to keep memory bounded and
+    /// to let the writer put many messages into one system call. It is refused if the session
+    /// is not open or has begun closing, also when that happens during the wait.
+    pub async fn send_when_ready(&self, request: SendRequest) -> Result<(), SendError> {
+        let mut outgoing = self.resolve(request)?;
+        loop {
+            let room = {
+                let inner = self.shared.lock();
+                if inner.state != SessionState::Open {
+                    return Err(SendError::NotOpen(inner.state));
+                }
+                // Open without a direct queue only happens once closing has begun (close()
+                // was called, or a close frame came); the task would refuse the send then.
+                let Some(writer) = &inner.direct_send else {
+                    return Err(SendError::NotOpen(SessionState::Closing));
+                };
+                match writer.send_if_room(WriteJob::Message(outgoing)) {
+                    Offer::Queued => return Ok(()),
+                    Offer::Full(WriteJob::Message(back), room) => {
+                        outgoing = back;
+                        room
+                    }
+                    // The writer is gone (the connection is ending), or (never) not a message.
+                    Offer::Full(..) | Offer::Closed(_) => {
+                        return Err(SendError::NotOpen(SessionState::Closing));
+                    }
+                }
+            };
+            room.wait().await;
+        }
+    }
+
+    /// The payload a request stands for, with its body checked.
+    fn resolve(&self, request: SendRequest) -> Result<Outgoing, SendError> {
+        match request {
+            SendRequest::Message(uid) => self
+                .shared
+                .spec
+                .message_by_uid(&uid)
+                .ok_or(SendError::UnknownMessage(uid))?
+                .payload()
+                .map_err(SendError::InvalidBody),
+            SendRequest::AdHoc { format, body } => {
+                Outgoing::encode(format, BinaryEncoding::Base64, &body)
+                    .map_err(SendError::InvalidBody)
+            }
+            SendRequest::Raw(outgoing) => Ok(outgoing),
+        }
+    }
+
+    /// Hands a send to the session task, which refuses it (in the log) when it is closing.
+    fn send_through_task(&self, outgoing: Outgoing) -> Result<(), SendError> {
         self.commands
             .send(Command::Send { outgoing })
             .map_err(|_| SendError::NotOpen(SessionState::Closed))
@@ -251,7 +298,7 @@ impl Session {
             1000
         };
         // Sends after this call go through the task, which refuses them once it is closing.
-        self.shared.lock().direct_send = None;
+        self.shared.lock().stop_direct_sends();
         let _ = self.commands.send(Command::Close {
             code,
             reason: reason.into(),

@@ -29,9 +29,16 @@ use crate::spec::Outgoing;
 use crate::transcript::{Direction, Record, RecordBody};
 
 /// Frames fed before a flush at most, even when more are queued.
-const BATCH_FRAMES: usize = 256;
+const BATCH_FRAMES: usize = 1024;
 /// Bytes fed before a flush at most, even when more are queued.
 const BATCH_BYTES: usize = 256 * 1024;
+
+/// The writer queue's soft limit in messages: `Session::send_when_ready` waits above it.
+pub const SEND_QUEUE_MESSAGES: usize = 1024;
+/// The writer queue's soft limit in payload bytes: `Session::send_when_ready` waits above it.
+/// The writer takes everything queued at once, so up to twice this (what it is writing, and
+/// the queue filled again behind it) can be on its way out.
+pub const SEND_QUEUE_BYTES: usize = 4 * 1024 * 1024;
 
 /// What the session task asks the writer to put on the wire.
 #[derive(Debug)]
@@ -42,6 +49,25 @@ pub(crate) enum WriteJob {
     Ping(Bytes),
     /// The close frame; `None` sends a close without a code.
     Close(Option<CloseFrame>),
+}
+
+impl WriteJob {
+    /// What a job weighs against [`SEND_QUEUE_BYTES`]: the payload bytes of a message.
+    fn payload_bytes(&self) -> usize {
+        match self {
+            WriteJob::Message(outgoing) => outgoing.size(),
+            WriteJob::Ping(_) | WriteJob::Close(_) => 0,
+        }
+    }
+}
+
+/// The queue that feeds a writer, with its soft limit (see `queue::weighted`).
+pub(crate) fn job_queue() -> (queue::Sender<WriteJob>, queue::Receiver<WriteJob>) {
+    queue::weighted(
+        SEND_QUEUE_MESSAGES,
+        SEND_QUEUE_BYTES,
+        WriteJob::payload_bytes,
+    )
 }
 
 pub(crate) type Sink = SplitSink<WebSocketStream<BoxedTransport>, Message>;

@@ -186,3 +186,124 @@ async fn a_send_after_close_is_refused_not_sent_behind_the_close_frame() {
         "{refused:?}\n{log}"
     );
 }
+
+/// Accepts one connection and reads nothing until `release` fires; then reads every binary
+/// message, checks their order, and returns how many arrived before the client closed.
+async fn paused_reader(
+    release: tokio::sync::oneshot::Receiver<()>,
+) -> (String, tokio::task::JoinHandle<usize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        let _ = release.await;
+        let mut got = 0usize;
+        while let Some(Ok(message)) = ws.next().await {
+            if let Message::Binary(b) = message {
+                assert!(
+                    b.iter().all(|&x| x == got as u8),
+                    "message {got} out of order"
+                );
+                got += 1;
+            }
+        }
+        got
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn a_bulk_sender_waits_while_the_peer_does_not_read_and_goes_on_when_it_does() {
+    const BULK: usize = 400;
+    const BULK_SIZE: usize = 64 * 1024;
+    let (release, released) = tokio::sync::oneshot::channel();
+    let (url, server) = paused_reader(released).await;
+    let session = Session::spawn(spec(&url), Default::default()).unwrap();
+    wait(&session, "open", |st| st.state == SessionState::Open).await;
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sender = {
+        let (session, accepted) = (session.clone(), accepted.clone());
+        tokio::spawn(async move {
+            for i in 0..BULK {
+                let payload = Bytes::from(vec![i as u8; BULK_SIZE]);
+                session
+                    .send_when_ready(SendRequest::Raw(Outgoing::Binary(payload)))
+                    .await
+                    .unwrap();
+                accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        })
+    };
+    // 25 MiB cannot all fit in the socket buffers: the sender must stop and wait.
+    let mut last = usize::MAX;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = accepted.load(std::sync::atomic::Ordering::SeqCst);
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    let held = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        held < BULK,
+        "every send was taken while the peer read nothing"
+    );
+    let queued_bytes = (held - session.status().sent as usize) * BULK_SIZE;
+    assert!(
+        queued_bytes <= 2 * void_session::SEND_QUEUE_BYTES + 512 * 1024,
+        "{queued_bytes} bytes queued past the limit"
+    );
+    release.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), sender)
+        .await
+        .expect("the sender never finished after the peer read again")
+        .unwrap();
+    wait(&session, "all sent", |st| st.sent as usize == BULK).await;
+    session.close(1000, "done");
+    wait_finished(&session).await;
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .unwrap()
+            .unwrap(),
+        BULK
+    );
+}
+
+#[tokio::test]
+async fn a_sender_waiting_for_room_is_refused_when_the_session_closes() {
+    let (_release, released) = tokio::sync::oneshot::channel::<()>();
+    let (url, _server) = paused_reader(released).await;
+    let session = Session::spawn(spec(&url), Default::default()).unwrap();
+    wait(&session, "open", |st| st.state == SessionState::Open).await;
+    let sender = {
+        let session = session.clone();
+        tokio::spawn(async move {
+            loop {
+                let payload = Bytes::from(vec![0u8; 64 * 1024]);
+                if let Err(e) = session
+                    .send_when_ready(SendRequest::Raw(Outgoing::Binary(payload)))
+                    .await
+                {
+                    return e;
+                }
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !sender.is_finished(),
+        "the sender should be waiting for room"
+    );
+    session.close(1000, "stop");
+    let refused = tokio::time::timeout(Duration::from_secs(2), sender)
+        .await
+        .expect("the waiting sender was not woken by close()")
+        .unwrap();
+    assert!(
+        matches!(refused, void_session::SendError::NotOpen(_)),
+        "{refused}"
+    );
+}
