@@ -47,7 +47,7 @@ async fn run(url: String, echo_messages: bool) -> Result<Option<Payload>, String
     let mut first = None;
     while let Some(batch) = incoming.recv().await {
         if first.is_none() {
-            first = batch.payloads.into_iter().next();
+            first = batch.payloads.first().cloned();
         }
     }
     session.finished().await;

@@ -78,6 +78,24 @@ impl MessageStore {
         }
     }
 
+    /// Adds messages that arrived together. Only the last [`TAIL_KEPT`] can stay in the tail,
+    /// so only those are copied there: the result is the same as pushing each in turn.
+    pub fn push_all(&mut self, payloads: &[Payload]) {
+        let tail_from = payloads.len().saturating_sub(TAIL_KEPT);
+        for (index, payload) in payloads.iter().enumerate() {
+            if index >= tail_from {
+                self.push(payload);
+            } else {
+                self.count += 1;
+                if self.head.len() < HEAD_KEPT
+                    && (self.head.is_empty() || payload.len() <= HEAD_MESSAGE_BYTES)
+                {
+                    self.head.push(payload.clone());
+                }
+            }
+        }
+    }
+
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -536,6 +554,33 @@ mod tests {
 
     fn text(s: &str) -> Payload {
         Payload::Text(Utf8Bytes::from(s.to_string()))
+    }
+
+    #[test]
+    fn pushing_a_batch_keeps_what_pushing_each_message_keeps() {
+        for sizes in [
+            vec![3usize; 5],
+            vec![2; 40],
+            vec![1 << 20; 20],
+            vec![5; 300],
+        ] {
+            let batch: Vec<Payload> = sizes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Payload::Binary(Bytes::from(vec![i as u8; *n])))
+                .collect();
+            let (mut one_by_one, mut together) = (MessageStore::default(), MessageStore::default());
+            for p in [text("before"), text("earlier")] {
+                one_by_one.push(&p);
+                together.push(&p);
+            }
+            batch.iter().for_each(|p| one_by_one.push(p));
+            together.push_all(&batch);
+            assert_eq!(together.count(), one_by_one.count());
+            for n in -40..40 {
+                assert_eq!(together.get(n), one_by_one.get(n), "received[{n}]");
+            }
+        }
     }
 
     fn facts<'a>(store: &'a MessageStore, terminal: bool) -> Facts<'a> {

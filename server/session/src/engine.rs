@@ -27,9 +27,10 @@ use crate::connect::{self, ConnectError, Connected, Connector};
 use crate::log::{self, EntryKind, LiveLog, LogEntry, LogText};
 use crate::mask::Masker;
 use crate::queue;
+use crate::run::Run;
 use crate::spec::{Outgoing, SessionSpec};
 use crate::status::{SessionState, Status};
-use crate::transcript::{Direction, Record, RecordBody, Transcript};
+use crate::transcript::{Record, Transcript};
 use crate::writer::{self, WriteJob};
 
 /// How long a close we started waits for the server's answer before the socket is dropped.
@@ -68,7 +69,8 @@ pub(crate) struct Hooks {
 /// one channel operation however many messages it holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incoming {
-    pub payloads: Vec<Payload>,
+    /// Shared with the session's log and transcript: handing them over copies nothing.
+    pub payloads: Arc<[Payload]>,
 }
 
 /// Everything observers read, behind one lock.
@@ -668,7 +670,6 @@ async fn run_open(
 
     // Data messages of one batch of buffered frames, applied together.
     let mut arrived_batch: Vec<Payload> = Vec::new();
-    let mut records: Vec<Record> = Vec::new();
 
     'conn: loop {
         tokio::select! {
@@ -724,7 +725,11 @@ async fn run_open(
                     }
                 }
                 if !arrived_batch.is_empty() {
-                    let fired = on_received(shared, &arrived_batch, &mut after_fired, arrived);
+                    // One shared list for the log, the assertion store, the transcript and
+                    // the tap.
+                    let payloads: Arc<[Payload]> = arrived_batch.drain(..).collect();
+                    let run = Run::Received { at: arrived.1, payloads: payloads.clone() };
+                    let fired = on_received(shared, &run, &payloads, &mut after_fired, arrived.0);
                     mark_changed!();
                     if !fired.is_empty() {
                         let now = tokio::time::Instant::now();
@@ -733,17 +738,8 @@ async fn run_open(
                         }
                         reschedule!();
                     }
-                    if shared.transcript.is_on() {
-                        records.extend(arrived_batch.iter().map(|payload| {
-                            let (kind, body) = match payload {
-                                Payload::Text(t) => (log::sniff_format(t).as_str(), RecordBody::Text(t.clone())),
-                                Payload::Binary(b) => ("binary", RecordBody::Binary(b.clone())),
-                            };
-                            Record { t: arrived.1, dir: Direction::In, kind, body }
-                        }));
-                        shared.transcript.record_batch(std::mem::take(&mut records)).await;
-                    }
-                    for payload in &arrived_batch {
+                    shared.transcript.record_run(run).await;
+                    for payload in payloads.iter() {
                         if let Some(reply) = hooks.auto_reply.as_ref().and_then(|reply| reply(payload))
                             && user_close.is_none()
                             && server_close.is_none()
@@ -753,13 +749,9 @@ async fn run_open(
                             ended = true;
                         }
                     }
-                    match &hooks.tap {
+                    if let Some(tap) = &hooks.tap {
                         // One hand-over per batch read, not per message.
-                        Some(tap) => {
-                            let payloads = std::mem::take(&mut arrived_batch);
-                            let _ = tap.send(Incoming { payloads }).await;
-                        }
-                        None => arrived_batch.clear(),
+                        let _ = tap.send(Incoming { payloads }).await;
                     }
                 }
                 if ended {
@@ -1000,13 +992,14 @@ fn finish_connection(
     end
 }
 
-/// Counts, logs and folds a batch of received messages under one lock; returns the `after:`
-/// messages they trigger.
+/// Counts, logs and folds a batch of received messages (`run` holds `payloads`) under one
+/// lock; returns the `after:` messages they trigger.
 fn on_received(
     shared: &Shared,
+    run: &Run,
     payloads: &[Payload],
     after: &mut [(usize, String, bool)],
-    (now, wall): (Instant, chrono::DateTime<Utc>),
+    now: Instant,
 ) -> Vec<usize> {
     let spec = &shared.spec;
     shared.update_quiet(|inner| {
@@ -1016,31 +1009,11 @@ fn on_received(
             inner.latency_first = Some(now.duration_since(opened));
         }
         inner.last_traffic = now;
+        inner.messages.push_all(payloads);
+        inner.log.push_run(run.clone());
         let mut fired = Vec::new();
         for payload in payloads {
-            let (kind, text) = match payload {
-                Payload::Text(t) => (
-                    EntryKind::Received {
-                        format: log::sniff_format(t),
-                        size: t.len(),
-                    },
-                    LogText::text(t),
-                ),
-                Payload::Binary(b) => (
-                    EntryKind::Received {
-                        format: MessageFormat::Binary,
-                        size: b.len(),
-                    },
-                    LogText::binary(b),
-                ),
-            };
-            inner.messages.push(payload);
             inner.tracker.observe(payload);
-            inner.log.push(LogEntry {
-                at: wall,
-                kind,
-                text,
-            });
             for (index, target, done) in after.iter_mut() {
                 if *done {
                     continue;

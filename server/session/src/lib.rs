@@ -26,6 +26,7 @@ pub mod log;
 pub mod mask;
 mod queue;
 mod read_ahead;
+pub mod run;
 pub mod section;
 mod session;
 pub mod spec;

@@ -15,6 +15,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use void_syntax::vocab::{LogMode, MessageFormat};
 
 use crate::mask::Masker;
+use crate::run::{BodyRef, Run};
 
 /// Characters of a payload shown in the view before it is cut.
 pub const PREVIEW_CHARS: usize = 120;
@@ -195,14 +196,108 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
+/// A place in the view: one entry, or the messages of a [`Run`] from `first` on (the ones
+/// before it fell out of the view).
+#[derive(Debug)]
+enum Slot {
+    Entry(LogEntry),
+    Run { run: Run, first: usize },
+}
+
+impl Slot {
+    fn len(&self) -> usize {
+        match self {
+            Slot::Entry(_) => 1,
+            Slot::Run { run, first } => run.len() - first,
+        }
+    }
+}
+
+/// The entry a run's message is shown as.
+fn run_entry(run: &Run, index: usize) -> LogEntry {
+    let message = run.get(index);
+    let size = message.body.len();
+    let format = message.format;
+    LogEntry {
+        at: run.at(),
+        kind: if run.is_sent() {
+            EntryKind::Sent { format, size }
+        } else {
+            EntryKind::Received { format, size }
+        },
+        text: match message.body {
+            BodyRef::Text(text) => LogText::text(text),
+            BodyRef::Binary(bytes) => LogText::binary(bytes),
+        },
+    }
+}
+
+/// Entries in order, at most `limit` of them: the oldest fall out first.
+#[derive(Debug, Default)]
+struct Lines {
+    slots: VecDeque<Slot>,
+    /// Entries in `slots` (a run counts its messages).
+    count: usize,
+}
+
+impl Lines {
+    /// Adds a slot and drops the oldest entries beyond `limit`; returns how many fell out.
+    fn push(&mut self, slot: Slot, limit: usize) -> u64 {
+        self.count += slot.len();
+        self.slots.push_back(slot);
+        let mut dropped = 0;
+        while self.count > limit {
+            let excess = self.count - limit;
+            let Some(front) = self.slots.front_mut() else {
+                break;
+            };
+            let gone = match front {
+                Slot::Run { run, first } if run.len() - *first > excess => {
+                    *first += excess;
+                    excess
+                }
+                whole => {
+                    let n = whole.len();
+                    self.slots.pop_front();
+                    n
+                }
+            };
+            self.count -= gone;
+            dropped += gone as u64;
+        }
+        dropped
+    }
+
+    /// Every entry, oldest first (or newest first when `newest_first`).
+    fn for_each(&self, newest_first: bool, mut f: impl FnMut(&LogEntry)) {
+        let mut visit = |slot: &Slot| match slot {
+            Slot::Entry(entry) => f(entry),
+            Slot::Run { run, first } => {
+                if newest_first {
+                    (*first..run.len())
+                        .rev()
+                        .for_each(|i| f(&run_entry(run, i)));
+                } else {
+                    (*first..run.len()).for_each(|i| f(&run_entry(run, i)));
+                }
+            }
+        };
+        if newest_first {
+            self.slots.iter().rev().for_each(&mut visit);
+        } else {
+            self.slots.iter().for_each(&mut visit);
+        }
+    }
+}
+
 /// The bounded live view.
 #[derive(Debug)]
 pub struct LiveLog {
     mode: LogMode,
     limit: usize,
-    visible: VecDeque<LogEntry>,
+    visible: Lines,
     /// Entries that arrived while paused, shown on resume (bounded by `limit` as well).
-    held: VecDeque<LogEntry>,
+    held: Lines,
     paused: bool,
     /// The latest received message (kept in `snapshot` mode only).
     latest_received: Option<LogEntry>,
@@ -215,8 +310,8 @@ impl LiveLog {
         LiveLog {
             mode,
             limit: limit.max(1),
-            visible: VecDeque::new(),
-            held: VecDeque::new(),
+            visible: Lines::default(),
+            held: Lines::default(),
             paused: false,
             latest_received: None,
             dropped: 0,
@@ -224,27 +319,40 @@ impl LiveLog {
     }
 
     pub fn push(&mut self, entry: LogEntry) {
-        let target = if self.paused {
-            &mut self.held
-        } else {
-            &mut self.visible
-        };
-        if target.len() >= self.limit {
-            target.pop_front();
-            self.dropped += 1;
-        }
         if !self.paused
             && self.mode == LogMode::Snapshot
             && matches!(entry.kind, EntryKind::Received { .. })
         {
             self.latest_received = Some(entry.clone());
         }
-        let target = if self.paused {
-            &mut self.held
+        self.push_slot(Slot::Entry(entry));
+    }
+
+    /// Adds the messages of a run as consecutive entries. Runs of small payloads are kept as
+    /// one slot, their lines made when rendered; a run holding a large payload is added entry
+    /// by entry, so its preview is cut at once and the view never holds the large buffer.
+    pub fn push_run(&mut self, run: Run) {
+        if run.is_empty() {
+            return;
+        }
+        if run.largest() > LAZY_PREVIEW_BYTES {
+            for index in 0..run.len() {
+                self.push(run_entry(&run, index));
+            }
+            return;
+        }
+        if !self.paused && self.mode == LogMode::Snapshot && !run.is_sent() {
+            self.latest_received = Some(run_entry(&run, run.len() - 1));
+        }
+        self.push_slot(Slot::Run { run, first: 0 });
+    }
+
+    fn push_slot(&mut self, slot: Slot) {
+        if self.paused {
+            self.dropped += self.held.push(slot, self.limit);
         } else {
-            &mut self.visible
-        };
-        target.push_back(entry);
+            self.dropped += self.visible.push(slot, self.limit);
+        }
     }
 
     pub fn set_paused(&mut self, paused: bool) {
@@ -254,8 +362,19 @@ impl LiveLog {
         self.paused = paused;
         if !paused {
             let held = std::mem::take(&mut self.held);
-            for entry in held {
-                self.push(entry);
+            for slot in held.slots {
+                if self.mode == LogMode::Snapshot {
+                    match &slot {
+                        Slot::Entry(entry) if matches!(entry.kind, EntryKind::Received { .. }) => {
+                            self.latest_received = Some(entry.clone());
+                        }
+                        Slot::Run { run, .. } if !run.is_sent() => {
+                            self.latest_received = Some(run_entry(run, run.len() - 1));
+                        }
+                        _ => {}
+                    }
+                }
+                self.push_slot(slot);
             }
         }
     }
@@ -266,11 +385,11 @@ impl LiveLog {
     }
 
     pub fn len(&self) -> usize {
-        self.visible.len()
+        self.visible.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.visible.is_empty()
+        self.visible.count == 0
     }
 
     /// Renders the view (without the header line) in the configured mode.
@@ -278,13 +397,10 @@ impl LiveLog {
         match self.mode {
             LogMode::Append => self
                 .visible
-                .iter()
-                .for_each(|e| render_entry(e, masker, out)),
+                .for_each(false, |e| render_entry(e, masker, out)),
             LogMode::Prepend => self
                 .visible
-                .iter()
-                .rev()
-                .for_each(|e| render_entry(e, masker, out)),
+                .for_each(true, |e| render_entry(e, masker, out)),
             LogMode::Snapshot => {
                 if let Some(e) = &self.latest_received {
                     render_entry(e, masker, out);
@@ -399,5 +515,79 @@ mod tests {
         let lines = rendered(&snap);
         assert_eq!(lines.len(), 1);
         assert!(lines[0].starts_with("← new"));
+    }
+
+    fn received_run(texts: &[&str]) -> Run {
+        Run::Received {
+            at: Utc::now(),
+            payloads: texts
+                .iter()
+                .map(|t| crate::assertions::Payload::Text(Utf8Bytes::from(t.to_string())))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn runs_show_one_line_per_message_and_fall_out_of_the_view_message_by_message() {
+        let mut log = LiveLog::new(LogMode::Append, 4);
+        log.push(entry(EntryKind::Event, "open"));
+        log.push_run(received_run(&["a", "{\"b\":1}", "c"]));
+        log.push_run(Run::Sent {
+            at: Utc::now(),
+            messages: vec![crate::spec::Outgoing::Text {
+                format: MessageFormat::Xml,
+                text: Utf8Bytes::from_static("<d/>"),
+            }]
+            .into(),
+        });
+        assert_eq!((log.len(), log.dropped()), (4, 1));
+        let lines = rendered(&log);
+        assert!(
+            lines[0].starts_with("← a") && lines[0].ends_with("text · 1 B"),
+            "{lines:?}"
+        );
+        assert!(lines[1].ends_with("json · 7 B"), "{lines:?}");
+        assert!(
+            lines[3].starts_with("→ <d/>") && lines[3].ends_with("xml · 4 B"),
+            "{lines:?}"
+        );
+        // Cutting into the middle of a run keeps its newest messages.
+        log.push_run(received_run(&["e", "f"]));
+        let lines = rendered(&log);
+        assert_eq!(lines.len(), 4);
+        assert!(
+            lines[0].starts_with("← c") && lines[3].starts_with("← f"),
+            "{lines:?}"
+        );
+        assert_eq!(log.dropped(), 3);
+
+        let mut prepend = LiveLog::new(LogMode::Prepend, 10);
+        prepend.push_run(received_run(&["old", "new"]));
+        assert!(rendered(&prepend)[0].starts_with("← new"));
+
+        let mut snap = LiveLog::new(LogMode::Snapshot, 10);
+        snap.push_run(received_run(&["x", "latest"]));
+        assert_eq!(rendered(&snap).len(), 1);
+        assert!(rendered(&snap)[0].starts_with("← latest"));
+
+        // Paused: the run waits and shows on resume.
+        let mut paused = LiveLog::new(LogMode::Append, 10);
+        paused.set_paused(true);
+        paused.push_run(received_run(&["held"]));
+        assert!(rendered(&paused).is_empty());
+        paused.set_paused(false);
+        assert!(rendered(&paused)[0].starts_with("← held"));
+    }
+
+    #[test]
+    fn a_run_with_a_large_payload_is_cut_at_once() {
+        let big = "y".repeat(LAZY_PREVIEW_BYTES + 1);
+        let mut log = LiveLog::new(LogMode::Append, 10);
+        log.push_run(received_run(&["small", &big]));
+        assert_eq!(log.len(), 2);
+        assert!(
+            matches!(&log.visible.slots[1], Slot::Entry(LogEntry { text: LogText::Plain(p), .. }) if p.ends_with('…')),
+            "the large payload is kept as a cut preview, not as the buffer"
+        );
     }
 }

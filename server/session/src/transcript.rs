@@ -26,6 +26,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::mask::Masker;
+use crate::run::{BodyRef, Run};
 
 /// How long the writer collects records after it was woken before it writes them.
 pub const LINGER: Duration = Duration::from_millis(3);
@@ -103,6 +104,8 @@ struct Target {
 
 enum Job {
     Records(Arc<Target>, Vec<Record>),
+    /// One record per message of the run, encoded on the writer thread.
+    Run(Arc<Target>, Run),
     Flush(oneshot::Sender<()>),
 }
 
@@ -150,9 +153,16 @@ impl Hub {
 
     /// Queues a job; wakes the writer if it is idle (or at once when `urgent`).
     fn push(&self, queue: &mut Queue, job: Job, urgent: bool) {
-        if let Job::Records(_, records) = &job {
-            queue.records += records.len();
-            queue.bytes += records.iter().map(|r| r.body.len()).sum::<usize>();
+        match &job {
+            Job::Records(_, records) => {
+                queue.records += records.len();
+                queue.bytes += records.iter().map(|r| r.body.len()).sum::<usize>();
+            }
+            Job::Run(_, run) => {
+                queue.records += run.len();
+                queue.bytes += run.payload_bytes();
+            }
+            Job::Flush(_) => {}
         }
         queue.jobs.push(job);
         if urgent {
@@ -168,8 +178,8 @@ impl Hub {
         queue.records >= MAX_PENDING_RECORDS || queue.bytes >= MAX_PENDING_BYTES
     }
 
-    /// Queues records, waiting while the queue is full.
-    async fn push_records(&self, target: &Arc<Target>, records: Vec<Record>) {
+    /// Queues a job of records, waiting while the queue is full.
+    async fn push_records(&self, job: Job) {
         loop {
             let drained = self.drained.notified();
             tokio::pin!(drained);
@@ -177,7 +187,7 @@ impl Hub {
             {
                 let mut queue = self.lock();
                 if !Self::full(&queue) {
-                    self.push(&mut queue, Job::Records(target.clone(), records), false);
+                    self.push(&mut queue, job, false);
                     return;
                 }
                 queue.urgent = true;
@@ -216,25 +226,33 @@ impl Hub {
             for job in jobs {
                 match job {
                     Job::Records(target, records) => {
-                        if let Some(previous) = current.as_ref()
-                            && !Arc::ptr_eq(previous, &target)
-                        {
-                            write_out(previous, &mut chunk);
-                        }
+                        switch_target(&mut current, &target, &mut chunk);
                         target
                             .events
                             .fetch_add(records.len() as u64, Ordering::Relaxed);
                         for record in &records {
-                            encode_pieces(
-                                record,
-                                &target.masker,
-                                &mut clock,
-                                &mut chunk,
-                                &mut |chunk| write_out(&target, chunk),
-                            );
-                            if chunk.len() >= WRITE_CHUNK {
-                                write_out(&target, &mut chunk);
-                            }
+                            encode_into_file(&target, &mut clock, &mut chunk, record.parts());
+                        }
+                        current = Some(target);
+                    }
+                    Job::Run(target, run) => {
+                        switch_target(&mut current, &target, &mut chunk);
+                        target.events.fetch_add(run.len() as u64, Ordering::Relaxed);
+                        let dir = if run.is_sent() {
+                            Direction::Out
+                        } else {
+                            Direction::In
+                        };
+                        let t = run.at();
+                        for index in 0..run.len() {
+                            let message = run.get(index);
+                            let parts = Parts {
+                                t: &t,
+                                dir,
+                                kind: message.format.as_str(),
+                                body: message.body,
+                            };
+                            encode_into_file(&target, &mut clock, &mut chunk, parts);
                         }
                         current = Some(target);
                     }
@@ -253,6 +271,30 @@ impl Hub {
                 chunk = Vec::new();
             }
         }
+    }
+}
+
+/// Before encoding for `next`: what was encoded for another file is written out first.
+fn switch_target(current: &mut Option<Arc<Target>>, next: &Arc<Target>, chunk: &mut Vec<u8>) {
+    if let Some(previous) = current.as_ref()
+        && !Arc::ptr_eq(previous, next)
+    {
+        write_out(previous, chunk);
+    }
+}
+
+/// Encodes one record into `chunk`, writing to the target's file whenever it fills.
+fn encode_into_file(
+    target: &Target,
+    clock: &mut StampCache,
+    chunk: &mut Vec<u8>,
+    parts: Parts<'_>,
+) {
+    encode_pieces(parts, &target.masker, clock, chunk, &mut |chunk| {
+        write_out(target, chunk)
+    });
+    if chunk.len() >= WRITE_CHUNK {
+        write_out(target, chunk);
     }
 }
 
@@ -352,7 +394,17 @@ impl Transcript {
         if let (Some(target), Some(hub)) = (&self.target, Hub::get())
             && !records.is_empty()
         {
-            hub.push_records(target, records).await;
+            hub.push_records(Job::Records(target.clone(), records))
+                .await;
+        }
+    }
+
+    /// Queues a record for each message of a run as one job, waiting while the queue is full.
+    pub async fn record_run(&self, run: Run) {
+        if let (Some(target), Some(hub)) = (&self.target, Hub::get())
+            && !run.is_empty()
+        {
+            hub.push_records(Job::Run(target.clone(), run)).await;
         }
     }
 
@@ -406,7 +458,30 @@ pub fn encode(record: &Record, masker: &Masker, out: &mut Vec<u8>) {
 }
 
 fn encode_with(record: &Record, masker: &Masker, clock: &mut StampCache, out: &mut Vec<u8>) {
-    encode_pieces(record, masker, clock, out, &mut |_| {});
+    encode_pieces(record.parts(), masker, clock, out, &mut |_| {});
+}
+
+/// What a record line is made of, borrowed from a [`Record`] or from a message of a [`Run`].
+#[derive(Clone, Copy)]
+struct Parts<'a> {
+    t: &'a DateTime<Utc>,
+    dir: Direction,
+    kind: &'static str,
+    body: BodyRef<'a>,
+}
+
+impl Record {
+    fn parts(&self) -> Parts<'_> {
+        Parts {
+            t: &self.t,
+            dir: self.dir,
+            kind: self.kind,
+            body: match &self.body {
+                RecordBody::Text(text) => BodyRef::Text(text),
+                RecordBody::Binary(bytes) => BodyRef::Binary(bytes),
+            },
+        }
+    }
 }
 
 /// Binary payloads are base64-encoded this many bytes at a time (a multiple of 3, so the
@@ -417,13 +492,13 @@ const BASE64_PIECE: usize = 48 * 1024;
 /// or more in the middle of a large binary payload (so a 1 MiB message never needs a 1.4 MB
 /// buffer of its own).
 fn encode_pieces(
-    record: &Record,
+    record: Parts<'_>,
     masker: &Masker,
     clock: &mut StampCache,
     out: &mut Vec<u8>,
     spill: &mut dyn FnMut(&mut Vec<u8>),
 ) {
-    let t = clock.stamp(&record.t);
+    let t = clock.stamp(record.t);
     out.extend_from_slice(b"{\"t\":\"");
     out.extend_from_slice(t.as_bytes());
     out.extend_from_slice(b"\",\"dir\":\"");
@@ -431,14 +506,14 @@ fn encode_pieces(
     out.extend_from_slice(b"\",\"kind\":\"");
     out.extend_from_slice(record.kind.as_bytes());
     out.extend_from_slice(b"\",");
-    let size = match &record.body {
-        RecordBody::Text(text) => {
+    let size = match record.body {
+        BodyRef::Text(text) => {
             out.extend_from_slice(b"\"text\":");
             let masked = masker.mask(text.as_str());
             let _ = serde_json::to_writer(&mut *out, masked.as_ref());
             text.len()
         }
-        RecordBody::Binary(bytes) => {
+        BodyRef::Binary(bytes) => {
             out.extend_from_slice(b"\"base64\":\"");
             for piece in bytes.chunks(BASE64_PIECE) {
                 // Appends into spare capacity: no zero fill before the encoder overwrites it.
@@ -532,7 +607,7 @@ mod tests {
         let mut spills = 0;
         let mut out = Vec::new();
         encode_pieces(
-            &record,
+            record.parts(),
             &Masker::default(),
             &mut StampCache::default(),
             &mut out,

@@ -19,14 +19,12 @@ use futures_util::stream::SplitSink;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
-use void_syntax::vocab::MessageFormat;
 
 use crate::connect::BoxedTransport;
 use crate::engine::{NOTIFY_INTERVAL, Shared};
-use crate::log::{EntryKind, LogEntry, LogText};
 use crate::queue;
+use crate::run::Run;
 use crate::spec::Outgoing;
-use crate::transcript::{Direction, Record, RecordBody};
 
 /// Frames fed before a flush at most, even when more are queued.
 const BATCH_FRAMES: usize = 1024;
@@ -72,28 +70,11 @@ pub(crate) fn job_queue() -> (queue::Sender<WriteJob>, queue::Receiver<WriteJob>
 
 pub(crate) type Sink = SplitSink<WebSocketStream<BoxedTransport>, Message>;
 
-/// A message on its way out: the frame and what the bookkeeping needs, sharing one buffer.
-struct Sent {
-    format: MessageFormat,
-    body: RecordBody,
-}
-
-fn into_frame(outgoing: Outgoing) -> (Message, Sent) {
+/// The frame of a message; the message itself (sharing its buffer) is kept for the bookkeeping.
+fn frame_of(outgoing: &Outgoing) -> Message {
     match outgoing {
-        Outgoing::Text { format, text } => (
-            Message::Text(text.clone()),
-            Sent {
-                format,
-                body: RecordBody::Text(text),
-            },
-        ),
-        Outgoing::Binary(bytes) => (
-            Message::Binary(bytes.clone()),
-            Sent {
-                format: MessageFormat::Binary,
-                body: RecordBody::Binary(bytes),
-            },
-        ),
+        Outgoing::Text { text, .. } => Message::Text(text.clone()),
+        Outgoing::Binary(bytes) => Message::Binary(bytes.clone()),
     }
 }
 
@@ -103,7 +84,7 @@ pub(crate) async fn run(
     mut sink: Sink,
     mut jobs: queue::Receiver<WriteJob>,
 ) -> Result<(), String> {
-    let mut sent: Vec<Sent> = Vec::new();
+    let mut sent: Vec<Outgoing> = Vec::new();
     let mut queued: VecDeque<WriteJob> = VecDeque::new();
     let mut last_notify: Option<tokio::time::Instant> = None;
     let notify = tokio::time::sleep(NOTIFY_INTERVAL);
@@ -130,9 +111,9 @@ pub(crate) async fn run(
         while let Some(job) = queued.pop_front() {
             let frame = match job {
                 WriteJob::Message(outgoing) => {
-                    let (frame, record) = into_frame(outgoing);
+                    let frame = frame_of(&outgoing);
                     bytes += frame.len();
-                    sent.push(record);
+                    sent.push(outgoing);
                     frame
                 }
                 WriteJob::Ping(data) => Message::Ping(data),
@@ -173,37 +154,17 @@ pub(crate) async fn run(
     Ok(())
 }
 
-/// Counts, logs and transcribes a batch of messages that went out.
-async fn record_sent(shared: &Shared, sent: &mut Vec<Sent>, wall: DateTime<Utc>) {
-    let transcript_on = shared.transcript.is_on();
-    let mut records = Vec::with_capacity(if transcript_on { sent.len() } else { 0 });
+/// Counts, logs and transcribes a batch of messages that went out, as one [`Run`].
+async fn record_sent(shared: &Shared, sent: &mut Vec<Outgoing>, wall: DateTime<Utc>) {
+    let count = sent.len() as u64;
+    let run = Run::Sent {
+        at: wall,
+        messages: sent.drain(..).collect(),
+    };
     shared.update_quiet(|inner| {
-        inner.sent += sent.len() as u64;
+        inner.sent += count;
         inner.last_traffic = Instant::now();
-        for message in sent.iter() {
-            let (size, text) = match &message.body {
-                RecordBody::Text(t) => (t.len(), LogText::text(t)),
-                RecordBody::Binary(b) => (b.len(), LogText::binary(b)),
-            };
-            inner.log.push(LogEntry {
-                at: wall,
-                kind: EntryKind::Sent {
-                    format: message.format,
-                    size,
-                },
-                text,
-            });
-        }
+        inner.log.push_run(run.clone());
     });
-    for message in sent.drain(..) {
-        if transcript_on {
-            records.push(Record {
-                t: wall,
-                dir: Direction::Out,
-                kind: message.format.as_str(),
-                body: message.body,
-            });
-        }
-    }
-    shared.transcript.record_batch(records).await;
+    shared.transcript.record_run(run).await;
 }

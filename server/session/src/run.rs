@@ -1,0 +1,118 @@
+//! Messages that went out or came in together (one writer batch, one socket read), kept once
+//! and shared by the live log, the assertion store and the transcript. A flood then costs each
+//! of them one shared reference per batch instead of one per message; the per-message lines
+//! and records are made where they are read (the log when it is rendered, the transcript on
+//! its own thread).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
+use void_syntax::vocab::MessageFormat;
+
+use crate::assertions::Payload;
+use crate::log::sniff_format;
+use crate::spec::Outgoing;
+
+/// A batch of messages in one direction, with the time the batch went out or was read.
+#[derive(Debug, Clone)]
+pub enum Run {
+    /// Sent messages, each with the format it was declared in.
+    Sent {
+        at: DateTime<Utc>,
+        messages: Arc<[Outgoing]>,
+    },
+    /// Received messages; their format is sniffed when they are shown or written.
+    Received {
+        at: DateTime<Utc>,
+        payloads: Arc<[Payload]>,
+    },
+}
+
+/// One message of a run.
+pub struct RunMessage<'a> {
+    pub format: MessageFormat,
+    pub body: BodyRef<'a>,
+}
+
+/// A message's payload, borrowed from its run.
+#[derive(Clone, Copy)]
+pub enum BodyRef<'a> {
+    Text(&'a Utf8Bytes),
+    Binary(&'a Bytes),
+}
+
+impl BodyRef<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            BodyRef::Text(t) => t.len(),
+            BodyRef::Binary(b) => b.len(),
+        }
+    }
+}
+
+impl Run {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Run::Sent { at, .. } | Run::Received { at, .. } => *at,
+        }
+    }
+
+    pub fn is_sent(&self) -> bool {
+        matches!(self, Run::Sent { .. })
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Run::Sent { messages, .. } => messages.len(),
+            Run::Received { payloads, .. } => payloads.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `index`th message; `index` must be below [`Run::len`].
+    pub fn get(&self, index: usize) -> RunMessage<'_> {
+        match self {
+            Run::Sent { messages, .. } => match &messages[index] {
+                Outgoing::Text { format, text } => RunMessage {
+                    format: *format,
+                    body: BodyRef::Text(text),
+                },
+                Outgoing::Binary(bytes) => RunMessage {
+                    format: MessageFormat::Binary,
+                    body: BodyRef::Binary(bytes),
+                },
+            },
+            Run::Received { payloads, .. } => match &payloads[index] {
+                Payload::Text(text) => RunMessage {
+                    format: sniff_format(text),
+                    body: BodyRef::Text(text),
+                },
+                Payload::Binary(bytes) => RunMessage {
+                    format: MessageFormat::Binary,
+                    body: BodyRef::Binary(bytes),
+                },
+            },
+        }
+    }
+
+    /// The largest payload in the run, in bytes.
+    pub fn largest(&self) -> usize {
+        match self {
+            Run::Sent { messages, .. } => messages.iter().map(Outgoing::size).max(),
+            Run::Received { payloads, .. } => payloads.iter().map(Payload::len).max(),
+        }
+        .unwrap_or(0)
+    }
+
+    /// The payload bytes of the whole run.
+    pub fn payload_bytes(&self) -> usize {
+        match self {
+            Run::Sent { messages, .. } => messages.iter().map(Outgoing::size).sum(),
+            Run::Received { payloads, .. } => payloads.iter().map(Payload::len).sum(),
+        }
+    }
+}
