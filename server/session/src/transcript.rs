@@ -434,11 +434,16 @@ impl Transcript {
     }
 }
 
-/// Formats timestamps once per millisecond (a flood shares them).
+/// Formats timestamps once per millisecond (a flood shares them), and keeps the start of the
+/// last line (`{"t":…,"dir":…,"kind":…,"text":`) so the records of a run, which share all of
+/// it, copy it in one piece.
 #[derive(Default)]
 struct StampCache {
     millis: i64,
     text: String,
+    line_start: Vec<u8>,
+    /// What `line_start` was made for: time in ms, direction, kind, text (or base64) field.
+    line_key: Option<(i64, Direction, &'static str, bool)>,
 }
 
 impl StampCache {
@@ -450,6 +455,45 @@ impl StampCache {
         }
         &self.text
     }
+
+    /// The line up to the payload field's value.
+    fn line_start(&mut self, record: &Parts<'_>) -> &[u8] {
+        let is_text = matches!(record.body, BodyRef::Text(_));
+        let key = (
+            record.t.timestamp_millis(),
+            record.dir,
+            record.kind,
+            is_text,
+        );
+        if self.line_key != Some(key) {
+            let mut start = std::mem::take(&mut self.line_start);
+            start.clear();
+            start.extend_from_slice(b"{\"t\":\"");
+            start.extend_from_slice(self.stamp(record.t).as_bytes());
+            start.extend_from_slice(b"\",\"dir\":\"");
+            start.extend_from_slice(record.dir.as_str().as_bytes());
+            start.extend_from_slice(b"\",\"kind\":\"");
+            start.extend_from_slice(record.kind.as_bytes());
+            start.extend_from_slice(if is_text {
+                b"\",\"text\":"
+            } else {
+                b"\",\"base64\":"
+            });
+            self.line_start = start;
+            self.line_key = Some(key);
+        }
+        &self.line_start
+    }
+}
+
+/// Whether `text` holds a byte JSON must escape inside a string (a control character, `"` or
+/// `\`). Checked 16 bytes at a time without stopping early, which the compiler vectorizes.
+fn needs_json_escape(text: &[u8]) -> bool {
+    text.chunks(16).any(|chunk| {
+        chunk.iter().fold(false, |seen, &b| {
+            seen | (b < 0x20) | (b == b'"') | (b == b'\\')
+        })
+    })
 }
 
 /// Encodes one record as a JSON line (with the trailing newline).
@@ -498,23 +542,21 @@ fn encode_pieces(
     out: &mut Vec<u8>,
     spill: &mut dyn FnMut(&mut Vec<u8>),
 ) {
-    let t = clock.stamp(record.t);
-    out.extend_from_slice(b"{\"t\":\"");
-    out.extend_from_slice(t.as_bytes());
-    out.extend_from_slice(b"\",\"dir\":\"");
-    out.extend_from_slice(record.dir.as_str().as_bytes());
-    out.extend_from_slice(b"\",\"kind\":\"");
-    out.extend_from_slice(record.kind.as_bytes());
-    out.extend_from_slice(b"\",");
+    out.extend_from_slice(clock.line_start(&record));
     let size = match record.body {
         BodyRef::Text(text) => {
-            out.extend_from_slice(b"\"text\":");
             let masked = masker.mask(text.as_str());
-            let _ = serde_json::to_writer(&mut *out, masked.as_ref());
+            if needs_json_escape(masked.as_bytes()) {
+                let _ = serde_json::to_writer(&mut *out, masked.as_ref());
+            } else {
+                out.push(b'"');
+                out.extend_from_slice(masked.as_bytes());
+                out.push(b'"');
+            }
             text.len()
         }
         BodyRef::Binary(bytes) => {
-            out.extend_from_slice(b"\"base64\":\"");
+            out.push(b'"');
             for piece in bytes.chunks(BASE64_PIECE) {
                 // Appends into spare capacity: no zero fill before the encoder overwrites it.
                 base64_simd::STANDARD.encode_append(piece, out);
@@ -581,6 +623,64 @@ mod tests {
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(value["base64"], "AAEC");
         assert_eq!(value["size"], 3);
+    }
+
+    #[test]
+    fn the_escape_check_agrees_with_serde_json_for_every_byte() {
+        for b in 0u8..=0x7f {
+            let text = format!("0123456789abcdefg{}h", b as char);
+            let plain = format!("\"{text}\"");
+            assert_eq!(
+                needs_json_escape(text.as_bytes()),
+                serde_json::to_string(&text).unwrap() != plain,
+                "byte {b:#04x}"
+            );
+        }
+    }
+
+    #[test]
+    fn runs_of_texts_encode_as_json_lines_that_read_back_to_the_same_texts() {
+        let texts = [
+            "plain",
+            "with \"quotes\" and \\",
+            "tab\tand\nnewline",
+            "ünïcødé ✓",
+            "",
+            "a secret hunter2 here",
+        ];
+        let run = Run::Received {
+            at: Utc::now(),
+            payloads: texts
+                .iter()
+                .map(|t| crate::assertions::Payload::Text(Utf8Bytes::from(t.to_string())))
+                .collect(),
+        };
+        let masker = Masker::new(["hunter2"]);
+        let mut clock = StampCache::default();
+        let mut out = Vec::new();
+        for index in 0..run.len() {
+            let message = run.get(index);
+            let t = run.at();
+            let parts = Parts {
+                t: &t,
+                dir: Direction::In,
+                kind: message.format.as_str(),
+                body: message.body,
+            };
+            encode_pieces(parts, &masker, &mut clock, &mut out, &mut |_| {});
+        }
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), texts.len());
+        for (line, text) in lines.iter().zip(texts) {
+            let expected = text.replace("hunter2", crate::mask::MASK);
+            assert_eq!(line["text"], expected.as_str());
+            assert_eq!(line["size"], text.len());
+            assert_eq!(line["dir"], "in");
+        }
     }
 
     #[test]
