@@ -49,6 +49,10 @@ impl BodyRef<'_> {
             BodyRef::Binary(b) => b.len(),
         }
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl Run {
