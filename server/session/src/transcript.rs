@@ -459,13 +459,12 @@ impl StampCache {
     /// The line up to the payload field's value.
     fn line_start(&mut self, record: &Parts<'_>) -> &[u8] {
         let is_text = matches!(record.body, BodyRef::Text(_));
-        let key = (
-            record.t.timestamp_millis(),
-            record.dir,
-            record.kind,
-            is_text,
-        );
-        if self.line_key != Some(key) {
+        let millis = record.t.timestamp_millis();
+        // Kinds are static names: the same pointer is the same kind (no string compare).
+        let same = self.line_key.is_some_and(|(m, dir, kind, text)| {
+            m == millis && dir == record.dir && std::ptr::eq(kind, record.kind) && text == is_text
+        });
+        if !same {
             let mut start = std::mem::take(&mut self.line_start);
             start.clear();
             start.extend_from_slice(b"{\"t\":\"");
@@ -480,7 +479,7 @@ impl StampCache {
                 b"\",\"base64\":"
             });
             self.line_start = start;
-            self.line_key = Some(key);
+            self.line_key = Some((millis, record.dir, record.kind, is_text));
         }
         &self.line_start
     }
