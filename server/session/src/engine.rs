@@ -9,12 +9,13 @@
 //! never stops reading. The transcript is written by the process's shared writer thread (see
 //! [`crate::transcript`]). Nothing in this module panics on what a server sends.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures_util::{FutureExt, StreamExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::time::{Interval, MissedTickBehavior, Sleep};
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -26,6 +27,7 @@ use crate::assertions::{Facts, MessageStore, Payload, Tracker};
 use crate::connect::{self, ConnectError, Connected, Connector};
 use crate::log::{self, EntryKind, LiveLog, LogEntry, LogText};
 use crate::mask::Masker;
+use crate::outbox::{Outbox, Taken};
 use crate::queue;
 use crate::run::Run;
 use crate::spec::{Outgoing, SessionSpec};
@@ -93,9 +95,9 @@ pub(crate) struct Inner {
     pub connected_ever: bool,
     pub handshake_done: bool,
     pub handshake_headers: Vec<(String, String)>,
-    /// The open connection's writer queue while handles may send straight to it (open, and
-    /// neither side has started closing); `None` otherwise, and sends go through the task.
-    pub(crate) direct_send: Option<queue::Sender<WriteJob>>,
+    /// Frames waiting for the connection's writer; handles queue here directly while it
+    /// accepts (open, and neither side has started closing), else through the task.
+    pub(crate) outbox: Outbox,
     pub opened_at: Option<Instant>,
     pub latency_first: Option<Duration>,
     pub last_traffic: Instant,
@@ -105,14 +107,6 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    /// Sends from handles go through the task from now on; senders waiting for room in the
-    /// writer queue are woken so they see that the session is no longer open.
-    pub(crate) fn stop_direct_sends(&mut self) {
-        if let Some(writer) = self.direct_send.take() {
-            writer.release_waiters();
-        }
-    }
-
     pub(crate) fn facts(&self, started: Instant) -> Facts<'_> {
         Facts {
             connected: self.connected_ever,
@@ -142,6 +136,10 @@ pub(crate) struct Shared {
     pub transcript: Transcript,
     pub inner: Mutex<Inner>,
     pub changes: watch::Sender<u64>,
+    /// Wakes the writer when the outbox goes from empty to not empty, or is finished.
+    pub(crate) writer_wake: Notify,
+    /// Wakes senders waiting for room in the outbox (`Session::send_when_ready`).
+    pub(crate) room: Notify,
 }
 
 impl Shared {
@@ -170,7 +168,7 @@ impl Shared {
             connected_ever: false,
             handshake_done: false,
             handshake_headers: Vec::new(),
-            direct_send: None,
+            outbox: Outbox::default(),
             opened_at: None,
             latency_first: None,
             last_traffic: Instant::now(),
@@ -186,7 +184,59 @@ impl Shared {
             transcript,
             inner: Mutex::new(inner),
             changes: watch::channel(0).0,
+            writer_wake: Notify::new(),
+            room: Notify::new(),
         }
+    }
+
+    /// Queues a job of the session task's own (automatic sends, pings, replies, the close
+    /// frame); `false` when no writer is attached any more.
+    pub(crate) fn queue_write(&self, job: WriteJob) -> bool {
+        let pushed = self.lock().outbox.push(job);
+        match pushed {
+            Ok(wake) => {
+                if wake {
+                    self.writer_wake.notify_one();
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// For the writer: waits until jobs are queued and moves them to `out`; `false` once the
+    /// outbox is finished (or detached) and empty.
+    pub(crate) async fn next_jobs(&self, out: &mut VecDeque<WriteJob>) -> bool {
+        loop {
+            let woken = self.writer_wake.notified();
+            let taken = {
+                let mut inner = self.lock();
+                let taken = inner.outbox.take_all(out);
+                if taken == Taken::Jobs && std::mem::take(&mut inner.outbox.room_wanted) {
+                    self.room.notify_waiters();
+                }
+                taken
+            };
+            match taken {
+                Taken::Jobs => return true,
+                Taken::Finished => return false,
+                Taken::Empty => woken.await,
+            }
+        }
+    }
+
+    /// Handles' sends go through the task from now on (the caller sets the state that says
+    /// why); senders waiting for room are woken to see it.
+    pub(crate) fn wake_room_waiters(&self, waiting: bool) {
+        if waiting {
+            self.room.notify_waiters();
+        }
+    }
+
+    /// The writer is gone: the outbox drops what is left and refuses jobs.
+    pub(crate) fn detach_writer(&self) {
+        let waiting = self.lock().outbox.detach();
+        self.wake_room_waiters(waiting);
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -560,15 +610,15 @@ async fn run_open(
     );
     log_handshake(shared, "←", &response_headers);
     let handshake_ms = handshake_time.as_millis() as u64;
-    // The writing half runs in its own task, fed in order through `to_writer`; reading goes on
+    // The writing half runs in its own task, fed in order through the outbox; reading goes on
     // while a write waits. Handles may send straight to it from the moment the state is Open.
     let (sink, mut stream) = ws.split();
-    let (to_writer, writer_jobs) = writer::job_queue();
-    let mut writer = tokio::spawn(writer::run(shared.clone(), sink, writer_jobs));
+    // Attached before the writer starts, so it never finds the outbox detached.
+    shared.update_quiet(|inner| inner.outbox.attach());
+    let mut writer = tokio::spawn(writer::run(shared.clone(), sink));
     let mut writer_ended = false;
     shared.update(|inner| {
         inner.state = SessionState::Open;
-        inner.direct_send = Some(to_writer.clone());
         inner.http_status = Some(http_status);
         inner.subprotocol = subprotocol.clone();
         inner.handshake_ms = Some(handshake_ms);
@@ -661,7 +711,7 @@ async fn run_open(
     // Queues a message for the writer; if the writer is gone the connection is over.
     macro_rules! send_or_end {
         ($label:lifetime, $job:expr) => {{
-            if to_writer.send($job).is_err() {
+            if !shared.queue_write($job) {
                 local_error.get_or_insert((1006, "sending failed: the connection is gone".into()));
                 break $label;
             }
@@ -695,10 +745,11 @@ async fn run_open(
                                 .map(|f| (u16::from(f.code), f.reason.to_string()))
                                 .unwrap_or((1005, String::new()));
                             server_close.get_or_insert((code, reason));
-                            shared.update(|inner| {
+                            let waiting = shared.update(|inner| {
                                 inner.state = SessionState::Closing;
-                                inner.stop_direct_sends();
+                                inner.outbox.stop_accepting()
                             });
+                            shared.wake_room_waiters(waiting);
                             if user_close.is_none() {
                                 timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
                             }
@@ -708,7 +759,7 @@ async fn run_open(
                                 local_error = Some(classify_read_error(&error, &spec));
                                 if let Some((code, _)) = local_error.as_ref().filter(|(c, _)| *c != 1006) {
                                     let frame = CloseFrame { code: CloseCode::from(*code), reason: close_reason_for(*code).into() };
-                                    let _ = to_writer.send(WriteJob::Close(Some(frame)));
+                                    let _ = shared.queue_write(WriteJob::Close(Some(frame)));
                                 }
                             }
                             ended = true;
@@ -743,7 +794,7 @@ async fn run_open(
                         if let Some(reply) = hooks.auto_reply.as_ref().and_then(|reply| reply(payload))
                             && user_close.is_none()
                             && server_close.is_none()
-                            && to_writer.send(WriteJob::Message(reply)).is_err()
+                            && !shared.queue_write(WriteJob::Message(reply))
                         {
                             local_error.get_or_insert((1006, "sending failed: the connection is gone".into()));
                             ended = true;
@@ -774,10 +825,11 @@ async fn run_open(
                         Some(Command::Close { code, reason }) => {
                             if user_close.is_none() {
                                 user_close = Some((code, reason.clone()));
-                                shared.update(|inner| {
-                                inner.state = SessionState::Closing;
-                                inner.stop_direct_sends();
-                            });
+                                let waiting = shared.update(|inner| {
+                                    inner.state = SessionState::Closing;
+                                    inner.outbox.stop_accepting()
+                                });
+                                shared.wake_room_waiters(waiting);
                                 shared.event(EntryKind::Event, "closing", format!("closing · {code} · {reason:?}"));
                                 timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
                                 if server_close.is_none() {
@@ -872,8 +924,12 @@ async fn run_open(
         }
     }
     // Let the writer put out what is queued (a close frame, replies), briefly, then stop it.
-    shared.update_quiet(Inner::stop_direct_sends);
-    drop(to_writer);
+    let waiting = shared.update_quiet(|inner| {
+        inner.outbox.finish();
+        inner.outbox.stop_accepting()
+    });
+    shared.wake_room_waiters(waiting);
+    shared.writer_wake.notify_one();
     if !writer_ended
         && tokio::time::timeout(WRITER_DRAIN_TIMEOUT, &mut writer)
             .await
@@ -881,6 +937,7 @@ async fn run_open(
     {
         writer.abort();
     }
+    shared.detach_writer();
     drop(stream);
     if notify_armed {
         shared.notify();

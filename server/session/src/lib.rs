@@ -24,6 +24,7 @@ pub mod echo_server;
 mod engine;
 pub mod log;
 pub mod mask;
+mod outbox;
 mod queue;
 mod read_ahead;
 pub mod run;
@@ -37,6 +38,7 @@ pub mod websocat;
 mod writer;
 
 pub use engine::{AutoReply, Incoming, close_code_words};
+pub use outbox::{SEND_QUEUE_BYTES, SEND_QUEUE_MESSAGES};
 pub use section::SpecError;
 pub use session::{
     SendError, SendRequest, Session, SessionSettings, SettleReason, SpawnError,
@@ -46,4 +48,3 @@ pub use spec::{
     AssertionSpec, Auth, MessageSpec, Outgoing, SessionOptions, SessionSpec, TranscriptTarget,
 };
 pub use status::{AssertionCounts, AssertionResult, Outcome, SessionState, Status};
-pub use writer::{SEND_QUEUE_BYTES, SEND_QUEUE_MESSAGES};

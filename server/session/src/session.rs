@@ -4,9 +4,9 @@
 //!
 //! Handles are cheap to clone and never block on the network: commands go to the session task
 //! through a queue, and while the connection is open (and not closing) sends go straight to the
-//! connection's writer queue, in call order. Observers subscribe to [`Session::changes`] and
-//! pull snapshots at their own pace (status at most every 250 ms, log at most 5 times a second
-//! is what editors want).
+//! connection's outbox (`outbox.rs`), in call order; [`Session::send_when_ready`] waits while
+//! the outbox is full. Observers subscribe to [`Session::changes`] and pull snapshots at their
+//! own pace (status at most every 250 ms, log at most 5 times a second is what editors want).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,11 +20,10 @@ use void_syntax::vocab::{BinaryEncoding, MessageFormat};
 use crate::connect::{self, Connector, NetworkConnector};
 use crate::engine::{self, AutoReply, Command, Incoming, Shared};
 use crate::mask::Masker;
-use crate::queue::{self, Offer};
+use crate::queue;
 use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
 use crate::status::{SessionState, Status};
 use crate::transcript::Transcript;
-use crate::writer::WriteJob;
 
 /// How a session is run, beyond its spec.
 #[derive(Clone, Default)]
@@ -183,22 +182,23 @@ impl Session {
     /// for a sender that must not outrun the connection).
     pub fn send(&self, request: SendRequest) -> Result<(), SendError> {
         let outgoing = self.resolve(request)?;
-        let outgoing = {
-            let inner = self.shared.lock();
+        let refused = {
+            let mut inner = self.shared.lock();
             if inner.state != SessionState::Open {
                 return Err(SendError::NotOpen(inner.state));
             }
-            // Open and not closing: straight to the connection's writer, in call order.
-            match &inner.direct_send {
-                Some(writer) => match writer.send(WriteJob::Message(outgoing)) {
-                    Ok(()) => return Ok(()),
-                    Err(WriteJob::Message(outgoing)) => outgoing,
-                    Err(_) => return Err(SendError::NotOpen(SessionState::Closed)),
-                },
-                None => outgoing,
+            // Open and not closing: straight into the outbox, in call order.
+            match inner.outbox.push_message(outgoing) {
+                Ok(wake) => {
+                    if wake {
+                        self.shared.writer_wake.notify_one();
+                    }
+                    return Ok(());
+                }
+                Err(outgoing) => outgoing,
             }
         };
-        self.send_through_task(outgoing)
+        self.send_through_task(refused)
     }
 
     /// Like [`Session::send`], but first waits while the connection's outgoing queue is full
@@ -208,31 +208,29 @@ impl Session {
     /// to let the writer put many messages into one system call. It is refused if the session
     /// is not open or has begun closing, also when that happens during the wait.
     pub async fn send_when_ready(&self, request: SendRequest) -> Result<(), SendError> {
-        let mut outgoing = self.resolve(request)?;
+        let outgoing = self.resolve(request)?;
         loop {
-            let room = {
-                let inner = self.shared.lock();
+            // Made before the check, so a wake-up between the check and the wait is kept.
+            let room = self.shared.room.notified();
+            {
+                let mut inner = self.shared.lock();
                 if inner.state != SessionState::Open {
                     return Err(SendError::NotOpen(inner.state));
                 }
-                // Open without a direct queue only happens once closing has begun (close()
-                // was called, or a close frame came); the task would refuse the send then.
-                let Some(writer) = &inner.direct_send else {
+                // Open but not accepting happens only once closing has begun (close() was
+                // called, or a close frame came); the task would refuse the send then.
+                if !inner.outbox.is_accepting() {
                     return Err(SendError::NotOpen(SessionState::Closing));
-                };
-                match writer.send_if_room(WriteJob::Message(outgoing)) {
-                    Offer::Queued => return Ok(()),
-                    Offer::Full(WriteJob::Message(back), room) => {
-                        outgoing = back;
-                        room
-                    }
-                    // The writer is gone (the connection is ending), or (never) not a message.
-                    Offer::Full(..) | Offer::Closed(_) => {
-                        return Err(SendError::NotOpen(SessionState::Closing));
-                    }
                 }
-            };
-            room.wait().await;
+                if inner.outbox.has_room() {
+                    if inner.outbox.push_message(outgoing) == Ok(true) {
+                        self.shared.writer_wake.notify_one();
+                    }
+                    return Ok(());
+                }
+                inner.outbox.room_wanted = true;
+            }
+            room.await;
         }
     }
 
@@ -298,7 +296,8 @@ impl Session {
             1000
         };
         // Sends after this call go through the task, which refuses them once it is closing.
-        self.shared.lock().stop_direct_sends();
+        let waiting = self.shared.lock().outbox.stop_accepting();
+        self.shared.wake_room_waiters(waiting);
         let _ = self.commands.send(Command::Close {
             code,
             reason: reason.into(),

@@ -1,6 +1,7 @@
-//! The writing half of an open connection: a task that owns the socket's sink, fed by the
-//! session task through a queue, so reading never waits for a write (and a peer that stops
-//! reading while its own writes are blocked cannot deadlock the session).
+//! The writing half of an open connection: a task that owns the socket's sink, fed through the
+//! session's [outbox](crate::outbox) by handles and the session task, so reading never waits
+//! for a write (and a peer that stops reading while its own writes are blocked cannot deadlock
+//! the session).
 //!
 //! It takes every job already queued, `feed`s each frame and flushes once per batch (one write
 //! system call for many small messages), in queue order. After each flush it does the
@@ -22,7 +23,6 @@ use tokio_tungstenite::tungstenite::{Bytes, Message};
 
 use crate::connect::BoxedTransport;
 use crate::engine::{NOTIFY_INTERVAL, Shared};
-use crate::queue;
 use crate::run::Run;
 use crate::spec::Outgoing;
 
@@ -30,13 +30,6 @@ use crate::spec::Outgoing;
 const BATCH_FRAMES: usize = 1024;
 /// Bytes fed before a flush at most, even when more are queued.
 const BATCH_BYTES: usize = 256 * 1024;
-
-/// The writer queue's soft limit in messages: `Session::send_when_ready` waits above it.
-pub const SEND_QUEUE_MESSAGES: usize = 1024;
-/// The writer queue's soft limit in payload bytes: `Session::send_when_ready` waits above it.
-/// The writer takes everything queued at once, so up to twice this (what it is writing, and
-/// the queue filled again behind it) can be on its way out.
-pub const SEND_QUEUE_BYTES: usize = 4 * 1024 * 1024;
 
 /// What the session task asks the writer to put on the wire.
 #[derive(Debug)]
@@ -50,22 +43,13 @@ pub(crate) enum WriteJob {
 }
 
 impl WriteJob {
-    /// What a job weighs against [`SEND_QUEUE_BYTES`]: the payload bytes of a message.
-    fn payload_bytes(&self) -> usize {
+    /// What a job weighs against the outbox's byte limit: the payload bytes of a message.
+    pub(crate) fn payload_bytes(&self) -> usize {
         match self {
             WriteJob::Message(outgoing) => outgoing.size(),
             WriteJob::Ping(_) | WriteJob::Close(_) => 0,
         }
     }
-}
-
-/// The queue that feeds a writer, with its soft limit (see `queue::weighted`).
-pub(crate) fn job_queue() -> (queue::Sender<WriteJob>, queue::Receiver<WriteJob>) {
-    queue::weighted(
-        SEND_QUEUE_MESSAGES,
-        SEND_QUEUE_BYTES,
-        WriteJob::payload_bytes,
-    )
 }
 
 pub(crate) type Sink = SplitSink<WebSocketStream<BoxedTransport>, Message>;
@@ -78,12 +62,15 @@ fn frame_of(outgoing: &Outgoing) -> Message {
     }
 }
 
-/// Runs until the queue is closed (returns `Ok`) or a write fails (returns the error, in words).
-pub(crate) async fn run(
-    shared: Arc<Shared>,
-    mut sink: Sink,
-    mut jobs: queue::Receiver<WriteJob>,
-) -> Result<(), String> {
+/// Runs until the outbox is finished and empty (returns `Ok`) or a write fails (returns the
+/// error, in words). Either way the outbox is detached at the end, so later sends fail.
+pub(crate) async fn run(shared: Arc<Shared>, sink: Sink) -> Result<(), String> {
+    let result = write_all(&shared, sink).await;
+    shared.detach_writer();
+    result
+}
+
+async fn write_all(shared: &Shared, mut sink: Sink) -> Result<(), String> {
     let mut sent: Vec<Outgoing> = Vec::new();
     let mut queued: VecDeque<WriteJob> = VecDeque::new();
     let mut last_notify: Option<tokio::time::Instant> = None;
@@ -93,7 +80,7 @@ pub(crate) async fn run(
     loop {
         if queued.is_empty() {
             tokio::select! {
-                more = jobs.drain_into(&mut queued) => if !more {
+                more = shared.next_jobs(&mut queued) => if !more {
                     break;
                 },
                 () = &mut notify, if notify_armed => {
@@ -131,7 +118,7 @@ pub(crate) async fn run(
             return Err(format!("sending failed: {e}"));
         }
         if !sent.is_empty() {
-            record_sent(&shared, &mut sent, wall).await;
+            record_sent(shared, &mut sent, wall).await;
             // Observers hear about counters at most every NOTIFY_INTERVAL.
             let now = tokio::time::Instant::now();
             match last_notify {
