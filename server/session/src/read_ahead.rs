@@ -1,14 +1,16 @@
 //! A transport adapter that reads ahead in large pieces while data streams in, and holds no
-//! buffer of its own while the connection is quiet.
+//! buffer of its own on a connection that only ever sees small messages.
 //!
 //! tungstenite reads at most [`crate::connect::READ_BUFFER_SIZE`] bytes per call (4 KiB, small
 //! so that a thousand idle connections stay cheap), so a 1 MiB message costs 256 system calls.
 //! This adapter passes reads straight through until [`FULL_READS_BEFORE_READ_AHEAD`] in a row
 //! have filled the caller's whole buffer (a large message is streaming in); from there it reads
 //! [`READ_AHEAD`] bytes at a time into a buffer of its own and serves the caller from memory.
-//! As soon as the socket has nothing more to give, the buffer is released and reads pass
-//! straight through again. Bursts of small messages rarely fill eight reads in a row, so they
-//! keep the direct path (where the extra copy would cost more than the calls it saves).
+//! The buffer is kept while the socket is drained between messages of a stream (releasing and
+//! zeroing it again per message, and making eight small reads before each, cost more than the
+//! read-ahead saved), and released as soon as a read brings less than [`SMALL_READ`] bytes:
+//! the stream has turned to small messages. A connection that streamed and then went silent
+//! keeps one buffer of [`READ_AHEAD`] bytes until its next read.
 //!
 //! It only moves bytes: it never looks at them, reorders them or drops them.
 
@@ -22,12 +24,14 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 pub const READ_AHEAD: usize = 64 * 1024;
 /// Direct reads in a row that must fill the caller's buffer before reading ahead.
 pub const FULL_READS_BEFORE_READ_AHEAD: u32 = 8;
+/// A read-ahead that brings fewer bytes than this ends reading ahead (and frees the buffer).
+pub const SMALL_READ: usize = crate::connect::READ_BUFFER_SIZE;
 
 /// Wraps a byte stream; see the module documentation.
 #[derive(Debug)]
 pub struct ReadAhead<T> {
     inner: T,
-    /// Read-ahead storage: empty (no allocation) unless data is streaming in.
+    /// Read-ahead storage: empty (no allocation) unless a stream was seen (see the module doc).
     buffer: Vec<u8>,
     /// `buffer[start..end]` is read from the socket and not yet handed out.
     start: usize,
@@ -54,7 +58,7 @@ impl<T> ReadAhead<T> {
         self.end - self.start
     }
 
-    /// Bytes of memory the adapter holds (0 while the connection is quiet).
+    /// Bytes of memory the adapter holds (0 unless reading ahead).
     #[cfg(test)]
     pub fn capacity(&self) -> usize {
         self.buffer.capacity()
@@ -111,6 +115,12 @@ impl<T: AsyncRead + Unpin> AsyncRead for ReadAhead<T> {
                     this.go_quiet();
                     return Poll::Ready(Ok(()));
                 }
+                if n < SMALL_READ && dst.remaining() >= n {
+                    // Small traffic now: hand it over and read directly from here on.
+                    dst.put_slice(&this.buffer[..n]);
+                    this.go_quiet();
+                    return Poll::Ready(Ok(()));
+                }
                 this.start = 0;
                 this.end = n;
                 this.hand_out(dst);
@@ -120,11 +130,8 @@ impl<T: AsyncRead + Unpin> AsyncRead for ReadAhead<T> {
                 this.go_quiet();
                 Poll::Ready(Err(error))
             }
-            Poll::Pending => {
-                // The socket is drained: release the buffer until data streams in again.
-                this.go_quiet();
-                Poll::Pending
-            }
+            // The socket is drained for now; the buffer is kept for the stream's next bytes.
+            Poll::Pending => Poll::Pending,
         }
     }
 }
@@ -204,7 +211,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn holds_no_buffer_once_the_socket_is_drained() {
+    async fn keeps_its_buffer_between_bursts_and_frees_it_when_reads_turn_small() {
         let (mut writer, reader) = tokio::io::duplex(1 << 20);
         writer.write_all(&vec![9; 200_000]).await.unwrap();
         let mut reader = ReadAhead::new(reader);
@@ -214,18 +221,37 @@ mod tests {
             total += reader.read(&mut piece).await.unwrap();
         }
         assert!(reader.capacity() > 0, "a stream of data is read ahead");
-        // Nothing more to read: the next read waits, and the buffer is released meanwhile.
+        // Nothing more to read: the next read waits, and the buffer stays for the stream.
         let waiting = tokio::time::timeout(
             std::time::Duration::from_millis(20),
             reader.read(&mut piece),
         )
         .await;
         assert!(waiting.is_err());
-        assert_eq!(reader.capacity(), 0);
         assert_eq!(reader.buffered(), 0);
+        assert_eq!(
+            reader.capacity(),
+            READ_AHEAD,
+            "kept while the stream pauses"
+        );
+        // The next burst is read ahead at once.
+        writer.write_all(&vec![7; 100_000]).await.unwrap();
+        let n = reader.read(&mut piece).await.unwrap();
+        assert_eq!(n, 4096);
+        assert!(
+            reader.buffered() > 0,
+            "read ahead without eight direct reads first"
+        );
+        let mut rest = 100_000 - n;
+        while rest > 0 {
+            rest -= reader.read(&mut piece).await.unwrap();
+        }
+        // A small message: handed over whole, and the buffer is released.
         writer.write_all(b"after").await.unwrap();
         let n = reader.read(&mut piece).await.unwrap();
         assert_eq!(&piece[..n], b"after");
+        assert_eq!(reader.capacity(), 0);
+        assert_eq!(reader.buffered(), 0);
     }
 
     #[tokio::test]
