@@ -209,16 +209,12 @@ impl Shared {
     pub(crate) async fn next_jobs(&self, out: &mut VecDeque<WriteJob>) -> bool {
         loop {
             let woken = self.writer_wake.notified();
-            let taken = {
-                let mut inner = self.lock();
-                let taken = inner.outbox.take_all(out);
-                if taken == Taken::Jobs && std::mem::take(&mut inner.outbox.room_wanted) {
-                    self.room.notify_waiters();
-                }
-                taken
-            };
+            let taken = self.lock().outbox.take_all(out);
             match taken {
-                Taken::Jobs => return true,
+                Taken::Jobs { wake_senders } => {
+                    self.wake_room_waiters(wake_senders);
+                    return true;
+                }
                 Taken::Finished => return false,
                 Taken::Empty => woken.await,
             }

@@ -319,12 +319,6 @@ impl LiveLog {
     }
 
     pub fn push(&mut self, entry: LogEntry) {
-        if !self.paused
-            && self.mode == LogMode::Snapshot
-            && matches!(entry.kind, EntryKind::Received { .. })
-        {
-            self.latest_received = Some(entry.clone());
-        }
         self.push_slot(Slot::Entry(entry));
     }
 
@@ -341,18 +335,28 @@ impl LiveLog {
             }
             return;
         }
-        if !self.paused && self.mode == LogMode::Snapshot && !run.is_sent() {
-            self.latest_received = Some(run_entry(&run, run.len() - 1));
-        }
         self.push_slot(Slot::Run { run, first: 0 });
     }
 
+    /// Adds a slot to the view (keeping the latest received message in snapshot mode), or to
+    /// the held entries while paused.
     fn push_slot(&mut self, slot: Slot) {
         if self.paused {
             self.dropped += self.held.push(slot, self.limit);
-        } else {
-            self.dropped += self.visible.push(slot, self.limit);
+            return;
         }
+        if self.mode == LogMode::Snapshot {
+            match &slot {
+                Slot::Entry(entry) if matches!(entry.kind, EntryKind::Received { .. }) => {
+                    self.latest_received = Some(entry.clone());
+                }
+                Slot::Run { run, .. } if !run.is_sent() => {
+                    self.latest_received = Some(run_entry(run, run.len() - 1));
+                }
+                _ => {}
+            }
+        }
+        self.dropped += self.visible.push(slot, self.limit);
     }
 
     pub fn set_paused(&mut self, paused: bool) {
@@ -363,17 +367,6 @@ impl LiveLog {
         if !paused {
             let held = std::mem::take(&mut self.held);
             for slot in held.slots {
-                if self.mode == LogMode::Snapshot {
-                    match &slot {
-                        Slot::Entry(entry) if matches!(entry.kind, EntryKind::Received { .. }) => {
-                            self.latest_received = Some(entry.clone());
-                        }
-                        Slot::Run { run, .. } if !run.is_sent() => {
-                            self.latest_received = Some(run_entry(run, run.len() - 1));
-                        }
-                        _ => {}
-                    }
-                }
                 self.push_slot(slot);
             }
         }

@@ -25,8 +25,8 @@ pub const SEND_QUEUE_BYTES: usize = 4 * 1024 * 1024;
 /// What [`Outbox::take_all`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Taken {
-    /// Jobs were moved out.
-    Jobs,
+    /// Jobs were moved out; `wake_senders` when senders wait for the room this made.
+    Jobs { wake_senders: bool },
     /// Nothing queued yet: wait for a push.
     Empty,
     /// Nothing queued and the writer is to stop.
@@ -45,7 +45,7 @@ pub(crate) struct Outbox {
     /// The writer puts out what is queued and then stops.
     finishing: bool,
     /// A sender waits for room (the writer wakes it when it takes jobs).
-    pub(crate) room_wanted: bool,
+    room_wanted: bool,
 }
 
 impl Outbox {
@@ -91,6 +91,11 @@ impl Outbox {
         self.jobs.len() < SEND_QUEUE_MESSAGES && self.bytes < SEND_QUEUE_BYTES
     }
 
+    /// A sender is about to wait for room.
+    pub fn note_waiting_sender(&mut self) {
+        self.room_wanted = true;
+    }
+
     /// Queues a job of the session task's whatever the outbox holds. `Ok(true)` when the
     /// outbox was empty (the writer must be woken; otherwise a wake-up is already on its
     /// way); the job comes back when no writer is attached.
@@ -132,7 +137,9 @@ impl Outbox {
             out.append(&mut self.jobs);
         }
         self.bytes = 0;
-        Taken::Jobs
+        Taken::Jobs {
+            wake_senders: std::mem::take(&mut self.room_wanted),
+        }
     }
 }
 
@@ -160,7 +167,12 @@ mod tests {
             "a wake-up is already on its way"
         );
         let mut out = VecDeque::new();
-        assert_eq!(outbox.take_all(&mut out), Taken::Jobs);
+        assert_eq!(
+            outbox.take_all(&mut out),
+            Taken::Jobs {
+                wake_senders: false
+            }
+        );
         let sizes: Vec<usize> = out
             .iter()
             .map(|j| match j {
@@ -175,7 +187,9 @@ mod tests {
         outbox.push(message(3)).unwrap();
         assert_eq!(
             outbox.take_all(&mut out),
-            Taken::Jobs,
+            Taken::Jobs {
+                wake_senders: false
+            },
             "queued before the end goes out"
         );
         assert_eq!(outbox.take_all(&mut out), Taken::Finished);
@@ -203,8 +217,14 @@ mod tests {
         assert!(outbox.has_room());
         outbox.push(message(SEND_QUEUE_BYTES)).unwrap();
         assert!(!outbox.has_room());
-        outbox.room_wanted = true;
+        outbox.note_waiting_sender();
         assert!(outbox.stop_accepting(), "waiters are reported once");
         assert!(!outbox.stop_accepting());
+        outbox.note_waiting_sender();
+        assert_eq!(
+            outbox.take_all(&mut VecDeque::new()),
+            Taken::Jobs { wake_senders: true },
+            "taking jobs makes room for the waiting sender"
+        );
     }
 }

@@ -228,7 +228,7 @@ impl Session {
                     }
                     return Ok(());
                 }
-                inner.outbox.room_wanted = true;
+                inner.outbox.note_waiting_sender();
             }
             room.await;
         }
