@@ -386,15 +386,8 @@ impl Transcript {
 
     /// Queues a record, waiting while the queue is full.
     pub async fn record(&self, record: Record) {
-        self.record_batch(vec![record]).await;
-    }
-
-    /// Queues several records as one job, waiting while the queue is full.
-    pub async fn record_batch(&self, records: Vec<Record>) {
-        if let (Some(target), Some(hub)) = (&self.target, Hub::get())
-            && !records.is_empty()
-        {
-            hub.push_records(Job::Records(target.clone(), records))
+        if let (Some(target), Some(hub)) = (&self.target, Hub::get()) {
+            hub.push_records(Job::Records(target.clone(), vec![record]))
                 .await;
         }
     }
