@@ -59,7 +59,6 @@ mod parse;
 pub mod variables;
 pub mod vocab;
 pub mod yaml;
-pub mod yaml_fast;
 
 pub use compact_str::CompactString;
 pub use diagnostics::{Diagnostic, Severity, codes};

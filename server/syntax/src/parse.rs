@@ -900,7 +900,7 @@ mod tests {
         let plain_key = format!("z: {}\n", "x".repeat(comment.len() - 4));
         let fast_yaml = format!("{yaml}{plain_key}");
         let map = OffsetMap::contiguous(&fast_yaml, 0);
-        assert!(crate::yaml_fast::parse(&fast_yaml, &map).is_some());
+        assert!(crate::yaml::fast::parse(&fast_yaml, &map).is_some());
         let listed = uid_diagnostics(&plain_key);
         assert!(listed.len() > 6, "{listed:#?}");
         assert_eq!(listed, uid_diagnostics(comment));

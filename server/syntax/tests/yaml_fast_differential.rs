@@ -1,4 +1,4 @@
-//! Differential test of the fast YAML reader (`yaml_fast`) against the saphyr-parser path:
+//! Differential test of the fast YAML reader (`yaml::fast`) against the saphyr-parser path:
 //! whenever the fast reader accepts a snippet, its tree (values, styles, byte ranges) must equal
 //! saphyr's. Run over every fixture, every Voiden sample (skipped when ../shared is absent), the
 //! generated 1 MB document, and generated line soups that probe the subset's edges. Also checks
@@ -50,7 +50,7 @@ fn check_snippet(name: &str, snippet: &str, file_start: usize) -> bool {
         OffsetMap::pieces(snippet, vec![(0, 10), (split, 10 + split + 7)]),
     ];
     for map in &maps {
-        if let Some(fast) = void_syntax::yaml_fast::parse(snippet, map) {
+        if let Some(fast) = void_syntax::yaml::fast::parse(snippet, map) {
             accepted = true;
             let slow = yaml::parse_with_saphyr(snippet, map);
             assert_eq!(

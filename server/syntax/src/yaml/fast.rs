@@ -11,9 +11,9 @@
 
 use std::cell::Cell;
 
-use crate::yaml::{self, OffsetMap, ScalarStyle, Tree, TreeBuilder, TreeSpan};
+use super::{OffsetMap, ScalarStyle, Tree, TreeBuilder, TreeSpan, with_builder};
 
-/// Deepest nesting this reader accepts (well below [`crate::yaml::MAX_DEPTH`]).
+/// Deepest nesting this reader accepts (well below [`super::MAX_DEPTH`]).
 const MAX_FAST_DEPTH: usize = 48;
 /// Longest simple key accepted (saphyr limits implicit keys to 1024 characters).
 const MAX_KEY_LEN: usize = 512;
@@ -25,7 +25,7 @@ type R<T> = Result<T, Bail>;
 
 /// Reads `snippet` when it is inside the subset: `Some(tree)`, else `None` (use saphyr).
 pub fn parse(snippet: &str, map: &OffsetMap) -> Option<Tree> {
-    yaml::with_builder(|builder| parse_into(builder, snippet, map).map(|s| builder.standalone(s)))
+    with_builder(|builder| parse_into(builder, snippet, map).map(|s| builder.standalone(s)))
 }
 
 /// [`parse`] into `builder`, after the trees already there: the new tree's place in it, or
