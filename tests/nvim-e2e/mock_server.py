@@ -1,5 +1,5 @@
-"""A stand-in language server that speaks the PROTOCOL.md contract, for testing the Neovim
-plugin on its own (the same e2e.lua runs against it and against the real void-ls).
+"""A stand-in language server that speaks the docs/lsp-extensions.md contract, for testing the
+Neovim plugin on its own (the same e2e.lua runs against it and against the real void-ls).
 
 It is a test double, not a second implementation: full-text sync, a crude block reader, only
 what the plugin's end-to-end steps use (diagnostics for duplicate uids and bad JSON bodies,

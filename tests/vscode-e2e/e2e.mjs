@@ -432,7 +432,7 @@ async function main() {
     const urlLine = lines.findIndex((l, i) => i >= newSectionStart - 1 && /^\s*content:\s*["']?wss?:\/\//.test(l));
     if (urlLine < 0) throw new Error('the inserted skeleton has no `content: wss://...` surl line');
     await replaceLineContent(urlLine + 1, `content: ${url}`);
-    // The smethod text (and attr) must agree with the ws:// scheme (FORMAT.md 3).
+    // The smethod text (and attr) must agree with the ws:// scheme (docs/format.md §3).
     for (let i = newSectionStart - 1; i < lines.length; i++) {
       if (/^\s*content:\s*WSS\s*$/.test(lines[i])) await replaceLineContent(i + 1, 'content: WS');
       if (/^\s*method:\s*WSS\s*$/.test(lines[i])) await replaceLineContent(i + 1, 'method: WS');

@@ -1,5 +1,5 @@
 /**
- * The server's contract with this client (PROTOCOL.md), declared once: command names,
+ * The server's contract with this client (docs/lsp-extensions.md), declared once: command names,
  * argument and result shapes, custom requests and notifications. No behaviour lives here and
  * nothing here may import `vscode`, so unit tests can load it under plain Node.
  */
@@ -90,7 +90,7 @@ export const SessionStatusMethod = 'void/sessionStatus';
 /** URI scheme of the live log documents. */
 export const LogScheme = 'void-session';
 
-/** Message formats of `ws-message` (FORMAT.md 4.1). */
+/** Message formats of `ws-message` (docs/format.md §4.1). */
 export const MessageFormats = ['text', 'json', 'xml', 'binary'] as const;
 export type MessageFormat = (typeof MessageFormats)[number];
 

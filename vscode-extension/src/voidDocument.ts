@@ -27,7 +27,7 @@ export interface Section {
 
 const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
 
-/** Splits the text into sections at `request-separator` blocks (FORMAT.md 2). */
+/** Splits the text into sections at `request-separator` blocks (docs/format.md §2). */
 export function scanSections(text: string): Section[] {
   const lines = text.split(/\r\n|\r|\n/);
   const sections: Section[] = [];

@@ -50,7 +50,7 @@ function M.request(client, method, params, handler, bufnr)
   return ok and true or false
 end
 
---- Runs a server command with one argument object, as PROTOCOL.md defines them.
+--- Runs a server command with one argument object, as docs/lsp-extensions.md defines them.
 --- @param client vim.lsp.Client
 --- @param command string
 --- @param argument table

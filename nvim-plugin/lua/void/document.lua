@@ -1,6 +1,6 @@
 --- A light, line-based scan of a `.void` buffer: where the ```void blocks are, their `type`,
 --- their top-level attrs (`uid`, `name`, `format`, `send`, `label`), and which section each
---- belongs to (sections are split by `request-separator` blocks, FORMAT.md section 2).
+--- belongs to (sections are split by `request-separator` blocks, docs/format.md §2).
 ---
 --- The commands use it to find the section under the cursor and the names of its `ws-message`
 --- blocks (`:VoidSend {name}` and its picker). It is deliberately small: it reads the block

@@ -1,5 +1,5 @@
 --- The live log of a session as a read-only buffer named after its `void-session:` URI
---- (PROTOCOL.md, "The live log as a virtual document"). Neovim has no
+--- (docs/lsp-extensions.md, "Log documents"). Neovim has no
 --- `workspace/textDocumentContent`, so the text is read with `void/sessionLogText {uri}` ->
 --- `{text, version}` and read again whenever `void/sessionStatus` reports a change.
 ---

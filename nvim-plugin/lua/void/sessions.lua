@@ -1,6 +1,6 @@
 --- What the editor knows about WebSocket sessions: the last `void/sessionStatus` of each one
---- (PROTOCOL.md, "Notifications from the server"), merged with what `void.connect` and
---- `void.sessions` return. Also the statusline function built on it.
+--- (docs/lsp-extensions.md, "Notifications and requests from the server"), merged with what
+--- `void.connect` and `void.sessions` return. Also the statusline function built on it.
 ---
 --- The server is the source of truth; this is a cache for display and for choosing a session.
 --- It must not send requests itself (the commands do) and must not touch windows.

@@ -1,5 +1,5 @@
 ; extends
-; The inside of a ```void fence is YAML (FORMAT.md): highlight it with the yaml parser when one
+; The inside of a ```void fence is YAML (docs/format.md): highlight it with the yaml parser when one
 ; is installed. Without a yaml parser this adds nothing.
 (fenced_code_block
   (info_string

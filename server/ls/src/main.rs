@@ -1,8 +1,8 @@
 //! The `void-ls` binary. With no arguments (or `lsp`) it speaks LSP over stdio; its other
-//! subcommands are the command-line tool (PROTOCOL.md, "Command-line tool").
+//! subcommands are the command-line tool (docs/cli-run.md).
 //!
 //! This file only parses arguments and dispatches; each subcommand lives in its own module.
-//! Exit codes follow PROTOCOL.md: 0 success, 1 a finding (error diagnostic, failed assertion,
+//! Exit codes follow docs/cli-run.md: 0 success, 1 a finding (error diagnostic, failed assertion,
 //! file that would change), 2 the command could not run.
 
 use std::process::ExitCode;

@@ -1,4 +1,4 @@
-//! Live evaluation of `ws-assertions` rows (FORMAT.md 4.3) against what a session has seen.
+//! Live evaluation of `ws-assertions` rows (docs/format.md §4.3) against what a session has seen.
 //!
 //! Memory stays bounded: instead of keeping every received message, the engine keeps the first
 //! and last few ([`MessageStore`]) and folds each arriving message into the rows that read

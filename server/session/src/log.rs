@@ -1,5 +1,5 @@
 //! The live log: a bounded view of the session's events, rendered as the text of the
-//! `.wslog` virtual document (PROTOCOL.md, "The live log as a virtual document").
+//! `.wslog` virtual document (docs/lsp-extensions.md, "Log documents").
 //!
 //! The view keeps at most `logLimit` entries and cuts long payloads; the transcript keeps
 //! everything. While paused the visible part stops moving and new entries wait (bounded too) to

@@ -318,7 +318,7 @@ impl Session {
         self.shared.lock().finished
     }
 
-    /// The live log document text (PROTOCOL.md): header line and one line per event.
+    /// The live log document text (docs/lsp-extensions.md): header line and one line per event.
     pub fn log_text(&self) -> String {
         self.shared.log_text()
     }

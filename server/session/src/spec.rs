@@ -251,7 +251,7 @@ pub enum TranscriptTarget {
     Path(PathBuf),
 }
 
-/// The `ws-options` as typed values. Defaults are FORMAT.md's.
+/// The `ws-options` as typed values. Defaults are docs/format.md §4.2's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionOptions {
     pub connect_timeout: Duration,

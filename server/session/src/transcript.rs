@@ -2,9 +2,9 @@
 //! writer thread shared by every session of the process, so the connection never waits on the
 //! file system and a session costs no thread of its own.
 //!
-//! Record shape (PROTOCOL.md): `{"t": RFC 3339 with ms, "dir": "out"|"in"|"event", "kind",
-//! "text" or "base64", "size"}`. Secrets are masked in `text` before writing; payloads are kept
-//! whole (binary as base64).
+//! Record shape (docs/lsp-extensions.md, "Log documents"): `{"t": RFC 3339 with ms, "dir":
+//! "out"|"in"|"event", "kind", "text" or "base64", "size"}`. Secrets are masked in `text` before
+//! writing; payloads are kept whole (binary as base64).
 //!
 //! Producers append to a shared queue under a short lock and do not wake the writer for every
 //! record: the writer is woken only when the queue goes from empty to non-empty, then lingers

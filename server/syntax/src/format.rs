@@ -1,5 +1,5 @@
 //! The canonical writer: rewrites the YAML of ```` ```void ```` blocks in the style the Voiden
-//! app writes (the JavaScript `yaml` 2.x package with default options, FORMAT.md 1.1).
+//! app writes (the JavaScript `yaml` 2.x package with default options, docs/format.md §1.1).
 //!
 //! What it does:
 //! - block style everywhere (flow `{...}`/`[...]` input becomes block style; empty collections

@@ -615,7 +615,7 @@ impl VariableRef {
     }
 }
 
-/// Kinds of `{{...}}` references (FORMAT.md 5).
+/// Kinds of `{{...}}` references (docs/format.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VariableKind {
     /// `{{NAME}}`: resolved from the environment files.

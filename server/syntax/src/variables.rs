@@ -1,4 +1,4 @@
-//! `{{variables}}`: where their values come from (FORMAT.md 5), which are secret, how to
+//! `{{variables}}`: where their values come from (docs/format.md §5), which are secret, how to
 //! substitute and mask them, and the unresolved-variable diagnostics.
 //!
 //! Resolution order, last wins:

@@ -1,4 +1,4 @@
-//! The WebSocket vocabulary of `.void` files: the words that FORMAT.md section 4 defines for
+//! The WebSocket vocabulary of `.void` files: the words that docs/format.md §4 defines for
 //! the blocks this project adds (`ws-message`, `ws-options`, `ws-assertions`).
 //!
 //! This module is the single place that knows which option keys exist, what a duration or a
@@ -225,7 +225,7 @@ pub struct OptionKey {
     pub doc: &'static str,
 }
 
-/// Every `ws-options` key, in the order FORMAT.md lists them.
+/// Every `ws-options` key, in the order docs/format.md §4.2 lists them.
 pub const OPTION_KEYS: &[OptionKey] = &[
     OptionKey {
         name: "subprotocols",

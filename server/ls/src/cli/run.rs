@@ -1,5 +1,5 @@
 //! `void-ls run`: runs every WebSocket section of the given files headless, as a test suite for
-//! CI (PROTOCOL.md, "Command-line tool").
+//! CI (docs/cli-run.md).
 //!
 //! For each section: connect, send the `on-open` messages, wait until every `ws-assertions` row
 //! settles or `runTimeout` / `idleTimeout` elapses, close, report. Exit codes: 0 every section

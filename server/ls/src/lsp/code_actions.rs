@@ -1,6 +1,6 @@
-//! `textDocument/codeAction`: quick fixes (PROTOCOL.md): add a missing uid, replace a duplicate
-//! uid, `ws://` to `wss://`, and fix the `smethod` text to match the URL. The WebSocket session
-//! layer adds its own actions (connect, send... at the cursor) next to these.
+//! `textDocument/codeAction`: quick fixes (docs/lsp-extensions.md): add a missing uid, replace a
+//! duplicate uid, `ws://` to `wss://`, and fix the `smethod` text to match the URL. The WebSocket
+//! session layer adds its own actions (connect, send... at the cursor) next to these.
 //!
 //! Fixes are computed from the current model, not from the diagnostics the client echoes back,
 //! so they are right even when the client's copy of the diagnostics is stale.

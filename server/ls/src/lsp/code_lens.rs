@@ -1,7 +1,7 @@
 //! `textDocument/codeLens`: `▶ Connect` on each WebSocket `socket-request` (command
 //! `void.connect` with `{uri, blockUid}`, or `{uri, position}` when the block has no uid).
 //! The WebSocket session layer extends [`code_lens`] with live state, Pause/Resume, Close,
-//! Open log and per-message Send lenses (PROTOCOL.md).
+//! Open log and per-message Send lenses (docs/lsp-extensions.md).
 
 use serde_json::json;
 use tower_lsp_server::jsonrpc::Result;

@@ -1,6 +1,6 @@
 //! `textDocument/completion`.
 //!
-//! Where the cursor is decides what is offered (PROTOCOL.md):
+//! Where the cursor is decides what is offered (docs/lsp-extensions.md):
 //! - prose, a line holding only `/`, `/w`, `/ws` or `/wss`: a whole WebSocket section
 //!   ([`super::skeleton::websocket_section`]);
 //! - an opening fence line (```` ``` ```` up to ```` ```void ````): a new block of each type;
@@ -539,7 +539,7 @@ fn option_values(kind: OptionValueKind) -> &'static [&'static str] {
     }
 }
 
-/// A table cell is a string: quote what YAML would read as another type (FORMAT.md 1.1).
+/// A table cell is a string: quote what YAML would read as another type (docs/format.md §1.1).
 fn yaml_string(value: &str) -> String {
     let special =
         matches!(value, "" | "true" | "false" | "null" | "~") || value.parse::<f64>().is_ok();

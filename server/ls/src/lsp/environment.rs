@@ -1,5 +1,5 @@
 //! Variable resolution for open documents: finds the environment files on disk for a document
-//! and hands them to `void_syntax::variables::resolve` (which does the parsing; FORMAT.md 5).
+//! and hands them to `void_syntax::variables::resolve` (which does the parsing; docs/format.md §5).
 //!
 //! Results are cached per directory and dropped when an environment file changes
 //! (`workspace/didChangeWatchedFiles`), the settings change, or the workspace folders change.

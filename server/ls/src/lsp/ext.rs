@@ -1,5 +1,5 @@
 //! Every method, notification and command name this server adds to LSP, declared once.
-//! PROTOCOL.md fixes these names; docs/lsp-extensions.md documents them. Handlers elsewhere refer
+//! docs/lsp-extensions.md documents these names, which are fixed. Handlers elsewhere refer
 //! to the constants here, never to string literals.
 
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ pub struct DebugDocumentResult {
     pub position_encoding: String,
 }
 
-/// The `workspace/executeCommand` names (PROTOCOL.md, "Commands").
+/// The `workspace/executeCommand` names (docs/lsp-extensions.md, "Commands").
 pub mod commands {
     pub const CONNECT: &str = "void.connect";
     pub const SEND: &str = "void.send";

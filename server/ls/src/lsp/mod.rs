@@ -1,4 +1,5 @@
-//! The language server: LSP over stdio (PROTOCOL.md). Only this module tree knows LSP types.
+//! The language server: LSP over stdio (docs/lsp-extensions.md). Only this module tree knows LSP
+//! types.
 //!
 //! Layering (docs/architecture.md): `void-syntax` turns text into a model with byte ranges;
 //! this tree turns models into LSP answers. [`position`] is the only place byte offsets become

@@ -1,4 +1,4 @@
-//! Text of new blocks, in the Voiden app's canonical YAML style (FORMAT.md 1.1): what `/wss`,
+//! Text of new blocks, in the Voiden app's canonical YAML style (docs/format.md §1.1): what `/wss`,
 //! `/ws` and the block-type completions insert. Every node gets a fresh UUID v4 uid.
 //!
 //! Output is either plain text or an LSP snippet (placeholders for what the user fills in next);

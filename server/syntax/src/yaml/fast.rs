@@ -1,7 +1,7 @@
-//! A fast, hand-written reader for the block-style YAML subset the Voiden app writes (FORMAT.md
-//! 1.1): 2-space block mappings and sequences, `- ` items, simple keys, plain scalars (with
-//! folded continuation lines), one-line double- and single-quoted scalars, `|`/`|-`/`|+` block
-//! literals with an optional indentation indicator, and empty (null) values.
+//! A fast, hand-written reader for the block-style YAML subset the Voiden app writes
+//! (docs/format.md §1.1): 2-space block mappings and sequences, `- ` items, simple keys, plain
+//! scalars (with folded continuation lines), one-line double- and single-quoted scalars,
+//! `|`/`|-`/`|+` block literals with an optional indentation indicator, and empty (null) values.
 //!
 //! It produces exactly the tree [`crate::yaml::parse`] builds from saphyr-parser events (same
 //! values, styles and byte ranges), or nothing: on anything outside the subset (flow style,

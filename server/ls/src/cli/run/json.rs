@@ -1,7 +1,7 @@
 //! The `json` reporter: one JSON document describing the whole run, for scripts and CI steps
 //! that post-process results.
 //!
-//! Keys are camelCase like the rest of the project's JSON (PROTOCOL.md). The document is
+//! Keys are camelCase like the rest of the project's JSON (docs/lsp-extensions.md). The document is
 //! stable: new keys may be added, existing ones keep their meaning. This module only formats a
 //! [`RunReport`]; it does no I/O.
 

@@ -1,6 +1,6 @@
-//! The session commands of `workspace/executeCommand` (PROTOCOL.md, "Commands"): connect,
-//! send, test a connection, pause, resume, close, list, export a transcript, copy as websocat,
-//! and open a log. `lsp/commands.rs` routes these names here.
+//! The session commands of `workspace/executeCommand` (docs/lsp-extensions.md, "Commands"):
+//! connect, send, test a connection, pause, resume, close, list, export a transcript, copy as
+//! websocat, and open a log. `lsp/commands.rs` routes these names here.
 //!
 //! A connection is only ever opened by `void.connect` or `void.testConnection`. Handlers never
 //! await a request to the client: status, refreshes and messages go out from spawned tasks
@@ -336,7 +336,8 @@ mod tests {
 
     #[test]
     fn every_protocol_command_is_served() {
-        // Every command advertised at `initialize` (the PROTOCOL.md set) must be served here.
+        // Every command advertised at `initialize` (docs/lsp-extensions.md, "Commands") must be
+        // served here.
         for &name in crate::lsp::commands::COMMANDS {
             assert!(is_session_command(name), "{name}");
         }

@@ -1,6 +1,6 @@
 //! The live log as a read-only virtual document, `void-session:/<sessionId>/<name>.wslog`
-//! (PROTOCOL.md): building and parsing its URI, and answering `workspace/textDocumentContent`
-//! (LSP 3.18) and the fallback `void/sessionLogText`.
+//! (docs/lsp-extensions.md, "Log documents"): building and parsing its URI, and answering
+//! `workspace/textDocumentContent` (LSP 3.18) and the fallback `void/sessionLogText`.
 //!
 //! The text itself is rendered by the engine (`Session::log_text`); this module never formats
 //! log lines and never pushes anything to the client (refreshes are [`super::notifier`]'s).

@@ -1,5 +1,5 @@
-//! WebSocket sessions from the editor (PROTOCOL.md): the sessions registry held in the server
-//! state, the session commands, the `void/sessionStatus` notifications, the `void-session:`
+//! WebSocket sessions from the editor (docs/lsp-extensions.md): the sessions registry held in the
+//! server state, the session commands, the `void/sessionStatus` notifications, the `void-session:`
 //! log documents (`workspace/textDocumentContent` with refresh, `void/sessionLogText` as the
 //! fallback), and what sessions add to code lenses, hovers, code actions and completion.
 //!

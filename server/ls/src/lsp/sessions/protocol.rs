@@ -1,7 +1,7 @@
-//! The wire shapes of the WebSocket session layer (PROTOCOL.md): command arguments and results,
-//! the `void/sessionStatus` notification, the log-document requests, and the LSP 3.18
-//! `workspace/textDocumentContent` request and its refresh, which `ls-types` 0.0.6 does not
-//! declare yet. Names that other modules already declare (`ext.rs`) are reused, not repeated.
+//! The wire shapes of the WebSocket session layer (docs/lsp-extensions.md): command arguments and
+//! results, the `void/sessionStatus` notification, the log-document requests, and the LSP 3.18
+//! `workspace/textDocumentContent` request and its refresh, which `ls-types` 0.0.6 does not declare
+//! yet. Names that other modules already declare (`ext.rs`) are reused, not repeated.
 //!
 //! Plain serde types only: no behaviour, no session state.
 
@@ -13,7 +13,7 @@ use tower_lsp_server::ls_types::{Position, Uri};
 pub const TEXT_DOCUMENT_CONTENT: &str = "workspace/textDocumentContent";
 /// Server -> client (LSP 3.18): a declared document's text changed; the client asks again.
 pub const TEXT_DOCUMENT_CONTENT_REFRESH: &str = "workspace/textDocumentContent/refresh";
-/// Command a code lens runs to open a session's log (not in PROTOCOL.md's table; the server
+/// Command a code lens runs to open a session's log (an addition to the command table; the server
 /// answers it with `window/showDocument`; the editor clients may run it themselves).
 pub const OPEN_LOG: &str = "void.openLog";
 /// The URI scheme of the live log documents.
