@@ -13,6 +13,7 @@ use tower_lsp_server::ls_types::*;
 use void_syntax::{BlockKind, SocketProtocol, codes};
 
 use super::document::Document;
+use super::position::LspPositions;
 use super::server::ServerState;
 use super::skeleton::new_uid;
 
@@ -23,7 +24,7 @@ pub fn code_action(
     let doc = state.document(&params.text_document.uri)?;
     let requested = doc
         .line_index()
-        .offset_range(doc.text(), params.range, state.encoding())
+        .lsp_offset_range(doc.text(), params.range, state.encoding())
         .map_err(|e| tower_lsp_server::jsonrpc::Error::invalid_params(e.to_string()))?;
     let model = doc.model();
     let overlaps = |r: &ByteRange<usize>| r.start <= requested.end && requested.start <= r.end;

@@ -17,6 +17,7 @@ use tower_lsp_server::ls_types::{self as lsp, DiagnosticSeverity, NumberOrString
 use void_syntax as syntax;
 
 use super::document::Document;
+use super::position::LspPositions;
 use super::server::ServerState;
 
 /// Where staleness is reported. Cloneable; the worker ends when every queue is dropped.
@@ -98,7 +99,7 @@ pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
     if all > MAX_PUBLISHED {
         let end = doc
             .line_index()
-            .position(doc.text(), doc.text().len(), encoding);
+            .lsp_position(doc.text(), doc.text().len(), encoding);
         out.push(lsp::Diagnostic {
             range: lsp::Range::new(end, end),
             severity: Some(DiagnosticSeverity::INFORMATION),
@@ -128,7 +129,7 @@ fn to_lsp(
     lsp::Diagnostic {
         range: doc
             .line_index()
-            .range(doc.text(), d.range.clone(), encoding),
+            .lsp_range(doc.text(), d.range.clone(), encoding),
         severity: Some(severity),
         code: Some(NumberOrString::String(d.code.to_string())),
         source: Some("void".into()),

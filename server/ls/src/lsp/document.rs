@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 use void_syntax as syntax;
 
-use super::position::{LineIndex, PositionEncoding};
+use super::position::{LineIndex, LspPositions, PositionEncoding};
 
 /// An open text document.
 #[derive(Debug, Clone)]
@@ -69,10 +69,10 @@ impl Document {
             Some(range) => {
                 let a = self
                     .line_index
-                    .offset_clamped(&self.text, range.start, encoding);
+                    .lsp_offset_clamped(&self.text, range.start, encoding);
                 let b = self
                     .line_index
-                    .offset_clamped(&self.text, range.end, encoding);
+                    .lsp_offset_clamped(&self.text, range.end, encoding);
                 let (start, end) = (a.min(b), a.max(b));
                 self.text.replace_range(start..end, &change.text);
             }

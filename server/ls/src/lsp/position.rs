@@ -1,21 +1,24 @@
 //! The one place where byte offsets become LSP positions and back.
 //!
-//! `void-syntax` speaks byte offsets into the document text; LSP speaks `(line, character)` where
-//! `character` counts UTF-8 bytes or UTF-16 code units, as negotiated at `initialize`
-//! (docs/lsp-extensions.md: UTF-8 when the client offers it, else UTF-16). Lines end at `\n`,
-//! `\r\n` or a lone `\r`, as the LSP specification says. Nothing else in the server converts
-//! positions: every handler goes through [`LineIndex`].
+//! `void-syntax` speaks byte offsets into the document text; LSP speaks `(line, character)`
+//! where `character` counts UTF-8 bytes or UTF-16 code units, as negotiated at `initialize`
+//! (docs/lsp-extensions.md: UTF-8 when the client offers it, else UTF-16). Nothing else in the server converts
+//! positions: every handler goes through [`LspPositions`], which puts the LSP types on the
+//! project's one line index, `void_syntax::LineIndex` (lines end at `\n`, `\r\n` or a lone `\r`,
+//! as the LSP specification says).
 //!
 //! Rules for positions that do not fit the text (the specification's, plus ours):
 //! - a `character` past the end of its line means the end of that line;
 //! - a `character` inside a multi-unit character (half a surrogate pair, the middle of a UTF-8
 //!   sequence) snaps back to the start of that character;
-//! - a `line` past the last line is an error for requests ([`LineIndex::offset`]) and the end
-//!   of the text for edits ([`LineIndex::offset_clamped`]).
+//! - a `line` past the last line is an error for requests ([`LspPositions::lsp_offset`]) and the
+//!   end of the text for edits ([`LspPositions::lsp_offset_clamped`]).
 
 use std::ops::Range;
 
 use tower_lsp_server::ls_types::{self as lsp, PositionEncodingKind};
+pub use void_syntax::LineIndex;
+use void_syntax::line_index::ColumnUnit;
 
 /// How `Position::character` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,11 +44,11 @@ impl PositionEncoding {
         }
     }
 
-    /// The width of `text` in this encoding's units.
-    pub fn len(self, text: &str) -> usize {
+    /// The line index's unit for this encoding.
+    pub fn unit(self) -> ColumnUnit {
         match self {
-            Self::Utf8 => text.len(),
-            Self::Utf16 => text.chars().map(char::len_utf16).sum(),
+            Self::Utf8 => ColumnUnit::Utf8,
+            Self::Utf16 => ColumnUnit::Utf16,
         }
     }
 }
@@ -69,68 +72,44 @@ impl std::fmt::Display for LineOutOfRange {
     }
 }
 
-/// Start offsets of every line of one text. Rebuilt after each edit (a `memchr` scan: well under
-/// a millisecond for a megabyte).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LineIndex {
-    /// `line_starts[i]` is the byte offset where line `i` starts; `line_starts[0] == 0`.
-    line_starts: Vec<usize>,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> Self {
-        let bytes = text.as_bytes();
-        let mut line_starts = Vec::with_capacity(bytes.len() / 40 + 1);
-        line_starts.push(0);
-        let mut search = 0;
-        while let Some(found) = memchr::memchr2(b'\n', b'\r', &bytes[search..]) {
-            let at = search + found;
-            let next = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-                at + 2
-            } else {
-                at + 1
-            };
-            line_starts.push(next);
-            search = next;
-        }
-        LineIndex { line_starts }
-    }
-
-    /// Number of lines; a text ending with a line break has an empty last line.
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
-    }
-
-    /// The 0-based line holding `offset` (offsets past the end belong to the last line).
-    pub fn line_of(&self, offset: usize) -> usize {
-        self.line_starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1)
-    }
-
-    /// Byte range of line `line` without its line break.
-    pub fn line_range(&self, text: &str, line: usize) -> Range<usize> {
-        let Some(&start) = self.line_starts.get(line) else {
-            return text.len()..text.len();
-        };
-        let mut end = self
-            .line_starts
-            .get(line + 1)
-            .copied()
-            .unwrap_or(text.len());
-        let bytes = text.as_bytes();
-        if end > start && bytes.get(end - 1) == Some(&b'\n') {
-            end -= 1;
-        }
-        if end > start && bytes.get(end - 1) == Some(&b'\r') {
-            end -= 1;
-        }
-        start..end.max(start)
-    }
-
+/// The LSP side of [`LineIndex`]: LSP positions and ranges in the negotiated encoding.
+pub trait LspPositions {
     /// The byte offset of `position`; an error when its line does not exist. A line equal to
     /// the line count is accepted as the end of the text (clients use it for "end of file").
-    pub fn offset(
+    fn lsp_offset(
+        &self,
+        text: &str,
+        position: lsp::Position,
+        encoding: PositionEncoding,
+    ) -> Result<usize, LineOutOfRange>;
+
+    /// Like [`LspPositions::lsp_offset`], but a line past the end means the end of the text
+    /// (for edits).
+    fn lsp_offset_clamped(
+        &self,
+        text: &str,
+        position: lsp::Position,
+        encoding: PositionEncoding,
+    ) -> usize;
+
+    /// The LSP position of a byte offset (clamped to the text; snapped to a char boundary).
+    fn lsp_position(&self, text: &str, offset: usize, encoding: PositionEncoding) -> lsp::Position;
+
+    /// The LSP range of a byte range.
+    fn lsp_range(&self, text: &str, range: Range<usize>, encoding: PositionEncoding) -> lsp::Range;
+
+    /// The byte range of an LSP range from a request (errors on lines that do not exist; an
+    /// inverted range is put in order).
+    fn lsp_offset_range(
+        &self,
+        text: &str,
+        range: lsp::Range,
+        encoding: PositionEncoding,
+    ) -> Result<Range<usize>, LineOutOfRange>;
+}
+
+impl LspPositions for LineIndex {
+    fn lsp_offset(
         &self,
         text: &str,
         position: lsp::Position,
@@ -146,87 +125,43 @@ impl LineIndex {
                 line_count: self.line_count(),
             });
         }
-        Ok(self.column_offset(text, line, position.character, encoding))
+        Ok(self.lsp_offset_clamped(text, position, encoding))
     }
 
-    /// Like [`Self::offset`], but a line past the end means the end of the text (for edits).
-    pub fn offset_clamped(
+    fn lsp_offset_clamped(
         &self,
         text: &str,
         position: lsp::Position,
         encoding: PositionEncoding,
     ) -> usize {
-        let line = position.line as usize;
-        if line >= self.line_count() {
-            return text.len();
-        }
-        self.column_offset(text, line, position.character, encoding)
-    }
-
-    fn column_offset(
-        &self,
-        text: &str,
-        line: usize,
-        character: u32,
-        encoding: PositionEncoding,
-    ) -> usize {
-        let range = self.line_range(text, line);
-        let line_text = &text[range.clone()];
-        let wanted = character as usize;
-        match encoding {
-            PositionEncoding::Utf8 => {
-                let mut at = wanted.min(line_text.len());
-                while !line_text.is_char_boundary(at) {
-                    at -= 1;
-                }
-                range.start + at
-            }
-            PositionEncoding::Utf16 => {
-                let mut units = 0;
-                for (byte, ch) in line_text.char_indices() {
-                    let next = units + ch.len_utf16();
-                    if next > wanted {
-                        return range.start + byte;
-                    }
-                    units = next;
-                }
-                range.end
-            }
-        }
-    }
-
-    /// The LSP position of a byte offset (clamped to the text; snapped to a char boundary).
-    pub fn position(&self, text: &str, offset: usize, encoding: PositionEncoding) -> lsp::Position {
-        let mut offset = offset.min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.line_of(offset);
-        let line_range = self.line_range(text, line);
-        // An offset between `\r` and `\n` (or inside the break) sits at the end of the line.
-        let column_end = offset.min(line_range.end).max(line_range.start);
-        let character = encoding.len(&text[line_range.start..column_end]);
-        lsp::Position::new(to_u32(line), to_u32(character))
-    }
-
-    /// The LSP range of a byte range.
-    pub fn range(&self, text: &str, range: Range<usize>, encoding: PositionEncoding) -> lsp::Range {
-        lsp::Range::new(
-            self.position(text, range.start, encoding),
-            self.position(text, range.end, encoding),
+        self.offset(
+            text,
+            position.line as usize,
+            position.character as usize,
+            encoding.unit(),
         )
     }
 
-    /// The byte range of an LSP range from a request (errors on lines that do not exist; an
-    /// inverted range is put in order).
-    pub fn offset_range(
+    fn lsp_position(&self, text: &str, offset: usize, encoding: PositionEncoding) -> lsp::Position {
+        let (line, character) = self.position(text, offset, encoding.unit());
+        lsp::Position::new(to_u32(line), to_u32(character))
+    }
+
+    fn lsp_range(&self, text: &str, range: Range<usize>, encoding: PositionEncoding) -> lsp::Range {
+        lsp::Range::new(
+            self.lsp_position(text, range.start, encoding),
+            self.lsp_position(text, range.end, encoding),
+        )
+    }
+
+    fn lsp_offset_range(
         &self,
         text: &str,
         range: lsp::Range,
         encoding: PositionEncoding,
     ) -> Result<Range<usize>, LineOutOfRange> {
-        let a = self.offset(text, range.start, encoding)?;
-        let b = self.offset(text, range.end, encoding)?;
+        let a = self.lsp_offset(text, range.start, encoding)?;
+        let b = self.lsp_offset(text, range.end, encoding)?;
         Ok(a.min(b)..a.max(b))
     }
 }
@@ -250,25 +185,27 @@ mod tests {
         let text = "a\nb\r\nc\rd";
         let index = LineIndex::new(text);
         assert_eq!(index.line_count(), 4);
-        assert_eq!(index.line_range(text, 0), 0..1);
-        assert_eq!(index.line_range(text, 1), 2..3);
-        assert_eq!(index.line_range(text, 2), 5..6);
-        assert_eq!(index.line_range(text, 3), 7..8);
-        assert_eq!(index.position(text, 7, PositionEncoding::Utf16), pos(3, 0));
+        assert_eq!(
+            index.lsp_position(text, 7, PositionEncoding::Utf16),
+            pos(3, 0)
+        );
         assert_eq!(
             index
-                .offset(text, pos(2, 1), PositionEncoding::Utf16)
+                .lsp_offset(text, pos(2, 1), PositionEncoding::Utf16)
                 .unwrap(),
             6
         );
         // Past the end of a CRLF line: the end of its text, never between `\r` and `\n`.
         assert_eq!(
             index
-                .offset(text, pos(1, 9), PositionEncoding::Utf8)
+                .lsp_offset(text, pos(1, 9), PositionEncoding::Utf8)
                 .unwrap(),
             3
         );
-        assert_eq!(index.position(text, 4, PositionEncoding::Utf8), pos(1, 1));
+        assert_eq!(
+            index.lsp_position(text, 4, PositionEncoding::Utf8),
+            pos(1, 1)
+        );
     }
 
     #[test]
@@ -278,11 +215,14 @@ mod tests {
         assert_eq!(index.line_count(), 2);
         assert_eq!(
             index
-                .offset(text, pos(1, 0), PositionEncoding::Utf16)
+                .lsp_offset(text, pos(1, 0), PositionEncoding::Utf16)
                 .unwrap(),
             2
         );
-        assert_eq!(index.position(text, 2, PositionEncoding::Utf16), pos(1, 0));
+        assert_eq!(
+            index.lsp_position(text, 2, PositionEncoding::Utf16),
+            pos(1, 0)
+        );
     }
 
     #[test]
@@ -292,33 +232,42 @@ mod tests {
         let index = LineIndex::new(text);
         assert_eq!(
             index
-                .offset(text, pos(0, 1), PositionEncoding::Utf16)
+                .lsp_offset(text, pos(0, 1), PositionEncoding::Utf16)
                 .unwrap(),
             2
         );
         assert_eq!(
             index
-                .offset(text, pos(0, 3), PositionEncoding::Utf16)
+                .lsp_offset(text, pos(0, 3), PositionEncoding::Utf16)
                 .unwrap(),
             6
         );
         // Half a surrogate pair snaps back to the start of the emoji.
         assert_eq!(
             index
-                .offset(text, pos(0, 2), PositionEncoding::Utf16)
+                .lsp_offset(text, pos(0, 2), PositionEncoding::Utf16)
                 .unwrap(),
             2
         );
-        assert_eq!(index.position(text, 6, PositionEncoding::Utf16), pos(0, 3));
-        assert_eq!(index.position(text, 6, PositionEncoding::Utf8), pos(0, 6));
+        assert_eq!(
+            index.lsp_position(text, 6, PositionEncoding::Utf16),
+            pos(0, 3)
+        );
+        assert_eq!(
+            index.lsp_position(text, 6, PositionEncoding::Utf8),
+            pos(0, 6)
+        );
         // The middle of a UTF-8 sequence snaps back too.
         assert_eq!(
             index
-                .offset(text, pos(0, 3), PositionEncoding::Utf8)
+                .lsp_offset(text, pos(0, 3), PositionEncoding::Utf8)
                 .unwrap(),
             2
         );
-        assert_eq!(index.position(text, 4, PositionEncoding::Utf8), pos(0, 2));
+        assert_eq!(
+            index.lsp_position(text, 4, PositionEncoding::Utf8),
+            pos(0, 2)
+        );
     }
 
     #[test]
@@ -327,25 +276,25 @@ mod tests {
         let index = LineIndex::new(text);
         assert_eq!(
             index
-                .offset(text, pos(0, 99), PositionEncoding::Utf16)
+                .lsp_offset(text, pos(0, 99), PositionEncoding::Utf16)
                 .unwrap(),
             2
         );
         assert!(
             index
-                .offset(text, pos(5, 0), PositionEncoding::Utf16)
+                .lsp_offset(text, pos(5, 0), PositionEncoding::Utf16)
                 .is_err()
         );
         assert_eq!(
-            index.offset_clamped(text, pos(5, 0), PositionEncoding::Utf16),
+            index.lsp_offset_clamped(text, pos(5, 0), PositionEncoding::Utf16),
             text.len()
         );
         assert_eq!(
-            index.position(text, 999, PositionEncoding::Utf16),
+            index.lsp_position(text, 999, PositionEncoding::Utf16),
             pos(1, 2)
         );
         let err = index
-            .offset(text, pos(5, 0), PositionEncoding::Utf16)
+            .lsp_offset(text, pos(5, 0), PositionEncoding::Utf16)
             .unwrap_err();
         assert!(err.to_string().contains("out of range"), "{err}");
     }

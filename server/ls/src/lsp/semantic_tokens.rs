@@ -9,6 +9,7 @@ use tower_lsp_server::ls_types::*;
 use void_syntax::BlockKind;
 use void_syntax::yaml::{Node, Value};
 
+use super::position::LspPositions;
 use super::server::ServerState;
 
 /// Token type indexes, in [`legend`] order.
@@ -123,8 +124,8 @@ fn encode(
             if start >= end {
                 continue;
             }
-            let from = index.position(text, start, encoding);
-            let to = index.position(text, end, encoding);
+            let from = index.lsp_position(text, start, encoding);
+            let to = index.lsp_position(text, end, encoding);
             let delta_line = from.line - last_line;
             let delta_start = if delta_line == 0 {
                 from.character - last_start

@@ -20,6 +20,7 @@ use super::diagnostics::DiagnosticsQueue;
 use super::document::Document;
 use super::environment::EnvCache;
 use super::ext::{DebugDocumentParams, DebugDocumentResult};
+use super::position::LspPositions;
 use super::position::{LineOutOfRange, PositionEncoding};
 use super::settings::Settings;
 use super::store::DocumentStore;
@@ -135,13 +136,14 @@ impl ServerState {
     /// The byte offset of a request position, or an `InvalidParams` error.
     pub fn offset(&self, doc: &Document, position: Position) -> Result<usize> {
         doc.line_index()
-            .offset(doc.text(), position, self.encoding())
+            .lsp_offset(doc.text(), position, self.encoding())
             .map_err(out_of_range)
     }
 
     /// The LSP range of a byte range in `doc`.
     pub fn range(&self, doc: &Document, range: std::ops::Range<usize>) -> Range {
-        doc.line_index().range(doc.text(), range, self.encoding())
+        doc.line_index()
+            .lsp_range(doc.text(), range, self.encoding())
     }
 
     /// The resolved variables for a document.
