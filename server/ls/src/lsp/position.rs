@@ -2,10 +2,10 @@
 //!
 //! `void-syntax` speaks byte offsets into the document text; LSP speaks `(line, character)`
 //! where `character` counts UTF-8 bytes or UTF-16 code units, as negotiated at `initialize`
-//! (docs/lsp-extensions.md: UTF-8 when the client offers it, else UTF-16). Nothing else in the server converts
-//! positions: every handler goes through [`LspPositions`], which puts the LSP types on the
-//! project's one line index, `void_syntax::LineIndex` (lines end at `\n`, `\r\n` or a lone `\r`,
-//! as the LSP specification says).
+//! (docs/lsp-extensions.md: UTF-8 when the client offers it, else UTF-16). Nothing else in the
+//! server converts positions: every handler goes through [`LspPositions`], which puts the LSP
+//! types on the project's one line index, `void_syntax::LineIndex` (lines end at `\n`, `\r\n`
+//! or a lone `\r`, as the LSP specification says).
 //!
 //! Rules for positions that do not fit the text (the specification's, plus ours):
 //! - a `character` past the end of its line means the end of that line;
