@@ -11,6 +11,8 @@
 //! - [`connect`] / [`tls`]: TCP, HTTP CONNECT proxy, rustls, the upgrade.
 //! - `engine`: the per-session task (state machine, timers, reconnect).
 //! - [`assertions`], [`log`], [`transcript`], [`mask`]: bounded bookkeeping.
+//! - [`project_files`]: the one bounded reader for every file a project supplies (also used
+//!   by the CLI and the language server).
 //! - [`echo_server`]: a small embedded server for tests, examples and benchmarks.
 //! - [`websocat`]: the equivalent `websocat` command line.
 //!
@@ -25,6 +27,7 @@ mod engine;
 pub mod log;
 pub mod mask;
 mod outbox;
+pub mod project_files;
 mod queue;
 mod read_ahead;
 pub mod run;

@@ -125,6 +125,13 @@ pub mod codes {
     pub const WS_ASSERTION_EXPECTED: &str = "ws-assertion-expected";
     /// A `{{NAME}}` with no value in the environment (warning).
     pub const UNRESOLVED_VARIABLE: &str = "unresolved-variable";
+    /// An environment file exists but was not read: a symlink out of the project, a pipe, a
+    /// device, a huge file (warning).
+    pub const ENV_FILE_NOT_READ: &str = "env-file-not-read";
+    /// A path in `ws-options` (`transcript`, `caFile`, `clientCert`, `clientKey`) that would be
+    /// refused at connect: outside the project, through a symlink out, not a regular file, or
+    /// (for a transcript) an existing file that is not a transcript.
+    pub const WS_OPTION_PATH: &str = "ws-option-path";
 }
 
 /// Runs the section checks on a freshly parsed document. The block checks ([`check_block`] and

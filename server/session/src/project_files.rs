@@ -1,0 +1,665 @@
+//! One bounded reader for every file a project supplies: `.void` documents, env files, the
+//! app's environment YAML, certificates and keys (`caFile`, `clientCert`, `clientKey`), linked
+//! files. The CLI and the language server both read through it, so a file can never make
+//! either of them block, exhaust memory, or read outside the project behind the user's back.
+//!
+//! The rules, for every read:
+//! - **Regular files only.** A directory, a named pipe (FIFO), a device (`/dev/zero`,
+//!   `/dev/stdin`'s terminal or pipe) or a socket is refused by its type before it is opened, and
+//!   the opened file is checked again (opened non-blocking, so even a pipe swapped in between
+//!   the two checks cannot block the open).
+//! - **A size cap** per kind of file ([`Limit`]): a larger file is refused, and a file that grows
+//!   while it is read is cut off at the cap, never read into memory whole.
+//! - **Confined to the project** when a [`Project`] has a root: a path outside it (absolute, or
+//!   `..` climbing out) is refused, and so is a symlink inside the project that leads out of it
+//!   (reported with its target, never followed silently).
+//! - **Off the async runtime** when asked through [`Project::read_async`] (tokio's blocking
+//!   pool); a synchronous read is bounded by the rules above, so it is brief.
+//!
+//! Every refusal is a [`FileError`] whose text names the file and the cause in words. This
+//! module knows nothing of `.void` syntax, sessions or LSP.
+
+use std::fmt;
+use std::fs::{File, Metadata};
+use std::io::Read as _;
+use std::path::{Component, Path, PathBuf};
+
+/// The largest file of each kind that is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// `.void` documents, linked `.void` files: 64 MiB.
+    Document,
+    /// `.env` files and the app's environment YAML: 4 MiB.
+    Environment,
+    /// PEM certificates and keys: 1 MiB.
+    Certificate,
+    /// Any other cap, in bytes.
+    Bytes(u64),
+}
+
+impl Limit {
+    pub const DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
+    pub const ENVIRONMENT_BYTES: u64 = 4 * 1024 * 1024;
+    pub const CERTIFICATE_BYTES: u64 = 1024 * 1024;
+
+    pub fn bytes(self) -> u64 {
+        match self {
+            Limit::Document => Self::DOCUMENT_BYTES,
+            Limit::Environment => Self::ENVIRONMENT_BYTES,
+            Limit::Certificate => Self::CERTIFICATE_BYTES,
+            Limit::Bytes(n) => n,
+        }
+    }
+}
+
+/// Why a file was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileProblem {
+    NotFound,
+    Directory,
+    /// A named pipe, a device or a socket: `what` says which, in words.
+    NotRegular {
+        what: &'static str,
+    },
+    TooLarge {
+        size: Option<u64>,
+        limit: u64,
+    },
+    /// The path itself is outside the project (absolute, or `..` climbing out).
+    OutsideProject {
+        root: PathBuf,
+    },
+    /// A symlink inside the project leads out of it.
+    SymlinkOutside {
+        target: PathBuf,
+        root: PathBuf,
+    },
+    NotUtf8 {
+        offset: usize,
+    },
+    Io(String),
+}
+
+/// A file that was not read, and why. Its text names the path and the cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub path: PathBuf,
+    pub problem: FileProblem,
+}
+
+impl FileError {
+    fn new(path: &Path, problem: FileProblem) -> Self {
+        FileError {
+            path: path.to_path_buf(),
+            problem,
+        }
+    }
+
+    /// Whether the file simply does not exist (callers that probe for optional files, such
+    /// as `.env` lookups, stay silent about these).
+    pub fn is_not_found(&self) -> bool {
+        self.problem == FileProblem::NotFound
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.display();
+        match &self.problem {
+            FileProblem::NotFound => write!(f, "{path}: no such file"),
+            FileProblem::Directory => write!(f, "{path}: is a directory, not a file"),
+            FileProblem::NotRegular { what } => write!(
+                f,
+                "{path}: is {what}, not a regular file; only regular files are read"
+            ),
+            FileProblem::TooLarge { size, limit } => match size {
+                Some(size) => write!(
+                    f,
+                    "{path}: is {}, larger than the {} this kind of file may have; not read",
+                    crate::log::human_size(*size),
+                    crate::log::human_size(*limit)
+                ),
+                None => write!(
+                    f,
+                    "{path}: is larger than the {} this kind of file may have; not read",
+                    crate::log::human_size(*limit)
+                ),
+            },
+            FileProblem::OutsideProject { root } => write!(
+                f,
+                "{path}: is outside the project ({}); files a project names must stay inside it",
+                root.display()
+            ),
+            FileProblem::SymlinkOutside { target, root } => write!(
+                f,
+                "{path}: is a symlink leading out of the project ({}) to {}; not followed",
+                root.display(),
+                target.display()
+            ),
+            FileProblem::NotUtf8 { offset } => write!(
+                f,
+                "{path}: is not valid UTF-8 text (first bad byte at offset {offset})"
+            ),
+            FileProblem::Io(message) => write!(f, "{path}: cannot read: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// Where a project's files may come from: inside `root` (symlinks resolved), or anywhere when
+/// there is no root (files the user named on the command line).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Project {
+    /// The root as given, made absolute and normalized (for paths written under it).
+    root: Option<PathBuf>,
+    /// The root with symlinks resolved (for the targets of symlinks).
+    real_root: Option<PathBuf>,
+}
+
+impl Project {
+    /// A project rooted at `root` (a directory; relative paths are taken from the current one).
+    pub fn new(root: impl AsRef<Path>) -> Self {
+        let root = normalize(&absolute(root.as_ref()));
+        let real_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+        Project {
+            root: Some(root),
+            real_root: Some(real_root),
+        }
+    }
+
+    /// No confinement: the files the user named explicitly (command-line arguments).
+    pub fn unconfined() -> Self {
+        Project::default()
+    }
+
+    /// The root, when the project has one.
+    pub fn root(&self) -> Option<&Path> {
+        self.root.as_deref()
+    }
+
+    /// Whether `path` (absolute, normalized) lies under the root as given or as resolved.
+    fn holds(&self, path: &Path) -> bool {
+        match (&self.root, &self.real_root) {
+            (Some(root), Some(real)) => path.starts_with(root) || path.starts_with(real),
+            _ => true,
+        }
+    }
+
+    /// Where `path` really is (symlinks resolved), if the rules allow reading it: it exists, and
+    /// neither the path nor a symlink on the way leads out of the project.
+    pub fn locate(&self, path: &Path) -> Result<PathBuf, FileError> {
+        let lexical = normalize(&absolute(path));
+        if !self.holds(&lexical) {
+            return Err(FileError::new(
+                path,
+                FileProblem::OutsideProject {
+                    root: self.root.clone().unwrap_or_default(),
+                },
+            ));
+        }
+        let real = match std::fs::canonicalize(&lexical) {
+            Ok(real) => real,
+            Err(e) => {
+                // `/dev/stdin` on a pipe resolves to no path at all; say what it is instead.
+                if let Ok(meta) = std::fs::metadata(&lexical)
+                    && let Some(refused) = not_regular(path, &meta)
+                {
+                    return Err(refused);
+                }
+                return Err(io_problem(path, &e));
+            }
+        };
+        if let Some(real_root) = &self.real_root
+            && !real.starts_with(real_root)
+        {
+            return Err(FileError::new(
+                path,
+                FileProblem::SymlinkOutside {
+                    target: real,
+                    root: self.root.clone().unwrap_or_default(),
+                },
+            ));
+        }
+        Ok(real)
+    }
+
+    /// Reads a file's bytes under the rules of this module.
+    pub fn read(&self, path: &Path, limit: Limit) -> Result<Vec<u8>, FileError> {
+        let real = self.locate(path)?;
+        read_regular(path, &real, limit.bytes())
+    }
+
+    /// Reads a file as UTF-8 text under the rules of this module.
+    pub fn read_text(&self, path: &Path, limit: Limit) -> Result<String, FileError> {
+        let bytes = self.read(path, limit)?;
+        String::from_utf8(bytes).map_err(|e| {
+            FileError::new(
+                path,
+                FileProblem::NotUtf8 {
+                    offset: e.utf8_error().valid_up_to(),
+                },
+            )
+        })
+    }
+
+    /// [`Project::read`] on tokio's blocking pool, so the async runtime never waits on the
+    /// file system. Dropping the future abandons the read (it is bounded and ends by itself).
+    pub async fn read_async(&self, path: &Path, limit: Limit) -> Result<Vec<u8>, FileError> {
+        let project = self.clone();
+        let owned = path.to_path_buf();
+        match tokio::task::spawn_blocking(move || project.read(&owned, limit)).await {
+            Ok(result) => result,
+            Err(e) => Err(FileError::new(
+                path,
+                FileProblem::Io(format!("the read was interrupted: {e}")),
+            )),
+        }
+    }
+}
+
+/// The project a file belongs to: the innermost of `workspace_folders` that holds it, else
+/// the nearest ancestor directory holding `.voiden` or `.git`, else the file's own directory.
+pub fn project_root_of(file: &Path, workspace_folders: &[PathBuf]) -> PathBuf {
+    let file = normalize(&absolute(file));
+    if let Some(folder) = workspace_folders
+        .iter()
+        .map(|f| normalize(&absolute(f)))
+        .filter(|f| file.starts_with(f))
+        .max_by_key(|f| f.as_os_str().len())
+    {
+        return folder;
+    }
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    dir.ancestors()
+        .find(|d| d.join(".voiden").is_dir() || d.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(dir)
+}
+
+/// Environment files (`.env*`, the app's environment YAML) for
+/// `void_syntax::variables::resolve`, read under this module's rules. A missing file is
+/// silently absent; any other refusal is kept in [`EnvFileReader::problems`] for the caller to
+/// report (a warning in `check`, `run` and the editor).
+#[derive(Debug, Default)]
+pub struct EnvFileReader {
+    project: Project,
+    problems: std::sync::Mutex<Vec<FileError>>,
+}
+
+impl EnvFileReader {
+    pub fn new(project: Project) -> Self {
+        EnvFileReader {
+            project,
+            problems: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The files that exist but were not read, and why (each reported once).
+    pub fn problems(&self) -> Vec<FileError> {
+        self.problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+impl void_syntax::variables::EnvFiles for EnvFileReader {
+    fn read(&self, path: &Path) -> Option<String> {
+        match self.project.read_text(path, Limit::Environment) {
+            Ok(text) => Some(text),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => {
+                let mut problems = self.problems.lock().unwrap_or_else(|p| p.into_inner());
+                if !problems.contains(&e) {
+                    problems.push(e);
+                }
+                None
+            }
+        }
+    }
+}
+
+/// The warning for an environment file that exists but was not read, at the start of the
+/// document whose variables it would have given (the editor and `check` show the same words).
+pub fn env_file_diagnostic(problem: &FileError) -> void_syntax::Diagnostic {
+    void_syntax::Diagnostic::new(
+        0..0,
+        void_syntax::Severity::Warning,
+        void_syntax::diagnostics::codes::ENV_FILE_NOT_READ,
+        format!("environment file not read: {problem}"),
+    )
+}
+
+/// What kind of non-regular file `meta` describes, in words.
+pub fn kind_in_words(meta: &Metadata) -> Option<&'static str> {
+    let file_type = meta.file_type();
+    if file_type.is_file() {
+        return None;
+    }
+    if file_type.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if file_type.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if file_type.is_char_device() {
+            return Some("a character device");
+        }
+        if file_type.is_block_device() {
+            return Some("a block device");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+    }
+    if file_type.is_symlink() {
+        return Some("a symlink");
+    }
+    Some("not a regular file")
+}
+
+fn not_regular(path: &Path, meta: &Metadata) -> Option<FileError> {
+    kind_in_words(meta).map(|what| {
+        FileError::new(
+            path,
+            if meta.is_dir() {
+                FileProblem::Directory
+            } else {
+                FileProblem::NotRegular { what }
+            },
+        )
+    })
+}
+
+fn io_problem(path: &Path, e: &std::io::Error) -> FileError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => FileError::new(path, FileProblem::NotFound),
+        _ => FileError::new(path, FileProblem::Io(e.to_string())),
+    }
+}
+
+/// Opens a file without blocking on a pipe or acquiring a terminal, and without following a
+/// symlink in the last component (the caller resolved it already).
+pub fn open_nonblocking(path: &Path, options: &mut std::fs::OpenOptions) -> std::io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
+/// Reads `real` (already located) as a regular file of at most `limit` bytes; errors name
+/// `shown`.
+fn read_regular(shown: &Path, real: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
+    let meta = std::fs::metadata(real).map_err(|e| io_problem(shown, &e))?;
+    if let Some(refused) = not_regular(shown, &meta) {
+        return Err(refused);
+    }
+    if meta.len() > limit {
+        return Err(FileError::new(
+            shown,
+            FileProblem::TooLarge {
+                size: Some(meta.len()),
+                limit,
+            },
+        ));
+    }
+    let file = open_nonblocking(real, std::fs::OpenOptions::new().read(true))
+        .map_err(|e| io_problem(shown, &e))?;
+    // Checked again on the open file: the path may have been swapped since.
+    let opened = file.metadata().map_err(|e| io_problem(shown, &e))?;
+    if let Some(refused) = not_regular(shown, &opened) {
+        return Err(refused);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(limit)).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_problem(shown, &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(FileError::new(
+            shown,
+            FileProblem::TooLarge { size: None, limit },
+        ));
+    }
+    Ok(bytes)
+}
+
+/// `path` made absolute against the current directory (no file system access).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// `path` with `.` and `..` components folded away, without touching the file system (so a
+/// symlink is not resolved here; [`Project::locate`] resolves them separately).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                // `..` at the root stays at the root.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(component),
+            },
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn project() -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        let project = Project::new(dir.path());
+        (dir, project)
+    }
+
+    fn mkfifo(path: &Path) {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    #[test]
+    fn regular_files_inside_the_project_are_read() {
+        let (dir, project) = project();
+        std::fs::write(dir.path().join(".env"), "A=1\n").unwrap();
+        assert_eq!(
+            project
+                .read_text(&dir.path().join(".env"), Limit::Environment)
+                .unwrap(),
+            "A=1\n"
+        );
+        // A symlink that stays inside is followed.
+        symlink(".env", dir.path().join("alias")).unwrap();
+        assert_eq!(
+            project.read(&dir.path().join("alias"), Limit::Environment),
+            Ok(b"A=1\n".to_vec())
+        );
+    }
+
+    #[test]
+    fn pipes_devices_and_directories_are_refused_by_type_without_blocking() {
+        let (dir, project) = project();
+        let fifo = dir.path().join("pipe");
+        mkfifo(&fifo);
+        let err = project.read(&fifo, Limit::Certificate).unwrap_err();
+        assert_eq!(
+            err.problem,
+            FileProblem::NotRegular {
+                what: "a named pipe (FIFO)"
+            }
+        );
+        assert!(err.to_string().contains("named pipe"), "{err}");
+
+        let unconfined = Project::unconfined();
+        for device in ["/dev/zero", "/dev/null", "/dev/urandom"] {
+            let err = unconfined
+                .read(Path::new(device), Limit::Certificate)
+                .unwrap_err();
+            assert_eq!(
+                err.problem,
+                FileProblem::NotRegular {
+                    what: "a character device"
+                },
+                "{device}"
+            );
+        }
+        let err = project.read(dir.path(), Limit::Environment).unwrap_err();
+        assert_eq!(err.problem, FileProblem::Directory);
+        assert!(err.to_string().contains("is a directory"), "{err}");
+    }
+
+    #[test]
+    fn symlinks_and_paths_leading_out_are_reported_not_followed() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "HOME_TOKEN=x\n").unwrap();
+        let (dir, project) = project();
+        symlink(outside.path().join("secret"), dir.path().join(".env")).unwrap();
+        let err = project
+            .read(&dir.path().join(".env"), Limit::Environment)
+            .unwrap_err();
+        assert!(
+            matches!(err.problem, FileProblem::SymlinkOutside { .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("symlink leading out"), "{err}");
+        assert!(err.to_string().contains("secret"), "{err}");
+
+        let climbing = dir.path().join("../x/../secret");
+        assert!(matches!(
+            project
+                .read(&climbing, Limit::Environment)
+                .unwrap_err()
+                .problem,
+            FileProblem::OutsideProject { .. }
+        ));
+        assert!(matches!(
+            project
+                .read(Path::new("/etc/hostname"), Limit::Environment)
+                .unwrap_err()
+                .problem,
+            FileProblem::OutsideProject { .. }
+        ));
+        // A symlink to a device is refused as leading out before its type is even looked at.
+        symlink("/dev/zero", dir.path().join("zero")).unwrap();
+        assert!(matches!(
+            project
+                .read(&dir.path().join("zero"), Limit::Environment)
+                .unwrap_err()
+                .problem,
+            FileProblem::SymlinkOutside { .. }
+        ));
+    }
+
+    #[test]
+    fn files_over_the_cap_are_refused() {
+        let (dir, project) = project();
+        let big = dir.path().join("big.pem");
+        std::fs::write(&big, vec![b'a'; 2048]).unwrap();
+        let err = project.read(&big, Limit::Bytes(1024)).unwrap_err();
+        assert_eq!(
+            err.problem,
+            FileProblem::TooLarge {
+                size: Some(2048),
+                limit: 1024
+            }
+        );
+        assert!(err.to_string().contains("larger than"), "{err}");
+        assert!(project.read(&big, Limit::Bytes(2048)).is_ok());
+    }
+
+    #[test]
+    fn missing_and_non_utf8_files_say_so() {
+        let (dir, project) = project();
+        let missing = project
+            .read(&dir.path().join("nope"), Limit::Environment)
+            .unwrap_err();
+        assert!(missing.is_not_found());
+        std::fs::write(dir.path().join("bin"), b"ok\xffno").unwrap();
+        let err = project
+            .read_text(&dir.path().join("bin"), Limit::Environment)
+            .unwrap_err();
+        assert_eq!(err.problem, FileProblem::NotUtf8 { offset: 2 });
+    }
+
+    #[tokio::test]
+    async fn async_reads_of_a_pipe_return_at_once() {
+        let (dir, project) = project();
+        let fifo = dir.path().join("ca.pem");
+        mkfifo(&fifo);
+        let started = std::time::Instant::now();
+        let err = project
+            .read_async(&fifo, Limit::Certificate)
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(matches!(err.problem, FileProblem::NotRegular { .. }));
+    }
+
+    #[test]
+    fn env_files_that_cannot_be_read_are_reported_and_missing_ones_are_not() {
+        use void_syntax::variables::EnvFiles as _;
+        let (dir, project) = project();
+        std::fs::write(dir.path().join(".env"), "A=1\n").unwrap();
+        symlink("/dev/zero", dir.path().join(".env.zero")).unwrap();
+        let reader = EnvFileReader::new(project);
+        assert_eq!(
+            reader.read(&dir.path().join(".env")).as_deref(),
+            Some("A=1\n")
+        );
+        assert_eq!(reader.read(&dir.path().join(".env.none")), None);
+        assert_eq!(reader.read(&dir.path().join(".env.zero")), None);
+        assert_eq!(reader.read(&dir.path().join(".env.zero")), None);
+        let problems = reader.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].to_string().contains("/dev/zero"),
+            "{}",
+            problems[0]
+        );
+    }
+
+    #[test]
+    fn the_project_root_is_the_workspace_folder_or_the_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("repo/api");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::fs::create_dir(dir.path().join("repo/.git")).unwrap();
+        let file = nested.join("x.void");
+        assert_eq!(project_root_of(&file, &[]), dir.path().join("repo"));
+        assert_eq!(
+            project_root_of(&file, &[dir.path().to_path_buf(), nested.clone()]),
+            nested
+        );
+        let lone = tempfile::tempdir().unwrap();
+        assert_eq!(
+            project_root_of(&lone.path().join("y.void"), &[]),
+            lone.path()
+        );
+    }
+
+    #[test]
+    fn normalize_folds_dots() {
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
+        assert_eq!(normalize(Path::new("/a/../../b")), PathBuf::from("/b"));
+    }
+}
