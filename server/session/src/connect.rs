@@ -65,29 +65,31 @@ impl Connector for NetworkConnector {
             if url.scheme() != "wss" {
                 return Ok(Box::new(tcp) as BoxedTransport);
             }
-            let ca = spec.options.ca_file.as_ref().map(|p| spec.resolve_path(p));
-            let cert = spec
-                .options
-                .client_cert
-                .as_ref()
-                .map(|p| spec.resolve_path(p));
-            let key = spec
-                .options
-                .client_key
-                .as_ref()
-                .map(|p| spec.resolve_path(p));
-            let config = tls::client_config(&TlsOptions {
+            let resolve = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| spec.resolve_path(p));
+            let options = TlsOptions {
                 insecure: spec.options.insecure,
-                ca_file: ca.as_deref(),
-                client_cert: cert.as_deref(),
-                client_key: key.as_deref(),
-            })?;
+                ca_file: resolve(&spec.options.ca_file),
+                client_cert: resolve(&spec.options.client_cert),
+                client_key: resolve(&spec.options.client_key),
+                project: spec.project(),
+            };
+            // Reading certificate files and the platform roots happens on the blocking pool:
+            // the runtime never waits on them, and dropping this future (a close, the connect
+            // timeout) abandons the wait.
+            let config = tokio::task::spawn_blocking(move || tls::client_config(&options))
+                .await
+                .map_err(|e| format!("TLS setup was interrupted: {e}"))??;
             let name = rustls::pki_types::ServerName::try_from(host.to_string())
                 .map_err(|_| format!("`{host}` is not a valid TLS server name"))?;
             let stream = tokio_rustls::TlsConnector::from(config)
                 .connect(name, tcp)
                 .await
-                .map_err(|e| format!("TLS handshake with {host}:{port} failed: {e}"))?;
+                .map_err(|e| {
+                    format!(
+                        "TLS handshake with {host}:{port} failed: {}",
+                        tls::describe_handshake_error(&e, host)
+                    )
+                })?;
             Ok(Box::new(stream) as BoxedTransport)
         })
     }

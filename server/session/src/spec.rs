@@ -35,6 +35,9 @@ pub struct SessionSpec {
     /// The directory of the `.void` file; relative `caFile`/`clientCert`/`clientKey`/transcript
     /// paths are resolved against it.
     pub file_dir: Option<PathBuf>,
+    /// The project those paths must stay inside; `None` derives it from `file_dir`
+    /// ([`SessionSpec::project`]).
+    pub project_root: Option<PathBuf>,
 }
 
 impl SessionSpec {
@@ -50,6 +53,7 @@ impl SessionSpec {
             assertions: Vec::new(),
             secrets: Vec::new(),
             file_dir: None,
+            project_root: None,
         }
     }
 
@@ -63,6 +67,20 @@ impl SessionSpec {
         self.messages
             .iter()
             .find(|m| m.name.as_deref() == Some(name))
+    }
+
+    /// The project whose files this spec's paths may name: [`SessionSpec::project_root`], else
+    /// the project of [`SessionSpec::file_dir`] (see
+    /// [`project_root_of`](crate::project_files::project_root_of)). A spec with neither was
+    /// built by a program, not read from a file: its paths are not confined (the bounded
+    /// reader's other rules still apply).
+    pub fn project(&self) -> crate::project_files::Project {
+        use crate::project_files::{Project, project_root_of};
+        match (&self.project_root, &self.file_dir) {
+            (Some(root), _) => Project::new(root),
+            (None, Some(dir)) => Project::new(project_root_of(&dir.join("_"), &[])),
+            (None, None) => Project::unconfined(),
+        }
     }
 
     /// Resolves a path written in the file against [`SessionSpec::file_dir`].

@@ -423,11 +423,10 @@ async fn wss_with_ca_file_insecure_and_untrusted() {
     let session = Session::spawn(missing, SessionSettings::default()).unwrap();
     let status = wait_finished(&session).await;
     assert_eq!(status.state, SessionState::Failed);
+    let error = status.error.unwrap();
     assert!(
-        status
-            .error
-            .unwrap()
-            .contains("cannot read certificate file")
+        error.contains("caFile") && error.contains("nope.pem: no such file"),
+        "{error}"
     );
 }
 
