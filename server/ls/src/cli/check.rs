@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use void_session::project_files::env_file_diagnostic;
 use void_syntax::line_index::ColumnUnit;
 use void_syntax::{Diagnostic, LineIndex, Severity};
 
@@ -35,7 +36,8 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Diagnostics of one file's text, variables included unless `no_env`.
+/// Diagnostics of one file's text, variables included unless `no_env` (environment files that
+/// exist but were not read are warnings too).
 pub fn diagnostics_for(
     path: &Path,
     text: &str,
@@ -46,11 +48,17 @@ pub fn diagnostics_for(
     let mut diags = doc.diagnostics.clone();
     if !no_env {
         let options = input::env_options(path, overrides.to_vec());
-        let vars = void_syntax::variables::resolve(&input::FsEnvFiles, &options);
+        let (vars, unread) = input::resolve_variables(&options);
+        diags.extend(unread.iter().map(env_file_diagnostic));
         diags.extend(void_syntax::variables::diagnose_variables(&doc, &vars));
         diags.sort_by_key(|d| (d.range.start, d.range.end));
     }
     diags
+}
+
+/// `1 file`, `2 files`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Renders diagnostics as `path:line:col: severity: message [code]` lines.
@@ -83,6 +91,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
             Ok(t) => t,
             Err(e) => {
                 let _ = writeln!(stderr, "void-ls check: {e}");
+                // A file that cannot be checked (not UTF-8, a directory, a pipe...) is an error
+                // of the summary too, not only a line above it.
+                errors += 1;
                 cannot_run = true;
                 continue;
             }
@@ -105,8 +116,10 @@ pub fn run(args: CheckArgs) -> ExitCode {
     }
     let _ = writeln!(
         stderr,
-        "void-ls check: {} file(s), {errors} error(s), {warnings} warning(s)",
-        args.files.len()
+        "void-ls check: {}, {}, {}",
+        count(args.files.len(), "file", "files"),
+        count(errors, "error", "errors"),
+        count(warnings, "warning", "warnings")
     );
     if cannot_run {
         ExitCode::from(2)

@@ -1,81 +1,26 @@
-//! Reading the files named on the command line, with clear errors (never a panic): a missing
-//! file, a directory, a file that is not UTF-8 (with the offset of the first bad byte), or any
-//! other I/O error. Also the `std::fs` implementation of `void_syntax::variables::EnvFiles`
-//! and the workspace-root rule used to resolve `{{variables}}` from the command line.
+//! Reading the files named on the command line and the environment files they use, through
+//! the one bounded reader (`void_session::project_files`): regular files only, with a size cap,
+//! never a pipe or a device; errors name the file and the cause (a missing file, a directory,
+//! a file that is not UTF-8 with the offset of the first bad byte). Also the options that
+//! resolve `{{variables}}` for a file from the command line.
 //!
 //! Shared by `check`, `fmt` and `run`. It must not parse `.void` text itself.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use void_syntax::variables::{EnvFiles, EnvOptions};
+use void_session::project_files::{EnvFileReader, FileError, Limit, Project, project_root_of};
+use void_syntax::variables::{self, EnvOptions, Variables};
 
-/// Why a file could not be read.
-#[derive(Debug)]
-pub enum InputError {
-    NotFound(PathBuf),
-    IsDirectory(PathBuf),
-    NotUtf8 { path: PathBuf, offset: usize },
-    Io(PathBuf, std::io::Error),
-}
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InputError::NotFound(p) => write!(f, "{}: no such file", p.display()),
-            InputError::IsDirectory(p) => {
-                write!(f, "{}: is a directory, not a .void file", p.display())
-            }
-            InputError::NotUtf8 { path, offset } => write!(
-                f,
-                "{}: not valid UTF-8 (first bad byte at offset {offset}); .void files are UTF-8 text",
-                path.display()
-            ),
-            InputError::Io(p, e) => write!(f, "{}: cannot read: {e}", p.display()),
-        }
-    }
-}
-
-impl std::error::Error for InputError {}
-
-/// Reads a `.void` file as UTF-8 text.
-pub fn read_text(path: &Path) -> Result<String, InputError> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => return Err(InputError::IsDirectory(path.to_path_buf())),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(InputError::NotFound(path.to_path_buf()));
-        }
-        Err(e) => return Err(InputError::Io(path.to_path_buf(), e)),
-    }
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => InputError::NotFound(path.to_path_buf()),
-        _ => InputError::Io(path.to_path_buf(), e),
-    })?;
-    String::from_utf8(bytes).map_err(|e| InputError::NotUtf8 {
-        path: path.to_path_buf(),
-        offset: e.utf8_error().valid_up_to(),
-    })
-}
-
-/// Reads environment files from disk.
-pub struct FsEnvFiles;
-
-impl EnvFiles for FsEnvFiles {
-    fn read(&self, path: &Path) -> Option<String> {
-        std::fs::read_to_string(path).ok()
-    }
+/// Reads a `.void` file as UTF-8 text. The user named it, so it may be anywhere; it must still
+/// be a regular file of reasonable size.
+pub fn read_text(path: &Path) -> Result<String, FileError> {
+    Project::unconfined().read_text(path, Limit::Document)
 }
 
 /// The workspace root of a file: the nearest ancestor directory holding `.voiden` or `.git`,
 /// else the file's own directory.
 pub fn workspace_root(file: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(file).ok()?;
-    let dir = absolute.parent()?;
-    dir.ancestors()
-        .find(|d| d.join(".voiden").is_dir() || d.join(".git").exists())
-        .or(Some(dir))
-        .map(Path::to_path_buf)
+    Some(project_root_of(file, &[]))
 }
 
 /// Resolution options for a file on the command line: the process environment, the file's
@@ -90,4 +35,17 @@ pub fn env_options(file: &Path, overrides: Vec<(String, String)>) -> EnvOptions 
         process_env: std::env::vars().collect(),
         overrides,
     }
+}
+
+/// Resolves the variables of `options.file`, reading its project's environment files through
+/// the bounded reader. The second value lists the environment files that exist but were not
+/// read, and why (a symlink out of the project, a pipe, a device, a huge file).
+pub fn resolve_variables(options: &EnvOptions) -> (Variables, Vec<FileError>) {
+    let root = options
+        .workspace_root
+        .clone()
+        .unwrap_or_else(|| project_root_of(&options.file, &[]));
+    let reader = EnvFileReader::new(Project::new(root));
+    let vars = variables::resolve(&reader, options);
+    (vars, reader.problems())
 }

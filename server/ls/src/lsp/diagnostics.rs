@@ -82,17 +82,26 @@ async fn publish_one(state: &Arc<ServerState>, uri: Uri) {
     }
 }
 
-/// The LSP diagnostics of one document version: the parser's, plus unresolved variables.
+/// The LSP diagnostics of one document version: the parser's, plus environment files that
+/// were not read and unresolved variables.
 pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
     let model = doc.model();
-    let variables = state.variables_for(&doc.uri);
+    let environment = state.environment_for(&doc.uri);
     let encoding = state.store.encoding();
-    let unresolved = syntax::variables::diagnose_variables(&model, &variables);
-    let all = model.diagnostics.len() + unresolved.len();
+    let mut extra: Vec<syntax::Diagnostic> = environment
+        .unread
+        .iter()
+        .map(void_session::project_files::env_file_diagnostic)
+        .collect();
+    extra.extend(syntax::variables::diagnose_variables(
+        &model,
+        &environment.variables,
+    ));
+    let all = model.diagnostics.len() + extra.len();
     let mut out: Vec<lsp::Diagnostic> = model
         .diagnostics
         .iter()
-        .chain(unresolved.iter())
+        .chain(extra.iter())
         .take(MAX_PUBLISHED)
         .map(|d| to_lsp(doc, d, encoding))
         .collect();

@@ -3,28 +3,24 @@
 //!
 //! Results are cached per directory and dropped when an environment file changes
 //! (`workspace/didChangeWatchedFiles`), the settings change, or the workspace folders change.
-//! This is the only module of the server that reads environment files.
+//! This is the only module of the server that reads environment files; it reads them through
+//! the bounded reader (`void_session::project_files`), confined to the document's project, and
+//! keeps the files that exist but were not read for the diagnostics to report.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use void_syntax::variables::{self, EnvFiles, EnvOptions, Source, Variables};
+use void_session::project_files::{EnvFileReader, FileError, Project, project_root_of};
+use void_syntax::variables::{self, EnvOptions, Source, Variables};
 
 use super::settings::Settings;
 
-/// Reads environment files from the file system.
-struct DiskFiles;
-
-impl EnvFiles for DiskFiles {
-    fn read(&self, path: &Path) -> Option<String> {
-        // Environment files are small; refuse anything absurd rather than read it into memory.
-        let meta = std::fs::metadata(path).ok()?;
-        if !meta.is_file() || meta.len() > 4 * 1024 * 1024 {
-            return None;
-        }
-        std::fs::read_to_string(path).ok()
-    }
+/// A document's variables, and the environment files that exist but were not read.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub variables: Arc<Variables>,
+    pub unread: Vec<FileError>,
 }
 
 /// Glob patterns of the files that feed variables, for `workspace/didChangeWatchedFiles`.
@@ -38,7 +34,7 @@ pub const WATCHED_GLOBS: &[&str] = &[
 
 #[derive(Debug, Default)]
 pub struct EnvCache {
-    by_directory: Mutex<HashMap<PathBuf, Arc<Variables>>>,
+    by_directory: Mutex<HashMap<PathBuf, Arc<Resolved>>>,
 }
 
 impl EnvCache {
@@ -55,9 +51,12 @@ impl EnvCache {
         file: Option<&Path>,
         roots: &[PathBuf],
         settings: &Settings,
-    ) -> Arc<Variables> {
+    ) -> Arc<Resolved> {
         let Some(file) = file else {
-            return Arc::new(without_files(settings));
+            return Arc::new(Resolved {
+                variables: Arc::new(without_files(settings)),
+                unread: Vec::new(),
+            });
         };
         let directory = file.parent().map(Path::to_path_buf).unwrap_or_default();
         if let Some(hit) = self
@@ -80,7 +79,12 @@ impl EnvCache {
             process_env: std::env::vars().collect(),
             overrides: settings.variables.clone(),
         };
-        let resolved = Arc::new(variables::resolve(&DiskFiles, &options));
+        let reader = EnvFileReader::new(Project::new(project_root_of(file, roots)));
+        let variables = Arc::new(variables::resolve(&reader, &options));
+        let resolved = Arc::new(Resolved {
+            variables,
+            unread: reader.problems(),
+        });
         self.by_directory
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -148,14 +148,22 @@ impl ServerState {
 
     /// The resolved variables for a document.
     pub fn variables_for(&self, uri: &Uri) -> Arc<Variables> {
+        self.environment_for(uri).variables.clone()
+    }
+
+    /// The resolved variables for a document, with the environment files that were not read.
+    pub fn environment_for(&self, uri: &Uri) -> Arc<super::environment::Resolved> {
         let file = uri.to_file_path();
-        let roots = self
-            .workspace_roots
+        self.env
+            .variables(file.as_deref(), &self.roots(), &self.settings())
+    }
+
+    /// The workspace folders.
+    pub fn roots(&self) -> Vec<PathBuf> {
+        self.workspace_roots
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        self.env
-            .variables(file.as_deref(), &roots, &self.settings())
+            .clone()
     }
 
     /// Re-checks every open document (after settings or environment files change).

@@ -45,6 +45,9 @@ pub struct SectionReport {
     pub transcript: Option<PathBuf>,
     /// Number of events written to the transcript.
     pub transcript_events: Option<u64>,
+    /// Things a person must know even when the section passes: TLS certificate checks are off
+    /// (`insecure: true`), an environment file was not read.
+    pub warnings: Vec<String>,
 }
 
 /// How the connection went.

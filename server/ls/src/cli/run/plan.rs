@@ -200,7 +200,10 @@ fn section_label(doc: &Document, section: &Section) -> String {
 
 /// Reads the given paths; directories are searched (recursively, sorted) for `*.void` files.
 /// A file's path and its text, or why it could not be read.
-type ReadFile = (PathBuf, Result<String, crate::cli::input::InputError>);
+type ReadFile = (
+    PathBuf,
+    Result<String, void_session::project_files::FileError>,
+);
 
 fn read_files(paths: &[PathBuf]) -> Result<Vec<ReadFile>, String> {
     let mut out = Vec::new();

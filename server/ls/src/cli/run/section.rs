@@ -20,6 +20,8 @@ use void_session::{
 use void_syntax::model::BlockKind;
 use void_syntax::variables::{self, Variables};
 
+use void_session::project_files::{Limit, Project};
+
 use crate::cli::input;
 
 use super::RunArgs;
@@ -33,8 +35,8 @@ pub struct RunContext {
     overrides: Vec<(String, String)>,
     profile: Option<String>,
     transcript_dir: Option<PathBuf>,
-    /// Resolved variables per file path.
-    cache: Mutex<HashMap<PathBuf, Variables>>,
+    /// Resolved variables per file path, with the environment files that were not read.
+    cache: Mutex<HashMap<PathBuf, (Variables, Vec<String>)>>,
     /// Problems reading `--env` files (reported by every section, as they make it unusable).
     env_problems: Vec<String>,
 }
@@ -44,7 +46,8 @@ impl RunContext {
         let mut overrides = Vec::new();
         let mut env_problems = Vec::new();
         for file in &args.env_files {
-            match std::fs::read_to_string(file) {
+            // Named by the user, so it may be anywhere; still a regular file of bounded size.
+            match Project::unconfined().read_text(file, Limit::Environment) {
                 Ok(text) => {
                     let is_yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
                     let pairs = if is_yaml {
@@ -54,7 +57,7 @@ impl RunContext {
                     };
                     overrides.extend(pairs.into_iter().map(|(k, v, _)| (k, v)));
                 }
-                Err(e) => env_problems.push(format!("cannot read --env {}: {e}", file.display())),
+                Err(e) => env_problems.push(format!("cannot read --env {e}")),
             }
         }
         overrides.extend(args.env_vars.iter().cloned());
@@ -72,7 +75,9 @@ impl RunContext {
         &self.env_problems
     }
 
-    fn variables_for(&self, file: &Path) -> Variables {
+    /// The variables of `file`, and the environment files of its project that exist but were
+    /// not read (as sentences).
+    fn variables_for(&self, file: &Path) -> (Variables, Vec<String>) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(v) = cache.get(file) {
             return v.clone();
@@ -81,9 +86,13 @@ impl RunContext {
         if self.profile.is_some() {
             opts.profile = self.profile.clone();
         }
-        let vars = variables::resolve(&input::FsEnvFiles, &opts);
-        cache.insert(file.to_path_buf(), vars.clone());
-        vars
+        let (vars, unread) = input::resolve_variables(&opts);
+        let unread: Vec<String> = unread
+            .iter()
+            .map(|e| format!("environment file not read: {e}"))
+            .collect();
+        cache.insert(file.to_path_buf(), (vars.clone(), unread.clone()));
+        (vars, unread)
     }
 }
 
@@ -134,7 +143,8 @@ pub async fn run_section(
         report
     };
 
-    let vars = context.variables_for(&file.path);
+    let (vars, unread) = context.variables_for(&file.path);
+    report.warnings.extend(unread);
     if let BlockKind::SocketRequest(r) = &file.document.blocks[planned.request_block].kind {
         let raw = r
             .url
@@ -321,6 +331,11 @@ fn fill_from_status(
 ) {
     report.sent = status.sent;
     report.received = status.received;
+    for warning in &status.warnings {
+        if !report.warnings.contains(warning) {
+            report.warnings.push(warning.clone());
+        }
+    }
     report.connection = ConnectionReport {
         opened: status.handshake_ms.is_some() && status.http_status == Some(101),
         http_status: status.http_status,

@@ -47,8 +47,10 @@ pub fn model_of(state: &ServerState, uri: &Uri) -> Result<Arc<void_syntax::Docum
     }
     let path =
         file_path(uri).ok_or_else(|| format!("{} is not open and is not a file", uri.as_str()))?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // Bounded like every file read: a regular file of reasonable size, never a pipe.
+    let text = void_session::project_files::Project::unconfined()
+        .read_text(&path, void_session::project_files::Limit::Document)
+        .map_err(|e| format!("cannot read {e}"))?;
     Ok(Arc::new(void_syntax::parse(&text)))
 }
 
@@ -150,6 +152,13 @@ pub fn spec(state: &ServerState, located: &LocatedSection) -> Result<SessionSpec
         &vars,
         file.as_deref().and_then(std::path::Path::parent),
     )
+    .map(|mut spec| {
+        // Paths the file names (caFile, transcript, ...) stay inside its workspace folder.
+        spec.project_root = file
+            .as_deref()
+            .map(|f| void_session::project_files::project_root_of(f, &state.roots()));
+        spec
+    })
     .map_err(|e| match e {
         SpecError::Unresolved { .. } => format!(
             "{e}: define it in a .env file, .voiden/env-*.yaml, or the void.variables setting"
