@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
-use void_session::echo_server::{EchoMode, EchoServer, EchoServerConfig};
+use void_echo::{EchoServer, EchoServerConfig};
 use void_session::{
     SendRequest, Session, SessionSettings, SessionSpec, SessionState, TranscriptTarget,
 };
@@ -71,13 +71,10 @@ async fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(200_000);
-    let server = EchoServer::start(EchoServerConfig {
-        mode: EchoMode::Commands,
-        ..Default::default()
-    })
-    .await
-    .expect("server starts");
-    let url = server.url();
+    let server = EchoServer::start(EchoServerConfig::default())
+        .await
+        .expect("server starts");
+    let url = format!("{}/commands", server.url());
     let mut out = std::io::stderr().lock();
     for round in 0..2 {
         let r = raw(&url, n).await;

@@ -13,7 +13,6 @@
 //! - [`assertions`], [`log`], [`transcript`], [`mask`]: bounded bookkeeping.
 //! - [`project_files`]: the one bounded reader for every file a project supplies (also used
 //!   by the CLI and the language server).
-//! - [`echo_server`]: a small embedded server for tests, examples and benchmarks.
 //! - [`websocat`]: the equivalent `websocat` command line.
 //!
 //! Memory stays bounded whatever a server sends: the live view is capped (`logLimit`), the
@@ -22,7 +21,6 @@
 
 pub mod assertions;
 pub mod connect;
-pub mod echo_server;
 mod engine;
 pub mod log;
 pub mod mask;

@@ -124,7 +124,7 @@ async fn sending_while_the_server_writes_and_does_not_read_does_not_deadlock() {
 
 #[tokio::test]
 async fn a_burst_of_queued_sends_goes_out_in_order_and_is_counted_once() {
-    let server = void_session::echo_server::EchoServer::start(Default::default())
+    let server = void_echo::EchoServer::start(Default::default())
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -163,7 +163,7 @@ async fn a_burst_of_queued_sends_goes_out_in_order_and_is_counted_once() {
 
 #[tokio::test]
 async fn a_send_after_close_is_refused_not_sent_behind_the_close_frame() {
-    let server = void_session::echo_server::EchoServer::start(Default::default())
+    let server = void_echo::EchoServer::start(Default::default())
         .await
         .unwrap();
     let session = Session::spawn(spec(&server.url()), Default::default()).unwrap();

@@ -9,16 +9,17 @@ use std::time::Duration;
 
 use common::{TestPki, settings_in, spec, wait, wait_finished};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use void_session::echo_server::{EchoMode, EchoServer, EchoServerConfig};
+use void_echo::{EchoServer, EchoServerConfig};
 use void_session::{
     AssertionSpec, MessageSpec, Outcome, SendError, SendRequest, Session, SessionSettings,
     SessionState, SettleReason, TranscriptTarget, test_connection,
 };
 use void_syntax::vocab::{MessageFormat, SendMode};
 
-async fn echo(mode: EchoMode) -> EchoServer {
+/// The echo server accepting subprotocol `chat`; its `/commands` route also answers the test
+/// commands (`flood <n>`, `close <code>`, `__ping__`, JSON `method` calls).
+async fn echo() -> EchoServer {
     EchoServer::start(EchoServerConfig {
-        mode,
         subprotocols: vec!["chat".into()],
         ..Default::default()
     })
@@ -43,9 +44,9 @@ fn message(
 
 #[tokio::test]
 async fn echo_session_sends_receives_pauses_closes_and_records_everything() {
-    let server = echo(EchoMode::Commands).await;
+    let server = echo().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut s = spec(&format!("{}/ws?token=tok-secret-1", server.url()));
+    let mut s = spec(&format!("{}/commands?token=tok-secret-1", server.url()));
     s.options.transcript = TranscriptTarget::Default;
     s.secrets.push("tok-secret-1".into());
     s.subprotocols = vec!["superchat".into(), "chat".into()];
@@ -106,7 +107,7 @@ async fn echo_session_sends_receives_pauses_closes_and_records_everything() {
     assert_eq!(status.subprotocol.as_deref(), Some("chat"));
     assert_eq!(status.http_status, Some(101));
     assert!(status.handshake_ms.is_some());
-    assert_eq!(status.url, format!("{}/ws?token=••••", server.url()));
+    assert_eq!(status.url, format!("{}/commands?token=••••", server.url()));
     assert_eq!(
         (status.assertions.passed, status.assertions.pending),
         (4, 1),
@@ -146,7 +147,7 @@ async fn echo_session_sends_receives_pauses_closes_and_records_everything() {
     let text = session.log_text();
     assert!(
         text.starts_with(&format!(
-            "# {}/ws?token=•••• · open · subprotocol chat · 3 sent · 3 received\n",
+            "# {}/commands?token=•••• · open · subprotocol chat · 3 sent · 3 received\n",
             server.url()
         )),
         "{text}"
@@ -217,7 +218,7 @@ async fn echo_session_sends_receives_pauses_closes_and_records_everything() {
 
 #[tokio::test]
 async fn binary_and_adhoc_messages_round_trip() {
-    let server = echo(EchoMode::Echo).await;
+    let server = echo().await;
     let mut s = spec(&server.url());
     s.messages.push(MessageSpec {
         format: MessageFormat::Binary,
@@ -251,8 +252,8 @@ async fn binary_and_adhoc_messages_round_trip() {
 
 #[tokio::test]
 async fn headless_run_settles_when_assertions_decide() {
-    let server = echo(EchoMode::Commands).await;
-    let mut s = spec(&server.url());
+    let server = echo().await;
+    let mut s = spec(&format!("{}/commands", server.url()));
     s.messages.push(message(
         "m1",
         "rpc",
@@ -284,7 +285,7 @@ async fn headless_run_settles_when_assertions_decide() {
 
 #[tokio::test]
 async fn headless_run_stops_when_idle_and_fails_pending_rows() {
-    let server = echo(EchoMode::Echo).await;
+    let server = echo().await;
     let mut s = spec(&server.url());
     s.options.idle_timeout = Duration::from_millis(300);
     s.assertions =
@@ -301,8 +302,8 @@ async fn headless_run_stops_when_idle_and_fails_pending_rows() {
 
 #[tokio::test]
 async fn heartbeat_and_protocol_pings_keep_the_session_open() {
-    let server = echo(EchoMode::Commands).await;
-    let mut s = spec(&server.url());
+    let server = echo().await;
+    let mut s = spec(&format!("{}/commands", server.url()));
     s.options.heartbeat = Some("__ping__".into());
     s.options.heartbeat_interval = Duration::from_millis(50);
     s.options.ping_interval = Some(Duration::from_millis(30));
@@ -318,8 +319,8 @@ async fn heartbeat_and_protocol_pings_keep_the_session_open() {
 
 #[tokio::test]
 async fn reconnect_sends_on_open_messages_again() {
-    let server = echo(EchoMode::Commands).await;
-    let mut s = spec(&server.url());
+    let server = echo().await;
+    let mut s = spec(&format!("{}/commands", server.url()));
     s.options.reconnect = true;
     s.messages = vec![
         message(
@@ -465,7 +466,7 @@ async fn connect_proxy() -> (u16, std::sync::Arc<std::sync::atomic::AtomicU32>) 
 
 #[tokio::test]
 async fn connects_through_an_http_connect_proxy() {
-    let server = echo(EchoMode::Echo).await;
+    let server = echo().await;
     let (proxy_port, tunnels) = connect_proxy().await;
     let mut s = spec(&server.url());
     s.options.proxy = Some(format!("http://127.0.0.1:{proxy_port}"));
@@ -488,8 +489,8 @@ async fn connects_through_an_http_connect_proxy() {
 
 #[tokio::test]
 async fn a_flood_keeps_the_view_bounded() {
-    let server = echo(EchoMode::Commands).await;
-    let mut s = spec(&server.url());
+    let server = echo().await;
+    let mut s = spec(&format!("{}/commands", server.url()));
     s.options.log_limit = 100;
     let session = Session::spawn(s, SessionSettings::default()).unwrap();
     wait(&session, "open", |s| s.state == SessionState::Open).await;
@@ -513,7 +514,7 @@ async fn a_flood_keeps_the_view_bounded() {
 
 #[tokio::test]
 async fn test_connection_reports_the_handshake() {
-    let server = echo(EchoMode::Echo).await;
+    let server = echo().await;
     let mut s = spec(&server.url());
     s.subprotocols = vec!["chat".into()];
     let result = test_connection(&s, None).await;
@@ -556,9 +557,9 @@ async fn sends_are_refused_until_open_and_bad_urls_are_refused_at_spawn() {
 
 #[tokio::test]
 async fn a_flood_reaches_the_transcript_whole_and_in_order() {
-    let server = echo(EchoMode::Commands).await;
+    let server = echo().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut s = spec(&server.url());
+    let mut s = spec(&format!("{}/commands", server.url()));
     s.options.transcript = TranscriptTarget::Path("flood.jsonl".into());
     s.file_dir = Some(dir.path().to_path_buf());
     let session = Session::spawn(s, SessionSettings::default()).unwrap();

@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::{TestPki, wait, wait_finished};
-use void_session::echo_server::{EchoServer, EchoServerConfig};
+use void_echo::{EchoServer, EchoServerConfig};
 use void_session::{SendRequest, Session, SessionSettings, SessionSpec, SessionState, SpecError};
 use void_syntax::variables::{Source, Variables};
 use void_syntax::vocab::MessageFormat;
@@ -66,6 +66,8 @@ async fn the_app_echo_example_connects_over_wss() {
         spec.url,
         format!("wss://localhost:{}/socket", server.local_addr().port())
     );
+    // The echo server serves its routes only (any other path is refused with 404).
+    spec.url = format!("wss://localhost:{}/echo", server.local_addr().port());
     spec.options.ca_file = Some("ca.pem".into());
     spec.options.transcript = void_session::TranscriptTarget::Off;
     let session = Session::spawn(spec, SessionSettings::default()).unwrap();

@@ -88,13 +88,14 @@ pub fn run(args: DemoArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let server = match super::echo_server::EchoServer::start(([127, 0, 0, 1], 0).into()).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("void-ls demo: cannot start the embedded echo server: {e}");
-                return ExitCode::from(2);
-            }
-        };
+        let server =
+            match void_echo::EchoServer::start(void_echo::EchoServerConfig::default()).await {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("void-ls demo: cannot start the embedded echo server: {e}");
+                    return ExitCode::from(2);
+                }
+            };
         let style = Style {
             color: super::run::output::use_color(
                 args.color,

@@ -105,7 +105,7 @@ pub struct InMemoryFile {
 /// The whole run on the current runtime; `in_memory` replaces reading `args.files`.
 pub async fn run_async(mut args: RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> ExitCode {
     let echo = if args.echo_server {
-        match super::echo_server::EchoServer::start(([127, 0, 0, 1], 0).into()).await {
+        match void_echo::EchoServer::start(void_echo::EchoServerConfig::default()).await {
             Ok(server) => {
                 args.env_vars.push(("ECHO_URL".into(), server.url()));
                 Some(server)

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use void_session::echo_server::{EchoServer, EchoServerConfig};
+use void_echo::{EchoServer, EchoServerConfig};
 
 use super::harness::{TestClient, file_uri};
 
@@ -126,7 +126,7 @@ content:
   - type: surl
     attrs:
       uid: 1c9a5d2f-3e4b-4c6d-9e7f-8091a2b3c4d5
-    content: "{{{{ECHO_URL}}}}/chat"
+    content: "{{{{ECHO_URL}}}}/echo"
 ---
 ```
 
@@ -306,7 +306,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
     assert_eq!(open["uri"], uri.as_str());
     assert_eq!(open["blockUid"], REQUEST_UID);
     assert_eq!(open["logUri"], log_uri.as_str());
-    assert!(open["url"].as_str().unwrap().ends_with("/chat"), "{open}");
+    assert!(open["url"].as_str().unwrap().ends_with("/echo"), "{open}");
     assert_eq!(open["detail"]["httpStatus"], 101);
     assert_eq!(open["paused"], false);
     // $/progress while connecting: begin then end.
@@ -510,7 +510,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
         .unwrap();
     assert!(
         websocat.as_str().unwrap().contains("websocat")
-            && websocat.as_str().unwrap().contains("/chat"),
+            && websocat.as_str().unwrap().contains("/echo"),
         "{websocat}"
     );
 
@@ -603,11 +603,11 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
     let dir = tempfile::tempdir().unwrap();
     let transcript = dir.path().join("t.jsonl");
     let refused = void_file(&dir.path().join("refused.jsonl")).replace(
-        "\"{{ECHO_URL}}/chat\"",
+        "\"{{ECHO_URL}}/echo\"",
         &format!("ws://127.0.0.1:{port}/nothing"),
     );
     let live =
-        void_file(&transcript).replace("\"{{ECHO_URL}}/chat\"", &format!("{}/chat", echo.url()));
+        void_file(&transcript).replace("\"{{ECHO_URL}}/echo\"", &format!("{}/echo", echo.url()));
     let (refused_file, live_file) = (
         dir.path().join("refused.void"),
         dir.path().join("live.void"),
@@ -701,15 +701,12 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
-    let echo = EchoServer::start(EchoServerConfig {
-        mode: void_session::echo_server::EchoMode::Commands,
-        ..EchoServerConfig::default()
-    })
-    .await
-    .unwrap();
+    let echo = EchoServer::start(EchoServerConfig::default())
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let text = void_file(&dir.path().join("flood.jsonl"))
-        .replace("\"{{ECHO_URL}}/chat\"", &format!("{}/flood", echo.url()));
+        .replace("\"{{ECHO_URL}}/echo\"", &format!("{}/commands", echo.url()));
     let file = dir.path().join("flood.void");
     std::fs::write(&file, &text).unwrap();
     let uri = file_uri(&file);

@@ -1,0 +1,389 @@
+//! `void-echo`: the project's one embedded WebSocket server, a small server on loopback that
+//! the examples, the demo (`void-ls demo`, `void-ls run --echo-server`, `void-ls echo-server`)
+//! and the tests of every crate run against, so the tool shows its whole job with no outside
+//! network. It serves `ws://`, or `wss://` with a given certificate. Routes (the path picks the
+//! behaviour):
+//!
+//! | path | behaviour |
+//! |---|---|
+//! | `/echo` (and `/`) | sends every text and binary message straight back |
+//! | `/commands` | echoes, except a few text messages that tests use: `__ping__` gets `__pong__`; `flood <n>` gets `n` messages `flood <i>` (at most 1,000,000); `close <code> [reason]` closes with that code; a JSON object with `"method"` gets `{"jsonrpc":"2.0","id":<id>,"result":{"method":<method>,"params":<params>}}` |
+//! | `/chat?room=NAME` | picks `chat.v2` or `chat.v1` from the offered subprotocols, greets, broadcasts `say` messages back with a sequence number |
+//! | `/rpc` | JSON-RPC 2.0: `add`, `upper`, `echo`; other methods answer error `-32601` |
+//! | `/heartbeat` | answers `__ping__` with `__pong__`, echoes anything else |
+//! | `/flaky?after=N` | echoes, then drops the TCP connection without a close frame after N messages |
+//! | `/close?code=C&reason=R` | echoes the first message, then closes with that code and reason |
+//! | `/status/NNN` | rejects the upgrade with HTTP status NNN (any other path: 404) |
+//!
+//! Every route but `/chat` accepts the first subprotocol the client offers that is in
+//! [`EchoServerConfig::subprotocols`] (the first one offered when that list is empty).
+//!
+//! It listens only where it is told (loopback by default) and must never be used as a
+//! production server: it keeps no state between connections and trusts nothing it receives,
+//! but it has no limits beyond a 64 MiB message size.
+
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use routes::{Command, Decision, Route};
+
+/// How to start an [`EchoServer`].
+#[derive(Debug, Clone)]
+pub struct EchoServerConfig {
+    /// Where to listen; `127.0.0.1:0` picks a free port.
+    pub bind: SocketAddr,
+    /// Subprotocols the routes accept: the first one the client offers that is here is chosen.
+    /// Empty: the first one offered.
+    pub subprotocols: Vec<String>,
+    /// PEM certificate chain and private key: serve `wss://` instead of `ws://`.
+    pub tls: Option<(Vec<u8>, Vec<u8>)>,
+    /// Print one line per connection and message on stderr.
+    pub verbose: bool,
+}
+
+impl Default for EchoServerConfig {
+    fn default() -> Self {
+        EchoServerConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            subprotocols: Vec::new(),
+            tls: None,
+            verbose: false,
+        }
+    }
+}
+
+/// A running server. Dropping it stops accepting and drops every connection;
+/// [`EchoServer::shutdown`] also waits for the listener to close.
+#[derive(Debug)]
+pub struct EchoServer {
+    addr: SocketAddr,
+    tls: bool,
+    stop: watch::Sender<bool>,
+    accept_task: Option<JoinHandle<()>>,
+    connections: Arc<AtomicU64>,
+}
+
+impl EchoServer {
+    /// Binds and starts serving on the current tokio runtime.
+    pub async fn start(config: EchoServerConfig) -> Result<EchoServer, String> {
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let acceptor = match &config.tls {
+            Some((cert, key)) => Some(tokio_rustls::TlsAcceptor::from(tls_config(cert, key)?)),
+            None => None,
+        };
+        let tls = acceptor.is_some();
+        let (stop, stopped) = watch::channel(false);
+        let connections = Arc::new(AtomicU64::new(0));
+        let counter = connections.clone();
+        let config = Arc::new(config);
+        let accept_task = tokio::spawn(async move {
+            let mut stopped_accept = stopped.clone();
+            loop {
+                let (tcp, peer) = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok(pair) => pair,
+                        Err(_) => continue,
+                    },
+                    _ = stopped_accept.changed() => break,
+                };
+                let _ = tcp.set_nodelay(true);
+                counter.fetch_add(1, Ordering::Relaxed);
+                let config = config.clone();
+                let acceptor = acceptor.clone();
+                let mut stopped_conn = stopped.clone();
+                tokio::spawn(async move {
+                    let serve = async {
+                        match acceptor {
+                            Some(acceptor) => {
+                                if let Ok(tls) = acceptor.accept(tcp).await {
+                                    serve_connection(tls, peer, &config).await;
+                                }
+                            }
+                            None => serve_connection(tcp, peer, &config).await,
+                        }
+                    };
+                    tokio::select! {
+                        _ = serve => {}
+                        _ = stopped_conn.changed() => {}
+                    }
+                });
+            }
+        });
+        Ok(EchoServer {
+            addr,
+            tls,
+            stop,
+            accept_task: Some(accept_task),
+            connections,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `ws://127.0.0.1:<port>` (or `wss://localhost:<port>` with TLS), without a path: routes
+    /// are appended to it.
+    pub fn url(&self) -> String {
+        if self.tls {
+            format!("wss://localhost:{}", self.addr.port())
+        } else {
+            format!("ws://{}", self.addr)
+        }
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Stops accepting, drops every connection and waits until the listener is closed.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.accept_task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// The rustls server config for a PEM certificate chain and key (ring provider, nothing global
+/// installed).
+fn tls_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_slice_iter(cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("bad certificate PEM: {e}"))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| format!("bad key PEM: {e}"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("certificate and key cannot be used: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// The subprotocols a handshake request offers, in order.
+fn offered_subprotocols(request: &Request) -> Vec<String> {
+    request
+        .headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+#[allow(clippy::result_large_err)] // reason: tungstenite's handshake callback type fixes the error as an HTTP response
+async fn serve_connection<S>(stream: S, peer: SocketAddr, config: &EchoServerConfig)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let verbose = config.verbose;
+    let mut decision = None;
+    let callback = |request: &Request, mut response: Response| {
+        let path = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        let d = routes::decide(&path, &offered_subprotocols(request), &config.subprotocols);
+        if verbose {
+            eprintln!("{peer} {path} -> {d:?}");
+        }
+        let result = match &d {
+            Decision::Serve { subprotocol, .. } => {
+                if let Some(p) = subprotocol
+                    .as_deref()
+                    .and_then(|p| HeaderValue::from_str(p).ok())
+                {
+                    response.headers_mut().insert("sec-websocket-protocol", p);
+                }
+                Ok(response)
+            }
+            Decision::Refuse(status) => {
+                let mut refusal =
+                    ErrorResponse::new(Some(format!("refused by /status route: {status}\n")));
+                *refusal.status_mut() =
+                    StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND);
+                Err(refusal)
+            }
+        };
+        decision = Some(d);
+        result
+    };
+    let ws_config = WebSocketConfig::default()
+        .read_buffer_size(16 * 1024)
+        .max_message_size(Some(64 << 20))
+        .max_frame_size(Some(64 << 20));
+    let Ok(ws) =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(ws_config)).await
+    else {
+        return;
+    };
+    if let Some(Decision::Serve { route, .. }) = decision {
+        let _ = Connection {
+            ws,
+            route,
+            peer,
+            verbose,
+            chat_seq: 0,
+        }
+        .serve()
+        .await;
+    }
+}
+
+/// One accepted connection on its route.
+struct Connection<S> {
+    ws: WebSocketStream<S>,
+    route: Route,
+    peer: SocketAddr,
+    verbose: bool,
+    chat_seq: u64,
+}
+
+/// The connection ends (the peer left, a send failed, or the route ends it).
+struct Ended;
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
+    async fn serve(mut self) -> Result<(), Ended> {
+        if let Route::Chat { room, protocol } = &self.route {
+            let welcome = json!({"type": "welcome", "room": room, "protocol": protocol});
+            self.send(Message::text(welcome.to_string())).await?;
+        }
+        let mut handled = 0u64;
+        while let Some(Ok(message)) = self.ws.next().await {
+            match message {
+                Message::Text(text) => self.text(text).await?,
+                Message::Binary(bytes) => {
+                    if self.verbose {
+                        eprintln!("{} <- {} bytes (binary)", self.peer, bytes.len());
+                    }
+                    self.send(Message::Binary(bytes)).await?;
+                }
+                // Pings are answered and a close is replied to by tungstenite on the next read,
+                // which then ends the stream.
+                _ => continue,
+            }
+            handled += 1;
+            self.after_message(handled).await?;
+        }
+        Ok(())
+    }
+
+    async fn send(&mut self, message: Message) -> Result<(), Ended> {
+        self.ws.send(message).await.map_err(|_| Ended)
+    }
+
+    /// Answers one text message as the route says.
+    async fn text(&mut self, text: tungstenite::Utf8Bytes) -> Result<(), Ended> {
+        if self.verbose {
+            eprintln!("{} <- {}", self.peer, shorten(&text));
+        }
+        match &self.route {
+            Route::Echo | Route::Flaky { .. } | Route::Close { .. } => {
+                self.send(Message::Text(text)).await
+            }
+            Route::Heartbeat if text.as_str() == "__ping__" => {
+                self.send(Message::text("__pong__")).await
+            }
+            Route::Heartbeat => self.send(Message::Text(text)).await,
+            Route::Rpc => match routes::rpc_reply(&text) {
+                Some(reply) => self.send(Message::text(reply)).await,
+                None => Ok(()),
+            },
+            Route::Chat { room, .. } => {
+                let (reply, leave) = routes::chat_reply(room, &text, &mut self.chat_seq);
+                self.send(Message::text(reply)).await?;
+                if leave {
+                    self.send(Message::Close(Some(CloseFrame {
+                        code: CloseCode::Normal,
+                        reason: "bye".into(),
+                    })))
+                    .await?;
+                }
+                Ok(())
+            }
+            Route::Commands => match routes::command(&text) {
+                Command::Echo => self.send(Message::Text(text)).await,
+                Command::Reply(reply) => self.send(Message::text(reply)).await,
+                Command::Flood(n) => {
+                    for i in 0..n {
+                        let flood = Message::text(format!("flood {i}"));
+                        self.ws.feed(flood).await.map_err(|_| Ended)?;
+                    }
+                    self.ws.flush().await.map_err(|_| Ended)
+                }
+                Command::Close(code, reason) => {
+                    let frame = CloseFrame {
+                        code: CloseCode::from(code),
+                        reason: reason.into(),
+                    };
+                    self.ws.close(Some(frame)).await.map_err(|_| Ended)
+                }
+            },
+        }
+    }
+
+    /// What the route does once `handled` messages were answered: `/flaky` drops the connection
+    /// after its count, `/close` closes after the first.
+    async fn after_message(&mut self, handled: u64) -> Result<(), Ended> {
+        match &self.route {
+            Route::Flaky { after } if handled >= *after => {
+                // Drop the TCP connection without a close frame: the client sees 1006.
+                Err(Ended)
+            }
+            Route::Close { code, reason } => {
+                let frame = CloseFrame {
+                    code: CloseCode::from(*code),
+                    reason: reason.as_str().into(),
+                };
+                let _ = self.ws.send(Message::Close(Some(frame))).await;
+                // Wait for the client's close reply so the close handshake completes.
+                while let Some(Ok(_)) = self.ws.next().await {}
+                Err(Ended)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 120;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
