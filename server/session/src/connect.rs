@@ -173,7 +173,9 @@ pub struct Connected {
     pub ws: WebSocketStream<BoxedTransport>,
     pub http_status: u16,
     pub reason: String,
-    /// The request line and headers as sent (unmasked; mask before showing).
+    /// The request line as sent (`GET /path?query HTTP/1.1`; unmasked, mask before showing).
+    pub request_line: String,
+    /// The request headers as sent (unmasked; mask before showing).
     pub request_headers: Vec<(String, String)>,
     pub response_headers: Vec<(String, String)>,
     pub subprotocol: Option<String>,
@@ -185,6 +187,10 @@ pub struct Connected {
 pub struct ConnectError {
     pub message: String,
     pub http_status: Option<u16>,
+    /// The request line, when the request was sent (never for a connection that did not open:
+    /// refused, timed out, TLS failed).
+    pub request_line: Option<String>,
+    /// The request headers, when the request was sent.
     pub request_headers: Vec<(String, String)>,
     pub response_headers: Vec<(String, String)>,
     /// Retrying cannot help (a bad URL, a bad caFile): reconnect gives up.
@@ -192,10 +198,11 @@ pub struct ConnectError {
 }
 
 impl ConnectError {
-    fn new(message: impl Into<String>) -> Self {
+    pub fn new(message: impl Into<String>) -> Self {
         ConnectError {
             message: message.into(),
             http_status: None,
+            request_line: None,
             request_headers: Vec::new(),
             response_headers: Vec::new(),
             permanent: false,
@@ -269,30 +276,29 @@ pub async fn establish(
             add("Sec-WebSocket-Protocol", &spec.subprotocols.join(", "))?;
         }
     }
-    let mut request_headers = vec![(
-        "GET".to_string(),
-        format!(
-            "{} HTTP/1.1",
-            request
-                .uri()
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/")
-        ),
-    )];
-    request_headers.extend(request.headers().iter().map(|(k, v)| {
-        (
-            k.as_str().to_string(),
-            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-        )
-    }));
+    let request_line = format!(
+        "GET {} HTTP/1.1",
+        request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    let request_headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    // Nothing was sent when the connection could not be made: the error carries no request.
     let transport = connector
         .connect(&url, spec)
         .await
-        .map_err(|message| ConnectError {
-            request_headers: request_headers.clone(),
-            ..ConnectError::new(message)
-        })?;
+        .map_err(ConnectError::new)?;
     let config = websocket_config(spec);
     // Small reads while quiet (idle memory), large ones while data streams in (throughput).
     let transport = Box::new(ReadAhead::new(transport)) as BoxedTransport;
@@ -321,6 +327,7 @@ pub async fn establish(
                     .canonical_reason()
                     .unwrap_or("")
                     .to_string(),
+                request_line,
                 request_headers,
                 response_headers,
                 subprotocol,
@@ -346,6 +353,7 @@ pub async fn establish(
                     body.map(|b| format!(" ({b})")).unwrap_or_default()
                 ),
                 http_status: Some(status.as_u16()),
+                request_line: Some(request_line),
                 request_headers,
                 response_headers: response
                     .headers()
@@ -362,6 +370,7 @@ pub async fn establish(
         }
         Err(e) => Err(ConnectError {
             message: describe_handshake_error(&e),
+            request_line: Some(request_line),
             request_headers,
             ..ConnectError::new("")
         }),

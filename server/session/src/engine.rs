@@ -31,7 +31,7 @@ use crate::outbox::{Outbox, Taken};
 use crate::queue;
 use crate::run::Run;
 use crate::spec::{Outgoing, SessionSpec};
-use crate::status::{SessionState, Status};
+use crate::status::{EndedBy, ReconnectWait, SessionState, Status};
 use crate::transcript::{Record, Transcript};
 use crate::writer::{self, WriteJob};
 
@@ -88,6 +88,10 @@ pub(crate) struct Inner {
     pub close_reason: Option<String>,
     pub error: Option<String>,
     pub warnings: Vec<String>,
+    /// Who ended the last connection (or attempt).
+    pub ended_by: Option<EndedBy>,
+    /// While waiting to reconnect: the attempt that comes next and when it starts.
+    pub reconnect_at: Option<(u32, Instant)>,
     pub reconnects: u32,
     pub log: LiveLog,
     pub messages: MessageStore,
@@ -161,6 +165,8 @@ impl Shared {
             close_reason: None,
             error: None,
             warnings,
+            ended_by: None,
+            reconnect_at: None,
             reconnects: 0,
             log: LiveLog::new(spec.options.log_mode, spec.options.log_limit),
             messages: MessageStore::default(),
@@ -313,6 +319,11 @@ impl Shared {
                 .as_ref()
                 .map(|e| self.masker.mask(e).into_owned()),
             warnings: inner.warnings.clone(),
+            ended_by: inner.ended_by,
+            reconnect: inner.reconnect_at.map(|(attempt, at)| ReconnectWait {
+                attempt,
+                retry_in_ms: at.saturating_duration_since(Instant::now()).as_millis() as u64,
+            }),
             reconnects: inner.reconnects,
             assertions,
             assertion_results,
@@ -371,6 +382,12 @@ pub(crate) async fn run(
     // The state shown once the task ends; set together with `finished` after the transcript
     // is flushed, so no observer sees a closed session that is still finishing.
     let mut final_state;
+    // Warnings (TLS checks off) go to the log and the transcript before anything else, so no
+    // record of the session lacks them.
+    let warnings = shared.lock().warnings.clone();
+    for warning in warnings {
+        shared.event(EntryKind::Event, "warning", format!("⚠ {warning}"));
+    }
     'session: loop {
         shared.update(|inner| {
             inner.state = SessionState::Connecting;
@@ -390,45 +407,44 @@ pub(crate) async fn run(
             ));
             loop {
                 tokio::select! {
-                    result = &mut connecting => break Some(result),
+                    result = &mut connecting => break Ok(result),
                     command = commands.recv() => match command {
                         Some(Command::Send { .. }) => refuse_send(&shared, "not connected yet"),
-                        Some(Command::Close { .. }) | None => break None,
+                        Some(Command::Close { reason, .. }) => break Err(reason),
+                        None => break Err(String::new()),
                     },
                 }
             }
         };
         let end = match outcome {
-            None => {
+            Err(reason) => {
+                // A Close while connecting cancels the attempt; its reason (a headless run's
+                // `runTimeout`, say) is part of the words.
                 final_state = SessionState::Closed;
+                let words = if reason.is_empty() {
+                    "cancelled while connecting".to_string()
+                } else {
+                    format!("cancelled while connecting: {reason}")
+                };
                 shared.update_quiet(|inner| {
-                    inner.error = Some("cancelled while connecting".into());
+                    inner.error = Some(words.clone());
+                    inner.ended_by = Some(EndedBy::Client);
                 });
-                shared.event_quiet(
-                    EntryKind::End,
-                    "close",
-                    "closed · cancelled while connecting".into(),
-                );
+                shared.event_quiet(EntryKind::End, "close", format!("closed · {words}"));
                 break 'session;
             }
-            Some(Err(_elapsed)) => {
+            Ok(Err(_elapsed)) => {
                 let secs = spec.options.connect_timeout.as_secs_f64();
                 connect_failed(
                     &shared,
-                    ConnectError {
-                        message: format!(
-                            "timed out after {secs} s while connecting (connectTimeout)"
-                        ),
-                        http_status: None,
-                        request_headers: Vec::new(),
-                        response_headers: Vec::new(),
-                        permanent: false,
-                    },
+                    ConnectError::new(format!(
+                        "timed out after {secs} s while connecting (connectTimeout)"
+                    )),
                 )
                 .await
             }
-            Some(Ok(Err(error))) => connect_failed(&shared, error).await,
-            Some(Ok(Ok(connected))) => {
+            Ok(Ok(Err(error))) => connect_failed(&shared, error).await,
+            Ok(Ok(Ok(connected))) => {
                 attempt = 0;
                 run_open(&shared, connected, &mut commands, &hooks).await
             }
@@ -440,12 +456,17 @@ pub(crate) async fn run(
         match end {
             End::UserClosed | End::Failed { permanent: true } => break,
             _ if !spec.options.reconnect => break,
-            _ => shared.update(|inner| inner.state = final_state),
+            _ => {}
         }
         attempt = attempt.saturating_add(1);
         let delay = RECONNECT_FIRST_DELAY
             .saturating_mul(1u32 << (attempt - 1).min(10))
             .min(RECONNECT_MAX_DELAY);
+        // One change: observers see the end of this connection and the wait together.
+        shared.update(|inner| {
+            inner.state = SessionState::Reconnecting;
+            inner.reconnect_at = Some((attempt, Instant::now() + delay));
+        });
         shared.event(
             EntryKind::Event,
             "reconnect",
@@ -462,13 +483,22 @@ pub(crate) async fn run(
                 command = commands.recv() => match command {
                     Some(Command::Send { .. }) => refuse_send(&shared, "not connected (waiting to reconnect)"),
                     Some(Command::Close { .. }) | None => {
-                        shared.event(EntryKind::End, "close", "reconnect cancelled".into());
+                        // Close ends the wait: the session is closed, by the client.
+                        final_state = SessionState::Closed;
+                        shared.update_quiet(|inner| {
+                            inner.reconnect_at = None;
+                            inner.ended_by = Some(EndedBy::Client);
+                        });
+                        shared.event_quiet(EntryKind::End, "close", "closed · reconnect cancelled by Close".into());
                         break 'session;
                     }
                 },
             }
         }
-        shared.update(|inner| inner.reconnects += 1);
+        shared.update(|inner| {
+            inner.reconnect_at = None;
+            inner.reconnects += 1;
+        });
     }
     shared.transcript.flush().await;
     shared.update(|inner| {
@@ -482,15 +512,27 @@ fn refuse_send(shared: &Shared, why: &str) {
 }
 
 async fn connect_failed(shared: &Shared, error: ConnectError) -> End {
-    log_handshake(shared, "→", &error.request_headers);
+    // Only what was really sent is logged as sent: a connection that never opened sent nothing.
+    if let Some(line) = &error.request_line {
+        log_handshake(shared, "→", Some(line), &error.request_headers);
+    }
     if let Some(status) = error.http_status {
-        log_handshake(shared, "←", &[("HTTP/1.1".to_string(), status.to_string())]);
-        log_handshake(shared, "←", &error.response_headers);
+        let reason = tokio_tungstenite::tungstenite::http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        let line = format!("HTTP/1.1 {status} {reason}");
+        log_handshake(shared, "←", Some(line.trim_end()), &error.response_headers);
     }
     let message = error.message.clone();
     // Quiet, and the state is set by the caller (see `finish_connection`).
     shared.update_quiet(|inner| {
         inner.error = Some(message.clone());
+        inner.ended_by = Some(if error.http_status.is_some() {
+            EndedBy::Server
+        } else {
+            EndedBy::Network
+        });
         if error.http_status.is_some() {
             inner.http_status = error.http_status;
             inner.handshake_done = true;
@@ -503,14 +545,25 @@ async fn connect_failed(shared: &Shared, error: ConnectError) -> End {
     }
 }
 
-/// Logs handshake header lines: one log entry per line, all sharing one text buffer (an idle
-/// session keeps them for its whole life), one transcript record per line.
-fn log_handshake(shared: &Shared, arrow: &str, headers: &[(String, String)]) {
-    if headers.is_empty() {
+/// Logs a handshake's request or status line (`GET /p HTTP/1.1`, `HTTP/1.1 101 Switching
+/// Protocols`) and its header lines (`name: value`): one log entry per line, all sharing one
+/// text buffer (an idle session keeps them for its whole life), one transcript record per line.
+fn log_handshake(shared: &Shared, arrow: &str, first: Option<&str>, headers: &[(String, String)]) {
+    if headers.is_empty() && first.is_none() {
         return;
     }
     let mut block = String::new();
-    let mut ends = Vec::with_capacity(headers.len());
+    let mut ends = Vec::with_capacity(headers.len() + 1);
+    if let Some(line) = first {
+        let start = block.len();
+        block.push_str(arrow);
+        block.push(' ');
+        block.push_str(&shared.masker.mask(line));
+        shared
+            .transcript
+            .try_record(Record::event("handshake", &block[start..]));
+        ends.push((start, block.len()));
+    }
     for (name, value) in headers {
         let shown = shared.masker.header_value(name, value);
         let start = block.len();
@@ -593,18 +646,15 @@ async fn run_open(
         ws,
         http_status,
         reason,
+        request_line,
         request_headers,
         response_headers,
         subprotocol,
         handshake_time,
     } = connected;
-    log_handshake(shared, "→", &request_headers);
-    log_handshake(
-        shared,
-        "←",
-        &[("HTTP/1.1".to_string(), format!("{http_status} {reason}"))],
-    );
-    log_handshake(shared, "←", &response_headers);
+    log_handshake(shared, "→", Some(&request_line), &request_headers);
+    let status_line = format!("HTTP/1.1 {http_status} {reason}");
+    log_handshake(shared, "←", Some(status_line.trim_end()), &response_headers);
     let handshake_ms = handshake_time.as_millis() as u64;
     // The writing half runs in its own task, fed in order through the outbox; reading goes on
     // while a write waits. Handles may send straight to it from the moment the state is Open.
@@ -678,7 +728,7 @@ async fn run_open(
     let mut awaiting_pong = false;
     let mut user_close: Option<(u16, String)> = None;
     let mut server_close: Option<(u16, String)> = None;
-    let mut local_error: Option<(u16, String)> = None;
+    let mut local_error: Option<LocalEnd> = None;
 
     macro_rules! reschedule {
         () => {
@@ -708,7 +758,8 @@ async fn run_open(
     macro_rules! send_or_end {
         ($label:lifetime, $job:expr) => {{
             if !shared.queue_write($job) {
-                local_error.get_or_insert((1006, "sending failed: the connection is gone".into()));
+                local_error
+                    .get_or_insert(LocalEnd::network("sending failed: the connection is gone"));
                 break $label;
             }
         }};
@@ -753,7 +804,7 @@ async fn run_open(
                         Some(Err(error)) => {
                             if server_close.is_none() && user_close.is_none() {
                                 local_error = Some(classify_read_error(&error, &spec));
-                                if let Some((code, _)) = local_error.as_ref().filter(|(c, _)| *c != 1006) {
+                                if let Some(LocalEnd { code, .. }) = local_error.as_ref().filter(|end| end.code != 1006) {
                                     let frame = CloseFrame { code: CloseCode::from(*code), reason: close_reason_for(*code).into() };
                                     let _ = shared.queue_write(WriteJob::Close(Some(frame)));
                                 }
@@ -792,7 +843,7 @@ async fn run_open(
                             && server_close.is_none()
                             && !shared.queue_write(WriteJob::Message(reply))
                         {
-                            local_error.get_or_insert((1006, "sending failed: the connection is gone".into()));
+                            local_error.get_or_insert(LocalEnd::network("sending failed: the connection is gone"));
                             ended = true;
                         }
                     }
@@ -859,12 +910,12 @@ async fn run_open(
                     Ok(Ok(())) => {}
                     Ok(Err(message)) => {
                         if server_close.is_none() {
-                            local_error.get_or_insert((1006, message));
+                            local_error.get_or_insert(LocalEnd::network(message));
                         }
                         break;
                     }
                     Err(_) => {
-                        local_error.get_or_insert((1006, "sending failed: the writer stopped".into()));
+                        local_error.get_or_insert(LocalEnd::network("sending failed: the writer stopped"));
                         break;
                     }
                 }
@@ -897,7 +948,11 @@ async fn run_open(
             }
             _ = &mut timers.pong, if awaiting_pong => {
                 let ms = spec.options.pong_timeout.as_millis();
-                local_error = Some((1006, format!("timed out: no pong within {ms} ms of a ping (pongTimeout)")));
+                local_error = Some(LocalEnd {
+                    code: 1006,
+                    message: format!("timed out: no pong within {ms} ms of a ping (pongTimeout); the client dropped the connection"),
+                    by: EndedBy::Client,
+                });
                 break;
             }
             _ = tick(&mut timers.heartbeat) => {
@@ -913,7 +968,11 @@ async fn run_open(
             }
             _ = &mut timers.close, if user_close.is_some() || server_close.is_some() => {
                 if server_close.is_none() {
-                    local_error = Some((1006, "the server did not answer the close frame in time".into()));
+                    local_error = Some(LocalEnd {
+                        code: 1006,
+                        message: "the server did not answer the client's close frame in time; the client dropped the connection".into(),
+                        by: EndedBy::Client,
+                    });
                 }
                 break;
             }
@@ -950,41 +1009,70 @@ fn close_reason_for(code: u16) -> &'static str {
     }
 }
 
-/// Maps a read error to the close code the client reports and a sentence.
-fn classify_read_error(error: &WsError, spec: &SessionSpec) -> (u16, String) {
+/// A connection this side ended (or saw drop): the close code reported, a sentence, and who
+/// ended it.
+struct LocalEnd {
+    code: u16,
+    message: String,
+    by: EndedBy,
+}
+
+impl LocalEnd {
+    /// The connection dropped (1006) under this client.
+    fn network(message: impl Into<String>) -> Self {
+        LocalEnd {
+            code: 1006,
+            message: message.into(),
+            by: EndedBy::Network,
+        }
+    }
+
+    /// This client closes with `code` because of what the server sent.
+    fn client(code: u16, message: String) -> Self {
+        LocalEnd {
+            code,
+            message,
+            by: EndedBy::Client,
+        }
+    }
+}
+
+/// Maps a read error to the close code the client reports, a sentence, and who ended it.
+fn classify_read_error(error: &WsError, spec: &SessionSpec) -> LocalEnd {
     match error {
-        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => (
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => LocalEnd::client(
             1009,
             format!(
-                "the server sent a message of {} ({size} bytes), over maxMessageSize {} ({max_size} bytes); closed with 1009",
+                "the server sent a message of {} ({size} bytes), over maxMessageSize {} ({max_size} bytes); the client closed the connection with 1009 (message too big)",
                 log::human_size(*size as u64),
                 log::human_size(spec.options.max_message_size)
             ),
         ),
-        WsError::Capacity(other) => (
+        WsError::Capacity(other) => LocalEnd::client(
             1009,
-            format!("the server sent too much: {other}; closed with 1009"),
+            format!(
+                "the server sent too much: {other}; the client closed the connection with 1009 (message too big)"
+            ),
         ),
-        WsError::Utf8(_) => (
+        WsError::Utf8(_) => LocalEnd::client(
             1007,
-            "the server sent invalid UTF-8 in a text message; closed with 1007".into(),
+            "the server sent invalid UTF-8 in a text message; the client closed the connection with 1007 (invalid payload data)".into(),
         ),
-        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => (
-            1006,
-            "the connection dropped without a close frame (1006)".into(),
-        ),
-        WsError::Protocol(p) => (
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+            LocalEnd::network("the connection dropped without a close frame (1006)")
+        }
+        WsError::Protocol(p) => LocalEnd::client(
             1002,
-            format!("protocol error from the server: {p}; closed with 1002"),
+            format!(
+                "the server broke the WebSocket protocol ({p}); the client closed the connection with 1002 (protocol error)"
+            ),
         ),
-        WsError::Io(e) => (
-            1006,
-            format!("the connection dropped without a close frame (1006): {e}"),
-        ),
-        other => (
-            1006,
-            format!("the connection ended abnormally (1006): {other}"),
-        ),
+        WsError::Io(e) => LocalEnd::network(format!(
+            "the connection dropped without a close frame (1006): {e}"
+        )),
+        other => LocalEnd::network(format!(
+            "the connection ended abnormally (1006): {other}"
+        )),
     }
 }
 
@@ -992,20 +1080,21 @@ fn finish_connection(
     shared: &Shared,
     user_close: Option<(u16, String)>,
     server_close: Option<(u16, String)>,
-    local_error: Option<(u16, String)>,
+    local_error: Option<LocalEnd>,
 ) -> End {
-    let (code, reason, error, end) = match (local_error, &user_close, server_close) {
-        (Some((code, message)), user, _) => {
-            let end = if user.is_some() {
-                End::UserClosed
+    let (code, reason, error, end, by) = match (local_error, &user_close, server_close) {
+        (Some(LocalEnd { code, message, by }), user, _) => {
+            let (end, by) = if user.is_some() {
+                // The user's Close started the end, whatever happened after.
+                (End::UserClosed, EndedBy::Client)
             } else {
-                End::Remote
+                (End::Remote, by)
             };
-            (code, String::new(), Some(message), end)
+            (code, String::new(), Some(message), end, by)
         }
         (None, Some((code, reason)), server) => {
             let (code, reason) = server.unwrap_or((*code, reason.clone()));
-            (code, reason, None, End::UserClosed)
+            (code, reason, None, End::UserClosed, EndedBy::Client)
         }
         (None, None, Some((code, reason))) => {
             let error = match code {
@@ -1020,13 +1109,14 @@ fn finish_connection(
                     }
                 )),
             };
-            (code, reason, error, End::Remote)
+            (code, reason, error, End::Remote, EndedBy::Server)
         }
         (None, None, None) => (
             1006,
             String::new(),
             Some("the connection dropped without a close frame (1006)".into()),
             End::Remote,
+            EndedBy::Network,
         ),
     };
     let line = match &error {
@@ -1040,6 +1130,7 @@ fn finish_connection(
         inner.close_code = Some(code);
         inner.close_reason = Some(reason.clone());
         inner.error = error.clone();
+        inner.ended_by = Some(by);
     });
     shared.event_quiet(EntryKind::End, "close", line);
     end

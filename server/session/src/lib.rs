@@ -48,4 +48,6 @@ pub use session::{
 pub use spec::{
     AssertionSpec, Auth, MessageSpec, Outgoing, SessionOptions, SessionSpec, TranscriptTarget,
 };
-pub use status::{AssertionCounts, AssertionResult, Outcome, SessionState, Status};
+pub use status::{
+    AssertionCounts, AssertionResult, EndedBy, Outcome, ReconnectWait, SessionState, Status,
+};

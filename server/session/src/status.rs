@@ -5,8 +5,9 @@
 
 use std::fmt;
 
-/// Where a session is in its life. `Closed` and `Failed` are terminal (unless `reconnect` is on,
-/// in which case the engine may go back to `Connecting`).
+/// Where a session is in its life. `Closed` and `Failed` are terminal. With `reconnect: on`, a
+/// connection that ended or failed is followed by `Reconnecting` (waiting out the backoff; see
+/// [`Status::reconnect`]) and then `Connecting` again, until a Close ends the wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SessionState {
     Connecting,
@@ -14,10 +15,12 @@ pub enum SessionState {
     Closing,
     Closed,
     Failed,
+    /// Waiting to try again after a connection ended or failed.
+    Reconnecting,
 }
 
 impl SessionState {
-    /// The protocol word (`connecting`, `open`, `closing`, `closed`, `failed`).
+    /// The protocol word (`connecting`, `open`, `closing`, `closed`, `failed`, `reconnecting`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Connecting => "connecting",
@@ -25,6 +28,7 @@ impl SessionState {
             Self::Closing => "closing",
             Self::Closed => "closed",
             Self::Failed => "failed",
+            Self::Reconnecting => "reconnecting",
         }
     }
 
@@ -37,6 +41,37 @@ impl fmt::Display for SessionState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Who ended a connection (protocol `detail.endedBy`). A close this client started (the user's
+/// Close, a message over `maxMessageSize` (1009), invalid UTF-8 (1007), a protocol error
+/// (1002), no pong in time) is `Client`, never the server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EndedBy {
+    Client,
+    Server,
+    /// The connection dropped, or could not be made, without either side closing it.
+    Network,
+}
+
+impl EndedBy {
+    /// The protocol word (`client`, `server`, `network`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Client => "client",
+            Self::Server => "server",
+            Self::Network => "network",
+        }
+    }
+}
+
+/// A reconnect being waited for (state [`SessionState::Reconnecting`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconnectWait {
+    /// Which attempt comes next (1 for the first reconnect).
+    pub attempt: u32,
+    /// Milliseconds until it starts.
+    pub retry_in_ms: u64,
 }
 
 /// The result of one assertion row at this moment.
@@ -102,6 +137,10 @@ pub struct Status {
     pub close_reason: Option<String>,
     /// What went wrong, in words (also set for a drop, a timeout, or an error close code).
     pub error: Option<String>,
+    /// Who ended the last connection (or its attempt), once it has ended.
+    pub ended_by: Option<EndedBy>,
+    /// Set while waiting to reconnect.
+    pub reconnect: Option<ReconnectWait>,
     /// Warnings to show (e.g. TLS certificate checks are off).
     pub warnings: Vec<String>,
     /// How many times the engine reconnected.

@@ -359,6 +359,72 @@ async fn reconnect_sends_on_open_messages_again() {
 }
 
 #[tokio::test]
+async fn the_reconnect_wait_is_a_state_with_its_attempt_and_delay_and_close_ends_it() {
+    // Nothing listens on this port: every attempt is refused.
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut s = spec(&format!("ws://127.0.0.1:{closed_port}/"));
+    s.options.reconnect = true;
+    let session = Session::spawn(s, SessionSettings::default()).unwrap();
+    let waiting = wait(&session, "the first reconnect wait", |s| {
+        s.state == SessionState::Reconnecting
+    })
+    .await;
+    let wait_info = waiting.reconnect.expect("reconnect detail while waiting");
+    assert_eq!(wait_info.attempt, 1);
+    assert!(wait_info.retry_in_ms <= 500, "{wait_info:?}");
+    assert!(
+        waiting.error.as_deref().unwrap().contains("cannot connect"),
+        "{waiting:?}"
+    );
+    let waiting = wait(&session, "the second reconnect wait", |s| {
+        s.reconnect.is_some_and(|r| r.attempt == 2)
+    })
+    .await;
+    assert_eq!(waiting.state, SessionState::Reconnecting);
+    assert!(waiting.reconnect.unwrap().retry_in_ms <= 1000);
+    // A connection that was never made sent nothing: no request line, no headers.
+    let log = session.log_text();
+    assert!(!log.contains("→ GET"), "{log}");
+    assert!(!log.contains("→ host"), "{log}");
+
+    session.close(1000, "stop");
+    let status = wait_finished(&session).await;
+    assert_eq!(status.state, SessionState::Closed);
+    assert_eq!(status.reconnect, None);
+    assert_eq!(status.ended_by, Some(void_session::EndedBy::Client));
+    assert!(
+        session.log_text().contains("reconnect cancelled by Close"),
+        "{}",
+        session.log_text()
+    );
+}
+
+#[tokio::test]
+async fn handshake_lines_are_logged_as_http_writes_them() {
+    let server = echo().await;
+    let session = Session::spawn(
+        spec(&format!("{}/echo?x=1", server.url())),
+        SessionSettings::default(),
+    )
+    .unwrap();
+    wait(&session, "open", |s| s.state == SessionState::Open).await;
+    let log = session.log_text();
+    assert!(log.contains("→ GET /echo?x=1 HTTP/1.1\n"), "{log}");
+    assert!(
+        log.contains("← HTTP/1.1 101 Switching Protocols\n"),
+        "{log}"
+    );
+    assert!(!log.contains("GET:"), "{log}");
+    assert!(!log.contains("HTTP/1.1:"), "{log}");
+    session.close(1000, "");
+    let status = wait_finished(&session).await;
+    assert_eq!(status.ended_by, Some(void_session::EndedBy::Client));
+}
+
+#[tokio::test]
 async fn wss_with_ca_file_insecure_and_untrusted() {
     let pki = TestPki::generate();
     let server = EchoServer::start(EchoServerConfig {

@@ -10,7 +10,9 @@ use common::{spec, wait, wait_finished};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use void_session::{AssertionSpec, Session, SessionSettings, SessionState, test_connection};
+use void_session::{
+    AssertionSpec, EndedBy, Session, SessionSettings, SessionState, test_connection,
+};
 
 /// Reads an HTTP request head; returns the `Sec-WebSocket-Key`.
 async fn read_request(stream: &mut TcpStream) -> Option<String> {
@@ -153,6 +155,7 @@ async fn a_dropped_connection_is_1006_in_words() {
     assert_eq!(status.state, SessionState::Closed);
     assert_eq!(status.received, 1);
     assert_eq!(status.close_code, Some(1006));
+    assert_eq!(status.ended_by, Some(EndedBy::Network));
     assert!(
         status
             .error
@@ -178,9 +181,11 @@ async fn a_frame_over_max_message_size_closes_with_1009() {
     assert_eq!(
         status.error.as_deref(),
         Some(
-            "the server sent a message of 4.0 KiB (4096 bytes), over maxMessageSize 1.0 KiB (1024 bytes); closed with 1009"
+            "the server sent a message of 4.0 KiB (4096 bytes), over maxMessageSize 1.0 KiB (1024 bytes); the client closed the connection with 1009 (message too big)"
         )
     );
+    // The client closed it, not the server.
+    assert_eq!(status.ended_by, Some(EndedBy::Client));
 }
 
 #[tokio::test]
@@ -197,8 +202,11 @@ async fn invalid_utf8_in_a_text_frame_closes_with_1007() {
     assert_eq!(status.close_code, Some(1007));
     assert_eq!(
         status.error.as_deref(),
-        Some("the server sent invalid UTF-8 in a text message; closed with 1007")
+        Some(
+            "the server sent invalid UTF-8 in a text message; the client closed the connection with 1007 (invalid payload data)"
+        )
     );
+    assert_eq!(status.ended_by, Some(EndedBy::Client));
 }
 
 #[tokio::test]
@@ -222,8 +230,11 @@ async fn a_server_that_never_answers_pings_times_out() {
     assert_eq!(status.state, SessionState::Closed);
     assert_eq!(
         status.error.as_deref(),
-        Some("timed out: no pong within 200 ms of a ping (pongTimeout)")
+        Some(
+            "timed out: no pong within 200 ms of a ping (pongTimeout); the client dropped the connection"
+        )
     );
+    assert_eq!(status.ended_by, Some(EndedBy::Client));
 }
 
 #[tokio::test]
@@ -249,5 +260,6 @@ async fn a_1011_close_is_an_error_close_in_words() {
         status.error.as_deref(),
         Some("the server closed the connection with 1011 (internal server error): boom")
     );
+    assert_eq!(status.ended_by, Some(EndedBy::Server));
     assert_eq!(status.assertions.passed, 1);
 }
