@@ -137,8 +137,11 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, String> {
 }
 
 /// The certificate was issued by itself (its issuer is its subject) and nothing vouches for it.
+/// `ca`: it is a CA certificate served as the server's own, which no `caFile` can make valid.
 #[derive(Debug)]
-struct SelfSigned;
+struct SelfSigned {
+    ca: bool,
+}
 
 impl std::fmt::Display for SelfSigned {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -167,18 +170,32 @@ impl ServerCertVerifier for ExplainingVerifier {
         self.inner
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|error| {
+                // A self-issued certificate fails path building, however webpki words it
+                // (unknown issuer, a CA used as an end entity, or a bad signature when a
+                // trusted root happens to share its name); the name and validity errors are
+                // more specific and kept.
                 let untrusted = matches!(
                     &error,
-                    rustls::Error::InvalidCertificate(
-                        CertificateError::UnknownIssuer | CertificateError::Other(_)
+                    rustls::Error::InvalidCertificate(problem) if !matches!(
+                        problem,
+                        CertificateError::Expired
+                            | CertificateError::ExpiredContext { .. }
+                            | CertificateError::NotValidYet
+                            | CertificateError::NotValidYetContext { .. }
+                            | CertificateError::NotValidForName
+                            | CertificateError::NotValidForNameContext { .. }
+                            | CertificateError::Revoked
+                            | CertificateError::InvalidPurpose
+                            | CertificateError::InvalidPurposeContext { .. }
                     )
                 );
-                if untrusted && intermediates.is_empty() && der::is_self_issued(end_entity) {
-                    rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(
-                        Arc::new(SelfSigned),
-                    )))
-                } else {
-                    error
+                match der::inspect(end_entity) {
+                    Some(facts) if untrusted && intermediates.is_empty() && facts.self_issued => {
+                        rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(
+                            Arc::new(SelfSigned { ca: facts.ca }),
+                        )))
+                    }
+                    _ => error,
                 }
             })
     }
@@ -227,24 +244,62 @@ mod der {
         (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
     }
 
-    /// Whether the certificate's issuer name equals its subject name.
-    pub fn is_self_issued(cert: &[u8]) -> bool {
-        let parse = || -> Option<bool> {
-            let (_, certificate, _) = tlv(cert)?;
-            let (_, tbs, _) = tlv(certificate)?;
-            let mut rest = tbs;
-            // [0] version, when present.
-            if rest.first() == Some(&0xa0) {
-                rest = tlv(rest)?.2;
+    /// What the error words need to know about a certificate.
+    pub struct Facts {
+        /// Its issuer name equals its subject name.
+        pub self_issued: bool,
+        /// Its basic constraints say it is a CA.
+        pub ca: bool,
+    }
+
+    /// The `basicConstraints` extension's object identifier (2.5.29.19), content bytes.
+    const BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
+
+    /// Reads [`Facts`] from a DER certificate; `None` when it does not parse.
+    pub fn inspect(cert: &[u8]) -> Option<Facts> {
+        let (_, certificate, _) = tlv(cert)?;
+        let (_, tbs, _) = tlv(certificate)?;
+        let mut rest = tbs;
+        // [0] version, when present.
+        if rest.first() == Some(&0xa0) {
+            rest = tlv(rest)?.2;
+        }
+        let rest = tlv(rest)?.2; // serialNumber
+        let rest = tlv(rest)?.2; // signature algorithm
+        let (_, issuer, rest) = tlv(rest)?;
+        let rest = tlv(rest)?.2; // validity
+        let (_, subject, rest) = tlv(rest)?;
+        let mut rest = tlv(rest)?.2; // subjectPublicKeyInfo
+        let mut ca = false;
+        while let Some((tag, content, next)) = tlv(rest) {
+            if tag == 0xa3 {
+                ca = is_ca(content).unwrap_or(false);
             }
-            let rest = tlv(rest)?.2; // serialNumber
-            let rest = tlv(rest)?.2; // signature algorithm
-            let (_, issuer, rest) = tlv(rest)?;
-            let rest = tlv(rest)?.2; // validity
-            let (_, subject, _) = tlv(rest)?;
-            Some(issuer == subject)
-        };
-        parse().unwrap_or(false)
+            rest = next;
+        }
+        Some(Facts {
+            self_issued: issuer == subject,
+            ca,
+        })
+    }
+
+    /// Whether the extensions (`[3]` content) hold basic constraints with `cA` true.
+    fn is_ca(explicit: &[u8]) -> Option<bool> {
+        let (_, mut extensions, _) = tlv(explicit)?;
+        while let Some((_, extension, next)) = tlv(extensions) {
+            let (_, oid, mut fields) = tlv(extension)?;
+            if oid == BASIC_CONSTRAINTS {
+                // An optional `critical` BOOLEAN, then the OCTET STRING holding the value.
+                if fields.first() == Some(&0x01) {
+                    fields = tlv(fields)?.2;
+                }
+                let (_, value, _) = tlv(fields)?;
+                let (_, constraints, _) = tlv(value)?;
+                return Some(matches!(tlv(constraints), Some((0x01, [flag], _)) if *flag != 0));
+            }
+            extensions = next;
+        }
+        Some(false)
     }
 }
 
@@ -285,6 +340,9 @@ pub fn describe_tls_error(error: &rustls::Error, host: &str) -> String {
     const UNTRUSTED: &str = "the server's certificate is not trusted";
     match error {
         rustls::Error::InvalidCertificate(problem) => match problem {
+            C::Other(other) if other.0.downcast_ref::<SelfSigned>().is_some_and(|s| s.ca) => format!(
+                "{UNTRUSTED}: it is self-signed, and it is a CA certificate served as the server's own, which no `caFile` can make valid. The server needs a certificate issued by a CA (or set `insecure: true` to skip certificate checks)"
+            ),
             C::Other(other) if other.0.downcast_ref::<SelfSigned>().is_some() => format!(
                 "{UNTRUSTED}: it is self-signed. If you trust this server, give its certificate with the `caFile` option (or set `insecure: true` to skip certificate checks)"
             ),
@@ -292,6 +350,8 @@ pub fn describe_tls_error(error: &rustls::Error, host: &str) -> String {
                 "{UNTRUSTED}: it was issued by an unknown authority (not one this machine trusts). If the server uses a private CA, give that CA's certificate with the `caFile` option"
             ),
             C::NotValidForNameContext { expected, presented } => {
+                let presented: Vec<String> =
+                    presented.iter().filter_map(|n| presented_name(n)).collect();
                 let names = if presented.is_empty() {
                     "no host name at all".to_string()
                 } else {
@@ -367,6 +427,18 @@ pub fn describe_tls_error(error: &rustls::Error, host: &str) -> String {
     }
 }
 
+/// A name of the certificate as webpki reports it (`DnsName("a.example")`,
+/// `IpAddress(127.0.0.1)`), as a person writes it (`a.example`, `127.0.0.1`).
+fn presented_name(reported: &str) -> Option<String> {
+    let (kind, rest) = reported.split_once('(')?;
+    let inner = rest.strip_suffix(')')?;
+    match kind {
+        "DnsName" | "UniformResourceIdentifier" => Some(inner.trim_matches('"').to_string()),
+        "IpAddress" => Some(inner.to_string()),
+        _ => None,
+    }
+}
+
 fn alert_words(alert: AlertDescription) -> String {
     // `UnknownCA` -> `unknown CA`, `CertificateRequired` -> `certificate required`.
     let name = format!("{alert:?}");
@@ -434,5 +506,32 @@ impl ServerCertVerifier for AcceptAnyCertificate {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_webpki_reports_are_written_as_people_write_them() {
+        assert_eq!(
+            presented_name("DnsName(\"a.example\")").as_deref(),
+            Some("a.example")
+        );
+        assert_eq!(
+            presented_name("IpAddress(127.0.0.1)").as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(presented_name("DirectoryName"), None);
+    }
+
+    #[test]
+    fn alerts_are_words() {
+        assert_eq!(alert_words(AlertDescription::UnknownCA), "unknown CA");
+        assert_eq!(
+            alert_words(AlertDescription::CertificateRequired),
+            "certificate required"
+        );
     }
 }
