@@ -768,3 +768,66 @@ async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
     wait_status(&client, mark, &id, |p| p["state"] == "closed").await;
     echo.shutdown().await;
 }
+
+/// `void_file` with one more `ws-options` row.
+fn with_option(text: &str, key: &str, value: &str) -> String {
+    text.replace(
+        "        row:\n          - transcript\n",
+        &format!(
+            "        row:\n          - {key}\n          - \"{value}\"\n      - attrs:\n          disabled: false\n        row:\n          - transcript\n"
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_to_reconnect_is_a_published_state_that_close_ends() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let text = with_option(&void_file(&dir.path().join("t.jsonl")), "reconnect", "on").replace(
+        "\"{{ECHO_URL}}/echo\"",
+        &format!("ws://127.0.0.1:{port}/nothing"),
+    );
+    let file = dir.path().join("reconnect.void");
+    std::fs::write(&file, &text).unwrap();
+    let uri = file_uri(&file);
+    let mut client = start_client().await;
+    client.open(&uri, &text).await;
+    let answer = on_request_block(&mut client, "void.connect", &uri)
+        .await
+        .unwrap();
+    let id = text_field(&answer, "sessionId");
+    let waiting = wait_status(&client, 0, &id, |p| p["state"] == "reconnecting").await;
+    assert_eq!(waiting["detail"]["attempt"], 1, "{waiting}");
+    assert!(
+        waiting["detail"]["retryInMs"]
+            .as_u64()
+            .is_some_and(|ms| ms <= 500),
+        "{waiting}"
+    );
+    assert_eq!(waiting["detail"]["endedBy"], "network", "{waiting}");
+    assert!(
+        waiting["detail"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot connect")),
+        "{waiting}"
+    );
+    let lenses = code_lenses(&mut client, &uri).await;
+    assert!(
+        lens_titles(&lenses)
+            .iter()
+            .any(|t| t.starts_with("◌ reconnecting in")),
+        "{lenses}"
+    );
+
+    let before = client.mark();
+    client
+        .command("void.close", json!({ "sessionId": id }))
+        .await
+        .unwrap();
+    let closed = wait_status(&client, before, &id, |p| p["state"] == "closed").await;
+    assert_eq!(closed["detail"]["endedBy"], "client", "{closed}");
+    assert!(closed["detail"].get("attempt").is_none(), "{closed}");
+}

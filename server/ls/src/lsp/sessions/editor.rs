@@ -35,6 +35,14 @@ pub fn summary(status: &Status) -> String {
         SessionState::Connecting => "◌ connecting…".to_string(),
         SessionState::Open => format!("● open · ↑{} ↓{}", status.sent, status.received),
         SessionState::Closing => format!("◍ closing · ↑{} ↓{}", status.sent, status.received),
+        SessionState::Reconnecting => match status.reconnect {
+            Some(wait) => format!(
+                "◌ reconnecting in {:.1} s (attempt {})",
+                wait.retry_in_ms as f64 / 1000.0,
+                wait.attempt
+            ),
+            None => "◌ reconnecting…".to_string(),
+        },
         SessionState::Closed | SessionState::Failed => {
             let code = status
                 .close_code
@@ -104,7 +112,9 @@ pub fn extend_code_lenses(state: &ServerState, doc: &Document, lenses: &mut Vec<
         });
         lenses.push(lens(range, summary(&status), OPEN_LOG, log.clone()));
         match status.state {
-            SessionState::Connecting => lenses.push(lens(range, "Cancel", CLOSE, id)),
+            SessionState::Connecting | SessionState::Reconnecting => {
+                lenses.push(lens(range, "Cancel", CLOSE, id))
+            }
             _ => {
                 if status.paused {
                     lenses.push(lens(range, "Resume", RESUME, id.clone()));

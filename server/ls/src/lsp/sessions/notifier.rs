@@ -55,6 +55,9 @@ pub fn status_params(entry: &SessionEntry, status: &Status) -> SessionStatusPara
             close_reason: status.close_reason.clone(),
             error: status.error.clone(),
             warnings: status.warnings.clone(),
+            ended_by: status.ended_by.map(|by| by.as_str().to_string()),
+            attempt: status.reconnect.map(|r| r.attempt),
+            retry_in_ms: status.reconnect.map(|r| r.retry_in_ms),
             assertions: AssertionTally {
                 passed: status.assertions.passed,
                 failed: status.assertions.failed,
@@ -72,6 +75,8 @@ fn is_significant(before: Option<&SessionStatusParams>, after: &SessionStatusPar
         || before.paused != after.paused
         || before.detail.error != after.detail.error
         || before.detail.close_code != after.detail.close_code
+        || before.detail.ended_by != after.detail.ended_by
+        || before.detail.attempt != after.detail.attempt
         || before.detail.http_status != after.detail.http_status
         || before.detail.subprotocol != after.detail.subprotocol
         || before.detail.assertions.failed != after.detail.assertions.failed

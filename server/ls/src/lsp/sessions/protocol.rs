@@ -162,6 +162,15 @@ pub struct StatusDetail {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Who ended the connection, once it ended: `client`, `server` or `network`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<String>,
+    /// While `reconnecting`: the attempt that comes next (1 for the first reconnect).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// While `reconnecting`: milliseconds until that attempt starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_in_ms: Option<u64>,
     pub assertions: AssertionTally,
 }
 
