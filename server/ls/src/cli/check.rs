@@ -14,7 +14,7 @@ use void_session::project_files::env_file_diagnostic;
 use void_syntax::line_index::ColumnUnit;
 use void_syntax::{Diagnostic, LineIndex, Severity};
 
-use super::input;
+use super::{count, input};
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
@@ -54,11 +54,6 @@ pub fn diagnostics_for(
         diags.sort_by_key(|d| (d.range.start, d.range.end));
     }
     diags
-}
-
-/// `1 file`, `2 files`.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Renders diagnostics as `path:line:col: severity: message [code]` lines.

@@ -7,3 +7,8 @@ pub mod echo_server;
 pub mod fmt;
 pub mod input;
 pub mod run;
+
+/// A count with its noun: `1 section`, `2 sections`, `0 errors`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -76,6 +76,7 @@ fn section_value(s: &SectionReport) -> Value {
         })).collect::<Vec<_>>(),
         "transcript": s.transcript.as_ref().map(|p| p.display().to_string()),
         "transcriptEvents": s.transcript_events,
+        "warnings": s.warnings,
     })
 }
 

@@ -107,6 +107,9 @@ fn write_testcase(out: &mut String, file: &str, section: &SectionReport) {
     if let Some(sub) = &section.connection.subprotocol {
         let _ = writeln!(system_out, "subprotocol: {sub}");
     }
+    for warning in &section.warnings {
+        let _ = writeln!(system_out, "warning: {warning}");
+    }
     if let Some(code) = section.connection.close_code {
         let _ = writeln!(system_out, "close code: {code}");
     }

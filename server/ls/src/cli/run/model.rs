@@ -75,8 +75,13 @@ pub enum EndReason {
     RunTimeout,
     /// `idleTimeout` elapsed without traffic.
     IdleTimeout,
-    /// The peer closed the connection (or it dropped).
+    /// The server closed the connection.
     PeerClosed,
+    /// This client closed the connection because of what the server did (a message over
+    /// `maxMessageSize`, invalid UTF-8, a protocol error, no pong in time).
+    ClientClosed,
+    /// The connection dropped without a close frame.
+    Dropped,
     /// The connection never opened.
     ConnectFailed,
     /// The section could not start (unresolved variable, invalid message, ...).
@@ -90,6 +95,8 @@ impl EndReason {
             Self::RunTimeout => "runTimeout",
             Self::IdleTimeout => "idleTimeout",
             Self::PeerClosed => "peerClosed",
+            Self::ClientClosed => "clientClosed",
+            Self::Dropped => "dropped",
             Self::ConnectFailed => "connectFailed",
             Self::NotStarted => "notStarted",
         }
@@ -102,6 +109,8 @@ impl EndReason {
             Self::RunTimeout => "run timeout reached",
             Self::IdleTimeout => "idle timeout reached",
             Self::PeerClosed => "the server closed the connection",
+            Self::ClientClosed => "the client closed the connection",
+            Self::Dropped => "the connection dropped",
             Self::ConnectFailed => "the connection failed",
             Self::NotStarted => "the section could not start",
         }

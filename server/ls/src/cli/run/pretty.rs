@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::events::{LiveStatus, RunEvent, SectionId};
 use super::model::{RowReport, RowStatus, RunReport, SectionReport, SectionVerdict};
+use crate::cli::count;
 
 /// ANSI styling, or none.
 #[derive(Debug, Clone, Copy)]
@@ -220,6 +221,9 @@ impl Console {
             st.dim(&s.url),
             st.dim(&format!("· {}", facts.join(" · ")))
         )];
+        for warning in &s.warnings {
+            lines.push(format!("    {}", st.yellow(&format!("⚠ {warning}"))));
+        }
         if verdict == SectionVerdict::Error || s.connection.error.is_some() {
             let err = s
                 .connection
@@ -374,7 +378,8 @@ fn progress_line(
         st.green(&bar)
     };
     format!(
-        "{bar} {done}/{planned} sections · {}",
+        "{bar} {done}/{} · {}",
+        count(planned, "section", "sections"),
         human_duration(elapsed)
     )
 }
@@ -453,8 +458,8 @@ pub fn summary_lines(report: &RunReport, st: Style) -> Vec<String> {
         lines.push(String::new());
     }
     let sections = format!(
-        "{} sections: {}, {}, {}",
-        t.sections,
+        "{}: {}, {}, {}",
+        count(t.sections, "section", "sections"),
         st.green(&format!("{} passed", t.sections_passed)),
         paint_if(
             t.sections_failed > 0,
@@ -463,13 +468,13 @@ pub fn summary_lines(report: &RunReport, st: Style) -> Vec<String> {
         ),
         paint_if(
             t.sections_errored > 0,
-            &format!("{} errors", t.sections_errored),
+            &count(t.sections_errored, "error", "errors"),
             |x| st.red(x)
         ),
     );
     let rows = format!(
-        "{} assertions: {}, {}, {}",
-        t.rows,
+        "{}: {}, {}, {}",
+        count(t.rows, "assertion", "assertions"),
         st.green(&format!("{} passed", t.rows_passed)),
         paint_if(
             t.rows_failed > 0,
@@ -489,8 +494,8 @@ pub fn summary_lines(report: &RunReport, st: Style) -> Vec<String> {
     };
     lines.push(format!("{verdict}  {sections} · {rows}"));
     lines.push(st.dim(&format!(
-        "{} files · {} sent · {} received · {}",
-        t.files,
+        "{} · {} sent · {} received · {}",
+        count(t.files, "file", "files"),
         t.sent,
         t.received,
         human_duration(report.duration)
@@ -555,7 +560,7 @@ mod tests {
         );
         assert!(text.contains("actual   8"), "{text}");
         assert!(
-            text.contains("FAILED  1 sections: 0 passed, 1 failed, 0 errors"),
+            text.contains("FAILED  1 section: 0 passed, 1 failed, 0 errors"),
             "{text}"
         );
         assert!(

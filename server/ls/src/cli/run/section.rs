@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 use void_session::section::SpecError;
 use void_session::{
-    Outcome, Session, SessionSettings, SessionSpec, SessionState, SettleReason, Status,
+    EndedBy, Outcome, Session, SessionSettings, SessionSpec, SessionState, SettleReason, Status,
     TranscriptTarget,
 };
 use void_syntax::model::BlockKind;
@@ -224,7 +224,13 @@ pub async fn run_section(
         abort.abort();
     }
 
-    fill_from_status(&mut report, &status, reason, before_close.as_ref());
+    fill_from_status(
+        &mut report,
+        &status,
+        reason,
+        before_close.as_ref(),
+        options.run_timeout,
+    );
     report.transcript = session.transcript_path();
     report.transcript_events = transcript_events;
     report.duration = started.elapsed();
@@ -328,6 +334,7 @@ fn fill_from_status(
     status: &Status,
     reason: SettleReason,
     before_close: Option<&Status>,
+    run_timeout: Duration,
 ) {
     report.sent = status.sent;
     report.received = status.received;
@@ -350,8 +357,21 @@ fn fill_from_status(
         SettleReason::RunTimeout => EndReason::RunTimeout,
         SettleReason::IdleTimeout => EndReason::IdleTimeout,
         SettleReason::Ended if !report.connection.opened => EndReason::ConnectFailed,
-        SettleReason::Ended => EndReason::PeerClosed,
+        // Who ended it decides the words: a close this client started (1009, 1007, no pong)
+        // is never "the server closed the connection".
+        SettleReason::Ended => match status.ended_by {
+            Some(EndedBy::Client) => EndReason::ClientClosed,
+            Some(EndedBy::Network) => EndReason::Dropped,
+            Some(EndedBy::Server) | None => EndReason::PeerClosed,
+        },
     };
+    if reason == SettleReason::RunTimeout && !report.connection.opened {
+        // The run ended while still connecting: say that it was runTimeout, not a cancel.
+        report.connection.error = Some(format!(
+            "runTimeout ({}) passed while connecting: the connection never opened",
+            human_seconds(run_timeout)
+        ));
+    }
     // Our own close at the end of a run is not an error to report.
     if report.connection.opened
         && matches!(
@@ -440,5 +460,16 @@ impl LogCursor {
             self.last = Some(l.clone());
         }
         new
+    }
+}
+
+/// `30 s`, `1.5 s`, `250 ms`.
+fn human_seconds(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
     }
 }
