@@ -37,3 +37,29 @@ ensure_peers() {
   ensure_python
   ensure_node_peers
 }
+
+# The YAML oracle: npm `yaml` pinned to exactly 2.7.0, the version the Voiden app saves blocks
+# with (tests/stages/yaml-oracle.sh compares our writer with it).
+ensure_yaml_oracle() {
+  local dir=$TOOLS/yaml-oracle
+  if [[ "$(cat "$dir/node_modules/yaml/package.json" 2>/dev/null | grep -o '"version": *"[^"]*"')" != *'"2.7.0"' ]]; then
+    mkdir -p "$dir"
+    (cd "$dir" && npm init -y >/dev/null && npm install -q --no-audit --no-fund --save-exact yaml@2.7.0 >/dev/null)
+  fi
+  export VOID_YAML_MODULES=$dir/node_modules
+}
+
+# The real app-written files (../shared/voiden-samples beside the repository, the CI layout).
+# Exports VOID_SAMPLES. Missing samples fail the stage under CI=true; elsewhere they are
+# reported and the caller decides (returns 1).
+ensure_samples() {
+  VOID_SAMPLES=$(cd "$ROOT/.." && pwd)/shared/voiden-samples
+  export VOID_SAMPLES
+  if compgen -G "$VOID_SAMPLES/*.void" >/dev/null; then return 0; fi
+  if [[ ${CI:-} == true ]]; then
+    echo "FAIL: the Voiden sample files are missing ($VOID_SAMPLES); CI needs them" >&2
+    exit 1
+  fi
+  echo "note: $VOID_SAMPLES is absent; the sample checks do not run" >&2
+  return 1
+}

@@ -1,27 +1,35 @@
 #!/usr/bin/env bash
-# Format compatibility with the real Voiden app: `void-ls check` and `void-ls fmt --check` must
-# exit 0 on every file in ../shared/voiden-samples (the app-written files must come out of the
-# formatter byte-identical). Also checks the CLI's exit codes on the fixture corpus: the valid
-# fixtures pass `check`, a malformed one fails with 1, and unreadable inputs give 2.
-# Skips cleanly when ../shared is absent (a clone outside the shared work tree).
+# Format compatibility with the real Voiden app, on ../shared/voiden-samples (see its
+# SOURCES.txt): `void-ls check` exits 0 on every file; the files the app itself wrote
+# (`voiden-sample-project__*`) come out of `void-ls fmt` byte-identical; the hand-written ones
+# (the sockets plugin's documentation examples) are formatted once and are then stable. Also
+# checks the CLI's exit codes on the fixture corpus: the valid fixtures pass `check`, a
+# malformed one fails with 1, and unreadable inputs give 2. Missing samples fail under CI=true.
 set -euo pipefail
 : "${ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$ROOT"
+source tests/lib/tools.sh
 
 cargo build --locked -p void-ls
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/void-ls
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
-SAMPLES=$ROOT/../shared/voiden-samples
-if [[ -d $SAMPLES ]]; then
-  shopt -s nullglob
-  files=("$SAMPLES"/*.void)
-  [[ ${#files[@]} -gt 0 ]] || { echo "no .void files in $SAMPLES"; exit 1; }
+if ensure_samples; then
+  files=("$VOID_SAMPLES"/*.void)
+  app=("$VOID_SAMPLES"/voiden-sample-project__*.void)
+  [[ ${#app[@]} -ge 9 ]] || { echo "FAIL: expected the 9 app-written sample files, found ${#app[@]}"; exit 1; }
   echo "void-ls check on ${#files[@]} Voiden sample files"
   "$BIN" check "${files[@]}"
-  echo "void-ls fmt --check on ${#files[@]} Voiden sample files"
-  "$BIN" fmt --check "${files[@]}"
-else
-  echo "note: $SAMPLES is absent; skipping the Voiden sample checks"
+  echo "void-ls fmt --check on ${#app[@]} app-written sample files (byte-identical)"
+  "$BIN" fmt --check "${app[@]}"
+  for f in "${files[@]}"; do
+    case $f in */voiden-sample-project__*) continue ;; esac
+    cp "$f" "$tmp/hand.void"
+    "$BIN" fmt "$tmp/hand.void"
+    "$BIN" fmt --check "$tmp/hand.void" || { echo "FAIL: fmt is not stable on $f"; exit 1; }
+    "$BIN" check "$tmp/hand.void" >/dev/null || { echo "FAIL: $f no longer checks after fmt"; exit 1; }
+  done
 fi
 
 expect() {
@@ -40,8 +48,6 @@ expect 1 "$BIN" check tests/fixtures/bad_yaml_indent.void
 expect 2 "$BIN" check tests/fixtures/does-not-exist.void
 expect 2 "$BIN" check tests/fixtures
 expect 1 "$BIN" fmt --check tests/fixtures/fmt_flow_style.void
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 printf '\xff\xfe not utf-8' >"$tmp/binary.void"
 expect 2 "$BIN" fmt --check "$tmp/binary.void"
 cp tests/fixtures/fmt_flow_style.void "$tmp/flow.void"

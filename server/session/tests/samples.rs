@@ -1,11 +1,11 @@
-//! A real Voiden-app file (`../shared/voiden-samples`, never copied into the repository) turned
-//! into a spec and connected to the embedded echo server over `wss://` with a test CA.
-//! Skips with a note when `../shared` is absent.
+//! A real Voiden-app file (the samples beside the repository, see
+//! `server/syntax/tests/common/samples.rs`) turned into a spec and connected to the embedded
+//! echo server over `wss://` with a test CA. Missing samples fail under `CI=true`.
 #![allow(clippy::unwrap_used)]
 
 mod common;
-
-use std::path::PathBuf;
+#[path = "../../syntax/tests/common/samples.rs"]
+mod samples;
 
 use common::{TestPki, wait, wait_finished};
 use void_echo::{EchoServer, EchoServerConfig};
@@ -13,20 +13,10 @@ use void_session::{SendRequest, Session, SessionSettings, SessionSpec, SessionSt
 use void_syntax::variables::{Source, Variables};
 use void_syntax::vocab::MessageFormat;
 
+/// One sample file's text (`None` outside CI when the samples are absent).
 fn sample(name: &str) -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/voiden-samples")
-        .join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            eprintln!(
-                "SKIPPED: {} is absent (../shared not present)",
-                path.display()
-            );
-            None
-        }
-    }
+    let path = samples::samples_dir()?.join(name);
+    Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
 #[tokio::test]

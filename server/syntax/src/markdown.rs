@@ -777,6 +777,10 @@ fn scan_text(
 mod big_document;
 
 #[cfg(test)]
+#[path = "../tests/common/samples.rs"]
+mod samples;
+
+#[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
@@ -1425,12 +1429,9 @@ mod tests {
 
     #[test]
     fn line_scanner_equals_full_scan_on_every_voiden_sample_without_bailing_out() {
-        let dir = repo_root().join("../shared/voiden-samples");
-        if !dir.is_dir() {
-            use std::io::Write;
-            writeln!(std::io::stderr(), "skipped: {} is absent", dir.display()).unwrap();
+        let Some(dir) = samples::samples_dir() else {
             return;
-        }
+        };
         let files = void_files(&dir);
         assert!(!files.is_empty());
         for (path, text) in &files {

@@ -1,39 +1,14 @@
-//! The real Voiden-app files in ../shared/voiden-samples: they must parse with no error, and the
-//! nine app-written files must format byte-identically. Skips with a note when ../shared is absent.
+//! The real Voiden-app files (`common/samples.rs`): they must parse with no error, the nine
+//! app-written files must format byte-identically, and the hand-written ones format stably.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+#[path = "common/samples.rs"]
+mod samples;
 
-fn samples_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/voiden-samples");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "note: {} is absent; skipping the Voiden sample tests",
-            dir.display()
-        );
-        None
-    }
-}
+use samples::{is_app_written, sample_files};
 
 fn samples() -> Vec<(String, String)> {
-    let Some(dir) = samples_dir() else {
-        return Vec::new();
-    };
-    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "void"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
+    sample_files()
 }
 
 #[test]
@@ -67,7 +42,16 @@ fn samples_parse_without_errors() {
 
 #[test]
 fn app_written_samples_format_byte_identically() {
-    for (name, text) in samples() {
+    let app: Vec<_> = samples()
+        .into_iter()
+        .filter(|(name, _)| is_app_written(name))
+        .collect();
+    assert!(
+        app.len() >= 9 || samples::samples_dir().is_none(),
+        "{} app-written samples",
+        app.len()
+    );
+    for (name, text) in app {
         let formatted = void_syntax::format(&text);
         if formatted != text {
             let diff: Vec<_> = text
@@ -83,8 +67,11 @@ fn app_written_samples_format_byte_identically() {
 }
 
 #[test]
-fn every_sample_block_is_rewritable_and_already_canonical() {
-    for (name, text) in samples() {
+fn every_app_written_block_is_rewritable_and_already_canonical() {
+    for (name, text) in samples()
+        .into_iter()
+        .filter(|(name, _)| is_app_written(name))
+    {
         let doc = void_syntax::parse(&text);
         for b in &doc.blocks {
             let canonical =
@@ -96,5 +83,22 @@ fn every_sample_block_is_rewritable_and_already_canonical() {
                 });
             assert_eq!(canonical, &text[b.yaml_range.clone().unwrap()], "{name}");
         }
+    }
+}
+
+#[test]
+fn hand_written_samples_format_soundly() {
+    for (name, text) in samples()
+        .into_iter()
+        .filter(|(name, _)| !is_app_written(name))
+    {
+        let once = void_syntax::format(&text);
+        assert_eq!(void_syntax::format(&once), once, "{name}: not idempotent");
+        let errors = void_syntax::parse(&once)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.severity == void_syntax::Severity::Error)
+            .count();
+        assert_eq!(errors, 0, "{name}: errors after formatting");
     }
 }

@@ -142,12 +142,13 @@ fn ws_message_block(first_placeholder: u32) -> Template {
         .text("\n  name: ")
         .placeholder(first_placeholder, "hello")
         .text("\n  format: json\n  send: on-open\n  body: |-\n    ")
-        .placeholder(first_placeholder + 1, "{\"type\": \"hello\"}")
+        .placeholder(first_placeholder + 1, "{\n      \"type\": \"hello\"\n    }")
         .text("\n---\n```\n");
     t
 }
 
-/// One `[key, value]` compacted table row in block style, at the app's indentation.
+/// One `[key, value]` compacted table row in block style, at the app's indentation (`value` as
+/// YAML: quoted by the caller where the app quotes it).
 fn table_row(key: &str, value: &str) -> String {
     format!(
         "      - attrs:\n          disabled: false\n        row:\n          - {key}\n          - {value}\n"
@@ -199,7 +200,7 @@ pub fn block_body(block_type: &str) -> Template {
                 "ws-options" => ("connectTimeout", "10s"),
                 "headers-table" => ("Authorization", "Bearer {{TOKEN}}"),
                 "query-table" => ("key", "value"),
-                "cookies-table" => ("session", "{{SESSION}}"),
+                "cookies-table" => ("session", "\"{{SESSION}}\""),
                 "path-table" => ("id", "1"),
                 _ => ("key", "value"),
             };
@@ -272,6 +273,7 @@ mod tests {
         assert!(
             text.contains("method: WSS") && text.contains("content: wss://localhost:8080/socket")
         );
+        assert_eq!(void_syntax::format(&text), text, "not in the app's style");
         let ws = websocket_section(Scheme::Ws).plain("\n");
         assert!(ws.contains("content: WS\n") && ws.contains("content: ws://"));
     }
@@ -281,7 +283,7 @@ mod tests {
         let snippet = websocket_section(Scheme::Wss).snippet("\n");
         assert!(snippet.contains("${1:localhost:8080/socket}"));
         assert!(
-            snippet.contains("${3:{\"type\": \"hello\"\\}}"),
+            snippet.contains("${3:{\n      \"type\": \"hello\"\n    \\}}"),
             "{snippet}"
         );
         let crlf = websocket_section(Scheme::Wss).plain("\r\n");
@@ -299,8 +301,17 @@ mod tests {
             "request-separator",
             "auth",
             "json_body",
+            "cookies-table",
+            "query-table",
+            "path-table",
+            "options-table",
         ] {
             let text = format!("```void\n---\ntype: {ty}{}", block_body(ty).plain("\n"));
+            assert_eq!(
+                void_syntax::format(&text),
+                text,
+                "{ty}: not in the app's style"
+            );
             let model = void_syntax::parse(&text);
             assert_eq!(model.blocks.len(), 1, "{text}");
             assert_eq!(model.blocks[0].type_str(), ty, "{text}");

@@ -30,21 +30,27 @@
 //! | `saphyr.rs` | the reader for everything else, from saphyr-parser events |
 //! | `offsets.rs` | [`OffsetMap`]: snippet character index -> file byte offset |
 //! | `schema.rs` | the YAML 1.2 core schema (null, bool, number) |
+//! | `js.rs` | a tree as the JavaScript value the Voiden app gets from it ([`JsValue`]) |
+//! | `stringify.rs` | writing a [`JsValue`] exactly as npm `yaml` 2.7.0 does ([`stringify`]) |
 
 mod arena;
 mod builder;
 pub mod fast;
+mod js;
 mod node;
 mod offsets;
 mod saphyr;
 mod schema;
+mod stringify;
 
 pub use arena::Tree;
 pub(crate) use arena::TreeSpan;
 pub(crate) use builder::{TreeBuilder, with_builder};
+pub use js::{JsObject, JsValue, NotPlainData, js_number_string};
 pub use node::{Entries, Entry, Items, Node, Scalar, Value};
 pub use offsets::OffsetMap;
 pub use schema::{is_core_bool, is_core_null, is_core_number, is_core_special};
+pub use stringify::stringify;
 
 /// Deepest nesting of collections accepted in one block.
 pub const MAX_DEPTH: usize = 64;

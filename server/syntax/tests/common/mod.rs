@@ -237,7 +237,7 @@ pub fn meaning(text: &str) -> Vec<String> {
             std::mem::discriminant(&b.kind),
             b.yaml.as_ref().map_or_else(
                 || format!("raw {:?}", text.get(b.range.clone())),
-                |y| y.root().data_string()
+                |y| data(y.root())
             )
         ));
         pos = b.range.end;
@@ -247,6 +247,45 @@ pub fn meaning(text: &str) -> Vec<String> {
     codes.sort();
     out.push(format!("diagnostics {codes:?}"));
     out
+}
+
+/// A block's data as the app reads it, keys sorted (the app's objects have no meaningful key
+/// order); the written form when it is not plain data.
+fn data(root: void_syntax::yaml::Node<'_>) -> String {
+    use void_syntax::yaml::JsValue;
+    fn render(v: &JsValue, out: &mut String) {
+        match v {
+            JsValue::Array(items) => {
+                out.push('[');
+                for item in items {
+                    render(item, out);
+                    out.push(',');
+                }
+                out.push(']');
+            }
+            JsValue::Object(o) => {
+                let mut entries: Vec<_> = o.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (k, v) in entries {
+                    out.push_str(&format!("{k:?}:"));
+                    render(v, out);
+                    out.push(',');
+                }
+                out.push('}');
+            }
+            JsValue::Number(n) if n.is_nan() => out.push_str("NaN"),
+            other => out.push_str(&format!("{other:?}")),
+        }
+    }
+    match JsValue::from_yaml(root) {
+        Ok(v) => {
+            let mut out = String::new();
+            render(&v, &mut out);
+            out
+        }
+        Err(_) => root.data_string(),
+    }
 }
 
 /// Formatting is idempotent and keeps the meaning.
