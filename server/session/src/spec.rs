@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
-use void_syntax::vocab::{self, BinaryEncoding, Field, LogMode, MessageFormat, Operator, SendMode};
+use void_syntax::vocab::{
+    self, BinaryEncoding, Field, LogMode, MessageFormat, Operator, SendMode, xml_problem,
+};
 
 /// Everything the engine needs to run one WebSocket section.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,7 +169,17 @@ impl Outgoing {
                 Err(e) => Err(format!("the body is not valid JSON: {e}")),
             },
             MessageFormat::Xml => {
-                check_xml(body)?;
+                if let Some(problem) = xml_problem(body) {
+                    return Err(match problem.byte {
+                        Some(byte) => {
+                            format!(
+                                "the body is not valid XML at byte {byte}: {}",
+                                problem.message
+                            )
+                        }
+                        None => format!("the body is not valid XML: {}", problem.message),
+                    });
+                }
                 Ok(Outgoing::Text {
                     format,
                     text: Utf8Bytes::from(body),
@@ -210,52 +222,6 @@ fn decode_hex(body: &str) -> Result<Vec<u8>, String> {
             u8::from_str_radix(s, 16).map_err(|_| format!("`{s}` is not a hex byte"))
         })
         .collect()
-}
-
-fn check_xml(body: &str) -> Result<(), String> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(body);
-    reader.config_mut().check_end_names = true;
-    let mut depth: i64 = 0;
-    let mut roots = 0;
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(_)) => {
-                if depth == 0 {
-                    roots += 1;
-                }
-                depth += 1;
-            }
-            Ok(Event::Empty(_)) => {
-                if depth == 0 {
-                    roots += 1;
-                }
-            }
-            Ok(Event::End(_)) => depth -= 1,
-            Ok(Event::Eof) => break,
-            Ok(Event::Text(t)) if depth == 0 => {
-                if !t.iter().all(|b| b.is_ascii_whitespace()) {
-                    return Err("the body is not valid XML: text outside the root element".into());
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                return Err(format!(
-                    "the body is not valid XML at byte {}: {e}",
-                    reader.error_position()
-                ));
-            }
-        }
-    }
-    if depth != 0 {
-        return Err("the body is not valid XML: an element is not closed".into());
-    }
-    if roots != 1 {
-        return Err(format!(
-            "the body is not valid XML: expected one root element, found {roots}"
-        ));
-    }
-    Ok(())
 }
 
 /// Where the transcript goes.

@@ -553,7 +553,8 @@ pub fn body_problem(
                 Some(format!("body is not valid JSON: {err}"))
             }
         }
-        vocab::MessageFormat::Xml => xml_problem(&replace_variables(body, "x")),
+        vocab::MessageFormat::Xml => vocab::xml_problem(&replace_variables(body, "x"))
+            .map(|p| format!("body is not valid XML: {}", p.message)),
         vocab::MessageFormat::Binary => {
             if body.contains("{{") {
                 return None;
@@ -596,47 +597,6 @@ fn replace_variables<'b>(body: &'b str, with: &str) -> Cow<'b, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
-}
-
-fn xml_problem(body: &str) -> Option<String> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(body);
-    reader.config_mut().check_end_names = true;
-    let mut depth = 0i64;
-    let mut roots = 0usize;
-    loop {
-        match reader.read_event() {
-            Ok(Event::Eof) => break,
-            Ok(Event::Start(_)) => {
-                if depth == 0 {
-                    roots += 1;
-                }
-                depth += 1;
-            }
-            Ok(Event::Empty(_)) => {
-                if depth == 0 {
-                    roots += 1;
-                }
-            }
-            Ok(Event::End(_)) => depth -= 1,
-            Ok(Event::Text(t)) => {
-                if depth == 0 && !t.iter().all(|b| b.is_ascii_whitespace()) {
-                    return Some("body is not valid XML: text outside the root element".into());
-                }
-            }
-            Ok(_) => {}
-            Err(e) => return Some(format!("body is not valid XML: {e}")),
-        }
-    }
-    if depth != 0 {
-        return Some("body is not valid XML: an element is not closed".into());
-    }
-    if roots != 1 {
-        return Some(format!(
-            "body is not valid XML: expected one root element, found {roots}"
-        ));
-    }
-    None
 }
 
 fn check_options(o: &WsOptions, diags: &mut Vec<Diagnostic>) {

@@ -115,6 +115,67 @@ impl fmt::Display for MessageFormat {
     }
 }
 
+/// Why an `xml` message body is not one well-formed XML document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlProblem {
+    /// What is wrong, in words (`an element is not closed`, the reader's error, ...).
+    pub message: String,
+    /// Where the XML reader stopped, for a syntax error.
+    pub byte: Option<u64>,
+}
+
+/// Checks that `body` is one well-formed XML document (matching end tags, one root element, no
+/// text outside it): the one XML check, used by diagnostics and before a message is sent.
+pub fn xml_problem(body: &str) -> Option<XmlProblem> {
+    use quick_xml::events::Event;
+    let problem = |message: String| {
+        Some(XmlProblem {
+            message,
+            byte: None,
+        })
+    };
+    let mut reader = quick_xml::Reader::from_str(body);
+    reader.config_mut().check_end_names = true;
+    let mut depth = 0i64;
+    let mut roots = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(_)) => {
+                if depth == 0 {
+                    roots += 1;
+                }
+                depth += 1;
+            }
+            Ok(Event::Empty(_)) => {
+                if depth == 0 {
+                    roots += 1;
+                }
+            }
+            Ok(Event::End(_)) => depth -= 1,
+            Ok(Event::Text(t)) => {
+                if depth == 0 && !t.iter().all(|b| b.is_ascii_whitespace()) {
+                    return problem("text outside the root element".into());
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return Some(XmlProblem {
+                    message: e.to_string(),
+                    byte: Some(reader.error_position()),
+                });
+            }
+        }
+    }
+    if depth != 0 {
+        return problem("an element is not closed".into());
+    }
+    if roots != 1 {
+        return problem(format!("expected one root element, found {roots}"));
+    }
+    None
+}
+
 /// How a `binary` message body is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BinaryEncoding {
@@ -685,6 +746,24 @@ impl fmt::Display for Operator {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn xml_bodies_are_one_well_formed_document() {
+        assert_eq!(xml_problem("<a><b/>text</a>"), None);
+        assert_eq!(xml_problem(" <a/>\n"), None);
+        let message = |body: &str| xml_problem(body).map(|p| p.message);
+        assert_eq!(message("<a>"), Some("an element is not closed".into()));
+        assert_eq!(
+            message("<a/><b/>"),
+            Some("expected one root element, found 2".into())
+        );
+        assert_eq!(
+            message("x<a/>"),
+            Some("text outside the root element".into())
+        );
+        let mismatched = xml_problem("<a></b>").unwrap();
+        assert!(mismatched.byte.is_some(), "{mismatched:?}");
+    }
 
     #[test]
     fn durations() {
