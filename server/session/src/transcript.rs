@@ -361,11 +361,6 @@ impl Transcript {
         })
     }
 
-    /// Whether records go anywhere (`false` for `transcript: off`).
-    pub fn is_on(&self) -> bool {
-        self.target.is_some()
-    }
-
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref().map(PathBuf::as_path)
     }

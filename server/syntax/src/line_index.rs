@@ -74,11 +74,6 @@ impl LineIndex {
         self.line_starts.len()
     }
 
-    /// Byte offset where `line` (0-based) starts, or `None` past the end.
-    pub fn line_start(&self, line: usize) -> Option<usize> {
-        self.line_starts.get(line).copied()
-    }
-
     /// The 0-based line holding `offset` (offsets past the end belong to the last line).
     pub fn line_of(&self, offset: usize) -> usize {
         self.line_starts

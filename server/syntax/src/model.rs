@@ -326,13 +326,6 @@ impl WsMessage {
             Some(s) => vocab::SendMode::parse(&s.value).ok(),
         }
     }
-
-    /// The delay before an automatic send; `None` when absent or invalid.
-    pub fn delay_value(&self) -> Option<std::time::Duration> {
-        self.delay
-            .as_ref()
-            .and_then(|d| vocab::parse_duration(&d.value).ok())
-    }
 }
 
 /// One cell of a compacted table: a string, `null`, or inline nodes (whose text is joined).

@@ -99,14 +99,6 @@ pub fn is_secret_name(name: &str) -> bool {
         .any(|w| upper.contains(w))
 }
 
-/// Whether a reference name is never reported as unknown (`process.*`, `$faker.*`, ...).
-pub fn is_runtime_name(name: &str) -> bool {
-    name.starts_with("process.")
-        || name.starts_with("$faker.")
-        || name.starts_with("$req.")
-        || name.starts_with("$res.")
-}
-
 impl Variables {
     /// An empty set.
     pub fn new() -> Self {

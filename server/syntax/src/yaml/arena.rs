@@ -102,14 +102,6 @@ impl Tree {
     pub fn node_count(&self) -> usize {
         self.span.len as usize
     }
-
-    /// Visits every node, in document order (the same order as [`Node::walk`] on the root,
-    /// but a straight pass over the arena).
-    pub fn for_each_node<'a, F: FnMut(Node<'a>)>(&'a self, mut f: F) {
-        for index in self.span.root..self.span.root + self.span.len {
-            f(self.arena.node(index));
-        }
-    }
 }
 
 impl PartialEq for Tree {

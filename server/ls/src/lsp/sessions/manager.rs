@@ -217,10 +217,6 @@ impl SessionManager {
             );
         }
     }
-
-    pub fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::Acquire)
-    }
 }
 
 /// Forgets the oldest finished sessions beyond [`FINISHED_KEPT`], keeping every live one and
