@@ -32,6 +32,7 @@ use crate::queue;
 use crate::run::Run;
 use crate::spec::{Outgoing, SessionSpec};
 use crate::status::{EndedBy, ReconnectWait, SessionState, Status};
+use crate::sync::Unpoisoned;
 use crate::transcript::{Record, Transcript};
 use crate::writer::{self, WriteJob};
 
@@ -242,9 +243,7 @@ impl Shared {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unpoisoned()
     }
 
     /// Runs `f` under the lock and tells observers that something changed.

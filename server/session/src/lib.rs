@@ -14,6 +14,8 @@
 //! - [`project_files`]: the one bounded reader for every file a project supplies (also used
 //!   by the CLI and the language server).
 //! - [`websocat`]: the equivalent `websocat` command line.
+//! - [`sync`]: the one rule for a poisoned lock ([`sync::Unpoisoned`]), also used by the
+//!   language server.
 //!
 //! Memory stays bounded whatever a server sends: the live view is capped (`logLimit`), the
 //! transcript is on disk, only the first and last few messages are kept for assertions, and
@@ -33,6 +35,7 @@ pub mod section;
 mod session;
 pub mod spec;
 pub mod status;
+pub mod sync;
 pub mod tls;
 pub mod transcript;
 pub mod websocat;

@@ -19,6 +19,7 @@
 //! Every refusal is a [`FileError`] whose text names the file and the cause in words. This
 //! module knows nothing of `.void` syntax, sessions or LSP.
 
+use crate::sync::Unpoisoned;
 use std::fmt;
 use std::fs::{File, Metadata};
 use std::io::Read as _;
@@ -297,10 +298,7 @@ impl EnvFileReader {
 
     /// The files that exist but were not read, and why (each reported once).
     pub fn problems(&self) -> Vec<FileError> {
-        self.problems
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.problems.lock().unpoisoned().clone()
     }
 }
 
@@ -310,7 +308,7 @@ impl void_syntax::variables::EnvFiles for EnvFileReader {
             Ok(text) => Some(text),
             Err(e) if e.is_not_found() => None,
             Err(e) => {
-                let mut problems = self.problems.lock().unwrap_or_else(|p| p.into_inner());
+                let mut problems = self.problems.lock().unpoisoned();
                 if !problems.contains(&e) {
                     problems.push(e);
                 }

@@ -27,6 +27,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::mask::Masker;
 use crate::run::{BodyRef, Run};
+use crate::sync::Unpoisoned;
 
 /// How long the writer collects records after it was woken before it writes them.
 pub const LINGER: Duration = Duration::from_millis(3);
@@ -130,7 +131,7 @@ struct Hub {
 
 impl Hub {
     fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+        self.queue.lock().unpoisoned()
     }
 
     /// The shared writer, started on first use. `None` if no thread could be started.
@@ -206,15 +207,15 @@ impl Hub {
                 let mut queue = self.lock();
                 while queue.jobs.is_empty() {
                     queue.idle = true;
-                    queue = self.wake.wait(queue).unwrap_or_else(|p| p.into_inner());
+                    queue = self.wake.wait(queue).unpoisoned();
                 }
                 queue.idle = false;
                 if !queue.urgent {
                     queue = self
                         .wake
                         .wait_timeout_while(queue, LINGER, |q| !q.urgent)
-                        .map(|(q, _)| q)
-                        .unwrap_or_else(|p| p.into_inner().0);
+                        .unpoisoned()
+                        .0;
                 }
                 queue.urgent = false;
                 queue.records = 0;
@@ -303,7 +304,7 @@ fn write_out(target: &Target, chunk: &mut Vec<u8>) {
     if chunk.is_empty() {
         return;
     }
-    let mut file = target.file.lock().unwrap_or_else(|p| p.into_inner());
+    let mut file = target.file.lock().unpoisoned();
     if let Some(f) = file.as_mut()
         && let Err(e) = f.write_all(chunk)
     {

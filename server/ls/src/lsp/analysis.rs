@@ -29,6 +29,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use void_syntax as syntax;
 
 use super::document::Document;
+use void_session::sync::Unpoisoned;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -56,7 +57,7 @@ impl<T: Send + 'static> WorkQueue<T> {
                             if let Some(item) = items.pop_front() {
                                 break item;
                             }
-                            items = queue.wake.wait(items).unwrap_or_else(|p| p.into_inner());
+                            items = queue.wake.wait(items).unpoisoned();
                         }
                     };
                     serve(item);
@@ -73,7 +74,7 @@ impl<T: Send + 'static> WorkQueue<T> {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<T>> {
         // Items are served outside the lock, so a poisoned lock still holds a consistent queue.
-        self.items.lock().unwrap_or_else(|p| p.into_inner())
+        self.items.lock().unpoisoned()
     }
 
     fn push(&self, item: T) {

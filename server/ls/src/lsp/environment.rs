@@ -15,6 +15,7 @@ use void_session::project_files::{EnvFileReader, FileError, Project, project_roo
 use void_syntax::variables::{self, EnvOptions, Source, Variables};
 
 use super::settings::Settings;
+use void_session::sync::Unpoisoned;
 
 /// A document's variables, and the environment files that exist but were not read.
 #[derive(Debug, Default)]
@@ -39,10 +40,7 @@ pub struct EnvCache {
 
 impl EnvCache {
     pub fn invalidate(&self) {
-        self.by_directory
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.by_directory.lock().unpoisoned().clear();
     }
 
     /// The variables for a document at `file` (`None` for documents that are not files).
@@ -59,12 +57,7 @@ impl EnvCache {
             });
         };
         let directory = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        if let Some(hit) = self
-            .by_directory
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&directory)
-        {
+        if let Some(hit) = self.by_directory.lock().unpoisoned().get(&directory) {
             return hit.clone();
         }
         let workspace_root = roots
@@ -87,7 +80,7 @@ impl EnvCache {
         });
         self.by_directory
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unpoisoned()
             .insert(directory, resolved.clone());
         resolved
     }

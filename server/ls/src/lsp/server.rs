@@ -28,6 +28,7 @@ use super::{
     capabilities, code_actions, code_lens, commands, completion, definition, folding, formatting,
     hover, logging, semantic_tokens, symbols,
 };
+use void_session::sync::Unpoisoned;
 
 /// What the client said it supports, reduced to the questions handlers ask.
 #[derive(Debug, Clone, Default)]
@@ -109,10 +110,7 @@ impl ServerState {
     }
 
     pub fn settings(&self) -> Settings {
-        self.settings
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.settings.read().unpoisoned().clone()
     }
 
     pub fn encoding(&self) -> PositionEncoding {
@@ -160,10 +158,7 @@ impl ServerState {
 
     /// The workspace folders.
     pub fn roots(&self) -> Vec<PathBuf> {
-        self.workspace_roots
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.workspace_roots.read().unpoisoned().clone()
     }
 
     /// Re-checks every open document (after settings or environment files change).
@@ -183,7 +178,7 @@ impl ServerState {
         if let Some(level) = &settings.log_level {
             logging::set_level(level);
         }
-        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = settings;
+        *self.settings.write().unpoisoned() = settings;
     }
 }
 
@@ -236,10 +231,7 @@ impl LanguageServer for Backend {
                 roots.push(root.into_owned());
             }
         }
-        *state
-            .workspace_roots
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = roots;
+        *state.workspace_roots.write().unpoisoned() = roots;
         if let Some(options) = &params.initialization_options {
             state.apply_settings(options);
         }
@@ -283,11 +275,7 @@ impl LanguageServer for Backend {
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
         {
-            let mut roots = self
-                .state
-                .workspace_roots
-                .write()
-                .unwrap_or_else(|p| p.into_inner());
+            let mut roots = self.state.workspace_roots.write().unpoisoned();
             for removed in params
                 .event
                 .removed

@@ -16,6 +16,7 @@ use tower_lsp_server::ls_types::{
 
 use super::document::Document;
 use super::position::PositionEncoding;
+use void_session::sync::Unpoisoned;
 
 /// Why a text change could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,9 +49,7 @@ impl DocumentStore {
     fn lock(&self) -> MutexGuard<'_, HashMap<Uri, Arc<Document>>> {
         // A panic while holding the lock cannot leave a half-applied edit visible (edits are
         // applied to the document before the map is touched), so a poisoned lock is still usable.
-        self.documents
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.documents.lock().unpoisoned()
     }
 
     /// The negotiated position encoding (UTF-16 until `initialize` says otherwise).

@@ -28,6 +28,7 @@ use super::RunArgs;
 use super::events::{LiveStatus, RunEvent, SectionId};
 use super::model::{ConnectionReport, EndReason, RowReport, RowStatus, SectionReport};
 use super::plan::{PlannedFile, PlannedSection};
+use void_session::sync::Unpoisoned;
 
 /// What every section of a run shares: where variables come from and where transcripts go.
 pub struct RunContext {
@@ -78,7 +79,7 @@ impl RunContext {
     /// The variables of `file`, and the environment files of its project that exist but were
     /// not read (as sentences).
     fn variables_for(&self, file: &Path) -> (Variables, Vec<String>) {
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cache = self.cache.lock().unpoisoned();
         if let Some(v) = cache.get(file) {
             return v.clone();
         }

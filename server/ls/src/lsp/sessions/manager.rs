@@ -19,6 +19,7 @@ use void_session::{Session, SessionSettings, SessionSpec};
 
 use super::log_document;
 use super::protocol::SessionSummary;
+use void_session::sync::Unpoisoned;
 
 /// Finished sessions kept for their logs and JSON keys; older ones are forgotten.
 const FINISHED_KEPT: usize = 32;
@@ -116,15 +117,15 @@ impl SessionManager {
     }
 
     pub fn set_caps(&self, caps: ClientSessionCaps) {
-        *self.caps.write().unwrap_or_else(|p| p.into_inner()) = caps;
+        *self.caps.write().unpoisoned() = caps;
     }
 
     pub fn caps(&self) -> ClientSessionCaps {
-        *self.caps.read().unwrap_or_else(|p| p.into_inner())
+        *self.caps.read().unpoisoned()
     }
 
     fn lock(&self) -> MutexGuard<'_, VecDeque<Arc<SessionEntry>>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+        self.entries.lock().unpoisoned()
     }
 
     /// Spawns a session for a section. Refused while shutting down.
