@@ -31,7 +31,7 @@ use crate::outbox::{Outbox, Taken};
 use crate::queue;
 use crate::run::Run;
 use crate::spec::{Outgoing, SessionSpec};
-use crate::status::{EndedBy, ReconnectWait, SessionState, Status};
+use crate::status::{AssertionResult, EndedBy, Outcome, ReconnectWait, SessionState, Status};
 use crate::sync::Unpoisoned;
 use crate::transcript::{Record, Transcript};
 use crate::writer::{self, WriteJob};
@@ -97,6 +97,9 @@ pub(crate) struct Inner {
     pub log: LiveLog,
     pub messages: MessageStore,
     pub tracker: Tracker,
+    /// The outcome of each assertion row last written to the log (a line is written when a
+    /// row leaves `pending` or changes outcome).
+    pub logged_outcomes: Vec<Outcome>,
     pub connected_ever: bool,
     pub handshake_done: bool,
     pub handshake_headers: Vec<(String, String)>,
@@ -172,6 +175,7 @@ impl Shared {
             log: LiveLog::new(spec.options.log_mode, spec.options.log_limit),
             messages: MessageStore::default(),
             tracker: Tracker::new(spec.assertions.clone()),
+            logged_outcomes: vec![Outcome::Pending; spec.assertions.len()],
             connected_ever: false,
             handshake_done: false,
             handshake_headers: Vec::new(),
@@ -294,11 +298,12 @@ impl Shared {
     }
 
     pub(crate) fn status(&self) -> Status {
-        let inner = self.lock();
+        let mut inner = self.lock();
         let (assertions, assertion_results) = inner
             .tracker
             .evaluate(&inner.facts(self.started), &self.masker);
-        Status {
+        let settled = Self::log_settled(&mut inner, &assertion_results);
+        let status = Status {
             session_id: self.id.clone(),
             state: inner.state,
             paused: inner.paused,
@@ -327,7 +332,42 @@ impl Shared {
             assertions,
             assertion_results,
             elapsed_ms: self.started.elapsed().as_millis() as u64,
+        };
+        if !settled.is_empty() {
+            inner.version += 1;
+            let version = inner.version;
+            drop(inner);
+            for line in settled {
+                self.transcript.try_record(Record::event("assertion", line));
+            }
+            self.changes.send_replace(version);
         }
+        status
+    }
+
+    /// Writes a log line for each assertion row whose outcome settled (left `pending`, or
+    /// changed) since the last look; returns the lines for the transcript. Rows are evaluated
+    /// whenever a status is taken, so a settled row shows within one status interval.
+    fn log_settled(inner: &mut Inner, results: &[AssertionResult]) -> Vec<String> {
+        let mut lines = Vec::new();
+        for result in results {
+            let Some(logged) = inner.logged_outcomes.get_mut(result.index) else {
+                continue;
+            };
+            if *logged == result.outcome {
+                continue;
+            }
+            *logged = result.outcome;
+            let passed = match result.outcome {
+                Outcome::Pending => continue,
+                Outcome::Pass => true,
+                Outcome::Fail => false,
+            };
+            let line = assertion_line(result);
+            Self::push_log(inner, EntryKind::Assertion { passed }, line.clone());
+            lines.push(line);
+        }
+        lines
     }
 
     pub(crate) fn log_text(&self) -> String {
@@ -457,21 +497,40 @@ pub(crate) async fn run(
             _ if !spec.options.reconnect => break,
             _ => {}
         }
+        // `attempt` counts failures in a row (it sets the backoff); `reconnects` counts every
+        // reconnect of the session (it is what people read, and what the limit applies to).
         attempt = attempt.saturating_add(1);
+        let reconnects = shared.lock().reconnects;
+        let limit = spec.options.reconnect_limit;
+        if reconnects >= limit {
+            let message = format!(
+                "stopped reconnecting after {reconnects} attempt{} (reconnectLimit {limit})",
+                if reconnects == 1 { "" } else { "s" }
+            );
+            shared.update_quiet(|inner| {
+                if inner.error.is_none() {
+                    inner.error = Some(message.clone());
+                }
+            });
+            shared.event_quiet(EntryKind::End, "reconnect", message);
+            break;
+        }
         let delay = RECONNECT_FIRST_DELAY
             .saturating_mul(1u32 << (attempt - 1).min(10))
             .min(RECONNECT_MAX_DELAY);
-        // One change: observers see the end of this connection and the wait together.
+        // One change: observers see the end of this connection and the wait together. The
+        // attempt people see counts every reconnect of the session, like the log line.
         shared.update(|inner| {
             inner.state = SessionState::Reconnecting;
-            inner.reconnect_at = Some((attempt, Instant::now() + delay));
+            inner.reconnect_at = Some((reconnects + 1, Instant::now() + delay));
         });
         shared.event(
             EntryKind::Event,
             "reconnect",
             format!(
-                "reconnecting in {} ms (attempt {attempt})",
-                delay.as_millis()
+                "reconnecting in {} ms (attempt {} of {limit})",
+                delay.as_millis(),
+                reconnects + 1
             ),
         );
         let wait = tokio::time::sleep(delay);
@@ -876,7 +935,7 @@ async fn run_open(
                                     inner.outbox.stop_accepting()
                                 });
                                 shared.wake_room_waiters(waiting);
-                                shared.event(EntryKind::Event, "closing", format!("closing · {code} · {reason:?}"));
+                                shared.event(EntryKind::Event, "closing", close_line("closing", code, &reason, None));
                                 timers.close.as_mut().reset(tokio::time::Instant::now() + CLOSE_ANSWER_TIMEOUT);
                                 if server_close.is_none() {
                                     let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
@@ -1118,11 +1177,7 @@ fn finish_connection(
             EndedBy::Network,
         ),
     };
-    let line = match &error {
-        Some(e) => format!("closed · {code} · {e}"),
-        None if reason.is_empty() => format!("closed · {code} · {}", close_code_words(code)),
-        None => format!("closed · {code} · {reason:?}"),
-    };
+    let line = close_line("closed", code, &reason, error.as_deref());
     // Quiet, and the state is set by the caller: observers see the end together with
     // `finished` (or the reconnect), never a closed session that is still finishing.
     shared.update_quiet(|inner| {
@@ -1133,6 +1188,35 @@ fn finish_connection(
     });
     shared.event_quiet(EntryKind::End, "close", line);
     end
+}
+
+/// The log line of a settled assertion row: `The reply is quick · latency.first lessThan
+/// 1000 · passed`, or with `· actual 1500` / `· no value` when it failed.
+fn assertion_line(result: &AssertionResult) -> String {
+    let what = if result.description.trim().is_empty() {
+        String::new()
+    } else {
+        format!("{} · ", result.description.trim())
+    };
+    let check = format!("{} {} {}", result.field, result.operator, result.expected)
+        .trim_end()
+        .to_string();
+    match (result.outcome, &result.actual) {
+        (Outcome::Pass, _) => format!("{what}{check} · passed"),
+        (_, Some(actual)) => format!("{what}{check} · failed, actual {actual}"),
+        (_, None) => format!("{what}{check} · failed: {}", result.message),
+    }
+}
+
+/// A `closing`/`closed` log line: `closed · 1000 · normal closure`, `closed · 1000 · "bye"`,
+/// `closed · 1006 · <what went wrong>`. An empty reason is told by the code's words, never
+/// shown as `""`.
+fn close_line(what: &str, code: u16, reason: &str, error: Option<&str>) -> String {
+    match error {
+        Some(e) => format!("{what} · {code} · {e}"),
+        None if reason.is_empty() => format!("{what} · {code} · {}", close_code_words(code)),
+        None => format!("{what} · {code} · {reason:?}"),
+    }
 }
 
 /// Counts, logs and folds a batch of received messages (`run` holds `payloads`) under one

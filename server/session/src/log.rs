@@ -35,6 +35,8 @@ pub enum EntryKind {
     Event,
     /// `✕` the end of a connection (closed, failed, dropped) or a refused send.
     End,
+    /// `✓` an assertion row that passed, `✗` one that failed, when its outcome settles.
+    Assertion { passed: bool },
 }
 
 /// One line of the live log.
@@ -57,7 +59,7 @@ const LAZY_PREVIEW_BYTES: usize = 256;
 pub enum LogText {
     /// Ready text: events, and the previews of large payloads.
     Plain(String),
-    /// A small text payload, shown through [`text_preview`].
+    /// A small text payload, shown through [`message_preview`].
     Text(Utf8Bytes),
     /// A small binary payload, shown through [`binary_preview`].
     Binary(Bytes),
@@ -70,12 +72,12 @@ pub enum LogText {
 }
 
 impl LogText {
-    /// The log text of a text payload.
-    pub fn text(text: &Utf8Bytes) -> Self {
+    /// The log text of a text payload written in `format`.
+    pub fn text(text: &Utf8Bytes, format: MessageFormat) -> Self {
         if text.len() <= LAZY_PREVIEW_BYTES {
             LogText::Text(text.clone())
         } else {
-            LogText::Plain(text_preview(text))
+            LogText::Plain(message_preview(text, format))
         }
     }
 
@@ -103,11 +105,11 @@ impl LogText {
         }
     }
 
-    /// The text shown (secrets not yet masked).
-    pub fn shown(&self) -> Cow<'_, str> {
+    /// The text shown for a payload written in `format` (secrets not yet masked).
+    pub fn shown(&self, format: MessageFormat) -> Cow<'_, str> {
         match self {
             LogText::Plain(text) => Cow::Borrowed(text),
-            LogText::Text(text) => Cow::Owned(text_preview(text)),
+            LogText::Text(text) => Cow::Owned(message_preview(text, format)),
             LogText::Binary(bytes) => Cow::Owned(binary_preview(bytes)),
             LogText::Slice { text, start, end } => {
                 Cow::Borrowed(text.get(*start as usize..*end as usize).unwrap_or_default())
@@ -125,11 +127,25 @@ impl From<String> for LogText {
 /// A short one-line preview of a text payload: newlines shown as `⏎`, cut at
 /// [`PREVIEW_CHARS`] characters with `…`.
 pub fn text_preview(text: &str) -> String {
+    message_preview(text, MessageFormat::Text)
+}
+
+/// A short one-line preview of a payload written in `format`. JSON loses its line breaks and
+/// indentation (they mean nothing there), so pretty-printed JSON reads as compact JSON; other
+/// text shows each newline as `⏎`. Cut at [`PREVIEW_CHARS`] characters with `…`.
+pub fn message_preview(text: &str, format: MessageFormat) -> String {
     if text.len() <= PREVIEW_CHARS && text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return text.to_string();
     }
-    let head = if text.len() > PREVIEW_BYTES {
-        let mut end = PREVIEW_BYTES;
+    let json = format == MessageFormat::Json;
+    // Indentation takes room that the preview does not show: look further into JSON.
+    let look = if json {
+        PREVIEW_BYTES * 4
+    } else {
+        PREVIEW_BYTES
+    };
+    let head = if text.len() > look {
+        let mut end = look;
         while !text.is_char_boundary(end) {
             end -= 1;
         }
@@ -138,18 +154,30 @@ pub fn text_preview(text: &str) -> String {
         text
     };
     let mut out = String::with_capacity(head.len().min(PREVIEW_CHARS + 8));
-    for (count, c) in head.chars().enumerate() {
+    let mut count = 0;
+    let mut chars = head.chars().peekable();
+    while let Some(c) = chars.next() {
         if count == PREVIEW_CHARS {
             out.push('…');
             return out;
         }
         match c {
+            '\n' if json => {
+                while chars.next_if(|c| c.is_whitespace()).is_some() {}
+                let opens = out.ends_with(['{', '[']) || out.is_empty();
+                let closes = chars.peek().is_none_or(|c| matches!(c, '}' | ']'));
+                if opens || closes {
+                    continue;
+                }
+                out.push(' ');
+            }
             '\n' => out.push('⏎'),
-            '\r' => {}
+            '\r' => continue,
             '\t' => out.push(' '),
             c if c.is_control() => out.push('·'),
             c => out.push(c),
         }
+        count += 1;
     }
     if head.len() < text.len() {
         out.push('…');
@@ -226,7 +254,7 @@ fn run_entry(run: &Run, index: usize) -> LogEntry {
             EntryKind::Received { format, size }
         },
         text: match message.body {
-            BodyRef::Text(text) => LogText::text(text),
+            BodyRef::Text(text) => LogText::text(text, format),
             BodyRef::Binary(bytes) => LogText::binary(bytes),
         },
     }
@@ -403,13 +431,86 @@ impl LiveLog {
     }
 }
 
+/// A message line of the live view, found by its line number in the rendered text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownMessage {
+    pub at: DateTime<Utc>,
+    /// Sent (`→`) rather than received (`←`).
+    pub sent: bool,
+    pub format: MessageFormat,
+    pub size: usize,
+    /// The line as rendered (secrets masked, without the trailing newline).
+    pub line: String,
+    /// The whole payload when the view still holds it (small payloads are kept as they are);
+    /// `None` when only the preview is kept.
+    pub whole: Option<LogText>,
+}
+
+impl LiveLog {
+    /// The message shown on `line` of the rendered text (line 0 is the header, which the
+    /// caller renders). When `expected` (the line as the client shows it) is given and the
+    /// view moved since, the message whose rendered line equals it is returned instead, or
+    /// `None` when it is no longer in the view. `None` as well for a line that is not a message.
+    pub fn message_at(
+        &self,
+        line: usize,
+        expected: Option<&str>,
+        masker: &Masker,
+    ) -> Option<ShownMessage> {
+        let mut entries = Vec::new();
+        let mut collect = |e: &LogEntry| entries.push(e.clone());
+        match self.mode {
+            LogMode::Append => self.visible.for_each(false, &mut collect),
+            LogMode::Prepend => self.visible.for_each(true, &mut collect),
+            LogMode::Snapshot => {
+                if let Some(e) = &self.latest_received {
+                    collect(e);
+                }
+            }
+        }
+        let shown = |entry: &LogEntry| {
+            let mut text = String::new();
+            render_entry(entry, masker, &mut text);
+            text.truncate(text.trim_end_matches('\n').len());
+            text
+        };
+        let at_line = line.checked_sub(1).and_then(|i| entries.get(i));
+        let found = match (at_line, expected) {
+            (Some(entry), Some(expected)) if shown(entry) == expected.trim_end() => Some(entry),
+            (_, Some(expected)) => entries.iter().find(|e| shown(e) == expected.trim_end()),
+            (entry, None) => entry,
+        }?;
+        let (sent, format, size) = match found.kind {
+            EntryKind::Sent { format, size } => (true, format, size),
+            EntryKind::Received { format, size } => (false, format, size),
+            EntryKind::Event | EntryKind::End | EntryKind::Assertion { .. } => return None,
+        };
+        let whole = match &found.text {
+            LogText::Text(_) | LogText::Binary(_) => Some(found.text.clone()),
+            LogText::Plain(_) | LogText::Slice { .. } => None,
+        };
+        Some(ShownMessage {
+            at: found.at,
+            sent,
+            format,
+            size,
+            line: shown(found),
+            whole,
+        })
+    }
+}
+
 fn render_entry(entry: &LogEntry, masker: &Masker, out: &mut String) {
     let _ = write!(
         out,
         "{} ",
         entry.at.with_timezone(&Local).format("%H:%M:%S%.3f")
     );
-    let shown = entry.text.shown();
+    let format = match entry.kind {
+        EntryKind::Sent { format, .. } | EntryKind::Received { format, .. } => format,
+        _ => MessageFormat::Text,
+    };
+    let shown = entry.text.shown(format);
     let text = masker.mask(&shown);
     let (marker, detail) = match &entry.kind {
         EntryKind::Sent { format, size } => (
@@ -422,6 +523,8 @@ fn render_entry(entry: &LogEntry, masker: &Masker, out: &mut String) {
         ),
         EntryKind::Event => ('⇄', None),
         EntryKind::End => ('✕', None),
+        EntryKind::Assertion { passed: true } => ('✓', None),
+        EntryKind::Assertion { passed: false } => ('✗', None),
     };
     out.push(marker);
     out.push(' ');
@@ -473,6 +576,25 @@ mod tests {
         assert_eq!(binary_preview(&[0x0a, 0x1b]), "0a1b (binary)");
         assert_eq!(human_size(4096), "4.0 KiB");
         assert_eq!(human_size(11), "11 B");
+    }
+
+    #[test]
+    fn json_previews_read_as_compact_json() {
+        let pretty = "{\n  \"op\": \"x\",\n  \"list\": [\n    1,\n    2\n  ]\n}";
+        assert_eq!(
+            message_preview(pretty, MessageFormat::Json),
+            r#"{"op": "x", "list": [1, 2]}"#
+        );
+        assert_eq!(
+            message_preview(pretty, MessageFormat::Text)
+                .matches('⏎')
+                .count(),
+            6
+        );
+        let long = format!("[\n{}\n]", vec!["  \"abcdefghij\""; 40].join(",\n"));
+        let p = message_preview(&long, MessageFormat::Json);
+        assert_eq!(p.chars().count(), PREVIEW_CHARS + 1, "{p}");
+        assert!(p.starts_with(r#"["abcdefghij", "abcdefghij""#) && p.ends_with('…'));
     }
 
     #[test]

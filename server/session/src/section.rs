@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use void_syntax::model::{Document, SocketProtocol, TextRange};
+use void_syntax::model::{Document, Section, SocketProtocol, TextRange};
 use void_syntax::variables::Variables;
 use void_syntax::vocab::SendMode;
 
@@ -115,6 +115,30 @@ fn encode_path_value(value: &str) -> String {
         }
     }
     out
+}
+
+/// The rows of a section's `ws-assertions` block that become [`AssertionSpec`]s, in order:
+/// enabled rows with a field or an operator. The `index` of an
+/// [`AssertionResult`](crate::AssertionResult) is a position in this list, so a caller can put
+/// a result back on its row in the current text.
+pub fn assertion_rows<'d>(
+    doc: &'d Document,
+    section: &Section,
+) -> Vec<&'d void_syntax::model::AssertionRow> {
+    let Some((_, assertions)) = section.assertions(doc) else {
+        return Vec::new();
+    };
+    let blank = |c: &Option<void_syntax::model::Spanned<void_syntax::CompactString>>| {
+        c.as_ref().is_none_or(|s| s.value.trim().is_empty())
+    };
+    assertions
+        .rows
+        .iter()
+        .filter(|r| {
+            let empty = blank(&r.field) && blank(&r.operator);
+            !r.row.disabled && !empty
+        })
+        .collect()
 }
 
 impl SessionSpec {
@@ -447,8 +471,8 @@ impl SessionSpec {
             });
         }
 
-        if let Some((block, assertions)) = section.assertions(doc) {
-            for row in assertions.rows.iter().filter(|r| !r.row.disabled) {
+        if let Some((block, _)) = section.assertions(doc) {
+            for row in assertion_rows(doc, section) {
                 let cell = |c: &Option<void_syntax::model::Spanned<void_syntax::CompactString>>| {
                     c.as_ref().map(|s| s.value.to_string()).unwrap_or_default()
                 };
@@ -457,9 +481,6 @@ impl SessionSpec {
                     cell(&row.field),
                     cell(&row.operator),
                 );
-                if field.trim().is_empty() && operator.trim().is_empty() {
-                    continue;
-                }
                 let expected = resolve(
                     vars,
                     &cell(&row.expected),

@@ -19,11 +19,12 @@ use void_syntax::vocab::{BinaryEncoding, MessageFormat};
 
 use crate::connect::{self, Connector, NetworkConnector};
 use crate::engine::{self, AutoReply, Command, Incoming, Shared};
+use crate::log::{LogText, ShownMessage, message_preview};
 use crate::mask::Masker;
 use crate::queue;
 use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
 use crate::status::{SessionState, Status};
-use crate::transcript::Transcript;
+use crate::transcript::{Direction, Transcript};
 
 /// How a session is run, beyond its spec.
 #[derive(Clone, Default)]
@@ -321,6 +322,58 @@ impl Session {
     /// The live log document text (docs/lsp-extensions.md): header line and one line per event.
     pub fn log_text(&self) -> String {
         self.shared.log_text()
+    }
+
+    /// The message shown on `line` of [`Session::log_text`] (see [`LiveLog::message_at`]).
+    ///
+    /// [`LiveLog::message_at`]: crate::log::LiveLog::message_at
+    pub fn message_at_line(&self, line: usize, expected: Option<&str>) -> Option<ShownMessage> {
+        self.shared
+            .lock()
+            .log
+            .message_at(line, expected, &self.shared.masker)
+    }
+
+    /// The whole text of a message the log shows (secrets masked; binary as base64): from the
+    /// view when it still holds the payload, else read back from the transcript. `Ok(None)`
+    /// when neither has it (the transcript is off and the view keeps only a preview).
+    pub async fn whole_message(&self, message: &ShownMessage) -> Result<Option<String>, String> {
+        use base64::Engine as _;
+        match &message.whole {
+            Some(LogText::Text(text)) => {
+                return Ok(Some(self.shared.masker.mask(text.as_str()).into_owned()));
+            }
+            Some(LogText::Binary(bytes)) => {
+                return Ok(Some(
+                    base64::engine::general_purpose::STANDARD.encode(bytes.as_ref()),
+                ));
+            }
+            _ => {}
+        }
+        let Some(path) = self.transcript_path() else {
+            return Ok(None);
+        };
+        self.shared.transcript.flush().await;
+        let (at, size, format) = (message.at, message.size, message.format);
+        let dir = if message.sent {
+            Direction::Out
+        } else {
+            Direction::In
+        };
+        // Several messages of one batch may share time and size: prefer the one whose preview
+        // is the line's.
+        let line = message.line.clone();
+        let masker = self.shared.masker.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            crate::transcript::find_message(&path, &at, dir, size, |found| {
+                !found.is_base64
+                    && line.contains(masker.mask(&message_preview(&found.text, format)).as_ref())
+            })
+        })
+        .await
+        .map_err(|e| format!("reading the transcript failed: {e}"))?
+        .map_err(|e| format!("cannot read the transcript: {e}"))?;
+        Ok(found.map(|f| f.text))
     }
 
     /// A version number that goes up on every change. Throttle on the caller's side.

@@ -245,6 +245,8 @@ pub struct SessionOptions {
     pub heartbeat: Option<String>,
     pub heartbeat_interval: Duration,
     pub reconnect: bool,
+    /// How many times a session reconnects at most (with `reconnect: on`).
+    pub reconnect_limit: u32,
     pub max_message_size: u64,
     pub insecure: bool,
     pub ca_file: Option<PathBuf>,
@@ -268,6 +270,7 @@ impl Default for SessionOptions {
             heartbeat: None,
             heartbeat_interval: Duration::from_secs(30),
             reconnect: false,
+            reconnect_limit: 10,
             max_message_size: 16 * 1024 * 1024,
             insecure: false,
             ca_file: None,
@@ -329,6 +332,11 @@ impl SessionOptions {
             }
             "heartbeatInterval" => self.heartbeat_interval = duration(v)?,
             "reconnect" => self.reconnect = v == "on",
+            "reconnectLimit" => {
+                self.reconnect_limit = v
+                    .parse::<u32>()
+                    .map_err(|_| format!("`{key}`: `{v}` is not a whole number up to 4294967295"))?
+            }
             "maxMessageSize" => {
                 self.max_message_size = vocab::parse_size(v)
                     .map_err(|e| format!("`{key}`: {e}"))?

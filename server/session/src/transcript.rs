@@ -47,7 +47,7 @@ pub enum Direction {
 }
 
 impl Direction {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Out => "out",
             Self::In => "in",
@@ -559,6 +559,73 @@ fn encode_pieces(
     out.extend_from_slice(b",\"size\":");
     push_decimal(out, size);
     out.extend_from_slice(b"}\n");
+}
+
+/// A message read back from a transcript file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundMessage {
+    /// The `text` field (secrets were masked when it was written), or the `base64` field.
+    pub text: String,
+    pub is_base64: bool,
+}
+
+/// Finds the message record written at `t` going `dir` with payload `size` in a transcript
+/// file. Records of one batch share their time: among several that fit, the one for which
+/// `fits` says yes is taken, else the first. Reads the file line by line (blocking: call it
+/// off the async runtime); `Ok(None)` when no record fits.
+pub fn find_message(
+    path: &Path,
+    t: &DateTime<Utc>,
+    dir: Direction,
+    size: usize,
+    fits: impl Fn(&FoundMessage) -> bool,
+) -> std::io::Result<Option<FoundMessage>> {
+    use std::io::BufRead as _;
+    let prefix = format!(
+        "{{\"t\":\"{}\",\"dir\":\"{}\"",
+        t.to_rfc3339_opts(SecondsFormat::Millis, true),
+        dir.as_str()
+    );
+    // Records are written in about time order (events from other paths may come a little
+    // early or late): a record a second later than `t` means the batch is behind us.
+    let give_up_after = *t + chrono::TimeDelta::seconds(1);
+    let reader = std::io::BufReader::new(File::open(path)?);
+    let mut first = None;
+    for line in reader.lines() {
+        let line = line?;
+        if !line.starts_with(&prefix) {
+            let later = line
+                .get(6..30)
+                .and_then(|stamp| DateTime::parse_from_rfc3339(stamp).ok())
+                .is_some_and(|stamp| stamp > give_up_after);
+            if later {
+                break;
+            }
+            continue;
+        }
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if value.get("size").and_then(serde_json::Value::as_u64) != Some(size as u64) {
+            continue;
+        }
+        let found = match (value.get("text"), value.get("base64")) {
+            (Some(serde_json::Value::String(text)), _) => FoundMessage {
+                text: text.clone(),
+                is_base64: false,
+            },
+            (_, Some(serde_json::Value::String(b64))) => FoundMessage {
+                text: b64.clone(),
+                is_base64: true,
+            },
+            _ => continue,
+        };
+        if fits(&found) {
+            return Ok(Some(found));
+        }
+        first.get_or_insert(found);
+    }
+    Ok(first)
 }
 
 /// Appends `n` in decimal (without going through `fmt`, once per record).

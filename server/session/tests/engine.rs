@@ -178,13 +178,15 @@ async fn echo_session_sends_receives_pauses_closes_and_records_everything() {
         "{:#?}",
         status.assertion_results
     );
+    let log = session.log_text();
+    let closed = log
+        .lines()
+        .position(|l| l.contains("✕ closed · 1000 · \"bye\""))
+        .unwrap_or_else(|| panic!("no close line in\n{log}"));
+    // Every line after the close is an assertion row settling (the session is over).
     assert!(
-        session
-            .log_text()
-            .lines()
-            .last()
-            .unwrap()
-            .contains("✕ closed · 1000 · \"bye\"")
+        log.lines().skip(closed + 1).all(|l| l.contains(" ✓ ")),
+        "{log}"
     );
 
     let path = session.transcript_path().unwrap();
@@ -352,7 +354,10 @@ async fn reconnect_sends_on_open_messages_again() {
         log.contains("the server closed the connection with 1012 (service restart): restarting"),
         "{log}"
     );
-    assert!(log.contains("reconnecting in 500 ms (attempt 1)"), "{log}");
+    assert!(
+        log.contains("reconnecting in 500 ms (attempt 1 of 10)"),
+        "{log}"
+    );
     session.close(1000, "done");
     let status = wait_finished(&session).await;
     assert_eq!(status.close_code, Some(1000));
@@ -655,4 +660,102 @@ async fn a_flood_reaches_the_transcript_whole_and_in_order() {
     assert_eq!(ins[19_999]["text"], "flood 19999");
     let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     assert_eq!(last["kind"], "close");
+}
+
+#[tokio::test]
+async fn reconnecting_stops_at_the_limit_and_says_so() {
+    let server = echo().await;
+    let mut s = spec(&format!("{}/commands", server.url()));
+    s.options.reconnect = true;
+    s.options.reconnect_limit = 2;
+    // Every connection asks the server to close it, so the session reconnects until the limit.
+    s.messages = vec![message(
+        "m1",
+        "restart",
+        MessageFormat::Text,
+        SendMode::OnOpen,
+        "close 1012 restarting",
+    )];
+    let session = Session::spawn(s, SessionSettings::default()).unwrap();
+    let status = wait_finished(&session).await;
+    assert_eq!(
+        server.connections(),
+        3,
+        "the first connection and two reconnects"
+    );
+    assert_eq!(status.reconnects, 2);
+    assert_eq!(status.state, SessionState::Closed);
+    let log = session.log_text();
+    assert!(log.contains("(attempt 1 of 2)"), "{log}");
+    assert!(log.contains("(attempt 2 of 2)"), "{log}");
+    assert!(
+        log.contains("✕ stopped reconnecting after 2 attempts (reconnectLimit 2)"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn a_log_line_leads_to_its_whole_message() {
+    let server = echo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{{\n  \"op\": \"big\",\n  \"items\": [{}]\n}}",
+        (0..20)
+            .map(|i| format!("{{\"id\": {i}, \"name\": \"item number {i}\"}}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut s = spec(&server.url());
+    s.options.transcript = TranscriptTarget::Default;
+    s.messages = vec![
+        message("m1", "big", MessageFormat::Json, SendMode::OnOpen, &body),
+        message("m2", "small", MessageFormat::Text, SendMode::OnOpen, "tiny"),
+    ];
+    let session = Session::spawn(s, settings_in(dir.path())).unwrap();
+    wait(&session, "both echoes", |s| s.received >= 2).await;
+    let log = session.log_text();
+    let lines: Vec<&str> = log.lines().collect();
+    let line_of = |marker: &str, text: &str| {
+        lines
+            .iter()
+            .position(|l| l.get(13..).is_some_and(|r| r.starts_with(marker)) && l.contains(text))
+            .unwrap_or_else(|| panic!("no {marker} {text} line in\n{log}"))
+    };
+
+    // A large payload: the view keeps a compact preview; the transcript has it whole.
+    let big = line_of("←", "\"big\"");
+    assert!(
+        lines[big].contains(r#"← {"op": "big", "items": [{"id": 0"#),
+        "{}",
+        lines[big]
+    );
+    let shown = session.message_at_line(big, Some(lines[big])).unwrap();
+    assert!(!shown.sent);
+    assert_eq!(shown.size, body.len());
+    assert!(
+        shown.whole.is_none(),
+        "the view does not hold large payloads"
+    );
+    assert_eq!(
+        session.whole_message(&shown).await.unwrap(),
+        Some(body.clone())
+    );
+
+    // A small one is kept in the view as it is.
+    let small = line_of("→", "tiny");
+    let shown = session.message_at_line(small, None).unwrap();
+    assert!(shown.sent);
+    assert_eq!(
+        session.whole_message(&shown).await.unwrap().as_deref(),
+        Some("tiny")
+    );
+
+    // The line the client shows is found even when the line number is stale.
+    let moved = session.message_at_line(1, Some(lines[small])).unwrap();
+    assert_eq!(moved.line, lines[small]);
+    // The header and event lines are not messages.
+    assert_eq!(session.message_at_line(0, None), None);
+    assert_eq!(session.message_at_line(1, None), None, "{log}");
+    session.close(1000, "");
+    wait_finished(&session).await;
 }

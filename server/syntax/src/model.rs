@@ -576,6 +576,14 @@ impl Section {
             _ => None,
         })
     }
+
+    /// The first HTTP `request` of the section.
+    pub fn http_request<'d>(&self, doc: &'d Document) -> Option<(usize, &'d HttpRequest)> {
+        self.find(doc, |k| match k {
+            BlockKind::HttpRequest(r) => Some(r),
+            _ => None,
+        })
+    }
 }
 
 /// A `{{...}}` reference.

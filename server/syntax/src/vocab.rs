@@ -337,6 +337,12 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         doc: "`on` reconnects with backoff after a drop; `on-open` messages are sent again.",
     },
     OptionKey {
+        name: "reconnectLimit",
+        kind: OptionValueKind::Count,
+        default: Some("10"),
+        doc: "With `reconnect: on`, how many times a session reconnects at most; then it stays closed and says so.",
+    },
+    OptionKey {
         name: "maxMessageSize",
         kind: OptionValueKind::Size,
         default: Some("16MiB"),
