@@ -6,6 +6,9 @@
 #[path = "lsp/harness.rs"]
 mod harness;
 
+#[path = "lsp/editor_protocol.rs"]
+mod editor_protocol;
+
 #[path = "lsp/features.rs"]
 mod features;
 

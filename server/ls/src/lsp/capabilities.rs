@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde_json::json;
 use tower_lsp_server::ls_types::*;
 
-use super::commands::COMMANDS;
 use super::environment::WATCHED_GLOBS;
+use super::ext::commands::ALL as COMMANDS;
 use super::position::PositionEncoding;
 use super::semantic_tokens;
 use super::server::ServerState;

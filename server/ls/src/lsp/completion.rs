@@ -194,9 +194,15 @@ impl Ctx<'_> {
         let closes = after.trim_start().starts_with("}}");
         let range = self.range(start, self.offset);
         let variables = self.state.variables_for(&self.doc.uri);
+        // The project's variables only: the process environment (dozens of the editor's own
+        // variables, values included) is never offered, though `{{NAME}}` still resolves
+        // against it.
         let items = variables
             .iter()
             .into_iter()
+            .filter(|(_, resolved)| {
+                !matches!(resolved.source, void_syntax::variables::Source::Environment)
+            })
             .map(|(name, resolved)| {
                 let new_text = if closes {
                     name.to_string()
@@ -204,13 +210,8 @@ impl Ctx<'_> {
                     format!("{name}}}}}")
                 };
                 let source = source_text(&resolved.source);
-                // Files and settings first; the process environment is long and rarely meant.
-                let rank = u8::from(matches!(
-                    resolved.source,
-                    void_syntax::variables::Source::Environment
-                ));
                 CompletionItem {
-                    sort_text: Some(format!("{rank}{name}")),
+                    sort_text: Some(name.to_string()),
                     label: name.to_string(),
                     kind: Some(CompletionItemKind::VARIABLE),
                     detail: Some(format!("{} ({source})", resolved.display_value())),

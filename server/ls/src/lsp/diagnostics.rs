@@ -82,8 +82,8 @@ async fn publish_one(state: &Arc<ServerState>, uri: Uri) {
     }
 }
 
-/// The LSP diagnostics of one document version: the parser's, plus environment files that
-/// were not read and unresolved variables.
+/// The LSP diagnostics of one document version: the parser's, environment files that were not
+/// read, unresolved variables, and the failed assertion rows of the document's live sessions.
 pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
     let model = doc.model();
     let environment = state.environment_for(&doc.uri);
@@ -118,6 +118,7 @@ pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
             ..Default::default()
         });
     }
+    out.extend(super::sessions::editor::assertion_diagnostics(state, doc));
     out
 }
 

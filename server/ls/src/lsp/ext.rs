@@ -1,6 +1,9 @@
-//! Every method, notification and command name this server adds to LSP, declared once.
-//! docs/lsp-extensions.md documents these names, which are fixed. Handlers elsewhere refer
-//! to the constants here, never to string literals.
+//! Every name this server adds to LSP, declared once: custom requests and notifications, the
+//! LSP 3.18 methods `ls-types` does not declare yet, the log document URI scheme, and the
+//! `workspace/executeCommand` names with the one table that lists them. docs/lsp-extensions.md
+//! documents them; the editor clients mirror them once each (`vscode-extension/src/protocol.ts`,
+//! `nvim-plugin/lua/void/protocol.lua`). Handlers elsewhere refer to the constants here, never to
+//! string literals. The wire types of the session methods are in `sessions::protocol`.
 
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::Uri;
@@ -9,9 +12,23 @@ use tower_lsp_server::ls_types::Uri;
 pub const SESSION_STATUS: &str = "void/sessionStatus";
 /// Client -> server request: the text of a `void-session:` log document (session layer).
 pub const SESSION_LOG_TEXT: &str = "void/sessionLogText";
+/// Client -> server request: what a client needs to run, send, label and pick the section at a
+/// position (session layer). Clients never parse `.void` text themselves.
+pub const SECTION_AT: &str = "void/sectionAt";
+/// Client -> server request: the whole message behind one line of a log document, pretty-printed
+/// when it is JSON (session layer).
+pub const LOG_MESSAGE: &str = "void/logMessage";
 /// Client -> server request: the server's copy of an open document (version and text), for
 /// tests and for diagnosing sync problems. Read-only.
 pub const DEBUG_DOCUMENT: &str = "void/debugDocument";
+
+/// Client -> server (LSP 3.18): the text of a document whose scheme the server declared.
+pub const TEXT_DOCUMENT_CONTENT: &str = "workspace/textDocumentContent";
+/// Server -> client (LSP 3.18): a declared document's text changed; the client asks again.
+pub const TEXT_DOCUMENT_CONTENT_REFRESH: &str = "workspace/textDocumentContent/refresh";
+
+/// The URI scheme of the live log documents (`void-session:/<sessionId>/<name>.wslog`).
+pub const LOG_SCHEME: &str = "void-session";
 
 /// Parameters of [`DEBUG_DOCUMENT`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,7 +47,8 @@ pub struct DebugDocumentResult {
     pub position_encoding: String,
 }
 
-/// The `workspace/executeCommand` names (docs/lsp-extensions.md, "Commands").
+/// The `workspace/executeCommand` names, and [`ALL`](commands::ALL): the one list that
+/// `initialize` advertises and the router serves.
 pub mod commands {
     pub const CONNECT: &str = "void.connect";
     pub const SEND: &str = "void.send";
@@ -41,4 +59,20 @@ pub mod commands {
     pub const SESSIONS: &str = "void.sessions";
     pub const EXPORT_TRANSCRIPT: &str = "void.exportTranscript";
     pub const COPY_AS_WEBSOCAT: &str = "void.copyAsWebsocat";
+    /// Shows a session's log (`window/showDocument`); code lenses run it.
+    pub const OPEN_LOG: &str = "void.openLog";
+
+    /// Every command the server accepts, advertised in `executeCommandProvider`.
+    pub const ALL: &[&str] = &[
+        CONNECT,
+        SEND,
+        TEST_CONNECTION,
+        PAUSE,
+        RESUME,
+        CLOSE,
+        SESSIONS,
+        EXPORT_TRANSCRIPT,
+        COPY_AS_WEBSOCAT,
+        OPEN_LOG,
+    ];
 }

@@ -61,7 +61,7 @@ pub fn build() -> (
     let (queue, receiver) = DiagnosticsQueue::new();
     let backend_store = store.clone();
     let backend_queue = queue.clone();
-    let session_manager = Arc::new(sessions::SessionManager::new());
+    let session_manager = Arc::new(sessions::SessionManager::new(queue.clone()));
     let backend_sessions = session_manager.clone();
     let (service, socket) = LspService::build(move |client| {
         backend_sessions.attach_client(client.clone());
@@ -76,10 +76,9 @@ pub fn build() -> (
     })
     .custom_method(ext::DEBUG_DOCUMENT, Backend::debug_document)
     .custom_method(ext::SESSION_LOG_TEXT, sessions::session_log_text)
-    .custom_method(
-        sessions::TEXT_DOCUMENT_CONTENT,
-        sessions::text_document_content,
-    )
+    .custom_method(ext::SECTION_AT, sessions::section_at)
+    .custom_method(ext::LOG_MESSAGE, sessions::log_message)
+    .custom_method(ext::TEXT_DOCUMENT_CONTENT, sessions::text_document_content)
     .finish();
     (
         OrderedService::new(sessions::wrap(service, session_manager), store, queue),

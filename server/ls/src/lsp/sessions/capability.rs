@@ -2,8 +2,7 @@
 //! layer reads the client's raw `workspace.textDocumentContent`, `window.workDoneProgress`,
 //! `window.showDocument` and `workspace.codeLens.refreshSupport` capabilities before the
 //! handler sees (and drops) them, and adds to the server's answer
-//! `capabilities.workspace.textDocumentContent = {schemes: ["void-session"]}` and the
-//! `void.openLog` command.
+//! `capabilities.workspace.textDocumentContent = {schemes: ["void-session"]}`.
 //!
 //! It wraps the service as a tower layer and must stay free of any other behaviour: every other
 //! message passes through untouched, in order.
@@ -18,7 +17,7 @@ use tower::Service;
 use tower_lsp_server::jsonrpc::{Request, Response};
 
 use super::manager::{ClientSessionCaps, SessionManager};
-use super::protocol::{LOG_SCHEME, OPEN_LOG};
+use crate::lsp::ext::LOG_SCHEME;
 
 /// Wraps the LSP service: see the module docs.
 pub struct SessionCapabilityService<S> {
@@ -82,15 +81,6 @@ fn add_capabilities(result: &mut Value) {
             json!({ "schemes": [LOG_SCHEME] }),
         );
     }
-    if let Some(commands) = capabilities
-        .get_mut("executeCommandProvider")
-        .and_then(|p| p.get_mut("commands"))
-        .and_then(Value::as_array_mut)
-    {
-        if !commands.iter().any(|c| c == OPEN_LOG) {
-            commands.push(json!(OPEN_LOG));
-        }
-    }
 }
 
 #[cfg(test)]
@@ -98,7 +88,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn initialize_answers_gain_the_log_scheme_and_open_log() {
+    fn initialize_answers_gain_the_log_scheme() {
         let mut result = json!({ "capabilities": { "executeCommandProvider": { "commands": ["void.connect"] }, "workspace": { "workspaceFolders": { "supported": true } } } });
         add_capabilities(&mut result);
         assert_eq!(
@@ -111,7 +101,8 @@ mod tests {
         );
         assert_eq!(
             result["capabilities"]["executeCommandProvider"]["commands"],
-            json!(["void.connect", "void.openLog"])
+            json!(["void.connect"]),
+            "the command list is the server's own table, untouched"
         );
         let mut bare = json!({ "capabilities": {} });
         add_capabilities(&mut bare);

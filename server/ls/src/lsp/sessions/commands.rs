@@ -1,6 +1,6 @@
 //! The session commands of `workspace/executeCommand` (docs/lsp-extensions.md, "Commands"):
 //! connect, send, test a connection, pause, resume, close, list, export a transcript, copy as
-//! websocat, and open a log. `lsp/commands.rs` routes these names here.
+//! websocat, and open a log. `lsp/commands.rs` routes every name of `ext::commands::ALL` here.
 //!
 //! A connection is only ever opened by `void.connect` or `void.testConnection`. Handlers never
 //! await a request to the client: status, refreshes and messages go out from spawned tasks
@@ -10,7 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{ExecuteCommandParams, ShowDocumentParams, Uri};
 use void_session::SendRequest;
@@ -23,25 +24,6 @@ use super::{notifier, resolve};
 
 use crate::lsp::commands::REQUEST_FAILED;
 
-/// Every command this layer serves (`void.openLog` included).
-pub const SESSION_COMMANDS: &[&str] = &[
-    CONNECT,
-    SEND,
-    TEST_CONNECTION,
-    PAUSE,
-    RESUME,
-    CLOSE,
-    SESSIONS,
-    EXPORT_TRANSCRIPT,
-    COPY_AS_WEBSOCAT,
-    OPEN_LOG,
-];
-
-/// Whether `name` is one of [`SESSION_COMMANDS`].
-pub fn is_session_command(name: &str) -> bool {
-    SESSION_COMMANDS.contains(&name)
-}
-
 fn failed(message: impl Into<String>) -> Error {
     Error {
         code: ErrorCode::ServerError(REQUEST_FAILED),
@@ -52,6 +34,11 @@ fn failed(message: impl Into<String>) -> Error {
 
 fn bad_argument(message: String) -> Error {
     Error::invalid_params(message)
+}
+
+/// A command's answer as JSON (serializing these plain types cannot fail).
+fn answer<T: Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 /// Runs one session command.
@@ -83,7 +70,7 @@ pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Resul
             } else {
                 entry.session.resume()
             }
-            json!({ "ok": true })
+            answer(OkResult::OK)
         }
         CLOSE => {
             let args: CloseArgs = single_argument(name, arguments).map_err(bad_argument)?;
@@ -98,17 +85,16 @@ pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Resul
                 )));
             }
             entry.session.close(code, args.reason.unwrap_or_default());
-            json!({ "ok": true })
+            answer(OkResult::OK)
         }
-        SESSIONS => serde_json::to_value(
+        SESSIONS => answer(
             state
                 .sessions
                 .all()
                 .iter()
                 .map(|e| e.summary())
                 .collect::<Vec<_>>(),
-        )
-        .unwrap_or(Value::Null),
+        ),
         EXPORT_TRANSCRIPT => {
             export_transcript(
                 state,
@@ -117,7 +103,7 @@ pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Resul
             .await?
         }
         COPY_AS_WEBSOCAT => {
-            let args: SectionArgs = single_argument(name, arguments).map_err(bad_argument)?;
+            let args: SectionTarget = single_argument(name, arguments).map_err(bad_argument)?;
             let located =
                 resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
                     .map_err(failed)?;
@@ -139,16 +125,16 @@ pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Resul
 
 fn connect(
     state: &ServerState,
-    args: ConnectArgs,
+    args: SectionTarget,
     progress: Option<tower_lsp_server::ls_types::ProgressToken>,
 ) -> Result<Value> {
     let located = resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
         .map_err(failed)?;
     if let Some(live) = state.sessions.live_for(&args.uri, &located.section_key) {
         // One live session per section: connecting again answers the running one.
-        return Ok(json!(ConnectResult {
+        return Ok(answer(ConnectResult {
             session_id: live.id().to_string(),
-            log_uri: live.log_uri.clone()
+            log_uri: live.log_uri.clone(),
         }));
     }
     let spec = resolve::spec(state, &located).map_err(failed)?;
@@ -169,9 +155,9 @@ fn connect(
         located.section_key
     );
     notifier::spawn(&state.sessions, entry.clone(), progress);
-    Ok(json!(ConnectResult {
+    Ok(answer(ConnectResult {
         session_id: entry.id().to_string(),
-        log_uri: entry.log_uri.clone()
+        log_uri: entry.log_uri.clone(),
     }))
 }
 
@@ -204,7 +190,7 @@ fn send(state: &ServerState, args: SendArgs) -> Result<Value> {
         .session
         .send(request)
         .map_err(|e| failed(e.to_string()))?;
-    Ok(json!({ "ok": true }))
+    Ok(answer(OkResult::OK))
 }
 
 /// The message `uid` as the document says now (edits after connecting count), resolved with
@@ -229,17 +215,17 @@ fn current_message(
     })
 }
 
-async fn test_connection(state: &ServerState, args: SectionArgs) -> Result<Value> {
+async fn test_connection(state: &ServerState, args: SectionTarget) -> Result<Value> {
     let located = resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
         .map_err(failed)?;
     let spec = resolve::spec(state, &located).map_err(failed)?;
-    let answer = void_session::test_connection(&spec, None).await;
-    Ok(json!(TestConnectionAnswer {
-        ok: answer.ok,
-        http_status: answer.http_status,
-        subprotocol: answer.subprotocol,
-        handshake_ms: answer.handshake_ms,
-        error: answer.error,
+    let tested = void_session::test_connection(&spec, None).await;
+    Ok(answer(TestConnectionAnswer {
+        ok: tested.ok,
+        http_status: tested.http_status,
+        subprotocol: tested.subprotocol,
+        handshake_ms: tested.handshake_ms,
+        error: tested.error,
     }))
 }
 
@@ -254,9 +240,9 @@ async fn export_transcript(state: &ServerState, args: ExportArgs) -> Result<Valu
         .export_transcript(&dest)
         .await
         .map_err(failed)?;
-    Ok(json!(ExportResult {
+    Ok(answer(ExportResult {
         path: dest.to_string_lossy().into_owned(),
-        events
+        events,
     }))
 }
 
@@ -306,7 +292,7 @@ fn open_log(state: &ServerState, args: OpenLogArgs) -> Result<Value> {
             });
         }
     }
-    Ok(json!({ "logUri": log_uri }))
+    Ok(answer(OpenLogResult { log_uri }))
 }
 
 #[cfg(test)]
@@ -332,15 +318,5 @@ mod tests {
             export_destination("t.jsonl", None),
             PathBuf::from("t.jsonl")
         );
-    }
-
-    #[test]
-    fn every_protocol_command_is_served() {
-        // Every command advertised at `initialize` (docs/lsp-extensions.md, "Commands") must be
-        // served here.
-        for &name in crate::lsp::commands::COMMANDS {
-            assert!(is_session_command(name), "{name}");
-        }
-        assert!(!is_session_command("void.unknown"));
     }
 }

@@ -7,18 +7,18 @@
 
 use std::ops::Range as ByteRange;
 
-use serde_json::json;
+use serde::Serialize;
 use tower_lsp_server::ls_types::*;
-use void_session::{SessionState, Status};
+use void_session::{Outcome, SessionState, Status};
 use void_syntax::BlockKind;
 
 use super::super::document::Document;
 use super::super::ext::commands::{
-    CLOSE, CONNECT, COPY_AS_WEBSOCAT, PAUSE, RESUME, SEND, TEST_CONNECTION,
+    CLOSE, CONNECT, COPY_AS_WEBSOCAT, OPEN_LOG, PAUSE, RESUME, SEND, TEST_CONNECTION,
 };
 use super::super::server::ServerState;
 use super::manager::SessionEntry;
-use super::protocol::OPEN_LOG;
+use super::protocol::{CloseArgs, OpenLogArgs, SectionTarget, SendArgs, SessionArgs};
 use super::resolve::{self, LocatedSection};
 use std::sync::Arc;
 
@@ -58,26 +58,94 @@ pub fn summary(status: &Status) -> String {
         text.push_str(" · paused");
     }
     let a = &status.assertions;
-    if a.passed + a.failed + a.pending > 0 {
-        text.push_str(&format!(" · ✓{} ✗{} …{}", a.passed, a.failed, a.pending));
+    if a.passed + a.failed > 0 {
+        text.push_str(&format!(" · ✓{} ✗{}", a.passed, a.failed));
+    }
+    if a.pending > 0 {
+        text.push_str(&format!(" · {} pending", a.pending));
     }
     text
 }
 
-fn lens(
+/// An LSP command with its one typed argument (the shapes of `sessions::protocol`).
+pub fn command<T: Serialize>(title: impl Into<String>, name: &str, argument: &T) -> Command {
+    Command {
+        title: title.into(),
+        command: name.into(),
+        arguments: Some(vec![
+            serde_json::to_value(argument).unwrap_or(serde_json::Value::Null),
+        ]),
+    }
+}
+
+fn lens<T: Serialize>(
     range: Range,
     title: impl Into<String>,
-    command: &str,
-    argument: serde_json::Value,
+    name: &str,
+    argument: &T,
 ) -> CodeLens {
     CodeLens {
         range,
-        command: Some(Command {
-            title: title.into(),
-            command: command.into(),
-            arguments: Some(vec![argument]),
-        }),
+        command: Some(command(title, name, argument)),
         data: None,
+    }
+}
+
+/// The arguments that name one session.
+fn session_args(entry: &SessionEntry) -> SessionArgs {
+    SessionArgs {
+        session_id: entry.id().to_string(),
+    }
+}
+
+/// `void.openLog` for a session (by id and log URI).
+fn open_log_args(entry: &SessionEntry) -> OpenLogArgs {
+    OpenLogArgs {
+        session_id: Some(entry.id().to_string()),
+        log_uri: Some(entry.log_uri.clone()),
+    }
+}
+
+/// `void.close` with the normal code.
+fn close_args(entry: &SessionEntry) -> CloseArgs {
+    CloseArgs {
+        session_id: entry.id().to_string(),
+        code: Some(1000),
+        reason: None,
+    }
+}
+
+/// `void.send` of a `ws-message` by uid.
+fn send_args(entry: &SessionEntry, message_uid: String) -> SendArgs {
+    SendArgs {
+        session_id: entry.id().to_string(),
+        message_uid: Some(message_uid),
+        format: None,
+        body: None,
+    }
+}
+
+/// The target of a section command: its request uid, or the position of its request block
+/// when that has no uid.
+pub fn section_target(
+    state: &ServerState,
+    doc: &Document,
+    model: &void_syntax::Document,
+    section: &LocatedSection,
+) -> SectionTarget {
+    if section.block_uid.is_empty() {
+        let block = &model.blocks[section.request_block];
+        SectionTarget {
+            uri: doc.uri.clone(),
+            block_uid: None,
+            position: Some(state.range(doc, block.range.start..block.range.start).start),
+        }
+    } else {
+        SectionTarget {
+            uri: doc.uri.clone(),
+            block_uid: Some(section.block_uid.clone()),
+            position: None,
+        }
     }
 }
 
@@ -96,38 +164,33 @@ pub fn extend_code_lenses(state: &ServerState, doc: &Document, lenses: &mut Vec<
         let block = &model.blocks[section.request_block];
         let range = state.range(doc, block.range.start..block.range.start);
         let status = entry.session.status();
-        let id = json!({ "sessionId": entry.id() });
-        let log = json!({ "sessionId": entry.id(), "logUri": entry.log_uri });
+        let id = session_args(&entry);
+        let log = open_log_args(&entry);
         if !entry.is_live() {
             lenses.push(lens(
                 range,
                 format!("last: {}", summary(&status)),
                 OPEN_LOG,
-                log,
+                &log,
             ));
             continue;
         }
         lenses.retain(|l| {
             !(l.range == range && l.command.as_ref().is_some_and(|c| c.command == CONNECT))
         });
-        lenses.push(lens(range, summary(&status), OPEN_LOG, log.clone()));
+        lenses.push(lens(range, summary(&status), OPEN_LOG, &log));
         match status.state {
             SessionState::Connecting | SessionState::Reconnecting => {
-                lenses.push(lens(range, "Cancel", CLOSE, id))
+                lenses.push(lens(range, "Cancel", CLOSE, &close_args(&entry)))
             }
             _ => {
                 if status.paused {
-                    lenses.push(lens(range, "Resume", RESUME, id.clone()));
+                    lenses.push(lens(range, "Resume", RESUME, &id));
                 } else {
-                    lenses.push(lens(range, "Pause", PAUSE, id.clone()));
+                    lenses.push(lens(range, "Pause", PAUSE, &id));
                 }
-                lenses.push(lens(
-                    range,
-                    "Close",
-                    CLOSE,
-                    json!({ "sessionId": entry.id(), "code": 1000 }),
-                ));
-                lenses.push(lens(range, "Open log", OPEN_LOG, log));
+                lenses.push(lens(range, "Close", CLOSE, &close_args(&entry)));
+                lenses.push(lens(range, "Open log", OPEN_LOG, &log));
             }
         }
         if status.state == SessionState::Open {
@@ -138,12 +201,7 @@ pub fn extend_code_lenses(state: &ServerState, doc: &Document, lenses: &mut Vec<
                     Some(name) => format!("▷ Send {name}"),
                     None => "▷ Send".to_string(),
                 };
-                lenses.push(lens(
-                    at,
-                    title,
-                    SEND,
-                    json!({ "sessionId": entry.id(), "messageUid": uid }),
-                ));
+                lenses.push(lens(at, title, SEND, &send_args(&entry, uid)));
             }
         }
     }
@@ -164,6 +222,64 @@ fn messages(
             Some((i, uid, m.name.as_ref().map(|n| n.value.to_string())))
         })
         .collect()
+}
+
+/// The diagnostic code of a failed assertion row.
+pub const ASSERTION_FAILED: &str = "assertion-failed";
+
+/// The failed assertion rows of the document's live sessions, as error diagnostics on their
+/// rows (the description cell, else the field), saying what was expected and what came: they
+/// show on the row and in the problems list while the session lives, and go when it ends.
+pub fn assertion_diagnostics(state: &ServerState, doc: &Document) -> Vec<Diagnostic> {
+    if !state.sessions.has_sessions_for(&doc.uri) {
+        return Vec::new();
+    }
+    let model = doc.model();
+    let mut out = Vec::new();
+    for section in websocket_sections(doc, &model) {
+        let Some(entry) = state.sessions.live_for(&doc.uri, &section.section_key) else {
+            continue;
+        };
+        let status = entry.session.status();
+        if status.assertions.failed == 0 {
+            continue;
+        }
+        let Some(model_section) = model.sections.get(section.section_index) else {
+            continue;
+        };
+        let rows = void_session::section::assertion_rows(&model, model_section);
+        for result in &status.assertion_results {
+            if result.outcome != Outcome::Fail {
+                continue;
+            }
+            let Some(row) = rows.get(result.index) else {
+                continue;
+            };
+            let range = row
+                .description
+                .as_ref()
+                .or(row.field.as_ref())
+                .map_or_else(|| row.row.range.clone(), |cell| cell.range.clone());
+            let check = format!("{} {} {}", result.field, result.operator, result.expected);
+            let outcome = match &result.actual {
+                Some(actual) => format!("actual {actual}"),
+                None => result.message.clone(),
+            };
+            out.push(Diagnostic {
+                range: state.range(doc, range),
+                severity: Some(DiagnosticSeverity::ERROR),
+                code: Some(NumberOrString::String(ASSERTION_FAILED.into())),
+                source: Some("void".into()),
+                message: format!(
+                    "assertion failed (session {}): expected {}; {outcome}",
+                    entry.id(),
+                    check.trim_end()
+                ),
+                ..Default::default()
+            });
+        }
+    }
+    out
 }
 
 /// The live-state text for a hover over a `socket-request` with a session, appended to what the
@@ -273,33 +389,33 @@ pub fn extend_code_actions(
     else {
         return;
     };
-    let mut add = |title: String, command: &str, argument: serde_json::Value| {
+    let mut add = |title: String, command: Command| {
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {
             title,
             kind: Some(CodeActionKind::EMPTY),
-            command: Some(Command {
-                title: String::new(),
-                command: command.into(),
-                arguments: Some(vec![argument]),
-            }),
+            command: Some(command),
             ..Default::default()
         }));
     };
-    let target = if section.block_uid.is_empty() {
-        let block = &model.blocks[section.request_block];
-        json!({ "uri": doc.uri, "position": state.range(doc, block.range.start..block.range.start).start })
-    } else {
-        json!({ "uri": doc.uri, "blockUid": section.block_uid })
-    };
+    let target = section_target(state, doc, &model, &section);
     let live = state.sessions.live_for(&doc.uri, &section.section_key);
     let Some(entry) = live else {
-        add("▶ Connect (WebSocket)".into(), CONNECT, target.clone());
-        add("Test connection".into(), TEST_CONNECTION, target.clone());
-        add("Copy as websocat command".into(), COPY_AS_WEBSOCAT, target);
+        add(
+            "▶ Connect (WebSocket)".into(),
+            command("", CONNECT, &target),
+        );
+        add(
+            "Test connection".into(),
+            command("", TEST_CONNECTION, &target),
+        );
+        add(
+            "Copy as websocat command".into(),
+            command("", COPY_AS_WEBSOCAT, &target),
+        );
         return;
     };
     let status = entry.session.status();
-    let id = json!({ "sessionId": entry.id() });
+    let id = session_args(&entry);
     if status.state == SessionState::Open {
         let at_message = model
             .block_at(requested.start)
@@ -312,26 +428,20 @@ pub fn extend_code_actions(
             let title = name
                 .map(|n| format!("Send {n}"))
                 .unwrap_or_else(|| "Send this message".into());
-            add(
-                title,
-                SEND,
-                json!({ "sessionId": entry.id(), "messageUid": uid }),
-            );
+            add(title, command("", SEND, &send_args(&entry, uid)));
         }
         if status.paused {
-            add("Resume the live log".into(), RESUME, id.clone());
+            add("Resume the live log".into(), command("", RESUME, &id));
         } else {
-            add("Pause the live log".into(), PAUSE, id.clone());
+            add("Pause the live log".into(), command("", PAUSE, &id));
         }
     }
     add(
         "Close the WebSocket session".into(),
-        CLOSE,
-        json!({ "sessionId": entry.id(), "code": 1000 }),
+        command("", CLOSE, &close_args(&entry)),
     );
     add(
         "Open the session log".into(),
-        OPEN_LOG,
-        json!({ "sessionId": entry.id(), "logUri": entry.log_uri }),
+        command("", OPEN_LOG, &open_log_args(&entry)),
     );
 }

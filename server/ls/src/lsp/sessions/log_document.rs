@@ -1,20 +1,30 @@
 //! The live log as a read-only virtual document, `void-session:/<sessionId>/<name>.wslog`
-//! (docs/lsp-extensions.md, "Log documents"): building and parsing its URI, and answering
+//! (docs/lsp-extensions.md): building and parsing its URI, and answering
 //! `workspace/textDocumentContent` (LSP 3.18) and the fallback `void/sessionLogText`.
+//!
+//! The file name is what editors show on the log's tab: the section's label and the time the
+//! session started (`chat-room_12.03.04.wslog`), so two sessions of one section are told apart.
 //!
 //! The text itself is rendered by the engine (`Session::log_text`); this module never formats
 //! log lines and never pushes anything to the client (refreshes are [`super::notifier`]'s).
 
-use super::manager::SessionManager;
-use super::protocol::{LOG_SCHEME, LogTextResult};
+use chrono::{NaiveTime, Timelike};
 
-/// The log URI of a session: `void-session:/<sessionId>/<name>.wslog`, where `name` is the
-/// section's label made safe for a path (`session` when it has none).
-pub fn log_uri(session_id: &str, label: &str) -> String {
+use super::manager::SessionManager;
+use super::protocol::{LogMessageParams, LogMessageResult, LogTextResult};
+use crate::lsp::ext::LOG_SCHEME;
+
+/// The log URI of a session: `void-session:/<sessionId>/<name>_<HH.MM.SS>.wslog`, where `name`
+/// is the section's label made safe for a path (`session` when it has none) and the time is
+/// when the session started (local time).
+pub fn log_uri(session_id: &str, label: &str, started: NaiveTime) -> String {
     format!(
-        "{LOG_SCHEME}:/{}/{}.wslog",
+        "{LOG_SCHEME}:/{}/{}_{:02}.{:02}.{:02}.wslog",
         path_segment(session_id),
-        file_name(label)
+        file_name(label),
+        started.hour(),
+        started.minute(),
+        started.second()
     )
 }
 
@@ -51,6 +61,79 @@ pub fn text_for(manager: &SessionManager, uri: &str) -> Result<LogTextResult, St
             version: 0,
         }),
     }
+}
+
+/// The largest message `void/logMessage` answers whole; longer ones are cut (the transcript
+/// keeps them whole).
+pub const LOG_MESSAGE_MAX_BYTES: usize = 4 << 20;
+
+/// Answers `void/logMessage`: the whole message behind a line of a log document, JSON
+/// pretty-printed; `None` when the line shows no message (an event, the header, a line that
+/// left the view).
+pub async fn log_message(
+    manager: &SessionManager,
+    params: &LogMessageParams,
+) -> Result<Option<LogMessageResult>, String> {
+    let Some(entry) = manager.by_log_uri(&params.uri) else {
+        return Err(format!(
+            "`{}` is not the log of a session this server knows",
+            params.uri
+        ));
+    };
+    let Some(shown) = entry
+        .session
+        .message_at_line(params.line as usize, params.text.as_deref())
+    else {
+        return Ok(None);
+    };
+    let whole = entry.session.whole_message(&shown).await?;
+    let format = shown.format;
+    let (text, note) = match whole {
+        None => (
+            None,
+            Some(
+                "only the preview is kept: this section's transcript is off (ws-options `transcript`)"
+                    .to_string(),
+            ),
+        ),
+        Some(text) => {
+            let text = match format {
+                void_syntax::vocab::MessageFormat::Json => pretty_json(&text).unwrap_or(text),
+                _ => text,
+            };
+            if text.len() > LOG_MESSAGE_MAX_BYTES {
+                let mut end = LOG_MESSAGE_MAX_BYTES;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                (
+                    Some(text[..end].to_string()),
+                    Some(format!(
+                        "cut at {}; the transcript holds it whole",
+                        void_session::log::human_size(LOG_MESSAGE_MAX_BYTES as u64)
+                    )),
+                )
+            } else {
+                (Some(text), None)
+            }
+        }
+    };
+    Ok(Some(LogMessageResult {
+        direction: if shown.sent { "out" } else { "in" }.to_string(),
+        format: format.to_string(),
+        size: shown.size as u64,
+        at: shown
+            .at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        text,
+        note,
+    }))
+}
+
+/// `text` re-indented when it is JSON.
+fn pretty_json(text: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    serde_json::to_string_pretty(&value).ok()
 }
 
 fn path_segment(text: &str) -> String {
@@ -91,14 +174,24 @@ fn file_name(label: &str) -> String {
 mod tests {
     use super::*;
 
+    fn at(h: u32, m: u32, s: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, s).unwrap_or_default()
+    }
+
     #[test]
-    fn log_uris_name_the_session_and_section() {
+    fn log_uris_name_the_session_section_and_start_time() {
         assert_eq!(
-            log_uri("ws-1", "Chat room: #general"),
-            "void-session:/ws-1/chat-room-general.wslog"
+            log_uri("ws-1", "Chat room: #general", at(12, 3, 4)),
+            "void-session:/ws-1/chat-room-general_12.03.04.wslog"
         );
-        assert_eq!(log_uri("ws-1", ""), "void-session:/ws-1/session.wslog");
-        assert_eq!(log_uri("a/b c", "Échos"), "void-session:/a_b_c/chos.wslog");
+        assert_eq!(
+            log_uri("ws-1", "", at(0, 0, 0)),
+            "void-session:/ws-1/session_00.00.00.wslog"
+        );
+        assert_eq!(
+            log_uri("a/b c", "Échos", at(23, 59, 59)),
+            "void-session:/a_b_c/chos_23.59.59.wslog"
+        );
     }
 
     #[test]
@@ -108,7 +201,10 @@ mod tests {
             session_id_of("void-session:///ws-1/chat.wslog"),
             Some("ws-1")
         );
-        assert_eq!(session_id_of(&log_uri("ws-9", "x")), Some("ws-9"));
+        assert_eq!(
+            session_id_of(&log_uri("ws-9", "x", at(1, 2, 3))),
+            Some("ws-9")
+        );
         assert_eq!(session_id_of("file:///ws-1/chat.wslog"), None);
         assert_eq!(session_id_of("void-session:/"), None);
     }

@@ -17,6 +17,7 @@ use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::Uri;
 use void_session::{Session, SessionSettings, SessionSpec};
 
+use super::super::diagnostics::DiagnosticsQueue;
 use super::log_document;
 use super::protocol::SessionSummary;
 use void_session::sync::Unpoisoned;
@@ -70,6 +71,10 @@ pub struct SessionEntry {
     /// The registry key of the section: the uid, or `#section-N` for a block without one.
     pub section_key: String,
     pub log_uri: String,
+    /// The section's name for people when the session started.
+    pub label: String,
+    /// When the session started (RFC 3339, milliseconds).
+    pub started_at: String,
 }
 
 impl SessionEntry {
@@ -89,22 +94,38 @@ impl SessionEntry {
             block_uid: self.block_uid.clone(),
             state: self.session.state().as_str().to_string(),
             log_uri: self.log_uri.clone(),
+            label: self.label.clone(),
+            started_at: self.started_at.clone(),
         }
     }
 }
 
 /// The sessions of one language server.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SessionManager {
     client: OnceLock<Client>,
+    /// Where a document is marked for new diagnostics (failed assertion rows are diagnostics).
+    diagnostics: DiagnosticsQueue,
     caps: RwLock<ClientSessionCaps>,
     entries: Mutex<VecDeque<Arc<SessionEntry>>>,
     shutting_down: AtomicBool,
 }
 
 impl SessionManager {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(diagnostics: DiagnosticsQueue) -> Self {
+        SessionManager {
+            client: OnceLock::new(),
+            diagnostics,
+            caps: RwLock::default(),
+            entries: Mutex::default(),
+            shutting_down: AtomicBool::new(false),
+        }
+    }
+
+    /// Asks for the diagnostics of `uri` to be published again (a session's assertion
+    /// outcomes changed, or it ended).
+    pub fn recheck(&self, uri: &Uri) {
+        self.diagnostics.schedule(uri.clone());
     }
 
     /// Gives the manager the client handle (once, when the service is built).
@@ -142,13 +163,18 @@ impl SessionManager {
         }
         let session =
             Session::spawn(spec, SessionSettings::default()).map_err(|e| e.to_string())?;
-        let log_uri = log_document::log_uri(session.id(), label);
+        let started = chrono::Local::now();
+        let log_uri = log_document::log_uri(session.id(), label, started.time());
         let entry = Arc::new(SessionEntry {
             session,
             uri,
             block_uid,
             section_key,
             log_uri,
+            label: label.to_string(),
+            started_at: started
+                .with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         });
         let mut entries = self.lock();
         entries.push_back(entry.clone());

@@ -12,7 +12,8 @@
 //! - [`resolve`]: section under a uid or position -> engine spec, through the current model.
 //! - [`commands`]: `void.connect`, `void.send`, ... `void.openLog`.
 //! - [`notifier`]: one task per session: throttled status, log refresh, progress, failures.
-//! - [`log_document`]: log URIs and their text.
+//! - [`log_document`]: log URIs, their text, and the whole message behind a line.
+//! - [`section_at`]: `void/sectionAt`, the section under a position for editor clients.
 //! - [`editor`]: lenses, hover, code actions; [`completion`]: `.json.` paths.
 //! - [`capability`]: the LSP 3.18 bits of `initialize` that `ls-types` cannot express.
 //! - [`protocol`]: wire types.
@@ -26,17 +27,19 @@ pub mod manager;
 pub mod notifier;
 pub mod protocol;
 pub mod resolve;
+pub mod section_at;
 
 use std::sync::Arc;
 
 use tower_lsp_server::jsonrpc::{Error, Result};
 
+use super::server::Backend;
 pub use capability::SessionCapabilityService;
 pub use manager::SessionManager;
-pub use protocol::TEXT_DOCUMENT_CONTENT;
-
-use super::server::Backend;
-use protocol::{LogTextParams, LogTextResult, TextDocumentContentResult};
+use protocol::{
+    LogMessageParams, LogMessageResult, LogTextParams, LogTextResult, SectionAtParams, SectionInfo,
+    TextDocumentContentResult,
+};
 
 /// Wraps the LSP service so `initialize` carries the session capabilities both ways.
 pub fn wrap<S>(service: S, sessions: Arc<SessionManager>) -> SessionCapabilityService<S> {
@@ -46,6 +49,21 @@ pub fn wrap<S>(service: S, sessions: Arc<SessionManager>) -> SessionCapabilitySe
 /// `void/sessionLogText {uri}` -> `{text, version}`.
 pub async fn session_log_text(backend: &Backend, params: LogTextParams) -> Result<LogTextResult> {
     log_document::text_for(&backend.state.sessions, &params.uri).map_err(Error::invalid_params)
+}
+
+/// `void/sectionAt {textDocument, position}` -> the section there, or `null`.
+pub async fn section_at(backend: &Backend, params: SectionAtParams) -> Result<Option<SectionInfo>> {
+    section_at::section_at(&backend.state, params)
+}
+
+/// `void/logMessage {uri, line, text?}` -> the whole message on that log line, or `null`.
+pub async fn log_message(
+    backend: &Backend,
+    params: LogMessageParams,
+) -> Result<Option<LogMessageResult>> {
+    log_document::log_message(&backend.state.sessions, &params)
+        .await
+        .map_err(Error::invalid_params)
 }
 
 /// `workspace/textDocumentContent {uri}` -> `{text}` (LSP 3.18).

@@ -47,6 +47,8 @@ pub fn status_params(entry: &SessionEntry, status: &Status) -> SessionStatusPara
         sent: status.sent,
         received: status.received,
         log_uri: entry.log_uri.clone(),
+        label: entry.label.clone(),
+        started_at: entry.started_at.clone(),
         detail: StatusDetail {
             http_status: status.http_status,
             subprotocol: status.subprotocol.clone(),
@@ -81,6 +83,20 @@ fn is_significant(before: Option<&SessionStatusParams>, after: &SessionStatusPar
         || before.detail.subprotocol != after.detail.subprotocol
         || before.detail.assertions.failed != after.detail.assertions.failed
         || (before.detail.assertions.pending > 0 && after.detail.assertions.pending == 0)
+}
+
+/// Whether the document's diagnostics must be published again: failed assertion rows are
+/// diagnostics while a session lives, so a change in the failed count, or the end of a session
+/// that had failures, changes them.
+fn changes_diagnostics(
+    before: Option<&SessionStatusParams>,
+    after: &SessionStatusParams,
+    live: bool,
+) -> bool {
+    let failed_before = before.map_or(0, |b| b.detail.assertions.failed);
+    let failed_now = after.detail.assertions.failed;
+    failed_before != failed_now
+        || (!live && failed_now > 0 && before.is_some_and(|b| b.state != after.state))
 }
 
 /// Starts the watcher task of a new session (and its progress report while connecting).
@@ -121,6 +137,9 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
         let now = Instant::now();
         let caps = manager.caps();
 
+        if changes_diagnostics(last_sent.as_ref(), &params, entry.is_live()) {
+            manager.recheck(&entry.uri);
+        }
         if is_significant(last_sent.as_ref(), &params) {
             if status.state == SessionState::Failed && !told_failure {
                 told_failure = true;
@@ -308,6 +327,8 @@ mod tests {
             sent,
             received: 0,
             log_uri: "void-session:/s/a.wslog".into(),
+            label: "a".into(),
+            started_at: "2026-01-01T00:00:00.000Z".into(),
             detail: StatusDetail::default(),
         }
     }

@@ -1,36 +1,33 @@
-//! The wire shapes of the WebSocket session layer (docs/lsp-extensions.md): command arguments and
-//! results, the `void/sessionStatus` notification, the log-document requests, and the LSP 3.18
-//! `workspace/textDocumentContent` request and its refresh, which `ls-types` 0.0.6 does not declare
-//! yet. Names that other modules already declare (`ext.rs`) are reused, not repeated.
+//! The wire shapes of the WebSocket session layer: command arguments and results, the
+//! `void/sessionStatus` notification, `void/sectionAt`, the log-document requests, and the LSP
+//! 3.18 `workspace/textDocumentContent` request and its refresh, which `ls-types` 0.0.6 does not
+//! declare yet. The names are declared in `ext.rs`; the editor clients mirror these types once
+//! each (`protocol.ts`, `protocol.lua`).
 //!
-//! Plain serde types only: no behaviour, no session state.
+//! Every argument type serializes as well as it deserializes: code lenses and code actions are
+//! built from these types, never from JSON literals. Plain serde types only: no behaviour, no
+//! session state.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tower_lsp_server::ls_types::{Position, Uri};
+use tower_lsp_server::ls_types::{Position, TextDocumentIdentifier, Uri};
 
-/// Client -> server (LSP 3.18): the text of a document whose scheme the server declared.
-pub const TEXT_DOCUMENT_CONTENT: &str = "workspace/textDocumentContent";
-/// Server -> client (LSP 3.18): a declared document's text changed; the client asks again.
-pub const TEXT_DOCUMENT_CONTENT_REFRESH: &str = "workspace/textDocumentContent/refresh";
-/// Command a code lens runs to open a session's log (an addition to the command table; the server
-/// answers it with `window/showDocument`; the editor clients may run it themselves).
-pub const OPEN_LOG: &str = "void.openLog";
-/// The URI scheme of the live log documents.
-pub const LOG_SCHEME: &str = "void-session";
+use crate::lsp::ext::{SESSION_STATUS, TEXT_DOCUMENT_CONTENT_REFRESH};
 
-/// `void.connect`: by block uid, or by a position inside the section.
-#[derive(Debug, Clone, Deserialize)]
+/// A section to act on: by its `socket-request` uid, or by a position inside it (in the
+/// negotiated position encoding). `void.connect`, `void.testConnection`, `void.copyAsWebsocat`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct ConnectArgs {
+pub struct SectionTarget {
     pub uri: Uri,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_uid: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<Position>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// `void.connect` result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectResult {
     pub session_id: String,
@@ -38,74 +35,80 @@ pub struct ConnectResult {
 }
 
 /// `void.send`: a `ws-message` by uid, or an ad-hoc body.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SendArgs {
     pub session_id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_uid: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 }
 
-/// `void.pause`, `void.resume`, `void.openLog`.
-#[derive(Debug, Clone, Deserialize)]
+/// `void.pause`, `void.resume`: one session.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionArgs {
     pub session_id: String,
 }
 
 /// `void.openLog`: a session id or the log URI itself.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenLogArgs {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_uri: Option<String>,
 }
 
-/// `void.close`.
-#[derive(Debug, Clone, Deserialize)]
+/// `void.openLog` result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenLogResult {
+    pub log_uri: String,
+}
+
+/// `void.close` (code 1000 when absent).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CloseArgs {
     pub session_id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<u16>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
-/// `void.testConnection`, `void.copyAsWebsocat`: a section by its socket-request uid (or a
-/// position inside it, as for `void.connect`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SectionArgs {
-    pub uri: Uri,
-    #[serde(default)]
-    pub block_uid: Option<String>,
-    #[serde(default)]
-    pub position: Option<Position>,
-}
-
 /// `void.exportTranscript`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportArgs {
     pub session_id: String,
     pub path: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportResult {
     pub path: String,
     pub events: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// `void.send`, `void.pause`, `void.resume`, `void.close` result.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct OkResult {
+    pub ok: bool,
+}
+
+impl OkResult {
+    pub const OK: OkResult = OkResult { ok: true };
+}
+
+/// `void.testConnection` result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TestConnectionAnswer {
     pub ok: bool,
@@ -117,7 +120,7 @@ pub struct TestConnectionAnswer {
 }
 
 /// One entry of `void.sessions`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionSummary {
     pub session_id: String,
@@ -125,6 +128,95 @@ pub struct SessionSummary {
     pub block_uid: String,
     pub state: String,
     pub log_uri: String,
+    /// The section's name for people (separator label, first heading, else the URL).
+    pub label: String,
+    /// When the session started (RFC 3339, milliseconds).
+    pub started_at: String,
+}
+
+/// `void/sectionAt` parameters: the section under `position`, or the one whose
+/// `socket-request` has `blockUid` (for a client that knows a session but not a position).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SectionAtParams {
+    pub text_document: TextDocumentIdentifier,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_uid: Option<String>,
+}
+
+/// `void/sectionAt` result (`null` when there is no request in that section).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SectionInfo {
+    /// The key sessions are filed under: the request's uid, or `#section-N` without one.
+    pub section_key: String,
+    /// A name for people: the separator label, else the first heading, else the URL.
+    pub label: String,
+    /// The uid of the section's request block (empty when it has none).
+    pub block_uid: String,
+    /// `websocket`, `grpc` or `http`.
+    pub kind: String,
+    /// The request URL, variables resolved when they can be, secrets masked.
+    pub url: String,
+    /// The section's `ws-message` blocks, in file order.
+    pub messages: Vec<MessageInfo>,
+    /// The section's newest session (live or ended), if any.
+    pub session: Option<SessionRef>,
+}
+
+/// One `ws-message` of a [`SectionInfo`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageInfo {
+    /// `None` for a message without a uid (it cannot be sent by reference).
+    pub uid: Option<String>,
+    pub name: Option<String>,
+    pub format: String,
+    pub send: String,
+    /// The body on one line, cut (as written: variables not resolved).
+    pub preview: String,
+}
+
+/// A session as [`SectionInfo`] names it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRef {
+    pub session_id: String,
+    pub state: String,
+    pub log_uri: String,
+}
+
+/// `void/logMessage` parameters: a line of a log document (0-based, as the client shows it),
+/// and that line's text when the client has it, so a view that moved meanwhile is detected.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogMessageParams {
+    pub uri: String,
+    pub line: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// `void/logMessage` result (`null` when the line is not a message).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LogMessageResult {
+    /// `out` (sent) or `in` (received).
+    pub direction: String,
+    /// `text`, `json`, `xml` or `binary`.
+    pub format: String,
+    /// The payload size in bytes.
+    pub size: u64,
+    /// When it was sent or received (RFC 3339, milliseconds).
+    pub at: String,
+    /// The whole message, secrets masked: JSON pretty-printed, binary as base64. `None` when
+    /// it is not kept (the transcript is off and only the preview is in memory).
+    pub text: Option<String>,
+    /// Why `text` is missing or shortened, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// `void/sessionStatus` parameters.
@@ -141,6 +233,10 @@ pub struct SessionStatusParams {
     pub sent: u64,
     pub received: u64,
     pub log_uri: String,
+    /// The section's name for people (as in [`SessionSummary`]).
+    pub label: String,
+    /// When the session started (RFC 3339, milliseconds).
+    pub started_at: String,
     pub detail: StatusDetail,
 }
 
@@ -227,5 +323,5 @@ pub enum SessionStatusNotification {}
 
 impl tower_lsp_server::ls_types::notification::Notification for SessionStatusNotification {
     type Params = SessionStatusParams;
-    const METHOD: &'static str = crate::lsp::ext::SESSION_STATUS;
+    const METHOD: &'static str = SESSION_STATUS;
 }
