@@ -300,13 +300,37 @@ fn refused_connection_is_reported_and_exits_one() {
     let error = s[0]["connection"]["error"].as_str().unwrap().to_lowercase();
     assert!(error.contains("refused"), "{error}");
 
+    assert_eq!(report["summary"]["assertionsUnchecked"], 1);
+    assert_eq!(report["summary"]["assertionsFailed"], 0);
+
+    // One clear error per section, with what to do; no row "fails" with no value.
     let pretty = run_in(dir.path(), &["run", "refused.void"]);
     assert_eq!(pretty.code, 1);
+    let out = &pretty.stdout;
+    assert!(out.contains("ERROR refused.void › Nobody home"), "{out}");
     assert!(
-        pretty.stdout.contains("ERROR refused.void › Nobody home"),
-        "{}",
-        pretty.stdout
+        !out.contains("(no value)") && !out.contains("fail reply"),
+        "{out}"
     );
+    assert!(
+        out.contains("1 assertion not checked: the connection never opened"),
+        "{out}"
+    );
+    // The hint names a command that works from here: the test binary is not on PATH, so it is
+    // the `cargo run` line (a debug build) or the binary's own path.
+    let hints: Vec<&str> = out.lines().filter(|l| l.contains("hint:")).collect();
+    assert_eq!(
+        hints.len(),
+        2,
+        "once for the section, once in the summary: {out}"
+    );
+    assert!(
+        hints[0].contains("--echo-server")
+            && (hints[0].contains("`cargo run -p void-ls -- echo-server`")
+                || hints[0].contains(&format!("`{} echo-server`", bin()))),
+        "{out}"
+    );
+    assert!(out.contains("1 not checked"), "{out}");
 }
 
 #[test]
@@ -651,6 +675,21 @@ fn demo_shows_the_live_log_and_the_results() {
         ran.stdout
     );
     assert!(ran.stdout.contains("PASSED"), "{}", ran.stdout);
+    // The live log shows each assertion row as it settles.
+    assert!(
+        ran.stdout.contains(
+            "✓ The greeting comes back unchanged · received[0] equals hello, void · passed"
+        ),
+        "{}",
+        ran.stdout
+    );
+    // "Next:" names a command that runs this very binary (not a bare `void-ls` off PATH).
+    let next = ran.stdout.split("Next:").nth(1).unwrap_or_default();
+    assert!(
+        next.contains("cargo run -p void-ls -- run examples/ --echo-server")
+            || next.contains(&format!("{} run examples/ --echo-server", bin())),
+        "{next}"
+    );
 }
 
 #[test]

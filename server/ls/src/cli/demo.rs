@@ -145,20 +145,23 @@ pub fn run(args: DemoArgs) -> ExitCode {
         };
         let code = super::run::run_async(run_args, Some(files)).await;
         let mut out = std::io::stdout().lock();
+        let program = super::invocation::program();
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", style.bold("Next:"));
-        let _ = writeln!(
-            out,
-            "  void-ls run examples/ --echo-server      run every example as a test suite"
-        );
-        let _ = writeln!(
-            out,
-            "  void-ls run examples/echo.void --echo-server --reporter junit -o report.xml"
-        );
-        let _ = writeln!(
-            out,
-            "  void-ls echo-server                      keep the server up for your editor"
-        );
+        for (command, what) in [
+            (
+                "run examples/ --echo-server",
+                "run every example as a test suite",
+            ),
+            (
+                "run examples/echo.void --echo-server --reporter junit -o report.xml",
+                "the same as a JUnit report",
+            ),
+            ("echo-server", "keep the server up for your editor"),
+        ] {
+            let _ = writeln!(out, "  {program} {command}");
+            let _ = writeln!(out, "      {}", style.dim(what));
+        }
         drop(out);
         server.shutdown().await;
         code

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod echo_server;
 pub mod fmt;
 pub mod input;
+pub mod invocation;
 pub mod run;
 
 /// A count with its noun: `1 section`, `2 sections`, `0 errors`.

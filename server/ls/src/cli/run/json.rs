@@ -35,6 +35,7 @@ pub fn to_value(report: &RunReport) -> Value {
             "assertionsPassed": t.rows_passed,
             "assertionsFailed": t.rows_failed,
             "assertionsPending": t.rows_pending,
+            "assertionsUnchecked": t.rows_unchecked,
             "sent": t.sent,
             "received": t.received,
         },

@@ -231,12 +231,38 @@ impl SectionVerdict {
 }
 
 impl SectionReport {
-    /// Whether some row is about the connection itself (`connected`, `handshake.status`), in
-    /// which case a failed connection is judged by the rows rather than as an error.
+    /// Whether a row about the connection itself (`connected`, `handshake.status`) passed: the
+    /// section expected the connection to fail (a refused upgrade, say), so it is judged by its
+    /// rows. A row that wanted the connection to open and failed does not count: that is the
+    /// connection error itself, reported once.
     fn rows_judge_connection(&self) -> bool {
-        self.rows
-            .iter()
-            .any(|r| r.field == "connected" || r.field == "handshake.status")
+        self.rows.iter().any(|r| {
+            (r.field == "connected" || r.field == "handshake.status")
+                && r.status == RowStatus::Passed
+        })
+    }
+
+    /// Whether the section's result is its connection error (verdict [`SectionVerdict::Error`]):
+    /// its rows were never checked against a live connection.
+    pub fn is_error(&self) -> bool {
+        self.verdict() == SectionVerdict::Error
+    }
+
+    /// What to do about a refused connection, when that is what happened: `program` is how the
+    /// person runs this tool (see `cli::invocation`).
+    pub fn hint(&self, program: &str) -> Option<String> {
+        let error = self.connection.error.as_deref()?.to_ascii_lowercase();
+        // A refused TCP connection; not a refused upgrade or a proxy refusing CONNECT.
+        let refused = error.contains("connection refused")
+            || (error.contains("refused")
+                && !error.contains("upgrade")
+                && !error.contains("connect to"));
+        (!self.connection.opened && refused).then(|| {
+            format!(
+                "nothing is listening there: start the server, or for the examples run with \
+                 --echo-server (or keep one up with `{program} echo-server`)"
+            )
+        })
     }
 
     pub fn verdict(&self) -> SectionVerdict {
@@ -290,6 +316,8 @@ pub struct Totals {
     pub rows_passed: usize,
     pub rows_failed: usize,
     pub rows_pending: usize,
+    /// Rows of sections that ended in error (the connection never opened): not checked.
+    pub rows_unchecked: usize,
     pub sent: u64,
     pub received: u64,
 }
@@ -308,9 +336,13 @@ impl RunReport {
                 SectionVerdict::Error => t.sections_errored += 1,
             }
             t.rows += section.rows.len();
-            t.rows_passed += section.rows_passed();
-            t.rows_failed += section.rows_failed();
-            t.rows_pending += section.rows_pending();
+            if section.is_error() {
+                t.rows_unchecked += section.rows.len();
+            } else {
+                t.rows_passed += section.rows_passed();
+                t.rows_failed += section.rows_failed();
+                t.rows_pending += section.rows_pending();
+            }
             t.sent += section.sent;
             t.received += section.received;
         }
@@ -373,6 +405,33 @@ mod tests {
         assert_eq!(s.verdict(), SectionVerdict::Error);
         s.rows = vec![row("connected", RowStatus::Passed)];
         assert_eq!(s.verdict(), SectionVerdict::Passed);
+        // A row that wanted the connection is the same error, not a second failure.
+        s.rows = vec![
+            row("connected", RowStatus::Failed),
+            row("received[0]", RowStatus::Failed),
+        ];
+        assert_eq!(s.verdict(), SectionVerdict::Error);
+    }
+
+    #[test]
+    fn a_refused_connection_gets_a_hint_and_other_errors_do_not() {
+        let mut s = SectionReport {
+            ended_by: EndReason::ConnectFailed,
+            connection: ConnectionReport {
+                error: Some(
+                    "cannot connect to 127.0.0.1:8765: Connection refused (os error 111)".into(),
+                ),
+                ..ConnectionReport::default()
+            },
+            ..SectionReport::default()
+        };
+        let hint = s.hint("void-ls").unwrap_or_default();
+        assert!(
+            hint.contains("--echo-server") && hint.contains("`void-ls echo-server`"),
+            "{hint}"
+        );
+        s.connection.error = Some("the server refused the upgrade: HTTP 403 Forbidden".into());
+        assert_eq!(s.hint("void-ls"), None);
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub struct Console {
     started: Instant,
     last_draw: Option<Instant>,
     tick: usize,
+    /// How the person runs this tool, for hints (`void-ls`, or the `cargo run` line).
+    program: String,
 }
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -104,6 +106,7 @@ impl Console {
             started: Instant::now(),
             last_draw: None,
             tick: 0,
+            program: crate::cli::invocation::program(),
         }
     }
 
@@ -174,7 +177,7 @@ impl Console {
     /// Clears the live display and writes the summary of the whole run.
     pub fn finish(&mut self, report: &RunReport) {
         self.clear_live();
-        let lines = summary_lines(report, self.opts.style);
+        let lines = summary_lines(report, self.opts.style, &self.program);
         if let Some(out) = self.opts.report_out.as_mut() {
             for l in lines {
                 let _ = writeln!(out, "{l}");
@@ -189,6 +192,8 @@ impl Console {
             s.cyan(line)
         } else if line.contains(" ← ") {
             s.green(line)
+        } else if line.contains(" ✗ ") {
+            s.red(line)
         } else if line.contains(" ✕ ") {
             s.yellow(line)
         } else {
@@ -224,16 +229,15 @@ impl Console {
         for warning in &s.warnings {
             lines.push(format!("    {}", st.yellow(&format!("⚠ {warning}"))));
         }
-        if verdict == SectionVerdict::Error || s.connection.error.is_some() {
-            let err = s
-                .connection
-                .error
-                .clone()
-                .unwrap_or_else(|| s.ended_by.describe().into());
-            lines.push(format!("    {}", st.red(&err)));
-        }
-        for row in &s.rows {
-            lines.extend(row_lines(row, st, "    "));
+        if verdict == SectionVerdict::Error {
+            lines.extend(error_lines(s, st, &self.program, true));
+        } else {
+            if let Some(err) = &s.connection.error {
+                lines.push(format!("    {}", st.red(err)));
+            }
+            for row in &s.rows {
+                lines.extend(row_lines(row, st, "    "));
+            }
         }
         if s.rows.is_empty() && verdict != SectionVerdict::Error {
             lines.push(format!("    {}", st.dim("(no assertions)")));
@@ -426,8 +430,34 @@ fn row_lines(row: &RowReport, st: Style, indent: &str) -> Vec<String> {
     lines
 }
 
-/// The closing summary: failures again in one place, then the totals.
-pub fn summary_lines(report: &RunReport, st: Style) -> Vec<String> {
+/// A section that ended in error: the error once, what to do about it, and how many rows went
+/// unchecked (instead of each row failing with no value).
+fn error_lines(s: &SectionReport, st: Style, program: &str, with_hint: bool) -> Vec<String> {
+    let err = s
+        .connection
+        .error
+        .clone()
+        .unwrap_or_else(|| s.ended_by.describe().into());
+    let mut lines = vec![format!("    {}", st.red(&err))];
+    if let Some(hint) = s.hint(program).filter(|_| with_hint) {
+        lines.push(format!("    {} {hint}", st.yellow("hint:")));
+    }
+    if !s.rows.is_empty() {
+        let n = s.rows.len();
+        lines.push(format!(
+            "    {}",
+            st.dim(&format!(
+                "{n} assertion{} not checked: the connection never opened",
+                if n == 1 { "" } else { "s" }
+            ))
+        ));
+    }
+    lines
+}
+
+/// The closing summary: failures again in one place, then the totals. `program` is how the
+/// person runs this tool (for hints).
+pub fn summary_lines(report: &RunReport, st: Style, program: &str) -> Vec<String> {
     let t = report.totals();
     let mut lines = vec![String::new()];
     let failing: Vec<_> = report
@@ -436,6 +466,8 @@ pub fn summary_lines(report: &RunReport, st: Style) -> Vec<String> {
         .flat_map(|f| f.sections.iter().map(move |s| (f, s)))
         .filter(|(_, s)| s.verdict() != SectionVerdict::Passed)
         .collect();
+    // The same hint for several sections is said once, after them.
+    let hint = failing.iter().find_map(|(_, s)| s.hint(program));
     if !failing.is_empty() {
         lines.push(st.bold(&st.red("Failures:")));
         for (f, s) in failing {
@@ -444,16 +476,15 @@ pub fn summary_lines(report: &RunReport, st: Style) -> Vec<String> {
                 st.bold(&format!("{} › {}", f.path, s.label))
             ));
             if s.verdict() == SectionVerdict::Error {
-                let err = s
-                    .connection
-                    .error
-                    .clone()
-                    .unwrap_or_else(|| s.ended_by.describe().into());
-                lines.push(format!("    {}", st.red(&err)));
+                lines.extend(error_lines(s, st, program, false));
+                continue;
             }
             for row in s.rows.iter().filter(|r| r.is_failure()) {
                 lines.extend(row_lines(row, st, "    "));
             }
+        }
+        if let Some(hint) = hint {
+            lines.push(format!("  {} {hint}", st.yellow("hint:")));
         }
         lines.push(String::new());
     }
@@ -486,7 +517,14 @@ pub fn summary_lines(report: &RunReport, st: Style) -> Vec<String> {
             &format!("{} pending", t.rows_pending),
             |x| st.yellow(x)
         ),
-    );
+    ) + &if t.rows_unchecked > 0 {
+        format!(
+            ", {}",
+            st.yellow(&format!("{} not checked", t.rows_unchecked))
+        )
+    } else {
+        String::new()
+    };
     let verdict = if report.all_passed() {
         st.bold(&st.green("PASSED"))
     } else {
@@ -551,7 +589,7 @@ mod tests {
             }],
             ..RunReport::default()
         };
-        let text = summary_lines(&report, Style { color: false }).join("\n");
+        let text = summary_lines(&report, Style { color: false }, "void-ls").join("\n");
         assert!(text.contains("Failures:"), "{text}");
         assert!(text.contains("a.void › Echo"), "{text}");
         assert!(
