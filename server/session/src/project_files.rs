@@ -16,6 +16,11 @@
 //! - **Off the async runtime** when asked through [`Project::read_async`] (tokio's blocking
 //!   pool); a synchronous read is bounded by the rules above, so it is brief.
 //!
+//! Writing follows the same rules, for the one file a project may make the tool write, its
+//! session transcript ([`Project::check_transcript`], [`Project::create_transcript`]): inside
+//! the project, through no symlink out of it, never onto a pipe or a device, and never over an
+//! existing file that is not a transcript.
+//!
 //! Every refusal is a [`FileError`] whose text names the file and the cause in words. This
 //! module knows nothing of `.void` syntax, sessions or LSP.
 
@@ -77,6 +82,12 @@ pub enum FileProblem {
     },
     NotUtf8 {
         offset: usize,
+    },
+    /// An existing file that is not a transcript (writing one there would destroy it).
+    NotATranscript,
+    /// A component of the path that must be a directory is not one.
+    ParentNotDirectory {
+        parent: PathBuf,
     },
     Io(String),
 }
@@ -141,7 +152,14 @@ impl fmt::Display for FileError {
                 f,
                 "{path}: is not valid UTF-8 text (first bad byte at offset {offset})"
             ),
-            FileProblem::Io(message) => write!(f, "{path}: cannot read: {message}"),
+            FileProblem::NotATranscript => write!(
+                f,
+                "{path}: exists and is not a transcript; it is never replaced (choose another path)"
+            ),
+            FileProblem::ParentNotDirectory { parent } => {
+                write!(f, "{path}: {} is not a directory", parent.display())
+            }
+            FileProblem::Io(message) => write!(f, "{path}: {message}"),
         }
     }
 }
@@ -244,6 +262,135 @@ impl Project {
         })
     }
 
+    /// Whether `path` could be read under this module's rules (inside the project, a regular
+    /// file, at most `limit`), without reading it; where it really is.
+    pub fn check_readable(&self, path: &Path, limit: Limit) -> Result<PathBuf, FileError> {
+        let real = self.locate(path)?;
+        let meta = std::fs::metadata(&real).map_err(|e| io_problem(path, &e))?;
+        if let Some(refused) = not_regular(path, &meta) {
+            return Err(refused);
+        }
+        if meta.len() > limit.bytes() {
+            return Err(FileError::new(
+                path,
+                FileProblem::TooLarge {
+                    size: Some(meta.len()),
+                    limit: limit.bytes(),
+                },
+            ));
+        }
+        Ok(real)
+    }
+
+    /// Where a transcript at `path` would be written, if the rules allow it; nothing is
+    /// created. The path must stay inside the project (also through symlinks), every existing
+    /// ancestor must be a directory, and an existing file must be a regular file that is empty
+    /// or already a transcript ([`is_transcript`]).
+    pub fn check_transcript(&self, path: &Path) -> Result<PathBuf, FileError> {
+        let lexical = normalize(&absolute(path));
+        if !self.holds(&lexical) {
+            return Err(FileError::new(
+                path,
+                FileProblem::OutsideProject {
+                    root: self.root.clone().unwrap_or_default(),
+                },
+            ));
+        }
+        // The longest part of the path that exists, resolved, must stay inside too.
+        let existing = lexical
+            .ancestors()
+            .find(|p| std::fs::symlink_metadata(p).is_ok())
+            .unwrap_or(Path::new("/"));
+        let rest = lexical.strip_prefix(existing).unwrap_or(Path::new(""));
+        let real = std::fs::canonicalize(existing).map_err(|e| io_problem(path, &e))?;
+        if let Some(real_root) = &self.real_root
+            && !real.starts_with(real_root)
+        {
+            return Err(FileError::new(
+                path,
+                FileProblem::SymlinkOutside {
+                    target: real.join(rest),
+                    root: self.root.clone().unwrap_or_default(),
+                },
+            ));
+        }
+        let meta = std::fs::metadata(&real).map_err(|e| io_problem(path, &e))?;
+        if rest.as_os_str().is_empty() {
+            // The file exists.
+            if let Some(refused) = not_regular(path, &meta) {
+                return Err(refused);
+            }
+            let file = open_nonblocking(&real, std::fs::OpenOptions::new().read(true))
+                .map_err(|e| io_problem(path, &e))?;
+            if !is_transcript(file) {
+                return Err(FileError::new(path, FileProblem::NotATranscript));
+            }
+        } else if !meta.is_dir() {
+            return Err(FileError::new(
+                path,
+                FileProblem::ParentNotDirectory {
+                    parent: existing.to_path_buf(),
+                },
+            ));
+        }
+        // (`join("")` would add a trailing slash.)
+        Ok(if rest.as_os_str().is_empty() {
+            real
+        } else {
+            real.join(rest)
+        })
+    }
+
+    /// Creates (or empties) the transcript at `path` under [`Project::check_transcript`]'s
+    /// rules, creating missing directories one at a time inside the project, and opens it for
+    /// writing.
+    pub fn create_transcript(&self, path: &Path) -> Result<(PathBuf, File), FileError> {
+        let target = self.check_transcript(path)?;
+        let Some(parent) = target.parent() else {
+            return Err(FileError::new(path, FileProblem::Directory));
+        };
+        // Missing directories are made one by one; one that appears meanwhile as something
+        // other than a plain directory (a symlink swapped in) is refused.
+        let mut missing: Vec<&Path> = parent
+            .ancestors()
+            .take_while(|p| std::fs::symlink_metadata(p).is_err())
+            .collect();
+        missing.reverse();
+        for dir in missing {
+            match std::fs::create_dir(dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io_problem(path, &e)),
+            }
+            let made = std::fs::symlink_metadata(dir).map_err(|e| io_problem(path, &e))?;
+            if !made.is_dir() {
+                return Err(FileError::new(
+                    path,
+                    FileProblem::ParentNotDirectory {
+                        parent: dir.to_path_buf(),
+                    },
+                ));
+            }
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true);
+        let mut file = open_nonblocking(&target, &mut options).map_err(|e| io_problem(path, &e))?;
+        let meta = file.metadata().map_err(|e| io_problem(path, &e))?;
+        if let Some(refused) = not_regular(path, &meta) {
+            return Err(refused);
+        }
+        if meta.len() > 0 {
+            let reader = file.try_clone().map_err(|e| io_problem(path, &e))?;
+            if !is_transcript(reader) {
+                return Err(FileError::new(path, FileProblem::NotATranscript));
+            }
+            file.set_len(0).map_err(|e| io_problem(path, &e))?;
+        }
+        use std::io::Seek as _;
+        file.rewind().map_err(|e| io_problem(path, &e))?;
+        Ok((target, file))
+    }
+
     /// [`Project::read`] on tokio's blocking pool, so the async runtime never waits on the
     /// file system. Dropping the future abandons the read (it is bounded and ends by itself).
     pub async fn read_async(&self, path: &Path, limit: Limit) -> Result<Vec<u8>, FileError> {
@@ -318,6 +465,26 @@ impl void_syntax::variables::EnvFiles for EnvFileReader {
     }
 }
 
+/// Whether an open file is empty or holds a transcript: its first line (at most 64 KiB) is a
+/// JSON object with the record fields `t`, `dir` and `kind`.
+pub fn is_transcript(file: File) -> bool {
+    use std::io::BufRead as _;
+    let mut first = Vec::new();
+    let mut reader = std::io::BufReader::new(file.take(64 * 1024));
+    if reader.read_until(b'\n', &mut first).is_err() {
+        return false;
+    }
+    if first.is_empty() {
+        return true;
+    }
+    match serde_json::from_slice::<serde_json::Value>(&first) {
+        Ok(serde_json::Value::Object(record)) => ["t", "dir", "kind"]
+            .iter()
+            .all(|field| record.contains_key(*field)),
+        _ => false,
+    }
+}
+
 /// The warning for an environment file that exists but was not read, at the start of the
 /// document whose variables it would have given (the editor and `check` show the same words).
 pub fn env_file_diagnostic(problem: &FileError) -> void_syntax::Diagnostic {
@@ -376,7 +543,7 @@ fn not_regular(path: &Path, meta: &Metadata) -> Option<FileError> {
 fn io_problem(path: &Path, e: &std::io::Error) -> FileError {
     match e.kind() {
         std::io::ErrorKind::NotFound => FileError::new(path, FileProblem::NotFound),
-        _ => FileError::new(path, FileProblem::Io(e.to_string())),
+        _ => FileError::new(path, FileProblem::Io(format!("cannot read or write: {e}"))),
     }
 }
 
@@ -650,6 +817,79 @@ mod tests {
             project_root_of(&lone.path().join("y.void"), &[]),
             lone.path()
         );
+    }
+
+    #[test]
+    fn transcripts_stay_inside_and_never_replace_other_files() {
+        let outside = tempfile::tempdir().unwrap();
+        let precious = outside.path().join("important.txt");
+        std::fs::write(&precious, "keep me\n").unwrap();
+        let (dir, project) = project();
+        let root = dir.path();
+
+        // Inside, in directories that do not exist yet: created.
+        let (path, _) = project
+            .create_transcript(&root.join("logs/run/t.jsonl"))
+            .unwrap();
+        assert!(path.starts_with(std::fs::canonicalize(root).unwrap()));
+        assert!(root.join("logs/run/t.jsonl").is_file());
+
+        let refuse = |path: &Path| project.create_transcript(path).unwrap_err();
+        assert!(matches!(
+            refuse(&root.join("../x/../important.txt")).problem,
+            FileProblem::OutsideProject { .. }
+        ));
+        assert!(matches!(
+            refuse(&precious).problem,
+            FileProblem::OutsideProject { .. }
+        ));
+        // A directory symlinked out of the project, and a file symlinked out.
+        symlink(outside.path(), root.join("out")).unwrap();
+        let err = refuse(&root.join("out/important.txt"));
+        assert!(
+            matches!(err.problem, FileProblem::SymlinkOutside { .. }),
+            "{err}"
+        );
+        let err = refuse(&root.join("out/new/dir/t.jsonl"));
+        assert!(
+            matches!(err.problem, FileProblem::SymlinkOutside { .. }),
+            "{err}"
+        );
+        assert!(!outside.path().join("new").exists());
+        symlink(&precious, root.join("link.jsonl")).unwrap();
+        assert!(matches!(
+            refuse(&root.join("link.jsonl")).problem,
+            FileProblem::SymlinkOutside { .. }
+        ));
+        // An existing file that is not a transcript, inside the project.
+        std::fs::write(root.join("notes.md"), "# my notes\n").unwrap();
+        let err = refuse(&root.join("notes.md"));
+        assert_eq!(err.problem, FileProblem::NotATranscript);
+        assert!(err.to_string().contains("never replaced"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(root.join("notes.md")).unwrap(),
+            "# my notes\n"
+        );
+        // A FIFO: refused without blocking.
+        mkfifo(&root.join("pipe.jsonl"));
+        assert!(matches!(
+            refuse(&root.join("pipe.jsonl")).problem,
+            FileProblem::NotRegular { .. }
+        ));
+        // A file in place of a directory.
+        assert!(matches!(
+            refuse(&root.join("notes.md/t.jsonl")).problem,
+            FileProblem::ParentNotDirectory { .. }
+        ));
+        // An old transcript is replaced.
+        std::fs::write(
+            root.join("old.jsonl"),
+            "{\"t\":\"2026-01-01T00:00:00.000Z\",\"dir\":\"event\",\"kind\":\"open\",\"text\":\"x\",\"size\":1}\n",
+        )
+        .unwrap();
+        project.create_transcript(&root.join("old.jsonl")).unwrap();
+        assert_eq!(std::fs::read_to_string(root.join("old.jsonl")).unwrap(), "");
+        assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::connect::{self, Connector, NetworkConnector};
 use crate::engine::{self, AutoReply, Command, Incoming, Shared};
 use crate::log::{LogText, ShownMessage, message_preview};
 use crate::mask::Masker;
+use crate::project_files::{FileError, Project};
 use crate::queue;
 use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
 use crate::status::{SessionState, Status};
@@ -34,6 +35,10 @@ pub struct SessionSettings {
     /// Directory for transcripts when the spec says nothing (`transcript` option unset).
     /// `None` means `<user cache dir>/void-ls/transcripts`.
     pub transcript_dir: Option<PathBuf>,
+    /// A transcript file the caller (the user, e.g. `run --transcript DIR`) chose: it overrides
+    /// the spec's `transcript` option and, being the user's choice, is not confined to the
+    /// `.void` file's project. It is still never a pipe or a file that is not a transcript.
+    pub transcript_file: Option<PathBuf>,
     /// Opens the byte stream; the real network when `None`. Unit tests inject peers here.
     pub connector: Option<Arc<dyn Connector>>,
     /// Receives every received message, in order, in batches (all the messages read from the
@@ -50,6 +55,7 @@ impl std::fmt::Debug for SessionSettings {
         f.debug_struct("SessionSettings")
             .field("session_id", &self.session_id)
             .field("transcript_dir", &self.transcript_dir)
+            .field("transcript_file", &self.transcript_file)
             .field("connector", &self.connector.is_some())
             .field("message_tap", &self.message_tap.is_some())
             .field("auto_reply", &self.auto_reply.is_some())
@@ -84,8 +90,9 @@ pub enum SendError {
 pub enum SpawnError {
     #[error("{0}")]
     InvalidUrl(String),
-    #[error("cannot create the transcript {path}: {message}")]
-    Transcript { path: PathBuf, message: String },
+    /// The transcript cannot be written where the file (or the caller) says.
+    #[error("transcript refused: {0}")]
+    Transcript(FileError),
 }
 
 /// Why a headless run stopped waiting.
@@ -132,24 +139,25 @@ impl Session {
         })?;
         let id = settings.session_id.clone().unwrap_or_else(fresh_id);
         let masker = Masker::new(&spec.secrets);
-        let transcript_path = match &spec.options.transcript {
-            TranscriptTarget::Off => None,
-            TranscriptTarget::Path(p) => Some(spec.resolve_path(p)),
-            TranscriptTarget::Default => Some(
+        // A path the file names stays in its project; one the user or the caller chose does
+        // not have to.
+        let transcript_path = match (&settings.transcript_file, &spec.options.transcript) {
+            (Some(file), _) => Some((Project::unconfined(), file.clone())),
+            (None, TranscriptTarget::Off) => None,
+            (None, TranscriptTarget::Path(p)) => Some((spec.project(), spec.resolve_path(p))),
+            (None, TranscriptTarget::Default) => Some((
+                Project::unconfined(),
                 settings
                     .transcript_dir
                     .clone()
                     .unwrap_or_else(default_transcript_dir)
                     .join(format!("{id}.jsonl")),
-            ),
+            )),
         };
         let transcript = match transcript_path {
             None => Transcript::off(),
-            Some(path) => {
-                Transcript::create(&path, masker).map_err(|e| SpawnError::Transcript {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?
+            Some((project, path)) => {
+                Transcript::create(&project, &path, masker).map_err(SpawnError::Transcript)?
             }
         };
         let shared = Arc::new(Shared::new(id, Arc::new(spec), transcript));

@@ -26,6 +26,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::mask::Masker;
+use crate::project_files::{FileError, FileProblem, Project};
 use crate::run::{BodyRef, Run};
 use crate::sync::Unpoisoned;
 
@@ -340,16 +341,17 @@ impl Transcript {
         }
     }
 
-    /// Creates (truncates) `path`, creating its directory; records go to the shared writer.
-    pub fn create(path: &Path, masker: Masker) -> std::io::Result<Self> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let file = File::create(path)?;
+    /// Creates `path` (or empties an earlier transcript there), with its directories, under
+    /// the rules of [`Project::create_transcript`]: inside `project`, never through a symlink
+    /// out of it, never onto a pipe or a device, never over a file that is not a transcript.
+    /// Records go to the shared writer.
+    pub fn create(project: &Project, path: &Path, masker: Masker) -> Result<Self, FileError> {
+        let (_, file) = project.create_transcript(path)?;
         if Hub::get().is_none() {
-            return Err(std::io::Error::other(
-                "cannot start the transcript writer thread",
-            ));
+            return Err(FileError {
+                path: path.to_path_buf(),
+                problem: FileProblem::Io("cannot start the transcript writer thread".into()),
+            });
         }
         Ok(Transcript {
             target: Some(Arc::new(Target {
@@ -806,7 +808,7 @@ mod tests {
     async fn writes_and_flushes_to_disk() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/t.jsonl");
-        let t = Transcript::create(&path, Masker::default()).unwrap();
+        let t = Transcript::create(&Project::new(dir.path()), &path, Masker::default()).unwrap();
         for i in 0..100 {
             t.record(Record::event("note", format!("event {i}"))).await;
         }

@@ -15,7 +15,6 @@ use tokio::sync::mpsc::UnboundedSender;
 use void_session::section::SpecError;
 use void_session::{
     EndedBy, Outcome, Session, SessionSettings, SessionSpec, SessionState, SettleReason, Status,
-    TranscriptTarget,
 };
 use void_syntax::model::BlockKind;
 use void_syntax::variables::{self, Variables};
@@ -162,7 +161,7 @@ pub async fn run_section(
             d
         }
     });
-    let mut spec =
+    let spec =
         match SessionSpec::from_section(&file.document, planned.section_index, &vars, file_dir) {
             Ok(spec) => spec,
             Err(e) => {
@@ -187,8 +186,8 @@ pub async fn run_section(
             );
         }
         let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
-        spec.options.transcript =
-            TranscriptTarget::Path(dir.join(transcript_name(&file.display, &planned.label, id)));
+        settings.transcript_file =
+            Some(dir.join(transcript_name(&file.display, &planned.label, id)));
         settings.transcript_dir = Some(dir);
     }
 
