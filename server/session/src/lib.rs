@@ -11,6 +11,8 @@
 //! - [`connect`] / [`tls`]: TCP, HTTP CONNECT proxy, rustls, the upgrade.
 //! - `engine`: the per-session task (state machine, timers, reconnect).
 //! - [`assertions`], [`log`], [`transcript`], [`mask`]: bounded bookkeeping.
+//! - [`file_checks`]: the paths a section names, checked ahead of time for `check` and the
+//!   editor.
 //! - [`project_files`]: the one bounded reader for every file a project supplies (also used
 //!   by the CLI and the language server).
 //! - [`websocat`]: the equivalent `websocat` command line.
@@ -24,6 +26,7 @@
 pub mod assertions;
 pub mod connect;
 mod engine;
+pub mod file_checks;
 pub mod log;
 pub mod mask;
 mod outbox;

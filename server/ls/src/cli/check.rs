@@ -10,8 +10,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use void_session::project_files::env_file_diagnostic;
+use void_session::file_checks::option_path_diagnostics;
+use void_session::project_files::{Project, env_file_diagnostic, project_root_of};
 use void_syntax::line_index::ColumnUnit;
+use void_syntax::variables::Variables;
 use void_syntax::{Diagnostic, LineIndex, Severity};
 
 use super::{count, input};
@@ -36,8 +38,8 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Diagnostics of one file's text, variables included unless `no_env` (environment files that
-/// exist but were not read are warnings too).
+/// Diagnostics of one file's text: the parser's, the paths its options name, and, unless
+/// `no_env`, unresolved variables and environment files that exist but were not read.
 pub fn diagnostics_for(
     path: &Path,
     text: &str,
@@ -46,13 +48,21 @@ pub fn diagnostics_for(
 ) -> Vec<Diagnostic> {
     let doc = void_syntax::parse(text);
     let mut diags = doc.diagnostics.clone();
-    if !no_env {
-        let options = input::env_options(path, overrides.to_vec());
+    let options = input::env_options(path, overrides.to_vec());
+    let vars = if no_env {
+        Variables::new()
+    } else {
         let (vars, unread) = input::resolve_variables(&options);
         diags.extend(unread.iter().map(env_file_diagnostic));
         diags.extend(void_syntax::variables::diagnose_variables(&doc, &vars));
-        diags.sort_by_key(|d| (d.range.start, d.range.end));
+        vars
+    };
+    // The paths the file names (transcript, certificates), as a connect would judge them.
+    if let Some(dir) = options.file.parent() {
+        let project = Project::new(project_root_of(&options.file, &[]));
+        diags.extend(option_path_diagnostics(&doc, &vars, dir, &project));
     }
+    diags.sort_by_key(|d| (d.range.start, d.range.end));
     diags
 }
 

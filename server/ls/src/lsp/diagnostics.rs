@@ -14,6 +14,8 @@ use std::sync::{Arc, Weak};
 
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::{self as lsp, DiagnosticSeverity, NumberOrString, Uri};
+use void_session::file_checks::option_path_diagnostics;
+use void_session::project_files::{Project, project_root_of};
 use void_syntax as syntax;
 
 use super::document::Document;
@@ -83,7 +85,8 @@ async fn publish_one(state: &Arc<ServerState>, uri: Uri) {
 }
 
 /// The LSP diagnostics of one document version: the parser's, environment files that were not
-/// read, unresolved variables, and the failed assertion rows of the document's live sessions.
+/// read, unresolved variables, paths in `ws-options` a connect would refuse, and the failed
+/// assertion rows of the document's live sessions.
 pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
     let model = doc.model();
     let environment = state.environment_for(&doc.uri);
@@ -97,6 +100,18 @@ pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
         &model,
         &environment.variables,
     ));
+    // The paths the file names (transcript, certificates), as a connect would judge them.
+    if let Some(file) = doc.uri.to_file_path()
+        && let Some(dir) = file.parent()
+    {
+        let project = Project::new(project_root_of(&file, &state.roots()));
+        extra.extend(option_path_diagnostics(
+            &model,
+            &environment.variables,
+            dir,
+            &project,
+        ));
+    }
     let all = model.diagnostics.len() + extra.len();
     let mut out: Vec<lsp::Diagnostic> = model
         .diagnostics
