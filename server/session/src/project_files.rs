@@ -24,11 +24,12 @@
 //! Every refusal is a [`FileError`] whose text names the file and the cause in words. This
 //! module knows nothing of `.void` syntax, sessions or LSP.
 
-use crate::sync::Unpoisoned;
 use std::fmt;
 use std::fs::{File, Metadata};
 use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
+
+use crate::sync::Unpoisoned;
 
 /// The largest file of each kind that is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,8 +9,9 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::sync::Unpoisoned;
 use tokio::sync::Notify;
+
+use crate::sync::Unpoisoned;
 
 struct State<T> {
     items: VecDeque<T>,

@@ -1,7 +1,8 @@
 //! The engine against real third-party servers on loopback: Python `websockets` and Node `ws`
 //! echo servers, over `ws://` and `wss://` (a test CA made at run time, given as `caFile`).
 //! The interpreters come from `VOID_TEST_PYTHON` / `VOID_TEST_NODE_MODULES` (tests/lib/tools.sh);
-//! when they cannot be found or installed, the tests say so loudly and skip.
+//! when they cannot be found or installed, the tests fail under `CI=true` and elsewhere say so
+//! loudly and skip.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -59,8 +60,8 @@ async fn exercise(url: String, pki: Option<&TestPki>) {
 
 fn python_peer(pki: Option<&TestPki>) -> Option<Command> {
     let Some(python) = common::python() else {
-        eprintln!(
-            "SKIPPED: no Python with `websockets` (set VOID_TEST_PYTHON or run tests/lib/tools.sh)"
+        common::missing(
+            "no Python with `websockets` (set VOID_TEST_PYTHON or run tests/lib/tools.sh)",
         );
         return None;
     };
@@ -78,8 +79,8 @@ fn python_peer(pki: Option<&TestPki>) -> Option<Command> {
 
 fn node_peer(pki: Option<&TestPki>) -> Option<Command> {
     let Some(modules) = common::node_modules() else {
-        eprintln!(
-            "SKIPPED: no node_modules with `ws` (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)"
+        common::missing(
+            "no node_modules with `ws` (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)",
         );
         return None;
     };

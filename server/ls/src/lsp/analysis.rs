@@ -26,10 +26,10 @@ use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 
+use void_session::sync::Unpoisoned;
 use void_syntax as syntax;
 
 use super::document::Document;
-use void_session::sync::Unpoisoned;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -198,8 +198,8 @@ mod tests {
         assert_eq!(run(|| 2 + 2).await, Some(4));
     }
 
-    #[test]
-    fn prepare_parses_the_version_and_skips_dropped_ones() {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn prepare_parses_the_version_and_skips_dropped_ones() {
         let uri: tower_lsp_server::ls_types::Uri = "file:///a.void".parse().unwrap();
         let doc = Arc::new(Document::new(uri, "void".into(), 1, "# Title\n".into()));
         prepare(&doc);
@@ -211,9 +211,30 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(1));
         }
+
+        // Hold the analysis thread so the next job stays queued while its version is dropped.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, holding_started) = std::sync::mpsc::channel::<()>();
+        let holding = tokio::spawn(run(move || {
+            let _ = started.send(());
+            held.recv().is_ok()
+        }));
+        holding_started
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap();
         let uri: tower_lsp_server::ls_types::Uri = "file:///b.void".parse().unwrap();
         let gone = Arc::new(Document::new(uri, "void".into(), 1, "# Title\n".into()));
+        let watcher = Arc::downgrade(&gone);
         prepare(&gone);
-        drop(gone); // the job finds nothing to parse and does nothing
+        drop(gone);
+        assert_eq!(
+            watcher.strong_count(),
+            0,
+            "a queued job must not keep its version alive (so it is skipped, never parsed)"
+        );
+        release.send(()).unwrap();
+        assert_eq!(holding.await.unwrap(), Some(true));
+        // The skipped job ran and the thread goes on serving.
+        assert_eq!(run(|| 2 + 2).await, Some(4));
     }
 }

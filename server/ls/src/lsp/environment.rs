@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use void_session::project_files::{EnvFileReader, FileError, Project, project_root_of};
+use void_session::sync::Unpoisoned;
 use void_syntax::variables::{self, EnvOptions, Source, Variables};
 
 use super::settings::Settings;
-use void_session::sync::Unpoisoned;
 
 /// A document's variables, and the environment files that exist but were not read.
 #[derive(Debug, Default)]

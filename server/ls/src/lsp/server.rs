@@ -14,6 +14,7 @@ use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
+use void_session::sync::Unpoisoned;
 use void_syntax::variables::Variables;
 
 use super::diagnostics::DiagnosticsQueue;
@@ -28,7 +29,6 @@ use super::{
     capabilities, code_actions, code_lens, commands, completion, definition, folding, formatting,
     hover, logging, semantic_tokens, symbols,
 };
-use void_session::sync::Unpoisoned;
 
 /// What the client said it supports, reduced to the questions handlers ask.
 #[derive(Debug, Clone, Default)]

@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, Uri,
 };
+use void_session::sync::Unpoisoned;
 
 use super::document::Document;
 use super::position::PositionEncoding;
-use void_session::sync::Unpoisoned;
 
 /// Why a text change could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]

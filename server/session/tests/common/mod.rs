@@ -79,6 +79,16 @@ fn install_with_tools(function: &str, variable: &str) -> Option<String> {
     (out.status.success() && !value.is_empty()).then_some(value)
 }
 
+/// A test cannot find a tool it needs: under `CI=true` (where tests/lib/tools.sh installs
+/// everything) it fails; elsewhere it says so loudly and the caller skips.
+pub fn missing(what: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{what}: needed under CI=true"
+    );
+    eprintln!("SKIPPED: {what}");
+}
+
 /// The Python with `websockets`: `$VOID_TEST_PYTHON`, else installed through tests/lib/tools.sh.
 pub fn python() -> Option<String> {
     static PYTHON: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();

@@ -20,6 +20,7 @@ use void_syntax::model::BlockKind;
 use void_syntax::variables::{self, Variables};
 
 use void_session::project_files::{Limit, Project};
+use void_session::sync::Unpoisoned;
 
 use crate::cli::input;
 
@@ -27,7 +28,6 @@ use super::RunArgs;
 use super::events::{LiveStatus, RunEvent, SectionId};
 use super::model::{ConnectionReport, EndReason, RowReport, RowStatus, SectionReport};
 use super::plan::{PlannedFile, PlannedSection};
-use void_session::sync::Unpoisoned;
 
 /// What every section of a run shares: where variables come from and where transcripts go.
 pub struct RunContext {

@@ -15,12 +15,12 @@ use std::time::Duration;
 
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::Uri;
+use void_session::sync::Unpoisoned;
 use void_session::{Session, SessionSettings, SessionSpec};
 
 use super::super::diagnostics::DiagnosticsQueue;
 use super::log_document;
 use super::protocol::SessionSummary;
-use void_session::sync::Unpoisoned;
 
 /// Finished sessions kept for their logs and JSON keys; older ones are forgotten.
 const FINISHED_KEPT: usize = 32;
