@@ -254,9 +254,15 @@ async fn completion_wss_skeleton_snippet_and_plain() {
         (basic_capabilities(), "completion_wss_plain"),
     ] {
         let mut client = started(caps, fx.dir.path()).await;
-        let text = "# Notes\n\n/ws\n";
-        client.open(&fx.uri, text).await;
-        let result = client.request("textDocument/completion", json!({ "textDocument": { "uri": fx.uri }, "position": { "line": 2, "character": 3 } })).await.unwrap();
+        let (text, position) = cursor("# Notes\n\n/ws$0\n");
+        client.open(&fx.uri, &text).await;
+        let result = client
+            .request(
+                "textDocument/completion",
+                json!({ "textDocument": { "uri": fx.uri }, "position": position }),
+            )
+            .await
+            .unwrap();
         let items = result["items"].as_array().unwrap();
         assert_eq!(items.len(), 2);
         let wss = &items[0];
@@ -281,38 +287,46 @@ async fn completion_wss_skeleton_snippet_and_plain() {
 async fn completion_inside_blocks() {
     let fx = fixture_dir();
     let mut client = started(modern_capabilities(), fx.dir.path()).await;
-    // Cursor contexts appended to the fixture as new blocks being typed.
-    let text = format!(
-        "{FIXTURE}\n```void\n---\ntype: ws-options\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - con\n      - attrs:\n          disabled: false\n        row:\n          - reconnect\n          - \n---\n```\n\n```void\n---\ntype: ws-message\nattrs:\n  fo\n  format: \n  body: \"{{{{WS\"\n---\n```\n\n```void\n---\ntype: ws-assertions\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - d\n          - rec\n          - eq\n---\n```\n\n```v\n"
-    );
+    // Blocks being typed, appended to the fixture; each `{}` is where one case puts its cursor.
+    let typing = |case: &str| {
+        let at = |name: &str| if name == case { CURSOR } else { "" };
+        format!(
+            "{FIXTURE}\n```void\n---\ntype: ws-options\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - con{}\n      - attrs:\n          disabled: false\n        row:\n          - reconnect\n          - {}\n---\n```\n\n```void\n---\ntype: ws-message\nattrs:\n  fo{}\n  format: {}\n  body: \"{{{{WS{}\"\n---\n```\n\n```void\n---\ntype: ws-{}assertions\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - d\n          - rec{}\n          - eq{}\n---\n```\n\n```v{}\n",
+            at("option key"),
+            at("option value"),
+            at("message attr"),
+            at("format value"),
+            at("variable"),
+            at("type"),
+            at("assertion field"),
+            at("operator"),
+            at("fence"),
+        )
+    };
+    // Every case's text is the same document; only the cursor moves.
+    let (text, _) = cursor(&typing("fence"));
     client.open(&fx.uri, &text).await;
     let mut out = String::new();
-    let cases: &[(&str, &str, usize)] = &[
-        ("option key", "          - con\n", 15),
-        ("option value", "          - reconnect\n          - \n", 34),
-        ("message attr", "  fo\n", 4),
-        ("format value", "  format: \n", 10),
-        ("variable", "{{WS\"", 4),
-        ("assertion field", "          - rec\n", 15),
-        ("operator", "          - eq\n", 14),
-        ("fence", "```v\n", 4),
-        (
-            "type",
-            "type: ws-assertions\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - d",
-            9,
-        ),
-    ];
-    for (name, needle, delta) in cases {
-        // Find the needle in the appended part, not in the fixture.
-        let base = FIXTURE.len();
-        let offset = base
-            + text[base..]
-                .find(needle)
-                .unwrap_or_else(|| panic!("{name}"))
-            + delta;
-        let line = text[..offset].matches('\n').count();
-        let col = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let result = client.request("textDocument/completion", json!({ "textDocument": { "uri": fx.uri }, "position": { "line": line, "character": col } })).await.unwrap();
+    for name in [
+        "option key",
+        "option value",
+        "message attr",
+        "format value",
+        "variable",
+        "assertion field",
+        "operator",
+        "fence",
+        "type",
+    ] {
+        let (same_text, position) = cursor(&typing(name));
+        assert_eq!(same_text, text);
+        let result = client
+            .request(
+                "textDocument/completion",
+                json!({ "textDocument": { "uri": fx.uri }, "position": position }),
+            )
+            .await
+            .unwrap();
         let labels: Vec<String> = result["items"]
             .as_array()
             .map(|a| {
@@ -321,7 +335,7 @@ async fn completion_inside_blocks() {
                     .collect()
             })
             .unwrap_or_default();
-        match *name {
+        match name {
             "option key" => assert!(labels.contains(&"connectTimeout".into())),
             "option value" => assert_eq!(labels, ["on", "off"]),
             "message attr" => assert!(labels.contains(&"format".into())),
@@ -340,7 +354,7 @@ async fn completion_inside_blocks() {
         // Process environment variables differ between machines: leave them out of the snapshot.
         let labels: Vec<String> = labels
             .into_iter()
-            .filter(|l| *name != "variable" || std::env::var_os(l).is_none())
+            .filter(|l| name != "variable" || std::env::var_os(l).is_none())
             .collect();
         let shown: Vec<&str> = labels.iter().take(6).map(String::as_str).collect();
         out.push_str(&format!(

@@ -455,6 +455,26 @@ pub fn is_uuid(s: &str) -> bool {
         })
 }
 
+/// The cursor marker of test texts, as in rust-analyzer's and texlab's tests.
+pub const CURSOR: &str = "$0";
+
+/// `marked` without its one [`CURSOR`] marker, and the LSP position where it was (UTF-16).
+pub fn cursor(marked: &str) -> (String, Value) {
+    let offset = marked
+        .find(CURSOR)
+        .unwrap_or_else(|| panic!("no {CURSOR} in {marked:?}"));
+    let text = marked.replacen(CURSOR, "", 1);
+    assert!(
+        !text.contains(CURSOR),
+        "more than one {CURSOR} in {marked:?}"
+    );
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let character: usize = before[line_start..].chars().map(char::len_utf16).sum();
+    (text, json!({ "line": line, "character": character }))
+}
+
 /// `line:col-line:col` of an LSP range.
 pub fn range_text(range: &Value) -> String {
     format!(

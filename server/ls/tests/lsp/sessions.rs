@@ -8,7 +8,6 @@
 //! received lines with timestamps, pause, resume, close with 1000.
 
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use void_echo::{EchoServer, EchoServerConfig};
