@@ -214,9 +214,6 @@ pub fn dump_diagnostics(text: &str, diags: &[Diagnostic]) -> String {
         )
         .unwrap();
     }
-    if o.is_empty() {
-        o.push_str("(no diagnostics)\n");
-    }
     o
 }
 
