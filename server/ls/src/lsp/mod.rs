@@ -53,16 +53,17 @@ pub struct LspArgs {
 
 /// The service the transport drives, and the socket for server-to-client messages. Must be
 /// called inside a tokio runtime (it starts the diagnostics worker).
-pub fn build() -> (
-    OrderedService<sessions::SessionCapabilityService<LspService<Backend>>>,
-    ClientSocket,
-) {
+pub fn build() -> (OrderedService<LspService<Backend>>, ClientSocket) {
     let store = Arc::new(DocumentStore::new());
     let (queue, receiver) = DiagnosticsQueue::new();
     let backend_store = store.clone();
     let backend_queue = queue.clone();
-    let session_manager = Arc::new(sessions::SessionManager::new(queue.clone()));
-    let backend_sessions = session_manager.clone();
+    let features = capabilities::SharedClientFeatures::default();
+    let backend_sessions = Arc::new(sessions::SessionManager::new(
+        queue.clone(),
+        features.clone(),
+    ));
+    let backend_features = features.clone();
     let (service, socket) = LspService::build(move |client| {
         backend_sessions.attach_client(client.clone());
         let state = Arc::new(ServerState::new(
@@ -70,6 +71,7 @@ pub fn build() -> (
             backend_store,
             backend_queue,
             backend_sessions,
+            backend_features,
         ));
         tokio::spawn(diagnostics::run_worker(Arc::downgrade(&state), receiver));
         Backend { state }
@@ -80,10 +82,7 @@ pub fn build() -> (
     .custom_method(ext::LOG_MESSAGE, sessions::log_message)
     .custom_method(ext::TEXT_DOCUMENT_CONTENT, sessions::text_document_content)
     .finish();
-    (
-        OrderedService::new(sessions::wrap(service, session_manager), store, queue),
-        socket,
-    )
+    (OrderedService::new(service, store, queue, features), socket)
 }
 
 /// Serves LSP on any byte streams (stdio in the binary, an in-memory duplex in tests).

@@ -13,8 +13,13 @@
 //! Requests get the converse guarantee: at `call` time, the document a request names
 //! (`params.textDocument.uri`) is captured and made visible to its handler through a task-local
 //! ([`request_snapshot`]), so a request is answered against exactly the text it was sent for,
-//! even when later changes are applied before its handler runs. This module must stay free of
-//! `.await`.
+//! even when later changes are applied before its handler runs.
+//!
+//! `initialize` is read here too, being the one place that sees a message as it was sent: the
+//! client's capabilities are read once from the raw params ([`ClientFeatures::from_raw`]; the
+//! `ls-types` structs drop LSP 3.18 fields), the position encoding is set before any later
+//! message is applied, and the answer gains what `ls-types` cannot express
+//! ([`super::capabilities::announce_beyond_ls_types`]). This module must stay free of `.await`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,12 +27,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use serde::Deserialize;
+use serde_json::Value;
 use tower::Service;
 use tower_lsp_server::jsonrpc::{Request, Response};
 use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
 };
 
+use super::capabilities::{self, ClientFeatures, SharedClientFeatures};
 use super::diagnostics::DiagnosticsQueue;
 use super::document::Document;
 use super::store::DocumentStore;
@@ -50,15 +57,33 @@ pub struct OrderedService<S> {
     inner: S,
     store: Arc<DocumentStore>,
     diagnostics: DiagnosticsQueue,
+    features: SharedClientFeatures,
 }
 
 impl<S> OrderedService<S> {
-    pub fn new(inner: S, store: Arc<DocumentStore>, diagnostics: DiagnosticsQueue) -> Self {
+    pub fn new(
+        inner: S,
+        store: Arc<DocumentStore>,
+        diagnostics: DiagnosticsQueue,
+        features: SharedClientFeatures,
+    ) -> Self {
         OrderedService {
             inner,
             store,
             diagnostics,
+            features,
         }
+    }
+
+    /// Reads the client's capabilities from `initialize` (once: a second `initialize` is an
+    /// error the handler answers, and changes nothing here).
+    fn read_client_features(&self, request: &Request) {
+        let raw = request.params().and_then(|p| p.get("capabilities"));
+        let features = ClientFeatures::from_raw(raw.unwrap_or(&Value::Null));
+        if self.features.get().is_none() {
+            self.store.set_encoding(features.position_encoding);
+        }
+        let _ = self.features.set(features);
     }
 
     /// The current version of the document named by `params.textDocument.uri`.
@@ -103,6 +128,16 @@ impl<S> OrderedService<S> {
     }
 }
 
+/// A successful `initialize` answer with what `ls-types` cannot express added.
+fn announce(response: Response) -> Response {
+    let (id, body) = response.into_parts();
+    let body = body.map(|mut result| {
+        capabilities::announce_beyond_ls_types(&mut result);
+        result
+    });
+    Response::from_parts(id, body)
+}
+
 impl<S> Service<Request> for OrderedService<S>
 where
     S: Service<Request, Response = Option<Response>>,
@@ -117,6 +152,11 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        if request.method() == "initialize" {
+            self.read_client_features(&request);
+            let answer = self.inner.call(request);
+            return Box::pin(async move { Ok(answer.await?.map(announce)) });
+        }
         self.apply_text_sync(&request);
         let snapshot = match request.id() {
             Some(_) => self.snapshot_for(&request),

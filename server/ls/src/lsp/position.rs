@@ -32,9 +32,13 @@ pub enum PositionEncoding {
 
 impl PositionEncoding {
     /// Picks UTF-8 when the client lists it among `general.positionEncodings`, else UTF-16.
-    pub fn negotiate(offered: Option<&[PositionEncodingKind]>) -> Self {
-        let utf8 = offered.is_some_and(|kinds| kinds.contains(&PositionEncodingKind::UTF8));
-        if utf8 { Self::Utf8 } else { Self::Utf16 }
+    pub fn negotiate<'a>(mut offered: impl Iterator<Item = &'a str>) -> Self {
+        let utf8 = PositionEncodingKind::UTF8;
+        if offered.any(|kind| kind == utf8.as_str()) {
+            Self::Utf8
+        } else {
+            Self::Utf16
+        }
     }
 
     pub fn kind(self) -> PositionEncodingKind {
@@ -301,14 +305,16 @@ mod tests {
 
     #[test]
     fn negotiation_prefers_utf8_only_when_offered() {
-        assert_eq!(PositionEncoding::negotiate(None), PositionEncoding::Utf16);
-        let offered = [PositionEncodingKind::UTF16, PositionEncodingKind::UTF8];
         assert_eq!(
-            PositionEncoding::negotiate(Some(&offered)),
+            PositionEncoding::negotiate(std::iter::empty()),
+            PositionEncoding::Utf16
+        );
+        assert_eq!(
+            PositionEncoding::negotiate(["utf-16", "utf-8"].into_iter()),
             PositionEncoding::Utf8
         );
         assert_eq!(
-            PositionEncoding::negotiate(Some(&[PositionEncodingKind::UTF32])),
+            PositionEncoding::negotiate(["utf-32"].into_iter()),
             PositionEncoding::Utf16
         );
     }

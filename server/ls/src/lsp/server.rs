@@ -8,7 +8,7 @@
 //! its sessions manager here.
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -17,60 +17,18 @@ use tower_lsp_server::{Client, LanguageServer};
 use void_session::sync::Unpoisoned;
 use void_syntax::variables::Variables;
 
+use super::capabilities::{ClientFeatures, SharedClientFeatures};
 use super::diagnostics::DiagnosticsQueue;
 use super::document::Document;
 use super::environment::EnvCache;
 use super::ext::{DebugDocumentParams, DebugDocumentResult};
-use super::position::LspPositions;
-use super::position::{LineOutOfRange, PositionEncoding};
+use super::position::{LineOutOfRange, LspPositions, PositionEncoding};
 use super::settings::Settings;
 use super::store::DocumentStore;
 use super::{
     capabilities, code_actions, code_lens, commands, completion, definition, folding, formatting,
     hover, logging, semantic_tokens, symbols,
 };
-
-/// What the client said it supports, reduced to the questions handlers ask.
-#[derive(Debug, Clone, Default)]
-pub struct ClientFeatures {
-    pub snippets: bool,
-    pub hierarchical_symbols: bool,
-    pub line_folding_only: bool,
-    pub watched_files_dynamic: bool,
-    pub configuration_pull: bool,
-    pub markdown_hover: bool,
-}
-
-impl ClientFeatures {
-    pub fn from_capabilities(caps: &ClientCapabilities) -> Self {
-        let text = caps.text_document.as_ref();
-        let workspace = caps.workspace.as_ref();
-        ClientFeatures {
-            snippets: text
-                .and_then(|t| t.completion.as_ref())
-                .and_then(|c| c.completion_item.as_ref())
-                .and_then(|i| i.snippet_support)
-                .unwrap_or(false),
-            hierarchical_symbols: text
-                .and_then(|t| t.document_symbol.as_ref())
-                .and_then(|s| s.hierarchical_document_symbol_support)
-                .unwrap_or(false),
-            line_folding_only: text
-                .and_then(|t| t.folding_range.as_ref())
-                .and_then(|f| f.line_folding_only)
-                .unwrap_or(false),
-            watched_files_dynamic: workspace
-                .and_then(|w| w.did_change_watched_files.as_ref())
-                .and_then(|d| d.dynamic_registration)
-                .unwrap_or(false),
-            configuration_pull: workspace.and_then(|w| w.configuration).unwrap_or(false),
-            markdown_hover: text
-                .and_then(|t| t.hover.as_ref())
-                .and_then(|h| h.content_format.as_ref())
-                .is_some_and(|formats| formats.contains(&MarkupKind::Markdown)),
-        }
-    }
-}
 
 /// Everything a handler can reach.
 #[derive(Debug)]
@@ -79,7 +37,8 @@ pub struct ServerState {
     pub store: Arc<DocumentStore>,
     pub diagnostics: DiagnosticsQueue,
     pub settings: RwLock<Settings>,
-    pub features: OnceLock<ClientFeatures>,
+    /// Set by the ordering layer when `initialize` arrives.
+    pub features: SharedClientFeatures,
     pub workspace_roots: RwLock<Vec<PathBuf>>,
     pub env: EnvCache,
     /// The WebSocket sessions (the `sessions` module tree).
@@ -92,13 +51,14 @@ impl ServerState {
         store: Arc<DocumentStore>,
         diagnostics: DiagnosticsQueue,
         sessions: Arc<super::sessions::SessionManager>,
+        features: SharedClientFeatures,
     ) -> Self {
         ServerState {
             client,
             store,
             diagnostics,
             settings: RwLock::new(Settings::default()),
-            features: OnceLock::new(),
+            features,
             workspace_roots: RwLock::new(Vec::new()),
             env: EnvCache::default(),
             sessions,
@@ -207,18 +167,9 @@ impl Backend {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        // The client's capabilities and the position encoding were read by the ordering layer.
         let state = &self.state;
-        let encoding = PositionEncoding::negotiate(
-            params
-                .capabilities
-                .general
-                .as_ref()
-                .and_then(|g| g.position_encodings.as_deref()),
-        );
-        state.store.set_encoding(encoding);
-        let _ = state
-            .features
-            .set(ClientFeatures::from_capabilities(&params.capabilities));
+        let encoding = state.encoding();
         let mut roots: Vec<PathBuf> = params
             .workspace_folders
             .iter()

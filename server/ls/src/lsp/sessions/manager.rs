@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use tower_lsp_server::Client;
@@ -18,6 +18,7 @@ use tower_lsp_server::ls_types::Uri;
 use void_session::sync::Unpoisoned;
 use void_session::{Session, SessionSettings, SessionSpec};
 
+use super::super::capabilities::{SessionFeatures, SharedClientFeatures};
 use super::super::diagnostics::DiagnosticsQueue;
 use super::log_document;
 use super::protocol::SessionSummary;
@@ -26,40 +27,6 @@ use super::protocol::SessionSummary;
 const FINISHED_KEPT: usize = 32;
 /// How long shutdown waits for sessions to finish their close handshakes.
 pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
-
-/// What the client can do for sessions, read from its raw `initialize` capabilities (the
-/// `ls-types` structs drop fields newer than LSP 3.17).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ClientSessionCaps {
-    /// `workspace.textDocumentContent` (LSP 3.18).
-    pub text_document_content: bool,
-    /// `window.workDoneProgress`.
-    pub work_done_progress: bool,
-    /// `workspace.codeLens.refreshSupport`.
-    pub code_lens_refresh: bool,
-    /// `window.showDocument.support`.
-    pub show_document: bool,
-}
-
-impl ClientSessionCaps {
-    /// Reads the capabilities object of `initialize` params.
-    pub fn from_raw(capabilities: &serde_json::Value) -> Self {
-        let flag = |pointer: &str| {
-            capabilities
-                .pointer(pointer)
-                .and_then(serde_json::Value::as_bool)
-                .unwrap_or(false)
-        };
-        ClientSessionCaps {
-            text_document_content: capabilities
-                .pointer("/workspace/textDocumentContent")
-                .is_some_and(|v| v.is_object()),
-            work_done_progress: flag("/window/workDoneProgress"),
-            code_lens_refresh: flag("/workspace/codeLens/refreshSupport"),
-            show_document: flag("/window/showDocument/support"),
-        }
-    }
-}
 
 /// One session and the section it belongs to.
 #[derive(Debug)]
@@ -106,17 +73,18 @@ pub struct SessionManager {
     client: OnceLock<Client>,
     /// Where a document is marked for new diagnostics (failed assertion rows are diagnostics).
     diagnostics: DiagnosticsQueue,
-    caps: RwLock<ClientSessionCaps>,
+    /// The client's features, set at `initialize` (shared with the server state).
+    features: SharedClientFeatures,
     entries: Mutex<VecDeque<Arc<SessionEntry>>>,
     shutting_down: AtomicBool,
 }
 
 impl SessionManager {
-    pub fn new(diagnostics: DiagnosticsQueue) -> Self {
+    pub fn new(diagnostics: DiagnosticsQueue, features: SharedClientFeatures) -> Self {
         SessionManager {
             client: OnceLock::new(),
             diagnostics,
-            caps: RwLock::default(),
+            features,
             entries: Mutex::default(),
             shutting_down: AtomicBool::new(false),
         }
@@ -137,12 +105,9 @@ impl SessionManager {
         self.client.get()
     }
 
-    pub fn set_caps(&self, caps: ClientSessionCaps) {
-        *self.caps.write().unpoisoned() = caps;
-    }
-
-    pub fn caps(&self) -> ClientSessionCaps {
-        *self.caps.read().unpoisoned()
+    /// What the client can do for sessions (nothing optional before `initialize`).
+    pub fn caps(&self) -> SessionFeatures {
+        self.features.get().map(|f| f.sessions).unwrap_or_default()
     }
 
     fn lock(&self) -> MutexGuard<'_, VecDeque<Arc<SessionEntry>>> {
@@ -270,35 +235,4 @@ fn prune(entries: &mut VecDeque<Arc<SessionEntry>>) {
         index += 1;
         keep
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn client_caps_are_read_from_raw_capabilities() {
-        let caps = ClientSessionCaps::from_raw(&json!({
-            "workspace": { "textDocumentContent": { "dynamicRegistration": true }, "codeLens": { "refreshSupport": true } },
-            "window": { "workDoneProgress": true, "showDocument": { "support": true } }
-        }));
-        assert_eq!(
-            caps,
-            ClientSessionCaps {
-                text_document_content: true,
-                work_done_progress: true,
-                code_lens_refresh: true,
-                show_document: true
-            }
-        );
-        assert_eq!(
-            ClientSessionCaps::from_raw(&json!({})),
-            ClientSessionCaps::default()
-        );
-        assert_eq!(
-            ClientSessionCaps::from_raw(&json!(null)),
-            ClientSessionCaps::default()
-        );
-    }
 }

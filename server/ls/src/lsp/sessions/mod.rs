@@ -15,10 +15,8 @@
 //! - [`log_document`]: log URIs, their text, and the whole message behind a line.
 //! - [`section_at`]: `void/sectionAt`, the section under a position for editor clients.
 //! - [`editor`]: lenses, hover, code actions; [`completion`]: `.json.` paths.
-//! - [`capability`]: the LSP 3.18 bits of `initialize` that `ls-types` cannot express.
 //! - [`protocol`]: wire types.
 
-pub mod capability;
 pub mod commands;
 pub mod completion;
 pub mod editor;
@@ -29,22 +27,14 @@ pub mod protocol;
 pub mod resolve;
 pub mod section_at;
 
-use std::sync::Arc;
-
 use tower_lsp_server::jsonrpc::{Error, Result};
 
 use super::server::Backend;
-pub use capability::SessionCapabilityService;
 pub use manager::SessionManager;
 use protocol::{
     LogMessageParams, LogMessageResult, LogTextParams, LogTextResult, SectionAtParams, SectionInfo,
     TextDocumentContentResult,
 };
-
-/// Wraps the LSP service so `initialize` carries the session capabilities both ways.
-pub fn wrap<S>(service: S, sessions: Arc<SessionManager>) -> SessionCapabilityService<S> {
-    SessionCapabilityService::new(service, sessions)
-}
 
 /// `void/sessionLogText {uri}` -> `{text, version}`.
 pub async fn session_log_text(backend: &Backend, params: LogTextParams) -> Result<LogTextResult> {
