@@ -149,60 +149,98 @@ pub fn section_target(
     }
 }
 
-/// Adds the session lenses of `doc` to `lenses` (which hold the editing layer's `▶ Connect`
-/// lenses): a live section loses its Connect lens and gets its state, Pause/Resume, Close and
-/// Open log, and its messages get Send; a finished one keeps Connect and shows how it ended.
-pub fn extend_code_lenses(state: &ServerState, doc: &Document, lenses: &mut Vec<CodeLens>) {
-    if !state.sessions.has_sessions_for(&doc.uri) {
+/// The lenses of the WebSocket `socket-request` at `request_block`, decided once: with a live
+/// session, its state, Pause/Resume (Cancel while connecting), Close and Open log, and Send on
+/// the section's messages while it is open; otherwise `▶ Connect`, and how the last session
+/// ended when there was one.
+pub fn request_lenses(
+    state: &ServerState,
+    doc: &Document,
+    model: &Arc<void_syntax::Document>,
+    request_block: usize,
+    lenses: &mut Vec<CodeLens>,
+) {
+    let Some(block) = model.blocks.get(request_block) else {
+        return;
+    };
+    let range = state.range(doc, block.range.start..block.range.start);
+    let session = session_of_request(state, doc, model, request_block);
+    if let Some((section, entry)) = session.as_ref().filter(|(_, entry)| entry.is_live()) {
+        live_lenses(state, doc, model, section, entry, range, lenses);
         return;
     }
-    let model = doc.model();
-    for section in websocket_sections(doc, &model) {
-        let Some(entry) = state.sessions.latest_for(&doc.uri, &section.section_key) else {
-            continue;
-        };
-        let block = &model.blocks[section.request_block];
-        let range = state.range(doc, block.range.start..block.range.start);
-        let status = entry.session.status();
-        let id = session_args(&entry);
-        let log = open_log_args(&entry);
-        if !entry.is_live() {
-            lenses.push(lens(
-                range,
-                format!("last: {}", summary(&status)),
-                OPEN_LOG,
-                &log,
-            ));
-            continue;
+    let target = SectionTarget {
+        uri: doc.uri.clone(),
+        block_uid: block.uid.as_ref().map(|uid| uid.value.to_string()),
+        position: block.uid.is_none().then_some(range.start),
+    };
+    lenses.push(lens(range, "▶ Connect", CONNECT, &target));
+    if let Some((_, finished)) = session {
+        let status = finished.session.status();
+        lenses.push(lens(
+            range,
+            format!("last: {}", summary(&status)),
+            OPEN_LOG,
+            &open_log_args(&finished),
+        ));
+    }
+}
+
+/// The section whose request is the block at `request_block`, and its latest session.
+fn session_of_request(
+    state: &ServerState,
+    doc: &Document,
+    model: &Arc<void_syntax::Document>,
+    request_block: usize,
+) -> Option<(LocatedSection, Arc<SessionEntry>)> {
+    if !state.sessions.has_sessions_for(&doc.uri) {
+        return None;
+    }
+    let block = model.blocks.get(request_block)?;
+    let section = resolve::located(&doc.uri, model.clone(), model.section_at(block.range.start))
+        .ok()
+        .filter(|section| section.request_block == request_block)?;
+    let entry = state.sessions.latest_for(&doc.uri, &section.section_key)?;
+    Some((section, entry))
+}
+
+/// The lenses of a section with a live session (see [`request_lenses`]).
+fn live_lenses(
+    state: &ServerState,
+    doc: &Document,
+    model: &void_syntax::Document,
+    section: &LocatedSection,
+    entry: &SessionEntry,
+    range: Range,
+    lenses: &mut Vec<CodeLens>,
+) {
+    let status = entry.session.status();
+    let id = session_args(entry);
+    let log = open_log_args(entry);
+    lenses.push(lens(range, summary(&status), OPEN_LOG, &log));
+    match status.state {
+        SessionState::Connecting | SessionState::Reconnecting => {
+            lenses.push(lens(range, "Cancel", CLOSE, &close_args(entry)))
         }
-        lenses.retain(|l| {
-            !(l.range == range && l.command.as_ref().is_some_and(|c| c.command == CONNECT))
-        });
-        lenses.push(lens(range, summary(&status), OPEN_LOG, &log));
-        match status.state {
-            SessionState::Connecting | SessionState::Reconnecting => {
-                lenses.push(lens(range, "Cancel", CLOSE, &close_args(&entry)))
+        _ => {
+            if status.paused {
+                lenses.push(lens(range, "Resume", RESUME, &id));
+            } else {
+                lenses.push(lens(range, "Pause", PAUSE, &id));
             }
-            _ => {
-                if status.paused {
-                    lenses.push(lens(range, "Resume", RESUME, &id));
-                } else {
-                    lenses.push(lens(range, "Pause", PAUSE, &id));
-                }
-                lenses.push(lens(range, "Close", CLOSE, &close_args(&entry)));
-                lenses.push(lens(range, "Open log", OPEN_LOG, &log));
-            }
+            lenses.push(lens(range, "Close", CLOSE, &close_args(entry)));
+            lenses.push(lens(range, "Open log", OPEN_LOG, &log));
         }
-        if status.state == SessionState::Open {
-            for (i, uid, name) in messages(&model, &section) {
-                let block = &model.blocks[i];
-                let at = state.range(doc, block.range.start..block.range.start);
-                let title = match name {
-                    Some(name) => format!("▷ Send {name}"),
-                    None => "▷ Send".to_string(),
-                };
-                lenses.push(lens(at, title, SEND, &send_args(&entry, uid)));
-            }
+    }
+    if status.state == SessionState::Open {
+        for (i, uid, name) in messages(model, section) {
+            let block = &model.blocks[i];
+            let at = state.range(doc, block.range.start..block.range.start);
+            let title = match name {
+                Some(name) => format!("▷ Send {name}"),
+                None => "▷ Send".to_string(),
+            };
+            lenses.push(lens(at, title, SEND, &send_args(entry, uid)));
         }
     }
 }

@@ -42,9 +42,14 @@ pub fn section_key(block_uid: Option<&str>, section_index: usize) -> String {
 
 /// The current model of `uri`: the open document, else the file on disk.
 pub fn model_of(state: &ServerState, uri: &Uri) -> Result<Arc<void_syntax::Document>, String> {
-    if let Some(doc) = state.store.get(uri) {
-        return Ok(doc.model());
+    match state.store.get(uri) {
+        Some(doc) => Ok(doc.model()),
+        None => model_on_disk(uri),
     }
+}
+
+/// The model of the file `uri` names, read from disk (for a document that is not open).
+fn model_on_disk(uri: &Uri) -> Result<Arc<void_syntax::Document>, String> {
     let path =
         file_path(uri).ok_or_else(|| format!("{} is not open and is not a file", uri.as_str()))?;
     // Bounded like every file read: a regular file of reasonable size, never a pipe.
@@ -59,14 +64,19 @@ fn file_path(uri: &Uri) -> Option<PathBuf> {
 }
 
 /// Finds the section of `uri` whose `socket-request` has `block_uid`, or the section at
-/// `position` (in the client's position encoding) when no uid is given.
+/// `position` (in the client's position encoding) when no uid is given. Reads one version of
+/// the document: the position and the model always belong to the same text.
 pub fn locate(
     state: &ServerState,
     uri: &Uri,
     block_uid: Option<&str>,
     position: Option<Position>,
 ) -> Result<LocatedSection, String> {
-    let model = model_of(state, uri)?;
+    let open = state.store.get(uri);
+    let model = match &open {
+        Some(doc) => doc.model(),
+        None => model_on_disk(uri)?,
+    };
     let section_index = match (block_uid.filter(|u| !u.is_empty()), position) {
         (Some(uid), _) => {
             let (_, block) = model.block_by_uid(uid).ok_or_else(|| {
@@ -84,14 +94,14 @@ pub fn locate(
             model.section_at(block.range.start)
         }
         (None, Some(position)) => {
-            let doc = state.store.get(uri).ok_or_else(|| {
+            let doc = open.as_ref().ok_or_else(|| {
                 format!(
                     "{} is not open; give blockUid instead of a position",
                     uri.as_str()
                 )
             })?;
             let offset = state
-                .offset(&doc, position)
+                .offset(doc, position)
                 .map_err(|e| e.message.to_string())?;
             model.section_at(offset)
         }
