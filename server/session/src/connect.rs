@@ -23,9 +23,7 @@ use crate::read_ahead::ReadAhead;
 use crate::spec::SessionSpec;
 use crate::tls::{self, TlsOptions};
 
-/// Bytes of the per-connection read buffer (tokio-tungstenite's default is 128 KiB); also the
-/// most tungstenite reads per call, which `read_ahead` makes up for while data streams in.
-pub const READ_BUFFER_SIZE: usize = 4 * 1024;
+pub use crate::read_ahead::READ_BUFFER_SIZE;
 /// Bytes buffered before a write goes to the socket.
 pub const WRITE_BUFFER_SIZE: usize = 16 * 1024;
 

@@ -25,7 +25,7 @@ use void_syntax::vocab::{MessageFormat, SendMode};
 
 use crate::assertions::{Facts, MessageStore, Payload, Tracker};
 use crate::connect::{self, ConnectError, Connected, Connector};
-use crate::log::{self, EntryKind, LiveLog, LogEntry, LogText};
+use crate::log::{EntryKind, LiveLog, LogEntry, LogText};
 use crate::mask::Masker;
 use crate::outbox::{Outbox, Taken};
 use crate::queue;
@@ -1102,8 +1102,8 @@ fn classify_read_error(error: &WsError, spec: &SessionSpec) -> LocalEnd {
             1009,
             format!(
                 "the server sent a message of {} ({size} bytes), over maxMessageSize {} ({max_size} bytes); the client closed the connection with 1009 (message too big)",
-                log::human_size(*size as u64),
-                log::human_size(spec.options.max_message_size)
+                void_syntax::vocab::human_size(*size as u64),
+                void_syntax::vocab::human_size(spec.options.max_message_size)
             ),
         ),
         WsError::Capacity(other) => LocalEnd::client(

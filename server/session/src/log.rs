@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Local, Utc};
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
-use void_syntax::vocab::{LogMode, MessageFormat};
+use void_syntax::vocab::{LogMode, MessageFormat, human_size};
 
 use crate::mask::Masker;
 use crate::run::{BodyRef, Run};
@@ -197,31 +197,6 @@ pub fn binary_preview(bytes: &[u8]) -> String {
     }
     out.push_str(" (binary)");
     out
-}
-
-/// Guesses how a received text payload is written, cheaply (no full parse).
-pub fn sniff_format(text: &str) -> MessageFormat {
-    let t = text.trim();
-    match (t.as_bytes().first(), t.as_bytes().last()) {
-        (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']')) => MessageFormat::Json,
-        (Some(b'<'), Some(b'>')) => MessageFormat::Xml,
-        _ => MessageFormat::Text,
-    }
-}
-
-/// A size for people: `18 B`, `4.0 KiB`, `1.5 MiB`.
-pub fn human_size(bytes: u64) -> String {
-    const KIB: f64 = 1024.0;
-    let b = bytes as f64;
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if b < KIB * KIB {
-        format!("{:.1} KiB", b / KIB)
-    } else if b < KIB * KIB * KIB {
-        format!("{:.1} MiB", b / (KIB * KIB))
-    } else {
-        format!("{:.1} GiB", b / (KIB * KIB * KIB))
-    }
 }
 
 /// A place in the view: one entry, or the messages of a [`Run`] from `first` on (the ones
@@ -574,8 +549,6 @@ mod tests {
         assert_eq!(p.chars().count(), PREVIEW_CHARS + 1);
         assert!(p.ends_with('…'));
         assert_eq!(binary_preview(&[0x0a, 0x1b]), "0a1b (binary)");
-        assert_eq!(human_size(4096), "4.0 KiB");
-        assert_eq!(human_size(11), "11 B");
     }
 
     #[test]

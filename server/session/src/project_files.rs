@@ -129,13 +129,13 @@ impl fmt::Display for FileError {
                 Some(size) => write!(
                     f,
                     "{path}: is {}, larger than the {} this kind of file may have; not read",
-                    crate::log::human_size(*size),
-                    crate::log::human_size(*limit)
+                    void_syntax::vocab::human_size(*size),
+                    void_syntax::vocab::human_size(*limit)
                 ),
                 None => write!(
                     f,
                     "{path}: is larger than the {} this kind of file may have; not read",
-                    crate::log::human_size(*limit)
+                    void_syntax::vocab::human_size(*limit)
                 ),
             },
             FileProblem::OutsideProject { root } => write!(

@@ -1,7 +1,7 @@
 //! A transport adapter that reads ahead in large pieces while data streams in, and holds no
 //! buffer of its own on a connection that only ever sees small messages.
 //!
-//! tungstenite reads at most [`crate::connect::READ_BUFFER_SIZE`] bytes per call (4 KiB, small
+//! tungstenite reads at most [`READ_BUFFER_SIZE`] bytes per call (4 KiB, small
 //! so that a thousand idle connections stay cheap), so a 1 MiB message costs 256 system calls.
 //! This adapter passes reads straight through until [`FULL_READS_BEFORE_READ_AHEAD`] in a row
 //! have filled the caller's whole buffer (a large message is streaming in); from there it reads
@@ -20,12 +20,15 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+/// Bytes of the per-connection read buffer (tokio-tungstenite's default is 128 KiB); also the
+/// most tungstenite reads per call, which this adapter makes up for while data streams in.
+pub const READ_BUFFER_SIZE: usize = 4 * 1024;
 /// Bytes read at a time while data streams in.
 pub const READ_AHEAD: usize = 64 * 1024;
 /// Direct reads in a row that must fill the caller's buffer before reading ahead.
 pub const FULL_READS_BEFORE_READ_AHEAD: u32 = 8;
 /// A read-ahead that brings fewer bytes than this ends reading ahead (and frees the buffer).
-pub const SMALL_READ: usize = crate::connect::READ_BUFFER_SIZE;
+pub const SMALL_READ: usize = READ_BUFFER_SIZE;
 
 /// Wraps a byte stream; see the module documentation.
 #[derive(Debug)]

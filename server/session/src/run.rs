@@ -11,7 +11,6 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use void_syntax::vocab::MessageFormat;
 
 use crate::assertions::Payload;
-use crate::log::sniff_format;
 use crate::spec::Outgoing;
 
 /// A batch of messages in one direction, with the time the batch went out or was read.
@@ -118,5 +117,15 @@ impl Run {
             Run::Sent { messages, .. } => messages.iter().map(Outgoing::size).sum(),
             Run::Received { payloads, .. } => payloads.iter().map(Payload::len).sum(),
         }
+    }
+}
+
+/// Guesses how a received text payload is written, cheaply (no full parse).
+pub fn sniff_format(text: &str) -> MessageFormat {
+    let t = text.trim();
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']')) => MessageFormat::Json,
+        (Some(b'<'), Some(b'>')) => MessageFormat::Xml,
+        _ => MessageFormat::Text,
     }
 }

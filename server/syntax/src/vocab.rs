@@ -73,6 +73,21 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes.round() as u64)
 }
 
+/// A size for people: `18 B`, `4.0 KiB`, `1.5 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else if b < KIB * KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else {
+        format!("{:.1} GiB", b / (KIB * KIB * KIB))
+    }
+}
+
 /// Parses a boolean option value. Only the YAML 1.2 core words are accepted.
 pub fn parse_bool(text: &str) -> Result<bool, String> {
     match text.trim() {
@@ -769,6 +784,13 @@ mod tests {
         );
         let mismatched = xml_problem("<a></b>").unwrap();
         assert!(mismatched.byte.is_some(), "{mismatched:?}");
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(human_size(4096), "4.0 KiB");
+        assert_eq!(human_size(11), "11 B");
+        assert_eq!(human_size(3 << 20), "3.0 MiB");
     }
 
     #[test]

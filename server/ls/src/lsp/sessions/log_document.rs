@@ -110,7 +110,7 @@ pub async fn log_message(
                     Some(text[..end].to_string()),
                     Some(format!(
                         "cut at {}; the transcript holds it whole",
-                        void_session::log::human_size(LOG_MESSAGE_MAX_BYTES as u64)
+                        void_syntax::vocab::human_size(LOG_MESSAGE_MAX_BYTES as u64)
                     )),
                 )
             } else {
