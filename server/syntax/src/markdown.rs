@@ -1,7 +1,7 @@
 //! The Markdown pass of [`crate::parse`]: finds the ```` ```void ```` fenced blocks (with whether
 //! they sit in a list or quote) and the headings, exactly as pulldown-cmark reads the text.
 //!
-//! Three paths give the same answer; the first that can answer does:
+//! One structure, read two ways, the first that can answer:
 //!
 //! 1. The line scanner ([`scan_common_subset`]) reads the common subset of CommonMark block
 //!    structure line by line, without pulldown-cmark: blank lines, paragraphs, ATX and setext
@@ -14,18 +14,13 @@
 //!    line breaks, vertical tab and form feed. Heading text with inline markup, and setext
 //!    headings, are read by pulldown-cmark from the heading's own lines (the only outside
 //!    influence on them, link reference definitions, makes it give up when it could matter).
-//! 2. The cut path ([`scan_without_fence_content`]) cuts the content of every fence that
-//!    *looks* top-level (a `void` opening line at the left margin and the first line that could
-//!    close it), runs pulldown-cmark on the shortened text and maps offsets back. The result is
-//!    used only when pulldown-cmark confirms every cut fence: a top-level ```void code block
-//!    starting on the cut opening line and ending on the cut closing line. Then the cut lines
-//!    were code content in the full text too (the text before each fence is identical, and no
-//!    cut line could close it), so the events are the full text's events.
-//! 3. Otherwise, or for a text with lone CR line breaks, the full text goes through
-//!    pulldown-cmark ([`scan_text`]).
+//! 2. Otherwise pulldown-cmark reads the whole text ([`scan_with_pulldown`]): the reference.
 //!
-//! The tests compare paths 1 and 2 with path 3 on generated documents, the fixtures, the
-//! Voiden samples and the benchmark document. This module must not read YAML.
+//! The scanner is a fast path, kept because every keystroke re-parses the whole document. The
+//! differential tests below, run in CI, prove it equal to the reference: property-based
+//! fuzzing with adversarial lines, line soups, dense containers, character soups and realistic
+//! documents, plus every fixture, every Voiden sample and the benchmark document. This module
+//! must not read YAML.
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Tag, TagEnd};
 
@@ -48,15 +43,11 @@ pub(crate) fn scan(text: &str, body_start: usize, headings: &mut Vec<Heading>) -
         return blocks;
     }
     headings.truncate(kept);
-    if let Some(blocks) = scan_without_fence_content(md, body_start, headings) {
-        return blocks;
-    }
-    headings.truncate(kept);
-    scan_text(md, &[(0, body_start)], headings).0
+    scan_with_pulldown(md, body_start, headings)
 }
 
 /// The line scanner's answer for `md` (file offset `body_start`), or `None` when the text holds
-/// a line the scanner does not model exactly (see the module docs of the fast path below).
+/// a line the scanner does not model exactly (see the module docs).
 ///
 /// It reads the text line by line, as pulldown-cmark's first pass does at the top level:
 /// blank lines, paragraphs and their continuation lines, ATX and setext headings, thematic
@@ -140,34 +131,13 @@ impl LineScanner<'_> {
                 after_marked_text,
             } = open
             {
-                if blank {
-                    open = Open::Containers {
-                        after_blank: true,
-                        after_marked_text: false,
-                    };
-                    continue;
+                match container_line(text, blank, after_blank, after_marked_text)? {
+                    ContainerLine::Stays(next) => {
+                        open = next;
+                        continue;
+                    }
+                    ContainerLine::Leaves => open = Open::Nothing,
                 }
-                // A line at the left margin that is no container marker leaves the containers
-                // after a blank line (it cannot be a lazy continuation then), or when it is a
-                // heading, a fence or a thematic break (none of them continues a paragraph
-                // lazily). `---` is a thematic break there only when the previous line's text
-                // was surely inside the containers; after a lazy-looking line, that line may
-                // be a top-level paragraph which `---` would turn into a heading.
-                let leaves = matches!(text.first(), Some(b) if !matches!(b, b' ' | b'\t' | b'>'))
-                    && list_marker(text).is_none()
-                    && (after_blank
-                        || (thematic_break(text)
-                            && (setext_level(text).is_none() || after_marked_text))
-                        || atx_level(text).is_some()
-                        || fence_opening(text).is_some());
-                if !leaves {
-                    open = Open::Containers {
-                        after_blank: false,
-                        after_marked_text: inert_container_line(text)?,
-                    };
-                    continue;
-                }
-                open = Open::Nothing;
             }
             if blank {
                 if let Open::Paragraph { .. } = open {
@@ -175,76 +145,93 @@ impl LineScanner<'_> {
                 }
                 continue;
             }
-            let Some(indent) = indent_below_four(text) else {
-                // Indented code, or a paragraph's continuation line: nothing to find either way.
-                if let Open::Paragraph {
-                    maybe_link_definition: true,
-                    ..
-                } = open
-                {
-                    return None;
-                }
-                continue;
-            };
-            let content = line.start + indent;
-            let rest = &bytes[content..line.end];
-            if let Open::Paragraph {
-                start,
-                maybe_link_definition,
-            } = open
-            {
-                if maybe_link_definition {
-                    return None;
-                }
-                if let Some(level) = setext_level(rest) {
-                    headings.push(self.setext_heading(start, line.next, level)?);
-                    open = Open::Nothing;
-                    continue;
-                }
-                if !interrupts_paragraph(rest) {
-                    if rest.first() == Some(&b'<') {
-                        return None;
-                    }
-                    continue;
-                }
-            }
-            open = Open::Nothing;
-            if list_marker(rest).is_some() || rest.first() == Some(&b'>') {
-                open = Open::Containers {
-                    after_blank: false,
-                    after_marked_text: inert_container_line(text)?,
-                };
-            } else if rest.first() == Some(&b'<') {
-                return None;
-            } else if thematic_break(rest) {
-                // Ends any paragraph; nothing to record.
-            } else if let Some(level) = atx_level(rest) {
-                headings.push(self.atx_heading(content, line, level)?);
-            } else if let Some((fence, fence_len)) = fence_opening(rest) {
-                let info = rest[fence_len..].trim_ascii();
-                if info.contains(&b'\\') || info.contains(&b'&') {
-                    // Escapes and entities are decoded in info strings: leave them to
-                    // pulldown-cmark.
-                    return None;
-                }
-                let (end, after) = fence_end(bytes, line.next, fence, fence_len);
-                if info == b"void" {
-                    blocks.push(RawBlock {
-                        range: self.body_start + content..self.body_start + end,
-                        in_container: false,
-                        segments: Vec::new(),
-                    });
-                }
-                pos = after;
-            } else {
-                open = Open::Paragraph {
-                    start: content,
-                    maybe_link_definition: rest.first() == Some(&b'[')
-                        && may_start_link_definition(rest),
-                };
-            }
+            (open, pos) = self.top_level_line(line, open, &mut blocks, headings)?;
         }
         Some(blocks)
+    }
+
+    /// A non-blank line outside containers, after `open`: what it leaves open, and where the
+    /// next line to read starts (after a fence's content for a fence).
+    fn top_level_line(
+        &self,
+        line: Line,
+        open: Open,
+        blocks: &mut Vec<RawBlock>,
+        headings: &mut Vec<Heading>,
+    ) -> Option<(Open, usize)> {
+        let bytes = self.md.as_bytes();
+        let text = &bytes[line.start..line.end];
+        let Some(indent) = indent_below_four(text) else {
+            // Indented code, or a paragraph's continuation line: nothing to find either way.
+            if let Open::Paragraph {
+                maybe_link_definition: true,
+                ..
+            } = open
+            {
+                return None;
+            }
+            return Some((open, line.next));
+        };
+        let content = line.start + indent;
+        let rest = &bytes[content..line.end];
+        if let Open::Paragraph {
+            start,
+            maybe_link_definition,
+        } = open
+        {
+            if maybe_link_definition {
+                return None;
+            }
+            if let Some(level) = setext_level(rest) {
+                headings.push(self.setext_heading(start, line.next, level)?);
+                return Some((Open::Nothing, line.next));
+            }
+            if !interrupts_paragraph(rest) {
+                if rest.first() == Some(&b'<') {
+                    return None;
+                }
+                return Some((open, line.next));
+            }
+        }
+        if list_marker(rest).is_some() || rest.first() == Some(&b'>') {
+            let open = Open::Containers {
+                after_blank: false,
+                after_marked_text: inert_container_line(text)?,
+            };
+            return Some((open, line.next));
+        }
+        if rest.first() == Some(&b'<') {
+            return None;
+        }
+        if thematic_break(rest) {
+            // Ends any paragraph; nothing to record.
+        } else if let Some(level) = atx_level(rest) {
+            headings.push(self.atx_heading(content, line, level)?);
+        } else if let Some((fence, fence_len)) = fence_opening(rest) {
+            let info = rest[fence_len..].trim_ascii();
+            if info.contains(&b'\\') || info.contains(&b'&') {
+                // Escapes and entities are decoded in info strings: leave them to
+                // pulldown-cmark.
+                return None;
+            }
+            let (end, after) = fence_end(bytes, line.next, fence, fence_len);
+            if info == b"void" {
+                blocks.push(RawBlock {
+                    range: self.body_start + content..self.body_start + end,
+                    in_container: false,
+                    segments: Vec::new(),
+                });
+            }
+            return Some((Open::Nothing, after));
+        } else {
+            let open = Open::Paragraph {
+                start: content,
+                maybe_link_definition: rest.first() == Some(&b'[')
+                    && may_start_link_definition(rest),
+            };
+            return Some((open, line.next));
+        }
+        Some((Open::Nothing, line.next))
     }
 
     /// The ATX heading whose `#`s start at `content` on `line`.
@@ -315,11 +302,54 @@ impl LineScanner<'_> {
             return None;
         }
         let mut found = Vec::with_capacity(1);
-        let (blocks, _) = scan_text(source, &[(0, self.body_start + start)], &mut found);
+        let blocks = scan_with_pulldown(source, self.body_start + start, &mut found);
         let heading = found.pop()?;
         (blocks.is_empty() && found.is_empty() && heading.level == level && heading.range == range)
             .then_some(heading)
     }
+}
+
+/// What a line does to the lists and quotes the line scanner has open.
+enum ContainerLine {
+    /// It stays inside them, leaving this open.
+    Stays(Open),
+    /// It leaves them: read it at the top level.
+    Leaves,
+}
+
+/// A line while lists or quotes are open (`after_blank`, `after_marked_text`: see
+/// [`Open::Containers`]), or `None` when the scanner must give up on it.
+fn container_line(
+    text: &[u8],
+    blank: bool,
+    after_blank: bool,
+    after_marked_text: bool,
+) -> Option<ContainerLine> {
+    if blank {
+        return Some(ContainerLine::Stays(Open::Containers {
+            after_blank: true,
+            after_marked_text: false,
+        }));
+    }
+    // A line at the left margin that is no container marker leaves the containers after a
+    // blank line (it cannot be a lazy continuation then), or when it is a heading, a fence or
+    // a thematic break (none of them continues a paragraph lazily). `---` is a thematic break
+    // there only when the previous line's text was surely inside the containers; after a
+    // lazy-looking line, that line may be a top-level paragraph which `---` would turn into a
+    // heading.
+    let leaves = matches!(text.first(), Some(b) if !matches!(b, b' ' | b'\t' | b'>'))
+        && list_marker(text).is_none()
+        && (after_blank
+            || (thematic_break(text) && (setext_level(text).is_none() || after_marked_text))
+            || atx_level(text).is_some()
+            || fence_opening(text).is_some());
+    if leaves {
+        return Some(ContainerLine::Leaves);
+    }
+    Some(ContainerLine::Stays(Open::Containers {
+        after_blank: false,
+        after_marked_text: inert_container_line(text)?,
+    }))
 }
 
 /// The line starting at `start`.
@@ -531,194 +561,16 @@ fn fence_end(bytes: &[u8], from: usize, fence: u8, fence_len: usize) -> (usize, 
     (bytes.len(), bytes.len())
 }
 
-/// One fence whose content the fast path cuts, in the full Markdown's offsets.
-struct Cut {
-    /// Start of the opening line.
-    open_start: usize,
-    /// Start of the first content line (after the opening line's break).
-    content_start: usize,
-    /// Start of the closing line.
-    close_start: usize,
-    /// Offset after the closing line's break (or the text end).
-    close_next: usize,
-}
-
-fn scan_without_fence_content(
-    md: &str,
-    body_start: usize,
-    headings: &mut Vec<Heading>,
-) -> Option<Vec<RawBlock>> {
-    let bytes = md.as_bytes();
-    // A lone CR is a line break to CommonMark; the cut rules below only know LF and CRLF.
-    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
-        return None;
-    }
-    let cuts = find_cuts(bytes);
-    if cuts.is_empty() {
-        return None;
-    }
-    // The shortened text, and (shortened offset, full offset) at the start of each kept piece.
-    let cut_len: usize = cuts.iter().map(|c| c.close_start - c.content_start).sum();
-    let mut short = String::with_capacity(md.len() - cut_len);
-    let mut pieces = Vec::with_capacity(cuts.len() + 1);
-    // Where each cut fence must be in the shortened text: (opening line start, closing line
-    // start, offset after the closing line).
-    let mut expected = Vec::with_capacity(cuts.len());
-    let mut kept_from = 0;
-    for cut in &cuts {
-        pieces.push((short.len(), body_start + kept_from));
-        let removed = kept_from - short.len();
-        short.push_str(&md[kept_from..cut.content_start]);
-        let close_start = cut.content_start - removed;
-        expected.push((
-            cut.open_start - removed,
-            close_start,
-            close_start + (cut.close_next - cut.close_start),
-        ));
-        kept_from = cut.close_start;
-    }
-    pieces.push((short.len(), body_start + kept_from));
-    short.push_str(&md[kept_from..]);
-
-    let (blocks, scanned) = scan_text(&short, &pieces, headings);
-    // Every cut fence must be a top-level void block from its opening to its closing line.
-    let mut confirmed = 0;
-    for (block, range) in blocks.iter().zip(&scanned) {
-        let Some(&(open_start, close_start, close_next)) = expected.get(confirmed) else {
-            break;
-        };
-        if range.start < open_start {
-            continue;
-        }
-        if block.in_container
-            || range.start > open_start + 3
-            || range.end <= close_start
-            || range.end > close_next
-        {
-            return None;
-        }
-        confirmed += 1;
-    }
-    (confirmed == cuts.len()).then_some(blocks)
-}
-
-/// Fences that look top-level: an opening line of 3+ backticks or tildes after at most 3
-/// spaces whose info string is `void`, and the first later line that could close it (any
-/// indentation, as many fence characters or more, then only whitespace). Stops at a fence that
-/// no line closes (its content runs to the end).
-fn find_cuts(bytes: &[u8]) -> Vec<Cut> {
-    let mut cuts = Vec::new();
-    let mut from = 0;
-    while let Some(found) = memchr::memchr2(b'`', b'~', &bytes[from..]) {
-        let at = from + found;
-        let Some(line_start) = line_start_before(bytes, at, 3) else {
-            from = at + 1;
-            continue;
-        };
-        let fence = bytes[at];
-        let fence_len = bytes[at..].iter().take_while(|b| **b == fence).count();
-        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-        let info = &bytes[at + fence_len..line_end];
-        if fence_len < 3 || info.trim_ascii() != b"void" {
-            from = line_end.max(at + 1);
-            continue;
-        }
-        if line_end >= bytes.len() {
-            break;
-        }
-        let content_start = line_end + 1;
-        let Some((close_start, close_next)) = closing_line(bytes, content_start, fence, fence_len)
-        else {
-            break;
-        };
-        cuts.push(Cut {
-            open_start: line_start,
-            content_start,
-            close_start,
-            close_next,
-        });
-        from = close_next;
-    }
-    cuts
-}
-
-/// The start of the line holding `at` when only spaces (at most `max_spaces`) come before it
-/// on its line.
-fn line_start_before(bytes: &[u8], at: usize, max_spaces: usize) -> Option<usize> {
-    let mut i = at;
-    while i > 0 && bytes[i - 1] == b' ' {
-        i -= 1;
-        if at - i > max_spaces {
-            return None;
-        }
-    }
-    (i == 0 || bytes[i - 1] == b'\n').then_some(i)
-}
-
-/// The first line at or after `from` that could close a fence of `fence_len` `fence` characters:
-/// `(line start, offset after its break)`.
-fn closing_line(bytes: &[u8], from: usize, fence: u8, fence_len: usize) -> Option<(usize, usize)> {
-    let mut search = from;
-    while let Some(found) = memchr::memchr(fence, &bytes[search..]) {
-        let at = search + found;
-        let mut line_start = at;
-        while line_start > from && matches!(bytes[line_start - 1], b' ' | b'\t') {
-            line_start -= 1;
-        }
-        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-        if line_start == from || bytes[line_start - 1] == b'\n' {
-            let run = bytes[at..line_end]
-                .iter()
-                .take_while(|b| **b == fence)
-                .count();
-            if run >= fence_len
-                && bytes[at + run..line_end]
-                    .iter()
-                    .all(u8::is_ascii_whitespace)
-            {
-                return Some((line_start, (line_end + 1).min(bytes.len())));
-            }
-        }
-        search = line_end.max(at + 1);
-        if search >= bytes.len() {
-            break;
-        }
-    }
-    None
-}
-
-/// Runs pulldown-cmark over `md`, whose offset `pieces[i].0` is file offset `pieces[i].1` (and
-/// so on up to the next piece). Returns the blocks (file offsets) with their ranges in `md`.
-fn scan_text(
-    md: &str,
-    pieces: &[(usize, usize)],
-    headings: &mut Vec<Heading>,
-) -> (Vec<RawBlock>, Vec<TextRange>) {
-    // Events come roughly in text order, so the piece of the last lookup is tried first.
-    let last_piece = std::cell::Cell::new(0usize);
-    let to_file = |offset: usize| -> usize {
-        let hint = last_piece.get();
-        let in_hint = pieces.get(hint).is_some_and(|p| p.0 <= offset)
-            && pieces.get(hint + 1).is_none_or(|p| p.0 > offset);
-        let i = if in_hint {
-            hint
-        } else {
-            pieces
-                .partition_point(|(s, _)| *s <= offset)
-                .saturating_sub(1)
-        };
-        last_piece.set(i);
-        pieces.get(i).map_or(offset, |(s, f)| f + (offset - s))
-    };
+/// The reference: pulldown-cmark over `md`, which starts at file offset `file_start`.
+fn scan_with_pulldown(md: &str, file_start: usize, headings: &mut Vec<Heading>) -> Vec<RawBlock> {
     let mut blocks = Vec::new();
-    let mut scanned = Vec::new();
     let mut containers = 0usize;
-    let mut current: Option<(RawBlock, TextRange)> = None;
+    let mut current: Option<RawBlock> = None;
     let mut heading: Option<(u8, String, TextRange)> = None;
     for (event, md_range) in
         pulldown_cmark::Parser::new_ext(md, Options::empty()).into_offset_iter()
     {
-        let range = to_file(md_range.start)..to_file(md_range.end);
+        let range = file_start + md_range.start..file_start + md_range.end;
         match event {
             Event::Start(
                 Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::FootnoteDefinition(_),
@@ -729,23 +581,21 @@ fn scan_text(
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if info.as_ref() == "void" =>
             {
-                let block = RawBlock {
+                current = Some(RawBlock {
                     range,
                     in_container: containers > 0,
                     segments: Vec::new(),
-                };
-                current = Some((block, md_range));
+                });
             }
             Event::Text(_) if current.is_some() => {
                 // Segments only matter inside containers (see `parse::build_block`).
-                if let Some((b, _)) = current.as_mut().filter(|(b, _)| b.in_container) {
+                if let Some(b) = current.as_mut().filter(|b| b.in_container) {
                     b.segments.push(range);
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some((b, md_range)) = current.take() {
+                if let Some(b) = current.take() {
                     blocks.push(b);
-                    scanned.push(md_range);
                 }
             }
             Event::Start(Tag::Heading { level, .. }) => {
@@ -768,7 +618,7 @@ fn scan_text(
             _ => {}
         }
     }
-    (blocks, scanned)
+    blocks
 }
 
 #[cfg(test)]
@@ -804,104 +654,12 @@ mod tests {
         )
     }
 
-    /// The fast path (when it answers) gives exactly the full scan's blocks and headings.
-    fn check(text: &str, body_start: usize) -> bool {
-        let mut full_headings = Vec::new();
-        let full = scan_text(&text[body_start..], &[(0, body_start)], &mut full_headings).0;
-        let mut fast_headings = Vec::new();
-        let fast = scan_without_fence_content(&text[body_start..], body_start, &mut fast_headings);
-        let used = fast.is_some();
-        if let Some(fast) = fast {
-            assert_eq!(
-                seen(fast, fast_headings),
-                seen(full, full_headings),
-                "{text:?}"
-            );
-        }
-        used
-    }
-
-    const BLOCK: &str =
-        "```void\n---\ntype: ws-message\nattrs:\n  body: |-\n    a ``` b\n    ~~~\n---\n```\n";
-
-    #[test]
-    fn plain_files_take_the_fast_path() {
-        let text =
-            format!("# Title\n\nSome `code` prose.\n\n{BLOCK}\n## Two\n\n{BLOCK}{BLOCK}tail\n");
-        assert!(check(&text, 0));
-        assert!(check(&format!("x\n{text}"), 2));
-        assert!(check(&text.replace('\n', "\r\n"), 0));
-    }
-
-    #[test]
-    fn fences_that_are_not_top_level_fall_back_or_agree() {
-        for text in [
-            format!("- item\n\n  {BLOCK}"),
-            format!("> {BLOCK}"),
-            format!("````markdown\n{BLOCK}````\n"),
-            format!("<!--\n{BLOCK}-->\n"),
-            format!("<div>\n{BLOCK}</div>\n"),
-            "```void\n---\ntype: x\n---\n    ```\nafter\n```\n".to_string(),
-            "```void\n---\ntype: x\n---\n".to_string(),
-            "~~~~void\n---\n~~~\n---\n~~~~~\n# h\n".to_string(),
-            format!("para\n{BLOCK}para\n"),
-            format!("a\rb\n{BLOCK}"),
-            format!("    {BLOCK}"),
-            format!("   {BLOCK}"),
-        ] {
-            check(&text, 0);
-        }
-        assert!(!check(&format!("- item\n\n  {BLOCK}"), 0));
-    }
-
-    fn line() -> impl Strategy<Value = &'static str> {
-        prop::sample::select(vec![
-            "```void",
-            "~~~void",
-            "````void",
-            "   ```void",
-            "```",
-            "~~~",
-            "````",
-            "    ```",
-            "``` ",
-            "---",
-            "type: ws-message",
-            "  body: |-",
-            "    ```",
-            "- item",
-            "  ```void",
-            "> quote",
-            "> ```void",
-            "<div>",
-            "</div>",
-            "<!--",
-            "-->",
-            "# Heading `x`",
-            "Setext",
-            "===",
-            "",
-            "text with `code`",
-            "```markdown",
-            "\t```",
-        ])
-    }
-
-    proptest! {
-        #[test]
-        fn fast_path_equals_full_scan(lines in prop::collection::vec(line(), 0..40), crlf in any::<bool>()) {
-            let eol = if crlf { "\r\n" } else { "\n" };
-            let text: String = lines.iter().map(|l| format!("{l}{eol}")).collect();
-            check(&text, 0);
-        }
-    }
-
     // ----- The line scanner (`scan_common_subset`) against the full pulldown-cmark scan -----
 
     /// The full scan's blocks and headings of `text[body_start..]`.
     fn full_scan(text: &str, body_start: usize) -> Seen {
         let mut headings = Vec::new();
-        let blocks = scan_text(&text[body_start..], &[(0, body_start)], &mut headings).0;
+        let blocks = scan_with_pulldown(&text[body_start..], body_start, &mut headings);
         seen(blocks, headings)
     }
 
@@ -1482,19 +1240,12 @@ mod tests {
         });
         let full_time = time(&|| {
             let mut headings = Vec::new();
-            scan_text(&text[body_start..], &[(0, body_start)], &mut headings)
-                .0
-                .len()
-        });
-        let cut_time = time(&|| {
-            let mut headings = Vec::new();
-            scan_without_fence_content(&text[body_start..], body_start, &mut headings)
-                .map_or(0, |b| b.len())
+            scan_with_pulldown(&text[body_start..], body_start, &mut headings).len()
         });
         writeln!(
             std::io::stderr(),
             "Markdown pass on the big document (median of 60): scan {scan_time:?} \
-             (line scanner); cut path {cut_time:?}; full pulldown-cmark scan {full_time:?}"
+             (line scanner); pulldown-cmark scan {full_time:?}"
         )
         .unwrap();
     }
