@@ -14,7 +14,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::http::{HeaderMap, HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Error as WsError};
 use url::Url;
@@ -249,31 +250,7 @@ pub async fn establish(
 ) -> Result<Connected, ConnectError> {
     let started = Instant::now();
     let url = parse_ws_url(&spec.url).map_err(ConnectError::permanent)?;
-    let mut request = url.as_str().into_client_request().map_err(|e| {
-        ConnectError::permanent(format!("cannot build the handshake for {url}: {e}"))
-    })?;
-    {
-        let headers = request.headers_mut();
-        let mut add = |name: &str, value: &str| -> Result<(), ConnectError> {
-            let n = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-                ConnectError::permanent(format!("`{name}` is not a valid header name"))
-            })?;
-            let v = HeaderValue::from_str(value).map_err(|_| {
-                ConnectError::permanent(format!("the value of header `{name}` is not valid"))
-            })?;
-            headers.append(n, v);
-            Ok(())
-        };
-        for (k, v) in &spec.headers {
-            add(k, v)?;
-        }
-        if let Some(origin) = &spec.origin {
-            add("Origin", origin)?;
-        }
-        if !spec.subprotocols.is_empty() {
-            add("Sec-WebSocket-Protocol", &spec.subprotocols.join(", "))?;
-        }
-    }
+    let request = handshake_request(spec, &url)?;
     let request_line = format!(
         "GET {} HTTP/1.1",
         request
@@ -282,16 +259,7 @@ pub async fn establish(
             .map(|p| p.as_str())
             .unwrap_or("/")
     );
-    let request_headers: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let request_headers = header_pairs(request.headers());
     // Nothing was sent when the connection could not be made: the error carries no request.
     let transport = connector
         .connect(&url, spec)
@@ -301,37 +269,24 @@ pub async fn establish(
     // Small reads while quiet (idle memory), large ones while data streams in (throughput).
     let transport = Box::new(ReadAhead::new(transport)) as BoxedTransport;
     match tokio_tungstenite::client_async_with_config(request, transport, Some(config)).await {
-        Ok((ws, response)) => {
-            let response_headers: Vec<(String, String)> = response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            let subprotocol = response
+        Ok((ws, response)) => Ok(Connected {
+            ws,
+            http_status: response.status().as_u16(),
+            reason: response
+                .status()
+                .canonical_reason()
+                .unwrap_or("")
+                .to_string(),
+            request_line,
+            request_headers,
+            response_headers: header_pairs(response.headers()),
+            subprotocol: response
                 .headers()
                 .get("sec-websocket-protocol")
                 .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            Ok(Connected {
-                ws,
-                http_status: response.status().as_u16(),
-                reason: response
-                    .status()
-                    .canonical_reason()
-                    .unwrap_or("")
-                    .to_string(),
-                request_line,
-                request_headers,
-                response_headers,
-                subprotocol,
-                handshake_time: started.elapsed(),
-            })
-        }
+                .map(str::to_string),
+            handshake_time: started.elapsed(),
+        }),
         Err(WsError::Http(response)) => {
             let status = response.status();
             let body = response
@@ -353,16 +308,7 @@ pub async fn establish(
                 http_status: Some(status.as_u16()),
                 request_line: Some(request_line),
                 request_headers,
-                response_headers: response
-                    .headers()
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().to_string(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect(),
+                response_headers: header_pairs(response.headers()),
                 permanent: false,
             })
         }
@@ -373,6 +319,46 @@ pub async fn establish(
             ..ConnectError::new("")
         }),
     }
+}
+
+/// The upgrade request for `url`: the section's headers, `Origin` and the offered subprotocols.
+fn handshake_request(spec: &SessionSpec, url: &Url) -> Result<Request, ConnectError> {
+    let mut request = url.as_str().into_client_request().map_err(|e| {
+        ConnectError::permanent(format!("cannot build the handshake for {url}: {e}"))
+    })?;
+    let headers = request.headers_mut();
+    let mut add = |name: &str, value: &str| -> Result<(), ConnectError> {
+        let n = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| ConnectError::permanent(format!("`{name}` is not a valid header name")))?;
+        let v = HeaderValue::from_str(value).map_err(|_| {
+            ConnectError::permanent(format!("the value of header `{name}` is not valid"))
+        })?;
+        headers.append(n, v);
+        Ok(())
+    };
+    for (k, v) in &spec.headers {
+        add(k, v)?;
+    }
+    if let Some(origin) = &spec.origin {
+        add("Origin", origin)?;
+    }
+    if !spec.subprotocols.is_empty() {
+        add("Sec-WebSocket-Protocol", &spec.subprotocols.join(", "))?;
+    }
+    Ok(request)
+}
+
+/// Headers as `(name, value)` text pairs, in order (values that are not UTF-8 made readable).
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 fn describe_handshake_error(e: &WsError) -> String {

@@ -238,79 +238,11 @@ fn build_block(
                 .into(),
         ));
     }
-
-    // The fence content as one string, with a map back to file offsets.
-    let (content, pieces): (Cow<'_, str>, Cow<'_, [(usize, usize)]>) = if !raw.in_container {
-        let single: &[(usize, usize)] = &[];
-        (
-            Cow::Borrowed(&text[content_range.clone()]),
-            Cow::Borrowed(single),
-        )
-    } else {
-        let mut s = String::new();
-        let mut pieces = Vec::new();
-        for seg in &raw.segments {
-            if seg.start >= content_range.start && seg.end <= text.len() && seg.start <= seg.end {
-                pieces.push((s.len(), seg.start));
-                s.push_str(&text[seg.clone()]);
-            }
-        }
-        (Cow::Owned(s), Cow::Owned(pieces))
-    };
-    // No pieces: the content is the contiguous file text at `content_range.start`.
-    let to_file = |snippet_off: usize| -> usize {
-        let i = pieces
-            .partition_point(|(s, _)| *s <= snippet_off)
-            .saturating_sub(1);
-        pieces
-            .get(i)
-            .map_or(content_range.start + snippet_off, |(s, f)| {
-                f + (snippet_off - s)
-            })
-    };
-
-    // `---` line, YAML, `---` line.
-    let (first, after_first) = line_at(&content, 0);
-    let (yaml_start, has_start) = if is_marker_line(first, "---") {
-        (after_first, true)
-    } else {
-        diags.push(Diagnostic::new(
-            point(text, to_file(0)),
-            Severity::Error,
-            codes::YAML_START_MISSING,
-            "a ```void block must start with a `---` line".into(),
-        ));
-        (0, false)
-    };
-    let yaml_end = closing_marker_line(&content, yaml_start);
-    if has_start && yaml_end.is_none() {
-        diags.push(Diagnostic::new(
-            point(text, to_file(0)),
-            Severity::Error,
-            codes::YAML_END_MISSING,
-            "the YAML of this ```void block has no closing `---` line".into(),
-        ));
-    }
-    let yaml_end = yaml_end.unwrap_or(content.len());
-    let snippet = &content[yaml_start..yaml_end.max(yaml_start)];
-    block.yaml_range = Some(to_file(yaml_start)..to_file(yaml_end.max(yaml_start)));
-    let map = if pieces.is_empty() {
-        OffsetMap::contiguous(snippet, to_file(yaml_start))
-    } else {
-        let mut snippet_pieces = Vec::with_capacity(pieces.len());
-        for (i, &(s, f)) in pieces.iter().enumerate() {
-            let piece_end = pieces.get(i + 1).map_or(usize::MAX, |p| p.0);
-            if piece_end <= yaml_start {
-                continue;
-            }
-            let s2 = s.max(yaml_start);
-            snippet_pieces.push((s2 - yaml_start, f + (s2 - s)));
-        }
-        if snippet_pieces.is_empty() {
-            snippet_pieces.push((0, to_file(yaml_start)));
-        }
-        OffsetMap::pieces(snippet, snippet_pieces)
-    };
+    let content = FenceContent::of(text, &raw, content_range);
+    let yaml = content.yaml_lines(text, diags);
+    let snippet = &content.text[yaml.clone()];
+    block.yaml_range = Some(content.to_file(yaml.start)..content.to_file(yaml.end));
+    let map = content.offset_map(snippet, yaml.start);
     let span = match yaml::parse_into(trees, snippet, &map) {
         Ok(Some(span)) => span,
         Ok(None) => {
@@ -336,7 +268,107 @@ fn build_block(
             return None;
         }
     };
-    let root = trees.root(span);
+    type_block(block, trees.root(span), diags);
+    Some(span)
+}
+
+/// A fence's content as one string, with the way back to file offsets: the file text itself
+/// for a top-level fence, the content lines glued without their container prefixes for a fence
+/// inside a list or quote.
+struct FenceContent<'t> {
+    text: Cow<'t, str>,
+    /// `(content offset, file offset)` where each glued piece starts; empty when the content is
+    /// the contiguous file text at `start`.
+    pieces: Vec<(usize, usize)>,
+    start: usize,
+}
+
+impl<'t> FenceContent<'t> {
+    fn of(text: &'t str, raw: &RawBlock, range: TextRange) -> Self {
+        if !raw.in_container {
+            return FenceContent {
+                text: Cow::Borrowed(&text[range.clone()]),
+                pieces: Vec::new(),
+                start: range.start,
+            };
+        }
+        let mut glued = String::new();
+        let mut pieces = Vec::new();
+        for seg in &raw.segments {
+            if seg.start >= range.start && seg.end <= text.len() && seg.start <= seg.end {
+                pieces.push((glued.len(), seg.start));
+                glued.push_str(&text[seg.clone()]);
+            }
+        }
+        FenceContent {
+            text: Cow::Owned(glued),
+            pieces,
+            start: range.start,
+        }
+    }
+
+    /// The file offset of content offset `offset`.
+    fn to_file(&self, offset: usize) -> usize {
+        let i = self
+            .pieces
+            .partition_point(|(s, _)| *s <= offset)
+            .saturating_sub(1);
+        self.pieces
+            .get(i)
+            .map_or(self.start + offset, |(s, f)| f + (offset - s))
+    }
+
+    /// Where the YAML lies in the content: between a first `---` line and the next `---` line
+    /// (each missing one is a diagnostic; the YAML then runs from the start or to the end).
+    fn yaml_lines(&self, text: &str, diags: &mut Vec<Diagnostic>) -> TextRange {
+        let (first, after_first) = line_at(&self.text, 0);
+        let (yaml_start, has_start) = if is_marker_line(first, "---") {
+            (after_first, true)
+        } else {
+            diags.push(Diagnostic::new(
+                point(text, self.to_file(0)),
+                Severity::Error,
+                codes::YAML_START_MISSING,
+                "a ```void block must start with a `---` line".into(),
+            ));
+            (0, false)
+        };
+        let yaml_end = closing_marker_line(&self.text, yaml_start);
+        if has_start && yaml_end.is_none() {
+            diags.push(Diagnostic::new(
+                point(text, self.to_file(0)),
+                Severity::Error,
+                codes::YAML_END_MISSING,
+                "the YAML of this ```void block has no closing `---` line".into(),
+            ));
+        }
+        let yaml_end = yaml_end.unwrap_or(self.text.len());
+        yaml_start..yaml_end.max(yaml_start)
+    }
+
+    /// The offset map of `snippet`, the content from `yaml_start` on.
+    fn offset_map(&self, snippet: &str, yaml_start: usize) -> OffsetMap {
+        if self.pieces.is_empty() {
+            return OffsetMap::contiguous(snippet, self.to_file(yaml_start));
+        }
+        let mut snippet_pieces = Vec::with_capacity(self.pieces.len());
+        for (i, &(s, f)) in self.pieces.iter().enumerate() {
+            let piece_end = self.pieces.get(i + 1).map_or(usize::MAX, |p| p.0);
+            if piece_end <= yaml_start {
+                continue;
+            }
+            let s2 = s.max(yaml_start);
+            snippet_pieces.push((s2 - yaml_start, f + (s2 - s)));
+        }
+        if snippet_pieces.is_empty() {
+            snippet_pieces.push((0, self.to_file(yaml_start)));
+        }
+        OffsetMap::pieces(snippet, snippet_pieces)
+    }
+}
+
+/// Reads the type, uid and typed kind of `block` from its YAML `root`.
+fn type_block(block: &mut Block, root: Node<'_>, diags: &mut Vec<Diagnostic>) {
     if root.entries().is_none() {
         diags.push(Diagnostic::new(
             root.range(),
@@ -344,7 +376,7 @@ fn build_block(
             codes::YAML_NOT_MAPPING,
             "a block's YAML must be a mapping with `type`, `attrs` and `content`".into(),
         ));
-        return Some(span);
+        return;
     }
     block.type_name = root.get("type").and_then(|n| {
         n.as_str()
@@ -355,7 +387,6 @@ fn build_block(
         None => BlockKind::Malformed,
         Some(t) => build_kind(&t.value, root, diags),
     };
-    Some(span)
 }
 
 /// A non-null scalar's text, made into a `T`, with its range.
