@@ -451,6 +451,23 @@ impl EnvFileReader {
 }
 
 impl void_syntax::variables::EnvFiles for EnvFileReader {
+    /// The names of the regular files in `dir`, when the directory is inside the project.
+    fn list(&self, dir: &Path) -> Vec<String> {
+        let Ok(real) = self.project.locate(dir) else {
+            return Vec::new();
+        };
+        let Ok(entries) = std::fs::read_dir(real) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        names
+    }
+
     fn read(&self, path: &Path) -> Option<String> {
         match self.project.read_text(path, Limit::Environment) {
             Ok(text) => Some(text),

@@ -128,6 +128,8 @@ pub mod codes {
     /// An environment file exists but was not read: a symlink out of the project, a pipe, a
     /// device, a huge file (warning).
     pub const ENV_FILE_NOT_READ: &str = "env-file-not-read";
+    /// The chosen app environment or profile does not exist in the project.
+    pub const UNKNOWN_ENVIRONMENT: &str = "unknown-environment";
     /// A path in `ws-options` (`transcript`, `caFile`, `clientCert`, `clientKey`) that would be
     /// refused at connect: outside the project, through a symlink out, not a regular file, or
     /// (for a transcript) an existing file that is not a transcript.

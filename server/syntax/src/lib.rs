@@ -51,6 +51,7 @@
 //!   resolution order and secrets.
 
 pub mod diagnostics;
+pub mod environments;
 pub mod format;
 pub mod line_index;
 mod markdown;

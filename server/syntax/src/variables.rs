@@ -3,15 +3,15 @@
 //!
 //! Resolution order, last wins:
 //! 1. the process environment (given as a map by the caller, source [`Source::Environment`]);
-//! 2. `.env` then `.env.<profile>` in every directory from the workspace root down to the
-//!    `.void` file's directory (outermost first, so the file nearest the `.void` file wins);
-//! 3. `env-public.yaml` then `env-private.yaml`, each looked for in `<dir>/.voiden/` and in
-//!    `<dir>/` itself, again outermost directory first. Nested keys become dotted names
-//!    (`test.variables.TOKEN`); in the app's `<env>: {variables: {...}}` layout the variables of
-//!    the active profile's environment are also available by their bare name (`TOKEN`);
-//! 4. overrides (command line `--env-var`, editor settings), source [`Source::Override`].
+//! 2. `.env` files in every directory from the project root down to the `.void` file's
+//!    directory (outermost first, so the file nearest the `.void` file wins): `.env`, then for
+//!    the active environment `a.b` the app's legacy environment files `.env.a` and `.env.a.b`;
+//! 3. the active environment of the app's environment files at the project root
+//!    ([`crate::environments`]: profiles, the tree with inheritance, public and private files);
+//! 4. overrides (command line `--env`/`--env-var`, editor settings), source [`Source::Override`].
 //!
-//! Secrets: every value from `env-private.yaml`, and every variable whose name contains
+//! Secrets: every value from a private environment file (`env-private.yaml`,
+//! `env-<profile>-private.yaml`), and every variable whose name contains
 //! `TOKEN`, `SECRET`, `PASSWORD` or `KEY` (case-insensitive). [`Variables::mask`] hides them.
 //!
 //! This module does no I/O: the caller reads files through [`EnvFiles`].
@@ -20,9 +20,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, Severity, codes};
-use crate::line_index::{ColumnUnit, LineIndex};
+use crate::environments::{DEFAULT_PROFILE, Environments};
 use crate::model::{Document, VariableKind};
-use crate::yaml::{self, Node, OffsetMap, Value};
 
 /// What replaces a secret value in any text shown to people.
 pub const MASK: &str = "••••";
@@ -36,11 +35,29 @@ pub const MIN_MASKED_LEN: usize = 4;
 pub trait EnvFiles {
     /// The file's text, or `None` when it does not exist or cannot be read.
     fn read(&self, path: &Path) -> Option<String>;
+
+    /// The names of the files in `dir` (to find the app's environment profiles); empty when
+    /// the directory does not exist or cannot be listed.
+    fn list(&self, dir: &Path) -> Vec<String> {
+        let _ = dir;
+        Vec::new()
+    }
 }
 
 impl EnvFiles for HashMap<PathBuf, String> {
     fn read(&self, path: &Path) -> Option<String> {
         self.get(path).cloned()
+    }
+
+    fn list(&self, dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .keys()
+            .filter(|p| p.parent() == Some(dir))
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 }
 
@@ -61,6 +78,9 @@ pub struct Resolved {
     pub value: String,
     pub source: Source,
     pub secret: bool,
+    /// The app environment whose `variables` hold the value (the active environment, or an
+    /// ancestor it inherits from), when it came from the app's environment files.
+    pub environment: Option<String>,
 }
 
 impl Resolved {
@@ -77,8 +97,10 @@ pub struct EnvOptions {
     pub file: PathBuf,
     /// Where the walk up stops (inclusive). `None`: only the file's own directory.
     pub workspace_root: Option<PathBuf>,
-    /// The active profile (`.env.<profile>`, and the app environment of that name).
+    /// The app's environment profile (`None`: `default`).
     pub profile: Option<String>,
+    /// The active environment, a dotted path in the profile's tree (`None`: the first one).
+    pub env_name: Option<String>,
     /// The process environment, lowest priority.
     pub process_env: Vec<(String, String)>,
     /// Overrides, highest priority, in order.
@@ -89,6 +111,27 @@ pub struct EnvOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Variables {
     map: HashMap<String, Resolved>,
+    /// The app environment in use, when the project defines environments.
+    active: Option<ActiveEnvironment>,
+    /// Names that only other environments of the profile define, with those environments.
+    elsewhere: HashMap<String, Vec<String>>,
+    /// The chosen environment or profile does not exist, in words.
+    environment_problem: Option<String>,
+    /// Environment files that exist but could not be read as the app reads them, in words.
+    file_problems: Vec<String>,
+}
+
+/// Which app environment a file's variables come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActiveEnvironment {
+    pub profile: String,
+    /// Its dotted name, or `None` when the chosen one does not exist.
+    pub name: Option<String>,
+    pub display_name: Option<String>,
+    /// Whether it was chosen (else it is the first of the tree).
+    pub chosen: bool,
+    /// The name that was chosen, when one was.
+    pub requested: Option<String>,
 }
 
 /// Whether a name marks its value as secret.
@@ -121,8 +164,29 @@ impl Variables {
                 value: value.into(),
                 source,
                 secret,
+                environment: None,
             },
         );
+    }
+
+    /// The app environment in use, when the project defines environments.
+    pub fn active_environment(&self) -> Option<&ActiveEnvironment> {
+        self.active.as_ref()
+    }
+
+    /// Why the chosen environment or profile cannot be used (it does not exist), in words.
+    pub fn environment_problem(&self) -> Option<&str> {
+        self.environment_problem.as_deref()
+    }
+
+    /// Environment files that exist but could not be read as the app reads them, in words.
+    pub fn file_problems(&self) -> &[String] {
+        &self.file_problems
+    }
+
+    /// The other environments of the profile that define `name` (when this one does not).
+    pub fn defined_elsewhere(&self, name: &str) -> &[String] {
+        self.elsewhere.get(name).map_or(&[], Vec::as_slice)
     }
 
     pub fn get(&self, name: &str) -> Option<&Resolved> {
@@ -237,44 +301,105 @@ pub fn resolve(files: &dyn EnvFiles, opts: &EnvOptions) -> Variables {
     for (k, v) in &opts.process_env {
         vars.insert(k.clone(), v.clone(), Source::Environment, false);
     }
-    let dirs = directories(opts);
-    for dir in &dirs {
+    let root = opts
+        .workspace_root
+        .clone()
+        .or_else(|| opts.file.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    let envs = Environments::load(files, &root, opts.profile.as_deref());
+    let chosen = opts.env_name.as_deref().filter(|n| !n.is_empty());
+    let active = envs.active(chosen);
+    // The legacy `.env.<name>` files follow the active environment (chosen, or the default).
+    let env_name = chosen.or(active.map(|e| e.name.as_str()));
+    let mut legacy_found = false;
+    for dir in &directories(opts) {
         let mut names = vec![".env".to_string()];
-        if let Some(p) = &opts.profile {
-            names.push(format!(".env.{p}"));
+        if let Some(name) = env_name {
+            let mut prefix = String::new();
+            for part in name.split('.') {
+                if !prefix.is_empty() {
+                    prefix.push('.');
+                }
+                prefix.push_str(part);
+                names.push(format!(".env.{prefix}"));
+            }
         }
         for name in names {
             let path = dir.join(&name);
             if let Some(text) = files.read(&path) {
+                legacy_found |= name != ".env";
                 for (k, v, line) in parse_dotenv(&text) {
-                    vars.insert(
-                        k,
-                        v,
-                        Source::File {
-                            path: path.clone(),
-                            line,
-                        },
-                        false,
-                    );
+                    let source = Source::File {
+                        path: path.clone(),
+                        line,
+                    };
+                    vars.insert(k, v, source, false);
                 }
             }
         }
     }
-    for (file_name, secret) in [("env-public.yaml", false), ("env-private.yaml", true)] {
-        for dir in &dirs {
-            for path in [dir.join(".voiden").join(file_name), dir.join(file_name)] {
-                if let Some(text) = files.read(&path) {
-                    for (k, v, line) in parse_env_yaml(&text, opts.profile.as_deref()) {
-                        vars.insert(
-                            k,
-                            v,
-                            Source::File {
-                                path: path.clone(),
-                                line,
-                            },
-                            secret,
-                        );
-                    }
+    vars.file_problems = envs.problems.clone();
+    let profile_chosen = opts
+        .profile
+        .as_deref()
+        .is_some_and(|p| !p.is_empty() && p != DEFAULT_PROFILE);
+    if profile_chosen && envs.files.is_empty() {
+        vars.environment_problem = Some(format!(
+            "profile `{}` has no environment files (.voiden/env-{0}-public.yaml or env-{0}-private.yaml)",
+            envs.profile
+        ));
+    } else if let Some(requested) = chosen.filter(|_| active.is_none()) {
+        let names: Vec<String> = envs.selectable().map(|e| format!("`{}`", e.name)).collect();
+        vars.environment_problem = Some(if !names.is_empty() {
+            format!(
+                "environment `{requested}` does not exist in profile `{}`; its environments: {}",
+                envs.profile,
+                names.join(", ")
+            )
+        } else if !legacy_found {
+            format!(
+                "environment `{requested}` does not exist: no app environment files (profile `{}`) and no `.env.{requested}` file",
+                envs.profile
+            )
+        } else {
+            String::new()
+        })
+        .filter(|p| !p.is_empty());
+    }
+    if !envs.environments.is_empty() || chosen.is_some() {
+        vars.active = Some(ActiveEnvironment {
+            profile: envs.profile.clone(),
+            name: active.map(|e| e.name.clone()),
+            display_name: active.and_then(|e| e.display_name.clone()),
+            chosen: chosen.is_some(),
+            requested: chosen.map(str::to_string),
+        });
+    }
+    if let Some(env) = active {
+        for v in &env.variables {
+            vars.insert(
+                v.name.clone(),
+                v.value.clone(),
+                Source::File {
+                    path: v.path.clone(),
+                    line: v.line,
+                },
+                v.secret,
+            );
+            if let Some(r) = vars.map.get_mut(&v.name) {
+                r.environment = Some(v.defined_in.clone());
+            }
+        }
+    }
+    for other in envs.selectable() {
+        if active.is_some_and(|a| a.name == other.name) {
+            continue;
+        }
+        for v in &other.variables {
+            if active.is_none_or(|a| a.variable(&v.name).is_none()) {
+                let list = vars.elsewhere.entry(v.name.clone()).or_default();
+                if !list.contains(&other.name) {
+                    list.push(other.name.clone());
                 }
             }
         }
@@ -324,67 +449,46 @@ pub fn parse_dotenv(text: &str) -> Vec<(String, String, usize)> {
     out
 }
 
-/// Parses an app environment YAML file into dotted names. In the app's `<env>: {variables:
-/// {NAME: value}}` layout, the variables of the environment named `profile` also get their
-/// bare name. Returns `(name, value, line)`.
-pub fn parse_env_yaml(text: &str, profile: Option<&str>) -> Vec<(String, String, usize)> {
-    let Ok(Some(tree)) = yaml::parse(text, &OffsetMap::contiguous(text, 0)) else {
-        return Vec::new();
-    };
-    let root = tree.root();
-    let index = LineIndex::new(text);
-    let mut out = Vec::new();
-    flatten(root, String::new(), text, &index, &mut out);
-    if let Some(env) = profile
-        .and_then(|p| root.get(p))
-        .and_then(|e| e.get("variables"))
-    {
-        let mut bare = Vec::new();
-        flatten(env, String::new(), text, &index, &mut bare);
-        out.extend(bare);
-    }
-    out
-}
-
-fn flatten(
-    node: Node<'_>,
-    prefix: String,
-    text: &str,
-    index: &LineIndex,
-    out: &mut Vec<(String, String, usize)>,
-) {
-    match node.value() {
-        Value::Mapping { entries, .. } => {
-            for e in entries {
-                let Some(k) = e.key.as_scalar() else { continue };
-                let name = if prefix.is_empty() {
-                    k.value.to_string()
-                } else {
-                    format!("{prefix}.{}", k.value)
-                };
-                if let Value::Scalar(_) = e.value.value() {
-                    let line = index
-                        .position(text, e.key.range().start, ColumnUnit::Utf8)
-                        .0;
-                    let value = e
-                        .value
-                        .as_scalar()
-                        .filter(|s| !s.is_null())
-                        .map_or(String::new(), |s| s.value.to_string());
-                    out.push((name, value, line));
-                } else {
-                    flatten(e.value, name, text, index, out);
-                }
-            }
-        }
-        Value::Sequence { .. } | Value::Scalar(_) | Value::Alias => {}
-    }
+/// The variables of one app environment file given on the command line (`--env FILE.yaml`):
+/// those of environment `env_name` of its tree, or of its first environment. Returns
+/// `(name, value, line)`; an empty list when the file is not valid YAML or has no environment.
+pub fn parse_env_yaml(text: &str, env_name: Option<&str>) -> Vec<(String, String, usize)> {
+    let envs = Environments::from_text(Path::new(""), text);
+    envs.active(env_name)
+        .map(|e| {
+            e.variables
+                .iter()
+                .map(|v| (v.name.clone(), v.value.clone(), v.line))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Warnings for every `{{NAME}}` that has no value. `{{process.*}}`, `{{$faker.*}}`,
-/// `{{$req.*}}` and `{{$res.*}}` are never reported.
+/// `{{$req.*}}` and `{{$res.*}}` are never reported. When the project has app environments,
+/// the message names the active one, and the others that define the name. A chosen
+/// environment or profile that does not exist is an error, and an environment file the app
+/// cannot read a warning, both at the start of the document.
 pub fn diagnose_variables(doc: &Document, vars: &Variables) -> Vec<Diagnostic> {
-    doc.variables
+    let mut out: Vec<Diagnostic> = Vec::new();
+    if let Some(problem) = vars.environment_problem() {
+        out.push(Diagnostic::new(
+            0..0,
+            Severity::Error,
+            codes::UNKNOWN_ENVIRONMENT,
+            problem.to_string(),
+        ));
+    }
+    out.extend(vars.file_problems().iter().map(|p| {
+        Diagnostic::new(
+            0..0,
+            Severity::Warning,
+            codes::ENV_FILE_NOT_READ,
+            format!("environment file not read: {p}"),
+        )
+    }));
+    let unresolved = doc
+        .variables
         .iter()
         .filter(|v| v.kind() == VariableKind::Environment && vars.get(&v.name).is_none())
         .map(|v| {
@@ -392,13 +496,46 @@ pub fn diagnose_variables(doc: &Document, vars: &Variables) -> Vec<Diagnostic> {
                 v.name_range.clone(),
                 Severity::Warning,
                 codes::UNRESOLVED_VARIABLE,
-                format!(
-                    "`{{{{{}}}}}` has no value: define it in .env, .voiden/env-public.yaml or env-private.yaml, or pass it as an override",
-                    v.name
-                ),
+                unresolved_message(&v.name, vars),
             )
-        })
-        .collect()
+        });
+    out.extend(unresolved);
+    out
+}
+
+/// Why `{{name}}` has no value, in words.
+pub fn unresolved_message(name: &str, vars: &Variables) -> String {
+    let mut message = format!("`{{{{{name}}}}}` has no value");
+    match vars.active_environment() {
+        Some(ActiveEnvironment {
+            name: Some(env),
+            profile,
+            ..
+        }) => {
+            message.push_str(&format!(" in environment `{env}`"));
+            if profile != DEFAULT_PROFILE {
+                message.push_str(&format!(" (profile `{profile}`)"));
+            }
+        }
+        Some(ActiveEnvironment {
+            requested: Some(requested),
+            ..
+        }) => match vars.environment_problem() {
+            Some(problem) => message.push_str(&format!(" ({problem})")),
+            None => message.push_str(&format!(" in environment `{requested}`")),
+        },
+        _ => {}
+    }
+    let elsewhere = vars.defined_elsewhere(name);
+    if !elsewhere.is_empty() {
+        let list: Vec<String> = elsewhere.iter().map(|e| format!("`{e}`")).collect();
+        message.push_str(&format!("; defined in {}", list.join(", ")));
+    } else {
+        message.push_str(
+            ": define it in .env, .voiden/env-public.yaml or env-private.yaml, or pass it as an override",
+        );
+    }
+    message
 }
 
 #[cfg(test)]
@@ -431,7 +568,8 @@ mod tests {
         let opts = EnvOptions {
             file: "/w/api/x.void".into(),
             workspace_root: Some("/w".into()),
-            profile: Some("ci".into()),
+            profile: None,
+            env_name: Some("ci".into()),
             process_env: vec![
                 ("BASE".into(), "env".into()),
                 ("HOME".into(), "/root".into()),
@@ -449,8 +587,9 @@ mod tests {
         );
         assert_eq!(vars.get("ONLY_OUTER").unwrap().value, "1");
         assert_eq!(vars.get("HOME").unwrap().source, Source::Environment);
-        assert_eq!(vars.get("ci.variables.HOST").unwrap().value, "h.example");
         assert_eq!(vars.get("HOST").unwrap().value, "h.example");
+        assert_eq!(vars.get("HOST").unwrap().environment.as_deref(), Some("ci"));
+        assert!(vars.get("ci.variables.HOST").is_none());
         let pass = vars.get("PASS").unwrap();
         assert!(pass.secret);
         assert_eq!(
@@ -469,6 +608,60 @@ mod tests {
         assert_eq!(
             vars.substitute("{{NOPE}} {{NOPE}} {{X}}").unwrap_err(),
             vec!["NOPE", "X"]
+        );
+    }
+
+    #[test]
+    fn legacy_env_files_follow_the_active_environment() {
+        let fs = files(&[
+            ("/w/.env", "A=base\nB=base\nC=base\n"),
+            ("/w/.env.foo", "B=foo\nC=foo\n"),
+            ("/w/.env.foo.bar", "C=bar\n"),
+        ]);
+        let opts = EnvOptions {
+            file: "/w/x.void".into(),
+            workspace_root: Some("/w".into()),
+            env_name: Some("foo.bar".into()),
+            ..EnvOptions::default()
+        };
+        let vars = resolve(&fs, &opts);
+        let got: Vec<_> = ["A", "B", "C"]
+            .iter()
+            .map(|n| vars.get(n).unwrap().value.as_str())
+            .collect();
+        assert_eq!(got, ["base", "foo", "bar"]);
+        assert!(vars.active_environment().unwrap().name.is_none());
+        assert!(vars.environment_problem().is_none());
+        assert!(unresolved_message("D", &vars).contains("in environment `foo.bar`"));
+        let opts = EnvOptions {
+            env_name: Some("nope".into()),
+            ..opts
+        };
+        let vars = resolve(&fs, &opts);
+        assert!(
+            vars.environment_problem()
+                .is_some_and(|p| p.contains("no `.env.nope` file")),
+            "{:?}",
+            vars.environment_problem()
+        );
+    }
+
+    #[test]
+    fn a_name_of_another_environment_is_named_in_the_warning() {
+        let fs = files(&[(
+            "/w/.voiden/env-public.yaml",
+            "dev:\n  variables:\n    A: 1\nprod:\n  variables:\n    A: 2\n    ONLY_PROD: x\n",
+        )]);
+        let opts = EnvOptions {
+            file: "/w/x.void".into(),
+            workspace_root: Some("/w".into()),
+            ..EnvOptions::default()
+        };
+        let vars = resolve(&fs, &opts);
+        assert_eq!(vars.get("A").unwrap().value, "1");
+        assert_eq!(
+            unresolved_message("ONLY_PROD", &vars),
+            "`{{ONLY_PROD}}` has no value in environment `dev`; defined in `prod`"
         );
     }
 

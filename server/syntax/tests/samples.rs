@@ -2,6 +2,8 @@
 //! app-written files must format byte-identically, and the hand-written ones format stably.
 #![allow(clippy::unwrap_used)]
 
+use std::path::PathBuf;
+
 #[path = "common/samples.rs"]
 mod samples;
 
@@ -101,4 +103,51 @@ fn hand_written_samples_format_soundly() {
             .count();
         assert_eq!(errors, 0, "{name}: errors after formatting");
     }
+}
+
+/// The app's sample project keeps `env-public.yaml` and `env-private.yaml` at its root (where
+/// older app versions wrote them) with one environment, `test`, split over both files: every
+/// `{{variable}}` its files use resolves, with nothing chosen (the first environment).
+#[test]
+fn the_sample_project_environment_resolves_every_variable_the_samples_use() {
+    use std::collections::HashMap;
+    use void_syntax::variables::{self, EnvOptions};
+    let Some(dir) = samples::samples_dir() else {
+        return;
+    };
+    let env_dir = dir.join("env");
+    let read = |name: &str| std::fs::read_to_string(env_dir.join(name)).unwrap();
+    let files: HashMap<PathBuf, String> = [
+        (
+            "/p/env-public.yaml",
+            "voiden-sample-project__env-public.yaml",
+        ),
+        (
+            "/p/env-private.yaml",
+            "voiden-sample-project__env-private.yaml",
+        ),
+        ("/p/.env.local", "voiden-sample-project__.env.local"),
+    ]
+    .into_iter()
+    .map(|(at, name)| (PathBuf::from(at), read(name)))
+    .collect();
+    let options = EnvOptions {
+        file: PathBuf::from("/p/blocks/sample.void"),
+        workspace_root: Some(PathBuf::from("/p")),
+        ..EnvOptions::default()
+    };
+    let vars = variables::resolve(&files, &options);
+    assert_eq!(
+        vars.active_environment().and_then(|a| a.name.as_deref()),
+        Some("test")
+    );
+    assert!(vars.get("AUTH_TOKEN").is_some_and(|v| v.secret));
+    let mut used = 0;
+    for (name, text) in samples().into_iter().filter(|(n, _)| is_app_written(n)) {
+        let doc = void_syntax::parse(&text);
+        used += doc.variables.len();
+        let unresolved = variables::diagnose_variables(&doc, &vars);
+        assert!(unresolved.is_empty(), "{name}: {unresolved:#?}");
+    }
+    assert!(used > 0, "the samples use variables");
 }

@@ -3,8 +3,9 @@
 //! error, 1 when one does, 2 when a file cannot be read (the other files are still checked).
 //!
 //! Unresolved `{{variables}}` are reported as warnings, resolved against the process
-//! environment, the `.env*` and `.voiden/env-*.yaml` files of the file's workspace, and
-//! `--env-var` overrides. This module only reads files and prints; checks live in `void-syntax`.
+//! environment, the `.env*` files and the app environment chosen with `--profile` and
+//! `--env-name` (docs/format.md §5), and `--env-var` overrides. A chosen environment or
+//! profile that does not exist is an error. This module only reads files and prints; checks live in `void-syntax`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ pub struct CheckArgs {
     /// Set a variable for the unresolved-variable check. Repeat for several.
     #[arg(long = "env-var", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub env_vars: Vec<(String, String)>,
+    #[command(flatten)]
+    pub environment: input::EnvironmentArgs,
     /// Do not resolve `{{variables}}` (skip unresolved-variable warnings).
     #[arg(long)]
     pub no_env: bool,
@@ -44,11 +47,12 @@ pub fn diagnostics_for(
     path: &Path,
     text: &str,
     no_env: bool,
+    environment: &input::EnvironmentArgs,
     overrides: &[(String, String)],
 ) -> Vec<Diagnostic> {
     let doc = void_syntax::parse(text);
     let mut diags = doc.diagnostics.clone();
-    let options = input::env_options(path, overrides.to_vec());
+    let options = input::env_options(path, environment, overrides.to_vec());
     let vars = if no_env {
         Variables::new()
     } else {
@@ -103,7 +107,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 continue;
             }
         };
-        let diags = diagnostics_for(path, &text, args.no_env, &args.env_vars);
+        let diags = diagnostics_for(path, &text, args.no_env, &args.environment, &args.env_vars);
         errors += diags
             .iter()
             .filter(|d| d.severity == Severity::Error)
@@ -142,7 +146,13 @@ mod tests {
     #[test]
     fn renders_one_based_positions_in_characters_with_codes() {
         let text = "é\n```void\n---\ntype: ws-message\nattrs:\n  uid: x\n---\n```\n";
-        let diags = diagnostics_for(Path::new("a.void"), text, true, &[]);
+        let diags = diagnostics_for(
+            Path::new("a.void"),
+            text,
+            true,
+            &input::EnvironmentArgs::default(),
+            &[],
+        );
         let out = render(Path::new("a.void"), text, &diags);
         assert!(
             out.contains("a.void:6:8: warning: uid `x` is not a UUID"),

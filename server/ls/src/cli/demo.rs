@@ -130,7 +130,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
             files: files.iter().map(|f| f.path.clone()).collect(),
             sections: Vec::new(),
             env_files: Vec::new(),
-            profile: None,
+            environment: Default::default(),
             env_vars: vec![
                 ("ECHO_URL".into(), server.url()),
                 ("GREETING".into(), "hello from void".into()),

@@ -23,15 +23,31 @@ pub fn workspace_root(file: &Path) -> Option<PathBuf> {
     Some(project_root_of(file, &[]))
 }
 
+/// The app environment chosen on the command line (`check` and `run`): docs/format.md §5.1.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct EnvironmentArgs {
+    /// The app's environment profile: `.voiden/env-<PROFILE>-public.yaml` and
+    /// `-private.yaml` (default: `default`, `.voiden/env-public.yaml` and `env-private.yaml`).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// The active environment: a dotted path in the profile's tree (`thor.test.local`), or the
+    /// name of a legacy `.env.<NAME>` file (default: the tree's first environment).
+    #[arg(long = "env-name", value_name = "PATH")]
+    pub env_name: Option<String>,
+}
+
 /// Resolution options for a file on the command line: the process environment, the file's
-/// workspace, and the given overrides.
-pub fn env_options(file: &Path, overrides: Vec<(String, String)>) -> EnvOptions {
+/// project, the chosen app environment, and the given overrides.
+pub fn env_options(
+    file: &Path,
+    environment: &EnvironmentArgs,
+    overrides: Vec<(String, String)>,
+) -> EnvOptions {
     EnvOptions {
         file: std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf()),
         workspace_root: workspace_root(file),
-        profile: std::env::var("VOID_ENV_PROFILE")
-            .ok()
-            .filter(|p| !p.is_empty()),
+        profile: environment.profile.clone(),
+        env_name: environment.env_name.clone(),
         process_env: std::env::vars().collect(),
         overrides,
     }

@@ -41,9 +41,8 @@ pub struct RunArgs {
     /// layer several; later files win.
     #[arg(long = "env", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
-    /// The environment profile: reads `.env.<PROFILE>` and the app environment of that name.
-    #[arg(long, value_name = "PROFILE")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub environment: crate::cli::input::EnvironmentArgs,
     /// Set a variable, overriding every other source. Repeat for several.
     #[arg(long = "env-var", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub env_vars: Vec<(String, String)>,
@@ -136,6 +135,23 @@ pub async fn run_async(mut args: RunArgs, in_memory: Option<Vec<InMemoryFile>>) 
     };
     for warning in &plan.warnings {
         eprintln!("void-ls run: {warning}");
+    }
+    // A chosen environment or profile that a file's project does not have: nothing runs.
+    let environment_problems: Vec<String> = plan
+        .files
+        .iter()
+        .filter(|f| {
+            plan.sections
+                .iter()
+                .any(|s| plan.files[s.file].path == f.path)
+        })
+        .filter_map(|f| context.environment_problem(&f.path))
+        .collect();
+    if !environment_problems.is_empty() {
+        for problem in &environment_problems {
+            eprintln!("void-ls run: {problem}");
+        }
+        return ExitCode::from(2);
     }
 
     let (console, document_out) = match output::console_options(

@@ -191,6 +191,23 @@ impl JsValue {
         }
     }
 
+    /// JavaScript's `String(value)`: what the app substitutes for a variable's value.
+    pub fn to_js_string(&self) -> String {
+        match self {
+            JsValue::Null => "null".into(),
+            JsValue::Array(items) => items
+                .iter()
+                .map(|v| match v {
+                    JsValue::Null => String::new(),
+                    v => v.to_js_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            JsValue::Object(_) => "[object Object]".into(),
+            other => other.property_key(),
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             JsValue::String(s) => Some(s),

@@ -33,7 +33,7 @@ use super::plan::{PlannedFile, PlannedSection};
 pub struct RunContext {
     /// `--env` files then `--env-var` values, in order (later wins).
     overrides: Vec<(String, String)>,
-    profile: Option<String>,
+    environment: input::EnvironmentArgs,
     transcript_dir: Option<PathBuf>,
     /// Resolved variables per file path, with the environment files that were not read.
     cache: Mutex<HashMap<PathBuf, (Variables, Vec<String>)>>,
@@ -51,7 +51,7 @@ impl RunContext {
                 Ok(text) => {
                     let is_yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
                     let pairs = if is_yaml {
-                        variables::parse_env_yaml(&text, args.profile.as_deref())
+                        variables::parse_env_yaml(&text, args.environment.env_name.as_deref())
                     } else {
                         variables::parse_dotenv(&text)
                     };
@@ -63,11 +63,19 @@ impl RunContext {
         overrides.extend(args.env_vars.iter().cloned());
         RunContext {
             overrides,
-            profile: args.profile.clone(),
+            environment: args.environment.clone(),
             transcript_dir: args.transcript.clone(),
             cache: Mutex::new(HashMap::new()),
             env_problems,
         }
+    }
+
+    /// Why the chosen app environment or profile cannot be used for `file` (it does not
+    /// exist in the file's project), checked before any section runs.
+    pub fn environment_problem(&self, file: &Path) -> Option<String> {
+        let (vars, _) = self.variables_for(file);
+        vars.environment_problem()
+            .map(|p| format!("{}: {p}", file.display()))
     }
 
     /// Problems with the `--env` files, checked before any section runs.
@@ -82,14 +90,16 @@ impl RunContext {
         if let Some(v) = cache.get(file) {
             return v.clone();
         }
-        let mut opts = input::env_options(file, self.overrides.clone());
-        if self.profile.is_some() {
-            opts.profile = self.profile.clone();
-        }
+        let opts = input::env_options(file, &self.environment, self.overrides.clone());
         let (vars, unread) = input::resolve_variables(&opts);
         let unread: Vec<String> = unread
             .iter()
             .map(|e| format!("environment file not read: {e}"))
+            .chain(
+                vars.file_problems()
+                    .iter()
+                    .map(|p| format!("environment file not read: {p}")),
+            )
             .collect();
         cache.insert(file.to_path_buf(), (vars.clone(), unread.clone()));
         (vars, unread)
