@@ -20,3 +20,6 @@ mod robustness;
 
 #[path = "lsp/sessions.rs"]
 mod sessions;
+
+#[path = "lsp/environments.rs"]
+mod environments;

@@ -47,6 +47,59 @@ pub struct DebugDocumentResult {
     pub position_encoding: String,
 }
 
+/// Client -> server request: the app environments of a document's project (its profiles, the
+/// profile's environments, which are in force) and, with `select`, picks another profile or
+/// environment for that project. Answers the state after the pick.
+pub const ENVIRONMENT: &str = "void/environment";
+
+/// Parameters of [`ENVIRONMENT`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentParams {
+    /// A document of the project (a `file:` URI).
+    pub uri: Uri,
+    /// Picks a profile and environment for the project; absent: only asks.
+    #[serde(default)]
+    pub select: Option<EnvironmentSelection>,
+}
+
+/// A pick: `profile` null for `default`, `envName` null for the profile's first environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentSelection {
+    #[serde(default)]
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub env_name: Option<String>,
+}
+
+/// Result of [`ENVIRONMENT`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentResult {
+    /// The project root the environments belong to.
+    pub project_root: String,
+    /// The profile in force, and every profile of the project (`default` first).
+    pub profile: String,
+    pub profiles: Vec<String>,
+    /// The environment in force (dotted name), or null when the project has none.
+    pub environment: Option<String>,
+    /// Whether it was picked (in the editor or the settings) rather than the first one.
+    pub chosen: bool,
+    /// The environments that can be picked in the profile, in file order.
+    pub environments: Vec<EnvironmentEntry>,
+    /// Why the picked profile or environment cannot be used, in words.
+    pub problem: Option<String>,
+}
+
+/// One environment that can be picked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentEntry {
+    pub name: String,
+    pub display_name: Option<String>,
+}
+
 /// The `workspace/executeCommand` names, and [`ALL`](commands::ALL): the one list that
 /// `initialize` advertises and the router serves.
 pub mod commands {

@@ -5,7 +5,8 @@
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use void_syntax::variables::MASK;
+use void_syntax::environments::DEFAULT_PROFILE;
+use void_syntax::variables::{ActiveEnvironment, MASK};
 use void_syntax::{BlockKind, VariableKind, vocab};
 
 use super::catalog;
@@ -157,17 +158,42 @@ fn variable(state: &ServerState, uri: &Uri, var: &void_syntax::VariableRef) -> S
             } else {
                 format!("`{}`", resolved.value)
             };
-            format!(
+            let mut text = format!(
                 "**`{{{{{}}}}}`** = {shown}\n\nFrom {}",
                 var.name,
                 source_text(&resolved.source)
-            )
+            );
+            if let Some(env) = &resolved.environment {
+                text.push_str(&environment_note(env, variables.active_environment()));
+            }
+            text
         }
         None => format!(
-            "**`{{{{{}}}}}`** is not set.\n\nDefine it in a `.env` file, `.voiden/env-public.yaml`, or the `void.variables` setting.",
-            var.name
+            "**`{{{{{}}}}}`** is not set.\n\n{}",
+            var.name,
+            void_syntax::variables::unresolved_message(&var.name, &variables)
         ),
     }
+}
+
+/// Which app environment a value came from: the one that defines it, the active one that
+/// inherits it, and the profile when it is not `default`.
+fn environment_note(defined_in: &str, active: Option<&ActiveEnvironment>) -> String {
+    let mut note = format!(", environment `{defined_in}`");
+    if let Some(active) = active {
+        if let Some(name) = active.name.as_deref()
+            && name != defined_in
+        {
+            note.push_str(&format!(" (inherited by the active environment `{name}`)"));
+        }
+        if active.profile != DEFAULT_PROFILE {
+            note.push_str(&format!(", profile `{}`", active.profile));
+        }
+        if !active.chosen {
+            note.push_str(" — the first environment, as none is picked");
+        }
+    }
+    note
 }
 
 fn field_doc(field: &str) -> String {

@@ -77,6 +77,7 @@ pub fn build() -> (OrderedService<LspService<Backend>>, ClientSocket) {
         Backend { state }
     })
     .custom_method(ext::DEBUG_DOCUMENT, Backend::debug_document)
+    .custom_method(ext::ENVIRONMENT, Backend::environment)
     .custom_method(ext::SESSION_LOG_TEXT, sessions::session_log_text)
     .custom_method(ext::SECTION_AT, sessions::section_at)
     .custom_method(ext::LOG_MESSAGE, sessions::log_message)

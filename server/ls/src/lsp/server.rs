@@ -21,7 +21,7 @@ use super::capabilities::{ClientFeatures, SharedClientFeatures};
 use super::diagnostics::DiagnosticsQueue;
 use super::document::Document;
 use super::environment::EnvCache;
-use super::ext::{DebugDocumentParams, DebugDocumentResult};
+use super::ext::{DebugDocumentParams, DebugDocumentResult, EnvironmentParams, EnvironmentResult};
 use super::position::{LineOutOfRange, LspPositions, PositionEncoding};
 use super::settings::Settings;
 use super::store::DocumentStore;
@@ -162,6 +162,21 @@ impl Backend {
             line_count: doc.line_index().line_count(),
             position_encoding: self.state.encoding().kind().as_str().to_string(),
         })
+    }
+}
+
+impl Backend {
+    /// `void/environment`: the app environments of a document's project, and picking one.
+    pub async fn environment(&self, params: EnvironmentParams) -> Result<EnvironmentResult> {
+        let state = self.state.clone();
+        // Reading the environment files is file I/O: off the async runtime.
+        tokio::task::spawn_blocking(move || super::environment::request(&state, params))
+            .await
+            .map_err(|e| Error {
+                code: tower_lsp_server::jsonrpc::ErrorCode::InternalError,
+                message: format!("void/environment failed: {e}").into(),
+                data: None,
+            })?
     }
 }
 

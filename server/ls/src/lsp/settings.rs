@@ -2,7 +2,8 @@
 //! `workspace/didChangeConfiguration` afterwards (docs/lsp-extensions.md, "Settings").
 //!
 //! Accepted shapes: the settings object itself, or the same object under a `void` key (what
-//! VS Code sends for the `void.*` section). Keys: `envProfile` (or `env.profile`), `variables`
+//! VS Code sends for the `void.*` section). Keys: `envProfile` (or `env.profile`), `envName`
+//! (or `env.name`), `variables`
 //! (object of name to string/number/bool), `logLevel` (`error`, `warn`, `info`, `debug`,
 //! `trace`). Unknown keys are ignored; a key of the wrong type is ignored with a warning, never
 //! an error. This module only parses; applying is the server's job.
@@ -11,8 +12,10 @@ use serde_json::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
-    /// The environment profile (`.env.<profile>`, the app environment of that name).
+    /// The app's environment profile (docs/format.md §5.1); `None`: `default`.
     pub env_profile: Option<String>,
+    /// The active app environment, a dotted path; `None`: the profile's first environment.
+    pub env_name: Option<String>,
     /// Extra variables, highest priority, in the order given.
     pub variables: Vec<(String, String)>,
     /// A tracing filter level for the server's stderr log.
@@ -42,6 +45,15 @@ impl Settings {
             Some(Value::String(p)) if p.trim().is_empty() => {}
             Some(Value::String(p)) => settings.env_profile = Some(p.trim().to_string()),
             Some(other) => warnings.push(format!("envProfile must be a string, got {other}")),
+        }
+        let name = object
+            .get("envName")
+            .or_else(|| object.get("env").and_then(|e| e.get("name")));
+        match name {
+            None | Some(Value::Null) => {}
+            Some(Value::String(n)) if n.trim().is_empty() => {}
+            Some(Value::String(n)) => settings.env_name = Some(n.trim().to_string()),
+            Some(other) => warnings.push(format!("envName must be a string, got {other}")),
         }
         match object.get("variables") {
             None | Some(Value::Null) => {}
