@@ -619,6 +619,99 @@ step('a refused connection is reported through vim.notify', function()
   end, 'no error notification naming the refused address 127.0.0.1:' .. port)
 end)
 
+-- The app's environments (docs/format.md §5): the protocol mock has none, so this step runs
+-- against void-ls only (the run that gates the stage).
+step(':VoidEnv and :VoidProfile pick the environment; diagnostics follow', function()
+  if os.getenv('VOID_LS_CMD') then
+    out:write('     (the protocol mock has no environments; covered by the run against void-ls)\n')
+    return
+  end
+  vim.fn.writefile({
+    'alpha:',
+    '  variables:',
+    '    GREETING: hello',
+    'beta:',
+    '  displayName: Beta',
+    '  variables:',
+    '    ONLY_BETA: here',
+  }, dir .. '/.voiden/env-public.yaml')
+  vim.fn.writefile({ 'staging:', '  variables:', '    ONLY_BETA: staged' }, dir .. '/.voiden/env-ci-public.yaml')
+  local path = dir .. '/env.void'
+  vim.fn.writefile({
+    '```void',
+    '---',
+    'type: headers-table',
+    'attrs:',
+    '  uid: 3c1e9a7f-5b2d-4e8f-a1c3-7d9e0f2b4a6c',
+    'content:',
+    '  - type: table',
+    '    rows:',
+    '      - attrs:',
+    '          disabled: false',
+    '        row:',
+    '          - X-Who',
+    '          - "{{ONLY_BETA}}"',
+    '---',
+    '```',
+  }, path)
+  vim.cmd.edit(vim.fn.fnameescape(path))
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait_for(function()
+    local c = void_client(bufnr)
+    return c and c.initialized
+  end, 'void-ls did not attach to env.void')
+  local environment = require('void.environment')
+  local function unresolved()
+    for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+      if d.message:find('ONLY_BETA', 1, true) then
+        return d.message
+      end
+    end
+  end
+  -- Pick with the picker (vim.ui.select answers `alpha`), as a user would.
+  local original_select = vim.ui.select
+  vim.ui.select = function(items, _, on_choice)
+    for _, item in ipairs(items) do
+      if item.name == 'alpha' then
+        return on_choice(item)
+      end
+    end
+    on_choice(nil)
+  end
+  vim.cmd('VoidEnv')
+  vim.ui.select = original_select
+  wait_for(function()
+    local m = unresolved()
+    return m and m:find('in environment `alpha`; defined in `beta`', 1, true)
+  end, function()
+    return 'no warning naming alpha and beta; diagnostics: ' .. vim.inspect(vim.diagnostic.get(bufnr))
+  end)
+  if environment.statusline(bufnr) ~= 'alpha' then
+    reason('statusline shows "' .. environment.statusline(bufnr) .. '", expected "alpha"')
+  end
+  vim.cmd('VoidEnv beta')
+  wait_for(function()
+    return environment.statusline(bufnr) == 'beta' and not unresolved()
+  end, function()
+    return 'after :VoidEnv beta: statusline "' .. environment.statusline(bufnr) .. '", ' .. tostring(unresolved())
+  end)
+  vim.cmd('VoidProfile ci')
+  wait_for(function()
+    return environment.statusline(bufnr) == 'ci · staging' and not unresolved()
+  end, function()
+    return 'after :VoidProfile ci: statusline "' .. environment.statusline(bufnr) .. '"'
+  end)
+  local seen = #notes
+  vim.cmd('VoidEnv asgard')
+  wait_for(function()
+    for i = seen + 1, #notes do
+      if notes[i]:find('environment `asgard` does not exist in profile `ci`', 1, true) then
+        return true
+      end
+    end
+  end, 'no error notification for an environment that does not exist')
+end)
+
 -- Keep what the user saw, as artifacts.
 vim.fn.writefile(vim.api.nvim_buf_get_lines(log_buf, 0, -1, false), dir .. '/first-session.wslog.txt')
 vim.fn.writefile(notes, dir .. '/notifications.txt')

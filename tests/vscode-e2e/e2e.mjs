@@ -5,7 +5,7 @@
 // Steps: install the .vsix; open a fixture .void; see highlighting and a diagnostic; type /wss
 // and accept the completion; fill in the URL of a local echo server; press Ctrl+Enter; see the
 // status bar say open; see the log document; send a message with the code lens and see the → and
-// ← lines; close.
+// ← lines; close; see the environment in the status bar and pick another.
 //
 // Inputs (environment): VOID_E2E_CODE_SERVER (launcher), VOID_E2E_NODE24_BIN (Node 24 bin dir
 // for code-server), VOID_E2E_VSIX, VOID_E2E_CHROMIUM, VOID_E2E_ARTIFACTS (screenshots),
@@ -47,6 +47,13 @@ const profile = path.join(work, 'chromium-profile');
 for (const d of [workspace, path.join(userData, 'User'), extensions, profile]) fs.mkdirSync(d, { recursive: true });
 const fixture = path.join(workspace, 'echo.void');
 fs.copyFileSync(path.join(here, 'fixtures', 'echo.void'), fixture);
+// The app's environments (docs/format.md §5): the first one leaves ECHO_HOST undefined (the
+// diagnostic step relies on it), `prod` defines it; the environment step picks `prod`.
+fs.mkdirSync(path.join(workspace, '.voiden'));
+fs.writeFileSync(
+  path.join(workspace, '.voiden', 'env-public.yaml'),
+  'dev:\n  variables:\n    OTHER: x\nprod:\n  displayName: Production\n  variables:\n    ECHO_HOST: 127.0.0.1:9\n',
+);
 
 const cleanups = [];
 let page;
@@ -486,6 +493,30 @@ async function main() {
       const groups = await editorTexts();
       return groups.some((g) => /\.wslog/.test(g.tab) && /closed/.test(g.text));
     });
+  });
+
+  await step('environment', 'the status bar did not show the environment, or picking prod did not resolve ECHO_HOST', async () => {
+    await page.locator('.tab', { hasText: 'echo.void' }).first().click();
+    await page.locator('.editor-group-container .view-lines').first().click();
+    const problems = async () => {
+      await page.keyboard.press(`${mod}+Shift+m`);
+      const rows = page.locator('.markers-panel .monaco-list-row');
+      await rows.first().waitFor({ state: 'visible' });
+      const texts = await rows.allTextContents();
+      await page.keyboard.press(`${mod}+Shift+m`);
+      lastSeen = `problems: ${texts.join(' | ')}`;
+      return texts.join('\n');
+    };
+    await until('the status bar to show the first environment, dev', async () => (await statusBarTexts()).includes('dev'));
+    await until('a warning saying ECHO_HOST is defined in prod', async () => /ECHO_HOST.*defined in .prod/.test(await problems()));
+    await page.locator('.statusbar-item', { hasText: /^\s*dev\s*$/ }).first().click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Production' }).first().waitFor({ state: 'visible' });
+    await input.fill('prod');
+    await page.keyboard.press('Enter');
+    await until('the status bar to show prod', async () => (await statusBarTexts()).includes('prod'));
+    await until('the ECHO_HOST warning to go', async () => !/ECHO_HOST/.test(await problems()));
   });
 }
 

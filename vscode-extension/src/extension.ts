@@ -19,6 +19,7 @@ import {
   type ServerOptions,
   State,
 } from 'vscode-languageclient/node';
+import { EnvironmentPicker } from './environment';
 import { LogFollower, openLogBeside, SessionLogTextProvider } from './logDocuments';
 import {
   ClientCommand,
@@ -51,8 +52,11 @@ class VoidExtension implements vscode.Disposable {
   private readonly logFallback = new SessionLogTextProvider(() => this.client);
   private logFallbackRegistration: vscode.Disposable | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly environments: EnvironmentPicker;
 
   constructor(private readonly context: vscode.ExtensionContext) {
+    this.environments = new EnvironmentPicker(context, () => this.client);
+    this.disposables.push(this.environments);
     this.statusBar.name = 'Void WebSocket session';
     this.disposables.push(
       this.output,
@@ -163,6 +167,7 @@ class VoidExtension implements vscode.Disposable {
       return;
     }
     this.ensureLogContent(client);
+    void this.environments.serverStarted();
   }
 
   /** Settings the server reads at start-up (also pushed on change via didChangeConfiguration). */
@@ -170,6 +175,7 @@ class VoidExtension implements vscode.Disposable {
     const config = vscode.workspace.getConfiguration('void');
     return {
       envProfile: config.get<string>('env.profile', ''),
+      envName: config.get<string>('env.name', ''),
       variables: config.get<Record<string, string>>('variables', {}),
       logLevel: config.get<string>('logLevel', 'info'),
       workspaceTrusted: vscode.workspace.isTrusted,

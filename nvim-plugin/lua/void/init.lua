@@ -51,6 +51,7 @@ function M.setup(opts)
   require('void.log').setup(group)
   require('void.lsp').setup(group)
   require('void.commands').setup()
+  require('void.environment').setup(group)
 end
 
 --- The commands module, loaded on first use.
