@@ -669,8 +669,14 @@ step(':VoidEnv and :VoidProfile pick the environment; diagnostics follow', funct
     end
   end
   -- Pick with the picker (vim.ui.select answers `alpha`), as a user would.
+  -- (The picker opens once the server has answered, so the stub stays until it is used.)
   local original_select = vim.ui.select
+  local offered
   vim.ui.select = function(items, _, on_choice)
+    vim.ui.select = original_select
+    offered = vim.tbl_map(function(item)
+      return item.name
+    end, items)
     for _, item in ipairs(items) do
       if item.name == 'alpha' then
         return on_choice(item)
@@ -679,7 +685,13 @@ step(':VoidEnv and :VoidProfile pick the environment; diagnostics follow', funct
     on_choice(nil)
   end
   vim.cmd('VoidEnv')
-  vim.ui.select = original_select
+  wait_for(function()
+    return offered
+  end, ':VoidEnv did not open a picker')
+  if table.concat(offered, ',') ~= 'alpha,beta' then
+    vim.ui.select = original_select
+    reason('the picker offered ' .. vim.inspect(offered) .. ', expected alpha and beta')
+  end
   wait_for(function()
     local m = unresolved()
     return m and m:find('in environment `alpha`; defined in `beta`', 1, true)
