@@ -23,3 +23,6 @@ mod sessions;
 
 #[path = "lsp/environments.rs"]
 mod environments;
+
+#[path = "lsp/links.rs"]
+mod links;

@@ -503,6 +503,20 @@ pub fn is_transcript(file: File) -> bool {
     }
 }
 
+/// Linked `.void` files (`linkedBlock`, `linkedFile`) are read under this module's rules, as
+/// documents: inside the project, regular files, at most [`Limit::Document`].
+impl void_syntax::links::LinkFiles for Project {
+    fn read(&self, path: &Path) -> Result<String, Option<String>> {
+        self.read_text(path, Limit::Document).map_err(|e| {
+            if e.is_not_found() {
+                None
+            } else {
+                Some(e.to_string())
+            }
+        })
+    }
+}
+
 /// The warning for an environment file that exists but was not read, at the start of the
 /// document whose variables it would have given (the editor and `check` show the same words).
 pub fn env_file_diagnostic(problem: &FileError) -> void_syntax::Diagnostic {

@@ -128,6 +128,9 @@ pub mod codes {
     /// An environment file exists but was not read: a symlink out of the project, a pipe, a
     /// device, a huge file (warning).
     pub const ENV_FILE_NOT_READ: &str = "env-file-not-read";
+    /// A `linkedBlock` or `linkedFile` that leads nowhere: a missing file, uid or section, a
+    /// file that cannot be read, a cycle of links (error).
+    pub const LINK_UNRESOLVED: &str = "link-unresolved";
     /// The chosen app environment or profile does not exist in the project.
     pub const UNKNOWN_ENVIRONMENT: &str = "unknown-environment";
     /// A path in `ws-options` (`transcript`, `caFile`, `clientCert`, `clientKey`) that would be
@@ -759,7 +762,13 @@ fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>)
             "this section already has a socket-request; only the first one is used. Add a request-separator (`/separator` in the app) before this block".into(),
         ));
     }
-    let websocket = section.is_websocket(doc);
+    // A section that links to other files may get its socket-request from them: whether it
+    // does is checked once the links are read (`links::diagnostics`).
+    let websocket = section.is_websocket(doc)
+        || section
+            .blocks
+            .iter()
+            .any(|&i| crate::links::is_link(&doc.blocks[i]));
     let mut options_seen = false;
     let mut assertions_seen = false;
     let mut names: HashMap<&str, ()> = HashMap::new();

@@ -54,6 +54,7 @@ pub mod diagnostics;
 pub mod environments;
 pub mod format;
 pub mod line_index;
+pub mod links;
 mod markdown;
 pub mod model;
 mod parse;

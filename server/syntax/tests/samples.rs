@@ -151,3 +151,49 @@ fn the_sample_project_environment_resolves_every_variable_the_samples_use() {
     }
     assert!(used > 0, "the samples use variables");
 }
+
+/// The sample project's `imports/voiden-endgame.void` links blocks of `blocks/json.void`,
+/// `blocks/headers.void` and `blocks/query.void` (paths from the project root): laid out as in
+/// the project, every link leads to a block of the type it shows in the app.
+#[test]
+fn the_sample_projects_linked_blocks_resolve() {
+    use std::collections::HashMap;
+    use std::path::Path;
+    use void_syntax::links::{self, LinkContext};
+    let files: HashMap<PathBuf, String> = samples()
+        .into_iter()
+        .filter(|(n, _)| is_app_written(n))
+        .map(|(name, text)| {
+            let relative = name
+                .trim_start_matches("voiden-sample-project__")
+                .replacen('_', "/", 1);
+            (Path::new("/p").join(relative), text)
+        })
+        .collect();
+    let Some(text) = files.get(Path::new("/p/imports/voiden-endgame.void")) else {
+        assert!(
+            samples::samples_dir().is_none(),
+            "voiden-endgame.void is a sample"
+        );
+        return;
+    };
+    let doc = void_syntax::parse(text);
+    let ctx = LinkContext {
+        root: Path::new("/p"),
+        file: Path::new("/p/imports/voiden-endgame.void"),
+        files: &files,
+    };
+    let expansion = links::expand(&doc, text, &ctx);
+    assert_eq!(expansion.links.len(), 4);
+    let types: Vec<_> = expansion
+        .links
+        .iter()
+        .map(|l| l.target.as_ref().unwrap().block_type.clone().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["request", "json_body", "headers-table", "query-table"]
+    );
+    assert!(links::diagnostics(&doc, &expansion).is_empty());
+    assert!(!void_syntax::parse(&expansion.text).has_errors());
+}

@@ -52,6 +52,8 @@ pub fn diagnostics_for(
 ) -> Vec<Diagnostic> {
     let doc = void_syntax::parse(text);
     let mut diags = doc.diagnostics.clone();
+    let expansion = input::expand_links(path, text, &doc);
+    diags.extend(void_syntax::links::diagnostics(&doc, &expansion));
     let options = input::env_options(path, environment, overrides.to_vec());
     let vars = if no_env {
         Variables::new()

@@ -2,7 +2,9 @@
 //! ([`super::sessions::editor::request_lenses`]): `▶ Connect` (command `void.connect` with
 //! `{uri, blockUid}`, or `{uri, position}` when the block has no uid) when its section has no
 //! live session, else the session's state, Pause/Resume, Close, Open log and per-message Send
-//! lenses (docs/lsp-extensions.md). Arguments are the typed shapes of `sessions::protocol`.
+//! lenses (docs/lsp-extensions.md); and `▶ Connect` on each link to a `socket-request`
+//! (`{uri, position}`, [`super::links::connect_lenses`]). Arguments are the typed shapes of
+//! `sessions::protocol`.
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
@@ -21,5 +23,6 @@ pub fn code_lens(state: &ServerState, params: CodeLensParams) -> Result<Option<V
             request_lenses(state, &doc, &model, index, &mut lenses);
         }
     }
+    super::links::connect_lenses(state, &doc, &mut lenses);
     Ok(Some(lenses))
 }

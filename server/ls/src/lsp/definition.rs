@@ -1,5 +1,6 @@
-//! `textDocument/definition`: from a `{{variable}}` to the environment-file line that sets it.
-//! Values from the process environment or the editor settings have no location: no result.
+//! `textDocument/definition`: from a `{{variable}}` to the environment-file line that sets it
+//! (values from the process environment or the editor settings have no location: no result),
+//! and from a `linkedBlock` / `linkedFile` to the block, file or section it links to.
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
@@ -16,7 +17,9 @@ pub fn goto_definition(
     let offset = state.offset(&doc, position.position)?;
     let model = doc.model();
     let Some(var) = model.variable_at(offset) else {
-        return Ok(None);
+        return Ok(
+            super::links::definition(state, &doc, offset).map(GotoDefinitionResponse::Scalar)
+        );
     };
     let variables = state.variables_for(&doc.uri);
     let Some(resolved) = variables.get(&var.name) else {

@@ -85,7 +85,7 @@ async fn publish_one(state: &Arc<ServerState>, uri: Uri) {
 }
 
 /// The LSP diagnostics of one document version: the parser's, environment files that were not
-/// read, unresolved variables, paths in `ws-options` a connect would refuse, and the failed
+/// read, unresolved variables, paths in `ws-options` a connect would refuse, links that lead nowhere, and the failed
 /// assertion rows of the document's live sessions.
 pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
     let model = doc.model();
@@ -111,6 +111,9 @@ pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
             dir,
             &project,
         ));
+    }
+    if let Some(expansion) = super::links::expansion(state, &doc.uri, doc.text(), &model) {
+        extra.extend(syntax::links::diagnostics(&model, &expansion));
     }
     let all = model.diagnostics.len() + extra.len();
     let mut out: Vec<lsp::Diagnostic> = model

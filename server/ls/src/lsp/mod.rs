@@ -27,6 +27,7 @@ pub mod ext;
 pub mod folding;
 pub mod formatting;
 pub mod hover;
+mod links;
 pub mod logging;
 pub mod ordering;
 pub mod position;

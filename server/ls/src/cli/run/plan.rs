@@ -62,9 +62,14 @@ pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Pla
             }
         };
         let document = void_syntax::parse(&text);
+        // Links to other files are followed (bounded, inside the project); one that leads
+        // nowhere is an error like any other.
+        let expansion = crate::cli::input::expand_links(&path, &text, &document);
+        let link_errors = void_syntax::links::diagnostics(&document, &expansion);
         let errors: Vec<_> = document
             .diagnostics
             .iter()
+            .chain(&link_errors)
             .filter(|d| d.severity == void_syntax::Severity::Error)
             .collect();
         if !errors.is_empty() {
@@ -85,6 +90,12 @@ pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Pla
             }
             continue;
         }
+        // The sections run as the app runs them: with what the links stand for in place.
+        let document = if expansion.is_empty() {
+            document
+        } else {
+            void_syntax::parse(&expansion.text)
+        };
         files.push(PlannedFile {
             display,
             path,

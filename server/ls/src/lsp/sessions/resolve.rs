@@ -44,19 +44,21 @@ pub fn section_key(block_uid: Option<&str>, section_index: usize) -> String {
 pub fn model_of(state: &ServerState, uri: &Uri) -> Result<Arc<void_syntax::Document>, String> {
     match state.store.get(uri) {
         Some(doc) => Ok(doc.model()),
-        None => model_on_disk(uri),
+        None => model_on_disk(uri).map(|(_, model)| model),
     }
 }
 
-/// The model of the file `uri` names, read from disk (for a document that is not open).
-fn model_on_disk(uri: &Uri) -> Result<Arc<void_syntax::Document>, String> {
+/// The text and model of the file `uri` names, read from disk (for a document that is not
+/// open).
+fn model_on_disk(uri: &Uri) -> Result<(String, Arc<void_syntax::Document>), String> {
     let path =
         file_path(uri).ok_or_else(|| format!("{} is not open and is not a file", uri.as_str()))?;
     // Bounded like every file read: a regular file of reasonable size, never a pipe.
     let text = void_session::project_files::Project::unconfined()
         .read_text(&path, void_session::project_files::Limit::Document)
         .map_err(|e| format!("cannot read {e}"))?;
-    Ok(Arc::new(void_syntax::parse(&text)))
+    let model = Arc::new(void_syntax::parse(&text));
+    Ok((text, model))
 }
 
 fn file_path(uri: &Uri) -> Option<PathBuf> {
@@ -73,9 +75,22 @@ pub fn locate(
     position: Option<Position>,
 ) -> Result<LocatedSection, String> {
     let open = state.store.get(uri);
-    let model = match &open {
-        Some(doc) => doc.model(),
-        None => model_on_disk(uri)?,
+    let (on_disk, original) = match &open {
+        Some(doc) => (None, doc.model()),
+        None => {
+            let (text, model) = model_on_disk(uri)?;
+            (Some(text), model)
+        }
+    };
+    // A section with links runs as the app runs it: what they link to in place.
+    let text = on_disk
+        .as_deref()
+        .or(open.as_ref().map(|d| d.text()))
+        .unwrap_or_default();
+    let expansion = super::super::links::expansion(state, uri, text, &original);
+    let model = match &expansion {
+        Some(e) => Arc::new(void_syntax::parse(&e.text)),
+        None => original,
     };
     let section_index = match (block_uid.filter(|u| !u.is_empty()), position) {
         (Some(uid), _) => {
@@ -103,6 +118,7 @@ pub fn locate(
             let offset = state
                 .offset(doc, position)
                 .map_err(|e| e.message.to_string())?;
+            let offset = expansion.as_ref().map_or(offset, |e| e.to_expanded(offset));
             model.section_at(offset)
         }
         (None, None) => return Err("give either blockUid or position".into()),
