@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Format compatibility with the real Voiden app, on ../shared/voiden-samples (see its
-# SOURCES.txt): `void-ls check` exits 0 on every file; the files the app itself wrote
-# (`voiden-sample-project__*`) come out of `void-ls fmt` byte-identical; the hand-written ones
-# (the sockets plugin's documentation examples) are formatted once and are then stable. Also
-# checks the CLI's exit codes on the fixture corpus: the valid fixtures pass `check`, a
+# Compatibility with the real Voiden app, on ../shared/voiden-samples (see its SOURCES.txt):
+# - the files the app itself wrote (`voiden-sample-project__*`) come out of `void-ls fmt`
+#   byte-identical, in place;
+# - laid out as in the app's sample project (blocks/, imports/, env-public.yaml, ...) in a
+#   scratch folder, they check with no error and no unresolved variable (the project's
+#   environment resolves every one), their links lead to the blocks they name; the one link
+#   to start.void, a file the samples do not include, is the only error, in its own words;
+# - the hand-written ones (the sockets plugin's documentation examples) check clean, are
+#   formatted once and are then stable.
+# Also checks the CLI's exit codes on the fixture corpus: the valid fixtures pass `check`, a
 # malformed one fails with 1, and unreadable inputs give 2. Missing samples fail under CI=true.
 set -euo pipefail
 : "${ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -16,15 +21,49 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 if ensure_samples; then
-  files=("$VOID_SAMPLES"/*.void)
   app=("$VOID_SAMPLES"/voiden-sample-project__*.void)
   [[ ${#app[@]} -ge 9 ]] || { echo "FAIL: expected the 9 app-written sample files, found ${#app[@]}"; exit 1; }
-  echo "void-ls check on ${#files[@]} Voiden sample files"
-  "$BIN" check "${files[@]}"
   echo "void-ls fmt --check on ${#app[@]} app-written sample files (byte-identical)"
   "$BIN" fmt --check "${app[@]}"
-  for f in "${files[@]}"; do
+
+  # The sample project as the app lays it out: voiden-sample-project__blocks_json.void is
+  # blocks/json.void, and so on.
+  project=$tmp/sample-project
+  mkdir -p "$project/.voiden"
+  for f in "${app[@]}"; do
+    name=${f##*/voiden-sample-project__}
+    case $name in
+      blocks_* | imports_*) rel=${name/_//} ;;
+      *) rel=$name ;;
+    esac
+    mkdir -p "$(dirname "$project/$rel")"
+    cp "$f" "$project/$rel"
+  done
+  for f in "$VOID_SAMPLES"/env/voiden-sample-project__*; do
+    cp "$f" "$project/${f##*/voiden-sample-project__}"
+  done
+  mapfile -t laid_out < <(cd "$project" && find . -name '*.void' ! -name 'initiate-protocol..void' | sort)
+  echo "void-ls check on ${#laid_out[@]} files of the sample project"
+  (cd "$project" && "$BIN" check "${laid_out[@]}") >"$tmp/check.txt" || { cat "$tmp/check.txt"; echo "FAIL: the sample project does not check"; exit 1; }
+  if grep -q 'unresolved-variable' "$tmp/check.txt"; then
+    cat "$tmp/check.txt"
+    echo "FAIL: the sample project's environment does not resolve every variable"
+    exit 1
+  fi
+  set +e
+  (cd "$project" && "$BIN" check imports/initiate-protocol..void) >"$tmp/initiate.txt"
+  status=$?
+  set -e
+  if [[ $status -ne 1 ]] || [[ $(grep -c ': error: ' "$tmp/initiate.txt") -ne 1 ]] ||
+    ! grep -q 'error: the linked file .*/start.void does not exist \[link-unresolved\]' "$tmp/initiate.txt"; then
+    cat "$tmp/initiate.txt"
+    echo "FAIL: initiate-protocol..void should have exactly one error, its link to start.void (not in the samples)"
+    exit 1
+  fi
+
+  for f in "$VOID_SAMPLES"/*.void; do
     case $f in */voiden-sample-project__*) continue ;; esac
+    "$BIN" check "$f" >/dev/null || { "$BIN" check "$f"; echo "FAIL: $f does not check"; exit 1; }
     cp "$f" "$tmp/hand.void"
     "$BIN" fmt "$tmp/hand.void"
     "$BIN" fmt --check "$tmp/hand.void" || { echo "FAIL: fmt is not stable on $f"; exit 1; }
