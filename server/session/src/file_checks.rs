@@ -12,17 +12,18 @@ use std::path::Path;
 use void_syntax::diagnostics::codes;
 use void_syntax::model::Document;
 use void_syntax::variables::Variables;
+use void_syntax::vocab::{self, WsOption};
 use void_syntax::{Diagnostic, Severity};
 
 use crate::project_files::{Limit, Project};
 
 /// The options whose values are paths, and whether each is a transcript (written) or a
 /// certificate file (read).
-const PATH_OPTIONS: &[(&str, bool)] = &[
-    ("transcript", true),
-    ("caFile", false),
-    ("clientCert", false),
-    ("clientKey", false),
+const PATH_OPTIONS: &[(WsOption, bool)] = &[
+    (WsOption::Transcript, true),
+    (WsOption::CaFile, false),
+    (WsOption::ClientCert, false),
+    (WsOption::ClientKey, false),
 ];
 
 /// Diagnostics for every path option of every section of `doc`; relative paths are taken from
@@ -41,7 +42,10 @@ pub fn option_path_diagnostics(
         for row in options.rows.iter().filter(|r| !r.row.disabled) {
             let Some(key) = &row.key else { continue };
             let key = key.value.trim();
-            let Some(&(_, is_transcript)) = PATH_OPTIONS.iter().find(|(k, _)| *k == key) else {
+            let Some(option) = vocab::option_key(key).map(|k| k.option) else {
+                continue;
+            };
+            let Some(&(_, is_transcript)) = PATH_OPTIONS.iter().find(|(o, _)| *o == option) else {
                 continue;
             };
             let raw = row.value.as_ref().map(|v| v.value.as_str()).unwrap_or("");

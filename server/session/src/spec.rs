@@ -13,7 +13,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use void_syntax::vocab::{
-    self, BinaryEncoding, Field, LogMode, MessageFormat, Operator, SendMode, xml_problem,
+    self, BinaryEncoding, Field, LogMode, MessageFormat, Operator, SendMode, WsOption, xml_problem,
 };
 
 /// Everything the engine needs to run one WebSocket section.
@@ -307,8 +307,8 @@ impl SessionOptions {
         vocab::check_option_value(known, value).map_err(|e| format!("`{key}`: {e}"))?;
         let v = value.trim();
         let duration = |v: &str| vocab::parse_duration(v).map_err(|e| format!("`{key}`: {e}"));
-        match key {
-            "subprotocols" => {
+        match known.option {
+            WsOption::Subprotocols => {
                 return Ok(OptionEffect::Subprotocols(
                     v.split(',')
                         .map(str::trim)
@@ -317,54 +317,49 @@ impl SessionOptions {
                         .collect(),
                 ));
             }
-            "origin" => return Ok(OptionEffect::Origin(v.to_string())),
-            "connectTimeout" => self.connect_timeout = duration(v)?,
-            "pingInterval" => {
+            WsOption::Origin => return Ok(OptionEffect::Origin(v.to_string())),
+            WsOption::ConnectTimeout => self.connect_timeout = duration(v)?,
+            WsOption::PingInterval => {
                 self.ping_interval = if v == "off" { None } else { Some(duration(v)?) }
             }
-            "pongTimeout" => self.pong_timeout = duration(v)?,
-            "heartbeat" => {
+            WsOption::PongTimeout => self.pong_timeout = duration(v)?,
+            WsOption::Heartbeat => {
                 self.heartbeat = if v.is_empty() || v == "off" {
                     None
                 } else {
                     Some(value.to_string())
                 }
             }
-            "heartbeatInterval" => self.heartbeat_interval = duration(v)?,
-            "reconnect" => self.reconnect = v == "on",
-            "reconnectLimit" => {
+            WsOption::HeartbeatInterval => self.heartbeat_interval = duration(v)?,
+            WsOption::Reconnect => self.reconnect = v == "on",
+            WsOption::ReconnectLimit => {
                 self.reconnect_limit = v
                     .parse::<u32>()
                     .map_err(|_| format!("`{key}`: `{v}` is not a whole number up to 4294967295"))?
             }
-            "maxMessageSize" => {
+            WsOption::MaxMessageSize => {
                 self.max_message_size = vocab::parse_size(v)
                     .map_err(|e| format!("`{key}`: {e}"))?
                     .max(1)
             }
-            "insecure" => {
+            WsOption::Insecure => {
                 self.insecure = vocab::parse_bool(v).map_err(|e| format!("`{key}`: {e}"))?
             }
-            "caFile" => self.ca_file = Some(PathBuf::from(v)),
-            "clientCert" => self.client_cert = Some(PathBuf::from(v)),
-            "clientKey" => self.client_key = Some(PathBuf::from(v)),
-            "proxy" => self.proxy = Some(v.to_string()),
-            "logMode" => self.log_mode = LogMode::parse(v).unwrap_or_default(),
-            "logLimit" => self.log_limit = v.parse::<usize>().unwrap_or(10_000).max(1),
-            "transcript" => {
+            WsOption::CaFile => self.ca_file = Some(PathBuf::from(v)),
+            WsOption::ClientCert => self.client_cert = Some(PathBuf::from(v)),
+            WsOption::ClientKey => self.client_key = Some(PathBuf::from(v)),
+            WsOption::Proxy => self.proxy = Some(v.to_string()),
+            WsOption::LogMode => self.log_mode = LogMode::parse(v).unwrap_or_default(),
+            WsOption::LogLimit => self.log_limit = v.parse::<usize>().unwrap_or(10_000).max(1),
+            WsOption::Transcript => {
                 self.transcript = if v == "off" {
                     TranscriptTarget::Off
                 } else {
                     TranscriptTarget::Path(PathBuf::from(v))
                 }
             }
-            "runTimeout" => self.run_timeout = duration(v)?,
-            "idleTimeout" => self.idle_timeout = duration(v)?,
-            _ => {
-                return Err(format!(
-                    "ws-options key `{key}` is not supported by the engine"
-                ));
-            }
+            WsOption::RunTimeout => self.run_timeout = duration(v)?,
+            WsOption::IdleTimeout => self.idle_timeout = duration(v)?,
         }
         Ok(OptionEffect::Stored)
     }

@@ -646,7 +646,7 @@ fn check_options(o: &WsOptions, diags: &mut Vec<Diagnostic>) {
                 codes::WS_OPTION_VALUE,
                 format!("`{name}`: {e}"),
             ));
-        } else if name == "insecure" && text.trim() == "true" {
+        } else if option.option == vocab::WsOption::Insecure && text.trim() == "true" {
             diags.push(Diagnostic::new(
                 value.map_or(key.range.clone(), |v| v.range.clone()),
                 Severity::Warning,

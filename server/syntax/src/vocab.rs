@@ -291,9 +291,46 @@ pub enum OptionValueKind {
     PathOrOff,
 }
 
+/// A `ws-options` key, by identity: what the engine and the checks match on (the table
+/// [`OPTION_KEYS`] gives each one's written name, value kind, default and docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WsOption {
+    Subprotocols,
+    Origin,
+    ConnectTimeout,
+    PingInterval,
+    PongTimeout,
+    Heartbeat,
+    HeartbeatInterval,
+    Reconnect,
+    ReconnectLimit,
+    MaxMessageSize,
+    Insecure,
+    CaFile,
+    ClientCert,
+    ClientKey,
+    Proxy,
+    LogMode,
+    LogLimit,
+    Transcript,
+    RunTimeout,
+    IdleTimeout,
+}
+
+impl WsOption {
+    /// The key as written in a `ws-options` table.
+    pub fn name(self) -> &'static str {
+        OPTION_KEYS
+            .iter()
+            .find(|k| k.option == self)
+            .map_or("", |k| k.name)
+    }
+}
+
 /// One `ws-options` key: its name, the value it takes, its default and what it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptionKey {
+    pub option: WsOption,
     pub name: &'static str,
     pub kind: OptionValueKind,
     /// The default as a user would write it, or `None` when the option is off by default.
@@ -304,120 +341,140 @@ pub struct OptionKey {
 /// Every `ws-options` key, in the order docs/format.md §4.2 lists them.
 pub const OPTION_KEYS: &[OptionKey] = &[
     OptionKey {
+        option: WsOption::Subprotocols,
         name: "subprotocols",
         kind: OptionValueKind::Text,
         default: None,
         doc: "Comma-separated subprotocols sent as `Sec-WebSocket-Protocol`; the one the server picked is shown.",
     },
     OptionKey {
+        option: WsOption::Origin,
         name: "origin",
         kind: OptionValueKind::Text,
         default: None,
         doc: "The `Origin` header sent with the handshake.",
     },
     OptionKey {
+        option: WsOption::ConnectTimeout,
         name: "connectTimeout",
         kind: OptionValueKind::Duration,
         default: Some("10s"),
         doc: "Time allowed for TCP, TLS and the upgrade together.",
     },
     OptionKey {
+        option: WsOption::PingInterval,
         name: "pingInterval",
         kind: OptionValueKind::DurationOrOff,
         default: None,
         doc: "Send a protocol ping frame at this interval.",
     },
     OptionKey {
+        option: WsOption::PongTimeout,
         name: "pongTimeout",
         kind: OptionValueKind::Duration,
         default: Some("10s"),
         doc: "No pong within this time closes the session as timed out.",
     },
     OptionKey {
+        option: WsOption::Heartbeat,
         name: "heartbeat",
         kind: OptionValueKind::Text,
         default: None,
         doc: "An application-level text message sent on a timer (e.g. `__ping__`).",
     },
     OptionKey {
+        option: WsOption::HeartbeatInterval,
         name: "heartbeatInterval",
         kind: OptionValueKind::Duration,
         default: Some("30s"),
         doc: "How often the `heartbeat` message is sent.",
     },
     OptionKey {
+        option: WsOption::Reconnect,
         name: "reconnect",
         kind: OptionValueKind::OnOff,
         default: Some("off"),
         doc: "`on` reconnects with backoff after a drop; `on-open` messages are sent again.",
     },
     OptionKey {
+        option: WsOption::ReconnectLimit,
         name: "reconnectLimit",
         kind: OptionValueKind::Count,
         default: Some("10"),
         doc: "With `reconnect: on`, how many times a session reconnects at most; then it stays closed and says so.",
     },
     OptionKey {
+        option: WsOption::MaxMessageSize,
         name: "maxMessageSize",
         kind: OptionValueKind::Size,
         default: Some("16MiB"),
         doc: "Largest message accepted; a larger one closes with 1009 and a clear error.",
     },
     OptionKey {
+        option: WsOption::Insecure,
         name: "insecure",
         kind: OptionValueKind::Bool,
         default: Some("false"),
         doc: "`true` skips TLS certificate checks. Always shown as a warning.",
     },
     OptionKey {
+        option: WsOption::CaFile,
         name: "caFile",
         kind: OptionValueKind::Path,
         default: None,
         doc: "PEM file of extra trusted CA certificates, relative to the .void file.",
     },
     OptionKey {
+        option: WsOption::ClientCert,
         name: "clientCert",
         kind: OptionValueKind::Path,
         default: None,
         doc: "PEM client certificate for mutual TLS, relative to the .void file.",
     },
     OptionKey {
+        option: WsOption::ClientKey,
         name: "clientKey",
         kind: OptionValueKind::Path,
         default: None,
         doc: "PEM private key for `clientCert`, relative to the .void file.",
     },
     OptionKey {
+        option: WsOption::Proxy,
         name: "proxy",
         kind: OptionValueKind::ProxyUrl,
         default: None,
         doc: "HTTP CONNECT proxy, `http://host:port`.",
     },
     OptionKey {
+        option: WsOption::LogMode,
         name: "logMode",
         kind: OptionValueKind::LogMode,
         default: Some("append"),
         doc: "How the live log shows messages: `append` (newest last), `prepend` (newest first), `snapshot` (only the latest received).",
     },
     OptionKey {
+        option: WsOption::LogLimit,
         name: "logLimit",
         kind: OptionValueKind::Count,
         default: Some("10000"),
         doc: "Entries kept in the live view; older ones stay in the transcript.",
     },
     OptionKey {
+        option: WsOption::Transcript,
         name: "transcript",
         kind: OptionValueKind::PathOrOff,
         default: None,
         doc: "Path of a JSON Lines file that receives every event, or `off`. Default: under the user's cache directory.",
     },
     OptionKey {
+        option: WsOption::RunTimeout,
         name: "runTimeout",
         kind: OptionValueKind::Duration,
         default: Some("30s"),
         doc: "Headless runs: close after this long.",
     },
     OptionKey {
+        option: WsOption::IdleTimeout,
         name: "idleTimeout",
         kind: OptionValueKind::Duration,
         default: Some("5s"),
@@ -791,6 +848,17 @@ mod tests {
         assert_eq!(human_size(4096), "4.0 KiB");
         assert_eq!(human_size(11), "11 B");
         assert_eq!(human_size(3 << 20), "3.0 MiB");
+    }
+
+    #[test]
+    fn every_option_is_in_the_table_once() {
+        for key in OPTION_KEYS {
+            assert_eq!(key.option.name(), key.name);
+            assert_eq!(option_key(key.name).map(|k| k.option), Some(key.option));
+        }
+        let options: std::collections::HashSet<WsOption> =
+            OPTION_KEYS.iter().map(|k| k.option).collect();
+        assert_eq!(options.len(), OPTION_KEYS.len());
     }
 
     #[test]
