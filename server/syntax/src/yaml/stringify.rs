@@ -788,6 +788,19 @@ fn fold(
     if folds.is_empty() {
         return Some(text.to_vec());
     }
+    write_folds(text, &folds, &escaped_folds, indent, mode)
+}
+
+/// `text` broken at `folds` (a newline and `indent` spaces replace the space there; at an
+/// escaped fold of a quoted scalar the character stays and a `\` ends the line). `None` when
+/// a fold falls between the halves of a surrogate pair.
+fn write_folds(
+    text: &[u16],
+    folds: &[isize],
+    escaped_folds: &[isize],
+    indent: usize,
+    mode: Mode,
+) -> Option<Units> {
     let slice = |a: isize, b: isize| -> &[u16] {
         let len = text.len() as isize;
         let a = a.clamp(0, len) as usize;
