@@ -16,7 +16,7 @@ use void_ls::lsp;
 #[derive(Parser)]
 #[command(
     name = "void-ls",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("VOID_LS_COMMIT"), ")"),
     about = "Language server and CLI for .void request files"
 )]
 struct Args {
