@@ -129,9 +129,9 @@ export function describeFailure(attempts: Attempt[]): string {
     .join('; ');
   return (
     `The void-ls language server was not found or does not run. Tried: ${tried}. ` +
-    'Fix: install it with `cargo install --path server/ls` (from the void-ls repository) so that ' +
-    '`void-ls` is on PATH, or set the `void.server.path` setting or the VOID_LS_PATH environment ' +
-    'variable to the binary, or install the platform .vsix that bundles it; then run ' +
-    '"Void: Restart Server".'
+    'Fix: install it with `cargo install --locked --path server/ls` (in a void-ls checkout) so ' +
+    'that `void-ls` is on PATH, or set the `void.server.path` setting or the VOID_LS_PATH ' +
+    'environment variable to the binary, or install the .vsix for your platform, which bundles ' +
+    'it; then run "Void: Restart Server".'
   );
 }

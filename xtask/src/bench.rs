@@ -2,7 +2,7 @@
 //! engine and display-path benchmarks side by side in one run on this machine, and writes the
 //! results.
 //!
-//! It builds `void-bench` and `void-ls` in release mode, installs the outside contenders when
+//! It builds `void-bench` and `void-ls` with the `dist` profile (what ships), installs the outside contenders when
 //! they are missing (websocat under `.tools/websocat`, Node `ws` under `.tools/node`), starts one
 //! loopback echo server, and runs every contender on every workload in rounds, rotating the
 //! order each round so drift on a shared machine hits every contender alike. Ratios are computed
@@ -26,6 +26,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use serde_json::{Value, json};
+
+use crate::cargo;
 
 /// Settings from the command line.
 struct Options {
@@ -86,13 +88,6 @@ fn workspace_root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
-}
-
 /// Entry point of `cargo xtask bench`.
 pub fn bench(args: &[String]) -> anyhow::Result<()> {
     let options = Options::parse(args)?;
@@ -105,9 +100,9 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     if options.build {
         release_build(&root, options.display)?;
     }
-    let release = target_dir(&root).join("release");
-    let bench_bin = release.join("void-bench");
-    let ls_bin = release.join("void-ls");
+    let built = cargo::target_dir(&root).join(cargo::profile_dir(cargo::SHIPPED_PROFILE));
+    let bench_bin = built.join("void-bench");
+    let ls_bin = built.join("void-ls");
     anyhow::ensure!(
         bench_bin.is_file(),
         "{} is missing: run without --no-build",
@@ -155,26 +150,20 @@ fn rerender(root: &Path, options: &Options, from: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cargo build --release` of the measuring binary (and the server for the display path).
-/// The variables `cargo run` sets for xtask itself are removed, so this build shares its
-/// fingerprints with a plain `cargo build` instead of rebuilding dependencies.
+/// The `dist`-profile build (what ships) of the measuring binary (and the server for the
+/// display path), sharing fingerprints with a plain `cargo build --profile dist`.
 fn release_build(root: &Path, with_server: bool) -> anyhow::Result<()> {
-    say("building void-bench and void-ls (release)");
-    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    build
-        .current_dir(root)
-        .args(["build", "--release", "-p", "void-bench"]);
+    say("building void-bench and void-ls (dist profile)");
+    let mut build = cargo::command(root);
+    build.args([
+        "build",
+        "--profile",
+        cargo::SHIPPED_PROFILE,
+        "-p",
+        "void-bench",
+    ]);
     if with_server {
         build.args(["-p", "void-ls"]);
-    }
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        let set_by_cargo_run =
-            (name.starts_with("CARGO_") && name != "CARGO_TARGET_DIR" && name != "CARGO_HOME")
-                || name == "LD_LIBRARY_PATH";
-        if set_by_cargo_run {
-            build.env_remove(name.as_ref());
-        }
     }
     anyhow::ensure!(build.status()?.success(), "release build failed");
     Ok(())

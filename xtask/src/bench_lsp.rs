@@ -1,5 +1,5 @@
 //! `cargo xtask bench-lsp [--quick]`: measures the language server as an editor sees it, by
-//! driving the release `void-ls` binary over stdio with real JSON-RPC, and rewrites the
+//! driving the `void-ls` binary of the `dist` profile over stdio with real JSON-RPC, and rewrites the
 //! "## Language server" section of BENCHMARKS.md (figures also in artifacts/bench/lsp.json).
 //!
 //! Measured on a generated 1 MB `.void` file with 2,000 blocks (WebSocket sections with
@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
+
+use crate::cargo;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -155,18 +157,22 @@ fn workspace_root() -> Result<PathBuf> {
 }
 
 fn build_release(root: &Path) -> Result<PathBuf> {
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--release", "-p", "void-ls"])
-        .current_dir(root)
+    let status = cargo::command(root)
+        .args([
+            "build",
+            "--profile",
+            cargo::SHIPPED_PROFILE,
+            "-p",
+            "void-ls",
+        ])
         .status()
         .context("running cargo build")?;
     if !status.success() {
-        bail!("cargo build --release -p void-ls failed");
+        bail!("cargo build --profile dist -p void-ls failed");
     }
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
-    let binary = target.join("release/void-ls");
+    let binary = cargo::target_dir(root)
+        .join(cargo::profile_dir(cargo::SHIPPED_PROFILE))
+        .join("void-ls");
     if !binary.exists() {
         bail!("{} was not built", binary.display());
     }
@@ -474,8 +480,8 @@ fn write_section(
     table.push_str(&format!("| resident memory with the file open | {rss:.1} MiB | peak {hwm:.1} MiB | <= 40 MiB | {} | after the run ({after_initialize:.1} MiB after `initialize`, {after_open:.1} MiB after `didOpen`) |\n", verdict(rss, 40.0)));
     let section = format!(
         "## Language server\n\n\
-Measured by `cargo xtask bench-lsp` (`--quick` for a short run), which builds the release\n\
-`void-ls` and drives it over stdio with real JSON-RPC, as an editor does (xtask/src/bench_lsp.rs).\n\
+Measured by `cargo xtask bench-lsp` (`--quick` for a short run), which builds `void-ls`\n\
+with the `dist` profile (what ships) and drives it over stdio with real JSON-RPC, as an editor does (xtask/src/bench_lsp.rs).\n\
 The file is generated: {} bytes, 2,000 blocks (WebSocket sections with `socket-request`,\n\
 `ws-options`, `ws-assertions` and `ws-message` blocks, HTTP requests, prose).\n\n\
 - start-up: process spawn to the `initialize` answer, a fresh process each time;\n\

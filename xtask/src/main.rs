@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_lsp;
+mod cargo;
 mod dist;
 mod shape;
 
