@@ -43,8 +43,8 @@ done
   exit "$status"
 )
 
-echo "-- packaging: cargo xtask dist (release server + .vsix)"
-VSIX=$(cargo xtask dist --out "$ARTIFACTS" --skip-npm-ci | tail -n 1)
+echo "-- packaging: cargo xtask dist (the release server, stripped, in the linux-x64 .vsix)"
+VSIX=$(cargo xtask dist --profile release --target linux-x64 --no-universal --out "$ARTIFACTS" --skip-npm-ci | tail -n 1)
 [[ -f $VSIX ]] || { echo "cargo xtask dist produced no .vsix (got: $VSIX)"; exit 1; }
 echo "   $VSIX ($(du -h "$VSIX" | cut -f1))"
 
