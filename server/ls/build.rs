@@ -11,6 +11,10 @@
 //! 4. `.cargo_vcs_info.json`, which `cargo package` writes into a published crate;
 //!
 //! else `unknown`. A build never fails for want of a commit.
+//!
+//! Debug builds (tests, `cargo run`) skip git: watching HEAD would rebuild the whole package,
+//! the language server library included, after every commit. They say `unknown, debug build`
+//! unless one of the other sources names the commit.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,11 +23,19 @@ fn main() {
     println!("cargo:rerun-if-env-changed=VOID_LS_COMMIT");
     println!("cargo:rerun-if-changed=COMMIT");
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let debug = std::env::var("PROFILE").is_ok_and(|p| p == "debug");
     let commit = from_env()
-        .or_else(|| from_git(&manifest_dir))
+        .or_else(|| (!debug).then(|| from_git(&manifest_dir)).flatten())
         .or_else(|| from_archive(&manifest_dir))
         .or_else(|| from_cargo_vcs_info(&manifest_dir))
-        .unwrap_or_else(|| "unknown".to_owned());
+        .unwrap_or_else(|| {
+            if debug {
+                "unknown, debug build"
+            } else {
+                "unknown"
+            }
+            .to_owned()
+        });
     println!("cargo:rustc-env=VOID_LS_COMMIT={commit}");
 }
 
