@@ -58,6 +58,7 @@ pub mod links;
 mod markdown;
 pub mod model;
 mod parse;
+pub mod secrets;
 pub mod variables;
 pub mod vocab;
 pub mod yaml;

@@ -24,11 +24,7 @@ use crate::environments::{DEFAULT_PROFILE, Environments};
 use crate::model::{Document, VariableKind};
 
 /// What replaces a secret value in any text shown to people.
-pub const MASK: &str = "••••";
-
-/// Secret values shorter than this are not searched for by [`Variables::mask`] (masking every
-/// `a` or `1` in a log would hide everything and protect nothing).
-pub const MIN_MASKED_LEN: usize = 4;
+pub use crate::secrets::MASK;
 
 /// Reads environment files for resolution. Implemented with `std::fs` by the CLI and the
 /// language server, and with a map in tests.
@@ -212,6 +208,37 @@ impl Variables {
     /// looked up like any other (the caller inserts them); an unknown name is an error listing
     /// every unresolved name in order of appearance.
     pub fn substitute(&self, text: &str) -> Result<String, Vec<String>> {
+        self.substitute_with(text, |value, _| value.to_string())
+    }
+
+    /// [`Variables::substitute`] for a URL: a value that lands in the value of a query
+    /// parameter (after `?` and the parameter's `=`, before any `#`) is percent-encoded as a
+    /// query component, so `a&x=1` stays one value and a space cannot end the request line.
+    /// A value standing for a whole query or a key (`?{{QUERY}}`) is left as it is, and so is
+    /// everything before the `?` (`{{BASE_URL}}/path`).
+    pub fn substitute_url(&self, text: &str) -> Result<String, Vec<String>> {
+        self.substitute_with(text, |value, before| {
+            let query = before
+                .find('?')
+                .map(|q| &before[q + 1..])
+                .filter(|q| !q.contains('#'));
+            let in_value = query
+                .and_then(|q| q.rsplit('&').next())
+                .is_some_and(|param| param.contains('='));
+            if in_value {
+                encode_query_value(value)
+            } else {
+                value.to_string()
+            }
+        })
+    }
+
+    /// Substitutes `{{NAME}}`s, writing each value as `write(value, text so far)` returns.
+    fn substitute_with(
+        &self,
+        text: &str,
+        write: impl Fn(&str, &str) -> String,
+    ) -> Result<String, Vec<String>> {
         let mut out = String::with_capacity(text.len());
         let mut missing = Vec::new();
         let mut rest = text;
@@ -228,7 +255,10 @@ impl Variables {
                 continue;
             }
             match self.map.get(name) {
-                Some(r) => out.push_str(&r.value),
+                Some(r) => {
+                    let written = write(&r.value, &out);
+                    out.push_str(&written);
+                }
                 None => {
                     if !missing.iter().any(|m| m == name) {
                         missing.push(name.to_string());
@@ -246,28 +276,35 @@ impl Variables {
         }
     }
 
-    /// `text` with every secret value (at least [`MIN_MASKED_LEN`] bytes long) replaced by
-    /// [`MASK`]; longer secrets are replaced first.
-    pub fn mask(&self, text: &str) -> String {
-        let mut secrets: Vec<&str> = self
-            .map
-            .values()
-            .filter(|r| r.secret && r.value.len() >= MIN_MASKED_LEN)
-            .map(|r| r.value.as_str())
-            .collect();
-        if secrets.is_empty() {
-            return text.to_string();
-        }
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-        let mut out = text.to_string();
-        for s in secrets {
-            if out.contains(s) {
-                out = out.replace(s, MASK);
-            }
-        }
-        out
+    /// A masker for every secret value (see [`crate::secrets`]: every form it travels in).
+    pub fn masker(&self) -> crate::secrets::Masker {
+        crate::secrets::Masker::new(
+            self.map
+                .values()
+                .filter(|r| r.secret)
+                .map(|r| r.value.as_str()),
+        )
     }
+
+    /// `text` with every secret value replaced by [`MASK`], in every form it travels in
+    /// (raw, percent-encoded, JSON-escaped, base64).
+    pub fn mask(&self, text: &str) -> String {
+        self.masker().mask(text).into_owned()
+    }
+}
+
+/// A query parameter value percent-encoded: every byte but the unreserved ones (RFC 3986:
+/// letters, digits, `-._~`) as `%XX`.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The directories from the workspace root (or the file's own directory) down to the file's
@@ -662,6 +699,37 @@ mod tests {
         assert_eq!(
             unresolved_message("ONLY_PROD", &vars),
             "`{{ONLY_PROD}}` has no value in environment `dev`; defined in `prod`"
+        );
+    }
+
+    #[test]
+    fn values_in_a_query_are_percent_encoded_and_the_rest_is_not() {
+        let mut vars = Variables::new();
+        vars.insert("BASE", "wss://h.example:8443/api", Source::Override, false);
+        vars.insert("TOKEN", "a&x=1 é+%", Source::Override, false);
+        vars.insert("QUERY", "a=1&b=2", Source::Override, false);
+        assert_eq!(
+            vars.substitute_url("{{BASE}}/ws?token={{TOKEN}}&v=2")
+                .unwrap(),
+            "wss://h.example:8443/api/ws?token=a%26x%3D1%20%C3%A9%2B%25&v=2"
+        );
+        assert_eq!(
+            vars.substitute_url("{{BASE}}?{{QUERY}}").unwrap(),
+            "wss://h.example:8443/api?a=1&b=2"
+        );
+        assert_eq!(
+            vars.substitute_url("{{BASE}}/{{TOKEN}}").unwrap(),
+            "wss://h.example:8443/api/a&x=1 é+%"
+        );
+        // A `?` inside a value counts: what follows it is a query.
+        vars.insert("WITH_QUERY", "wss://h/p?k=", Source::Override, false);
+        assert_eq!(
+            vars.substitute_url("{{WITH_QUERY}}{{TOKEN}}").unwrap(),
+            "wss://h/p?k=a%26x%3D1%20%C3%A9%2B%25"
+        );
+        assert_eq!(
+            vars.substitute_url("wss://h/p?k={{NOPE}}").unwrap_err(),
+            vec!["NOPE"]
         );
     }
 
