@@ -26,7 +26,7 @@ use void_syntax::vocab::{MessageFormat, SendMode};
 use crate::assertions::{Facts, MessageStore, Payload, Tracker};
 use crate::connect::{self, ConnectError, Connected, Connector};
 use crate::log::{EntryKind, LiveLog, LogEntry, LogText};
-use crate::mask::Masker;
+use crate::mask::{LogSecretsRegistration, Masker, log_secrets};
 use crate::outbox::{Outbox, Taken};
 use crate::queue;
 use crate::run::Run;
@@ -148,12 +148,15 @@ pub(crate) struct Shared {
     pub(crate) writer_wake: Notify,
     /// Wakes senders waiting for room in the outbox (`Session::send_when_ready`).
     pub(crate) room: Notify,
+    /// Keeps this session's secrets out of the process's own log while it exists.
+    _log_secrets: LogSecretsRegistration,
 }
 
 impl Shared {
     pub(crate) fn new(id: String, spec: Arc<SessionSpec>, transcript: Transcript) -> Self {
         let masker = Masker::new(&spec.secrets);
         let masked_url = masker.mask(&spec.url).into_owned();
+        let log_secrets = log_secrets().register(&spec.secrets);
         let mut warnings = Vec::new();
         if spec.options.insecure && spec.url.trim_start().starts_with("wss:") {
             warnings.push("TLS certificate checks are off (insecure: true)".to_string());
@@ -197,6 +200,7 @@ impl Shared {
             changes: watch::channel(0).0,
             writer_wake: Notify::new(),
             room: Notify::new(),
+            _log_secrets: log_secrets,
         }
     }
 

@@ -1,80 +1,84 @@
 //! Hiding secrets: every place that shows text to a person or writes it to disk (log, status,
-//! transcript, websocat command) passes it through a [`Masker`] first.
+//! transcript, websocat command) passes it through a [`Masker`] first. The masker itself is
+//! `void_syntax::secrets` (one implementation for the CLI, the server and the engine): it masks
+//! every form a secret travels in, raw, percent-encoded, JSON-escaped and base64.
 //!
-//! It must stay cheap when there are no secrets (the common case on the hot path) and must
-//! never reveal part of a secret.
+//! The process's own diagnostic log (the language server's stderr, at any level, `trace`
+//! included, where libraries print whole handshakes) is masked too: every session registers
+//! its secrets in [`log_secrets`] for as long as it exists, and the log writer passes each line
+//! through [`LogSecrets::mask`].
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-/// The text shown in place of a secret.
-pub const MASK: &str = "••••";
+pub use void_syntax::secrets::{MASK, MIN_SECRET_LEN, Masker};
 
-/// Secrets shorter than this are not masked: masking a one- or two-letter value would garble
-/// every message while hiding nothing.
-pub const MIN_SECRET_LEN: usize = 3;
+use crate::sync::Unpoisoned as _;
 
-/// Replaces every occurrence of known secret values with [`MASK`].
-#[derive(Debug, Clone, Default)]
-pub struct Masker {
-    /// Longest first, so a secret that contains another is masked whole.
-    secrets: Vec<String>,
+/// The secrets the process's own log must never print: the union of every registration.
+#[derive(Debug, Default)]
+pub struct LogSecrets {
+    sets: Mutex<HashMap<u64, Vec<String>>>,
+    masker: RwLock<Arc<Masker>>,
+    next: AtomicU64,
 }
 
-impl Masker {
-    pub fn new<I, S>(secrets: I) -> Self
+/// The process-wide [`LogSecrets`].
+pub fn log_secrets() -> &'static LogSecrets {
+    static SECRETS: OnceLock<LogSecrets> = OnceLock::new();
+    SECRETS.get_or_init(LogSecrets::default)
+}
+
+/// Keeps secrets registered in [`log_secrets`] until dropped.
+#[derive(Debug)]
+pub struct LogSecretsRegistration {
+    id: u64,
+}
+
+impl Drop for LogSecretsRegistration {
+    fn drop(&mut self) {
+        let secrets = log_secrets();
+        let mut sets = secrets.sets.lock().unpoisoned();
+        if sets.remove(&self.id).is_some() {
+            secrets.rebuild(&sets);
+        }
+    }
+}
+
+impl LogSecrets {
+    /// Adds secrets for as long as the returned registration lives.
+    pub fn register<I, S>(&'static self, secrets: I) -> LogSecretsRegistration
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut secrets: Vec<String> = secrets
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let values: Vec<String> = secrets
             .into_iter()
             .map(|s| s.as_ref().to_string())
-            .filter(|s| s.len() >= MIN_SECRET_LEN)
             .collect();
-        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        secrets.dedup();
-        Masker { secrets }
+        if !values.is_empty() {
+            let mut sets = self.sets.lock().unpoisoned();
+            sets.insert(id, values);
+            self.rebuild(&sets);
+        }
+        LogSecretsRegistration { id }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
+    fn rebuild(&self, sets: &HashMap<u64, Vec<String>>) {
+        let masker = Masker::new(sets.values().flatten());
+        *self.masker.write().unpoisoned() = Arc::new(masker);
     }
 
-    /// The text with every secret replaced.
+    /// `text` with every registered secret masked, in every form.
     pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if self.secrets.is_empty() || !self.secrets.iter().any(|s| text.contains(s.as_str())) {
-            return Cow::Borrowed(text);
+        let masker = self.masker.read().unpoisoned().clone();
+        match masker.mask(text) {
+            Cow::Borrowed(_) => Cow::Borrowed(text),
+            Cow::Owned(masked) => Cow::Owned(masked),
         }
-        let mut out = text.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), MASK);
-            }
-        }
-        Cow::Owned(out)
-    }
-
-    /// A header value for display: secrets masked, and the credentials of `Authorization`,
-    /// `Proxy-Authorization` and `Cookie` hidden even when they are not known secrets.
-    pub fn header_value<'a>(&self, name: &str, value: &'a str) -> Cow<'a, str> {
-        let lower = name.to_ascii_lowercase();
-        if lower == "authorization" || lower == "proxy-authorization" {
-            return match value.split_once(' ') {
-                Some((scheme, _)) => Cow::Owned(format!("{scheme} {MASK}")),
-                None => Cow::Borrowed(MASK),
-            };
-        }
-        if lower == "cookie" {
-            let masked: Vec<String> = value
-                .split(';')
-                .map(|pair| match pair.split_once('=') {
-                    Some((k, _)) => format!("{}={MASK}", k.trim()),
-                    None => pair.trim().to_string(),
-                })
-                .collect();
-            return Cow::Owned(masked.join("; "));
-        }
-        self.mask(value)
     }
 }
 
@@ -83,17 +87,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn masks_every_occurrence_longest_first() {
-        let m = Masker::new(["abc", "abcdef", "x"]);
-        assert_eq!(m.mask("token=abcdef&k=abc&y=x"), "token=••••&k=••••&y=x");
-        assert!(matches!(m.mask("nothing here"), Cow::Borrowed(_)));
-    }
-
-    #[test]
-    fn credentials_headers_are_hidden() {
-        let m = Masker::default();
-        assert_eq!(m.header_value("Authorization", "Bearer xyz"), "Bearer ••••");
-        assert_eq!(m.header_value("Cookie", "a=1; b=2"), "a=••••; b=••••");
-        assert_eq!(m.header_value("X-Other", "plain"), "plain");
+    fn registered_secrets_are_masked_until_the_registration_is_dropped() {
+        let secrets = log_secrets();
+        let registration = secrets.register(["log-secret value"]);
+        assert_eq!(
+            secrets.mask("GET /?t=log-secret%20value HTTP/1.1"),
+            format!("GET /?t={MASK} HTTP/1.1")
+        );
+        drop(registration);
+        assert_eq!(
+            secrets.mask("GET /?t=log-secret%20value"),
+            "GET /?t=log-secret%20value"
+        );
     }
 }

@@ -86,6 +86,25 @@ fn resolve(
         })
 }
 
+/// [`resolve`] for the URL: values that land in a query parameter are percent-encoded
+/// (`Variables::substitute_url`).
+fn resolve_url(
+    vars: &Variables,
+    text: &str,
+    block: usize,
+    range: Option<TextRange>,
+    secrets: &mut Vec<String>,
+) -> Result<String, SpecError> {
+    collect_secrets(vars, text, secrets);
+    vars.substitute_url(text)
+        .map_err(|names| SpecError::Unresolved {
+            names,
+            place: "the URL".into(),
+            block,
+            range,
+        })
+}
+
 /// Adds the values of the secret variables that `text` uses.
 fn collect_secrets(vars: &Variables, text: &str, secrets: &mut Vec<String>) {
     let mut rest = text;
@@ -167,10 +186,9 @@ impl SessionSpec {
             });
         }
         let mut secrets = Vec::new();
-        let mut url = resolve(
+        let mut url = resolve_url(
             vars,
             url_text.value.trim(),
-            "the URL",
             request_block,
             Some(url_text.range.clone()),
             &mut secrets,

@@ -1,6 +1,8 @@
 //! The server's own log: `tracing` to stderr (stdout carries JSON-RPC and must never be written
 //! to). The level comes from `VOID_LS_LOG` (a tracing filter, default `info`) and can be changed
-//! at run time by the `logLevel` setting. This module only configures logging.
+//! at run time by the `logLevel` setting. Every line goes through the secrets of the live
+//! sessions (`void_session::mask::log_secrets`) before it is written, at every level: at
+//! `trace`, libraries print whole handshakes. This module only configures logging.
 
 use std::sync::OnceLock;
 
@@ -18,7 +20,7 @@ pub fn init() {
         .with(filter)
         .with(
             tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(MaskedStderr)
                 .with_ansi(false)
                 .with_target(false),
         )
@@ -39,5 +41,41 @@ pub fn set_level(level: &str) {
             }
         }
         Err(e) => tracing::warn!("invalid log level `{level}`: {e}"),
+    }
+}
+
+/// Hands the log a writer per event that masks secrets before the event reaches stderr.
+struct MaskedStderr;
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for MaskedStderr {
+    type Writer = MaskedEvent;
+
+    fn make_writer(&'a self) -> MaskedEvent {
+        MaskedEvent(Vec::new())
+    }
+}
+
+/// One event's text, masked and written to stderr in one piece when the event is done.
+struct MaskedEvent(Vec<u8>);
+
+impl std::io::Write for MaskedEvent {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for MaskedEvent {
+    fn drop(&mut self) {
+        if self.0.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&self.0);
+        let masked = void_session::mask::log_secrets().mask(&text);
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), masked.as_bytes());
     }
 }

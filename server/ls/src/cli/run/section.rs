@@ -161,7 +161,7 @@ pub async fn run_section(
             .as_ref()
             .map(|u| u.value.trim().to_string())
             .unwrap_or_default();
-        report.url = vars.mask(&vars.substitute(&raw).unwrap_or(raw));
+        report.url = vars.mask(&vars.substitute_url(&raw).unwrap_or(raw));
     }
     report.rows = rows_from_document(&file.document, planned.section_index);
     let file_dir = file.path.parent().map(|d| {

@@ -57,7 +57,7 @@ pub fn section_at(state: &ServerState, params: SectionAtParams) -> Result<Option
     };
     let raw_url = raw_url.unwrap_or_default();
     let variables = state.variables_for(uri);
-    let url = match variables.substitute(&raw_url) {
+    let url = match variables.substitute_url(&raw_url) {
         Ok(resolved) => variables.mask(&resolved),
         // A URL with an unresolved variable is shown as written (names are not secrets).
         Err(_) => raw_url.clone(),
