@@ -87,14 +87,15 @@ pub fn build() -> (OrderedService<LspService<Backend>>, ClientSocket) {
     (OrderedService::new(service, store, queue, features), socket)
 }
 
-/// Serves LSP on any byte streams (stdio in the binary, an in-memory duplex in tests).
-pub async fn serve<I, O>(input: I, output: O)
+/// Serves LSP on any byte streams (stdio in the binary, an in-memory duplex in tests); says how
+/// it ended.
+pub async fn serve<I, O>(input: I, output: O) -> transport::Ending
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin + Send + 'static,
 {
     let (service, socket) = build();
-    transport::serve(service, socket, input, output).await;
+    transport::serve(service, socket, input, output).await
 }
 
 /// `void-ls` / `void-ls lsp`: serves stdio until the client sends `exit` or closes stdin.
@@ -111,8 +112,8 @@ pub fn run(_args: LspArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    let ending = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
     // Do not wait for the blocking pool (a huge parse in flight) once the client is gone.
     runtime.shutdown_background();
-    ExitCode::SUCCESS
+    ExitCode::from(ending.exit_code())
 }

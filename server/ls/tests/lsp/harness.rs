@@ -35,7 +35,7 @@ pub struct TestClient {
     pub server_requests: Arc<Mutex<Vec<Value>>>,
     /// Responses that carried no id we know (e.g. parse errors: `id: null`).
     pub orphan_responses: Arc<Mutex<Vec<Value>>>,
-    server: tokio::task::JoinHandle<()>,
+    server: tokio::task::JoinHandle<void_ls::lsp::transport::Ending>,
 }
 
 /// Client capabilities of a modern editor (UTF-8 offered, snippets, hierarchical symbols).
@@ -333,6 +333,15 @@ impl TestClient {
         let _ = self.request("shutdown", Value::Null).await;
         self.notify("exit", Value::Null).await;
         let _ = tokio::time::timeout(TIMEOUT, &mut self.server).await;
+    }
+
+    /// Waits for the server to stop (after the test sent `exit` or closed the stream) and says
+    /// how it ended; `None` if it did not stop in time.
+    pub async fn ending(mut self) -> Option<void_ls::lsp::transport::Ending> {
+        tokio::time::timeout(TIMEOUT, &mut self.server)
+            .await
+            .ok()
+            .and_then(Result::ok)
     }
 
     pub fn is_server_running(&self) -> bool {

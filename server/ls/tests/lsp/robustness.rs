@@ -204,3 +204,133 @@ async fn a_50_mb_document_is_handled_without_blocking_other_requests() {
     assert!(client.is_server_running());
     client.shutdown().await;
 }
+
+/// A framed message.
+fn frame(body: &str) -> Vec<u8> {
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+/// A `void/debugDocument` request body for `uri` with `id`.
+fn debug_request(id: u64, uri: &str) -> String {
+    json!({ "jsonrpc": "2.0", "id": id, "method": "void/debugDocument", "params": { "uri": uri } })
+        .to_string()
+}
+
+#[tokio::test]
+async fn every_bad_content_length_costs_one_message_and_the_stream_resynchronises() {
+    let uri = "file:///resync.void";
+    let open = json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": { "uri": uri, "languageId": "void", "version": 1, "text": "# resync\n" } } }).to_string();
+    let bad_frames: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "missing",
+            format!(
+                "Content-Type: application/vscode-jsonrpc\r\n\r\n{}",
+                debug_request(900, uri)
+            )
+            .into_bytes(),
+        ),
+        (
+            "non-numeric",
+            format!("Content-Length: twelve\r\n\r\n{}", debug_request(901, uri)).into_bytes(),
+        ),
+        (
+            "too short",
+            format!("Content-Length: 10\r\n\r\n{}", debug_request(902, uri)).into_bytes(),
+        ),
+        (
+            "too long",
+            format!("Content-Length: 4000\r\n\r\n{}", debug_request(903, uri)).into_bytes(),
+        ),
+    ];
+    for (what, bad) in bad_frames {
+        let (mut client, _) = TestClient::start(modern_capabilities(), Value::Null, None).await;
+        // The bad frame and three valid messages after it, in one write, as a pipelining
+        // client sends them.
+        let mut bytes = bad;
+        bytes.extend(frame(&open));
+        bytes.extend(frame(&debug_request(1000, uri)));
+        bytes.extend(frame(&debug_request(1001, uri)));
+        client.send_raw(&bytes).await;
+        // The messages after it are all answered, promptly.
+        let started = Instant::now();
+        let (version, text) = client.server_text(uri).await;
+        assert_eq!((version, text.as_str()), (1, "# resync\n"), "{what}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{what}: answered after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let orphans = client.orphan_responses.lock().unwrap().clone();
+        let answered: Vec<i64> = orphans.iter().filter_map(|r| r["id"].as_i64()).collect();
+        assert!(
+            answered.contains(&1000) && answered.contains(&1001),
+            "{what}: {orphans:#?}"
+        );
+        if what == "too long" {
+            // The message itself was readable: its JSON ended before the next header.
+            assert!(answered.contains(&903), "{what}: {orphans:#?}");
+        } else {
+            // What was skipped is said.
+            let said: Vec<String> = orphans
+                .iter()
+                .filter(|r| r["error"]["code"] == -32700)
+                .filter_map(|r| r["error"]["message"].as_str().map(str::to_string))
+                .collect();
+            assert!(!said.is_empty(), "{what}: {orphans:#?}");
+            assert!(
+                said.iter()
+                    .any(|m| m.contains("Content-Length") || m.contains("JSON")),
+                "{what}: {said:?}"
+            );
+        }
+        assert!(client.is_server_running(), "{what}");
+        client.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_too_long_content_length_from_a_waiting_client_is_answered_within_a_second() {
+    let (mut client, _) = TestClient::start(modern_capabilities(), Value::Null, None).await;
+    let uri = "file:///waiting.void";
+    client.open(uri, "# w\n").await;
+    // Declares more than it sends, then waits for the answer.
+    client
+        .send_raw(format!("Content-Length: 5000\r\n\r\n{}", debug_request(77, uri)).as_bytes())
+        .await;
+    let started = Instant::now();
+    loop {
+        let answered = client
+            .orphan_responses
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == 77);
+        if answered {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "no answer within a second"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (version, _) = client.server_text(uri).await;
+    assert_eq!(version, 1);
+    client.shutdown().await;
+}
+
+#[tokio::test]
+async fn exit_without_shutdown_ends_with_code_one_and_after_shutdown_with_zero() {
+    let (mut client, _) = TestClient::start(modern_capabilities(), Value::Null, None).await;
+    client.notify("exit", Value::Null).await;
+    let ending = client.ending().await.expect("the server stops on exit");
+    assert_eq!(ending, void_ls::lsp::transport::Ending::ExitWithoutShutdown);
+    assert_eq!(ending.exit_code(), 1);
+
+    let (mut client, _) = TestClient::start(modern_capabilities(), Value::Null, None).await;
+    client.request("shutdown", Value::Null).await.unwrap();
+    client.notify("exit", Value::Null).await;
+    let ending = client.ending().await.expect("the server stops on exit");
+    assert_eq!(ending.exit_code(), 0);
+}
