@@ -131,14 +131,30 @@ impl ServerState {
 
     /// Parses and applies settings (logging level included).
     pub fn apply_settings(&self, value: &Value) {
-        let (settings, warnings) = Settings::from_json(value);
+        let (mut settings, warnings) = Settings::from_json(value);
         for warning in warnings {
             tracing::warn!("settings: {warning}");
         }
         if let Some(level) = &settings.log_level {
             logging::set_level(level);
         }
-        *self.settings.write().unpoisoned() = settings;
+        let mut current = self.settings.write().unpoisoned();
+        // Trust is said at start-up; a later settings section that does not mention it keeps it
+        // (and a once-untrusted workspace stays so: granting trust restarts the server).
+        settings.workspace_trusted = match (current.workspace_trusted, settings.workspace_trusted) {
+            (Some(false), _) => Some(false),
+            (before, None) => before,
+            (_, now) => now,
+        };
+        *current = settings;
+    }
+
+    /// Why connecting is refused here, if it is: the client reported an untrusted workspace.
+    /// Editors refuse first; this is the server's own check (defence in depth).
+    pub fn connect_refusal(&self) -> Option<String> {
+        (self.settings().workspace_trusted == Some(false)).then(|| {
+            "connecting is disabled in an untrusted workspace: a .void file from it could point a connection at any host and send its variables; trust the workspace to connect".to_string()
+        })
     }
 }
 

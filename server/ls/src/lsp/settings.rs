@@ -5,7 +5,7 @@
 //! VS Code sends for the `void.*` section). Keys: `envProfile` (or `env.profile`), `envName`
 //! (or `env.name`), `variables`
 //! (object of name to string/number/bool), `logLevel` (`error`, `warn`, `info`, `debug`,
-//! `trace`). Unknown keys are ignored; a key of the wrong type is ignored with a warning, never
+//! `trace`), `workspaceTrusted` (bool: the editor's Workspace Trust). Unknown keys are ignored; a key of the wrong type is ignored with a warning, never
 //! an error. This module only parses; applying is the server's job.
 
 use serde_json::Value;
@@ -20,6 +20,8 @@ pub struct Settings {
     pub variables: Vec<(String, String)>,
     /// A tracing filter level for the server's stderr log.
     pub log_level: Option<String>,
+    /// The editor's Workspace Trust, when the client says (`Some(false)`: no connections).
+    pub workspace_trusted: Option<bool>,
 }
 
 impl Settings {
@@ -75,6 +77,17 @@ impl Settings {
             }
             Some(other) => warnings.push(format!("variables must be an object, got {other}")),
         }
+        match object.get("workspaceTrusted") {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(trusted)) => settings.workspace_trusted = Some(*trusted),
+            // Anything else is not a statement of trust: treat it as untrusted.
+            Some(other) => {
+                warnings.push(format!(
+                    "workspaceTrusted must be true or false, got {other}; treated as false"
+                ));
+                settings.workspace_trusted = Some(false);
+            }
+        }
         match object.get("logLevel") {
             None | Some(Value::Null) => {}
             Some(Value::String(level)) => {
@@ -112,6 +125,18 @@ mod tests {
         assert_eq!(flat.log_level.as_deref(), Some("debug"));
         let (nested, _) = Settings::from_json(&json!({"void": {"env": {"profile": "prod"}}}));
         assert_eq!(nested.env_profile.as_deref(), Some("prod"));
+    }
+
+    #[test]
+    fn workspace_trust_is_read_and_anything_but_a_bool_is_untrusted() {
+        let (s, _) = Settings::from_json(&json!({"workspaceTrusted": false}));
+        assert_eq!(s.workspace_trusted, Some(false));
+        let (s, _) = Settings::from_json(&json!({"void": {"workspaceTrusted": true}}));
+        assert_eq!(s.workspace_trusted, Some(true));
+        let (s, w) = Settings::from_json(&json!({"workspaceTrusted": "yes"}));
+        assert_eq!(s.workspace_trusted, Some(false));
+        assert_eq!(w.len(), 1);
+        assert_eq!(Settings::from_json(&json!({})).0.workspace_trusted, None);
     }
 
     #[test]

@@ -834,3 +834,52 @@ async fn waiting_to_reconnect_is_a_published_state_that_close_ends() {
     assert_eq!(closed["detail"]["endedBy"], "client", "{closed}");
     assert!(closed["detail"].get("attempt").is_none(), "{closed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_workspace_gets_no_connection_even_if_the_editor_asks() {
+    let echo = EchoServer::start(EchoServerConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let text = void_file(&dir.path().join("t.jsonl"))
+        .replace("\"{{ECHO_URL}}/echo\"", &format!("{}/echo", echo.url()));
+    let file = dir.path().join("untrusted.void");
+    std::fs::write(&file, &text).unwrap();
+    let uri = file_uri(&file);
+    let (mut client, _) = TestClient::start(
+        session_capabilities(),
+        json!({ "workspaceTrusted": false }),
+        None,
+    )
+    .await;
+    client.open(&uri, &text).await;
+    for command in ["void.connect", "void.testConnection"] {
+        let error = on_request_block(&mut client, command, &uri)
+            .await
+            .unwrap_err();
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("connecting is disabled in an untrusted workspace"),
+            "{command}: {error}"
+        );
+    }
+    // A settings change that does not mention trust does not grant it.
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({ "settings": { "void": { "logLevel": "info" } } }),
+        )
+        .await;
+    let error = on_request_block(&mut client, "void.connect", &uri)
+        .await
+        .unwrap_err();
+    assert!(
+        error["message"].as_str().unwrap().contains("untrusted"),
+        "{error}"
+    );
+    assert_eq!(echo.connections(), 0, "no connection was opened");
+    client.shutdown().await;
+    echo.shutdown().await;
+}

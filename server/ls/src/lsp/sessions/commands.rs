@@ -128,6 +128,9 @@ fn connect(
     args: SectionTarget,
     progress: Option<tower_lsp_server::ls_types::ProgressToken>,
 ) -> Result<Value> {
+    if let Some(refusal) = state.connect_refusal() {
+        return Err(failed(refusal));
+    }
     let located = resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
         .map_err(failed)?;
     if let Some(live) = state.sessions.live_for(&args.uri, &located.section_key) {
@@ -216,6 +219,9 @@ fn current_message(
 }
 
 async fn test_connection(state: &ServerState, args: SectionTarget) -> Result<Value> {
+    if let Some(refusal) = state.connect_refusal() {
+        return Err(failed(refusal));
+    }
     let located = resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
         .map_err(failed)?;
     let spec = resolve::spec(state, &located).map_err(failed)?;
