@@ -5,7 +5,7 @@
 For each platform: the stripped binary is an executable for that platform (ELF machine or PE
 machine read from its header, no symbol table left); its `.vsix` declares that platform, holds
 exactly that binary (same bytes) at `extension/server/void-ls[.exe]`, executable on Unix, and is
-under 6 MB. The universal `.vsix` declares no platform and bundles no server. Every `.vsix`
+under 6 MB as vsce and the Marketplace count it (MiB: 6 x 1024 x 1024 bytes). The universal `.vsix` declares no platform and bundles no server. Every `.vsix`
 carries the bundled extension and both licence texts. `SHA256SUMS` lists every artifact and
 each sum is right. Exits 1 naming every problem found.
 """
@@ -17,7 +17,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-MAX_VSIX_BYTES = 6_000_000
+MAX_VSIX_BYTES = 6 * 1024 * 1024  # vsce's "6 MB"
 
 # VS Code platform -> (binary format, machine id in the header)
 PLATFORMS = {
@@ -125,7 +125,7 @@ def check_platform_vsix(platform, path, binary):
         mode = info.external_attr >> 16
         if not platform.startswith("win32") and not mode & 0o111:
             problem(f"{path.name}: bundled {exe} is not executable (mode {oct(mode)})")
-    ok(f"{path.name}: {platform}, bundles {binary.name}, {size / 1e6:.2f} MB")
+    ok(f"{path.name}: {platform}, bundles {binary.name}, {size / 2**20:.2f} MiB ({size} bytes)")
 
 
 def check_universal_vsix(path):
@@ -137,7 +137,7 @@ def check_universal_vsix(path):
         servers = [n for n in vsix.namelist() if n.startswith("extension/server/")]
         if servers:
             problem(f"{path.name}: universal package bundles {servers}")
-    ok(f"{path.name}: universal, no server bundled, {size / 1e6:.2f} MB")
+    ok(f"{path.name}: universal, no server bundled, {size / 2**20:.2f} MiB ({size} bytes)")
 
 
 def check_sums(dist, expected):
