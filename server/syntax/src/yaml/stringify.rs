@@ -17,9 +17,10 @@
 //!   keys never; keys longer than 1024 units become explicit (`? key`).
 //!
 //! Lengths and positions are JavaScript's: strings are handled as UTF-16 code units, as the
-//! package does. [`stringify`] gives `None` in the one case where the package would write
-//! broken text (a fold between the two halves of a surrogate pair, possible only in a long
-//! double-quoted word of non-BMP characters): the caller then keeps its text as it was.
+//! package does. [`stringify`] gives `None` where the package would write broken text: a fold
+//! between the two halves of a surrogate pair (a long double-quoted word of non-BMP
+//! characters), or a double-quoted string indented 80 columns or more, which the package
+//! folds at a negative offset (writing `undefined`). The caller then keeps its text as it was.
 
 use super::js::{JsValue, js_number_string};
 use super::schema::is_core_special;
