@@ -215,7 +215,7 @@ impl LineScanner<'_> {
                 return None;
             }
             let (end, after) = fence_end(bytes, line.next, fence, fence_len);
-            if info == b"void" {
+            if is_void_info(info) {
                 blocks.push(RawBlock {
                     range: self.body_start + content..self.body_start + end,
                     in_container: false,
@@ -579,7 +579,7 @@ fn scan_with_pulldown(md: &str, file_start: usize, headings: &mut Vec<Heading>) 
                 TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::FootnoteDefinition,
             ) => containers = containers.saturating_sub(1),
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
-                if info.as_ref() == "void" =>
+                if is_void_info(info.as_bytes()) =>
             {
                 current = Some(RawBlock {
                     range,
@@ -619,6 +619,14 @@ fn scan_with_pulldown(md: &str, file_start: usize, headings: &mut Vec<Heading>) 
         }
     }
     blocks
+}
+
+/// Whether a fence's info string opens a block: its first word is `void` (```` ```void ```` and
+/// ```` ```void title ````), as the app reads the fence's language.
+fn is_void_info(info: &[u8]) -> bool {
+    info.split(|b| *b == b' ' || *b == b'\t')
+        .find(|word| !word.is_empty())
+        == Some(b"void")
 }
 
 #[cfg(test)]
@@ -1052,6 +1060,25 @@ mod tests {
             f64::from(cases - answered) * 100.0 / f64::from(cases)
         )
         .unwrap();
+    }
+
+    /// A fence whose info string starts with the word `void` is a block (the app reads the
+    /// fence's language, the first word); `voidx` or `json void` is not.
+    #[test]
+    fn the_first_word_of_the_info_string_decides() {
+        for (info, blocks) in [
+            ("void", 1),
+            ("void title", 1),
+            ("void\ttitle here", 1),
+            ("  void  ", 1),
+            ("voidx", 0),
+            ("json void", 0),
+            ("", 0),
+        ] {
+            let text = format!("```{info}\n---\ntype: x\n---\n```\n");
+            assert_eq!(crate::parse(&text).blocks.len(), blocks, "{info:?}");
+            check_lines(&text, 0).unwrap();
+        }
     }
 
     /// Cases the generators found or that sit on a modelled rule's edge.
