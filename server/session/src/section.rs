@@ -67,6 +67,40 @@ fn invalid(message: impl Into<String>, block: usize, range: Option<TextRange>) -
     }
 }
 
+/// What the app's OAuth 2.0 auth block says in its `oauth2Config` attr (a JSON object, or its
+/// text): where the token was captured, and how it is sent.
+struct OAuth2Config {
+    variable_prefix: String,
+    header_prefix: String,
+    add_to_query: bool,
+}
+
+impl OAuth2Config {
+    fn of(attrs: Option<void_syntax::yaml::Node<'_>>) -> OAuth2Config {
+        let node = attrs.and_then(|a| a.get("oauth2Config"));
+        // The app keeps the config as JSON text, or (written by hand) as a YAML mapping.
+        let json: serde_json::Value = node
+            .and_then(|n| n.as_str())
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default();
+        let text = |key: &str, default: &str| {
+            json.get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .or_else(|| node?.get(key)?.as_str().map(str::to_string))
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_string())
+                .trim()
+                .to_string()
+        };
+        OAuth2Config {
+            variable_prefix: text("variablePrefix", "oauth2"),
+            header_prefix: text("headerPrefix", "Bearer"),
+            add_to_query: text("addTokenTo", "header").eq_ignore_ascii_case("query"),
+        }
+    }
+}
+
 /// Substitutes variables; an unresolved one is an error naming it and `place`.
 fn resolve(
     vars: &Variables,
@@ -376,10 +410,45 @@ impl SessionSpec {
                         in_query: place.trim().eq_ignore_ascii_case("query"),
                     }
                 }
+                "oauth2" => {
+                    // The app's OAuth 2.0: the token its flow captured into
+                    // `{{process.<variablePrefix>_access_token}}` (or an `access_token` row),
+                    // sent as `<headerPrefix> <token>` or as the `access_token` query parameter.
+                    let config = OAuth2Config::of(doc.blocks[block].attrs());
+                    let token = match field(&["access_token", "accessToken", "token"])? {
+                        Some(token) => token,
+                        None => resolve(
+                            vars,
+                            &format!("{{{{process.{}_access_token}}}}", config.variable_prefix),
+                            "oauth2 access token",
+                            block,
+                            auth.auth_type.as_ref().map(|t| t.range.clone()),
+                            &mut secrets,
+                        )?,
+                    };
+                    if config.add_to_query {
+                        Auth::ApiKey {
+                            name: "access_token".into(),
+                            value: token,
+                            in_query: true,
+                        }
+                    } else if config.header_prefix == "Bearer" {
+                        Auth::Bearer(token)
+                    } else {
+                        spec.secrets.push(token.clone());
+                        spec.headers.push((
+                            "Authorization".into(),
+                            format!("{} {token}", config.header_prefix),
+                        ));
+                        Auth::None
+                    }
+                }
                 other => {
+                    debug_assert!(!void_syntax::vocab::is_ws_auth_type(other));
                     return Err(invalid(
                         format!(
-                            "auth type `{other}` is not supported for WebSocket handshakes; use none, bearer, basic or apiKey"
+                            "auth type `{other}` is not supported for WebSocket handshakes; use {}",
+                            void_syntax::vocab::WS_AUTH_TYPES_IN_WORDS
                         ),
                         block,
                         auth.auth_type.as_ref().map(|t| t.range.clone()),
@@ -678,11 +747,60 @@ mod tests {
         assert!(spec.url.ends_with("&api_key=k-999"), "{}", spec.url);
         let spec = with_auth("apiKey", &[("X-Api-Key", "k-999")]).unwrap();
         assert!(spec.headers.contains(&("X-Api-Key".into(), "k-999".into())));
+        // OAuth 2.0: the token the app's flow captured, or a row.
+        let spec = with_auth("oauth2", &[("access_token", "at-42")]).unwrap();
         assert!(
-            with_auth("oauth2", &[])
-                .unwrap_err()
-                .to_string()
-                .contains("not supported")
+            spec.headers
+                .contains(&("Authorization".into(), "Bearer at-42".into()))
         );
+        match with_auth("oauth2", &[]).unwrap_err() {
+            SpecError::Unresolved { names, .. } => {
+                assert_eq!(names, ["process.oauth2_access_token"])
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// `check` (the parser's diagnostics) and a run refuse exactly the same auth types.
+    #[test]
+    fn check_and_run_agree_on_every_auth_type() {
+        let base = file();
+        for kind in [
+            "none",
+            "inherit",
+            "bearer",
+            "basic",
+            "apiKey",
+            "oauth2",
+            "oauth1",
+            "digest",
+            "ntlm",
+            "awsSignature",
+            "hawk",
+            "atlassianAsap",
+            "netrc",
+            "made-up",
+        ] {
+            let mut t = table("auth", &[("token", "t-1"), ("access_token", "t-2")]);
+            t = t.replace(
+                "attrs:\n  uid: auth-uid\n",
+                &format!("attrs:\n  uid: auth-uid\n  authType: {kind}\n"),
+            );
+            let text = format!("{base}{}", block(&t));
+            let doc = void_syntax::parse(&text);
+            let check_refuses = doc
+                .diagnostics
+                .iter()
+                .any(|d| d.code == void_syntax::codes::WS_AUTH_UNSUPPORTED);
+            let run_refuses = SessionSpec::from_section(&doc, 0, &vars(), None)
+                .err()
+                .is_some_and(|e| e.to_string().contains("not supported"));
+            assert_eq!(check_refuses, run_refuses, "{kind}");
+            assert_eq!(
+                check_refuses,
+                !void_syntax::vocab::is_ws_auth_type(kind),
+                "{kind}"
+            );
+        }
     }
 }

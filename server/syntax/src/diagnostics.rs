@@ -83,8 +83,10 @@ pub mod codes {
     pub const WS_URL_MISSING: &str = "ws-url-missing";
     /// A WebSocket URL whose scheme is not `ws` or `wss`.
     pub const WS_URL_SCHEME: &str = "ws-url-scheme";
-    /// `smethod` text that disagrees with the URL scheme (warning).
+    /// `smethod` text that disagrees with the URL scheme (hint: the app connects by the URL).
     pub const WS_METHOD_MISMATCH: &str = "ws-method-mismatch";
+    /// A `ws://` / `wss://` URL with no host (what the app's `/wss` inserts) (error).
+    pub const WS_URL_NO_HOST: &str = "ws-url-no-host";
     /// `ws://` to a host other than loopback (warning).
     pub const WS_UNENCRYPTED: &str = "ws-unencrypted";
     /// `insecure: true` (warning).
@@ -128,6 +130,9 @@ pub mod codes {
     /// An environment file exists but was not read: a symlink out of the project, a pipe, a
     /// device, a huge file (warning).
     pub const ENV_FILE_NOT_READ: &str = "env-file-not-read";
+    /// An `auth` block of a WebSocket section whose type a handshake cannot carry (`oauth1`
+    /// signing, `digest`, ...): `run` refuses the section with the same words (error).
+    pub const WS_AUTH_UNSUPPORTED: &str = "ws-auth-unsupported";
     /// A `linkedBlock` or `linkedFile` that leads nowhere: a missing file, uid or section, a
     /// file that cannot be read, a cycle of links (error).
     pub const LINK_UNRESOLVED: &str = "link-unresolved";
@@ -420,15 +425,28 @@ fn check_socket_request(block: &Block, r: &SocketRequest, diags: &mut Vec<Diagno
         ));
         return;
     }
+    if host.trim().is_empty() {
+        // Exactly what the app's `/wss` inserts: `wss://` and nothing after it.
+        diags.push(Diagnostic::new(
+            url.range.clone(),
+            Severity::Error,
+            codes::WS_URL_NO_HOST,
+            format!(
+                "`{value}` has no host; write the server's address after `{scheme}://`, e.g. `{scheme}://echo.example/ws`"
+            ),
+        ));
+    }
     let expected = if scheme_lc == "wss" { "WSS" } else { "WS" };
     if let Some(m) = &r.method {
         if !m.value.trim().eq_ignore_ascii_case(expected) {
+            // The app connects by the URL's scheme and its own websocat paste writes `WSS` with
+            // a `ws://` URL: worth a hint (with its quick fix), not a warning.
             diags.push(Diagnostic::new(
                 m.range.clone(),
-                Severity::Warning,
+                Severity::Hint,
                 codes::WS_METHOD_MISMATCH,
                 format!(
-                    "method `{}` disagrees with the `{scheme}://` URL; it should be `{expected}`",
+                    "method `{}` disagrees with the `{scheme}://` URL, which decides how to connect; set it to `{expected}`",
                     m.value.trim()
                 ),
             ));
@@ -740,6 +758,26 @@ fn check_assertions(a: &Assertions, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// An `auth` block in a WebSocket section: its type must be one a handshake can carry.
+fn check_ws_auth(auth: &crate::model::Auth, diags: &mut Vec<Diagnostic>) {
+    let Some(kind) = &auth.auth_type else {
+        return;
+    };
+    if crate::vocab::is_ws_auth_type(&kind.value) {
+        return;
+    }
+    diags.push(Diagnostic::new(
+        kind.range.clone(),
+        Severity::Error,
+        codes::WS_AUTH_UNSUPPORTED,
+        format!(
+            "auth type `{}` is not supported for WebSocket handshakes; use {}",
+            kind.value.trim(),
+            crate::vocab::WS_AUTH_TYPES_IN_WORDS
+        ),
+    ));
+}
+
 fn is_ws_block(kind: &BlockKind) -> bool {
     matches!(
         kind,
@@ -774,6 +812,11 @@ fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>)
     let mut names: HashMap<&str, ()> = HashMap::new();
     for &i in &section.blocks {
         let b = &doc.blocks[i];
+        if let BlockKind::Auth(auth) = &b.kind
+            && section.is_websocket(doc)
+        {
+            check_ws_auth(auth, diags);
+        }
         if !is_ws_block(&b.kind) {
             continue;
         }

@@ -24,7 +24,8 @@
 //!
 //! # Decisions (and why)
 //!
-//! - **Blocks**: a fenced code block whose info string is exactly `void` (backticks or tildes),
+//! - **Blocks**: a fenced code block whose info string's first word is `void` (```` ```void ````,
+//!   ```` ```void title ````; backticks or tildes),
 //!   found by pulldown-cmark, so fences inside lists and quotes count too. Inside a list or quote
 //!   the YAML is read without the container prefixes (ranges still point into the file) and the
 //!   formatter leaves the block alone. The frontmatter is detected at offset 0 (after a BOM) before
@@ -38,8 +39,10 @@
 //!   parse, missing type, duplicate uid, no/invalid URL, bad message format/encoding/body/send/
 //!   delay, bad option value, bad assertion row, ws-* block outside a WebSocket section, duplicate
 //!   message names, second ws-options/ws-assertions). Warnings are legal but risky or likely
-//!   mistakes (`ws://` to a non-loopback host, `insecure: true`, smethod text disagreeing with the
-//!   scheme, unknown option key, unresolved variable, non-UUID uid, table shape).
+//!   mistakes (`ws://` to a non-loopback host, `insecure: true`, unknown option key, unresolved
+//!   variable, non-UUID uid, table shape). A hint, with its quick fix: smethod text disagreeing
+//!   with the URL scheme (the app connects by the scheme, and writes `WSS` with `ws://` itself).
+//!   A URL with no host (`wss://` alone, what the app's `/wss` inserts) is an error.
 //! - **Sections**: `request-separator` blocks split the file; the lead section before the first
 //!   separator is dropped when it holds no block. A section is a WebSocket section when its first
 //!   `socket-request` is not gRPC (smethod `GRPC`/`GRPCS`, a `grpc` URL, or a `proto` item).

@@ -524,10 +524,17 @@ pub fn diagnose_variables(doc: &Document, vars: &Variables) -> Vec<Diagnostic> {
             format!("environment file not read: {p}"),
         )
     }));
+    let bound = tool_bound_names(doc);
     let unresolved = doc
         .variables
         .iter()
         .filter(|v| v.kind() == VariableKind::Environment && vars.get(&v.name).is_none())
+        .filter(|v| {
+            let section = doc.section_at(v.range.start);
+            !bound
+                .iter()
+                .any(|(s, name)| *s == section && *name == v.name)
+        })
         .map(|v| {
             Diagnostic::new(
                 v.name_range.clone(),
@@ -537,6 +544,31 @@ pub fn diagnose_variables(doc: &Document, vars: &Variables) -> Vec<Diagnostic> {
             )
         });
     out.extend(unresolved);
+    out
+}
+
+/// The names an MCP `tool` block binds to its arguments (`toolparams` rows' `binds`), with the
+/// section of the tool: the Voiden MCP server fills them in when an agent calls the tool, so
+/// in that section they are not unresolved.
+fn tool_bound_names(doc: &Document) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for block in doc.blocks.iter().filter(|b| b.type_str() == "tool") {
+        let Some(content) = block.yaml_root().and_then(|r| r.get("content")) else {
+            continue;
+        };
+        let section = doc.section_at(block.range.start);
+        for child in content.items().into_iter().flatten() {
+            if child.get("type").and_then(|t| t.as_str()) != Some("toolparams") {
+                continue;
+            }
+            let rows = child.get("attrs").and_then(|a| a.get("rows"));
+            for row in rows.and_then(|r| r.items()).into_iter().flatten() {
+                if let Some(name) = row.get("binds").and_then(|b| b.as_str()) {
+                    out.push((section, name.trim().to_string()));
+                }
+            }
+        }
+    }
     out
 }
 
@@ -730,6 +762,21 @@ mod tests {
         assert_eq!(
             vars.substitute_url("wss://h/p?k={{NOPE}}").unwrap_err(),
             vec!["NOPE"]
+        );
+    }
+
+    #[test]
+    fn names_an_mcp_tool_binds_are_not_unresolved_in_its_section() {
+        let text = "```void\n---\ntype: json_body\nattrs:\n  uid: a\n  body: '{\"email\": \"{{customer_email}}\", \"at\": \"{{BASE_URL}}\"}'\n---\n```\n\n```void\n---\ntype: tool\nattrs:\n  uid: b\n  name: create_customer\ncontent:\n  - type: toolparams\n    attrs:\n      uid: c\n      rows:\n        - name: email\n          binds: customer_email\n          source: agent\n---\n```\n\n```void\n---\ntype: request-separator\nattrs:\n  uid: d\n---\n```\n\n```void\n---\ntype: json_body\nattrs:\n  uid: e\n  body: '{{customer_email}}'\n---\n```\n";
+        let doc = crate::parse(text);
+        let warnings: Vec<_> = diagnose_variables(&doc, &Variables::new())
+            .into_iter()
+            .map(|d| text[d.range].to_string())
+            .collect();
+        assert_eq!(
+            warnings,
+            ["BASE_URL", "customer_email"],
+            "the second section has no tool"
         );
     }
 

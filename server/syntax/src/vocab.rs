@@ -97,6 +97,30 @@ pub fn parse_bool(text: &str) -> Result<bool, String> {
     }
 }
 
+/// Whether a WebSocket handshake can carry this `auth` block's `authType` (compared without
+/// case): none/inherit, bearer, basic, apiKey (header or query) and oauth2 with a token. Other
+/// types the app knows (`oauth1` signing, `digest`, `ntlm`, `awsSignature`, `hawk`, ...) are
+/// refused by `check` and by a run alike.
+pub fn is_ws_auth_type(auth_type: &str) -> bool {
+    matches!(
+        auth_type.trim().to_ascii_lowercase().as_str(),
+        "" | "none"
+            | "inherit"
+            | "noauth"
+            | "bearer"
+            | "bearer-token"
+            | "basic"
+            | "basic-auth"
+            | "apikey"
+            | "api-key"
+            | "api_key"
+            | "oauth2"
+    )
+}
+
+/// The auth types [`is_ws_auth_type`] accepts, in words.
+pub const WS_AUTH_TYPES_IN_WORDS: &str = "none, bearer, basic, apiKey or oauth2";
+
 /// How a message body is written and sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MessageFormat {

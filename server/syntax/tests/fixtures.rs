@@ -30,6 +30,8 @@ const FORMAT_TO_THEMSELVES: &[&str] = &[
     "bad_uid_not_uuid",
     "bad_unclosed_fence",
     "bad_unresolved_var",
+    "bad_ws_auth_oauth1",
+    "bad_ws_empty_host",
     "bad_ws_insecure",
     "bad_ws_method_mismatch",
     "bad_ws_no_url",
@@ -47,6 +49,7 @@ const FORMAT_TO_THEMSELVES: &[&str] = &[
     "valid_block_literals",
     "valid_bom",
     "valid_empty",
+    "valid_fence_title",
     "valid_frontmatter_only",
     "valid_http_request",
     "valid_messages_node",
@@ -72,6 +75,7 @@ const WITHOUT_DIAGNOSTICS: &[&str] = &[
     "valid_block_literals",
     "valid_bom",
     "valid_empty",
+    "valid_fence_title",
     "valid_frontmatter_only",
     "valid_long_values",
     "valid_messages_node",
@@ -171,8 +175,18 @@ fn valid_fixtures_have_no_errors_and_bad_ones_do() {
         if name.starts_with("valid_") {
             assert!(!doc.has_errors(), "{name}: {:#?}", doc.diagnostics);
         }
-        if name.starts_with("bad_") && name != "bad_unresolved_var" {
+        // A method that disagrees with the URL is a hint: the app connects by the URL's scheme.
+        let hint_only = name == "bad_ws_method_mismatch";
+        if name.starts_with("bad_") && name != "bad_unresolved_var" && !hint_only {
             assert!(has_problem, "{name} reports nothing");
+        }
+        if hint_only {
+            assert!(
+                doc.diagnostics
+                    .iter()
+                    .any(|d| d.severity == void_syntax::Severity::Hint),
+                "{name} gives no hint"
+            );
         }
     }
 }
