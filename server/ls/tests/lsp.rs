@@ -26,3 +26,6 @@ mod environments;
 
 #[path = "lsp/links.rs"]
 mod links;
+
+#[path = "lsp/workspace.rs"]
+mod workspace;

@@ -15,6 +15,7 @@
 //!   editor.
 //! - [`project_files`]: the one bounded reader for every file a project supplies (also used
 //!   by the CLI and the language server).
+//! - [`project_walk`]: the files of a project folder, listed under the same rules.
 //! - [`websocat`]: the equivalent `websocat` command line.
 //! - [`sync`]: the one rule for a poisoned lock ([`sync::Unpoisoned`]), also used by the
 //!   language server.
@@ -31,6 +32,7 @@ pub mod log;
 pub mod mask;
 mod outbox;
 pub mod project_files;
+pub mod project_walk;
 mod queue;
 mod read_ahead;
 pub mod run;

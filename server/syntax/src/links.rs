@@ -228,7 +228,7 @@ fn key(file: &Path, what: &str) -> String {
 
 /// `root` joined with a project path (`/blocks/x.void`), `..` resolved lexically (the reader
 /// refuses what leaves the project).
-fn project_path(root: &Path, original: &str) -> PathBuf {
+pub fn project_path(root: &Path, original: &str) -> PathBuf {
     let mut out = root.to_path_buf();
     for part in Path::new(original.trim_start_matches(['/', '\\'])).components() {
         match part {

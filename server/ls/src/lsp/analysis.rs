@@ -1,5 +1,6 @@
-//! The analysis thread, which parses documents and computes their diagnostics, and the
-//! reclaiming thread, which frees the models of old versions.
+//! The analysis thread, which parses documents and computes their diagnostics, the index
+//! thread, which reads and summarizes the workspace's files for the workspace index
+//! (`super::index`), and the reclaiming thread, which frees the models of old versions.
 //!
 //! Why dedicated threads rather than tokio's blocking pool:
 //! - latency: [`prepare`] is called by the ordering layer the moment a change is applied, so the
@@ -95,6 +96,11 @@ fn analysis_thread() -> Option<&'static WorkQueue<Job>> {
     *THREAD.get_or_init(|| WorkQueue::start("void-ls-analysis", run_job))
 }
 
+fn index_thread() -> Option<&'static WorkQueue<Job>> {
+    static THREAD: OnceLock<Option<&'static WorkQueue<Job>>> = OnceLock::new();
+    *THREAD.get_or_init(|| WorkQueue::start("void-ls-index", run_job))
+}
+
 fn reclaiming_thread() -> Option<&'static WorkQueue<Box<dyn Any + Send>>> {
     static THREAD: OnceLock<Option<&'static WorkQueue<Box<dyn Any + Send>>>> = OnceLock::new();
     *THREAD.get_or_init(|| WorkQueue::start("void-ls-reclaim", drop))
@@ -116,11 +122,27 @@ pub fn prepare(doc: &Arc<Document>) {
 /// Runs `work` on the analysis thread and waits (asynchronously) for its result; `None` if the
 /// work panicked. Falls back to tokio's blocking pool when the thread is unavailable.
 pub async fn run<R: Send + 'static>(work: impl FnOnce() -> R + Send + 'static) -> Option<R> {
+    run_on(analysis_thread(), work).await
+}
+
+/// Runs `work` on the index thread (the workspace index's reads and parses, which must not
+/// hold up the parse of the document being edited) and waits (asynchronously) for its result;
+/// `None` if the work panicked.
+pub async fn run_indexing<R: Send + 'static>(
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Option<R> {
+    run_on(index_thread(), work).await
+}
+
+async fn run_on<R: Send + 'static>(
+    thread: Option<&'static WorkQueue<Job>>,
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Option<R> {
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
         let _ = sender.send(work());
     });
-    match analysis_thread() {
+    match thread {
         Some(thread) => thread.push(job),
         None => tokio::task::spawn_blocking(job).await.ok()?,
     }

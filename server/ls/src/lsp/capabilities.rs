@@ -135,6 +135,7 @@ pub fn initialize_result(encoding: PositionEncoding) -> InitializeResult {
             folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
             document_formatting_provider: Some(OneOf::Left(true)),
             definition_provider: Some(OneOf::Left(true)),
+            workspace_symbol_provider: Some(OneOf::Left(true)),
             code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
                 code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
                 ..Default::default()
@@ -171,23 +172,32 @@ pub fn initialize_result(encoding: PositionEncoding) -> InitializeResult {
     }
 }
 
-/// Asks the client to watch environment files, when it can register watchers dynamically.
+/// The `.void` files, which the workspace index follows as well as the environment files.
+pub const WATCHED_VOID_GLOB: &str = "**/*.void";
+
+/// Asks the client to watch `.void` and environment files, when it can register watchers
+/// dynamically; the workspace index relies on it once the client accepted.
 pub fn register_watchers(state: Arc<ServerState>) {
     if !state.features().watched_files_dynamic {
         return;
     }
     tokio::spawn(async move {
-        let watchers: Vec<_> = WATCHED_GLOBS
-            .iter()
+        let watchers: Vec<_> = std::iter::once(WATCHED_VOID_GLOB)
+            .chain(WATCHED_GLOBS.iter().copied())
             .map(|g| json!({ "globPattern": g }))
             .collect();
         let registration = Registration {
-            id: "void-ls/env-files".into(),
+            id: "void-ls/watched-files".into(),
             method: "workspace/didChangeWatchedFiles".into(),
             register_options: Some(json!({ "watchers": watchers })),
         };
-        if let Err(e) = state.client.register_capability(vec![registration]).await {
-            tracing::warn!("the client refused to watch environment files: {e}");
+        match state.client.register_capability(vec![registration]).await {
+            Ok(()) => state
+                .file_watching
+                .store(true, std::sync::atomic::Ordering::Release),
+            Err(e) => tracing::warn!(
+                "the client refused to watch .void and environment files (the index checks the disk itself): {e}"
+            ),
         }
     });
 }

@@ -27,6 +27,7 @@ pub mod ext;
 pub mod folding;
 pub mod formatting;
 pub mod hover;
+pub mod index;
 mod links;
 pub mod logging;
 pub mod ordering;
@@ -39,6 +40,7 @@ pub mod skeleton;
 pub mod store;
 pub mod symbols;
 pub mod transport;
+pub mod workspace_symbols;
 
 use diagnostics::DiagnosticsQueue;
 use ordering::OrderedService;
@@ -65,6 +67,8 @@ pub fn build() -> (OrderedService<LspService<Backend>>, ClientSocket) {
         features.clone(),
     ));
     let backend_features = features.clone();
+    let index = Arc::new(index::WorkspaceIndex::default());
+    let backend_index = index.clone();
     let (service, socket) = LspService::build(move |client| {
         backend_sessions.attach_client(client.clone());
         let state = Arc::new(ServerState::new(
@@ -73,6 +77,7 @@ pub fn build() -> (OrderedService<LspService<Backend>>, ClientSocket) {
             backend_queue,
             backend_sessions,
             backend_features,
+            backend_index,
         ));
         tokio::spawn(diagnostics::run_worker(Arc::downgrade(&state), receiver));
         Backend { state }
@@ -84,7 +89,10 @@ pub fn build() -> (OrderedService<LspService<Backend>>, ClientSocket) {
     .custom_method(ext::LOG_MESSAGE, sessions::log_message)
     .custom_method(ext::TEXT_DOCUMENT_CONTENT, sessions::text_document_content)
     .finish();
-    (OrderedService::new(service, store, queue, features), socket)
+    (
+        OrderedService::new(service, store, queue, features, index),
+        socket,
+    )
 }
 
 /// Serves LSP on any byte streams (stdio in the binary, an in-memory duplex in tests); says how

@@ -31,12 +31,14 @@ use serde_json::Value;
 use tower::Service;
 use tower_lsp_server::jsonrpc::{Request, Response};
 use tower_lsp_server::ls_types::{
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, FileChangeType,
 };
 
 use super::capabilities::{self, ClientFeatures, SharedClientFeatures};
 use super::diagnostics::DiagnosticsQueue;
 use super::document::Document;
+use super::index::{PendingChange, WorkspaceIndex};
 use super::store::DocumentStore;
 
 tokio::task_local! {
@@ -58,6 +60,7 @@ pub struct OrderedService<S> {
     store: Arc<DocumentStore>,
     diagnostics: DiagnosticsQueue,
     features: SharedClientFeatures,
+    index: Arc<WorkspaceIndex>,
 }
 
 impl<S> OrderedService<S> {
@@ -66,13 +69,60 @@ impl<S> OrderedService<S> {
         store: Arc<DocumentStore>,
         diagnostics: DiagnosticsQueue,
         features: SharedClientFeatures,
+        index: Arc<WorkspaceIndex>,
     ) -> Self {
         OrderedService {
             inner,
             store,
             diagnostics,
             features,
+            index,
         }
+    }
+
+    /// Queues the changes on disk a notification tells of for the workspace index, so that a
+    /// project-wide request after it is answered with them (`super::index::scan::settle`
+    /// applies them): watched-file events, and saved or closed documents, whose disk copy
+    /// counts again.
+    fn queue_index_changes(&self, request: &Request) {
+        let Some(params) = request.params() else {
+            return;
+        };
+        let path_of = |uri: &str| {
+            uri.parse::<tower_lsp_server::ls_types::Uri>()
+                .ok()?
+                .to_file_path()
+                .map(|p| p.into_owned())
+        };
+        let changes: Vec<PendingChange> = match request.method() {
+            "workspace/didChangeWatchedFiles" => {
+                let Ok(params) = DidChangeWatchedFilesParams::deserialize(params) else {
+                    return;
+                };
+                params
+                    .changes
+                    .iter()
+                    .filter_map(|event| {
+                        Some(PendingChange {
+                            path: event.uri.to_file_path()?.into_owned(),
+                            deleted: event.typ == FileChangeType::DELETED,
+                        })
+                    })
+                    .collect()
+            }
+            "textDocument/didSave" | "textDocument/didClose" => params
+                .pointer("/textDocument/uri")
+                .and_then(Value::as_str)
+                .and_then(path_of)
+                .map(|path| PendingChange {
+                    path,
+                    deleted: false,
+                })
+                .into_iter()
+                .collect(),
+            _ => return,
+        };
+        self.index.queue(changes);
     }
 
     /// Reads the client's capabilities from `initialize` (once: a second `initialize` is an
@@ -158,6 +208,7 @@ where
             return Box::pin(async move { Ok(answer.await?.map(announce)) });
         }
         self.apply_text_sync(&request);
+        self.queue_index_changes(&request);
         let snapshot = match request.id() {
             Some(_) => self.snapshot_for(&request),
             None => None,

@@ -8,6 +8,7 @@
 //! its sessions manager here.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
@@ -27,7 +28,7 @@ use super::settings::Settings;
 use super::store::DocumentStore;
 use super::{
     capabilities, code_actions, code_lens, commands, completion, definition, folding, formatting,
-    hover, logging, semantic_tokens, symbols,
+    hover, index, logging, semantic_tokens, symbols, workspace_symbols,
 };
 
 /// Everything a handler can reach.
@@ -43,6 +44,10 @@ pub struct ServerState {
     pub env: EnvCache,
     /// The WebSocket sessions (the `sessions` module tree).
     pub sessions: Arc<super::sessions::SessionManager>,
+    /// Every `.void` file and environment source of the workspace (the `index` module tree).
+    pub index: Arc<super::index::WorkspaceIndex>,
+    /// Whether the client accepted to watch the project's files for us.
+    pub file_watching: AtomicBool,
 }
 
 impl ServerState {
@@ -52,6 +57,7 @@ impl ServerState {
         diagnostics: DiagnosticsQueue,
         sessions: Arc<super::sessions::SessionManager>,
         features: SharedClientFeatures,
+        index: Arc<super::index::WorkspaceIndex>,
     ) -> Self {
         ServerState {
             client,
@@ -62,7 +68,15 @@ impl ServerState {
             workspace_roots: RwLock::new(Vec::new()),
             env: EnvCache::default(),
             sessions,
+            index,
+            file_watching: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the client watches the project's files (`workspace/didChangeWatchedFiles`), so
+    /// the index hears of every change on disk.
+    pub fn watches_files(&self) -> bool {
+        self.file_watching.load(Ordering::Acquire)
     }
 
     pub fn features(&self) -> ClientFeatures {
@@ -214,6 +228,7 @@ impl LanguageServer for Backend {
             }
         }
         *state.workspace_roots.write().unpoisoned() = roots;
+        state.index.expect_indexing();
         if let Some(options) = &params.initialization_options {
             state.apply_settings(options);
         }
@@ -227,6 +242,7 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         capabilities::register_watchers(self.state.clone());
+        index::scan::start(self.state.clone());
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -238,8 +254,15 @@ impl LanguageServer for Backend {
     // Text sync is applied by `ordering` before these run; they have nothing left to do.
     async fn did_open(&self, _: DidOpenTextDocumentParams) {}
     async fn did_change(&self, _: DidChangeTextDocumentParams) {}
-    async fn did_close(&self, _: DidCloseTextDocumentParams) {}
-    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+    // A closed or saved document's disk copy counts again: the ordering layer queued it for
+    // the index, which reads it now.
+    async fn did_close(&self, _: DidCloseTextDocumentParams) {
+        index::scan::settle(&self.state).await;
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {
+        index::scan::settle(&self.state).await;
+    }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
         if params.settings.is_null() && self.state.features().configuration_pull {
@@ -251,28 +274,34 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        tracing::debug!("{} environment file(s) changed", params.changes.len());
-        self.state.recheck_all();
+        // The ordering layer queued the changes for the index as the notification arrived.
+        tracing::debug!("{} watched file(s) changed", params.changes.len());
+        index::scan::settle(&self.state).await;
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let removed: Vec<PathBuf> = params
+            .event
+            .removed
+            .iter()
+            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .collect();
+        let added: Vec<PathBuf> = params
+            .event
+            .added
+            .iter()
+            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .collect();
         {
             let mut roots = self.state.workspace_roots.write().unpoisoned();
-            for removed in params
-                .event
-                .removed
-                .iter()
-                .filter_map(|f| f.uri.to_file_path())
-            {
-                roots.retain(|r| r != removed.as_ref());
-            }
-            roots.extend(
-                params
-                    .event
-                    .added
-                    .iter()
-                    .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned())),
-            );
+            roots.retain(|r| !removed.contains(r));
+            roots.extend(added.iter().cloned());
+        }
+        for folder in &removed {
+            self.state.index.forget_folder(folder);
+        }
+        for folder in added {
+            index::scan::add_folder(&self.state, folder).await;
         }
         self.state.recheck_all();
     }
@@ -320,6 +349,13 @@ impl LanguageServer for Backend {
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
         semantic_tokens::semantic_tokens_full(&self.state, params)
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        workspace_symbols::symbol(&self.state, params).await
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {

@@ -303,7 +303,8 @@ async fn report_progress(client: Client, entry: Arc<SessionEntry>, token: Option
     .await;
 }
 
-async fn progress(client: &Client, token: &ProgressToken, value: WorkDoneProgress) {
+/// Sends one `$/progress` notification.
+pub(crate) async fn progress(client: &Client, token: &ProgressToken, value: WorkDoneProgress) {
     client
         .send_notification::<ProgressNotification>(ProgressParams {
             token: token.clone(),
