@@ -154,37 +154,32 @@ impl VoidSummary {
                 });
             }
             match &block.kind {
-                BlockKind::SocketRequest(r) => out.requests.push(RequestSummary {
-                    section,
-                    method: r.method.as_ref().map_or("WSS".into(), |m| m.value.clone()),
-                    url: r
-                        .url
-                        .as_ref()
-                        .map_or_else(CompactString::default, |u| u.value.clone()),
-                    protocol: match r.protocol {
+                BlockKind::SocketRequest(r) => {
+                    let protocol = match r.protocol {
                         void_syntax::SocketProtocol::WebSocket => Protocol::WebSocket,
                         void_syntax::SocketProtocol::Grpc => Protocol::Grpc,
-                    },
-                    range: ranges.of(block.range.clone()),
-                    selection: ranges.of(r
-                        .url
-                        .as_ref()
-                        .map_or(block.range.clone(), |u| u.range.clone())),
-                }),
-                BlockKind::HttpRequest(r) => out.requests.push(RequestSummary {
-                    section,
-                    method: r.method.as_ref().map_or("GET".into(), |m| m.value.clone()),
-                    url: r
-                        .url
-                        .as_ref()
-                        .map_or_else(CompactString::default, |u| u.value.clone()),
-                    protocol: Protocol::Http,
-                    range: ranges.of(block.range.clone()),
-                    selection: ranges.of(r
-                        .url
-                        .as_ref()
-                        .map_or(block.range.clone(), |u| u.range.clone())),
-                }),
+                    };
+                    let method = r.method.as_ref().map_or("WSS".into(), |m| m.value.clone());
+                    out.requests.push(request(
+                        &ranges,
+                        section,
+                        block,
+                        method,
+                        r.url.as_ref(),
+                        protocol,
+                    ));
+                }
+                BlockKind::HttpRequest(r) => {
+                    let method = r.method.as_ref().map_or("GET".into(), |m| m.value.clone());
+                    out.requests.push(request(
+                        &ranges,
+                        section,
+                        block,
+                        method,
+                        r.url.as_ref(),
+                        Protocol::Http,
+                    ));
+                }
                 BlockKind::WsMessage(message) => {
                     message_names(&mut out, &ranges, section, block.range.clone(), message)
                 }
@@ -208,6 +203,24 @@ impl VoidSummary {
             })
             .collect();
         out
+    }
+}
+
+fn request(
+    ranges: &Ranges<'_>,
+    section: usize,
+    block: &void_syntax::Block,
+    method: CompactString,
+    url: Option<&void_syntax::Spanned<CompactString>>,
+    protocol: Protocol,
+) -> RequestSummary {
+    RequestSummary {
+        section,
+        method,
+        url: url.map_or_else(CompactString::default, |u| u.value.clone()),
+        protocol,
+        range: ranges.of(block.range.clone()),
+        selection: ranges.of(url.map_or(block.range.clone(), |u| u.range.clone())),
     }
 }
 
