@@ -29,3 +29,6 @@ mod links;
 
 #[path = "lsp/workspace.rs"]
 mod workspace;
+
+#[path = "lsp/references.rs"]
+mod references;

@@ -27,8 +27,9 @@ use super::position::{LineOutOfRange, LspPositions, PositionEncoding};
 use super::settings::Settings;
 use super::store::DocumentStore;
 use super::{
-    capabilities, code_actions, code_lens, commands, completion, definition, folding, formatting,
-    hover, index, logging, semantic_tokens, symbols, workspace_symbols,
+    capabilities, code_actions, code_lens, commands, completion, definition, document_highlight,
+    folding, formatting, hover, index, logging, references, semantic_tokens, symbols,
+    workspace_symbols,
 };
 
 /// Everything a handler can reach.
@@ -349,6 +350,17 @@ impl LanguageServer for Backend {
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
         semantic_tokens::semantic_tokens_full(&self.state, params)
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        references::references(&self.state, params).await
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        document_highlight::document_highlight(&self.state, params)
     }
 
     async fn symbol(
