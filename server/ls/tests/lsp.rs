@@ -32,3 +32,6 @@ mod workspace;
 
 #[path = "lsp/references.rs"]
 mod references;
+
+#[path = "lsp/rename.rs"]
+mod rename;

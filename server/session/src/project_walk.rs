@@ -104,6 +104,9 @@ pub fn walk(
         for (name, file_type) in names {
             let path = dir.join(&name);
             let (is_dir, real) = if file_type.is_symlink() {
+                if !walks_into(&name) && !accept(&path) {
+                    continue; // neither a folder walked into nor a file wanted
+                }
                 // Followed only where it stays inside the project.
                 match project.locate(&path) {
                     Ok(real) => match std::fs::metadata(&real) {
@@ -220,6 +223,9 @@ mod tests {
         symlink(root, root.join("api/loop")).unwrap();
         symlink("a.void", root.join("api/alias.void")).unwrap();
         symlink("missing.void", root.join("dangling.void")).unwrap();
+        // Not reported: a link to a folder that is never walked into, or to an unwanted file.
+        symlink(outside.path(), root.join("node_modules")).unwrap();
+        symlink(outside.path().join("secret.void"), root.join("notes.md")).unwrap();
         let project = Project::new(root);
         let walk = walk(&project, root, WalkLimits::default(), &void_files);
         assert_eq!(names(root, &walk), ["api/a.void"], "{walk:?}");

@@ -13,6 +13,15 @@ use super::server::ServerState;
 /// LSP `RequestFailed`: the request was valid but could not be carried out.
 pub const REQUEST_FAILED: i64 = -32803;
 
+/// A `RequestFailed` error whose message says, in words a person can act on, why.
+pub fn request_failed(message: impl Into<String>) -> Error {
+    Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(REQUEST_FAILED),
+        message: message.into().into(),
+        data: None,
+    }
+}
+
 pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Result<Option<Value>> {
     let name = params.command.as_str();
     if ALL.contains(&name) {

@@ -35,6 +35,7 @@ pub mod occurrences;
 pub mod ordering;
 pub mod position;
 pub mod references;
+pub mod rename;
 pub mod semantic_tokens;
 pub mod server;
 pub mod sessions;

@@ -28,7 +28,7 @@ use super::settings::Settings;
 use super::store::DocumentStore;
 use super::{
     capabilities, code_actions, code_lens, commands, completion, definition, document_highlight,
-    folding, formatting, hover, index, logging, references, semantic_tokens, symbols,
+    folding, formatting, hover, index, logging, references, rename, semantic_tokens, symbols,
     workspace_symbols,
 };
 
@@ -361,6 +361,17 @@ impl LanguageServer for Backend {
         params: DocumentHighlightParams,
     ) -> Result<Option<Vec<DocumentHighlight>>> {
         document_highlight::document_highlight(&self.state, params)
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        rename::prepare_rename(&self.state, params).await
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        rename::rename(&self.state, params).await
     }
 
     async fn symbol(

@@ -150,14 +150,22 @@ pub struct WorkspaceIndex {
     generation: AtomicU64,
     /// When the disk was last compared with the index (clients that cannot watch files).
     pub(super) last_check: Mutex<Option<Instant>>,
-    /// What the last walk could not follow, in words (symlinks out of the workspace...).
-    notes: Mutex<Vec<String>>,
+    /// What the last walk could not follow or left out.
+    notes: Mutex<WalkNotes>,
     /// Changes on disk heard of but not applied yet, in arrival order (queued by the ordering
     /// layer as the notifications arrive, so a later request waits for them).
     pending: Mutex<Vec<PendingChange>>,
     /// Held while pending changes are applied, so that a request waits for changes another
     /// task took from the queue.
     pub(super) settling: tokio::sync::Mutex<()>,
+}
+
+/// What a walk of the workspace folders could not follow (symlinks out of the workspace,
+/// folders that could not be listed) or left out (past the limits), in words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WalkNotes {
+    pub problems: Vec<void_session::project_files::FileError>,
+    pub stopped_early: Vec<String>,
 }
 
 /// A file (or folder) to read again, or that is gone.
@@ -270,12 +278,12 @@ impl WorkspaceIndex {
         std::mem::take(&mut *self.pending.lock().unpoisoned())
     }
 
-    pub(super) fn set_notes(&self, notes: Vec<String>) {
+    pub(super) fn set_notes(&self, notes: WalkNotes) {
         *self.notes.lock().unpoisoned() = notes;
     }
 
-    /// What the last walk could not follow, in words.
-    pub fn notes(&self) -> Vec<String> {
+    /// What the last walk could not follow or left out.
+    pub fn notes(&self) -> WalkNotes {
         self.notes.lock().unpoisoned().clone()
     }
 

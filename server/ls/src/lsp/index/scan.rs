@@ -21,7 +21,9 @@ use super::super::analysis;
 use super::super::position::PositionEncoding;
 use super::super::server::ServerState;
 use super::super::sessions::notifier::progress;
-use super::{FileKind, IndexedFile, MAX_FILES, Origin, Readiness, Stamp, file_kind, index_file};
+use super::{
+    FileKind, IndexedFile, MAX_FILES, Origin, Readiness, Stamp, WalkNotes, file_kind, index_file,
+};
 
 /// How often, at most, the disk is compared with the index for clients that do not watch
 /// files.
@@ -41,9 +43,9 @@ enum Report {
 
 /// The files under the workspace folders that the index takes, found by the bounded walk, and
 /// what the walk could not follow.
-fn walk_roots(roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+fn walk_roots(roots: &[PathBuf]) -> (Vec<PathBuf>, WalkNotes) {
     let mut files = Vec::new();
-    let mut notes = Vec::new();
+    let mut notes = WalkNotes::default();
     for root in roots {
         let project = Project::new(root);
         let limits = WalkLimits {
@@ -54,8 +56,8 @@ fn walk_roots(roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
             file_kind(path, &project_root_of(path, roots)).is_some()
         });
         files.extend(walk.files);
-        notes.extend(walk.problems.iter().map(|p| p.to_string()));
-        notes.extend(walk.stopped_early);
+        notes.problems.extend(walk.problems);
+        notes.stopped_early.extend(walk.stopped_early);
     }
     files.sort();
     files.dedup();
@@ -115,7 +117,10 @@ pub fn start(state: Arc<ServerState>) {
         };
         let (files, notes) = indexed.unwrap_or_default();
         let count = files.len();
-        for note in &notes {
+        for problem in &notes.problems {
+            tracing::warn!("workspace index: {problem}");
+        }
+        for note in &notes.stopped_early {
             tracing::warn!("workspace index: {note}");
         }
         state.index.set_notes(notes);
@@ -265,8 +270,10 @@ pub async fn up_to_date(state: &Arc<ServerState>) {
             Origin::Open(_) => (f.path.clone(), None),
         })
         .collect();
+    let index = state.index.clone();
     let work = analysis::run_indexing(move || {
-        let (paths, _) = walk_roots(&roots);
+        let (paths, notes) = walk_roots(&roots);
+        index.set_notes(notes);
         let mut updated = Vec::new();
         for path in &paths {
             let indexed = known.get(path).copied().flatten();
