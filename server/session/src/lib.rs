@@ -26,6 +26,8 @@
 
 pub mod assertions;
 pub mod connect;
+mod connection;
+mod control;
 mod engine;
 pub mod file_checks;
 pub mod log;
@@ -38,6 +40,7 @@ mod read_ahead;
 pub mod run;
 pub mod section;
 mod session;
+mod shared;
 pub mod spec;
 pub mod status;
 pub mod sync;
@@ -46,7 +49,8 @@ pub mod transcript;
 pub mod websocat;
 mod writer;
 
-pub use engine::{AutoReply, Incoming, close_code_words};
+pub use connection::close_code_words;
+pub use control::{AutoReply, Incoming};
 pub use outbox::{SEND_QUEUE_BYTES, SEND_QUEUE_MESSAGES};
 pub use section::SpecError;
 pub use session::{

@@ -11,8 +11,10 @@
 
 use std::collections::VecDeque;
 
+use tokio_tungstenite::tungstenite::Bytes;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+
 use crate::spec::Outgoing;
-use crate::writer::WriteJob;
 
 /// The outbox's soft limit in messages: `Session::send_when_ready` waits while it holds this
 /// many.
@@ -21,6 +23,27 @@ pub const SEND_QUEUE_MESSAGES: usize = 1024;
 /// this much. The writer takes everything queued at once, so up to twice this (what it is
 /// writing, and the outbox filled again behind it) can be on its way out.
 pub const SEND_QUEUE_BYTES: usize = 4 * 1024 * 1024;
+
+/// What the session task asks the writer to put on the wire.
+#[derive(Debug)]
+pub(crate) enum WriteJob {
+    /// A counted, logged and transcribed message.
+    Message(Outgoing),
+    /// A keep-alive ping (not counted).
+    Ping(Bytes),
+    /// The close frame; `None` sends a close without a code.
+    Close(Option<CloseFrame>),
+}
+
+impl WriteJob {
+    /// What a job weighs against the outbox's byte limit: the payload bytes of a message.
+    pub(crate) fn payload_bytes(&self) -> usize {
+        match self {
+            WriteJob::Message(outgoing) => outgoing.size(),
+            WriteJob::Ping(_) | WriteJob::Close(_) => 0,
+        }
+    }
+}
 
 /// What [`Outbox::take_all`] found.
 #[derive(Debug, PartialEq, Eq)]
@@ -147,7 +170,6 @@ impl Outbox {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use tokio_tungstenite::tungstenite::Bytes;
 
     fn message(size: usize) -> WriteJob {
         WriteJob::Message(Outgoing::Binary(Bytes::from(vec![0; size])))

@@ -18,11 +18,14 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use void_syntax::vocab::{BinaryEncoding, MessageFormat};
 
 use crate::connect::{self, Connector, NetworkConnector};
-use crate::engine::{self, AutoReply, Command, Incoming, Shared};
+use crate::connection::CLOSE_ANSWER_TIMEOUT;
+use crate::control::{AutoReply, Command, Hooks, Incoming};
+use crate::engine;
 use crate::log::{LogText, ShownMessage, message_preview};
 use crate::mask::Masker;
 use crate::project_files::{FileError, Project};
 use crate::queue;
+use crate::shared::{HandleSend, Shared};
 use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
 use crate::status::{SessionState, Status};
 use crate::transcript::{Direction, Transcript};
@@ -166,7 +169,7 @@ impl Session {
             .connector
             .clone()
             .unwrap_or_else(|| Arc::new(NetworkConnector));
-        let hooks = engine::Hooks {
+        let hooks = Hooks {
             tap: settings.message_tap.clone(),
             auto_reply: settings.auto_reply.clone(),
         };
@@ -191,23 +194,11 @@ impl Session {
     /// for a sender that must not outrun the connection).
     pub fn send(&self, request: SendRequest) -> Result<(), SendError> {
         let outgoing = self.resolve(request)?;
-        let refused = {
-            let mut inner = self.shared.lock();
-            if inner.state != SessionState::Open {
-                return Err(SendError::NotOpen(inner.state));
-            }
-            // Open and not closing: straight into the outbox, in call order.
-            match inner.outbox.push_message(outgoing) {
-                Ok(wake) => {
-                    if wake {
-                        self.shared.writer_wake.notify_one();
-                    }
-                    return Ok(());
-                }
-                Err(outgoing) => outgoing,
-            }
-        };
-        self.send_through_task(refused)
+        match self.shared.send_now(outgoing) {
+            HandleSend::Queued => Ok(()),
+            HandleSend::NotOpen(state) => Err(SendError::NotOpen(state)),
+            HandleSend::ThroughTask(outgoing) => self.send_through_task(outgoing),
+        }
     }
 
     /// Like [`Session::send`], but first waits while the connection's outgoing queue is full
@@ -218,29 +209,10 @@ impl Session {
     /// is not open or has begun closing, also when that happens during the wait.
     pub async fn send_when_ready(&self, request: SendRequest) -> Result<(), SendError> {
         let outgoing = self.resolve(request)?;
-        loop {
-            // Made before the check, so a wake-up between the check and the wait is kept.
-            let room = self.shared.room.notified();
-            {
-                let mut inner = self.shared.lock();
-                if inner.state != SessionState::Open {
-                    return Err(SendError::NotOpen(inner.state));
-                }
-                // Open but not accepting happens only once closing has begun (close() was
-                // called, or a close frame came); the task would refuse the send then.
-                if !inner.outbox.is_accepting() {
-                    return Err(SendError::NotOpen(SessionState::Closing));
-                }
-                if inner.outbox.has_room() {
-                    if inner.outbox.push_message(outgoing) == Ok(true) {
-                        self.shared.writer_wake.notify_one();
-                    }
-                    return Ok(());
-                }
-                inner.outbox.note_waiting_sender();
-            }
-            room.await;
-        }
+        self.shared
+            .send_when_room(outgoing)
+            .await
+            .map_err(SendError::NotOpen)
     }
 
     /// The payload a request stands for, with its body checked.
@@ -279,21 +251,7 @@ impl Session {
     }
 
     fn set_paused(&self, paused: bool) {
-        let changed = self.shared.update(|inner| {
-            let changed = inner.paused != paused;
-            inner.paused = paused;
-            inner.log.set_paused(paused);
-            changed
-        });
-        if changed {
-            let what = if paused { "paused" } else { "resumed" };
-            self.shared
-                .transcript
-                .try_record(crate::transcript::Record::event(
-                    if paused { "pause" } else { "resume" },
-                    what,
-                ));
-        }
+        self.shared.set_paused(paused);
     }
 
     /// Closes with a code and reason (1000 is normal). While connecting it cancels the attempt;
@@ -305,8 +263,7 @@ impl Session {
             1000
         };
         // Sends after this call go through the task, which refuses them once it is closing.
-        let waiting = self.shared.lock().outbox.stop_accepting();
-        self.shared.wake_room_waiters(waiting);
+        self.shared.stop_accepting_sends();
         let _ = self.commands.send(Command::Close {
             code,
             reason: reason.into(),
@@ -319,12 +276,12 @@ impl Session {
     }
 
     pub fn state(&self) -> SessionState {
-        self.shared.lock().state
+        self.shared.state()
     }
 
     /// Whether the session task has ended (no reconnect will follow).
     pub fn is_finished(&self) -> bool {
-        self.shared.lock().finished
+        self.shared.is_finished()
     }
 
     /// The live log document text (docs/lsp-extensions.md): header line and one line per event.
@@ -336,10 +293,7 @@ impl Session {
     ///
     /// [`LiveLog::message_at`]: crate::log::LiveLog::message_at
     pub fn message_at_line(&self, line: usize, expected: Option<&str>) -> Option<ShownMessage> {
-        self.shared
-            .lock()
-            .log
-            .message_at(line, expected, &self.shared.masker)
+        self.shared.message_at_line(line, expected)
     }
 
     /// The whole text of a message the log shows (secrets masked; binary as base64): from the
@@ -386,12 +340,12 @@ impl Session {
 
     /// A version number that goes up on every change. Throttle on the caller's side.
     pub fn changes(&self) -> watch::Receiver<u64> {
-        self.shared.changes.subscribe()
+        self.shared.subscribe()
     }
 
     /// JSON key paths seen in received messages (for `.json.` completion in assertions).
     pub fn json_keys(&self) -> Vec<String> {
-        self.shared.lock().messages.json_keys()
+        self.shared.json_keys()
     }
 
     /// The transcript file, unless transcripts are off.
@@ -460,10 +414,7 @@ impl Session {
         let has_rows = !self.shared.spec.assertions.is_empty();
         let mut changes = self.changes();
         let reason = loop {
-            let (state, finished, idle_for) = {
-                let inner = self.shared.lock();
-                (inner.state, inner.finished, inner.last_traffic.elapsed())
-            };
+            let (state, finished, idle_for) = self.shared.activity();
             if finished {
                 break SettleReason::Ended;
             }
@@ -494,7 +445,7 @@ impl Session {
             };
             self.close(1000, why);
             let _ = tokio::time::timeout(
-                engine::CLOSE_ANSWER_TIMEOUT + Duration::from_secs(1),
+                CLOSE_ANSWER_TIMEOUT + Duration::from_secs(1),
                 self.finished(),
             )
             .await;

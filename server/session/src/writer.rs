@@ -12,45 +12,23 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Bytes, Message};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::connect::BoxedTransport;
-use crate::engine::{NOTIFY_INTERVAL, Shared};
+use crate::outbox::WriteJob;
 use crate::run::Run;
+use crate::shared::{NOTIFY_INTERVAL, Shared};
 use crate::spec::Outgoing;
 
 /// Frames fed before a flush at most, even when more are queued.
 const BATCH_FRAMES: usize = 1024;
 /// Bytes fed before a flush at most, even when more are queued.
 const BATCH_BYTES: usize = 256 * 1024;
-
-/// What the session task asks the writer to put on the wire.
-#[derive(Debug)]
-pub(crate) enum WriteJob {
-    /// A counted, logged and transcribed message.
-    Message(Outgoing),
-    /// A keep-alive ping (not counted).
-    Ping(Bytes),
-    /// The close frame; `None` sends a close without a code.
-    Close(Option<CloseFrame>),
-}
-
-impl WriteJob {
-    /// What a job weighs against the outbox's byte limit: the payload bytes of a message.
-    pub(crate) fn payload_bytes(&self) -> usize {
-        match self {
-            WriteJob::Message(outgoing) => outgoing.size(),
-            WriteJob::Ping(_) | WriteJob::Close(_) => 0,
-        }
-    }
-}
 
 pub(crate) type Sink = SplitSink<WebSocketStream<BoxedTransport>, Message>;
 
@@ -148,10 +126,6 @@ async fn record_sent(shared: &Shared, sent: &mut Vec<Outgoing>, wall: DateTime<U
         at: wall,
         messages: sent.drain(..).collect(),
     };
-    shared.update_quiet(|inner| {
-        inner.sent += count;
-        inner.last_traffic = Instant::now();
-        inner.log.push_run(run.clone());
-    });
+    shared.sent(count, run.clone());
     shared.transcript.record_run(run).await;
 }
