@@ -7,13 +7,19 @@
 //! the file's directory. Every error names what is wrong and where (block index and byte
 //! range), so callers can show it. An unresolved variable is an error naming it.
 //!
+//! Every key/value table goes through one row helper (`rows`, with a `Resolver` that
+//! substitutes, names the place of an unresolved variable and collects secrets), and each part
+//! of the spec has a small builder (`request_url`, `add_headers`, `add_cookies`, `add_auth`,
+//! `add_options`, `add_messages`, `add_assertions`).
+//!
 //! The `auth` table's keys follow the app's auth editors (derived): bearer `token` (optional
 //! `prefix`), basic `username`/`password`, apiKey `key`/`value` with `in` or `addTo` set to
 //! `header` (default) or `query`. Key names are matched case-insensitively.
 
 use std::path::Path;
 
-use void_syntax::model::{Document, Section, SocketProtocol, TextRange};
+use void_syntax::CompactString;
+use void_syntax::model::{Document, Section, SocketProtocol, Spanned, Table, TextRange};
 use void_syntax::variables::Variables;
 use void_syntax::vocab::SendMode;
 
@@ -101,42 +107,77 @@ impl OAuth2Config {
     }
 }
 
-/// Substitutes variables; an unresolved one is an error naming it and `place`.
-fn resolve(
-    vars: &Variables,
-    text: &str,
-    place: impl Into<String>,
+/// Where a text of the section is: its block, and its range when known.
+#[derive(Debug, Clone)]
+struct At {
     block: usize,
     range: Option<TextRange>,
-    secrets: &mut Vec<String>,
-) -> Result<String, SpecError> {
-    collect_secrets(vars, text, secrets);
-    vars.substitute(text)
-        .map_err(|names| SpecError::Unresolved {
-            names,
-            place: place.into(),
-            block,
-            range,
-        })
 }
 
-/// [`resolve`] for the URL: values that land in a query parameter are percent-encoded
-/// (`Variables::substitute_url`).
-fn resolve_url(
-    vars: &Variables,
-    text: &str,
-    block: usize,
-    range: Option<TextRange>,
-    secrets: &mut Vec<String>,
-) -> Result<String, SpecError> {
-    collect_secrets(vars, text, secrets);
-    vars.substitute_url(text)
-        .map_err(|names| SpecError::Unresolved {
-            names,
-            place: "the URL".into(),
-            block,
-            range,
+impl At {
+    fn invalid(&self, message: impl Into<String>) -> SpecError {
+        invalid(message, self.block, self.range.clone())
+    }
+}
+
+/// Resolves the texts of one section: substitutes variables, names what held an unresolved
+/// one and where, and collects the values of the secret variables used.
+struct Resolver<'v> {
+    vars: &'v Variables,
+    secrets: Vec<String>,
+}
+
+impl Resolver<'_> {
+    /// `text` with its variables substituted; an unresolved one is an error naming it and
+    /// `place`.
+    fn text(&mut self, text: &str, place: impl Into<String>, at: &At) -> Result<String, SpecError> {
+        collect_secrets(self.vars, text, &mut self.secrets);
+        self.vars
+            .substitute(text)
+            .map_err(|names| unresolved(names, place, at))
+    }
+
+    /// [`Resolver::text`] for the URL: values that land in a query parameter are
+    /// percent-encoded (`Variables::substitute_url`).
+    fn url(&mut self, text: &str, at: &At) -> Result<String, SpecError> {
+        collect_secrets(self.vars, text, &mut self.secrets);
+        self.vars
+            .substitute_url(text)
+            .map_err(|names| unresolved(names, "the URL", at))
+    }
+}
+
+fn unresolved(names: Vec<String>, place: impl Into<String>, at: &At) -> SpecError {
+    SpecError::Unresolved {
+        names,
+        place: place.into(),
+        block: at.block,
+        range: at.range.clone(),
+    }
+}
+
+/// One enabled row of a key/value table, as written.
+struct Row {
+    key: String,
+    value: String,
+    at: At,
+}
+
+/// The enabled rows with a key of `tables`, in order: the one row loop every table of the
+/// section goes through.
+fn rows<'d>(tables: Vec<(usize, &'d Table)>) -> impl Iterator<Item = Row> + 'd {
+    tables.into_iter().flat_map(|(block, table)| {
+        table.enabled().filter_map(move |row| {
+            Some(Row {
+                key: row.key()?.value.to_string(),
+                value: row.value().map(|v| v.value.to_string()).unwrap_or_default(),
+                at: At {
+                    block,
+                    range: Some(row.range.clone()),
+                },
+            })
         })
+    })
 }
 
 /// Adds the values of the secret variables that `text` uses.
@@ -181,9 +222,8 @@ pub fn assertion_rows<'d>(
     let Some((_, assertions)) = section.assertions(doc) else {
         return Vec::new();
     };
-    let blank = |c: &Option<void_syntax::model::Spanned<void_syntax::CompactString>>| {
-        c.as_ref().is_none_or(|s| s.value.trim().is_empty())
-    };
+    let blank =
+        |c: &Option<Spanned<CompactString>>| c.as_ref().is_none_or(|s| s.value.trim().is_empty());
     assertions
         .rows
         .iter()
@@ -196,7 +236,8 @@ pub fn assertion_rows<'d>(
 
 impl SessionSpec {
     /// Builds the spec of section `section_index` of `doc`, with `vars` resolved and relative
-    /// paths taken from `file_dir`.
+    /// paths taken from `file_dir`: one small builder per part, in the order a handshake is
+    /// made (URL, headers, cookies, auth), then options, messages and assertions.
     pub fn from_section(
         doc: &Document,
         section_index: usize,
@@ -207,394 +248,361 @@ impl SessionSpec {
             .sections
             .get(section_index)
             .ok_or(SpecError::NoSection(section_index))?;
-        let (request_block, request) = section
-            .socket_request(doc)
-            .filter(|(_, r)| r.protocol == SocketProtocol::WebSocket)
-            .ok_or(SpecError::NotWebSocket)?;
-        let url_text = request.url.as_ref().ok_or(SpecError::MissingUrl {
-            block: request_block,
-        })?;
-        if url_text.value.trim().is_empty() {
-            return Err(SpecError::MissingUrl {
-                block: request_block,
-            });
-        }
-        let mut secrets = Vec::new();
-        let mut url = resolve_url(
+        let mut resolver = Resolver {
             vars,
-            url_text.value.trim(),
-            request_block,
-            Some(url_text.range.clone()),
-            &mut secrets,
-        )?;
-
-        // `{name}` path parameters.
-        for (block, table) in section.path_params(doc) {
-            for row in table.enabled() {
-                let Some(key) = row.key() else { continue };
-                let value = row.value().map(|v| v.value).unwrap_or_default();
-                let value = resolve(
-                    vars,
-                    &value,
-                    format!("path parameter `{}`", key.value),
-                    block,
-                    Some(row.range.clone()),
-                    &mut secrets,
-                )?;
-                url = url.replace(
-                    &format!("{{{}}}", key.value.trim()),
-                    &encode_path_value(&value),
-                );
-            }
-        }
-        let mut parsed = crate::connect::parse_ws_url(&url).map_err(|e| {
-            invalid(
-                Masker::new(&secrets).mask(&e).into_owned(),
-                request_block,
-                Some(url_text.range.clone()),
-            )
-        })?;
-        let mut query_added = false;
-        for (block, table) in section.query(doc) {
-            for row in table.enabled() {
-                let Some(key) = row.key() else { continue };
-                let value = row.value().map(|v| v.value).unwrap_or_default();
-                let key_text = resolve(
-                    vars,
-                    &key.value,
-                    "the query table",
-                    block,
-                    Some(row.range.clone()),
-                    &mut secrets,
-                )?;
-                let value = resolve(
-                    vars,
-                    &value,
-                    format!("query parameter `{}`", key.value),
-                    block,
-                    Some(row.range.clone()),
-                    &mut secrets,
-                )?;
-                parsed
-                    .query_pairs_mut()
-                    .append_pair(key_text.trim(), &value);
-                query_added = true;
-            }
-        }
-        if query_added {
-            url = parsed.to_string();
-        }
+            secrets: Vec::new(),
+        };
+        let url = request_url(doc, section, &mut resolver)?;
         let mut spec = SessionSpec::new(url);
         spec.file_dir = file_dir.map(Path::to_path_buf);
-
-        for (block, table) in section.headers(doc) {
-            for row in table.enabled() {
-                let Some(key) = row.key() else { continue };
-                let name = resolve(
-                    vars,
-                    key.value.trim(),
-                    "the headers table",
-                    block,
-                    Some(row.range.clone()),
-                    &mut secrets,
-                )?;
-                let value = row.value().map(|v| v.value).unwrap_or_default();
-                let value = resolve(
-                    vars,
-                    &value,
-                    format!("header `{name}`"),
-                    block,
-                    Some(row.range.clone()),
-                    &mut secrets,
-                )?;
-                spec.headers.push((name, value));
-            }
-        }
-        let mut cookies = Vec::new();
-        for (block, table) in section.cookies(doc) {
-            for row in table.enabled() {
-                let Some(key) = row.key() else { continue };
-                let value = row.value().map(|v| v.value).unwrap_or_default();
-                let value = resolve(
-                    vars,
-                    &value,
-                    format!("cookie `{}`", key.value),
-                    block,
-                    Some(row.range.clone()),
-                    &mut secrets,
-                )?;
-                cookies.push(format!("{}={value}", key.value.trim()));
-            }
-        }
-        if !cookies.is_empty() {
-            spec.headers.push(("Cookie".into(), cookies.join("; ")));
-        }
-
-        if let Some((block, auth)) = section.auth(doc) {
-            let mut field = |names: &[&str]| -> Result<Option<String>, SpecError> {
-                for row in auth.table.enabled() {
-                    if let Some(key) = row.key()
-                        && names
-                            .iter()
-                            .any(|n| key.value.trim().eq_ignore_ascii_case(n))
-                    {
-                        let value = row.value().map(|v| v.value).unwrap_or_default();
-                        return resolve(
-                            vars,
-                            &value,
-                            format!("auth `{}`", key.value.trim()),
-                            block,
-                            Some(row.range.clone()),
-                            &mut secrets,
-                        )
-                        .map(Some);
-                    }
-                }
-                Ok(None)
-            };
-            let kind = auth
-                .auth_type
-                .as_ref()
-                .map(|t| t.value.trim().to_string())
-                .unwrap_or_default();
-            let resolved = match kind.to_ascii_lowercase().as_str() {
-                "" | "none" | "inherit" | "noauth" => Auth::None,
-                "bearer" | "bearer-token" => {
-                    let token = field(&["token", "accessToken", "bearer"])?
-                        .ok_or_else(|| invalid("bearer auth needs a `token` row", block, None))?;
-                    match field(&["prefix"])?
-                        .filter(|p| !p.trim().is_empty() && p.trim() != "Bearer")
-                    {
-                        Some(prefix) => {
-                            spec.secrets.push(token.clone());
-                            spec.headers.push((
-                                "Authorization".into(),
-                                format!("{} {token}", prefix.trim()),
-                            ));
-                            Auth::None
-                        }
-                        None => Auth::Bearer(token),
-                    }
-                }
-                "basic" | "basic-auth" => Auth::Basic {
-                    user: field(&["username", "user"])?.unwrap_or_default(),
-                    password: field(&["password"])?.unwrap_or_default(),
-                },
-                "apikey" | "api-key" | "api_key" => {
-                    let name = field(&["key", "name", "keyName", "header"])?;
-                    let value = field(&["value", "apiKey", "keyValue"])?;
-                    let place = field(&["in", "addTo", "add_to", "location"])?.unwrap_or_default();
-                    let (name, value) = match (name, value) {
-                        (Some(n), Some(v)) => (n, v),
-                        _ => {
-                            // A single `[HeaderName, value]` row.
-                            let row = auth.table.enabled().next().ok_or_else(|| {
-                                invalid("apiKey auth needs a key and a value", block, None)
-                            })?;
-                            let key = row.key().map(|k| k.value.to_string()).unwrap_or_default();
-                            let value = row.value().map(|v| v.value).unwrap_or_default();
-                            let value = resolve(
-                                vars,
-                                &value,
-                                format!("auth `{key}`"),
-                                block,
-                                Some(row.range.clone()),
-                                &mut secrets,
-                            )?;
-                            (key, value)
-                        }
-                    };
-                    Auth::ApiKey {
-                        name: name.trim().to_string(),
-                        value,
-                        in_query: place.trim().eq_ignore_ascii_case("query"),
-                    }
-                }
-                "oauth2" => {
-                    // The app's OAuth 2.0: the token its flow captured into
-                    // `{{process.<variablePrefix>_access_token}}` (or an `access_token` row),
-                    // sent as `<headerPrefix> <token>` or as the `access_token` query parameter.
-                    let config = OAuth2Config::of(doc.blocks[block].attrs());
-                    let token = match field(&["access_token", "accessToken", "token"])? {
-                        Some(token) => token,
-                        None => resolve(
-                            vars,
-                            &format!("{{{{process.{}_access_token}}}}", config.variable_prefix),
-                            "oauth2 access token",
-                            block,
-                            auth.auth_type.as_ref().map(|t| t.range.clone()),
-                            &mut secrets,
-                        )?,
-                    };
-                    if config.add_to_query {
-                        Auth::ApiKey {
-                            name: "access_token".into(),
-                            value: token,
-                            in_query: true,
-                        }
-                    } else if config.header_prefix == "Bearer" {
-                        Auth::Bearer(token)
-                    } else {
-                        spec.secrets.push(token.clone());
-                        spec.headers.push((
-                            "Authorization".into(),
-                            format!("{} {token}", config.header_prefix),
-                        ));
-                        Auth::None
-                    }
-                }
-                other => {
-                    debug_assert!(!void_syntax::vocab::is_ws_auth_type(other));
-                    return Err(invalid(
-                        format!(
-                            "auth type `{other}` is not supported for WebSocket handshakes; use {}",
-                            void_syntax::vocab::WS_AUTH_TYPES_IN_WORDS
-                        ),
-                        block,
-                        auth.auth_type.as_ref().map(|t| t.range.clone()),
-                    ));
-                }
-            };
-            resolved
-                .apply(&mut spec)
-                .map_err(|e| invalid(e, block, None))?;
-        }
-
-        if let Some((block, options)) = section.options(doc) {
-            for row in options.rows.iter().filter(|r| !r.row.disabled) {
-                let Some(key) = &row.key else { continue };
-                let raw = row
-                    .value
-                    .as_ref()
-                    .map(|v| v.value.clone())
-                    .unwrap_or_default();
-                let value = resolve(
-                    vars,
-                    &raw,
-                    format!("option `{}`", key.value),
-                    block,
-                    Some(row.row.range.clone()),
-                    &mut secrets,
-                )?;
-                match spec.options.apply(key.value.trim(), &value) {
-                    Ok(OptionEffect::Stored) => {}
-                    Ok(OptionEffect::Subprotocols(list)) => spec.subprotocols = list,
-                    Ok(OptionEffect::Origin(origin)) => spec.origin = Some(origin),
-                    Err(e) => return Err(invalid(e, block, Some(row.row.range.clone()))),
-                }
-            }
-        }
-
-        for (block, message) in section.messages(doc) {
-            let b = &doc.blocks[block];
-            let uid = b
-                .uid
-                .as_ref()
-                .map(|u| u.value.to_string())
-                .unwrap_or_default();
-            let name = message.name.as_ref().map(|n| n.value.trim().to_string());
-            let label = name.clone().unwrap_or_else(|| uid.clone());
-            let format = match &message.format {
-                None => Default::default(),
-                Some(f) => message.format_value().ok_or_else(|| {
-                    invalid(
-                        format!("ws-message \"{label}\": unknown format `{}`", f.value),
-                        block,
-                        Some(f.range.clone()),
-                    )
-                })?,
-            };
-            let encoding = match &message.encoding {
-                None => Default::default(),
-                Some(e) => message.encoding_value().ok_or_else(|| {
-                    invalid(
-                        format!("ws-message \"{label}\": unknown encoding `{}`", e.value),
-                        block,
-                        Some(e.range.clone()),
-                    )
-                })?,
-            };
-            let send = match &message.send {
-                None => SendMode::Manual,
-                Some(s) => SendMode::parse(&s.value).map_err(|e| {
-                    invalid(
-                        format!("ws-message \"{label}\": {e}"),
-                        block,
-                        Some(s.range.clone()),
-                    )
-                })?,
-            };
-            let delay = match &message.delay {
-                None => None,
-                Some(d) => Some(void_syntax::vocab::parse_duration(&d.value).map_err(|e| {
-                    invalid(
-                        format!("ws-message \"{label}\": delay: {e}"),
-                        block,
-                        Some(d.range.clone()),
-                    )
-                })?),
-            };
-            let raw = message
-                .body
-                .as_ref()
-                .map(|b| b.value.to_string())
-                .unwrap_or_default();
-            let body = resolve(
-                vars,
-                &raw,
-                format!("ws-message \"{label}\""),
-                block,
-                message.body.as_ref().map(|b| b.range.clone()),
-                &mut secrets,
-            )?;
-            spec.messages.push(MessageSpec {
-                uid,
-                name,
-                format,
-                encoding,
-                send,
-                delay,
-                body,
-            });
-        }
-
-        if let Some((block, _)) = section.assertions(doc) {
-            for row in assertion_rows(doc, section) {
-                let cell = |c: &Option<void_syntax::model::Spanned<void_syntax::CompactString>>| {
-                    c.as_ref().map(|s| s.value.to_string()).unwrap_or_default()
-                };
-                let (description, field, operator) = (
-                    cell(&row.description),
-                    cell(&row.field),
-                    cell(&row.operator),
-                );
-                let expected = resolve(
-                    vars,
-                    &cell(&row.expected),
-                    format!("assertion \"{description}\""),
-                    block,
-                    Some(row.row.range.clone()),
-                    &mut secrets,
-                )?;
-                let parsed = AssertionSpec::parse(&description, &field, &operator, &expected)
-                    .map_err(|e| {
-                        invalid(
-                            format!("assertion \"{}\": {e}", description.trim()),
-                            block,
-                            Some(row.row.range.clone()),
-                        )
-                    })?;
-                spec.assertions.push(parsed);
-            }
-        }
-
-        for s in secrets {
-            if !spec.secrets.contains(&s) {
-                spec.secrets.push(s);
+        add_headers(doc, section, &mut resolver, &mut spec)?;
+        add_cookies(doc, section, &mut resolver, &mut spec)?;
+        add_auth(doc, section, &mut resolver, &mut spec)?;
+        add_options(doc, section, &mut resolver, &mut spec)?;
+        add_messages(doc, section, &mut resolver, &mut spec)?;
+        add_assertions(doc, section, &mut resolver, &mut spec)?;
+        for secret in resolver.secrets {
+            if !spec.secrets.contains(&secret) {
+                spec.secrets.push(secret);
             }
         }
         Ok(spec)
     }
+}
+
+/// The URL of the section's WebSocket request, with its `{name}` path parameters and its
+/// query table applied.
+fn request_url(
+    doc: &Document,
+    section: &Section,
+    resolver: &mut Resolver<'_>,
+) -> Result<String, SpecError> {
+    let (request_block, request) = section
+        .socket_request(doc)
+        .filter(|(_, r)| r.protocol == SocketProtocol::WebSocket)
+        .ok_or(SpecError::NotWebSocket)?;
+    let missing = SpecError::MissingUrl {
+        block: request_block,
+    };
+    let url_text = request.url.as_ref().ok_or(missing.clone())?;
+    if url_text.value.trim().is_empty() {
+        return Err(missing);
+    }
+    let at = At {
+        block: request_block,
+        range: Some(url_text.range.clone()),
+    };
+    let mut url = resolver.url(url_text.value.trim(), &at)?;
+    for row in rows(section.path_params(doc)) {
+        let value = resolver.text(&row.value, format!("path parameter `{}`", row.key), &row.at)?;
+        url = url.replace(
+            &format!("{{{}}}", row.key.trim()),
+            &encode_path_value(&value),
+        );
+    }
+    let mut parsed = crate::connect::parse_ws_url(&url)
+        .map_err(|e| at.invalid(Masker::new(&resolver.secrets).mask(&e).into_owned()))?;
+    let mut query_added = false;
+    for row in rows(section.query(doc)) {
+        let key = resolver.text(&row.key, "the query table", &row.at)?;
+        let value = resolver.text(
+            &row.value,
+            format!("query parameter `{}`", row.key),
+            &row.at,
+        )?;
+        parsed.query_pairs_mut().append_pair(key.trim(), &value);
+        query_added = true;
+    }
+    if query_added {
+        url = parsed.to_string();
+    }
+    Ok(url)
+}
+
+/// The headers table: one header per row.
+fn add_headers(
+    doc: &Document,
+    section: &Section,
+    resolver: &mut Resolver<'_>,
+    spec: &mut SessionSpec,
+) -> Result<(), SpecError> {
+    for row in rows(section.headers(doc)) {
+        let name = resolver.text(row.key.trim(), "the headers table", &row.at)?;
+        let value = resolver.text(&row.value, format!("header `{name}`"), &row.at)?;
+        spec.headers.push((name, value));
+    }
+    Ok(())
+}
+
+/// The cookies table: one `Cookie` header.
+fn add_cookies(
+    doc: &Document,
+    section: &Section,
+    resolver: &mut Resolver<'_>,
+    spec: &mut SessionSpec,
+) -> Result<(), SpecError> {
+    let mut cookies = Vec::new();
+    for row in rows(section.cookies(doc)) {
+        let value = resolver.text(&row.value, format!("cookie `{}`", row.key), &row.at)?;
+        cookies.push(format!("{}={value}", row.key.trim()));
+    }
+    if !cookies.is_empty() {
+        spec.headers.push(("Cookie".into(), cookies.join("; ")));
+    }
+    Ok(())
+}
+
+/// The auth block, applied to the handshake (see the module docs for its keys).
+fn add_auth(
+    doc: &Document,
+    section: &Section,
+    resolver: &mut Resolver<'_>,
+    spec: &mut SessionSpec,
+) -> Result<(), SpecError> {
+    let Some((block, auth)) = section.auth(doc) else {
+        return Ok(());
+    };
+    let table = vec![(block, &auth.table)];
+    // The first row whose key is one of `names` (any case), resolved.
+    let field = |resolver: &mut Resolver<'_>, names: &[&str]| {
+        let Some(row) = rows(table.clone())
+            .find(|row| names.iter().any(|n| row.key.trim().eq_ignore_ascii_case(n)))
+        else {
+            return Ok(None);
+        };
+        let place = format!("auth `{}`", row.key.trim());
+        resolver.text(&row.value, place, &row.at).map(Some)
+    };
+    let at = At { block, range: None };
+    let kind = auth
+        .auth_type
+        .as_ref()
+        .map(|t| t.value.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let resolved = match kind.as_str() {
+        "" | "none" | "inherit" | "noauth" => Auth::None,
+        "bearer" | "bearer-token" => {
+            let token = field(resolver, &["token", "accessToken", "bearer"])?
+                .ok_or_else(|| at.invalid("bearer auth needs a `token` row"))?;
+            let prefix = field(resolver, &["prefix"])?;
+            with_prefix(spec, token, prefix.as_deref().unwrap_or("Bearer"))
+        }
+        "basic" | "basic-auth" => Auth::Basic {
+            user: field(resolver, &["username", "user"])?.unwrap_or_default(),
+            password: field(resolver, &["password"])?.unwrap_or_default(),
+        },
+        "apikey" | "api-key" | "api_key" => {
+            let name = field(resolver, &["key", "name", "keyName", "header"])?;
+            let value = field(resolver, &["value", "apiKey", "keyValue"])?;
+            let place = field(resolver, &["in", "addTo", "add_to", "location"])?;
+            let (name, value) = match (name, value) {
+                (Some(n), Some(v)) => (n, v),
+                _ => {
+                    // A single `[HeaderName, value]` row: the first enabled one.
+                    let row = auth
+                        .table
+                        .enabled()
+                        .next()
+                        .ok_or_else(|| at.invalid("apiKey auth needs a key and a value"))?;
+                    let key = row.key().map(|k| k.value.to_string()).unwrap_or_default();
+                    let value = row.value().map(|v| v.value.to_string()).unwrap_or_default();
+                    let row_at = At {
+                        block,
+                        range: Some(row.range.clone()),
+                    };
+                    let value = resolver.text(&value, format!("auth `{key}`"), &row_at)?;
+                    (key, value)
+                }
+            };
+            Auth::ApiKey {
+                name: name.trim().to_string(),
+                value,
+                in_query: place
+                    .unwrap_or_default()
+                    .trim()
+                    .eq_ignore_ascii_case("query"),
+            }
+        }
+        "oauth2" => {
+            // The app's OAuth 2.0: the token its flow captured into
+            // `{{process.<variablePrefix>_access_token}}` (or an `access_token` row), sent as
+            // `<headerPrefix> <token>` or as the `access_token` query parameter.
+            let config = OAuth2Config::of(doc.blocks[block].attrs());
+            let token = match field(resolver, &["access_token", "accessToken", "token"])? {
+                Some(token) => token,
+                None => resolver.text(
+                    &format!("{{{{process.{}_access_token}}}}", config.variable_prefix),
+                    "oauth2 access token",
+                    &At {
+                        block,
+                        range: auth.auth_type.as_ref().map(|t| t.range.clone()),
+                    },
+                )?,
+            };
+            if config.add_to_query {
+                Auth::ApiKey {
+                    name: "access_token".into(),
+                    value: token,
+                    in_query: true,
+                }
+            } else {
+                with_prefix(spec, token, &config.header_prefix)
+            }
+        }
+        other => {
+            debug_assert!(!void_syntax::vocab::is_ws_auth_type(other));
+            return Err(invalid(
+                format!(
+                    "auth type `{other}` is not supported for WebSocket handshakes; use {}",
+                    void_syntax::vocab::WS_AUTH_TYPES_IN_WORDS
+                ),
+                block,
+                auth.auth_type.as_ref().map(|t| t.range.clone()),
+            ));
+        }
+    };
+    resolved.apply(spec).map_err(|e| at.invalid(e))
+}
+
+/// A token sent as `Authorization: <prefix> <token>`: [`Auth::Bearer`] for the usual `Bearer`
+/// (or no prefix), else the header itself, with the token kept as a secret.
+fn with_prefix(spec: &mut SessionSpec, token: String, prefix: &str) -> Auth {
+    let prefix = prefix.trim();
+    if prefix.is_empty() || prefix == "Bearer" {
+        return Auth::Bearer(token);
+    }
+    spec.secrets.push(token.clone());
+    spec.headers
+        .push(("Authorization".into(), format!("{prefix} {token}")));
+    Auth::None
+}
+
+/// The `ws-options` block, typed.
+fn add_options(
+    doc: &Document,
+    section: &Section,
+    resolver: &mut Resolver<'_>,
+    spec: &mut SessionSpec,
+) -> Result<(), SpecError> {
+    let Some((block, options)) = section.options(doc) else {
+        return Ok(());
+    };
+    for row in options.rows.iter().filter(|r| !r.row.disabled) {
+        let Some(key) = &row.key else { continue };
+        let at = At {
+            block,
+            range: Some(row.row.range.clone()),
+        };
+        let raw = row.value.as_ref().map(|v| v.value.as_str()).unwrap_or("");
+        let value = resolver.text(raw, format!("option `{}`", key.value), &at)?;
+        match spec.options.apply(key.value.trim(), &value) {
+            Ok(OptionEffect::Stored) => {}
+            Ok(OptionEffect::Subprotocols(list)) => spec.subprotocols = list,
+            Ok(OptionEffect::Origin(origin)) => spec.origin = Some(origin),
+            Err(e) => return Err(at.invalid(e)),
+        }
+    }
+    Ok(())
+}
+
+/// The `ws-message` blocks, in file order.
+fn add_messages(
+    doc: &Document,
+    section: &Section,
+    resolver: &mut Resolver<'_>,
+    spec: &mut SessionSpec,
+) -> Result<(), SpecError> {
+    for (block, message) in section.messages(doc) {
+        let uid = doc.blocks[block]
+            .uid
+            .as_ref()
+            .map(|u| u.value.to_string())
+            .unwrap_or_default();
+        let name = message.name.as_ref().map(|n| n.value.trim().to_string());
+        let label = name.clone().unwrap_or_else(|| uid.clone());
+        // An attribute's error, on the attribute.
+        let wrong = |what: String, range: &TextRange| {
+            invalid(
+                format!("ws-message \"{label}\": {what}"),
+                block,
+                Some(range.clone()),
+            )
+        };
+        let format = match &message.format {
+            None => Default::default(),
+            Some(f) => message
+                .format_value()
+                .ok_or_else(|| wrong(format!("unknown format `{}`", f.value), &f.range))?,
+        };
+        let encoding = match &message.encoding {
+            None => Default::default(),
+            Some(e) => message
+                .encoding_value()
+                .ok_or_else(|| wrong(format!("unknown encoding `{}`", e.value), &e.range))?,
+        };
+        let send = match &message.send {
+            None => SendMode::Manual,
+            Some(s) => SendMode::parse(&s.value).map_err(|e| wrong(e, &s.range))?,
+        };
+        let delay = match &message.delay {
+            None => None,
+            Some(d) => Some(
+                void_syntax::vocab::parse_duration(&d.value)
+                    .map_err(|e| wrong(format!("delay: {e}"), &d.range))?,
+            ),
+        };
+        let at = At {
+            block,
+            range: message.body.as_ref().map(|b| b.range.clone()),
+        };
+        let raw = message.body.as_ref().map_or("", |b| b.value.as_str());
+        let body = resolver.text(raw, format!("ws-message \"{label}\""), &at)?;
+        spec.messages.push(MessageSpec {
+            uid,
+            name,
+            format,
+            encoding,
+            send,
+            delay,
+            body,
+        });
+    }
+    Ok(())
+}
+
+/// The `ws-assertions` rows ([`assertion_rows`]), parsed.
+fn add_assertions(
+    doc: &Document,
+    section: &Section,
+    resolver: &mut Resolver<'_>,
+    spec: &mut SessionSpec,
+) -> Result<(), SpecError> {
+    let Some((block, _)) = section.assertions(doc) else {
+        return Ok(());
+    };
+    for row in assertion_rows(doc, section) {
+        let cell = |c: &Option<Spanned<CompactString>>| {
+            c.as_ref().map(|s| s.value.to_string()).unwrap_or_default()
+        };
+        let (description, field, operator) = (
+            cell(&row.description),
+            cell(&row.field),
+            cell(&row.operator),
+        );
+        let at = At {
+            block,
+            range: Some(row.row.range.clone()),
+        };
+        let expected = resolver.text(
+            &cell(&row.expected),
+            format!("assertion \"{description}\""),
+            &at,
+        )?;
+        let parsed = AssertionSpec::parse(&description, &field, &operator, &expected)
+            .map_err(|e| at.invalid(format!("assertion \"{}\": {e}", description.trim())))?;
+        spec.assertions.push(parsed);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
