@@ -73,6 +73,8 @@ pub fn build() -> (OrderedService<LspService<Backend>>, ClientSocket) {
     let backend_features = features.clone();
     let index = Arc::new(index::WorkspaceIndex::default());
     let backend_index = index.clone();
+    let env = Arc::new(environment::EnvCache::default());
+    let backend_env = env.clone();
     let (service, socket) = LspService::build(move |client| {
         backend_sessions.attach_client(client.clone());
         let state = Arc::new(ServerState::new(
@@ -82,6 +84,7 @@ pub fn build() -> (OrderedService<LspService<Backend>>, ClientSocket) {
             backend_sessions,
             backend_features,
             backend_index,
+            backend_env,
         ));
         tokio::spawn(diagnostics::run_worker(Arc::downgrade(&state), receiver));
         Backend { state }
@@ -94,7 +97,7 @@ pub fn build() -> (OrderedService<LspService<Backend>>, ClientSocket) {
     .custom_method(ext::TEXT_DOCUMENT_CONTENT, sessions::text_document_content)
     .finish();
     (
-        OrderedService::new(service, store, queue, features, index),
+        OrderedService::new(service, store, queue, features, index, env),
         socket,
     )
 }

@@ -38,6 +38,7 @@ use tower_lsp_server::ls_types::{
 use super::capabilities::{self, ClientFeatures, SharedClientFeatures};
 use super::diagnostics::DiagnosticsQueue;
 use super::document::Document;
+use super::environment::EnvCache;
 use super::index::{PendingChange, WorkspaceIndex};
 use super::store::DocumentStore;
 
@@ -61,6 +62,7 @@ pub struct OrderedService<S> {
     diagnostics: DiagnosticsQueue,
     features: SharedClientFeatures,
     index: Arc<WorkspaceIndex>,
+    env: Arc<EnvCache>,
 }
 
 impl<S> OrderedService<S> {
@@ -70,6 +72,7 @@ impl<S> OrderedService<S> {
         diagnostics: DiagnosticsQueue,
         features: SharedClientFeatures,
         index: Arc<WorkspaceIndex>,
+        env: Arc<EnvCache>,
     ) -> Self {
         OrderedService {
             inner,
@@ -77,13 +80,15 @@ impl<S> OrderedService<S> {
             diagnostics,
             features,
             index,
+            env,
         }
     }
 
     /// Queues the changes on disk a notification tells of for the workspace index, so that a
     /// project-wide request after it is answered with them (`super::index::scan::settle`
     /// applies them): watched-file events, and saved or closed documents, whose disk copy
-    /// counts again.
+    /// counts again. The environment cache is dropped here when an environment file is among
+    /// them.
     fn queue_index_changes(&self, request: &Request) {
         let Some(params) = request.params() else {
             return;
@@ -122,6 +127,14 @@ impl<S> OrderedService<S> {
                 .collect(),
             _ => return,
         };
+        // A change to an environment file counts for every message after this one: a
+        // document changed next is checked against the file as it is now, not the cache.
+        if changes
+            .iter()
+            .any(|c| super::index::scan::is_env_name(&c.path))
+        {
+            self.env.invalidate();
+        }
         self.index.queue(changes);
     }
 

@@ -42,7 +42,8 @@ pub struct ServerState {
     /// Set by the ordering layer when `initialize` arrives.
     pub features: SharedClientFeatures,
     pub workspace_roots: RwLock<Vec<PathBuf>>,
-    pub env: EnvCache,
+    /// Shared with the ordering layer, which drops it the moment an environment file changes.
+    pub env: Arc<EnvCache>,
     /// The WebSocket sessions (the `sessions` module tree).
     pub sessions: Arc<super::sessions::SessionManager>,
     /// Every `.void` file and environment source of the workspace (the `index` module tree).
@@ -59,6 +60,7 @@ impl ServerState {
         sessions: Arc<super::sessions::SessionManager>,
         features: SharedClientFeatures,
         index: Arc<super::index::WorkspaceIndex>,
+        env: Arc<EnvCache>,
     ) -> Self {
         ServerState {
             client,
@@ -67,7 +69,7 @@ impl ServerState {
             settings: RwLock::new(Settings::default()),
             features,
             workspace_roots: RwLock::new(Vec::new()),
-            env: EnvCache::default(),
+            env,
             sessions,
             index,
             file_watching: AtomicBool::new(false),

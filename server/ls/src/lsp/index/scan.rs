@@ -221,7 +221,7 @@ pub async fn settle(state: &Arc<ServerState>) {
 }
 
 /// Whether a file name is an environment file's.
-fn is_env_name(path: &Path) -> bool {
+pub fn is_env_name(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| super::env_sources::env_kind(n).is_some())
