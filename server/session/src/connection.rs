@@ -26,12 +26,12 @@ use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 use void_syntax::vocab::{MessageFormat, SendMode};
 
 use crate::assertions::Payload;
+use crate::batch::Batch;
 use crate::connect::{BoxedTransport, Connected};
 use crate::control::{Command, Hooks, Incoming};
 use crate::log::EntryKind;
 use crate::outbox::WriteJob;
 use crate::queue;
-use crate::run::Run;
 use crate::shared::{Ended, NOTIFY_INTERVAL, Opened, Shared};
 use crate::spec::{Outgoing, SessionSpec};
 use crate::status::EndedBy;
@@ -263,7 +263,7 @@ impl<'a> OpenConnection<'a> {
         // Open.
         let (sink, stream) = ws.split();
         shared.attach_writer();
-        let writer = tokio::spawn(writer::run(shared.clone(), sink));
+        let writer = tokio::spawn(writer::writer_task(shared.clone(), sink));
         let mut open_line = format!("open · {http_status} {reason} · {handshake_ms} ms");
         if let Some(sub) = &subprotocol {
             open_line.push_str(&format!(" · subprotocol {sub}"));
@@ -297,7 +297,7 @@ impl<'a> OpenConnection<'a> {
     }
 
     /// Runs the connection until it ends.
-    pub(crate) async fn run(mut self, commands: &mut queue::Receiver<Command>) -> End {
+    pub(crate) async fn event_loop(mut self, commands: &mut queue::Receiver<Command>) -> End {
         loop {
             let flow = tokio::select! {
                 frame = self.stream.next() => self.on_frames(frame).await,
@@ -401,13 +401,13 @@ impl<'a> OpenConnection<'a> {
     /// transcript and the tap; `after:` sends they trigger, and automatic replies.
     async fn on_messages(&mut self, (now, wall): (Instant, chrono::DateTime<Utc>)) -> Flow {
         let payloads: Arc<[Payload]> = self.arrived.drain(..).collect();
-        let run = Run::Received {
+        let batch = Batch::Received {
             at: wall,
             payloads: payloads.clone(),
         };
         let fired = self
             .shared
-            .received(&run, &payloads, &mut self.schedule.after, now);
+            .received(&batch, &payloads, &mut self.schedule.after, now);
         self.timers.mark_changed();
         if !fired.is_empty() {
             let now = tokio::time::Instant::now();
@@ -417,7 +417,7 @@ impl<'a> OpenConnection<'a> {
             }
             self.timers.reschedule(&self.schedule);
         }
-        self.shared.transcript.record_run(run).await;
+        self.shared.transcript.record_batch(batch).await;
         let mut flow = Flow::Continue;
         for payload in payloads.iter() {
             if let Some(reply) = self

@@ -52,7 +52,7 @@ struct SessionTask {
 }
 
 /// The session task: runs until the session is closed, fails for good, or stops reconnecting.
-pub(crate) async fn run(
+pub(crate) async fn session_task(
     shared: Arc<Shared>,
     commands: queue::Receiver<Command>,
     connector: Arc<dyn Connector>,
@@ -98,7 +98,7 @@ impl SessionTask {
                 Attempt::Connected(connected) => {
                     self.failures = 0;
                     OpenConnection::start(&self.shared, *connected, &self.hooks)
-                        .run(&mut self.commands)
+                        .event_loop(&mut self.commands)
                         .await
                 }
             };

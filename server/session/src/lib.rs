@@ -25,6 +25,7 @@
 //! the read buffer is [`connect::READ_BUFFER_SIZE`].
 
 pub mod assertions;
+pub mod batch;
 pub mod connect;
 mod connection;
 mod control;
@@ -37,7 +38,6 @@ pub mod project_files;
 pub mod project_walk;
 mod queue;
 mod read_ahead;
-pub mod run;
 pub mod section;
 mod session;
 mod shared;

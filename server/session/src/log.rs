@@ -14,8 +14,8 @@ use chrono::{DateTime, Local, Utc};
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use void_syntax::vocab::{LogMode, MessageFormat, human_size};
 
+use crate::batch::{Batch, BodyRef};
 use crate::mask::Masker;
-use crate::run::{BodyRef, Run};
 
 /// Characters of a payload shown in the view before it is cut.
 pub const PREVIEW_CHARS: usize = 120;
@@ -199,31 +199,31 @@ pub fn binary_preview(bytes: &[u8]) -> String {
     out
 }
 
-/// A place in the view: one entry, or the messages of a [`Run`] from `first` on (the ones
+/// A place in the view: one entry, or the messages of a [`Batch`] from `first` on (the ones
 /// before it fell out of the view).
 #[derive(Debug)]
 enum Slot {
     Entry(LogEntry),
-    Run { run: Run, first: usize },
+    Batch { batch: Batch, first: usize },
 }
 
 impl Slot {
     fn len(&self) -> usize {
         match self {
             Slot::Entry(_) => 1,
-            Slot::Run { run, first } => run.len() - first,
+            Slot::Batch { batch, first } => batch.len() - first,
         }
     }
 }
 
-/// The entry a run's message is shown as.
-fn run_entry(run: &Run, index: usize) -> LogEntry {
-    let message = run.get(index);
+/// The entry a batch's message is shown as.
+fn batch_entry(batch: &Batch, index: usize) -> LogEntry {
+    let message = batch.get(index);
     let size = message.body.len();
     let format = message.format;
     LogEntry {
-        at: run.at(),
-        kind: if run.is_sent() {
+        at: batch.at(),
+        kind: if batch.is_sent() {
             EntryKind::Sent { format, size }
         } else {
             EntryKind::Received { format, size }
@@ -239,7 +239,7 @@ fn run_entry(run: &Run, index: usize) -> LogEntry {
 #[derive(Debug, Default)]
 struct Lines {
     slots: VecDeque<Slot>,
-    /// Entries in `slots` (a run counts its messages).
+    /// Entries in `slots` (a batch counts its messages).
     count: usize,
 }
 
@@ -255,7 +255,7 @@ impl Lines {
                 break;
             };
             let gone = match front {
-                Slot::Run { run, first } if run.len() - *first > excess => {
+                Slot::Batch { batch, first } if batch.len() - *first > excess => {
                     *first += excess;
                     excess
                 }
@@ -275,13 +275,13 @@ impl Lines {
     fn for_each(&self, newest_first: bool, mut f: impl FnMut(&LogEntry)) {
         let mut visit = |slot: &Slot| match slot {
             Slot::Entry(entry) => f(entry),
-            Slot::Run { run, first } => {
+            Slot::Batch { batch, first } => {
                 if newest_first {
-                    (*first..run.len())
+                    (*first..batch.len())
                         .rev()
-                        .for_each(|i| f(&run_entry(run, i)));
+                        .for_each(|i| f(&batch_entry(batch, i)));
                 } else {
-                    (*first..run.len()).for_each(|i| f(&run_entry(run, i)));
+                    (*first..batch.len()).for_each(|i| f(&batch_entry(batch, i)));
                 }
             }
         };
@@ -325,20 +325,20 @@ impl LiveLog {
         self.push_slot(Slot::Entry(entry));
     }
 
-    /// Adds the messages of a run as consecutive entries. Runs of small payloads are kept as
-    /// one slot, their lines made when rendered; a run holding a large payload is added entry
+    /// Adds the messages of a batch as consecutive entries. Batches of small payloads are kept as
+    /// one slot, their lines made when rendered; a batch holding a large payload is added entry
     /// by entry, so its preview is cut at once and the view never holds the large buffer.
-    pub fn push_run(&mut self, run: Run) {
-        if run.is_empty() {
+    pub fn push_batch(&mut self, batch: Batch) {
+        if batch.is_empty() {
             return;
         }
-        if run.largest() > LAZY_PREVIEW_BYTES {
-            for index in 0..run.len() {
-                self.push(run_entry(&run, index));
+        if batch.largest() > LAZY_PREVIEW_BYTES {
+            for index in 0..batch.len() {
+                self.push(batch_entry(&batch, index));
             }
             return;
         }
-        self.push_slot(Slot::Run { run, first: 0 });
+        self.push_slot(Slot::Batch { batch, first: 0 });
     }
 
     /// Adds a slot to the view (keeping the latest received message in snapshot mode), or to
@@ -353,8 +353,8 @@ impl LiveLog {
                 Slot::Entry(entry) if matches!(entry.kind, EntryKind::Received { .. }) => {
                     self.latest_received = Some(entry.clone());
                 }
-                Slot::Run { run, .. } if !run.is_sent() => {
-                    self.latest_received = Some(run_entry(run, run.len() - 1));
+                Slot::Batch { batch, .. } if !batch.is_sent() => {
+                    self.latest_received = Some(batch_entry(batch, batch.len() - 1));
                 }
                 _ => {}
             }
@@ -605,8 +605,8 @@ mod tests {
         assert!(lines[0].starts_with("← new"));
     }
 
-    fn received_run(texts: &[&str]) -> Run {
-        Run::Received {
+    fn received_batch(texts: &[&str]) -> Batch {
+        Batch::Received {
             at: Utc::now(),
             payloads: texts
                 .iter()
@@ -619,8 +619,8 @@ mod tests {
     fn runs_show_one_line_per_message_and_fall_out_of_the_view_message_by_message() {
         let mut log = LiveLog::new(LogMode::Append, 4);
         log.push(entry(EntryKind::Event, "open"));
-        log.push_run(received_run(&["a", "{\"b\":1}", "c"]));
-        log.push_run(Run::Sent {
+        log.push_batch(received_batch(&["a", "{\"b\":1}", "c"]));
+        log.push_batch(Batch::Sent {
             at: Utc::now(),
             messages: vec![crate::spec::Outgoing::Text {
                 format: MessageFormat::Xml,
@@ -639,8 +639,8 @@ mod tests {
             lines[3].starts_with("→ <d/>") && lines[3].ends_with("xml · 4 B"),
             "{lines:?}"
         );
-        // Cutting into the middle of a run keeps its newest messages.
-        log.push_run(received_run(&["e", "f"]));
+        // Cutting into the middle of a batch keeps its newest messages.
+        log.push_batch(received_batch(&["e", "f"]));
         let lines = rendered(&log);
         assert_eq!(lines.len(), 4);
         assert!(
@@ -650,18 +650,18 @@ mod tests {
         assert_eq!(log.dropped(), 3);
 
         let mut prepend = LiveLog::new(LogMode::Prepend, 10);
-        prepend.push_run(received_run(&["old", "new"]));
+        prepend.push_batch(received_batch(&["old", "new"]));
         assert!(rendered(&prepend)[0].starts_with("← new"));
 
         let mut snap = LiveLog::new(LogMode::Snapshot, 10);
-        snap.push_run(received_run(&["x", "latest"]));
+        snap.push_batch(received_batch(&["x", "latest"]));
         assert_eq!(rendered(&snap).len(), 1);
         assert!(rendered(&snap)[0].starts_with("← latest"));
 
-        // Paused: the run waits and shows on resume.
+        // Paused: the batch waits and shows on resume.
         let mut paused = LiveLog::new(LogMode::Append, 10);
         paused.set_paused(true);
-        paused.push_run(received_run(&["held"]));
+        paused.push_batch(received_batch(&["held"]));
         assert!(rendered(&paused).is_empty());
         paused.set_paused(false);
         assert!(rendered(&paused)[0].starts_with("← held"));
@@ -671,7 +671,7 @@ mod tests {
     fn a_run_with_a_large_payload_is_cut_at_once() {
         let big = "y".repeat(LAZY_PREVIEW_BYTES + 1);
         let mut log = LiveLog::new(LogMode::Append, 10);
-        log.push_run(received_run(&["small", &big]));
+        log.push_batch(received_batch(&["small", &big]));
         assert_eq!(log.len(), 2);
         assert!(
             matches!(&log.visible.slots[1], Slot::Entry(LogEntry { text: LogText::Plain(p), .. }) if p.ends_with('…')),

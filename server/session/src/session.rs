@@ -173,7 +173,7 @@ impl Session {
             tap: settings.message_tap.clone(),
             auto_reply: settings.auto_reply.clone(),
         };
-        tokio::spawn(engine::run(shared.clone(), rx, connector, hooks));
+        tokio::spawn(engine::session_task(shared.clone(), rx, connector, hooks));
         Ok(Session {
             shared,
             commands: tx,

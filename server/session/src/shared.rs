@@ -20,11 +20,11 @@ use chrono::Utc;
 use tokio::sync::{Notify, watch};
 
 use crate::assertions::{Facts, MessageStore, Payload, Tracker};
+use crate::batch::Batch;
 use crate::connect::ConnectError;
 use crate::log::{EntryKind, LiveLog, LogEntry, LogText, ShownMessage};
 use crate::mask::{LogSecretsRegistration, Masker, log_secrets};
 use crate::outbox::{Outbox, Taken, WriteJob};
-use crate::run::Run;
 use crate::spec::{Outgoing, SessionSpec};
 use crate::status::{AssertionResult, EndedBy, Outcome, ReconnectWait, SessionState, Status};
 use crate::sync::Unpoisoned;
@@ -409,12 +409,12 @@ impl Shared {
         self.wake_room_waiters(waiting);
     }
 
-    /// A batch of received messages (`run` holds `payloads`): counted, logged and folded into
+    /// A batch of received messages (`batch` holds `payloads`): counted, logged and folded into
     /// the assertions under one lock (quiet: the task throttles notifications). Returns the
     /// `after:` messages they trigger (`after`: message index, target name, already fired).
     pub(crate) fn received(
         &self,
-        run: &Run,
+        batch: &Batch,
         payloads: &[Payload],
         after: &mut [(usize, String, bool)],
         now: Instant,
@@ -428,7 +428,7 @@ impl Shared {
             }
             inner.last_traffic = now;
             inner.messages.push_all(payloads);
-            inner.log.push_run(run.clone());
+            inner.log.push_batch(batch.clone());
             let mut fired = Vec::new();
             for payload in payloads {
                 inner.tracker.observe(payload);
@@ -455,11 +455,11 @@ impl Shared {
     }
 
     /// A batch of messages went out (quiet: the writer throttles notifications).
-    pub(crate) fn sent(&self, count: u64, run: Run) {
+    pub(crate) fn sent(&self, count: u64, batch: Batch) {
         self.update_quiet(|inner| {
             inner.sent += count;
             inner.last_traffic = Instant::now();
-            inner.log.push_run(run);
+            inner.log.push_batch(batch);
         });
     }
 

@@ -25,9 +25,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use tokio::sync::{Notify, oneshot};
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
+use crate::batch::{Batch, BodyRef};
 use crate::mask::Masker;
 use crate::project_files::{FileError, FileProblem, Project};
-use crate::run::{BodyRef, Run};
 use crate::sync::Unpoisoned;
 
 /// How long the writer collects records after it was woken before it writes them.
@@ -106,8 +106,8 @@ struct Target {
 
 enum Job {
     Records(Arc<Target>, Vec<Record>),
-    /// One record per message of the run, encoded on the writer thread.
-    Run(Arc<Target>, Run),
+    /// One record per message of the batch, encoded on the writer thread.
+    Batch(Arc<Target>, Batch),
     Flush(oneshot::Sender<()>),
 }
 
@@ -160,9 +160,9 @@ impl Hub {
                 queue.records += records.len();
                 queue.bytes += records.iter().map(|r| r.body.len()).sum::<usize>();
             }
-            Job::Run(_, run) => {
-                queue.records += run.len();
-                queue.bytes += run.payload_bytes();
+            Job::Batch(_, batch) => {
+                queue.records += batch.len();
+                queue.bytes += batch.payload_bytes();
             }
             Job::Flush(_) => {}
         }
@@ -237,17 +237,19 @@ impl Hub {
                         }
                         current = Some(target);
                     }
-                    Job::Run(target, run) => {
+                    Job::Batch(target, batch) => {
                         switch_target(&mut current, &target, &mut chunk);
-                        target.events.fetch_add(run.len() as u64, Ordering::Relaxed);
-                        let dir = if run.is_sent() {
+                        target
+                            .events
+                            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                        let dir = if batch.is_sent() {
                             Direction::Out
                         } else {
                             Direction::In
                         };
-                        let t = run.at();
-                        for index in 0..run.len() {
-                            let message = run.get(index);
+                        let t = batch.at();
+                        for index in 0..batch.len() {
+                            let message = batch.get(index);
                             let parts = Parts {
                                 t: &t,
                                 dir,
@@ -390,12 +392,12 @@ impl Transcript {
         }
     }
 
-    /// Queues a record for each message of a run as one job, waiting while the queue is full.
-    pub async fn record_run(&self, run: Run) {
+    /// Queues a record for each message of a batch as one job, waiting while the queue is full.
+    pub async fn record_batch(&self, batch: Batch) {
         if let (Some(target), Some(hub)) = (&self.target, Hub::get())
-            && !run.is_empty()
+            && !batch.is_empty()
         {
-            hub.push_records(Job::Run(target.clone(), run)).await;
+            hub.push_records(Job::Batch(target.clone(), batch)).await;
         }
     }
 
@@ -426,7 +428,7 @@ impl Transcript {
 }
 
 /// Formats timestamps once per millisecond (a flood shares them), and keeps the start of the
-/// last line (`{"t":…,"dir":…,"kind":…,"text":`) so the records of a run, which share all of
+/// last line (`{"t":…,"dir":…,"kind":…,"text":`) so the records of a batch, which share all of
 /// it, copy it in one piece.
 #[derive(Default)]
 struct StampCache {
@@ -495,7 +497,7 @@ fn encode_with(record: &Record, masker: &Masker, clock: &mut StampCache, out: &m
     encode_pieces(record.parts(), masker, clock, out, &mut |_| {});
 }
 
-/// What a record line is made of, borrowed from a [`Record`] or from a message of a [`Run`].
+/// What a record line is made of, borrowed from a [`Record`] or from a message of a [`Batch`].
 #[derive(Clone, Copy)]
 struct Parts<'a> {
     t: &'a DateTime<Utc>,
@@ -705,7 +707,7 @@ mod tests {
             "",
             "a secret hunter2 here",
         ];
-        let run = Run::Received {
+        let batch = Batch::Received {
             at: Utc::now(),
             payloads: texts
                 .iter()
@@ -715,9 +717,9 @@ mod tests {
         let masker = Masker::new(["hunter2"]);
         let mut clock = StampCache::default();
         let mut out = Vec::new();
-        for index in 0..run.len() {
-            let message = run.get(index);
-            let t = run.at();
+        for index in 0..batch.len() {
+            let message = batch.get(index);
+            let t = batch.at();
             let parts = Parts {
                 t: &t,
                 dir: Direction::In,

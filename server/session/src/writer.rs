@@ -19,9 +19,9 @@ use futures_util::stream::SplitSink;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::batch::Batch;
 use crate::connect::BoxedTransport;
 use crate::outbox::WriteJob;
-use crate::run::Run;
 use crate::shared::{NOTIFY_INTERVAL, Shared};
 use crate::spec::Outgoing;
 
@@ -42,7 +42,7 @@ fn frame_of(outgoing: &Outgoing) -> Message {
 
 /// Runs until the outbox is finished and empty (returns `Ok`) or a write fails (returns the
 /// error, in words). Either way the outbox is detached at the end, so later sends fail.
-pub(crate) async fn run(shared: Arc<Shared>, sink: Sink) -> Result<(), String> {
+pub(crate) async fn writer_task(shared: Arc<Shared>, sink: Sink) -> Result<(), String> {
     let result = write_all(&shared, sink).await;
     shared.detach_writer();
     result
@@ -119,13 +119,13 @@ async fn write_all(shared: &Shared, mut sink: Sink) -> Result<(), String> {
     Ok(())
 }
 
-/// Counts, logs and transcribes a batch of messages that went out, as one [`Run`].
+/// Counts, logs and transcribes a batch of messages that went out, as one [`Batch`].
 async fn record_sent(shared: &Shared, sent: &mut Vec<Outgoing>, wall: DateTime<Utc>) {
     let count = sent.len() as u64;
-    let run = Run::Sent {
+    let batch = Batch::Sent {
         at: wall,
         messages: sent.drain(..).collect(),
     };
-    shared.sent(count, run.clone());
-    shared.transcript.record_run(run).await;
+    shared.sent(count, batch.clone());
+    shared.transcript.record_batch(batch).await;
 }

@@ -15,7 +15,7 @@ use crate::spec::Outgoing;
 
 /// A batch of messages in one direction, with the time the batch went out or was read.
 #[derive(Debug, Clone)]
-pub enum Run {
+pub enum Batch {
     /// Sent messages, each with the format it was declared in.
     Sent {
         at: DateTime<Utc>,
@@ -28,13 +28,13 @@ pub enum Run {
     },
 }
 
-/// One message of a run.
-pub struct RunMessage<'a> {
+/// One message of a batch.
+pub struct BatchMessage<'a> {
     pub format: MessageFormat,
     pub body: BodyRef<'a>,
 }
 
-/// A message's payload, borrowed from its run.
+/// A message's payload, borrowed from its batch.
 #[derive(Clone, Copy)]
 pub enum BodyRef<'a> {
     Text(&'a Utf8Bytes),
@@ -54,21 +54,21 @@ impl BodyRef<'_> {
     }
 }
 
-impl Run {
+impl Batch {
     pub fn at(&self) -> DateTime<Utc> {
         match self {
-            Run::Sent { at, .. } | Run::Received { at, .. } => *at,
+            Batch::Sent { at, .. } | Batch::Received { at, .. } => *at,
         }
     }
 
     pub fn is_sent(&self) -> bool {
-        matches!(self, Run::Sent { .. })
+        matches!(self, Batch::Sent { .. })
     }
 
     pub fn len(&self) -> usize {
         match self {
-            Run::Sent { messages, .. } => messages.len(),
-            Run::Received { payloads, .. } => payloads.len(),
+            Batch::Sent { messages, .. } => messages.len(),
+            Batch::Received { payloads, .. } => payloads.len(),
         }
     }
 
@@ -76,25 +76,25 @@ impl Run {
         self.len() == 0
     }
 
-    /// The `index`th message; `index` must be below [`Run::len`].
-    pub fn get(&self, index: usize) -> RunMessage<'_> {
+    /// The `index`th message; `index` must be below [`Batch::len`].
+    pub fn get(&self, index: usize) -> BatchMessage<'_> {
         match self {
-            Run::Sent { messages, .. } => match &messages[index] {
-                Outgoing::Text { format, text } => RunMessage {
+            Batch::Sent { messages, .. } => match &messages[index] {
+                Outgoing::Text { format, text } => BatchMessage {
                     format: *format,
                     body: BodyRef::Text(text),
                 },
-                Outgoing::Binary(bytes) => RunMessage {
+                Outgoing::Binary(bytes) => BatchMessage {
                     format: MessageFormat::Binary,
                     body: BodyRef::Binary(bytes),
                 },
             },
-            Run::Received { payloads, .. } => match &payloads[index] {
-                Payload::Text(text) => RunMessage {
+            Batch::Received { payloads, .. } => match &payloads[index] {
+                Payload::Text(text) => BatchMessage {
                     format: sniff_format(text),
                     body: BodyRef::Text(text),
                 },
-                Payload::Binary(bytes) => RunMessage {
+                Payload::Binary(bytes) => BatchMessage {
                     format: MessageFormat::Binary,
                     body: BodyRef::Binary(bytes),
                 },
@@ -102,20 +102,20 @@ impl Run {
         }
     }
 
-    /// The largest payload in the run, in bytes.
+    /// The largest payload in the batch, in bytes.
     pub fn largest(&self) -> usize {
         match self {
-            Run::Sent { messages, .. } => messages.iter().map(Outgoing::size).max(),
-            Run::Received { payloads, .. } => payloads.iter().map(Payload::len).max(),
+            Batch::Sent { messages, .. } => messages.iter().map(Outgoing::size).max(),
+            Batch::Received { payloads, .. } => payloads.iter().map(Payload::len).max(),
         }
         .unwrap_or(0)
     }
 
-    /// The payload bytes of the whole run.
+    /// The payload bytes of the whole batch.
     pub fn payload_bytes(&self) -> usize {
         match self {
-            Run::Sent { messages, .. } => messages.iter().map(Outgoing::size).sum(),
-            Run::Received { payloads, .. } => payloads.iter().map(Payload::len).sum(),
+            Batch::Sent { messages, .. } => messages.iter().map(Outgoing::size).sum(),
+            Batch::Received { payloads, .. } => payloads.iter().map(Payload::len).sum(),
         }
     }
 }
