@@ -64,12 +64,13 @@ impl Connector for NetworkConnector {
             if url.scheme() != "wss" {
                 return Ok(Box::new(tcp) as BoxedTransport);
             }
-            let resolve = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| spec.resolve_path(p));
+            let beside_file =
+                |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| spec.relative_to_file(p));
             let options = TlsOptions {
                 insecure: spec.options.insecure,
-                ca_file: resolve(&spec.options.ca_file),
-                client_cert: resolve(&spec.options.client_cert),
-                client_key: resolve(&spec.options.client_key),
+                ca_file: beside_file(&spec.options.ca_file),
+                client_cert: beside_file(&spec.options.client_cert),
+                client_key: beside_file(&spec.options.client_key),
                 project: spec.project(),
             };
             // Reading certificate files and the platform roots happens on the blocking pool:

@@ -427,7 +427,7 @@ pub fn project_root_of(file: &Path, workspace_folders: &[PathBuf]) -> PathBuf {
 }
 
 /// Environment files (`.env*`, the app's environment YAML) for
-/// `void_syntax::variables::resolve`, read under this module's rules. A missing file is
+/// `void_syntax::variables::load`, read under this module's rules. A missing file is
 /// silently absent; any other refusal is kept in [`EnvFileReader::problems`] for the caller to
 /// report (a warning in `check`, `run` and the editor).
 #[derive(Debug, Default)]

@@ -147,7 +147,7 @@ impl Session {
         let transcript_path = match (&settings.transcript_file, &spec.options.transcript) {
             (Some(file), _) => Some((Project::unconfined(), file.clone())),
             (None, TranscriptTarget::Off) => None,
-            (None, TranscriptTarget::Path(p)) => Some((spec.project(), spec.resolve_path(p))),
+            (None, TranscriptTarget::Path(p)) => Some((spec.project(), spec.relative_to_file(p))),
             (None, TranscriptTarget::Default) => Some((
                 Project::unconfined(),
                 settings
@@ -193,7 +193,7 @@ impl Session {
     /// connection takes the message whatever it already holds (see [`Session::send_when_ready`]
     /// for a sender that must not outrun the connection).
     pub fn send(&self, request: SendRequest) -> Result<(), SendError> {
-        let outgoing = self.resolve(request)?;
+        let outgoing = self.outgoing(request)?;
         match self.shared.send_now(outgoing) {
             HandleSend::Queued => Ok(()),
             HandleSend::NotOpen(state) => Err(SendError::NotOpen(state)),
@@ -208,7 +208,7 @@ impl Session {
     /// to let the writer put many messages into one system call. It is refused if the session
     /// is not open or has begun closing, also when that happens during the wait.
     pub async fn send_when_ready(&self, request: SendRequest) -> Result<(), SendError> {
-        let outgoing = self.resolve(request)?;
+        let outgoing = self.outgoing(request)?;
         self.shared
             .send_when_room(outgoing)
             .await
@@ -216,7 +216,7 @@ impl Session {
     }
 
     /// The payload a request stands for, with its body checked.
-    fn resolve(&self, request: SendRequest) -> Result<Outgoing, SendError> {
+    fn outgoing(&self, request: SendRequest) -> Result<Outgoing, SendError> {
         match request {
             SendRequest::Message(uid) => self
                 .shared

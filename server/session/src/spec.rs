@@ -85,8 +85,8 @@ impl SessionSpec {
         }
     }
 
-    /// Resolves a path written in the file against [`SessionSpec::file_dir`].
-    pub fn resolve_path(&self, path: &std::path::Path) -> PathBuf {
+    /// A path written in the file, taken relative to [`SessionSpec::file_dir`] when it is relative.
+    pub fn relative_to_file(&self, path: &std::path::Path) -> PathBuf {
         match &self.file_dir {
             Some(dir) if path.is_relative() => dir.join(path),
             _ => path.to_path_buf(),

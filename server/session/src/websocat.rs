@@ -46,7 +46,7 @@ pub fn websocat_command(spec: &SessionSpec, reveal_secrets: bool) -> String {
     if let Some(ca) = &o.ca_file {
         env.push(format!(
             "SSL_CERT_FILE={}",
-            shell_quote(&spec.resolve_path(ca).to_string_lossy())
+            shell_quote(&spec.relative_to_file(ca).to_string_lossy())
         ));
     }
     words.push("websocat".into());

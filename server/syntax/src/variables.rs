@@ -332,8 +332,8 @@ fn directories(opts: &EnvOptions) -> Vec<PathBuf> {
     dirs
 }
 
-/// Resolves the variables for a file.
-pub fn resolve(files: &dyn EnvFiles, opts: &EnvOptions) -> Variables {
+/// Loads the variables a file sees from its sources, in the resolution order above.
+pub fn load(files: &dyn EnvFiles, opts: &EnvOptions) -> Variables {
     let mut vars = Variables::new();
     for (k, v) in &opts.process_env {
         vars.insert(k.clone(), v.clone(), Source::Environment, false);
@@ -645,7 +645,7 @@ mod tests {
             ],
             overrides: vec![("OVR".into(), "o".into())],
         };
-        let vars = resolve(&fs, &opts);
+        let vars = load(&fs, &opts);
         assert_eq!(vars.get("BASE").unwrap().value, "ci");
         assert_eq!(
             vars.get("BASE").unwrap().source,
@@ -693,7 +693,7 @@ mod tests {
             env_name: Some("foo.bar".into()),
             ..EnvOptions::default()
         };
-        let vars = resolve(&fs, &opts);
+        let vars = load(&fs, &opts);
         let got: Vec<_> = ["A", "B", "C"]
             .iter()
             .map(|n| vars.get(n).unwrap().value.as_str())
@@ -706,7 +706,7 @@ mod tests {
             env_name: Some("nope".into()),
             ..opts
         };
-        let vars = resolve(&fs, &opts);
+        let vars = load(&fs, &opts);
         assert!(
             vars.environment_problem()
                 .is_some_and(|p| p.contains("no `.env.nope` file")),
@@ -726,7 +726,7 @@ mod tests {
             workspace_root: Some("/w".into()),
             ..EnvOptions::default()
         };
-        let vars = resolve(&fs, &opts);
+        let vars = load(&fs, &opts);
         assert_eq!(vars.get("A").unwrap().value, "1");
         assert_eq!(
             unresolved_message("ONLY_PROD", &vars),

@@ -136,7 +136,7 @@ fn the_sample_project_environment_resolves_every_variable_the_samples_use() {
         workspace_root: Some(PathBuf::from("/p")),
         ..EnvOptions::default()
     };
-    let vars = variables::resolve(&files, &options);
+    let vars = variables::load(&files, &options);
     assert_eq!(
         vars.active_environment().and_then(|a| a.name.as_deref()),
         Some("test")

@@ -77,6 +77,6 @@ pub fn resolve_variables(options: &EnvOptions) -> (Variables, Vec<FileError>) {
         .clone()
         .unwrap_or_else(|| project_root_of(&options.file, &[]));
     let reader = EnvFileReader::new(Project::new(root));
-    let vars = variables::resolve(&reader, options);
+    let vars = variables::load(&reader, options);
     (vars, reader.problems())
 }

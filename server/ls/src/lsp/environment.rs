@@ -1,5 +1,5 @@
 //! Variable resolution for open documents: finds the environment files on disk for a document
-//! and hands them to `void_syntax::variables::resolve` (which does the parsing; docs/format.md §5).
+//! and hands them to `void_syntax::variables::load` (which does the parsing; docs/format.md §5).
 //!
 //! Results are cached per directory and dropped when an environment file changes
 //! (`workspace/didChangeWatchedFiles`), the settings change, the workspace folders change, or
@@ -121,7 +121,7 @@ impl EnvCache {
             overrides: settings.variables.clone(),
         };
         let reader = EnvFileReader::new(Project::new(&root));
-        let variables = Arc::new(variables::resolve(&reader, &options));
+        let variables = Arc::new(variables::load(&reader, &options));
         let resolved = Arc::new(Resolved {
             variables,
             unread: reader.problems(),

@@ -20,7 +20,7 @@ use void_syntax::vocab::MessageFormat;
 use super::super::ext::commands::*;
 use super::super::server::ServerState;
 use super::protocol::*;
-use super::{notifier, resolve};
+use super::{lookup, notifier};
 
 use crate::lsp::commands::REQUEST_FAILED;
 
@@ -105,9 +105,9 @@ pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Resul
         COPY_AS_WEBSOCAT => {
             let args: SectionTarget = single_argument(name, arguments).map_err(bad_argument)?;
             let located =
-                resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
+                lookup::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
                     .map_err(failed)?;
-            let spec = resolve::spec(state, &located).map_err(failed)?;
+            let spec = lookup::spec(state, &located).map_err(failed)?;
             Value::String(void_session::websocat::websocat_command(&spec, false))
         }
         OPEN_LOG => open_log(
@@ -131,7 +131,7 @@ fn connect(
     if let Some(refusal) = state.connect_refusal() {
         return Err(failed(refusal));
     }
-    let located = resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
+    let located = lookup::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
         .map_err(failed)?;
     if let Some(live) = state.sessions.live_for(&args.uri, &located.section_key) {
         // One live session per section: connecting again answers the running one.
@@ -140,7 +140,7 @@ fn connect(
             log_uri: live.log_uri.clone(),
         }));
     }
-    let spec = resolve::spec(state, &located).map_err(failed)?;
+    let spec = lookup::spec(state, &located).map_err(failed)?;
     let entry = state
         .sessions
         .start(
@@ -208,8 +208,8 @@ fn current_message(
     if block_uid.is_empty() {
         return None;
     }
-    let located = resolve::locate(state, uri, Some(block_uid), None).ok()?;
-    let spec = resolve::spec(state, &located).ok()?;
+    let located = lookup::locate(state, uri, Some(block_uid), None).ok()?;
+    let spec = lookup::spec(state, &located).ok()?;
     let message = spec.message_by_uid(uid)?;
     Some(match message.payload() {
         Ok(outgoing) => SendRequest::Raw(outgoing),
@@ -222,9 +222,9 @@ async fn test_connection(state: &ServerState, args: SectionTarget) -> Result<Val
     if let Some(refusal) = state.connect_refusal() {
         return Err(failed(refusal));
     }
-    let located = resolve::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
+    let located = lookup::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
         .map_err(failed)?;
-    let spec = resolve::spec(state, &located).map_err(failed)?;
+    let spec = lookup::spec(state, &located).map_err(failed)?;
     let tested = void_session::test_connection(&spec, None).await;
     Ok(answer(TestConnectionAnswer {
         ok: tested.ok,

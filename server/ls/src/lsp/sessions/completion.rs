@@ -11,7 +11,7 @@ use void_syntax::BlockKind;
 
 use super::super::document::Document;
 use super::super::server::ServerState;
-use super::resolve;
+use super::lookup;
 
 const JSON_ACCESSOR: &str = ".json.";
 
@@ -55,7 +55,7 @@ pub fn json_paths(
         .find(['\n', '\r'])
         .map_or(text.len(), |i| offset + i);
     let (start, end) = partial_path(&text[line_start..line_end], offset - line_start)?;
-    let section = resolve::located(&doc.uri, model.clone(), model.section_at(offset)).ok()?;
+    let section = lookup::located(&doc.uri, model.clone(), model.section_at(offset)).ok()?;
     let entry = state.sessions.latest_for(&doc.uri, &section.section_key)?;
     let keys = entry.session.json_keys();
     if keys.is_empty() {

@@ -17,15 +17,15 @@ use super::super::ext::commands::{
     CLOSE, CONNECT, COPY_AS_WEBSOCAT, OPEN_LOG, PAUSE, RESUME, SEND, TEST_CONNECTION,
 };
 use super::super::server::ServerState;
+use super::lookup::{self, LocatedSection};
 use super::manager::SessionEntry;
 use super::protocol::{CloseArgs, OpenLogArgs, SectionTarget, SendArgs, SessionArgs};
-use super::resolve::{self, LocatedSection};
 use std::sync::Arc;
 
 /// The WebSocket sections of a document, located.
 fn websocket_sections(doc: &Document, model: &Arc<void_syntax::Document>) -> Vec<LocatedSection> {
     (0..model.sections.len())
-        .filter_map(|i| resolve::located(&doc.uri, model.clone(), i).ok())
+        .filter_map(|i| lookup::located(&doc.uri, model.clone(), i).ok())
         .collect()
 }
 
@@ -197,7 +197,7 @@ fn session_of_request(
         return None;
     }
     let block = model.blocks.get(request_block)?;
-    let section = resolve::located(&doc.uri, model.clone(), model.section_at(block.range.start))
+    let section = lookup::located(&doc.uri, model.clone(), model.section_at(block.range.start))
         .ok()
         .filter(|section| section.request_block == request_block)?;
     let entry = state.sessions.latest_for(&doc.uri, &section.section_key)?;
@@ -338,8 +338,7 @@ pub fn extend_hover(
     if !matches!(block.kind, BlockKind::SocketRequest(_)) {
         return found;
     }
-    let Ok(section) =
-        resolve::located(&doc.uri, model.clone(), model.section_at(block.range.start))
+    let Ok(section) = lookup::located(&doc.uri, model.clone(), model.section_at(block.range.start))
     else {
         return found;
     };
@@ -423,7 +422,7 @@ pub fn extend_code_actions(
     actions: &mut Vec<CodeActionOrCommand>,
 ) {
     let model = doc.model();
-    let Ok(section) = resolve::located(&doc.uri, model.clone(), model.section_at(requested.start))
+    let Ok(section) = lookup::located(&doc.uri, model.clone(), model.section_at(requested.start))
     else {
         return;
     };

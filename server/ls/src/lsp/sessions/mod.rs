@@ -9,7 +9,7 @@
 //! across an `.await`.
 //!
 //! - [`manager`]: the registry, keyed by document URI and `socket-request` uid; shutdown.
-//! - [`resolve`]: section under a uid or position -> engine spec, through the current model.
+//! - [`lookup`]: section under a uid or position -> engine spec, through the current model.
 //! - [`commands`]: `void.connect`, `void.send`, ... `void.openLog`.
 //! - [`notifier`]: one task per session: throttled status, log refresh, progress, failures.
 //! - [`log_document`]: log URIs, their text, and the whole message behind a line.
@@ -21,10 +21,10 @@ pub mod commands;
 pub mod completion;
 pub mod editor;
 pub mod log_document;
+pub mod lookup;
 pub mod manager;
 pub mod notifier;
 pub mod protocol;
-pub mod resolve;
 pub mod section_at;
 
 use tower_lsp_server::jsonrpc::{Error, Result};

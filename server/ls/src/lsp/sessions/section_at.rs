@@ -11,8 +11,8 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use void_syntax::SocketProtocol;
 
 use super::super::server::ServerState;
+use super::lookup;
 use super::protocol::{MessageInfo, SectionAtParams, SectionInfo, SessionRef};
-use super::resolve;
 
 /// Answers `void/sectionAt`: `None` when the section there holds no request.
 pub fn section_at(state: &ServerState, params: SectionAtParams) -> Result<Option<SectionInfo>> {
@@ -26,7 +26,7 @@ pub fn section_at(state: &ServerState, params: SectionAtParams) -> Result<Option
             (model, index)
         }
         (None, Some(uid)) => {
-            let model = resolve::model_of(state, uri).map_err(Error::invalid_params)?;
+            let model = lookup::model_of(state, uri).map_err(Error::invalid_params)?;
             let Some(start) = model.block_by_uid(uid).map(|(_, b)| b.range.start) else {
                 return Ok(None);
             };
@@ -67,7 +67,7 @@ pub fn section_at(state: &ServerState, params: SectionAtParams) -> Result<Option
         .as_ref()
         .map(|u| u.value.to_string())
         .unwrap_or_default();
-    let section_key = resolve::section_key(Some(&block_uid), section_index);
+    let section_key = lookup::section_key(Some(&block_uid), section_index);
     let label = section
         .display_name(&model)
         .map(str::to_string)
