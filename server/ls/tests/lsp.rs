@@ -35,3 +35,6 @@ mod references;
 
 #[path = "lsp/rename.rs"]
 mod rename;
+
+#[path = "lsp/document_links.rs"]
+mod document_links;

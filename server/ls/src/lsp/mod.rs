@@ -23,6 +23,7 @@ pub mod definition;
 pub mod diagnostics;
 pub mod document;
 pub mod document_highlight;
+pub mod document_links;
 pub mod environment;
 pub mod ext;
 pub mod folding;

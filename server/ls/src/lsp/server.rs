@@ -28,8 +28,8 @@ use super::settings::Settings;
 use super::store::DocumentStore;
 use super::{
     capabilities, code_actions, code_lens, commands, completion, definition, document_highlight,
-    folding, formatting, hover, index, logging, references, rename, semantic_tokens, symbols,
-    workspace_symbols,
+    document_links, folding, formatting, hover, index, logging, references, rename,
+    semantic_tokens, symbols, workspace_symbols,
 };
 
 /// Everything a handler can reach.
@@ -374,6 +374,10 @@ impl LanguageServer for Backend {
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         rename::rename(&self.state, params).await
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        document_links::document_link(&self.state, params)
     }
 
     async fn symbol(
