@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use void_session::project_files::{EnvFileReader, FileError, Limit, Project, project_root_of};
+use void_syntax::Document;
 use void_syntax::links::{self, Expansion, LinkContext};
 use void_syntax::variables::{self, EnvOptions, Variables};
 
@@ -56,7 +57,7 @@ pub fn env_options(
 
 /// The links of the document at `path` (`linkedBlock`, `linkedFile`) followed through the
 /// bounded reader, confined to the file's project (docs/format.md §6).
-pub fn expand_links(path: &Path, text: &str, doc: &void_syntax::Document) -> Expansion {
+pub fn expand_links(path: &Path, text: &str, doc: &Document) -> Expansion {
     let file = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let root = project_root_of(&file, &[]);
     let project = Project::new(&root);

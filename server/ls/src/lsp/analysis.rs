@@ -28,9 +28,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 
 use void_session::sync::Unpoisoned;
-use void_syntax as syntax;
+use void_syntax::Document;
 
-use super::document::Document;
+use super::document::OpenDocument;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -107,11 +107,11 @@ fn reclaiming_thread() -> Option<&'static WorkQueue<Box<dyn Any + Send>>> {
 }
 
 /// Starts parsing `doc` on the analysis thread, unless that version is dropped first.
-pub fn prepare(doc: &Arc<Document>) {
+pub fn prepare(doc: &Arc<OpenDocument>) {
     let Some(thread) = analysis_thread() else {
         return; // the first handler that needs the model parses it
     };
-    let version: Weak<Document> = Arc::downgrade(doc);
+    let version: Weak<OpenDocument> = Arc::downgrade(doc);
     thread.push(Box::new(move || {
         if let Some(doc) = version.upgrade() {
             doc.model();
@@ -160,7 +160,7 @@ pub fn retire<T: Send + 'static>(value: T) {
 
 /// Releases a reference to a parsed model; if it was the last one, the model is freed on the
 /// reclaiming thread.
-pub fn retire_model(model: Arc<syntax::Document>) {
+pub fn retire_model(model: Arc<Document>) {
     retire(model);
 }
 
@@ -198,7 +198,7 @@ mod tests {
     #[test]
     fn a_retired_model_is_released() {
         let text = "```void\n---\ntype: request-separator\n---\n```\n\n".repeat(500);
-        let model = Arc::new(syntax::parse(&text));
+        let model = Arc::new(void_syntax::parse(&text));
         let watcher = Arc::downgrade(&model);
         retire_model(model);
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -223,7 +223,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn prepare_parses_the_version_and_skips_dropped_ones() {
         let uri: tower_lsp_server::ls_types::Uri = "file:///a.void".parse().unwrap();
-        let doc = Arc::new(Document::new(uri, "void".into(), 1, "# Title\n".into()));
+        let doc = Arc::new(OpenDocument::new(uri, "void".into(), 1, "# Title\n".into()));
         prepare(&doc);
         let deadline = Instant::now() + Duration::from_secs(5);
         while !doc.has_model() {
@@ -245,7 +245,7 @@ mod tests {
             .recv_timeout(Duration::from_secs(5))
             .unwrap();
         let uri: tower_lsp_server::ls_types::Uri = "file:///b.void".parse().unwrap();
-        let gone = Arc::new(Document::new(uri, "void".into(), 1, "# Title\n".into()));
+        let gone = Arc::new(OpenDocument::new(uri, "void".into(), 1, "# Title\n".into()));
         let watcher = Arc::downgrade(&gone);
         prepare(&gone);
         drop(gone);

@@ -12,7 +12,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use void_syntax::{BlockKind, SocketProtocol, codes};
 
-use super::document::Document;
+use super::document::OpenDocument;
 use super::position::LspPositions;
 use super::server::ServerState;
 use super::skeleton::new_uid;
@@ -103,7 +103,7 @@ pub fn code_action(
 
 struct Fixer<'a> {
     state: &'a ServerState,
-    doc: &'a Document,
+    doc: &'a OpenDocument,
 }
 
 impl Fixer<'_> {

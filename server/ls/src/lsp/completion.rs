@@ -18,7 +18,7 @@ use tower_lsp_server::ls_types::*;
 use void_syntax::vocab::{self, OptionValueKind};
 
 use super::catalog;
-use super::document::Document;
+use super::document::OpenDocument;
 use super::server::ServerState;
 use super::skeleton::{self, Scheme, Template};
 
@@ -54,7 +54,7 @@ pub fn completion(
 
 struct Ctx<'a> {
     state: &'a ServerState,
-    doc: &'a Document,
+    doc: &'a OpenDocument,
     offset: usize,
     snippets: bool,
 }

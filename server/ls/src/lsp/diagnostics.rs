@@ -18,7 +18,7 @@ use void_session::file_checks::option_path_diagnostics;
 use void_session::project_files::{Project, project_root_of};
 use void_syntax as syntax;
 
-use super::document::Document;
+use super::document::OpenDocument;
 use super::position::LspPositions;
 use super::server::ServerState;
 
@@ -87,7 +87,7 @@ async fn publish_one(state: &Arc<ServerState>, uri: Uri) {
 /// The LSP diagnostics of one document version: the parser's, environment files that were not
 /// read, unresolved variables, paths in `ws-options` a connect would refuse, links that lead nowhere, and the failed
 /// assertion rows of the document's live sessions.
-pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
+pub fn compute(state: &ServerState, doc: &OpenDocument) -> Vec<lsp::Diagnostic> {
     let model = doc.model();
     let environment = state.environment_for(&doc.uri);
     let encoding = state.store.encoding();
@@ -144,7 +144,7 @@ pub fn compute(state: &ServerState, doc: &Document) -> Vec<lsp::Diagnostic> {
 pub const MAX_PUBLISHED: usize = 2000;
 
 fn to_lsp(
-    doc: &Document,
+    doc: &OpenDocument,
     d: &syntax::Diagnostic,
     encoding: super::position::PositionEncoding,
 ) -> lsp::Diagnostic {

@@ -1,7 +1,7 @@
 //! One open document: its text, version, line index and (lazily) its parsed model.
 //!
-//! A [`Document`] is immutable once shared: the store replaces it with an edited copy (or edits
-//! it in place when nobody else holds it), so a handler that took an `Arc<Document>` reads one
+//! An [`OpenDocument`] is immutable once shared: the store replaces it with an edited copy (or edits
+//! it in place when nobody else holds it), so a handler that took an `Arc<OpenDocument>` reads one
 //! consistent version for as long as it likes. This module must not know about the transport or
 //! the client; it only applies edits and caches the analysis of its own text.
 
@@ -9,24 +9,25 @@ use std::sync::{Arc, OnceLock};
 
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 use void_syntax as syntax;
+use void_syntax::Document;
 
 use super::position::{LineIndex, LspPositions, PositionEncoding};
 
 /// An open text document.
 #[derive(Debug, Clone)]
-pub struct Document {
+pub struct OpenDocument {
     pub uri: Uri,
     pub language_id: String,
     pub version: i32,
     text: String,
     line_index: LineIndex,
-    model: OnceLock<Arc<syntax::Document>>,
+    model: OnceLock<Arc<Document>>,
 }
 
-impl Document {
+impl OpenDocument {
     pub fn new(uri: Uri, language_id: String, version: i32, text: String) -> Self {
         let line_index = LineIndex::new(&text);
-        Document {
+        OpenDocument {
             uri,
             language_id,
             version,
@@ -45,7 +46,7 @@ impl Document {
     }
 
     /// The parsed model of this exact text, computed on first use and shared afterwards.
-    pub fn model(&self) -> Arc<syntax::Document> {
+    pub fn model(&self) -> Arc<Document> {
         self.model
             .get_or_init(|| Arc::new(syntax::parse(&self.text)))
             .clone()
@@ -84,7 +85,7 @@ impl Document {
     }
 }
 
-impl Drop for Document {
+impl Drop for OpenDocument {
     /// The model may be the last reference to a big tree: free it off the caller's thread.
     fn drop(&mut self) {
         if let Some(model) = self.model.take() {
@@ -110,7 +111,7 @@ mod tests {
     #[test]
     fn ranged_and_full_changes_apply_in_order() {
         let uri: Uri = "file:///t.void".parse().unwrap();
-        let mut doc = Document::new(uri, "void".into(), 1, "hello\r\nwörld\n".into());
+        let mut doc = OpenDocument::new(uri, "void".into(), 1, "hello\r\nwörld\n".into());
         doc.apply_change(edit(1, 1, 1, 2, "o"), PositionEncoding::Utf16);
         assert_eq!(doc.text(), "hello\r\nworld\n");
         doc.apply_change(edit(0, 5, 1, 0, " "), PositionEncoding::Utf16);
@@ -132,7 +133,7 @@ mod tests {
     #[test]
     fn joining_cr_and_lf_updates_the_line_index() {
         let uri: Uri = "file:///t.void".parse().unwrap();
-        let mut doc = Document::new(uri, "void".into(), 1, "a\rX\nb".into());
+        let mut doc = OpenDocument::new(uri, "void".into(), 1, "a\rX\nb".into());
         assert_eq!(doc.line_index().line_count(), 3);
         doc.apply_change(edit(1, 0, 1, 1, ""), PositionEncoding::Utf8);
         assert_eq!(doc.text(), "a\r\nb");

@@ -7,7 +7,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use void_syntax::environments::DEFAULT_PROFILE;
 use void_syntax::variables::{ActiveEnvironment, MASK};
-use void_syntax::{BlockKind, VariableKind, vocab};
+use void_syntax::{BlockKind, Document, VariableKind, vocab};
 
 use super::catalog;
 use super::completion::source_text;
@@ -47,8 +47,8 @@ type Found = Option<(std::ops::Range<usize>, String)>;
 
 fn find(
     state: &ServerState,
-    doc: &super::document::Document,
-    model: &void_syntax::Document,
+    doc: &super::document::OpenDocument,
+    model: &Document,
     offset: usize,
 ) -> Found {
     if let Some(var) = model.variable_at(offset) {

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use serde_json::json;
 use tower_lsp_server::ls_types::*;
 use void_session::project_files::{Project, project_root_of};
+use void_syntax::Document;
 use void_syntax::links::{self, Expansion, LinkContext};
 
-use super::document::Document;
+use super::document::OpenDocument;
 use super::ext::commands::CONNECT;
 use super::position::LspPositions;
 use super::server::ServerState;
@@ -21,7 +22,7 @@ pub fn expansion(
     state: &ServerState,
     uri: &Uri,
     text: &str,
-    model: &void_syntax::Document,
+    model: &Document,
 ) -> Option<Expansion> {
     if !model.blocks.iter().any(links::is_link) {
         return None;
@@ -39,7 +40,7 @@ pub fn expansion(
 
 /// `▶ Connect` on each link whose linked block is a WebSocket `socket-request`: connecting
 /// runs the section as expanded (`void.connect` with the link's position).
-pub fn connect_lenses(state: &ServerState, doc: &Document, lenses: &mut Vec<CodeLens>) {
+pub fn connect_lenses(state: &ServerState, doc: &OpenDocument, lenses: &mut Vec<CodeLens>) {
     let model = doc.model();
     let Some(expansion) = expansion(state, &doc.uri, doc.text(), &model) else {
         return;
@@ -74,7 +75,7 @@ pub fn connect_lenses(state: &ServerState, doc: &Document, lenses: &mut Vec<Code
 
 /// Go-to-definition on a link block: where it leads (the linked block, or the linked file or
 /// section).
-pub fn definition(state: &ServerState, doc: &Document, offset: usize) -> Option<Location> {
+pub fn definition(state: &ServerState, doc: &OpenDocument, offset: usize) -> Option<Location> {
     let model = doc.model();
     let (index, _) = model
         .blocks

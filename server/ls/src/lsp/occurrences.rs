@@ -21,7 +21,7 @@ use tower_lsp_server::ls_types::{Range, Uri};
 use void_syntax::vocab::SendMode;
 use void_syntax::{BlockKind, CompactString, VariableKind, links};
 
-use super::document::Document;
+use super::document::OpenDocument;
 use super::index::summary::{after_target_range, scalar_text_range};
 use super::index::{IndexedFile, scan};
 use super::server::ServerState;
@@ -51,7 +51,7 @@ pub struct NamedAt {
 }
 
 /// The name at `offset` of an open document.
-pub fn named_at(doc: &Document, offset: usize, roots: &[PathBuf]) -> Option<NamedAt> {
+pub fn named_at(doc: &OpenDocument, offset: usize, roots: &[PathBuf]) -> Option<NamedAt> {
     let model = doc.model();
     if let Some(var) = model.variable_at(offset) {
         if var.kind() != VariableKind::Environment {
@@ -141,7 +141,7 @@ impl Occurrence {
 /// request was sent for; and `doc`'s own entry.
 pub async fn project_view(
     state: &Arc<ServerState>,
-    doc: &Document,
+    doc: &OpenDocument,
 ) -> Option<(Vec<Arc<IndexedFile>>, Arc<IndexedFile>)> {
     scan::up_to_date(state).await;
     let roots = state.roots();

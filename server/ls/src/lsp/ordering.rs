@@ -37,18 +37,18 @@ use tower_lsp_server::ls_types::{
 
 use super::capabilities::{self, ClientFeatures, SharedClientFeatures};
 use super::diagnostics::DiagnosticsQueue;
-use super::document::Document;
+use super::document::OpenDocument;
 use super::environment::EnvCache;
 use super::index::{PendingChange, WorkspaceIndex};
 use super::store::DocumentStore;
 
 tokio::task_local! {
     /// The document a request named, as it was when the request arrived.
-    static SNAPSHOT: Option<Arc<Document>>;
+    static SNAPSHOT: Option<Arc<OpenDocument>>;
 }
 
 /// The document version captured when the current request arrived, if the request named one.
-pub fn request_snapshot(uri: &tower_lsp_server::ls_types::Uri) -> Option<Arc<Document>> {
+pub fn request_snapshot(uri: &tower_lsp_server::ls_types::Uri) -> Option<Arc<OpenDocument>> {
     SNAPSHOT
         .try_with(|s| s.as_ref().filter(|d| &d.uri == uri).cloned())
         .ok()
@@ -150,7 +150,7 @@ impl<S> OrderedService<S> {
     }
 
     /// The current version of the document named by `params.textDocument.uri`.
-    fn snapshot_for(&self, request: &Request) -> Option<Arc<Document>> {
+    fn snapshot_for(&self, request: &Request) -> Option<Arc<OpenDocument>> {
         let uri = request
             .params()?
             .get("textDocument")?

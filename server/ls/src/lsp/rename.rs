@@ -28,7 +28,7 @@ use void_syntax::variables::Source;
 use void_syntax::yaml::{JsValue, stringify};
 
 use super::commands::request_failed;
-use super::document::Document;
+use super::document::OpenDocument;
 use super::index::{Content, IndexedFile, Origin, PendingChange, Stamp};
 use super::occurrences::{self, Named, NamedAt, Occurrence};
 use super::server::ServerState;
@@ -91,7 +91,7 @@ fn current_name(named: &Named) -> &str {
 }
 
 /// The checks every rename passes, and the places it rewrites.
-async fn plan(state: &Arc<ServerState>, doc: &Document, offset: usize) -> Result<Plan> {
+async fn plan(state: &Arc<ServerState>, doc: &OpenDocument, offset: usize) -> Result<Plan> {
     let at = occurrences::named_at(doc, offset, &state.roots()).ok_or_else(|| {
         request_failed(
             "nothing to rename here: rename works on a {{variable}} and on a ws-message name (its `name`, or an `after:` naming it)",

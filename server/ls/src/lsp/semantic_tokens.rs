@@ -101,7 +101,7 @@ fn collect_types(node: Node<'_>, out: &mut Vec<(ByteRange<usize>, u32)>) {
 /// Relative encoding (LSP 3.16), one token per line piece, skipping overlaps.
 fn encode(
     state: &ServerState,
-    doc: &super::document::Document,
+    doc: &super::document::OpenDocument,
     spans: Vec<(ByteRange<usize>, u32)>,
 ) -> Vec<SemanticToken> {
     let index = doc.line_index();

@@ -20,7 +20,7 @@ use void_syntax::variables::Variables;
 
 use super::capabilities::{ClientFeatures, SharedClientFeatures};
 use super::diagnostics::DiagnosticsQueue;
-use super::document::Document;
+use super::document::OpenDocument;
 use super::environment::EnvCache;
 use super::ext::{DebugDocumentParams, DebugDocumentResult, EnvironmentParams, EnvironmentResult};
 use super::position::{LineOutOfRange, LspPositions, PositionEncoding};
@@ -97,7 +97,7 @@ impl ServerState {
     /// The open document as it was when the current request arrived (see
     /// [`super::ordering::request_snapshot`]), else its current version; or an `InvalidParams`
     /// error naming it.
-    pub fn document(&self, uri: &Uri) -> Result<Arc<Document>> {
+    pub fn document(&self, uri: &Uri) -> Result<Arc<OpenDocument>> {
         super::ordering::request_snapshot(uri)
             .or_else(|| self.store.get(uri))
             .ok_or_else(|| {
@@ -109,14 +109,14 @@ impl ServerState {
     }
 
     /// The byte offset of a request position, or an `InvalidParams` error.
-    pub fn offset(&self, doc: &Document, position: Position) -> Result<usize> {
+    pub fn offset(&self, doc: &OpenDocument, position: Position) -> Result<usize> {
         doc.line_index()
             .lsp_offset(doc.text(), position, self.encoding())
             .map_err(out_of_range)
     }
 
     /// The LSP range of a byte range in `doc`.
-    pub fn range(&self, doc: &Document, range: std::ops::Range<usize>) -> Range {
+    pub fn range(&self, doc: &OpenDocument, range: std::ops::Range<usize>) -> Range {
         doc.line_index()
             .lsp_range(doc.text(), range, self.encoding())
     }

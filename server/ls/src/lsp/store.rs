@@ -3,7 +3,7 @@
 //!
 //! Invariant: only [`super::ordering`] calls the mutating methods, synchronously, in the order
 //! messages arrive; everything else calls [`DocumentStore::get`] and works on the returned
-//! `Arc<Document>`, which never changes under it. The lock is a plain `std` mutex held for the
+//! `Arc<OpenDocument>`, which never changes under it. The lock is a plain `std` mutex held for the
 //! length of one edit and never across an `.await`.
 
 use std::collections::HashMap;
@@ -15,7 +15,7 @@ use tower_lsp_server::ls_types::{
 };
 use void_session::sync::Unpoisoned;
 
-use super::document::Document;
+use super::document::OpenDocument;
 use super::position::PositionEncoding;
 
 /// Why a text change could not be applied.
@@ -37,7 +37,7 @@ impl std::fmt::Display for SyncError {
 
 #[derive(Debug, Default)]
 pub struct DocumentStore {
-    documents: Mutex<HashMap<Uri, Arc<Document>>>,
+    documents: Mutex<HashMap<Uri, Arc<OpenDocument>>>,
     encoding: AtomicU8,
 }
 
@@ -46,7 +46,7 @@ impl DocumentStore {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Uri, Arc<Document>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Uri, Arc<OpenDocument>>> {
         // A panic while holding the lock cannot leave a half-applied edit visible (edits are
         // applied to the document before the map is touched), so a poisoned lock is still usable.
         self.documents.lock().unpoisoned()
@@ -69,18 +69,18 @@ impl DocumentStore {
     }
 
     /// The current version of a document.
-    pub fn get(&self, uri: &Uri) -> Option<Arc<Document>> {
+    pub fn get(&self, uri: &Uri) -> Option<Arc<OpenDocument>> {
         self.lock().get(uri).cloned()
     }
 
     /// Every open document.
-    pub fn all(&self) -> Vec<Arc<Document>> {
+    pub fn all(&self) -> Vec<Arc<OpenDocument>> {
         self.lock().values().cloned().collect()
     }
 
     pub fn open(&self, params: DidOpenTextDocumentParams) -> Uri {
         let item = params.text_document;
-        let doc = Document::new(item.uri.clone(), item.language_id, item.version, item.text);
+        let doc = OpenDocument::new(item.uri.clone(), item.language_id, item.version, item.text);
         self.lock().insert(item.uri.clone(), Arc::new(doc));
         item.uri
     }

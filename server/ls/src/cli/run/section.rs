@@ -16,7 +16,7 @@ use void_session::section::SpecError;
 use void_session::{
     EndedBy, Outcome, Session, SessionSettings, SessionSpec, SessionState, SettleReason, Status,
 };
-use void_syntax::model::BlockKind;
+use void_syntax::model::{BlockKind, Document};
 use void_syntax::variables::{self, Variables};
 
 use void_session::project_files::{Limit, Project};
@@ -249,7 +249,7 @@ pub async fn run_section(
 
 /// The enabled assertion rows as written, all pending: what a section that never started
 /// reports.
-fn rows_from_document(doc: &void_syntax::model::Document, section_index: usize) -> Vec<RowReport> {
+fn rows_from_document(doc: &Document, section_index: usize) -> Vec<RowReport> {
     let cell = |c: &Option<void_syntax::model::Spanned<void_syntax::CompactString>>| {
         c.as_ref().map(|s| s.value.to_string()).unwrap_or_default()
     };

@@ -37,7 +37,7 @@ use tower_lsp_server::ls_types::Uri;
 use void_session::project_files::{FileProblem, Limit, Project, project_root_of};
 use void_session::sync::Unpoisoned;
 
-use super::document::Document;
+use super::document::OpenDocument;
 use super::position::PositionEncoding;
 use env_sources::{EnvSummary, env_kind, is_env_source};
 use summary::VoidSummary;
@@ -292,7 +292,7 @@ impl WorkspaceIndex {
     /// files outside the workspace).
     pub fn view(
         &self,
-        open_documents: &[Arc<Document>],
+        open_documents: &[Arc<OpenDocument>],
         roots: &[PathBuf],
         encoding: PositionEncoding,
     ) -> Vec<Arc<IndexedFile>> {
@@ -322,7 +322,7 @@ impl WorkspaceIndex {
     /// The summary of an open `.void` document at its current version (made once per version).
     pub fn open_summary(
         &self,
-        doc: &Document,
+        doc: &OpenDocument,
         roots: &[PathBuf],
         encoding: PositionEncoding,
     ) -> Option<Arc<IndexedFile>> {

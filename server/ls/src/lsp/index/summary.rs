@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use tower_lsp_server::ls_types::Range;
 use void_syntax::vocab::SendMode;
-use void_syntax::{BlockKind, CompactString, LineIndex, VariableKind, links};
+use void_syntax::{BlockKind, CompactString, Document, LineIndex, VariableKind, links};
 
 use super::super::position::{LspPositions, PositionEncoding};
 
@@ -130,7 +130,7 @@ impl VoidSummary {
     /// there).
     pub fn of(
         text: &str,
-        model: &void_syntax::Document,
+        model: &Document,
         index: &LineIndex,
         encoding: PositionEncoding,
         root: &Path,
@@ -224,7 +224,7 @@ fn request(
     }
 }
 
-fn sections(model: &void_syntax::Document, ranges: &Ranges<'_>) -> Vec<SectionSummary> {
+fn sections(model: &Document, ranges: &Ranges<'_>) -> Vec<SectionSummary> {
     model
         .sections
         .iter()

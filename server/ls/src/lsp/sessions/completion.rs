@@ -9,7 +9,7 @@
 use tower_lsp_server::ls_types::*;
 use void_syntax::BlockKind;
 
-use super::super::document::Document;
+use super::super::document::OpenDocument;
 use super::super::server::ServerState;
 use super::lookup;
 
@@ -38,7 +38,7 @@ pub fn partial_path(line: &str, cursor_in_line: usize) -> Option<(usize, usize)>
 /// The completion items for a `.json.` path at `offset`, or `None` to let other completion run.
 pub fn json_paths(
     state: &ServerState,
-    doc: &Document,
+    doc: &OpenDocument,
     offset: usize,
 ) -> Option<Vec<CompletionItem>> {
     if !state.sessions.has_sessions_for(&doc.uri) {

@@ -10,9 +10,9 @@ use std::ops::Range as ByteRange;
 use serde::Serialize;
 use tower_lsp_server::ls_types::*;
 use void_session::{Outcome, SessionState, Status};
-use void_syntax::BlockKind;
+use void_syntax::{BlockKind, Document};
 
-use super::super::document::Document;
+use super::super::document::OpenDocument;
 use super::super::ext::commands::{
     CLOSE, CONNECT, COPY_AS_WEBSOCAT, OPEN_LOG, PAUSE, RESUME, SEND, TEST_CONNECTION,
 };
@@ -23,7 +23,7 @@ use super::protocol::{CloseArgs, OpenLogArgs, SectionTarget, SendArgs, SessionAr
 use std::sync::Arc;
 
 /// The WebSocket sections of a document, located.
-fn websocket_sections(doc: &Document, model: &Arc<void_syntax::Document>) -> Vec<LocatedSection> {
+fn websocket_sections(doc: &OpenDocument, model: &Arc<Document>) -> Vec<LocatedSection> {
     (0..model.sections.len())
         .filter_map(|i| lookup::located(&doc.uri, model.clone(), i).ok())
         .collect()
@@ -129,8 +129,8 @@ fn send_args(entry: &SessionEntry, message_uid: String) -> SendArgs {
 /// when that has no uid.
 pub fn section_target(
     state: &ServerState,
-    doc: &Document,
-    model: &void_syntax::Document,
+    doc: &OpenDocument,
+    model: &Document,
     section: &LocatedSection,
 ) -> SectionTarget {
     if section.block_uid.is_empty() {
@@ -155,8 +155,8 @@ pub fn section_target(
 /// ended when there was one.
 pub fn request_lenses(
     state: &ServerState,
-    doc: &Document,
-    model: &Arc<void_syntax::Document>,
+    doc: &OpenDocument,
+    model: &Arc<Document>,
     request_block: usize,
     lenses: &mut Vec<CodeLens>,
 ) {
@@ -189,8 +189,8 @@ pub fn request_lenses(
 /// The section whose request is the block at `request_block`, and its latest session.
 fn session_of_request(
     state: &ServerState,
-    doc: &Document,
-    model: &Arc<void_syntax::Document>,
+    doc: &OpenDocument,
+    model: &Arc<Document>,
     request_block: usize,
 ) -> Option<(LocatedSection, Arc<SessionEntry>)> {
     if !state.sessions.has_sessions_for(&doc.uri) {
@@ -207,8 +207,8 @@ fn session_of_request(
 /// The lenses of a section with a live session (see [`request_lenses`]).
 fn live_lenses(
     state: &ServerState,
-    doc: &Document,
-    model: &void_syntax::Document,
+    doc: &OpenDocument,
+    model: &Document,
     section: &LocatedSection,
     entry: &SessionEntry,
     range: Range,
@@ -246,10 +246,7 @@ fn live_lenses(
 }
 
 /// The `ws-message` blocks of a section that have a uid: (block index, uid, name).
-fn messages(
-    model: &void_syntax::Document,
-    section: &LocatedSection,
-) -> Vec<(usize, String, Option<String>)> {
+fn messages(model: &Document, section: &LocatedSection) -> Vec<(usize, String, Option<String>)> {
     let Some(s) = model.sections.get(section.section_index) else {
         return Vec::new();
     };
@@ -268,7 +265,7 @@ pub const ASSERTION_FAILED: &str = "assertion-failed";
 /// The failed assertion rows of the document's live sessions, as error diagnostics on their
 /// rows (the description cell, else the field), saying what was expected and what came: they
 /// show on the row and in the problems list while the session lives, and go when it ends.
-pub fn assertion_diagnostics(state: &ServerState, doc: &Document) -> Vec<Diagnostic> {
+pub fn assertion_diagnostics(state: &ServerState, doc: &OpenDocument) -> Vec<Diagnostic> {
     if !state.sessions.has_sessions_for(&doc.uri) {
         return Vec::new();
     }
@@ -324,7 +321,7 @@ pub fn assertion_diagnostics(state: &ServerState, doc: &Document) -> Vec<Diagnos
 /// editing layer found (or on its own, covering the block).
 pub fn extend_hover(
     state: &ServerState,
-    doc: &Document,
+    doc: &OpenDocument,
     offset: usize,
     found: Option<(ByteRange<usize>, String)>,
 ) -> Option<(ByteRange<usize>, String)> {
@@ -417,7 +414,7 @@ pub fn live_state(entry: &SessionEntry) -> String {
 /// while it is connected.
 pub fn extend_code_actions(
     state: &ServerState,
-    doc: &Document,
+    doc: &OpenDocument,
     requested: ByteRange<usize>,
     actions: &mut Vec<CodeActionOrCommand>,
 ) {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tower_lsp_server::ls_types::{Position, Uri};
 use void_session::SessionSpec;
 use void_session::section::SpecError;
-use void_syntax::{BlockKind, SocketProtocol};
+use void_syntax::{BlockKind, Document, SocketProtocol};
 
 use super::super::server::ServerState;
 
@@ -20,7 +20,7 @@ use super::super::server::ServerState;
 pub struct LocatedSection {
     pub uri: Uri,
     /// The model the section was found in.
-    pub model: Arc<void_syntax::Document>,
+    pub model: Arc<Document>,
     pub section_index: usize,
     /// Index of the `socket-request` block in `model.blocks`.
     pub request_block: usize,
@@ -41,7 +41,7 @@ pub fn section_key(block_uid: Option<&str>, section_index: usize) -> String {
 }
 
 /// The current model of `uri`: the open document, else the file on disk.
-pub fn model_of(state: &ServerState, uri: &Uri) -> Result<Arc<void_syntax::Document>, String> {
+pub fn model_of(state: &ServerState, uri: &Uri) -> Result<Arc<Document>, String> {
     match state.store.get(uri) {
         Some(doc) => Ok(doc.model()),
         None => model_on_disk(uri).map(|(_, model)| model),
@@ -50,7 +50,7 @@ pub fn model_of(state: &ServerState, uri: &Uri) -> Result<Arc<void_syntax::Docum
 
 /// The text and model of the file `uri` names, read from disk (for a document that is not
 /// open).
-fn model_on_disk(uri: &Uri) -> Result<(String, Arc<void_syntax::Document>), String> {
+fn model_on_disk(uri: &Uri) -> Result<(String, Arc<Document>), String> {
     let path =
         file_path(uri).ok_or_else(|| format!("{} is not open and is not a file", uri.as_str()))?;
     // Bounded like every file read: a regular file of reasonable size, never a pipe.
@@ -129,7 +129,7 @@ pub fn locate(
 /// The located section at `section_index` of `model`, if it is a WebSocket section.
 pub fn located(
     uri: &Uri,
-    model: Arc<void_syntax::Document>,
+    model: Arc<Document>,
     section_index: usize,
 ) -> Result<LocatedSection, String> {
     let section = model
