@@ -20,9 +20,9 @@ use tower_lsp_server::ls_types::*;
 use void_session::project_files::{normalize, project_root_of};
 use void_syntax::vocab::OptionValueKind;
 use void_syntax::yaml::{Node, Value};
-use void_syntax::{BlockKind, links};
+use void_syntax::{BlockKind, Document, links};
 
-use super::document::Document;
+use super::document::OpenDocument;
 use super::index::summary::scalar_text_range;
 use super::server::ServerState;
 
@@ -139,7 +139,7 @@ fn file_link_nodes(text: &str, node: Node<'_>, root: &Path, out: &mut Vec<Found>
 }
 
 /// `{{fileLink|path|name|isExternal}}` tokens in the prose (outside blocks).
-fn prose_file_links(text: &str, model: &void_syntax::Document, root: &Path, out: &mut Vec<Found>) {
+fn prose_file_links(text: &str, model: &Document, root: &Path, out: &mut Vec<Found>) {
     const OPEN: &str = "{{fileLink|";
     let mut from = 0;
     while let Some(found) = text[from..].find(OPEN) {
@@ -175,7 +175,7 @@ fn prose_file_links(text: &str, model: &void_syntax::Document, root: &Path, out:
 /// `originalFile` of a link block: the linked file, at the linked block or section.
 fn link_block(
     state: &ServerState,
-    doc: &Document,
+    doc: &OpenDocument,
     block: &void_syntax::Block,
     root: &Path,
     out: &mut Vec<Found>,
@@ -254,7 +254,7 @@ fn option_paths(options: &void_syntax::WsOptions, file: &Path, out: &mut Vec<Fou
 /// A request URL, resolved, when every variable resolves and none is secret.
 fn request_url(
     state: &ServerState,
-    doc: &Document,
+    doc: &OpenDocument,
     url: Option<&void_syntax::Spanned<void_syntax::CompactString>>,
     out: &mut Vec<Found>,
 ) {
