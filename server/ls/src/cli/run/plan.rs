@@ -46,9 +46,10 @@ pub struct Plan {
 
 /// Builds the plan, or explains (in words ready for stderr) why the run cannot start.
 pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Plan, String> {
+    let mut warnings = Vec::new();
     let sources = match in_memory {
         Some(files) => files.into_iter().map(|f| (f.path, Ok(f.text))).collect(),
-        None => read_files(&args.files)?,
+        None => read_files(&args.files, &mut warnings)?,
     };
     let mut problems = String::new();
     let mut files = Vec::new();
@@ -107,7 +108,6 @@ pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Pla
         return Err(problems);
     }
 
-    let mut warnings = Vec::new();
     let mut sections = Vec::new();
     for (file_index, file) in files.iter().enumerate() {
         let found = websocket_sections(&file.document);
@@ -216,14 +216,12 @@ type ReadFile = (
     Result<String, void_session::project_files::FileError>,
 );
 
-fn read_files(paths: &[PathBuf]) -> Result<Vec<ReadFile>, String> {
+fn read_files(paths: &[PathBuf], warnings: &mut Vec<String>) -> Result<Vec<ReadFile>, String> {
     let mut out = Vec::new();
     let mut problems = String::new();
     for path in paths {
         if path.is_dir() {
-            let mut found = Vec::new();
-            collect_void_files(path, &mut found);
-            found.sort();
+            let found = void_files_under(path, warnings);
             if found.is_empty() {
                 let _ = writeln!(
                     problems,
@@ -246,21 +244,91 @@ fn read_files(paths: &[PathBuf]) -> Result<Vec<ReadFile>, String> {
     }
 }
 
-fn collect_void_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "node_modules" || name == "target" {
+/// The `.void` files under `root`, sorted, each once. The walk never follows a symlink to a
+/// directory (so a link loop, `loop -> .`, cannot make it go round), skips hidden directories,
+/// `node_modules` and `target`, and takes a symlinked file only when it stays under `root` and
+/// is not already found under its own name; every symlink it does not follow is said in
+/// `warnings`.
+fn void_files_under(root: &Path, warnings: &mut Vec<String>) -> Vec<PathBuf> {
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    // (path, where it really is, reached through a symlink)
+    let mut found: Vec<(PathBuf, PathBuf, bool)> = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            warnings.push(format!(
+                "{}: cannot read this directory; skipped",
+                dir.display()
+            ));
             continue;
-        }
-        if path.is_dir() {
-            collect_void_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "void") {
-            out.push(path);
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || name == "node_modules" || name == "target" {
+                continue;
+            }
+            // The entry itself, not what a symlink points to.
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            if kind.is_symlink() {
+                match std::fs::canonicalize(&path) {
+                    Ok(target) if target.is_dir() => warnings.push(format!(
+                        "{}: a symlink to a directory ({}); not followed",
+                        path.display(),
+                        target.display()
+                    )),
+                    Ok(target) if path.extension().is_some_and(|e| e == "void") => {
+                        if target.starts_with(&real_root) {
+                            found.push((path, target, true));
+                        } else {
+                            warnings.push(format!(
+                                "{}: a symlink leading out of {} (to {}); not followed",
+                                path.display(),
+                                root.display(),
+                                target.display()
+                            ));
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) if path.extension().is_some_and(|e| e == "void") => {
+                        warnings.push(format!(
+                            "{}: a symlink to nothing (or a loop); skipped",
+                            path.display()
+                        ))
+                    }
+                    Err(_) => {}
+                }
+                continue;
+            }
+            if path.extension().is_some_and(|e| e == "void") {
+                let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                found.push((path, real, false));
+            }
         }
     }
+    // Each file once: a symlink to a file found under its own name is not run twice (files
+    // reached directly come first).
+    found.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+    let mut seen = std::collections::HashSet::new();
+    let mut files = Vec::new();
+    for (path, real, _) in found {
+        if seen.insert(real.clone()) {
+            files.push(path);
+        } else {
+            warnings.push(format!(
+                "{}: the same file as {} (a symlink); run once",
+                path.display(),
+                real.display()
+            ));
+        }
+    }
+    files.sort();
+    files
 }
