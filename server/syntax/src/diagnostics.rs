@@ -83,6 +83,8 @@ pub mod codes {
     pub const WS_URL_MISSING: &str = "ws-url-missing";
     /// A WebSocket URL whose scheme is not `ws` or `wss`.
     pub const WS_URL_SCHEME: &str = "ws-url-scheme";
+    /// A WebSocket URL whose port is not a number from 0 to 65535.
+    pub const WS_URL_PORT: &str = "ws-url-port";
     /// `smethod` text that disagrees with the URL scheme (hint: the app connects by the URL).
     pub const WS_METHOD_MISMATCH: &str = "ws-method-mismatch";
     /// A `ws://` / `wss://` URL with no host (what the app's `/wss` inserts) (error).
@@ -384,6 +386,18 @@ pub fn url_scheme_and_host(url: &str) -> Option<(&str, &str)> {
     Some((scheme, host))
 }
 
+/// The port written in `scheme://host:port/...`, when there is one (`{{vars}}` kept).
+fn url_port(url: &str) -> Option<&str> {
+    let (_, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.starts_with('[') {
+        host_port.split_once(']')?.1.strip_prefix(':')
+    } else {
+        host_port.rsplit_once(':').map(|(_, port)| port)
+    }
+}
+
 fn check_socket_request(block: &Block, r: &SocketRequest, diags: &mut Vec<Diagnostic>) {
     if r.protocol == SocketProtocol::Grpc {
         return;
@@ -434,6 +448,17 @@ fn check_socket_request(block: &Block, r: &SocketRequest, diags: &mut Vec<Diagno
             format!(
                 "`{value}` has no host; write the server's address after `{scheme}://`, e.g. `{scheme}://echo.example/ws`"
             ),
+        ));
+    }
+    if let Some(port) = url_port(value).filter(|p| !p.contains("{{"))
+        && !port.is_empty()
+        && port.parse::<u16>().is_err()
+    {
+        diags.push(Diagnostic::new(
+            url.range.clone(),
+            Severity::Error,
+            codes::WS_URL_PORT,
+            format!("port `{port}` is not valid: a port is a number from 0 to 65535"),
         ));
     }
     let expected = if scheme_lc == "wss" { "WSS" } else { "WS" };
@@ -909,6 +934,27 @@ fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_are_read_from_urls() {
+        assert_eq!(url_port("ws://h:70000/x"), Some("70000"));
+        assert_eq!(url_port("wss://u:p@h:443?q=a:b"), Some("443"));
+        assert_eq!(url_port("ws://[::1]:9/"), Some("9"));
+        assert_eq!(url_port("ws://[::1]/"), None);
+        assert_eq!(url_port("ws://h/a:b"), None);
+        assert_eq!(url_port("ws://h:{{PORT}}"), Some("{{PORT}}"));
+        let doc = crate::parse(
+            "```void\n---\ntype: socket-request\nattrs:\n  uid: 11111111-1111-4111-8111-111111111111\ncontent:\n  - type: smethod\n    attrs:\n      uid: 22222222-2222-4222-8222-222222222222\n    content: WS\n  - type: surl\n    attrs:\n      uid: 33333333-3333-4333-8333-333333333333\n    content: ws://127.0.0.1:70000/x\n---\n```\n",
+        );
+        let port: Vec<_> = doc
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == codes::WS_URL_PORT)
+            .collect();
+        assert_eq!(port.len(), 1, "{:?}", doc.diagnostics);
+        assert_eq!(port[0].severity, Severity::Error);
+        assert!(port[0].message.contains("70000"), "{}", port[0].message);
+    }
 
     #[test]
     fn may_repeat_is_false_only_when_every_value_differs() {
