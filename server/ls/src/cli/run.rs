@@ -55,7 +55,7 @@ pub struct RunArgs {
     /// Write each section's transcript (JSON Lines, every event) into this directory.
     #[arg(long, value_name = "DIR")]
     pub transcript: Option<PathBuf>,
-    /// How many sections run at once.
+    /// How many sections run at once: 1 to 256 (each open section holds a connection).
     #[arg(long, short, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
     /// Print every frame of the live log (sent, received, open, close) as it happens.
