@@ -73,6 +73,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes.round() as u64)
 }
 
+/// A count with its noun for people: `1 section`, `2 sections`, `0 errors`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A size for people: `18 B`, `4.0 KiB`, `1.5 MiB`.
 pub fn human_size(bytes: u64) -> String {
     const KIB: f64 = 1024.0;

@@ -98,7 +98,8 @@ pub fn run(args: FmtArgs) -> ExitCode {
     } else if args.check && would_change > 0 {
         let _ = writeln!(
             stderr,
-            "void-ls fmt: {would_change} file(s) would be reformatted"
+            "void-ls fmt: {} would be reformatted",
+            void_syntax::vocab::count(would_change, "file", "files")
         );
         ExitCode::from(1)
     } else {

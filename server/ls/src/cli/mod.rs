@@ -9,7 +9,4 @@ pub mod input;
 pub mod invocation;
 pub mod run;
 
-/// A count with its noun: `1 section`, `2 sections`, `0 errors`.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub use void_syntax::vocab::count;

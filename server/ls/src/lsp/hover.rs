@@ -207,8 +207,8 @@ fn field_doc(field: &str) -> String {
             let accessor = match parsed.accessor {
                 vocab::Accessor::Whole => String::new(),
                 vocab::Accessor::Json(steps) => format!(
-                    "\n\nReads the JSON value at {} step(s) into the message.",
-                    steps.len()
+                    "\n\nReads the JSON value at {} into the message.",
+                    vocab::count(steps.len(), "step", "steps")
                 ),
                 vocab::Accessor::Text => "\n\nReads the message as text.".into(),
                 vocab::Accessor::Size => "\n\nReads the payload size in bytes.".into(),

@@ -68,9 +68,9 @@ impl std::fmt::Display for LineOutOfRange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "position line {} is out of range: the document has {} line(s) (0-based lines 0..={})",
+            "position line {} is out of range: the document has {} (0-based lines 0..={})",
             self.line,
-            self.line_count,
+            void_syntax::vocab::count(self.line_count, "line", "lines"),
             self.line_count.saturating_sub(1)
         )
     }

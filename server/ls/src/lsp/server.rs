@@ -278,7 +278,10 @@ impl LanguageServer for Backend {
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         // The ordering layer queued the changes for the index as the notification arrived.
-        tracing::debug!("{} watched file(s) changed", params.changes.len());
+        tracing::debug!(
+            "{} changed",
+            void_syntax::vocab::count(params.changes.len(), "watched file", "watched files")
+        );
         index::scan::settle(&self.state).await;
     }
 

@@ -380,7 +380,11 @@ pub fn live_state(entry: &SessionEntry) -> String {
         facts.push(format!("close {code}{reason}"));
     }
     if status.reconnects > 0 {
-        facts.push(format!("{} reconnect(s)", status.reconnects));
+        facts.push(void_syntax::vocab::count(
+            status.reconnects as usize,
+            "reconnect",
+            "reconnects",
+        ));
     }
     if !facts.is_empty() {
         lines.push(facts.join(" · "));
