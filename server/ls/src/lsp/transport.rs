@@ -335,19 +335,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 }
             };
             if length > MAX_MESSAGE_BYTES {
+                // Never read that much: its bytes are skipped like junk, up to the next header
+                // (so a wrong huge length cannot swallow the messages after it).
                 self.consume(body_at);
-                let mut left = length;
-                while left > 0 {
-                    if self.pending().is_empty() && !self.fill().await? {
-                        break;
-                    }
-                    let n = left.min(self.pending().len());
-                    self.consume(n);
-                    left -= n;
-                }
                 return Ok(Some(Frame::Skipped(format!(
-                    "message of {length} bytes is larger than the {MAX_MESSAGE_BYTES}-byte limit; skipped {} bytes",
-                    length - left
+                    "a message of {length} bytes is larger than the {MAX_MESSAGE_BYTES}-byte limit; its header was skipped, and so is its body, up to the next Content-Length header"
                 ))));
             }
             return self.body(body_at, length).await.map(Some);
