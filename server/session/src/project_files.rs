@@ -221,7 +221,24 @@ impl Project {
         let real = match std::fs::canonicalize(&lexical) {
             Ok(real) => real,
             Err(e) => {
-                // `/dev/stdin` on a pipe resolves to no path at all; say what it is instead.
+                // A symlink to a path that does not resolve (`/dev/stdin` on a pipe points at
+                // `pipe:[…]`): where it points, if that is out of the project.
+                if let Ok(target) = std::fs::read_link(&lexical) {
+                    let target = match lexical.parent() {
+                        Some(dir) if target.is_relative() => normalize(&dir.join(&target)),
+                        _ => target,
+                    };
+                    if !self.holds(&target) {
+                        return Err(FileError::new(
+                            path,
+                            FileProblem::SymlinkOutside {
+                                target,
+                                root: self.root.clone().unwrap_or_default(),
+                            },
+                        ));
+                    }
+                }
+                // Else say what it is (a pipe behind `/dev/stdin`, named directly).
                 if let Ok(meta) = std::fs::metadata(&lexical)
                     && let Some(refused) = not_regular(path, &meta)
                 {
