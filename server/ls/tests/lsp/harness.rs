@@ -6,6 +6,8 @@
 //! Notifications are queued for `wait_notification` (which consumes them); every notification
 //! and server request is also kept, in arrival order, in an append-only log for `mark`,
 //! `wait_for` and `count` (the session tests, which look at what arrived after a point).
+//! [`TestClient::spawn_process`] drives the real binary over its stdio instead (the hostile
+//! input tests: the process's exit code, its memory, its stderr, every byte it wrote).
 //! This is the only JSON-RPC test client of the language server: extend it, do not copy it.
 
 use std::collections::HashMap;
@@ -13,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Notify, oneshot};
 
 pub const TIMEOUT: Duration = Duration::from_secs(30);
@@ -21,7 +23,13 @@ pub const TIMEOUT: Duration = Duration::from_secs(30);
 type Pending = Arc<Mutex<HashMap<i64, oneshot::Sender<Value>>>>;
 /// The client's write side, shared by the test and the reader task (which answers server
 /// requests); each frame is written while holding the lock, so frames never interleave.
-type SharedWriter = Arc<tokio::sync::Mutex<WriteHalf<DuplexStream>>>;
+type SharedWriter = Arc<tokio::sync::Mutex<Box<dyn AsyncWrite + Send + Unpin>>>;
+
+/// The server a client talks to: a task in this process, or the binary as a child process.
+enum Server {
+    Task(tokio::task::JoinHandle<void_ls::lsp::transport::Ending>),
+    Process(tokio::process::Child),
+}
 
 pub struct TestClient {
     writer: SharedWriter,
@@ -35,7 +43,9 @@ pub struct TestClient {
     pub server_requests: Arc<Mutex<Vec<Value>>>,
     /// Responses that carried no id we know (e.g. parse errors: `id: null`).
     pub orphan_responses: Arc<Mutex<Vec<Value>>>,
-    server: tokio::task::JoinHandle<void_ls::lsp::transport::Ending>,
+    /// Every byte the server wrote, in order (kept for a child process only).
+    pub received_bytes: Arc<Mutex<Vec<u8>>>,
+    server: Server,
 }
 
 /// Client capabilities of a modern editor (UTF-8 offered, snippets, hierarchical symbols).
@@ -65,16 +75,9 @@ impl TestClient {
         root: Option<&std::path::Path>,
     ) -> (TestClient, Value) {
         let mut client = Self::spawn();
-        let root_uri = root.map(file_uri);
-        let folders = root_uri
-            .as_ref()
-            .map(|u| json!([{ "uri": u, "name": "root" }]))
-            .unwrap_or(Value::Null);
         let result = client
-            .request("initialize", json!({ "processId": null, "rootUri": root_uri, "workspaceFolders": folders, "capabilities": capabilities, "initializationOptions": initialization_options, "clientInfo": {"name": "void-test"} }))
-            .await
-            .expect("initialize succeeds");
-        client.notify("initialized", json!({})).await;
+            .initialize(capabilities, initialization_options, root)
+            .await;
         (client, result)
     }
 
@@ -84,6 +87,52 @@ impl TestClient {
         let (server_read, server_write) = tokio::io::split(server_side);
         let server = tokio::spawn(void_ls::lsp::serve(server_read, server_write));
         let (reader, writer) = tokio::io::split(client_side);
+        Self::connect(
+            Box::new(reader),
+            Box::new(writer),
+            Server::Task(server),
+            false,
+        )
+    }
+
+    /// Starts `command` (the `void-ls` binary) and talks to it over its stdin and stdout; its
+    /// stderr goes where `command` says. Nothing is sent yet.
+    pub fn spawn_process(mut command: tokio::process::Command) -> TestClient {
+        command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("the server binary starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        Self::connect(
+            Box::new(stdout),
+            Box::new(stdin),
+            Server::Process(child),
+            true,
+        )
+    }
+
+    /// Starts [`Self::spawn_process`] and runs `initialize` + `initialized`.
+    pub async fn start_process(
+        command: tokio::process::Command,
+        capabilities: Value,
+        initialization_options: Value,
+        root: Option<&std::path::Path>,
+    ) -> (TestClient, Value) {
+        let mut client = Self::spawn_process(command);
+        let result = client
+            .initialize(capabilities, initialization_options, root)
+            .await;
+        (client, result)
+    }
+
+    fn connect(
+        reader: Box<dyn AsyncRead + Send + Unpin>,
+        writer: Box<dyn AsyncWrite + Send + Unpin>,
+        server: Server,
+        keep_bytes: bool,
+    ) -> TestClient {
         let client = TestClient {
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             next_id: 1,
@@ -93,13 +142,42 @@ impl TestClient {
             notified: Arc::default(),
             server_requests: Arc::default(),
             orphan_responses: Arc::default(),
+            received_bytes: Arc::default(),
             server,
         };
-        client.start_reader(reader);
+        client.start_reader(reader, keep_bytes);
         client
     }
 
-    fn start_reader(&self, mut reader: ReadHalf<DuplexStream>) {
+    /// `initialize` + `initialized`; the result of `initialize`.
+    async fn initialize(
+        &mut self,
+        capabilities: Value,
+        initialization_options: Value,
+        root: Option<&std::path::Path>,
+    ) -> Value {
+        let root_uri = root.map(file_uri);
+        let folders = root_uri
+            .as_ref()
+            .map(|u| json!([{ "uri": u, "name": "root" }]))
+            .unwrap_or(Value::Null);
+        let result = self
+            .request("initialize", json!({ "processId": null, "rootUri": root_uri, "workspaceFolders": folders, "capabilities": capabilities, "initializationOptions": initialization_options, "clientInfo": {"name": "void-test"} }))
+            .await
+            .expect("initialize succeeds");
+        self.notify("initialized", json!({})).await;
+        result
+    }
+
+    /// The process id of a server started with [`Self::spawn_process`].
+    pub fn process_id(&self) -> Option<u32> {
+        match &self.server {
+            Server::Process(child) => child.id(),
+            Server::Task(_) => None,
+        }
+    }
+
+    fn start_reader(&self, mut reader: Box<dyn AsyncRead + Send + Unpin>, keep_bytes: bool) {
         let received = Received {
             pending: self.pending.clone(),
             notifications: self.notifications.clone(),
@@ -109,6 +187,7 @@ impl TestClient {
         };
         let notified = self.notified.clone();
         let writer = self.writer.clone();
+        let kept = self.received_bytes.clone();
         tokio::spawn(async move {
             let mut buffer = Vec::new();
             let mut chunk = vec![0u8; 1 << 16];
@@ -125,7 +204,12 @@ impl TestClient {
                 }
                 match reader.read(&mut chunk).await {
                     Ok(0) | Err(_) => break,
-                    Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                    Ok(n) => {
+                        if keep_bytes {
+                            kept.lock().unwrap().extend_from_slice(&chunk[..n]);
+                        }
+                        buffer.extend_from_slice(&chunk[..n]);
+                    }
                 }
             }
             notified.notify_waiters();
@@ -332,20 +416,47 @@ impl TestClient {
     pub async fn shutdown(mut self) {
         let _ = self.request("shutdown", Value::Null).await;
         self.notify("exit", Value::Null).await;
-        let _ = tokio::time::timeout(TIMEOUT, &mut self.server).await;
+        let _ = self.stopped().await;
+    }
+
+    /// Waits for the server to stop; for a child process, its exit code.
+    async fn stopped(&mut self) -> Option<Option<i32>> {
+        match &mut self.server {
+            Server::Task(task) => tokio::time::timeout(TIMEOUT, task).await.ok().map(|_| None),
+            Server::Process(child) => tokio::time::timeout(TIMEOUT, child.wait())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .map(|status| status.code()),
+        }
     }
 
     /// Waits for the server to stop (after the test sent `exit` or closed the stream) and says
     /// how it ended; `None` if it did not stop in time.
     pub async fn ending(mut self) -> Option<void_ls::lsp::transport::Ending> {
-        tokio::time::timeout(TIMEOUT, &mut self.server)
-            .await
-            .ok()
-            .and_then(Result::ok)
+        match &mut self.server {
+            Server::Task(task) => tokio::time::timeout(TIMEOUT, task)
+                .await
+                .ok()
+                .and_then(Result::ok),
+            Server::Process(_) => panic!("a process server has an exit code: use exit_code"),
+        }
     }
 
-    pub fn is_server_running(&self) -> bool {
-        !self.server.is_finished()
+    /// `shutdown` (unless `skip_shutdown`), `exit`, and the exit code of a server process.
+    pub async fn exit_code(mut self, skip_shutdown: bool) -> Option<i32> {
+        if !skip_shutdown {
+            let _ = self.request("shutdown", Value::Null).await;
+        }
+        self.notify("exit", Value::Null).await;
+        self.stopped().await.flatten()
+    }
+
+    pub fn is_server_running(&mut self) -> bool {
+        match &mut self.server {
+            Server::Task(task) => !task.is_finished(),
+            Server::Process(child) => matches!(child.try_wait(), Ok(None)),
+        }
     }
 }
 

@@ -320,17 +320,27 @@ async fn a_too_long_content_length_from_a_waiting_client_is_answered_within_a_se
     client.shutdown().await;
 }
 
+/// The real binary, speaking LSP on its stdio.
+fn server_process() -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_void-ls"));
+    command.stderr(std::process::Stdio::null());
+    command
+}
+
 #[tokio::test]
-async fn exit_without_shutdown_ends_with_code_one_and_after_shutdown_with_zero() {
+async fn exit_without_shutdown_ends_the_process_with_code_one_and_after_shutdown_with_zero() {
+    let (client, _) =
+        TestClient::start_process(server_process(), modern_capabilities(), Value::Null, None).await;
+    assert!(client.process_id().is_some());
+    assert_eq!(client.exit_code(true).await, Some(1));
+
+    let (client, _) =
+        TestClient::start_process(server_process(), modern_capabilities(), Value::Null, None).await;
+    assert_eq!(client.exit_code(false).await, Some(0));
+
+    // In process, the transport says the same.
     let (mut client, _) = TestClient::start(modern_capabilities(), Value::Null, None).await;
     client.notify("exit", Value::Null).await;
     let ending = client.ending().await.expect("the server stops on exit");
     assert_eq!(ending, void_ls::lsp::transport::Ending::ExitWithoutShutdown);
-    assert_eq!(ending.exit_code(), 1);
-
-    let (mut client, _) = TestClient::start(modern_capabilities(), Value::Null, None).await;
-    client.request("shutdown", Value::Null).await.unwrap();
-    client.notify("exit", Value::Null).await;
-    let ending = client.ending().await.expect("the server stops on exit");
-    assert_eq!(ending.exit_code(), 0);
 }
