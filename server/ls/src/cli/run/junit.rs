@@ -79,6 +79,18 @@ fn write_testcase(out: &mut String, file: &str, section: &SectionReport) {
             escape_text(&format!("{}\n{}", section.url, message))
         );
     }
+    if section.verdict() == SectionVerdict::Failed
+        && !section.rows.iter().any(|r| r.is_failure())
+        && let Some(error) = &section.connection.error
+    {
+        // The connection ended in an error (the client had to close it, or it dropped).
+        let _ = writeln!(
+            out,
+            "      <failure type=\"connection\" message=\"{}\">{}</failure>",
+            escape(error),
+            escape_text(&format!("{}\n{}", section.url, error))
+        );
+    }
     for row in section.rows.iter().filter(|r| r.is_failure()) {
         let message = format!("{}: {}", row.title(), row.failure_message());
         let body = format!(

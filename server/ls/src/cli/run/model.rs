@@ -275,7 +275,12 @@ impl SectionReport {
         if connection_failed && !self.rows_judge_connection() {
             return SectionVerdict::Error;
         }
-        if rows_failed {
+        // A connection that ended in an error (this client had to close it, or it dropped)
+        // fails the section, unless a row is about how it closed.
+        let ended_in_error = matches!(self.ended_by, EndReason::ClientClosed | EndReason::Dropped)
+            && self.connection.error.is_some()
+            && !self.rows.iter().any(|r| r.field.starts_with("close."));
+        if rows_failed || ended_in_error {
             SectionVerdict::Failed
         } else {
             SectionVerdict::Passed
