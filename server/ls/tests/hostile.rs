@@ -26,3 +26,6 @@ mod secrets;
 
 #[path = "hostile/framing.rs"]
 mod framing;
+
+#[path = "hostile/words.rs"]
+mod words;
