@@ -127,7 +127,7 @@ async fn the_first_indexing_reports_progress_and_finds_every_file() {
         end["value"]["message"]
             .as_str()
             .unwrap()
-            .starts_with("8 file(s) indexed in"),
+            .starts_with("8 files indexed in"),
         "4 .void files, 2 .env files and 2 app environment files: {end}"
     );
     assert!(

@@ -128,7 +128,8 @@ pub fn start(state: Arc<ServerState>) {
         *state.index.last_check.lock().unpoisoned() = Some(Instant::now());
         state.index.set_readiness(Readiness::Ready);
         let message = format!(
-            "{count} file(s) indexed in {} ms",
+            "{} indexed in {} ms",
+            void_syntax::vocab::count(count, "file", "files"),
             started.elapsed().as_millis()
         );
         tracing::info!("workspace index: {message}");
@@ -144,7 +145,10 @@ pub fn start(state: Arc<ServerState>) {
 
 fn report_value(report: Report) -> WorkDoneProgress {
     let (message, percentage) = match report {
-        Report::Found(n) => (format!("{n} file(s) to read"), 0),
+        Report::Found(n) => (
+            format!("{} to read", void_syntax::vocab::count(n, "file", "files")),
+            0,
+        ),
         Report::Read { done, total } => (
             format!("{done}/{total} files"),
             u32::try_from(done * 100 / total.max(1)).unwrap_or(100),
