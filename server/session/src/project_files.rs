@@ -206,18 +206,26 @@ impl Project {
         }
     }
 
-    /// Where `path` really is (symlinks resolved), if the rules allow reading it: it exists, and
-    /// neither the path nor a symlink on the way leads out of the project.
-    pub fn locate(&self, path: &Path) -> Result<PathBuf, FileError> {
+    /// `path` made absolute and normalized, if it lies inside the project as written (symlinks
+    /// are the caller's next check).
+    fn lexically_inside(&self, path: &Path) -> Result<PathBuf, FileError> {
         let lexical = normalize(&absolute(path));
-        if !self.holds(&lexical) {
-            return Err(FileError::new(
+        if self.holds(&lexical) {
+            Ok(lexical)
+        } else {
+            Err(FileError::new(
                 path,
                 FileProblem::OutsideProject {
                     root: self.root.clone().unwrap_or_default(),
                 },
-            ));
+            ))
         }
+    }
+
+    /// Where `path` really is (symlinks resolved), if the rules allow reading it: it exists, and
+    /// neither the path nor a symlink on the way leads out of the project.
+    pub fn locate(&self, path: &Path) -> Result<PathBuf, FileError> {
+        let lexical = self.lexically_inside(path)?;
         let real = match std::fs::canonicalize(&lexical) {
             Ok(real) => real,
             Err(e) => {
@@ -305,15 +313,7 @@ impl Project {
     /// ancestor must be a directory, and an existing file must be a regular file that is empty
     /// or already a transcript ([`is_transcript`]).
     pub fn check_transcript(&self, path: &Path) -> Result<PathBuf, FileError> {
-        let lexical = normalize(&absolute(path));
-        if !self.holds(&lexical) {
-            return Err(FileError::new(
-                path,
-                FileProblem::OutsideProject {
-                    root: self.root.clone().unwrap_or_default(),
-                },
-            ));
-        }
+        let lexical = self.lexically_inside(path)?;
         // The longest part of the path that exists, resolved, must stay inside too.
         let existing = lexical
             .ancestors()

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use void_syntax::CompactString;
 use void_syntax::model::{Document, Section, SocketProtocol, Spanned, Table, TextRange};
-use void_syntax::variables::Variables;
+use void_syntax::variables::{Variables, percent_encode};
 use void_syntax::vocab::SendMode;
 
 use crate::mask::Masker;
@@ -198,19 +198,6 @@ fn collect_secrets(vars: &Variables, text: &str, secrets: &mut Vec<String>) {
     }
 }
 
-/// Percent-encodes a path parameter value (unreserved characters stay).
-fn encode_path_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The rows of a section's `ws-assertions` block that become [`AssertionSpec`]s, in order:
 /// enabled rows with a field or an operator. The `index` of an
 /// [`AssertionResult`](crate::AssertionResult) is a position in this list, so a caller can put
@@ -295,10 +282,7 @@ fn request_url(
     let mut url = resolver.url(url_text.value.trim(), &at)?;
     for row in rows(section.path_params(doc)) {
         let value = resolver.text(&row.value, format!("path parameter `{}`", row.key), &row.at)?;
-        url = url.replace(
-            &format!("{{{}}}", row.key.trim()),
-            &encode_path_value(&value),
-        );
+        url = url.replace(&format!("{{{}}}", row.key.trim()), &percent_encode(&value));
     }
     let mut parsed = crate::connect::parse_ws_url(&url)
         .map_err(|e| at.invalid(Masker::new(&resolver.secrets).mask(&e).into_owned()))?;

@@ -411,14 +411,8 @@ fn js_string(node: Node<'_>) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use std::collections::HashMap;
 
-    fn files(entries: &[(&str, &str)]) -> HashMap<PathBuf, String> {
-        entries
-            .iter()
-            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
-            .collect()
-    }
+    use crate::variables::test_files as files;
 
     const PUBLIC: &str = "thor:\n  variables:\n    description: God of Thunder\n    BASE_URL: thor.com\n  children:\n    production:\n      variables:\n        BASE_URL: prod.thor.com\n    test:\n      intermediate: true\n      children:\n        staging:\n          displayName: Staging\n          variables:\n            BASE_URL: staging.thor.com\n        local:\n          variables:\n            BASE_URL: localhost:8080\n            PORT: 08080\nodin:\n  variables:\n    BASE_URL: odin.com\n";
     const PRIVATE: &str = "thor:\n  children:\n    test:\n      variables:\n        PASSWORD: hunter2\nloki:\n  variables:\n    X: y\n";

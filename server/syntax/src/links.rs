@@ -535,12 +535,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn files(entries: &[(&str, &str)]) -> HashMap<PathBuf, String> {
-        entries
-            .iter()
-            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
-            .collect()
-    }
+    use crate::variables::test_files as files;
 
     fn block(yaml: &str) -> String {
         format!("```void\n---\n{yaml}---\n```\n")

@@ -57,6 +57,15 @@ impl EnvFiles for HashMap<PathBuf, String> {
     }
 }
 
+/// Files in memory for tests, from `(path, text)` pairs.
+#[cfg(test)]
+pub(crate) fn test_files(entries: &[(&str, &str)]) -> HashMap<PathBuf, String> {
+    entries
+        .iter()
+        .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+        .collect()
+}
+
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -226,7 +235,7 @@ impl Variables {
                 .and_then(|q| q.rsplit('&').next())
                 .is_some_and(|param| param.contains('='));
             if in_value {
-                encode_query_value(value)
+                percent_encode(value)
             } else {
                 value.to_string()
             }
@@ -293,9 +302,9 @@ impl Variables {
     }
 }
 
-/// A query parameter value percent-encoded: every byte but the unreserved ones (RFC 3986:
-/// letters, digits, `-._~`) as `%XX`.
-pub fn encode_query_value(value: &str) -> String {
+/// A value percent-encoded for a query parameter or a path parameter: every byte but the
+/// unreserved ones (RFC 3986: letters, digits, `-._~`) as `%XX`.
+pub fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -612,12 +621,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn files(entries: &[(&str, &str)]) -> HashMap<PathBuf, String> {
-        entries
-            .iter()
-            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
-            .collect()
-    }
+    use crate::variables::test_files as files;
 
     #[test]
     fn later_sources_win_and_sources_are_recorded() {

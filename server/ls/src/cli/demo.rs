@@ -76,16 +76,9 @@ pub fn run(args: DemoArgs) -> ExitCode {
             }
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("void-ls demo: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+    let runtime = match super::runtime("demo") {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
     };
     runtime.block_on(async move {
         let server =

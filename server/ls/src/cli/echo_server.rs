@@ -25,15 +25,9 @@ pub struct EchoServerArgs {
 
 /// Runs the server in the foreground until interrupted (Ctrl-C).
 pub fn run(args: EchoServerArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("void-ls echo-server: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+    let runtime = match super::runtime("echo-server") {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
     };
     runtime.block_on(async move {
         let config = EchoServerConfig {

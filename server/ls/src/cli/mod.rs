@@ -10,3 +10,18 @@ pub mod invocation;
 pub mod run;
 
 pub use void_syntax::vocab::count;
+
+use std::process::ExitCode;
+
+/// The async runtime a command runs on (two workers), or exit code 2 once `void-ls <command>`
+/// has said why it could not start.
+pub fn runtime(command: &str) -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("void-ls {command}: cannot start the async runtime: {e}");
+            ExitCode::from(2)
+        })
+}

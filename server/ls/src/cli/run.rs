@@ -79,16 +79,9 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
 
 /// Runs the subcommand and returns the process exit code.
 pub fn run(args: RunArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("void-ls run: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+    let runtime = match super::runtime("run") {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
     };
     runtime.block_on(run_async(args, None))
 }

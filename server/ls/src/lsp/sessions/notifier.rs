@@ -120,6 +120,12 @@ pub fn spawn(
     tokio::spawn(watch(client, manager.clone(), entry));
 }
 
+/// When the code lenses are refreshed along with a status notification.
+enum Lenses {
+    Now,
+    AtMostEverySecond,
+}
+
 async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionEntry>) {
     let mut changes = entry.session.changes();
     let mut last_sent: Option<SessionStatusParams> = None;
@@ -140,7 +146,9 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
         if changes_diagnostics(last_sent.as_ref(), &params, entry.is_live()) {
             manager.recheck(&entry.uri);
         }
-        if is_significant(last_sent.as_ref(), &params) {
+        // A significant change goes out at once with its lenses; any other change at most
+        // every STATUS_INTERVAL, its lenses (their titles carry the counts) at most once a second.
+        let send = if is_significant(last_sent.as_ref(), &params) {
             if status.state == SessionState::Failed && !told_failure {
                 told_failure = true;
                 let error = status
@@ -151,7 +159,26 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
                 let client = client.clone();
                 tokio::spawn(async move { client.show_message(MessageType::ERROR, message).await });
             }
-            if caps.code_lens_refresh {
+            Some(Lenses::Now)
+        } else if last_sent.as_ref() != Some(&params) {
+            let next = last_status_at.map_or(now, |at| at + STATUS_INTERVAL);
+            if now >= next {
+                Some(Lenses::AtMostEverySecond)
+            } else {
+                status_due = Some(next);
+                None
+            }
+        } else {
+            None
+        };
+        if let Some(lenses) = send {
+            let lenses_due = match lenses {
+                Lenses::Now => true,
+                Lenses::AtMostEverySecond => {
+                    last_lens_refresh.is_none_or(|at| now >= at + LENS_INTERVAL)
+                }
+            };
+            if caps.code_lens_refresh && lenses_due {
                 refresh_code_lenses(&client);
                 last_lens_refresh = Some(now);
             }
@@ -159,23 +186,6 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
             last_sent = Some(params);
             last_status_at = Some(now);
             status_due = None;
-        } else if last_sent.as_ref() != Some(&params) {
-            let next = last_status_at.map_or(now, |at| at + STATUS_INTERVAL);
-            if now >= next {
-                // Lens titles carry the counts: refresh them too, but at most once a second.
-                if caps.code_lens_refresh
-                    && last_lens_refresh.is_none_or(|at| now >= at + LENS_INTERVAL)
-                {
-                    refresh_code_lenses(&client);
-                    last_lens_refresh = Some(now);
-                }
-                send_status(&client, &params).await;
-                last_sent = Some(params);
-                last_status_at = Some(now);
-                status_due = None;
-            } else {
-                status_due = Some(next);
-            }
         }
 
         if caps.text_document_content && version != refreshed_version {
