@@ -454,7 +454,7 @@ impl Session {
     }
 }
 
-/// The answer of [`test_connection`] (PROTOCOL `void.testConnection`).
+/// The answer of [`test_connection`] (the `void.testConnection` command, docs/lsp-extensions.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestConnectionResult {
     pub ok: bool,

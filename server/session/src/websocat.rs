@@ -1,7 +1,7 @@
-//! The `websocat` command line equivalent to a session spec (PROTOCOL `void.copyAsWebsocat`):
-//! headers as `-H`, subprotocols as `--protocol`, `--origin`, `-k` for `insecure`, ping
-//! settings, and the maximum message size; every argument shell-quoted and secrets masked
-//! unless the caller asks to reveal them.
+//! The `websocat` command line equivalent to a session spec (the `void.copyAsWebsocat`
+//! command, docs/lsp-extensions.md): headers as `-H`, subprotocols as `--protocol`,
+//! `--origin`, `-k` for `insecure`, ping settings, and the maximum message size; every argument
+//! shell-quoted and secrets masked unless the caller asks to reveal them.
 //!
 //! Pure string building: it never runs websocat. Options websocat cannot express (an HTTP
 //! proxy, PEM client certificates) are listed in a trailing shell comment instead of dropped
