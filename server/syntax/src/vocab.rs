@@ -16,14 +16,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if t.is_empty() {
         return Err("empty duration; write e.g. `250ms`, `2s` or `1m`".into());
     }
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{t}` is not a duration; write e.g. `250ms`, `2s` or `1m`"))?;
-    let millis_per_unit = match unit.trim() {
+    let (value, unit) = number_and_unit(t)
+        .ok_or_else(|| format!("`{t}` is not a duration; write e.g. `250ms`, `2s` or `1m`"))?;
+    let millis_per_unit = match unit {
         "" | "ms" => 1.0,
         "s" | "sec" => 1_000.0,
         "m" | "min" => 60_000.0,
@@ -45,14 +40,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// 1000, KiB/MiB/GiB of 1024).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{t}` is not a size; write e.g. `65536`, `64KiB` or `16MiB`"))?;
-    let factor: f64 = match unit.trim() {
+    let (value, unit) = number_and_unit(t)
+        .ok_or_else(|| format!("`{t}` is not a size; write e.g. `65536`, `64KiB` or `16MiB`"))?;
+    let factor: f64 = match unit {
         "" | "B" => 1.0,
         "KB" | "kB" => 1e3,
         "MB" => 1e6,
@@ -71,6 +61,16 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         return Err(format!("size `{t}` is too large"));
     }
     Ok(bytes.round() as u64)
+}
+
+/// A leading decimal number and the unit after it (trimmed), as durations and sizes are
+/// written: `1.5s` is `(1.5, "s")`; `None` when there is no number.
+fn number_and_unit(text: &str) -> Option<(f64, &str)> {
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    Some((number.parse().ok()?, unit.trim()))
 }
 
 /// A count with its noun for people: `1 section`, `2 sections`, `0 errors`.
