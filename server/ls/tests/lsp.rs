@@ -38,3 +38,6 @@ mod rename;
 
 #[path = "lsp/document_links.rs"]
 mod document_links;
+
+#[path = "lsp/mcp_tools.rs"]
+mod mcp_tools;

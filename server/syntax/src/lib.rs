@@ -59,6 +59,7 @@ pub mod format;
 pub mod line_index;
 pub mod links;
 mod markdown;
+pub mod mcp_tools;
 pub mod model;
 mod parse;
 pub mod secrets;

@@ -511,7 +511,8 @@ pub fn parse_env_yaml(text: &str, env_name: Option<&str>) -> Vec<(String, String
 }
 
 /// Warnings for every `{{NAME}}` that has no value. `{{process.*}}`, `{{$faker.*}}`,
-/// `{{$req.*}}` and `{{$res.*}}` are never reported. When the project has app environments,
+/// `{{$req.*}}` and `{{$res.*}}` are never reported, nor a name an MCP tool of its section binds
+/// to a parameter ([`crate::mcp_tools`]). When the project has app environments,
 /// the message names the active one, and the others that define the name. A chosen
 /// environment or profile that does not exist is an error, and an environment file the app
 /// cannot read a warning, both at the start of the document.
@@ -533,16 +534,13 @@ pub fn diagnose_variables(doc: &Document, vars: &Variables) -> Vec<Diagnostic> {
             format!("environment file not read: {p}"),
         )
     }));
-    let bound = tool_bound_names(doc);
+    let bound = crate::mcp_tools::tool_bindings(doc);
     let unresolved = doc
         .variables
         .iter()
         .filter(|v| v.kind() == VariableKind::Environment && vars.get(&v.name).is_none())
         .filter(|v| {
-            let section = doc.section_at(v.range.start);
-            !bound
-                .iter()
-                .any(|(s, name)| *s == section && *name == v.name)
+            crate::mcp_tools::binding_of(&bound, doc.section_at(v.range.start), &v.name).is_none()
         })
         .map(|v| {
             Diagnostic::new(
@@ -553,31 +551,6 @@ pub fn diagnose_variables(doc: &Document, vars: &Variables) -> Vec<Diagnostic> {
             )
         });
     out.extend(unresolved);
-    out
-}
-
-/// The names an MCP `tool` block binds to its arguments (`toolparams` rows' `binds`), with the
-/// section of the tool: the Voiden MCP server fills them in when an agent calls the tool, so
-/// in that section they are not unresolved.
-fn tool_bound_names(doc: &Document) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    for block in doc.blocks.iter().filter(|b| b.type_str() == "tool") {
-        let Some(content) = block.yaml_root().and_then(|r| r.get("content")) else {
-            continue;
-        };
-        let section = doc.section_at(block.range.start);
-        for child in content.items().into_iter().flatten() {
-            if child.get("type").and_then(|t| t.as_str()) != Some("toolparams") {
-                continue;
-            }
-            let rows = child.get("attrs").and_then(|a| a.get("rows"));
-            for row in rows.and_then(|r| r.items()).into_iter().flatten() {
-                if let Some(name) = row.get("binds").and_then(|b| b.as_str()) {
-                    out.push((section, name.trim().to_string()));
-                }
-            }
-        }
-    }
     out
 }
 

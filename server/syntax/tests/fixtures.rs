@@ -52,6 +52,7 @@ const FORMAT_TO_THEMSELVES: &[&str] = &[
     "valid_fence_title",
     "valid_frontmatter_only",
     "valid_http_request",
+    "valid_mcp_tool",
     "valid_messages_node",
     "valid_paragraph_heading_blocks",
     "valid_prose_after_fence",

@@ -52,7 +52,7 @@ fn find(
     offset: usize,
 ) -> Found {
     if let Some(var) = model.variable_at(offset) {
-        return Some((var.range.clone(), variable(state, &doc.uri, var)));
+        return Some((var.range.clone(), variable(state, &doc.uri, model, var)));
     }
     let (_, block) = model.block_at(offset)?;
     let contains = |r: &std::ops::Range<usize>| r.start <= offset && offset <= r.end;
@@ -134,7 +134,12 @@ fn find(
     None
 }
 
-fn variable(state: &ServerState, uri: &Uri, var: &void_syntax::VariableRef) -> String {
+fn variable(
+    state: &ServerState,
+    uri: &Uri,
+    model: &void_syntax::Document,
+    var: &void_syntax::VariableRef,
+) -> String {
     match var.kind() {
         VariableKind::Process => {
             return format!(
@@ -151,6 +156,9 @@ fn variable(state: &ServerState, uri: &Uri, var: &void_syntax::VariableRef) -> S
         VariableKind::Environment => {}
     }
     let variables = state.variables_for(uri);
+    let bindings = void_syntax::mcp_tools::tool_bindings(model);
+    let bound =
+        void_syntax::mcp_tools::binding_of(&bindings, model.section_at(var.range.start), &var.name);
     match variables.get(&var.name) {
         Some(resolved) => {
             let shown = if resolved.secret {
@@ -166,13 +174,24 @@ fn variable(state: &ServerState, uri: &Uri, var: &void_syntax::VariableRef) -> S
             if let Some(env) = &resolved.environment {
                 text.push_str(&environment_note(env, variables.active_environment()));
             }
+            if let Some(binding) = bound {
+                text.push_str(&format!("\n\nIt is also {}.", binding.explain()));
+            }
             text
         }
-        None => format!(
-            "**`{{{{{}}}}}`** is not set.\n\n{}",
-            var.name,
-            void_syntax::variables::unresolved_message(&var.name, &variables)
-        ),
+        None => match bound {
+            Some(binding) => format!(
+                "**`{{{{{}}}}}`** is {}.\n\nA run here has no value for it: {}",
+                var.name,
+                binding.explain(),
+                void_syntax::variables::unresolved_message(&var.name, &variables)
+            ),
+            None => format!(
+                "**`{{{{{}}}}}`** is not set.\n\n{}",
+                var.name,
+                void_syntax::variables::unresolved_message(&var.name, &variables)
+            ),
+        },
     }
 }
 

@@ -176,10 +176,17 @@ pub async fn run_section(
             Ok(spec) => spec,
             Err(e) => {
                 let mut message = vars.mask(&e.to_string());
-                if matches!(e, SpecError::Unresolved { .. }) {
+                if let SpecError::Unresolved { names, .. } = &e {
                     message.push_str(
                         ": define it in .env, or pass --env FILE or --env-var NAME=VALUE",
                     );
+                    for why in void_syntax::mcp_tools::unresolved_bound(
+                        &file.document,
+                        planned.section_index,
+                        names,
+                    ) {
+                        message.push_str(&format!(" ({why})"));
+                    }
                 }
                 return not_started(report, message);
             }

@@ -185,10 +185,20 @@ pub fn spec(state: &ServerState, located: &LocatedSection) -> Result<SessionSpec
             .map(|f| void_session::project_files::project_root_of(f, &state.roots()));
         spec
     })
-    .map_err(|e| match e {
-        SpecError::Unresolved { .. } => format!(
-            "{e}: define it in a .env file, .voiden/env-*.yaml, or the void.variables setting"
-        ),
+    .map_err(|e| match &e {
+        SpecError::Unresolved { names, .. } => {
+            let mut message = format!(
+                "{e}: define it in a .env file, .voiden/env-*.yaml, or the void.variables setting"
+            );
+            for why in void_syntax::mcp_tools::unresolved_bound(
+                &located.model,
+                located.section_index,
+                names,
+            ) {
+                message.push_str(&format!(" ({why})"));
+            }
+            message
+        }
         other => other.to_string(),
     })
 }
