@@ -1,25 +1,15 @@
 //! `void-ls check` and `void-ls run` with linked blocks and files (docs/format.md §6): the real
-//! binary on a project whose WebSocket request lives in another folder, linked by reference,
-//! run against the embedded echo server; and links that lead nowhere (a missing file, a missing
-//! uid, a cycle, a path out of the project) reported as errors.
+//! binary on a project whose WebSocket request lives in one file, linked by reference from
+//! another folder and from its own, run against the embedded echo server; and links that lead
+//! nowhere (a missing file, a missing uid, a cycle, a path out of the project) reported as
+//! errors.
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-use std::process::Command;
+#[path = "common/cli.rs"]
+mod cli;
 
-fn void_ls(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_void-ls"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use cli::void_ls;
 
 const REQUEST_UID: &str = "5a1c0e9d-3b7f-4c2a-9e8d-1f0a2b3c4d5e";
 
@@ -100,30 +90,39 @@ fn project() -> tempfile::TempDir {
         ),
     )
     .unwrap();
+    // The same request linked from a file in its own folder.
+    std::fs::write(
+        dir.path().join("lib/beside.void"),
+        format!(
+            "# Linked from beside\n\n{}\n{ASSERT}",
+            link(
+                "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                REQUEST_UID,
+                "/lib/requests.void"
+            )
+        ),
+    )
+    .unwrap();
     dir
 }
 
 #[test]
-fn a_section_whose_request_is_linked_from_another_folder_runs() {
+fn a_section_whose_request_is_linked_from_another_folder_or_its_own_runs() {
     let dir = project();
-    let (code, out, err) = void_ls(dir.path(), &["check", "api/linked.void"]);
-    assert_eq!(code, 0, "{out}{err}");
-    assert!(!out.contains("error"), "{out}");
-    let (code, out, err) = void_ls(
-        dir.path(),
-        &[
-            "run",
-            "api/linked.void",
-            "--echo-server",
-            "--reporter",
-            "json",
-        ],
-    );
-    assert_eq!(code, 0, "{out}{err}");
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let section = &report["files"][0]["sections"][0];
-    assert_eq!(section["status"], "passed", "{section}");
-    assert_eq!(section["blockUid"], REQUEST_UID);
+    for file in ["api/linked.void", "lib/beside.void"] {
+        let (code, out, err) = void_ls(dir.path(), &["check", file]);
+        assert_eq!(code, 0, "{file}: {out}{err}");
+        assert!(!out.contains("error"), "{file}: {out}");
+        let (code, out, err) = void_ls(
+            dir.path(),
+            &["run", file, "--echo-server", "--reporter", "json"],
+        );
+        assert_eq!(code, 0, "{file}: {out}{err}");
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let section = &report["files"][0]["sections"][0];
+        assert_eq!(section["status"], "passed", "{file}: {section}");
+        assert_eq!(section["blockUid"], REQUEST_UID);
+    }
 }
 
 #[test]

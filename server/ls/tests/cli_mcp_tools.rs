@@ -6,21 +6,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-use std::process::Command;
+#[path = "common/cli.rs"]
+mod cli;
 
-fn void_ls(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_void-ls"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use cli::void_ls;
 
 /// A WebSocket request whose URL and message use `{{region}}` and `{{customer_email}}`, the
 /// tool block the app's `/tool` inserts beside it (one agent parameter, one from the server's
@@ -51,22 +40,8 @@ fn names_a_tool_binds_are_given_by_its_caller_and_a_run_here_says_so() {
     assert!(!out.contains("{{region}}"), "{out}");
 
     // A run here: nobody gives the agent's value, and the error says whose it is.
-    let (code, out, err) = void_ls(
-        dir.path(),
-        &[
-            "run",
-            "customers.void",
-            "--section",
-            "Customers",
-            "--echo-server",
-            "--env-var",
-            "region=eu",
-            "--reporter",
-            "json",
-        ],
-    );
-    assert_eq!(code, 1, "{out}{err}");
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (code, report) = run_tool_section(dir.path(), &["region=eu"]);
+    assert_eq!(code, 1, "{report}");
     let section = &report["files"][0]["sections"][0];
     assert_eq!(section["endedBy"], "notStarted", "{section}");
     let error = section["connection"]["error"].as_str().unwrap();
@@ -78,26 +53,31 @@ fn names_a_tool_binds_are_given_by_its_caller_and_a_run_here_says_so() {
     );
 
     // Given the value, the same section runs and the echo carries it.
-    let (code, out, err) = void_ls(
-        dir.path(),
-        &[
-            "run",
-            "customers.void",
-            "--section",
-            "Customers",
-            "--echo-server",
-            "--env-var",
-            "region=eu",
-            "--env-var",
-            "customer_email=ada@example.com",
-            "--reporter",
-            "json",
-        ],
-    );
-    assert_eq!(code, 0, "{out}{err}");
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (code, report) =
+        run_tool_section(dir.path(), &["region=eu", "customer_email=ada@example.com"]);
+    assert_eq!(code, 0, "{report}");
     assert_eq!(
         report["files"][0]["sections"][0]["status"], "passed",
-        "{out}"
+        "{report}"
     );
+}
+
+/// `void-ls run` of the tool's section against the echo server with `vars` as `--env-var`s:
+/// the exit code and the JSON report.
+fn run_tool_section(dir: &std::path::Path, vars: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec![
+        "run",
+        "customers.void",
+        "--section",
+        "Customers",
+        "--echo-server",
+        "--reporter",
+        "json",
+    ];
+    for var in vars {
+        args.extend(["--env-var", var]);
+    }
+    let (code, out, err) = void_ls(dir, &args);
+    let report = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    (code, report)
 }
