@@ -1,6 +1,7 @@
 //! `void-ls check` and `void-ls run` with the app's environments (docs/format.md §5.1): the
 //! real binary on a project with `.voiden/` environment files, `--profile` and `--env-name`
-//! choosing what resolves, against the embedded echo server.
+//! choosing what resolves, against the embedded echo server; a private file's value used and
+//! masked in the report and the transcript.
 
 #![allow(clippy::unwrap_used)]
 
@@ -157,4 +158,44 @@ fn run_connects_where_the_chosen_environment_says() {
         err.contains("environment `asgard` does not exist in profile `default`"),
         "{err}"
     );
+}
+
+#[test]
+fn a_private_value_is_used_and_never_shown() {
+    let dir = project();
+    // The private file overrides the public ROUTE of `good` (`echo`) with a value whose name
+    // does not look secret: it is the one used (the server refuses that path with 403), and it
+    // is masked whole wherever the run shows it.
+    std::fs::write(
+        dir.path().join(".voiden/env-private.yaml"),
+        "good:\n  variables:\n    ROUTE: status/403?k=kept-out-of-sight-42\n",
+    )
+    .unwrap();
+    let transcripts = dir.path().join("transcripts");
+    let (code, out, err) = void_ls(
+        dir.path(),
+        &[
+            "run",
+            "api.void",
+            "--echo-server",
+            "--reporter",
+            "json",
+            "--transcript",
+            transcripts.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("403"), "{out}");
+    assert!(!out.contains("kept-out-of-sight-42"), "{out}");
+    assert!(!err.contains("kept-out-of-sight-42"), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let url = report["files"][0]["sections"][0]["url"].as_str().unwrap();
+    assert!(url.ends_with("/••••"), "{url}");
+    let mut read = 0;
+    for entry in std::fs::read_dir(&transcripts).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains("kept-out-of-sight-42"), "{text}");
+        read += 1;
+    }
+    assert!(read > 0, "no transcript written");
 }
