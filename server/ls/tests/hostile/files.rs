@@ -1,6 +1,8 @@
 //! Files a project names or holds: transcript paths that leave the project, certificate files
 //! that are pipes, devices, directories or huge, environment files that are devices, pipes or
-//! symlinks out, and directory symlink loops. Through `check`, `run` and the language server.
+//! symlinks out, linked files that are any of those, files `check` is given that it cannot read
+//! (not UTF-8, a pipe, a directory), and directory symlink loops. Through `check`, `run` and the
+//! language server.
 
 use serde_json::{Value, json};
 use void_echo::{EchoServer, EchoServerConfig};
@@ -371,6 +373,151 @@ async fn directory_walks_neither_loop_nor_repeat_nor_leave() {
         "escape.void: a symlink leading out of project",
     ] {
         assert!(ran.stderr.contains(said), "{said}: {}", ran.stderr);
+    }
+    world.assert_outside_unchanged();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_to_pipes_devices_directories_huge_files_or_out_of_the_project_are_errors_not_reads()
+{
+    let world = World::new();
+    let (file, text) = world.fixture("links.void");
+    world.fifo("lib/fifo.void");
+    world.symlink("/dev/zero", "lib/zero.void");
+    world.symlink("/dev/urandom", "lib/urandom.void");
+    world.symlink("/dev/stdin", "lib/stdin.void");
+    world.symlink(world.outside.join("evil.void"), "lib/out.void");
+    std::fs::create_dir_all(world.project.join("lib/adir.void")).expect("dir");
+    // A regular file over the 64 MiB document cap, sparse so the test writes nothing.
+    std::fs::File::create(world.project.join("lib/huge.void"))
+        .and_then(|f| f.set_len(65 * 1024 * 1024))
+        .expect("huge file");
+    let causes = [
+        "lib/fifo.void: is a named pipe (FIFO), not a regular file",
+        "lib/zero.void: is a symlink leading out of the project",
+        "lib/urandom.void: is a symlink leading out of the project",
+        "lib/stdin.void: is a symlink leading out of the project",
+        "lib/out.void: is a symlink leading out of the project",
+        "lib/adir.void: is a directory",
+        "lib/huge.void: is 65.0 MiB, larger than the 64.0 MiB",
+        "outside/evil.void: is outside the project",
+        "lib/fifo.void: is a named pipe (FIFO), not a regular file",
+    ];
+
+    let checked = world.cli(&world.project, &["check", "links.void"]);
+    checked.assert_bounded(1, "check");
+    let refused = lines_with(&checked.stdout, "[link-unresolved]");
+    assert_eq!(refused.len(), causes.len(), "{}", checked.stdout);
+    for (line, cause) in refused.iter().zip(causes) {
+        assert!(
+            line.contains(": error: the linked file was not read: ") && line.contains(cause),
+            "{cause}: {line}"
+        );
+    }
+    assert!(
+        checked
+            .stderr
+            .contains(&format!("1 file, {} errors", causes.len())),
+        "{}",
+        checked.stderr
+    );
+
+    // run: nothing runs, and it says why.
+    let ran = world.cli(&world.project, &["run", "links.void", "--echo-server"]);
+    ran.assert_bounded(2, "run");
+    for cause in causes {
+        assert!(ran.stderr.contains(cause), "{cause}: {}", ran.stderr);
+    }
+    assert!(ran.stderr.contains("not running"), "{}", ran.stderr);
+
+    // The editor: the same errors, and every request about the links is answered at once.
+    let (mut client, _) = server_on(&world).await;
+    let uri = file_uri(&file);
+    client.open(&uri, &text).await;
+    let published = client
+        .wait_notification("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri.as_str()
+                && p["diagnostics"].as_array().is_some_and(|d| {
+                    d.iter().filter(|d| d["code"] == "link-unresolved").count() == causes.len()
+                })
+        })
+        .await;
+    let messages: Vec<&str> = published["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "link-unresolved")
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    for (message, cause) in messages.iter().zip(causes) {
+        assert!(message.contains(cause), "{cause}: {message}");
+    }
+    for (line, cause) in refused.iter().zip(causes) {
+        // check's `FILE:LINE:COL`: ask for the definition where each link is.
+        let line: u32 = line
+            .split(':')
+            .nth(1)
+            .and_then(|l| l.parse().ok())
+            .expect("line");
+        let started = std::time::Instant::now();
+        let answer = client
+            .request_within(
+                "textDocument/definition",
+                json!({
+                    "textDocument": { "uri": uri },
+                    "position": { "line": line - 1, "character": 2 },
+                }),
+                ANSWER_WITHIN,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{cause}: {e}"));
+        assert!(answer.is_null(), "{cause}: leads nowhere, {answer}");
+        assert!(
+            started.elapsed() <= ANSWER_WITHIN,
+            "{cause}: {:?}",
+            started.elapsed()
+        );
+        assert_responsive(&mut client, &uri, cause).await;
+    }
+    for method in ["textDocument/documentLink", "textDocument/codeLens"] {
+        client
+            .request_within(
+                method,
+                json!({ "textDocument": { "uri": uri } }),
+                ANSWER_WITHIN,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{method}: {e}"));
+    }
+    assert_eq!(client.exit_code(false).await, Some(0));
+    world.assert_outside_unchanged();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_counts_every_file_it_cannot_read_as_an_error_and_never_blocks() {
+    let world = World::new();
+    world.fixture("env_probe.void");
+    std::fs::write(world.project.join("latin1.void"), b"# caf\xe9 \xff\xfe\n").expect("write");
+    world.fifo("pipe.void");
+    std::fs::create_dir(world.project.join("folder.void")).expect("dir");
+    let checked = world.cli(
+        &world.project,
+        &[
+            "check",
+            "env_probe.void",
+            "latin1.void",
+            "pipe.void",
+            "folder.void",
+        ],
+    );
+    checked.assert_bounded(2, "check");
+    for said in [
+        "void-ls check: latin1.void: is not valid UTF-8 text (first bad byte at offset 5)",
+        "void-ls check: pipe.void: is a named pipe (FIFO)",
+        "void-ls check: folder.void: is a directory",
+        "void-ls check: 4 files, 3 errors, 2 warnings",
+    ] {
+        assert!(checked.stderr.contains(said), "{said}: {}", checked.stderr);
     }
     world.assert_outside_unchanged();
 }
