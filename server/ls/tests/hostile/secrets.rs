@@ -213,3 +213,96 @@ async fn secrets_never_appear_in_anything_the_server_says_or_logs_even_at_trace(
     );
     world.assert_outside_unchanged();
 }
+
+/// A TCP server that reads one WebSocket upgrade request, refuses it with 403, and hands over
+/// the request head as it arrived on the wire.
+async fn capturing_server() -> (String, tokio::sync::oneshot::Receiver<String>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listen");
+    let url = format!("ws://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = socket
+            .write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            .await;
+        let _ = tx.send(String::from_utf8_lossy(&head).into_owned());
+    });
+    (url, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_in_a_query_is_one_parameter_on_the_wire_and_the_secrets_are_really_sent() {
+    let world = World::new();
+    world.fixture("secrets.void");
+    let (url, head) = capturing_server().await;
+    world.write(".env", &env_file(&url));
+    let ran = world.cli(
+        &world.project,
+        &["run", "secrets.void", "--reporter", "json"],
+    );
+    ran.assert_bounded(1, "run against a server that refuses");
+    let head = head.await.expect("the request head");
+    let target = head
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("GET "))
+        .and_then(|l| l.strip_suffix(" HTTP/1.1"))
+        .unwrap_or_else(|| panic!("request line: {head}"));
+    let query = target
+        .strip_prefix("/echo?")
+        .unwrap_or_else(|| panic!("{target}"));
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    // `&`, `=`, `%`, `+`, a space and `é` in the token: still one parameter, decoded intact.
+    assert_eq!(
+        pairs,
+        vec![
+            ("token".to_string(), API_TOKEN.to_string()),
+            ("plain".to_string(), "1".to_string())
+        ],
+        "{target}"
+    );
+    assert!(
+        !query.contains('+'),
+        "a `+` would decode as a space: {query}"
+    );
+    let authorization = format!("Basic {}", basic_credentials()[0]);
+    assert!(
+        head.lines()
+            .any(|l| l.eq_ignore_ascii_case(&format!("authorization: {authorization}"))),
+        "{head}"
+    );
+    // What the server was sent never shows in what run says about it.
+    let report: Value = serde_json::from_str(&ran.stdout).expect("json report");
+    let error = report["files"][0]["sections"][0]["connection"]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(error.contains("403"), "{report}");
+    assert_no_secret(
+        "stdout",
+        ran.stdout.as_bytes(),
+        &SECRETS,
+        &basic_credentials(),
+    );
+    assert_no_secret(
+        "stderr",
+        ran.stderr.as_bytes(),
+        &SECRETS,
+        &basic_credentials(),
+    );
+    world.assert_outside_unchanged();
+}
