@@ -52,8 +52,10 @@ async fn assert_responsive(client: &mut TestClient, uri: &str, what: &str) {
         "{what}: {:?}",
         started.elapsed()
     );
+    let answered = started.elapsed();
     let pid = client.process_id().expect("a server process");
     let peak = peak_rss_kib(pid).expect("memory of the server");
+    eprintln!("--- server after {what}: answered in {answered:?}, peak {peak} KiB");
     assert!(peak <= MEMORY_CAP_KIB, "{what}: peak memory {peak} KiB");
 }
 
