@@ -144,6 +144,28 @@ pub mod codes {
     /// refused at connect: outside the project, through a symlink out, not a regular file, or
     /// (for a transcript) an existing file that is not a transcript.
     pub const WS_OPTION_PATH: &str = "ws-option-path";
+    /// A second `request` in an HTTP section (warning: only the first is sent).
+    pub const HTTP_MULTIPLE_REQUESTS: &str = "http-multiple-requests";
+    /// A `method` that is not an HTTP token.
+    pub const HTTP_METHOD: &str = "http-method";
+    /// An HTTP or GraphQL request without a URL.
+    pub const HTTP_URL_MISSING: &str = "http-url-missing";
+    /// An HTTP URL with another scheme than `http`/`https`, or without a host.
+    pub const HTTP_URL_SCHEME: &str = "http-url-scheme";
+    /// A `json_body` that is not JSON once its comments are stripped (warning).
+    pub const HTTP_BODY_JSON: &str = "http-body-json";
+    /// An `assertions-table` row with an operator the app does not know.
+    pub const HTTP_ASSERTION_OPERATOR: &str = "http-assertion-operator";
+    /// A `runtime-variables` row that captures nothing or twice (warning).
+    pub const HTTP_CAPTURE: &str = "http-capture";
+    /// An `options-table` key that HTTP sections do not read (warning).
+    pub const HTTP_OPTION_UNKNOWN: &str = "http-option-unknown";
+    /// An `options-table` value that does not fit its key.
+    pub const HTTP_OPTION_VALUE: &str = "http-option-value";
+    /// A `gqlquery` without a query.
+    pub const GQL_QUERY_MISSING: &str = "gql-query-missing";
+    /// `gqlvariables` that are not a JSON object (warning: the app sends `{}`).
+    pub const GQL_VARIABLES_JSON: &str = "gql-variables-json";
 }
 
 /// Runs the section checks on a freshly parsed document. The block checks ([`check_block`] and
@@ -153,6 +175,7 @@ pub(crate) fn check_document(doc: &mut Document) {
     let mut diags = std::mem::take(&mut doc.diagnostics);
     for section in &doc.sections {
         check_section(doc, section, &mut diags);
+        crate::http::check_section(doc, section, &mut diags);
     }
     doc.diagnostics = diags;
 }
@@ -656,11 +679,15 @@ fn check_options(o: &WsOptions, diags: &mut Vec<Diagnostic>) {
             continue;
         }
         let Some(option) = row.option else {
-            let suggestion = vocab::OPTION_KEYS
-                .iter()
-                .find(|k| k.name.eq_ignore_ascii_case(name))
-                .map(|k| format!("; did you mean `{}`?", k.name))
-                .unwrap_or_default();
+            let suggestion = match vocab::option_key(name) {
+                Some(_) => "; it applies to HTTP sections (the app's `options-table`)".to_string(),
+                None => vocab::OPTION_KEYS
+                    .iter()
+                    .filter(|k| k.scope.websocket())
+                    .find(|k| k.name.eq_ignore_ascii_case(name))
+                    .map(|k| format!("; did you mean `{}`?", k.name))
+                    .unwrap_or_default(),
+            };
             diags.push(Diagnostic::new(
                 key.range.clone(),
                 Severity::Warning,

@@ -56,6 +56,7 @@
 pub mod diagnostics;
 pub mod environments;
 pub mod format;
+pub mod http;
 pub mod line_index;
 pub mod links;
 mod markdown;

@@ -254,6 +254,20 @@ pub enum BlockKind {
     AssertionsTable(Assertions),
     /// `request`: an HTTP request.
     HttpRequest(HttpRequest),
+    /// `json_body`, `xml_body`, `yml_body`, `text_body`: an HTTP request body.
+    Body(Body),
+    /// `multipart-table`: a `multipart/form-data` body, text fields and files.
+    MultipartTable(MultipartTable),
+    /// `url-table`: an `application/x-www-form-urlencoded` body.
+    UrlTable(Table),
+    /// `restFile`: a file sent as the whole body.
+    RestFile(RestFile),
+    /// `runtime-variables`: values captured from the response (`[name, {{$res...}}]` rows).
+    RuntimeVariables(Table),
+    /// `gqlquery`: a GraphQL operation and its endpoint.
+    GqlQuery(GqlQuery),
+    /// `gqlvariables`: the JSON variables of the section's GraphQL operation.
+    GqlVariables(GqlVariables),
     /// `request-separator`.
     Separator(Separator),
     /// `pre_script` / `post_script`: kept, never executed.
@@ -447,6 +461,115 @@ pub struct HttpRequest {
     pub url: Option<Spanned<CompactString>>,
 }
 
+/// Which of the app's body blocks a [`Body`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `json_body` (comments allowed, as the app strips them before sending).
+    Json,
+    /// `xml_body`.
+    Xml,
+    /// `yml_body`.
+    Yaml,
+    /// `text_body`.
+    Text,
+}
+
+impl BodyKind {
+    /// The block type that holds this kind of body.
+    pub fn block_type(self) -> &'static str {
+        match self {
+            BodyKind::Json => "json_body",
+            BodyKind::Xml => "xml_body",
+            BodyKind::Yaml => "yml_body",
+            BodyKind::Text => "text_body",
+        }
+    }
+}
+
+/// A body block: its text (attr `body`) and the `contentType` attr the app may set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    pub kind: BodyKind,
+    pub body: Option<Spanned<CompactString>>,
+    pub content_type: Option<Spanned<CompactString>>,
+    /// Attr `importedFrom` is set: the block came from another file (the app's local blocks
+    /// win over imported ones).
+    pub imported: bool,
+}
+
+/// One `multipart-table` row: `[name, value, optional type]`, where the value cell may hold
+/// `fileLink` nodes (files to attach) instead of text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultipartRow {
+    pub row: TableRow,
+    /// The `filePath`s of the `fileLink` (or `file`) nodes in the value cell, in order.
+    pub files: Vec<Spanned<CompactString>>,
+}
+
+impl MultipartRow {
+    /// Whether the row attaches files: it holds file links, or its third column says `file`.
+    pub fn is_file(&self) -> bool {
+        !self.files.is_empty()
+            || self
+                .row
+                .cell(2)
+                .is_some_and(|t| t.value.trim().eq_ignore_ascii_case("file"))
+    }
+}
+
+/// A `multipart-table` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MultipartTable {
+    pub rows: Vec<MultipartRow>,
+}
+
+/// A `restFile` block: the files sent as the body.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RestFile {
+    pub files: Vec<Spanned<CompactString>>,
+}
+
+/// A `gqlquery` block: its `gqlurl` and `gqlbody` children (or the legacy attrs `endpoint`
+/// and `body`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GqlQuery {
+    pub url: Option<Spanned<CompactString>>,
+    /// The whole `gqlurl` node (or the `gqlquery` type when there is none).
+    pub url_node: Option<TextRange>,
+    /// The GraphQL document.
+    pub query: Option<Spanned<CompactString>>,
+    /// `operationType` as written (`query`, `mutation`, `subscription`).
+    pub operation_type: Option<Spanned<CompactString>>,
+}
+
+/// A `gqlvariables` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GqlVariables {
+    pub body: Option<Spanned<CompactString>>,
+}
+
+/// What a section runs, by its request block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    WebSocket,
+    Grpc,
+    /// An HTTP `request` (REST, or Server-Sent Events when the response says so).
+    Http,
+    /// A `gqlquery`: queries and mutations over HTTP, subscriptions over WebSocket.
+    GraphQl,
+}
+
+impl RequestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::WebSocket => "websocket",
+            RequestKind::Grpc => "grpc",
+            RequestKind::Http => "http",
+            RequestKind::GraphQl => "graphql",
+        }
+    }
+}
+
 /// A `request-separator` block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Separator {
@@ -583,6 +706,111 @@ impl Section {
             BlockKind::HttpRequest(r) => Some(r),
             _ => None,
         })
+    }
+
+    /// What the section runs, and its request block: the first `socket-request`, `gqlquery`
+    /// or `request` (a `gqlquery` wins over a `request`, as in the app).
+    pub fn request_kind(&self, doc: &Document) -> Option<(usize, RequestKind)> {
+        let mut http = None;
+        for &i in &self.blocks {
+            match doc.blocks.get(i).map(|b| &b.kind) {
+                Some(BlockKind::SocketRequest(r)) => {
+                    let kind = match r.protocol {
+                        SocketProtocol::WebSocket => RequestKind::WebSocket,
+                        SocketProtocol::Grpc => RequestKind::Grpc,
+                    };
+                    return Some((i, kind));
+                }
+                Some(BlockKind::GqlQuery(_)) => return Some((i, RequestKind::GraphQl)),
+                Some(BlockKind::HttpRequest(_)) if http.is_none() => {
+                    http = Some((i, RequestKind::Http));
+                }
+                _ => {}
+            }
+        }
+        http
+    }
+
+    /// The body blocks (`json_body`, `xml_body`, `yml_body`, `text_body`), in order.
+    pub fn bodies<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d Body)> {
+        self.all(doc, |k| match k {
+            BlockKind::Body(b) => Some(b),
+            _ => None,
+        })
+    }
+
+    pub fn multipart<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d MultipartTable)> {
+        self.all(doc, |k| match k {
+            BlockKind::MultipartTable(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    pub fn url_encoded<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d Table)> {
+        self.all(doc, |k| match k {
+            BlockKind::UrlTable(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    pub fn rest_files<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d RestFile)> {
+        self.all(doc, |k| match k {
+            BlockKind::RestFile(f) => Some(f),
+            _ => None,
+        })
+    }
+
+    /// The app's `options-table` blocks (HTTP options).
+    pub fn http_options<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d Table)> {
+        self.all(doc, |k| match k {
+            BlockKind::OptionsTable(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The app's `assertions-table` blocks.
+    pub fn http_assertions<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d Assertions)> {
+        self.all(doc, |k| match k {
+            BlockKind::AssertionsTable(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    pub fn runtime_variables<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d Table)> {
+        self.all(doc, |k| match k {
+            BlockKind::RuntimeVariables(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The `pre_script` / `post_script` blocks (never run; a run says so).
+    pub fn scripts<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d Script)> {
+        self.all(doc, |k| match k {
+            BlockKind::Script(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The section's `gqlquery`: the last one, as the app pairs variables with it.
+    pub fn graphql<'d>(&self, doc: &'d Document) -> Option<(usize, &'d GqlQuery)> {
+        self.all(doc, |k| match k {
+            BlockKind::GqlQuery(q) => Some(q),
+            _ => None,
+        })
+        .pop()
+    }
+
+    /// The section's `gqlvariables`: the first after its `gqlquery`, else the nearest before.
+    pub fn graphql_variables<'d>(&self, doc: &'d Document) -> Option<(usize, &'d GqlVariables)> {
+        let all = self.all(doc, |k| match k {
+            BlockKind::GqlVariables(v) => Some(v),
+            _ => None,
+        });
+        let query = self.graphql(doc).map_or(0, |(i, _)| i);
+        all.iter()
+            .find(|(i, _)| *i > query)
+            .or_else(|| all.iter().rev().find(|(i, _)| *i < query))
+            .copied()
     }
 }
 

@@ -425,7 +425,9 @@ fn text_content(node: Node<'_>) -> Option<Spanned<CompactString>> {
 
 /// Node types that stand inside blocks (a request's `method`/`url`, a socket request's
 /// `smethod`/`surl`/`proto`). A fence holding one on its own is kept as a passive block.
-const NESTED_NODE_TYPES: &[&str] = &["method", "url", "smethod", "surl", "proto"];
+const NESTED_NODE_TYPES: &[&str] = &[
+    "method", "url", "smethod", "surl", "proto", "gqlurl", "gqlbody",
+];
 
 /// Every block type the model knows (typed or passive), for completion.
 pub const KNOWN_BLOCK_TYPES: &[&str] = &[
@@ -448,10 +450,14 @@ pub const KNOWN_BLOCK_TYPES: &[&str] = &[
     "json_body",
     "xml_body",
     "yml_body",
+    "text_body",
     "restFile",
     "multipart-table",
     "url-table",
     "runtime-variables",
+    "gqlquery",
+    "gqlvariables",
+    "gqlsubscriptionevents",
     "linkedBlock",
     "linkedFile",
     "fileLink",
@@ -472,7 +478,9 @@ fn build_kind(type_name: &str, root: Node<'_>, diags: &mut Vec<Diagnostic>) -> B
             rows: table_rows(root, diags, |row| {
                 let key = row.key();
                 OptionRow {
-                    option: key.as_ref().and_then(|k| vocab::option_key(k.value.trim())),
+                    option: key
+                        .as_ref()
+                        .and_then(|k| vocab::ws_option_key(k.value.trim())),
                     value: row.value(),
                     note: row.note(),
                     key,
@@ -507,6 +515,33 @@ fn build_kind(type_name: &str, root: Node<'_>, diags: &mut Vec<Diagnostic>) -> B
             language: attr("language"),
             body: attr("body"),
         }),
+        "json_body" | "xml_body" | "yml_body" | "text_body" => BlockKind::Body(Body {
+            kind: match type_name {
+                "json_body" => BodyKind::Json,
+                "xml_body" => BodyKind::Xml,
+                "yml_body" => BodyKind::Yaml,
+                _ => BodyKind::Text,
+            },
+            body: attr("body"),
+            content_type: attr("contentType"),
+            imported: attr("importedFrom").is_some_and(|v| !v.value.trim().is_empty()),
+        }),
+        "multipart-table" => BlockKind::MultipartTable(MultipartTable {
+            rows: multipart_rows(root, diags),
+        }),
+        "url-table" => BlockKind::UrlTable(table(root, diags)),
+        "restFile" => BlockKind::RestFile(RestFile {
+            files: root
+                .get("content")
+                .and_then(|c| c.items())
+                .into_iter()
+                .flat_map(|items| items.iter())
+                .filter_map(file_link_path)
+                .collect(),
+        }),
+        "runtime-variables" => BlockKind::RuntimeVariables(table(root, diags)),
+        "gqlquery" => BlockKind::GqlQuery(gql_query(root)),
+        "gqlvariables" => BlockKind::GqlVariables(GqlVariables { body: attr("body") }),
         // Typed names are matched above, so a known name reaching here is a passive type.
         t if KNOWN_BLOCK_TYPES.contains(&t) || NESTED_NODE_TYPES.contains(&t) => BlockKind::Other,
         _ => BlockKind::Unknown,
@@ -577,6 +612,77 @@ fn ws_message(attrs: Option<Node<'_>>) -> WsMessage {
         }
     }
     message
+}
+
+/// A `gqlquery`: the `gqlurl` and `gqlbody` children, or (files written before the app
+/// nested them) the attrs `endpoint`/`schemaUrl` and `body`/`operationType`.
+fn gql_query(root: Node<'_>) -> GqlQuery {
+    let url_node = content_item(root, "gqlurl");
+    let body_node = content_item(root, "gqlbody");
+    let legacy = |key: &str| attr(root, key).filter(|v| !v.value.trim().is_empty());
+    GqlQuery {
+        url: url_node
+            .and_then(inline_text)
+            .or_else(|| legacy("endpoint"))
+            .or_else(|| legacy("schemaUrl")),
+        url_node: url_node.map(|n| n.range()),
+        query: body_node
+            .and_then(|n| attr(n, "body"))
+            .or_else(|| legacy("body")),
+        operation_type: body_node
+            .and_then(|n| attr(n, "operationType"))
+            .or_else(|| legacy("operationType")),
+    }
+}
+
+/// A node's `content` as text: a plain string, or the joined `text` of inline text nodes.
+fn inline_text(node: Node<'_>) -> Option<Spanned<CompactString>> {
+    let content = node.get("content")?;
+    if content.as_scalar().is_some() {
+        return text_content(node);
+    }
+    let text = cell_text(content)?;
+    Some(Spanned::new(text, content.range()))
+}
+
+/// The `filePath` of a `fileLink` (or the app's inline `file`) node.
+fn file_link_path(node: Node<'_>) -> Option<Spanned<CompactString>> {
+    let kind = node.get("type").and_then(|t| t.as_str())?;
+    if kind != "fileLink" && kind != "file" {
+        return None;
+    }
+    attr(node, "filePath").filter(|p| !p.value.trim().is_empty())
+}
+
+/// The rows of a `multipart-table`, with the files their value cells link.
+fn multipart_rows(root: Node<'_>, diags: &mut Vec<Diagnostic>) -> Vec<MultipartRow> {
+    // The cells' nodes are needed for the file links: read the row items again alongside.
+    let items: Vec<Option<Node<'_>>> = root
+        .get("content")
+        .and_then(|c| c.items())
+        .and_then(|items| items.first())
+        .and_then(|table| table.get("rows"))
+        .and_then(|rows| rows.items())
+        .map(|rows| {
+            rows.iter()
+                .map(|r| r.get("row").and_then(|r| r.items()?.get(1)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut index = 0;
+    table_rows(root, diags, |row| {
+        let files = items
+            .get(index)
+            .copied()
+            .flatten()
+            .and_then(|cell| cell.items())
+            .into_iter()
+            .flat_map(|items| items.iter())
+            .filter_map(file_link_path)
+            .collect();
+        index += 1;
+        MultipartRow { row, files }
+    })
 }
 
 /// The text of a cell: a scalar, `null`, or inline nodes.

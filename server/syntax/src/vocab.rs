@@ -344,6 +344,14 @@ pub enum WsOption {
     Transcript,
     RunTimeout,
     IdleTimeout,
+    /// HTTP: the whole exchange, from connecting to the last byte of the body.
+    Timeout,
+    /// HTTP: follow `3xx` redirects.
+    FollowRedirects,
+    /// HTTP: how many redirects are followed at most.
+    MaxRedirects,
+    /// HTTP: the largest response body kept in memory for assertions and captures.
+    MaxResponseSize,
 }
 
 impl WsOption {
@@ -356,7 +364,26 @@ impl WsOption {
     }
 }
 
-/// One `ws-options` key: its name, the value it takes, its default and what it does.
+/// Which sections an option key applies to: WebSocket sections read it from `ws-options`,
+/// HTTP and GraphQL sections from the app's `options-table`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionScope {
+    WebSocket,
+    Http,
+    Both,
+}
+
+impl OptionScope {
+    pub fn websocket(self) -> bool {
+        matches!(self, OptionScope::WebSocket | OptionScope::Both)
+    }
+
+    pub fn http(self) -> bool {
+        matches!(self, OptionScope::Http | OptionScope::Both)
+    }
+}
+
+/// One option key: its name, the value it takes, its default and what it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptionKey {
     pub option: WsOption,
@@ -365,6 +392,7 @@ pub struct OptionKey {
     /// The default as a user would write it, or `None` when the option is off by default.
     pub default: Option<&'static str>,
     pub doc: &'static str,
+    pub scope: OptionScope,
 }
 
 /// Every `ws-options` key, in the order docs/format.md §4.2 lists them.
@@ -375,6 +403,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Text,
         default: None,
         doc: "Comma-separated subprotocols sent as `Sec-WebSocket-Protocol`; the one the server picked is shown.",
+        scope: OptionScope::WebSocket,
     },
     OptionKey {
         option: WsOption::Origin,
@@ -382,6 +411,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Text,
         default: None,
         doc: "The `Origin` header sent with the handshake.",
+        scope: OptionScope::WebSocket,
     },
     OptionKey {
         option: WsOption::ConnectTimeout,
@@ -389,6 +419,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Duration,
         default: Some("10s"),
         doc: "Time allowed for TCP, TLS and the upgrade together.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::PingInterval,
@@ -396,6 +427,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::DurationOrOff,
         default: None,
         doc: "Send a protocol ping frame at this interval.",
+        scope: OptionScope::WebSocket,
     },
     OptionKey {
         option: WsOption::PongTimeout,
@@ -403,6 +435,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Duration,
         default: Some("10s"),
         doc: "No pong within this time closes the session as timed out.",
+        scope: OptionScope::WebSocket,
     },
     OptionKey {
         option: WsOption::Heartbeat,
@@ -410,6 +443,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Text,
         default: None,
         doc: "An application-level text message sent on a timer (e.g. `__ping__`).",
+        scope: OptionScope::WebSocket,
     },
     OptionKey {
         option: WsOption::HeartbeatInterval,
@@ -417,6 +451,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Duration,
         default: Some("30s"),
         doc: "How often the `heartbeat` message is sent.",
+        scope: OptionScope::WebSocket,
     },
     OptionKey {
         option: WsOption::Reconnect,
@@ -424,6 +459,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::OnOff,
         default: Some("off"),
         doc: "`on` reconnects with backoff after a drop; `on-open` messages are sent again.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::ReconnectLimit,
@@ -431,6 +467,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Count,
         default: Some("10"),
         doc: "With `reconnect: on`, how many times a session reconnects at most; then it stays closed and says so.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::MaxMessageSize,
@@ -438,6 +475,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Size,
         default: Some("16MiB"),
         doc: "Largest message accepted; a larger one closes with 1009 and a clear error.",
+        scope: OptionScope::WebSocket,
     },
     OptionKey {
         option: WsOption::Insecure,
@@ -445,6 +483,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Bool,
         default: Some("false"),
         doc: "`true` skips TLS certificate checks. Always shown as a warning.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::CaFile,
@@ -452,6 +491,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Path,
         default: None,
         doc: "PEM file of extra trusted CA certificates, relative to the .void file.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::ClientCert,
@@ -459,6 +499,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Path,
         default: None,
         doc: "PEM client certificate for mutual TLS, relative to the .void file.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::ClientKey,
@@ -466,6 +507,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Path,
         default: None,
         doc: "PEM private key for `clientCert`, relative to the .void file.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::Proxy,
@@ -473,6 +515,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::ProxyUrl,
         default: None,
         doc: "HTTP CONNECT proxy, `http://host:port`.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::LogMode,
@@ -480,6 +523,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::LogMode,
         default: Some("append"),
         doc: "How the live log shows messages: `append` (newest last), `prepend` (newest first), `snapshot` (only the latest received).",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::LogLimit,
@@ -487,6 +531,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Count,
         default: Some("10000"),
         doc: "Entries kept in the live view; older ones stay in the transcript.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::Transcript,
@@ -494,6 +539,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::PathOrOff,
         default: None,
         doc: "Path of a JSON Lines file that receives every event, or `off`. Default: under the user's cache directory.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::RunTimeout,
@@ -501,6 +547,7 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Duration,
         default: Some("30s"),
         doc: "Headless runs: close after this long.",
+        scope: OptionScope::Both,
     },
     OptionKey {
         option: WsOption::IdleTimeout,
@@ -508,12 +555,60 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         kind: OptionValueKind::Duration,
         default: Some("5s"),
         doc: "Headless runs: close after this long without traffic.",
+        scope: OptionScope::Both,
+    },
+    OptionKey {
+        option: WsOption::Timeout,
+        name: "timeout",
+        kind: OptionValueKind::Duration,
+        default: Some("30s"),
+        doc: "HTTP: time allowed for the whole exchange, from connecting to the last byte of the response (a Server-Sent Events stream is bounded by `runTimeout` instead).",
+        scope: OptionScope::Http,
+    },
+    OptionKey {
+        option: WsOption::FollowRedirects,
+        name: "followRedirects",
+        kind: OptionValueKind::Bool,
+        default: Some("true"),
+        doc: "HTTP: follow `3xx` redirects (the app's `follow_redirects` is the same key). `false` shows the redirect itself.",
+        scope: OptionScope::Http,
+    },
+    OptionKey {
+        option: WsOption::MaxRedirects,
+        name: "maxRedirects",
+        kind: OptionValueKind::Count,
+        default: Some("10"),
+        doc: "HTTP: redirects followed at most; one more is an error naming the chain.",
+        scope: OptionScope::Http,
+    },
+    OptionKey {
+        option: WsOption::MaxResponseSize,
+        name: "maxResponseSize",
+        kind: OptionValueKind::Size,
+        default: Some("64MiB"),
+        doc: "HTTP: the response body kept in memory for the view, assertions and captures; the transcript keeps it whole.",
+        scope: OptionScope::Http,
     },
 ];
 
 /// Finds an option key by its exact name.
 pub fn option_key(name: &str) -> Option<&'static OptionKey> {
     OPTION_KEYS.iter().find(|k| k.name == name)
+}
+
+/// Finds a `ws-options` key (one that applies to WebSocket sections) by its exact name.
+pub fn ws_option_key(name: &str) -> Option<&'static OptionKey> {
+    option_key(name).filter(|k| k.scope.websocket())
+}
+
+/// Finds a key of the app's `options-table` (HTTP and GraphQL sections): our names, and the
+/// app's own `follow_redirects`.
+pub fn http_option_key(name: &str) -> Option<&'static OptionKey> {
+    let name = match name.trim() {
+        "follow_redirects" => "followRedirects",
+        other => other,
+    };
+    option_key(name)
 }
 
 /// Checks an option value against its key's kind. `Ok(())` when it is acceptable.
@@ -602,6 +697,10 @@ pub enum Accessor {
     Size,
     /// `.binary`: whether the message is binary.
     Binary,
+    /// `.event`: a Server-Sent Event's type (`message` when the event names none).
+    Event,
+    /// `.id`: a Server-Sent Event's `id`.
+    Id,
 }
 
 /// A parsed assertion field such as `received[-1].json.data.items[0].id`.
@@ -648,6 +747,14 @@ impl Field {
     /// Parses a field as written in an assertion row.
     pub fn parse(text: &str) -> Result<Field, String> {
         let t = text.trim();
+        if t.starts_with("events") {
+            // Errors name the field as written.
+            return Self::parse_inner(t).map_err(|e| e.replace("received", "events"));
+        }
+        Self::parse_inner(t)
+    }
+
+    fn parse_inner(t: &str) -> Result<Field, String> {
         let unknown = || {
             format!(
                 "unknown assertion field `{t}`; expected one of connected, handshake.status, \
@@ -660,6 +767,15 @@ impl Field {
                 base,
                 accessor: Accessor::Whole,
             })
+        };
+        // A Server-Sent Events stream calls its messages events: `events[...]` is `received[...]`.
+        let renamed;
+        let t = match t.strip_prefix("events") {
+            Some(rest) if rest.starts_with('[') || rest == ".count" => {
+                renamed = format!("received{rest}");
+                renamed.as_str()
+            }
+            _ => t,
         };
         match t {
             "connected" => return simple(FieldBase::Connected),
@@ -710,7 +826,9 @@ impl Field {
 fn parse_accessor(text: &str) -> Result<Accessor, String> {
     match text {
         "" => Ok(Accessor::Whole),
-        ".text" => Ok(Accessor::Text),
+        ".text" | ".data" => Ok(Accessor::Text),
+        ".event" => Ok(Accessor::Event),
+        ".id" => Ok(Accessor::Id),
         ".size" => Ok(Accessor::Size),
         ".binary" => Ok(Accessor::Binary),
         ".json" => Ok(Accessor::Json(Vec::new())),
@@ -720,7 +838,7 @@ fn parse_accessor(text: &str) -> Result<Accessor, String> {
         {
             Some(path) => parse_json_path(path).map(Accessor::Json),
             None => Err(format!(
-                "unknown accessor `{text}`; use .json.<path>, .text, .size or .binary"
+                "unknown accessor `{text}`; use .json.<path>, .text, .size or .binary (events also .event, .id, .data)"
             )),
         },
     }

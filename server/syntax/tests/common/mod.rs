@@ -118,7 +118,9 @@ pub fn dump_model(text: &str, doc: &Document) -> String {
             | BlockKind::QueryTable(t)
             | BlockKind::CookiesTable(t)
             | BlockKind::PathTable(t)
-            | BlockKind::OptionsTable(t) => {
+            | BlockKind::OptionsTable(t)
+            | BlockKind::UrlTable(t)
+            | BlockKind::RuntimeVariables(t) => {
                 for r in &t.rows {
                     let cells: Vec<_> = r.cells.iter().map(|c| c.text.clone()).collect();
                     writeln!(
@@ -157,6 +159,42 @@ pub fn dump_model(text: &str, doc: &Document) -> String {
                 sp(text, &ix, &s.body)
             )
             .unwrap(),
+            BlockKind::Body(b) => writeln!(
+                o,
+                "  body {:?} content_type={} imported={} body={}",
+                b.kind,
+                sp(text, &ix, &b.content_type),
+                b.imported,
+                sp(text, &ix, &b.body)
+            )
+            .unwrap(),
+            BlockKind::MultipartTable(t) => {
+                for r in &t.rows {
+                    let cells: Vec<_> = r.row.cells.iter().map(|c| c.text.clone()).collect();
+                    let files: Vec<_> = r.files.iter().map(|f| f.value.clone()).collect();
+                    writeln!(
+                        o,
+                        "  multipart{} {cells:?} files={files:?}",
+                        if r.row.disabled { "(disabled)" } else { "" }
+                    )
+                    .unwrap();
+                }
+            }
+            BlockKind::RestFile(f) => {
+                let files: Vec<_> = f.files.iter().map(|f| f.value.clone()).collect();
+                writeln!(o, "  restFile files={files:?}").unwrap();
+            }
+            BlockKind::GqlQuery(q) => writeln!(
+                o,
+                "  gqlquery url={} operation={} query={}",
+                sp(text, &ix, &q.url),
+                sp(text, &ix, &q.operation_type),
+                sp(text, &ix, &q.query)
+            )
+            .unwrap(),
+            BlockKind::GqlVariables(v) => {
+                writeln!(o, "  gqlvariables body={}", sp(text, &ix, &v.body)).unwrap()
+            }
             BlockKind::Other => writeln!(o, "  other").unwrap(),
             BlockKind::Unknown => writeln!(o, "  unknown (kept as written)").unwrap(),
             BlockKind::Malformed => writeln!(o, "  malformed").unwrap(),
