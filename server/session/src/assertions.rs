@@ -408,6 +408,7 @@ pub fn access(accessor: &Accessor, payload: &Payload) -> Option<Value> {
         })),
         Accessor::Size => Some(Value::from(payload.len() as u64)),
         Accessor::Binary => Some(Value::Bool(matches!(payload, Payload::Binary(_)))),
+        Accessor::Event | Accessor::Id => None,
         Accessor::Json(path) => {
             let root: Value = serde_json::from_str(&payload.as_text()).ok()?;
             let mut cur = &root;
@@ -530,6 +531,8 @@ pub fn field_text(field: &Field) -> String {
         Accessor::Text => ".text".into(),
         Accessor::Size => ".size".into(),
         Accessor::Binary => ".binary".into(),
+        Accessor::Event => ".event".into(),
+        Accessor::Id => ".id".into(),
         Accessor::Json(steps) => {
             let mut s = String::from(".json");
             for step in steps {

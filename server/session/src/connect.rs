@@ -1,5 +1,7 @@
-//! Opening a connection: TCP (directly or through an HTTP CONNECT proxy), TLS for `wss://`,
-//! then the WebSocket upgrade with the section's headers, `Origin` and subprotocols.
+//! Opening a connection: TCP (directly or through an HTTP CONNECT proxy), TLS for `wss://`
+//! and `https://`, then (for WebSocket) the upgrade with the section's headers, `Origin` and
+//! subprotocols. HTTP sections open their byte streams here too ([`crate::http::client`]), so
+//! TLS verification, proxies and the words for failures are the same for both.
 //!
 //! The byte stream comes from a [`Connector`], so unit tests can inject an in-memory peer; the
 //! real one is [`NetworkConnector`]. This module knows nothing of logs, status or transcripts:
@@ -39,9 +41,23 @@ pub type BoxedTransport = Box<dyn Transport>;
 pub type ConnectFuture<'a> =
     Pin<Box<dyn Future<Output = Result<BoxedTransport, String>> + Send + 'a>>;
 
-/// Opens the byte stream (TCP, proxy, TLS) for a spec's URL. The error is a sentence for people.
+/// How a byte stream is opened: through which proxy, with which TLS settings (file paths
+/// already resolved against the `.void` file's directory).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransportOptions {
+    /// `http://host:port` of an HTTP CONNECT proxy.
+    pub proxy: Option<String>,
+    pub tls: TlsOptions,
+}
+
+/// Whether a URL scheme is carried over TLS.
+pub fn is_tls_scheme(scheme: &str) -> bool {
+    matches!(scheme, "wss" | "https")
+}
+
+/// Opens the byte stream (TCP, proxy, TLS) for a URL. The error is a sentence for people.
 pub trait Connector: Send + Sync + 'static {
-    fn connect<'a>(&'a self, url: &'a Url, spec: &'a SessionSpec) -> ConnectFuture<'a>;
+    fn connect<'a>(&'a self, url: &'a Url, options: &'a TransportOptions) -> ConnectFuture<'a>;
 }
 
 /// The real network: TCP, optional HTTP CONNECT proxy, rustls for `wss://`.
@@ -49,30 +65,22 @@ pub trait Connector: Send + Sync + 'static {
 pub struct NetworkConnector;
 
 impl Connector for NetworkConnector {
-    fn connect<'a>(&'a self, url: &'a Url, spec: &'a SessionSpec) -> ConnectFuture<'a> {
+    fn connect<'a>(&'a self, url: &'a Url, options: &'a TransportOptions) -> ConnectFuture<'a> {
         Box::pin(async move {
             let host = url.host_str().ok_or_else(|| format!("{url} has no host"))?;
             let host = host.trim_start_matches('[').trim_end_matches(']');
             let port = url.port_or_known_default().unwrap_or(80);
-            let tcp = match &spec.options.proxy {
+            let tcp = match &options.proxy {
                 Some(proxy) => connect_via_proxy(proxy, host, port).await?,
                 None => TcpStream::connect((host, port))
                     .await
                     .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?,
             };
             let _ = tcp.set_nodelay(true);
-            if url.scheme() != "wss" {
+            if !is_tls_scheme(url.scheme()) {
                 return Ok(Box::new(tcp) as BoxedTransport);
             }
-            let beside_file =
-                |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| spec.relative_to_file(p));
-            let options = TlsOptions {
-                insecure: spec.options.insecure,
-                ca_file: beside_file(&spec.options.ca_file),
-                client_cert: beside_file(&spec.options.client_cert),
-                client_key: beside_file(&spec.options.client_key),
-                project: spec.project(),
-            };
+            let options = options.tls.clone();
             // Reading certificate files and the platform roots happens on the blocking pool:
             // the runtime never waits on them, and dropping this future (a close, the connect
             // timeout) abandons the wait.
@@ -263,7 +271,7 @@ pub async fn establish(
     let request_headers = header_pairs(request.headers());
     // Nothing was sent when the connection could not be made: the error carries no request.
     let transport = connector
-        .connect(&url, spec)
+        .connect(&url, &spec.transport_options())
         .await
         .map_err(ConnectError::new)?;
     let config = websocket_config(spec);

@@ -31,6 +31,7 @@ mod connection;
 mod control;
 mod engine;
 pub mod file_checks;
+pub mod http;
 pub mod log;
 pub mod mask;
 mod outbox;

@@ -40,6 +40,8 @@ pub enum Limit {
     Environment,
     /// PEM certificates and keys: 1 MiB.
     Certificate,
+    /// Files an HTTP request sends (multipart fields, `restFile`): 64 MiB.
+    Upload,
     /// Any other cap, in bytes.
     Bytes(u64),
 }
@@ -48,12 +50,14 @@ impl Limit {
     pub const DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
     pub const ENVIRONMENT_BYTES: u64 = 4 * 1024 * 1024;
     pub const CERTIFICATE_BYTES: u64 = 1024 * 1024;
+    pub const UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 
     pub fn bytes(self) -> u64 {
         match self {
             Limit::Document => Self::DOCUMENT_BYTES,
             Limit::Environment => Self::ENVIRONMENT_BYTES,
             Limit::Certificate => Self::CERTIFICATE_BYTES,
+            Limit::Upload => Self::UPLOAD_BYTES,
             Limit::Bytes(n) => n,
         }
     }

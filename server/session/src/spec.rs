@@ -92,6 +92,21 @@ impl SessionSpec {
             _ => path.to_path_buf(),
         }
     }
+
+    /// How this session's byte stream is opened: its proxy and TLS settings, paths resolved.
+    pub fn transport_options(&self) -> crate::connect::TransportOptions {
+        let resolve = |p: &Option<PathBuf>| p.as_ref().map(|p| self.relative_to_file(p));
+        crate::connect::TransportOptions {
+            proxy: self.options.proxy.clone(),
+            tls: crate::tls::TlsOptions {
+                insecure: self.options.insecure,
+                ca_file: resolve(&self.options.ca_file),
+                client_cert: resolve(&self.options.client_cert),
+                client_key: resolve(&self.options.client_key),
+                project: self.project(),
+            },
+        }
+    }
 }
 
 /// One `ws-message` block.
@@ -301,7 +316,12 @@ impl SessionOptions {
     /// Applies one `ws-options` row (`key`, resolved `value`), checking it with the shared
     /// vocabulary. Unknown keys and bad values are errors naming the key.
     pub fn apply(&mut self, key: &str, value: &str) -> Result<OptionEffect, String> {
-        let Some(known) = vocab::option_key(key) else {
+        let Some(known) = vocab::ws_option_key(key) else {
+            if vocab::option_key(key).is_some() {
+                return Err(format!(
+                    "`{key}` applies to HTTP sections (the app's `options-table`), not to ws-options"
+                ));
+            }
             return Err(format!("unknown ws-options key `{key}`"));
         };
         vocab::check_option_value(known, value).map_err(|e| format!("`{key}`: {e}"))?;
@@ -360,6 +380,13 @@ impl SessionOptions {
             }
             WsOption::RunTimeout => self.run_timeout = duration(v)?,
             WsOption::IdleTimeout => self.idle_timeout = duration(v)?,
+            // Not `ws-options` keys (`ws_option_key` above refuses them).
+            WsOption::Timeout
+            | WsOption::FollowRedirects
+            | WsOption::MaxRedirects
+            | WsOption::MaxResponseSize => {
+                return Err(format!("`{key}` applies to HTTP sections only"));
+            }
         }
         Ok(OptionEffect::Stored)
     }
