@@ -81,23 +81,39 @@ async fn started(root: &Path, settings: Value) -> TestClient {
         .0
 }
 
-/// The unresolved-variable messages of the latest diagnostics published after `from`.
-async fn messages_after(client: &TestClient, uri: &str, from: usize) -> Vec<String> {
-    let (params, _) = client
-        .wait_for("textDocument/publishDiagnostics", from, |p| p["uri"] == uri)
-        .await;
+/// The `code: message` lines of one diagnostics publish.
+fn messages_of(params: &serde_json::Value) -> Vec<String> {
     params["diagnostics"]
         .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            format!(
-                "{}: {}",
-                d["code"].as_str().unwrap_or(""),
-                d["message"].as_str().unwrap()
-            )
+        .map(|all| {
+            all.iter()
+                .map(|d| {
+                    format!(
+                        "{}: {}",
+                        d["code"].as_str().unwrap_or(""),
+                        d["message"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
         })
-        .collect()
+        .unwrap_or_default()
+}
+
+/// The messages of the first diagnostics published for `uri` after `from` that `settled`
+/// accepts. Under load the server may publish for an older state first (the document opened
+/// before the environment changed), so a test waits for the publish it asserts on.
+async fn messages_after(
+    client: &TestClient,
+    uri: &str,
+    from: usize,
+    settled: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let (params, _) = client
+        .wait_for("textDocument/publishDiagnostics", from, |p| {
+            p["uri"] == uri && settled(&messages_of(p))
+        })
+        .await;
+    messages_of(&params)
 }
 
 async fn hover(client: &mut TestClient, uri: &str, needle: &str) -> String {
@@ -122,11 +138,13 @@ async fn the_tree_profiles_and_the_picked_environment_drive_every_feature() {
     client.open(&p.uri, DOC).await;
 
     // Nothing picked: the first environment, `thor`.
-    let messages = messages_after(&client, &p.uri, mark).await;
+    let only_odin_in_thor = "unresolved-variable: `{{ONLY_ODIN}}` has no value in environment `thor`; defined in `odin`";
+    let messages = messages_after(&client, &p.uri, mark, |m| {
+        m.iter().any(|m| m == only_odin_in_thor)
+    })
+    .await;
     assert!(
-        messages.contains(
-            &"unresolved-variable: `{{ONLY_ODIN}}` has no value in environment `thor`; defined in `odin`".to_string()
-        ),
+        messages.contains(&only_odin_in_thor.to_string()),
         "{messages:?}"
     );
     assert!(
@@ -174,13 +192,14 @@ async fn the_tree_profiles_and_the_picked_environment_drive_every_feature() {
         .unwrap();
     assert_eq!(state["environment"], "thor.test.local");
     assert_eq!(state["chosen"], true);
-    let messages = messages_after(&client, &p.uri, mark).await;
-    assert_eq!(
-        messages,
-        [
-            "unresolved-variable: `{{ONLY_ODIN}}` has no value in environment `thor.test.local`; defined in `odin`"
-        ]
-    );
+    let expected = [
+        "unresolved-variable: `{{ONLY_ODIN}}` has no value in environment `thor.test.local`; defined in `odin`",
+    ];
+    let messages = messages_after(&client, &p.uri, mark, |m| {
+        m.iter().any(|m| m.contains("`thor.test.local`"))
+    })
+    .await;
+    assert_eq!(messages, expected);
     let region = hover(&mut client, &p.uri, "{{REGION}}").await;
     assert!(
         region
@@ -252,7 +271,7 @@ async fn settings_name_the_environment_and_a_missing_one_is_an_error() {
     let mut client = started(p.dir.path(), json!({ "envName": "odin" })).await;
     let mark = client.mark();
     client.open(&p.uri, DOC).await;
-    let messages = messages_after(&client, &p.uri, mark).await;
+    let messages = messages_after(&client, &p.uri, mark, |_| true).await;
     assert!(
         messages.iter().all(|m| !m.contains("ONLY_ODIN")),
         "odin defines ONLY_ODIN: {messages:?}"
@@ -264,7 +283,10 @@ async fn settings_name_the_environment_and_a_missing_one_is_an_error() {
             json!({ "settings": { "envName": "asgard" } }),
         )
         .await;
-    let messages = messages_after(&client, &p.uri, mark).await;
+    let messages = messages_after(&client, &p.uri, mark, |m| {
+        m.iter().any(|m| m.starts_with("unknown-environment"))
+    })
+    .await;
     assert!(
         messages.iter().any(|m| m.starts_with("unknown-environment: environment `asgard` does not exist in profile `default`; its environments: `thor`, `thor.test.local`, `odin`")),
         "{messages:?}"
