@@ -24,7 +24,7 @@ use url::Url;
 
 use crate::read_ahead::ReadAhead;
 use crate::spec::SessionSpec;
-use crate::tls::{self, TlsOptions};
+use crate::tls;
 
 pub use crate::read_ahead::READ_BUFFER_SIZE;
 /// Bytes buffered before a write goes to the socket.
@@ -41,14 +41,7 @@ pub type BoxedTransport = Box<dyn Transport>;
 pub type ConnectFuture<'a> =
     Pin<Box<dyn Future<Output = Result<BoxedTransport, String>> + Send + 'a>>;
 
-/// How a byte stream is opened: through which proxy, with which TLS settings (file paths
-/// already resolved against the `.void` file's directory).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TransportOptions {
-    /// `http://host:port` of an HTTP CONNECT proxy.
-    pub proxy: Option<String>,
-    pub tls: TlsOptions,
-}
+pub use crate::spec::TransportOptions;
 
 /// Whether a URL scheme is carried over TLS.
 pub fn is_tls_scheme(scheme: &str) -> bool {

@@ -94,9 +94,9 @@ impl SessionSpec {
     }
 
     /// How this session's byte stream is opened: its proxy and TLS settings, paths resolved.
-    pub fn transport_options(&self) -> crate::connect::TransportOptions {
+    pub fn transport_options(&self) -> TransportOptions {
         let resolve = |p: &Option<PathBuf>| p.as_ref().map(|p| self.relative_to_file(p));
-        crate::connect::TransportOptions {
+        TransportOptions {
             proxy: self.options.proxy.clone(),
             tls: crate::tls::TlsOptions {
                 insecure: self.options.insecure,
@@ -107,6 +107,16 @@ impl SessionSpec {
             },
         }
     }
+}
+
+/// How a byte stream is opened: through which proxy, with which TLS settings (file paths
+/// already resolved against the `.void` file's directory). Built by
+/// [`SessionSpec::transport_options`], used by [`crate::connect`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransportOptions {
+    /// `http://host:port` of an HTTP CONNECT proxy.
+    pub proxy: Option<String>,
+    pub tls: crate::tls::TlsOptions,
 }
 
 /// One `ws-message` block.

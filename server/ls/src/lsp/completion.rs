@@ -318,6 +318,7 @@ impl Ctx<'_> {
         match (block_type, cell) {
             ("ws-options", 0) => vocab::OPTION_KEYS
                 .iter()
+                .filter(|k| k.scope.websocket())
                 .map(|k| {
                     let doc = match k.default {
                         Some(d) => format!("{} Default: `{d}`.", k.doc),
@@ -327,7 +328,7 @@ impl Ctx<'_> {
                 })
                 .collect(),
             ("ws-options", 1) => {
-                let Some(key) = first_cell.and_then(vocab::option_key) else {
+                let Some(key) = first_cell.and_then(vocab::ws_option_key) else {
                     return Vec::new();
                 };
                 option_values(key.kind)

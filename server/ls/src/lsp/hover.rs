@@ -75,6 +75,7 @@ fn find(
                             key.value,
                             vocab::OPTION_KEYS
                                 .iter()
+                                .filter(|k| k.scope.websocket())
                                 .map(|k| k.name)
                                 .collect::<Vec<_>>()
                                 .join(", ")
@@ -232,6 +233,10 @@ fn field_doc(field: &str) -> String {
                 vocab::Accessor::Text => "\n\nReads the message as text.".into(),
                 vocab::Accessor::Size => "\n\nReads the payload size in bytes.".into(),
                 vocab::Accessor::Binary => "\n\nWhether the message is binary.".into(),
+                vocab::Accessor::Event => {
+                    "\n\nThe Server-Sent Event's type (`message` when it names none).".into()
+                }
+                vocab::Accessor::Id => "\n\nThe Server-Sent Event's `id`.".into(),
             };
             format!("**`{field}`** (assertion field)\n\n{base_doc}{accessor}")
         }

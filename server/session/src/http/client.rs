@@ -362,16 +362,8 @@ impl HttpClient {
                 to: next.to_string(),
             });
             if hops.len() as u64 > u64::from(http.options.max_redirects) {
-                let chain: Vec<&str> = std::iter::once(hops[0].from.as_str())
-                    .chain(hops.iter().map(|h| h.to.as_str()))
-                    .collect();
                 return Err(HttpFailure {
-                    message: format!(
-                        "stopped after {} redirects (maxRedirects {}): {}",
-                        http.options.max_redirects,
-                        http.options.max_redirects,
-                        chain.join(" → ")
-                    ),
+                    message: too_many_redirects(&hops, http.options.max_redirects),
                     sent: Some(sent),
                     hops,
                 });
@@ -627,6 +619,20 @@ fn redirect_target(head: &ResponseHead, base: &Url) -> Option<Result<Url, String
                     "the server redirected to `{location}`, which is not HTTP (scheme `{other}`)"
                 )),
             }),
+    )
+}
+
+/// Why a redirect chain was cut, with the chain.
+fn too_many_redirects(hops: &[Hop], max_redirects: u32) -> String {
+    let chain: Vec<&str> = hops
+        .first()
+        .map(|h| h.from.as_str())
+        .into_iter()
+        .chain(hops.iter().map(|h| h.to.as_str()))
+        .collect();
+    format!(
+        "stopped after {max_redirects} redirects (maxRedirects {max_redirects}): {}",
+        chain.join(" → ")
     )
 }
 
