@@ -810,8 +810,13 @@ fn check_assertions(a: &Assertions, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// An `auth` block in a WebSocket section: its type must be one a handshake can carry.
-fn check_ws_auth(auth: &crate::model::Auth, diags: &mut Vec<Diagnostic>) {
+/// An `auth` block: its type must be one void-ls can send (the WebSocket handshake's kinds,
+/// which HTTP requests share). `context` says for what, in words.
+pub(crate) fn check_auth_kind(
+    auth: &crate::model::Auth,
+    context: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
     let Some(kind) = &auth.auth_type else {
         return;
     };
@@ -823,7 +828,7 @@ fn check_ws_auth(auth: &crate::model::Auth, diags: &mut Vec<Diagnostic>) {
         Severity::Error,
         codes::WS_AUTH_UNSUPPORTED,
         format!(
-            "auth type `{}` is not supported for WebSocket handshakes; use {}",
+            "auth type `{}` is not supported {context}; use {}",
             kind.value.trim(),
             crate::vocab::WS_AUTH_TYPES_IN_WORDS
         ),
@@ -867,7 +872,7 @@ fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>)
         if let BlockKind::Auth(auth) = &b.kind
             && section.is_websocket(doc)
         {
-            check_ws_auth(auth, diags);
+            check_auth_kind(auth, "for WebSocket handshakes", diags);
         }
         if !is_ws_block(&b.kind) {
             continue;

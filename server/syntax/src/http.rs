@@ -498,7 +498,9 @@ pub(crate) fn check_section(doc: &Document, section: &Section, diags: &mut Vec<D
             BlockKind::RuntimeVariables(t) => check_captures(t, diags),
             BlockKind::OptionsTable(t) => check_options(t, kind, diags),
             BlockKind::GqlVariables(v) => check_graphql_variables(v, diags),
-            BlockKind::Auth(auth) => check_auth(auth, diags),
+            BlockKind::Auth(auth) => {
+                crate::diagnostics::check_auth_kind(auth, "for HTTP requests", diags)
+            }
             _ => {}
         }
     }
@@ -802,25 +804,6 @@ fn check_options(table: &Table, kind: RequestKind, diags: &mut Vec<Diagnostic>) 
             ));
         }
     }
-}
-
-fn check_auth(auth: &Auth, diags: &mut Vec<Diagnostic>) {
-    let Some(kind) = &auth.auth_type else {
-        return;
-    };
-    if vocab::is_ws_auth_type(&kind.value) {
-        return;
-    }
-    diags.push(Diagnostic::new(
-        kind.range.clone(),
-        Severity::Error,
-        codes::WS_AUTH_UNSUPPORTED,
-        format!(
-            "auth type `{}` is not supported by void-ls; use {}",
-            kind.value.trim(),
-            vocab::WS_AUTH_TYPES_IN_WORDS
-        ),
-    ));
 }
 
 #[cfg(test)]

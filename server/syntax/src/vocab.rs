@@ -78,6 +78,17 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A duration for people: `30 s`, `1.5 s`, `250 ms`.
+pub fn human_seconds(d: std::time::Duration) -> String {
+    if d < std::time::Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
 /// A size for people: `18 B`, `4.0 KiB`, `1.5 MiB`.
 pub fn human_size(bytes: u64) -> String {
     const KIB: f64 = 1024.0;

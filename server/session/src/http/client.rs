@@ -447,7 +447,7 @@ impl HttpClient {
             Err(_) => {
                 return Err(format!(
                     "timed out after {} while connecting (connectTimeout)",
-                    seconds(connect_timeout)
+                    void_syntax::vocab::human_seconds(connect_timeout)
                 ));
             }
         };
@@ -645,17 +645,6 @@ fn pool_key(url: &Url, transport: &TransportOptions) -> String {
         transport.proxy,
         transport.tls
     )
-}
-
-/// `10 s`, `1.5 s`, `250 ms`.
-pub fn seconds(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
 }
 
 /// A hyper error in words, with `when` (`while reading the body`) when given.

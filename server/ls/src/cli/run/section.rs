@@ -386,7 +386,7 @@ fn fill_from_status(
         // The run ended while still connecting: say that it was runTimeout, not a cancel.
         report.connection.error = Some(format!(
             "runTimeout ({}) passed while connecting: the connection never opened",
-            human_seconds(run_timeout)
+            void_syntax::vocab::human_seconds(run_timeout)
         ));
     }
     // Our own close at the end of a run is not an error to report.
@@ -477,16 +477,5 @@ impl LogCursor {
             self.last = Some(l.clone());
         }
         new
-    }
-}
-
-/// `30 s`, `1.5 s`, `250 ms`.
-fn human_seconds(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
     }
 }
