@@ -9,6 +9,7 @@ local M = {}
 --- @field name string Name of the LSP client (what `:checkhealth vim.lsp` shows).
 --- @field root_markers string[] Files or folders that mark a workspace root.
 --- @field codelens boolean Show code lenses and keep them refreshed.
+--- @field inlay_hints boolean Show inlay hints (variable values, assertion results) in void buffers.
 --- @field open_log_on_connect boolean Open the live log in a window after `:VoidConnect`.
 --- @field log_window string Ex command that opens the window for a log buffer.
 --- @field follow_log boolean Keep the cursor on the newest line of a log while it grows.
@@ -21,6 +22,7 @@ M.defaults = {
   name = 'void_ls',
   root_markers = { '.voiden', '.git' },
   codelens = true,
+  inlay_hints = true,
   open_log_on_connect = true,
   log_window = 'botright 12split',
   follow_log = true,
@@ -60,6 +62,7 @@ function M.apply(user)
   check('name', merged.name, 'string')
   check('root_markers', merged.root_markers, 'table')
   check('codelens', merged.codelens, 'boolean')
+  check('inlay_hints', merged.inlay_hints, 'boolean')
   check('open_log_on_connect', merged.open_log_on_connect, 'boolean')
   check('log_window', merged.log_window, 'string')
   check('follow_log', merged.follow_log, 'boolean')

@@ -206,6 +206,11 @@ local function on_attach(bufnr)
   if config.options.codelens then
     M.refresh_codelens(bufnr)
   end
+  -- Neovim shows inlay hints only where they are enabled: a void buffer shows them by default
+  -- (values of variables, assertion results), as VS Code does.
+  if config.options.inlay_hints and vim.lsp.inlay_hint then
+    pcall(vim.lsp.inlay_hint.enable, true, { bufnr = bufnr })
+  end
 end
 
 --- Declares and enables the server, and registers the autocommands around it.

@@ -41,3 +41,6 @@ mod document_links;
 
 #[path = "lsp/mcp_tools.rs"]
 mod mcp_tools;
+
+#[path = "lsp/inlay_hints.rs"]
+mod inlay_hints;

@@ -41,6 +41,9 @@ pub struct SessionFeatures {
     pub work_done_progress: bool,
     /// `workspace.codeLens.refreshSupport`.
     pub code_lens_refresh: bool,
+    /// `workspace.inlayHint.refreshSupport` (assertion results are inlay hints; also asked
+    /// after environment changes).
+    pub inlay_hint_refresh: bool,
     /// `window.showDocument.support`.
     pub show_document: bool,
 }
@@ -84,6 +87,7 @@ impl ClientFeatures {
                     .is_some_and(Value::is_object),
                 work_done_progress: flag("/window/workDoneProgress"),
                 code_lens_refresh: flag("/workspace/codeLens/refreshSupport"),
+                inlay_hint_refresh: flag("/workspace/inlayHint/refreshSupport"),
                 show_document: flag("/window/showDocument/support"),
             },
         }
@@ -137,6 +141,7 @@ pub fn initialize_result(encoding: PositionEncoding) -> InitializeResult {
             definition_provider: Some(OneOf::Left(true)),
             workspace_symbol_provider: Some(OneOf::Left(true)),
             references_provider: Some(OneOf::Left(true)),
+            inlay_hint_provider: Some(OneOf::Left(true)),
             document_link_provider: Some(DocumentLinkOptions {
                 resolve_provider: Some(false),
                 work_done_progress_options: WorkDoneProgressOptions::default(),
@@ -248,7 +253,8 @@ mod tests {
                 "didChangeWatchedFiles": { "dynamicRegistration": true },
                 "configuration": true,
                 "textDocumentContent": { "dynamicRegistration": true },
-                "codeLens": { "refreshSupport": true }
+                "codeLens": { "refreshSupport": true },
+                "inlayHint": { "refreshSupport": true }
             },
             "window": { "workDoneProgress": true, "showDocument": { "support": true } }
         }));
@@ -266,6 +272,7 @@ mod tests {
                     text_document_content: true,
                     work_done_progress: true,
                     code_lens_refresh: true,
+                    inlay_hint_refresh: true,
                     show_document: true
                 },
             }

@@ -135,7 +135,9 @@ fn find(
     None
 }
 
-fn variable(
+/// The hover text of a `{{variable}}`: its value (masked when secret), where it came from and the
+/// environment; what is missing when it does not resolve. Also the tooltip of its inlay hint.
+pub fn variable(
     state: &ServerState,
     uri: &Uri,
     model: &void_syntax::Document,

@@ -30,6 +30,7 @@ pub mod folding;
 pub mod formatting;
 pub mod hover;
 pub mod index;
+pub mod inlay_hints;
 mod links;
 pub mod logging;
 pub mod occurrences;

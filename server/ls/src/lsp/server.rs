@@ -28,7 +28,7 @@ use super::settings::Settings;
 use super::store::DocumentStore;
 use super::{
     capabilities, code_actions, code_lens, commands, completion, definition, document_highlight,
-    document_links, folding, formatting, hover, index, logging, references, rename,
+    document_links, folding, formatting, hover, index, inlay_hints, logging, references, rename,
     semantic_tokens, symbols, workspace_symbols,
 };
 
@@ -139,10 +139,14 @@ impl ServerState {
     }
 
     /// Re-checks every open document (after settings or environment files change).
+    /// Values shown as inlay hints may have changed too: the client is asked to refresh them.
     pub fn recheck_all(&self) {
         self.env.invalidate();
         for doc in self.store.all() {
             self.diagnostics.schedule(doc.uri.clone());
+        }
+        if self.features().sessions.inlay_hint_refresh {
+            super::sessions::notifier::refresh_inlay_hints(&self.client);
         }
     }
 
@@ -377,6 +381,10 @@ impl LanguageServer for Backend {
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         rename::rename(&self.state, params).await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        inlay_hints::inlay_hint(&self.state, params)
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {

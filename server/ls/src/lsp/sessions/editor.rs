@@ -16,6 +16,7 @@ use super::super::document::OpenDocument;
 use super::super::ext::commands::{
     CLOSE, CONNECT, COPY_AS_WEBSOCAT, OPEN_LOG, PAUSE, RESUME, SEND, TEST_CONNECTION,
 };
+use super::super::inlay_hints;
 use super::super::server::ServerState;
 use super::lookup::{self, LocatedSection};
 use super::manager::SessionEntry;
@@ -311,6 +312,84 @@ pub fn assertion_diagnostics(state: &ServerState, doc: &OpenDocument) -> Vec<Dia
                     check.trim_end()
                 ),
                 ..Default::default()
+            });
+        }
+    }
+    out
+}
+
+/// Pass / fail / pending at the end of each assertion row of a section whose latest session
+/// (live, or ended: its results stay until the next one) has results, with the actual value
+/// (already masked by the session layer). Rows are matched by their position among the
+/// section's enabled rows, as the session counted them.
+pub fn assertion_hints(
+    state: &ServerState,
+    doc: &OpenDocument,
+    wanted: &ByteRange<usize>,
+) -> Vec<InlayHint> {
+    if !state.sessions.has_sessions_for(&doc.uri) {
+        return Vec::new();
+    }
+    let model = doc.model();
+    let markdown = state.features().markdown_hover;
+    let mut out = Vec::new();
+    for section in websocket_sections(doc, &model) {
+        let Some(entry) = state.sessions.latest_for(&doc.uri, &section.section_key) else {
+            continue;
+        };
+        let Some(model_section) = model.sections.get(section.section_index) else {
+            continue;
+        };
+        let status = entry.session.status();
+        let rows = void_session::section::assertion_rows(&model, model_section);
+        for result in &status.assertion_results {
+            let Some(row) = rows.get(result.index) else {
+                continue;
+            };
+            let Some(end) = [&row.description, &row.field, &row.operator, &row.expected]
+                .into_iter()
+                .flatten()
+                .map(|cell| cell.range.end)
+                .max()
+            else {
+                continue;
+            };
+            if end < wanted.start || end > wanted.end {
+                continue;
+            }
+            let actual = result.actual.as_deref().map(inlay_hints::shorten);
+            let label = match (result.outcome, &actual) {
+                (Outcome::Pass, Some(actual)) => format!("✓ pass: {actual}"),
+                (Outcome::Pass, None) => "✓ pass".to_string(),
+                (Outcome::Fail, Some(actual)) => format!("✗ fail: actual {actual}"),
+                (Outcome::Fail, None) => {
+                    format!("✗ fail: {}", inlay_hints::shorten(&result.message))
+                }
+                (_, _) => "… pending".to_string(),
+            };
+            let check = format!("{} {} {}", result.field, result.operator, result.expected);
+            let mut tooltip = format!(
+                "Session `{}` ({}): `{}` {}",
+                entry.id(),
+                if entry.is_live() { "live" } else { "ended" },
+                check.trim_end(),
+                result.outcome.as_str()
+            );
+            if let Some(actual) = &result.actual {
+                tooltip.push_str(&format!("; actual `{actual}`"));
+            }
+            if !result.message.is_empty() {
+                tooltip.push_str(&format!(". {}", result.message));
+            }
+            out.push(InlayHint {
+                position: state.range(doc, end..end).start,
+                label: InlayHintLabel::String(label),
+                kind: None,
+                text_edits: None,
+                tooltip: Some(inlay_hints::tooltip_of(tooltip, markdown)),
+                padding_left: Some(true),
+                padding_right: None,
+                data: None,
             });
         }
     }

@@ -15,13 +15,16 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
-use tower_lsp_server::ls_types::request::{CodeLensRefresh, WorkDoneProgressCreate};
+use tower_lsp_server::ls_types::request::{
+    CodeLensRefresh, InlayHintRefreshRequest, WorkDoneProgressCreate,
+};
 use tower_lsp_server::ls_types::{
     MessageType, NumberOrString, ProgressParams, ProgressParamsValue, ProgressToken,
     WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressCreateParams, WorkDoneProgressEnd,
 };
 use void_session::{SessionState, Status};
 
+use super::super::capabilities::SessionFeatures;
 use super::manager::{SessionEntry, SessionManager};
 use super::protocol::{
     AssertionTally, LogTextParams, SessionStatusNotification, SessionStatusParams, StatusDetail,
@@ -178,8 +181,8 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
                     last_lens_refresh.is_none_or(|at| now >= at + LENS_INTERVAL)
                 }
             };
-            if caps.code_lens_refresh && lenses_due {
-                refresh_code_lenses(&client);
+            if lenses_due {
+                refresh_views(&client, caps);
                 last_lens_refresh = Some(now);
             }
             send_status(&client, &params).await;
@@ -241,11 +244,29 @@ async fn wait_until(at: Instant) {
     tokio::time::sleep_until(at).await;
 }
 
-fn refresh_code_lenses(client: &Client) {
+/// Asks the client to fetch again what shows a session's state: code lenses (state and
+/// counts) and inlay hints (assertion results), each when the client supports it.
+fn refresh_views(client: &Client, caps: SessionFeatures) {
+    if caps.code_lens_refresh {
+        let client = client.clone();
+        tokio::spawn(async move {
+            if let Err(e) = client.send_request::<CodeLensRefresh>(()).await {
+                tracing::debug!("workspace/codeLens/refresh: {e}");
+            }
+        });
+    }
+    if caps.inlay_hint_refresh {
+        refresh_inlay_hints(client);
+    }
+}
+
+/// Asks the client to fetch inlay hints again (`workspace/inlayHint/refresh`), in a spawned
+/// task so no handler awaits the client.
+pub fn refresh_inlay_hints(client: &Client) {
     let client = client.clone();
     tokio::spawn(async move {
-        if let Err(e) = client.send_request::<CodeLensRefresh>(()).await {
-            tracing::debug!("workspace/codeLens/refresh: {e}");
+        if let Err(e) = client.send_request::<InlayHintRefreshRequest>(()).await {
+            tracing::debug!("workspace/inlayHint/refresh: {e}");
         }
     });
 }
