@@ -213,10 +213,20 @@ local function on_attach(bufnr)
   end
 end
 
+--- Highlight groups for the server's own semantic token modifiers (a `{{variable}}` nobody
+--- sets, a secret one); `default` so a colorscheme or the user can override them.
+local function semantic_highlights()
+  vim.api.nvim_set_hl(0, '@lsp.typemod.variable.undefined.void', { default = true, link = 'DiagnosticUnderlineWarn' })
+  vim.api.nvim_set_hl(0, '@lsp.typemod.variable.secret.void', { default = true, link = 'Special' })
+  vim.api.nvim_set_hl(0, '@lsp.type.event.void', { default = true, link = 'Function' })
+end
+
 --- Declares and enables the server, and registers the autocommands around it.
 --- @param group integer
 function M.setup(group)
   sessions.on_update(on_session_update)
+  semantic_highlights()
+  vim.api.nvim_create_autocmd('ColorScheme', { group = group, callback = semantic_highlights })
 
   if has_011 and vim.lsp.config and vim.lsp.enable then
     vim.lsp.config(config.options.name, client_config())

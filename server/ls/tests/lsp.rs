@@ -44,3 +44,6 @@ mod mcp_tools;
 
 #[path = "lsp/inlay_hints.rs"]
 mod inlay_hints;
+
+#[path = "lsp/semantic_tokens.rs"]
+mod semantic_tokens;

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
+use void_ls::lsp::semantic_tokens::{TOKEN_MODIFIERS, TOKEN_TYPES};
 
 use super::harness::*;
 
@@ -478,11 +479,17 @@ async fn symbols_folding_lens_and_semantic_tokens() {
         } else {
             col += t[1] as usize;
         }
+        let modifiers: String = TOKEN_MODIFIERS
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| t[4] & (1 << bit) != 0)
+            .map(|(_, m)| format!(".{m}"))
+            .collect();
         decoded.push(format!(
-            "{}:{} {} {:?}",
+            "{}:{} {}{modifiers} {:?}",
             line,
             col,
-            ["type", "variable", "url"][t[3] as usize],
+            TOKEN_TYPES[t[3] as usize],
             &lines[line][col..col + t[2] as usize]
         ));
     }
@@ -493,7 +500,7 @@ async fn symbols_folding_lens_and_semantic_tokens() {
         "{decoded:?}"
     );
     assert!(
-        decoded.iter().any(|d| d.ends_with("url \"ws://\"")),
+        decoded.iter().any(|d| d.ends_with("string \"ws://\"")),
         "{decoded:?}"
     );
     insta::assert_snapshot!(
