@@ -580,7 +580,9 @@ pub fn kind_in_words(meta: &Metadata) -> Option<&'static str> {
     Some("not a regular file")
 }
 
-fn not_regular(path: &Path, meta: &Metadata) -> Option<FileError> {
+/// Why a file that is not a regular file (a directory, a pipe, a device, a socket) is not read;
+/// `None` for a regular file.
+pub(crate) fn not_regular(path: &Path, meta: &Metadata) -> Option<FileError> {
     kind_in_words(meta).map(|what| {
         FileError::new(
             path,

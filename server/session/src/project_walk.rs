@@ -10,7 +10,8 @@
 //!   is listed once, under the first path found.
 //! - **Bounded**: at most [`WalkLimits::max_files`] files listed and [`WalkLimits::max_depth`]
 //!   levels deep; the walk says when it stopped early. Special files (pipes, devices, sockets)
-//!   are never listed, so nothing listed can block a reader.
+//!   are never listed, so nothing listed can block a reader; one the walk would have taken by
+//!   its name is reported ([`FileProblem::NotRegular`]).
 //! - **Skips** what is not the user's: version-control and dependency folders
 //!   ([`SKIPPED_DIRECTORIES`]) and hidden directories, except the app's `.voiden/`.
 //!
@@ -52,8 +53,8 @@ pub struct Walk {
     /// The accepted files, by the path they were reached under (inside the start directory),
     /// sorted.
     pub files: Vec<PathBuf>,
-    /// Entries that were not followed, and why (symlinks leading out of the project, entries
-    /// that could not be read).
+    /// Entries that were not followed, and why (symlinks leading out of the project, wanted
+    /// files that are pipes, devices or sockets, entries that could not be read).
     pub problems: Vec<FileError>,
     /// Why the walk stopped before the end, when it did.
     pub stopped_early: Option<String>,
@@ -112,7 +113,11 @@ pub fn walk(
                     Ok(real) => match std::fs::metadata(&real) {
                         Ok(meta) if meta.is_dir() => (true, real),
                         Ok(meta) if meta.is_file() => (false, real),
-                        _ => continue, // pipes, devices, sockets: never listed
+                        Ok(meta) => {
+                            out.problems.extend(special_file(&path, &meta, accept));
+                            continue;
+                        }
+                        Err(_) => continue,
                     },
                     Err(e) if e.is_not_found() => continue, // a dangling link
                     Err(e) => {
@@ -123,7 +128,10 @@ pub fn walk(
             } else if file_type.is_dir() || file_type.is_file() {
                 (file_type.is_dir(), real_dir.join(&name))
             } else {
-                continue; // pipes, devices, sockets: never listed
+                if let Ok(meta) = std::fs::symlink_metadata(&path) {
+                    out.problems.extend(special_file(&path, &meta, accept));
+                }
+                continue;
             };
             if is_dir {
                 if !walks_into(&name) {
@@ -161,6 +169,21 @@ pub fn walk(
     }
     out.files.sort();
     out
+}
+
+/// A pipe, device or socket the walk would have listed by its name: never listed (nothing
+/// listed may block a reader), but said, so a `.void` file that is a pipe is not silently
+/// missing.
+fn special_file(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    accept: &dyn Fn(&Path) -> bool,
+) -> Option<FileError> {
+    if accept(path) {
+        crate::project_files::not_regular(path, meta)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -277,15 +300,28 @@ mod tests {
     }
 
     #[test]
-    fn a_fifo_is_never_listed() {
+    fn a_fifo_is_never_listed_and_a_wanted_one_is_said() {
         let dir = tempfile::tempdir().unwrap();
-        let status = std::process::Command::new("mkfifo")
-            .arg(dir.path().join("pipe.void"))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        for name in ["pipe.void", "pipe.txt"] {
+            let status = std::process::Command::new("mkfifo")
+                .arg(dir.path().join(name))
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        symlink(dir.path().join("pipe.void"), dir.path().join("link.void")).unwrap();
         let project = Project::new(dir.path());
         let walk = walk(&project, dir.path(), WalkLimits::default(), &void_files);
         assert!(walk.files.is_empty());
+        let said: Vec<String> = walk.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(said.len(), 2, "{said:?}");
+        for (said, name) in said.iter().zip(["link.void", "pipe.void"]) {
+            assert!(
+                said.ends_with(&format!(
+                    "{name}: is a named pipe (FIFO), not a regular file; only regular files are read"
+                )),
+                "{said}"
+            );
+        }
     }
 }

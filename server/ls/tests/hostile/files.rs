@@ -523,3 +523,102 @@ async fn check_counts_every_file_it_cannot_read_as_an_error_and_never_blocks() {
     }
     world.assert_outside_unchanged();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workspace_index_reads_no_pipe_device_or_file_out_of_the_project_and_says_so() {
+    let world = World::new();
+    let (file, text) = world.fixture("env_probe.void");
+    world.write(".env", "PROBE=ok\n");
+    world.fifo("pipe.void");
+    world.symlink("/dev/zero", "zero.void");
+    world.symlink("/dev/urandom", "lib/urandom.void");
+    world.symlink(world.outside.join("evil.void"), "escape.void");
+    world.symlink(&world.outside, "outside-dir");
+    world.symlink(".", "loop");
+    world.fifo(".voiden/env-public.yaml");
+    std::fs::File::create(world.project.join("huge.void"))
+        .and_then(|f| f.set_len(65 * 1024 * 1024))
+        .expect("huge file");
+    let log = world.base().join("stderr.log");
+    let mut capabilities = modern_capabilities();
+    capabilities["window"] = json!({ "workDoneProgress": true });
+    let (mut client, _) = TestClient::start_process(
+        server_command(&log, &world.base().join("cache")),
+        capabilities,
+        Value::Null,
+        Some(&world.project),
+    )
+    .await;
+    let (end, _) = client
+        .wait_for("$/progress", 0, |p| p["value"]["kind"] == "end")
+        .await;
+    eprintln!("--- indexing: {end}");
+    // Every project-wide request is answered at once, from what could be read.
+    let started = std::time::Instant::now();
+    let symbols = client
+        .request_within("workspace/symbol", json!({ "query": "" }), ANSWER_WITHIN)
+        .await
+        .expect("workspace/symbol");
+    eprintln!("--- workspace/symbol in {:?}: {symbols}", started.elapsed());
+    let outside_uri = file_uri(&world.outside);
+    for symbol in symbols.as_array().expect("symbols") {
+        let uri = symbol["location"]["uri"].as_str().unwrap_or_default();
+        assert!(
+            !uri.starts_with(&outside_uri),
+            "read from outside: {symbol}"
+        );
+        assert!(
+            !symbol["name"].as_str().unwrap_or_default().contains("Evil"),
+            "{symbol}"
+        );
+    }
+    let uri = file_uri(&file);
+    client.open(&uri, &text).await;
+    assert_responsive(&mut client, &uri, "the hostile workspace").await;
+    // A rename that could miss a use in a file that was not read is refused, naming it.
+    let probe = text.rfind("{{PROBE}}").expect("probe") + 3;
+    let line = text[..probe].matches('\n').count();
+    let character = probe - text[..probe].rfind('\n').map_or(0, |i| i + 1);
+    let refused = client
+        .request_within(
+            "textDocument/rename",
+            json!({
+                "textDocument": { "uri": uri },
+                "position": { "line": line, "character": character },
+                "newName": "RENAMED",
+            }),
+            ANSWER_WITHIN,
+        )
+        .await
+        .expect_err("refused");
+    eprintln!("--- rename: {refused}");
+    let words = refused["message"].as_str().unwrap_or_default();
+    assert!(words.contains("was not read"), "{words}");
+    assert_eq!(client.exit_code(false).await, Some(0));
+    let logged = String::from_utf8_lossy(&std::fs::read(&log).expect("log")).into_owned();
+    let index_lines: Vec<&str> = logged
+        .lines()
+        .filter(|l| l.contains("workspace index: "))
+        .collect();
+    eprintln!("--- index log:\n{}", index_lines.join("\n"));
+    for said in [
+        "project/escape.void: is a symlink leading out of the project",
+        "project/outside-dir: is a symlink leading out of the project",
+        "project/zero.void: is a symlink leading out of the project",
+        "project/lib/urandom.void: is a symlink leading out of the project",
+        "project/pipe.void: is a named pipe (FIFO), not a regular file",
+        "project/.voiden/env-public.yaml: is a named pipe (FIFO), not a regular file",
+    ] {
+        assert!(
+            index_lines.iter().any(|l| l.contains(said)),
+            "{said}: {index_lines:#?}"
+        );
+    }
+    assert_no_secret(
+        "the server's log",
+        logged.as_bytes(),
+        &["outside-secret-value"],
+        &[],
+    );
+    world.assert_outside_unchanged();
+}
