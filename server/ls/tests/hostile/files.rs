@@ -380,6 +380,16 @@ async fn directory_walks_neither_loop_nor_repeat_nor_leave() {
     ] {
         assert!(ran.stderr.contains(said), "{said}: {}", ran.stderr);
     }
+    // A `.void` that is a pipe cannot block the walk or the run: nothing runs, and it says why.
+    world.fifo("sub/pipe.void");
+    let ran = world.cli(world.base(), &["run", "project", "--echo-server"]);
+    ran.assert_bounded(2, "run DIR with a pipe");
+    for said in [
+        "sub/pipe.void: is a named pipe (FIFO), not a regular file",
+        "not running: fix the errors above first",
+    ] {
+        assert!(ran.stderr.contains(said), "{said}: {}", ran.stderr);
+    }
     world.assert_outside_unchanged();
 }
 
