@@ -22,6 +22,10 @@ ensure_python() {
   if ! "$TOOLS/venv/bin/python" -c 'import websockets' 2>/dev/null; then
     "$TOOLS/venv/bin/pip" install -q 'websockets>=14,<18'
   fi
+  # The loopback HTTP server of the `void-ls run` HTTP tests.
+  if ! "$TOOLS/venv/bin/python" -c 'import aiohttp' 2>/dev/null; then
+    "$TOOLS/venv/bin/pip" install -q 'aiohttp>=3.9,<4'
+  fi
   export VOID_TEST_PYTHON=$TOOLS/venv/bin/python
 }
 

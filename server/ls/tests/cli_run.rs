@@ -362,8 +362,7 @@ fn unknown_section_exits_two_and_lists_the_known_ones() {
     let ran = run_in(dir.path(), &["run", "a.void", "--section", "Unknown"]);
     assert_eq!(ran.code, 2);
     assert!(
-        ran.stderr
-            .contains("no WebSocket section labelled `Unknown`"),
+        ran.stderr.contains("no section labelled `Unknown`"),
         "{}",
         ran.stderr
     );

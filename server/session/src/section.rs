@@ -109,28 +109,33 @@ impl OAuth2Config {
 
 /// Where a text of the section is: its block, and its range when known.
 #[derive(Debug, Clone)]
-struct At {
-    block: usize,
-    range: Option<TextRange>,
+pub(crate) struct At {
+    pub(crate) block: usize,
+    pub(crate) range: Option<TextRange>,
 }
 
 impl At {
-    fn invalid(&self, message: impl Into<String>) -> SpecError {
+    pub(crate) fn invalid(&self, message: impl Into<String>) -> SpecError {
         invalid(message, self.block, self.range.clone())
     }
 }
 
 /// Resolves the texts of one section: substitutes variables, names what held an unresolved
 /// one and where, and collects the values of the secret variables used.
-struct Resolver<'v> {
-    vars: &'v Variables,
-    secrets: Vec<String>,
+pub(crate) struct Resolver<'v> {
+    pub(crate) vars: &'v Variables,
+    pub(crate) secrets: Vec<String>,
 }
 
 impl Resolver<'_> {
     /// `text` with its variables substituted; an unresolved one is an error naming it and
     /// `place`.
-    fn text(&mut self, text: &str, place: impl Into<String>, at: &At) -> Result<String, SpecError> {
+    pub(crate) fn text(
+        &mut self,
+        text: &str,
+        place: impl Into<String>,
+        at: &At,
+    ) -> Result<String, SpecError> {
         collect_secrets(self.vars, text, &mut self.secrets);
         self.vars
             .substitute(text)
@@ -157,15 +162,15 @@ fn unresolved(names: Vec<String>, place: impl Into<String>, at: &At) -> SpecErro
 }
 
 /// One enabled row of a key/value table, as written.
-struct Row {
-    key: String,
-    value: String,
-    at: At,
+pub(crate) struct Row {
+    pub(crate) key: String,
+    pub(crate) value: String,
+    pub(crate) at: At,
 }
 
 /// The enabled rows with a key of `tables`, in order: the one row loop every table of the
 /// section goes through.
-fn rows<'d>(tables: Vec<(usize, &'d Table)>) -> impl Iterator<Item = Row> + 'd {
+pub(crate) fn rows<'d>(tables: Vec<(usize, &'d Table)>) -> impl Iterator<Item = Row> + 'd {
     tables.into_iter().flat_map(|(block, table)| {
         table.enabled().filter_map(move |row| {
             Some(Row {
@@ -279,12 +284,32 @@ fn request_url(
         block: request_block,
         range: Some(url_text.range.clone()),
     };
-    let mut url = resolver.url(url_text.value.trim(), &at)?;
+    url_with_parts(
+        doc,
+        section,
+        resolver,
+        url_text.value.trim(),
+        &at,
+        crate::connect::parse_ws_url,
+    )
+}
+
+/// `raw` (the URL as written) resolved, with the section's `{name}` path parameters and its
+/// query table applied; `parse` checks the scheme (`ws`/`wss`, or `http`/`https`).
+pub(crate) fn url_with_parts(
+    doc: &Document,
+    section: &Section,
+    resolver: &mut Resolver<'_>,
+    raw: &str,
+    at: &At,
+    parse: fn(&str) -> Result<url::Url, String>,
+) -> Result<String, SpecError> {
+    let mut url = resolver.url(raw, at)?;
     for row in rows(section.path_params(doc)) {
         let value = resolver.text(&row.value, format!("path parameter `{}`", row.key), &row.at)?;
         url = url.replace(&format!("{{{}}}", row.key.trim()), &percent_encode(&value));
     }
-    let mut parsed = crate::connect::parse_ws_url(&url)
+    let mut parsed = parse(&url)
         .map_err(|e| at.invalid(Masker::new(&resolver.secrets).mask(&e).into_owned()))?;
     let mut query_added = false;
     for row in rows(section.query(doc)) {
@@ -304,7 +329,7 @@ fn request_url(
 }
 
 /// The headers table: one header per row.
-fn add_headers(
+pub(crate) fn add_headers(
     doc: &Document,
     section: &Section,
     resolver: &mut Resolver<'_>,
@@ -319,7 +344,7 @@ fn add_headers(
 }
 
 /// The cookies table: one `Cookie` header.
-fn add_cookies(
+pub(crate) fn add_cookies(
     doc: &Document,
     section: &Section,
     resolver: &mut Resolver<'_>,
@@ -337,7 +362,7 @@ fn add_cookies(
 }
 
 /// The auth block, applied to the handshake (see the module docs for its keys).
-fn add_auth(
+pub(crate) fn add_auth(
     doc: &Document,
     section: &Section,
     resolver: &mut Resolver<'_>,

@@ -13,6 +13,7 @@
 
 pub mod events;
 pub mod execute;
+pub mod http;
 pub mod json;
 pub mod junit;
 pub mod model;

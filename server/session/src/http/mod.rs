@@ -8,6 +8,8 @@
 //! transcript, status, pause and assertions. The language server and the CLI therefore handle
 //! every kind of section through one `Session` type.
 //!
+//! - [`section`]: an HTTP or GraphQL section of a document into the specs that run it.
+//! - [`exchange`]: one request sent, its body read, its rows checked and values captured.
 //! - [`spec`]: what an HTTP request is once its section is resolved (method, body, options,
 //!   the app's assertion rows, captures).
 //! - [`client`]: HTTP/1.1 exchanges over [`crate::connect`], keep-alive reuse, redirects,
@@ -28,7 +30,9 @@ pub mod body;
 pub mod capture;
 pub mod checks;
 pub mod client;
+pub mod exchange;
 pub mod graphql;
+pub mod section;
 pub mod spec;
 pub mod sse;
 pub mod view;

@@ -1,4 +1,5 @@
-//! Running a plan: up to `--jobs` sections at once, each through the session engine, with
+//! Running a plan: up to `--jobs` sections at once, each through the session engine (HTTP
+//! and GraphQL sections through [`super::http`]), with
 //! every state change forwarded to the console and each section's result turned into the
 //! plain [`model`](super::model).
 //!
@@ -15,7 +16,8 @@ use super::events::RunEvent;
 use super::model::{FileReport, RunReport, SectionReport};
 use super::plan::Plan;
 use super::pretty::{Console, ConsoleOptions};
-use super::section;
+use super::{http, section};
+use void_syntax::model::RequestKind;
 
 /// Runs every planned section and returns the report, drawing progress as it goes.
 pub async fn run_plan(
@@ -48,7 +50,11 @@ pub async fn run_plan(
                     let _permit = permit;
                     let planned = &plan.sections[id];
                     let file = &plan.files[planned.file];
-                    let report = section::run_section(id, file, planned, &context, &tx).await;
+                    let report = if planned.kind == RequestKind::WebSocket {
+                        section::run_section(id, file, planned, &context, &tx).await
+                    } else {
+                        http::run_http_section(id, file, planned, &context, &tx).await
+                    };
                     let _ = tx.send(RunEvent::Finished {
                         id,
                         file: file.display.clone(),

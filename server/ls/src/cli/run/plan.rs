@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use void_syntax::model::{BlockKind, Document, Section};
+use void_syntax::model::{Document, RequestKind, Section};
 
 use super::{InMemoryFile, RunArgs};
 
@@ -24,16 +24,19 @@ pub struct PlannedFile {
     pub document: Arc<Document>,
 }
 
-/// One WebSocket section to run.
+/// One section to run.
 pub struct PlannedSection {
     /// Index into [`Plan::files`].
     pub file: usize,
     /// Index into the document's `sections`.
     pub section_index: usize,
-    /// Index into the document's `blocks` of the section's `socket-request`.
+    /// Index into the document's `blocks` of the section's request (`socket-request`,
+    /// `request` or `gqlquery`).
     pub request_block: usize,
     pub label: String,
     pub block_uid: Option<String>,
+    /// What the section runs.
+    pub kind: RequestKind,
 }
 
 /// What a run will do.
@@ -110,14 +113,14 @@ pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Pla
 
     let mut sections = Vec::new();
     for (file_index, file) in files.iter().enumerate() {
-        let found = websocket_sections(&file.document);
+        let found = runnable_sections(&file.document);
         if found.is_empty() {
             warnings.push(format!(
-                "{}: no WebSocket section; nothing to run there",
+                "{}: no WebSocket, HTTP or GraphQL section; nothing to run there",
                 file.display
             ));
         }
-        for (section_index, request_block, label) in found {
+        for (section_index, request_block, label, kind) in found {
             let block_uid = file.document.blocks[request_block]
                 .uid
                 .as_ref()
@@ -128,6 +131,7 @@ pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Pla
                 request_block,
                 label,
                 block_uid,
+                kind,
             });
         }
     }
@@ -139,25 +143,14 @@ pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Pla
             .filter(|wanted| !sections.iter().any(|s| &s.label == *wanted))
             .collect();
         if !unknown.is_empty() {
-            let mut msg = String::new();
-            for u in unknown {
-                let _ = writeln!(msg, "void-ls run: no WebSocket section labelled `{u}`");
-            }
-            let known: Vec<String> = sections
-                .iter()
-                .map(|s| format!("  {} › {}", files[s.file].display, s.label))
-                .collect();
-            if known.is_empty() {
-                msg.push_str("the files have no WebSocket sections");
-            } else {
-                let _ = write!(msg, "sections in these files:\n{}", known.join("\n"));
-            }
-            return Err(msg);
+            return Err(unknown_sections(&unknown, &sections, &files));
         }
         sections.retain(|s| args.sections.contains(&s.label));
     }
     if sections.is_empty() {
-        return Err("void-ls run: no WebSocket section to run in the given files".into());
+        return Err(
+            "void-ls run: no WebSocket, HTTP or GraphQL section to run in the given files".into(),
+        );
     }
     Ok(Plan {
         files,
@@ -166,18 +159,41 @@ pub fn build(args: &RunArgs, in_memory: Option<Vec<InMemoryFile>>) -> Result<Pla
     })
 }
 
-/// The WebSocket sections of a document: `(section index, socket-request block index, label)`.
-/// A section whose `socket-request` is gRPC is not a WebSocket section.
-pub fn websocket_sections(doc: &Document) -> Vec<(usize, usize, String)> {
+/// Why `--section` names nothing: each unknown label, and the sections there are.
+fn unknown_sections(
+    unknown: &[&String],
+    sections: &[PlannedSection],
+    files: &[PlannedFile],
+) -> String {
+    let mut msg = String::new();
+    for u in unknown {
+        let _ = writeln!(msg, "void-ls run: no section labelled `{u}`");
+    }
+    let known: Vec<String> = sections
+        .iter()
+        .map(|s| format!("  {} › {}", files[s.file].display, s.label))
+        .collect();
+    if known.is_empty() {
+        msg.push_str("the files have no sections to run");
+    } else {
+        let _ = write!(msg, "sections in these files:\n{}", known.join("\n"));
+    }
+    msg
+}
+
+/// The sections `void-ls run` runs, in file order: `(section index, request block index,
+/// label, kind)`. WebSocket, HTTP and GraphQL sections run; gRPC ones do not.
+pub fn runnable_sections(doc: &Document) -> Vec<(usize, usize, String, RequestKind)> {
     let mut out = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, section) in doc.sections.iter().enumerate() {
-        let request = section.blocks.iter().copied().find(|&b| {
-            matches!(&doc.blocks[b].kind, BlockKind::SocketRequest(r)
-                if r.protocol == void_syntax::model::SocketProtocol::WebSocket)
-        });
-        let Some(request) = request else { continue };
-        let base = section_label(doc, section);
+        let Some((request, kind)) = section
+            .request_kind(doc)
+            .filter(|(_, k)| *k != RequestKind::Grpc)
+        else {
+            continue;
+        };
+        let base = section_label(doc, section, kind);
         let n = seen.entry(base.clone()).or_insert(0);
         *n += 1;
         let label = if *n == 1 {
@@ -185,13 +201,14 @@ pub fn websocket_sections(doc: &Document) -> Vec<(usize, usize, String)> {
         } else {
             format!("{base} ({n})")
         };
-        out.push((i, request, label));
+        out.push((i, request, label, kind));
     }
     out
 }
 
-/// A section's name: its separator label, else its first heading, else `WebSocket`.
-fn section_label(doc: &Document, section: &Section) -> String {
+/// A section's name: its separator label, else its first heading, else what it runs
+/// (`WebSocket`, `HTTP`, `GraphQL`).
+fn section_label(doc: &Document, section: &Section, kind: RequestKind) -> String {
     if let Some(label) = section
         .label
         .as_ref()
@@ -206,7 +223,12 @@ fn section_label(doc: &Document, section: &Section) -> String {
             return text.to_string();
         }
     }
-    "WebSocket".to_string()
+    match kind {
+        RequestKind::Http => "HTTP",
+        RequestKind::GraphQl => "GraphQL",
+        RequestKind::WebSocket | RequestKind::Grpc => "WebSocket",
+    }
+    .to_string()
 }
 
 /// Reads the given paths; directories are searched (recursively, sorted) for `*.void` files.

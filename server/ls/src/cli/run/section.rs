@@ -39,6 +39,8 @@ pub struct RunContext {
     cache: Mutex<HashMap<PathBuf, (Variables, Vec<String>)>>,
     /// Problems reading `--env` files (reported by every section, as they make it unusable).
     env_problems: Vec<String>,
+    /// One HTTP client for the whole run, so sections to the same server reuse connections.
+    pub(super) http: void_session::http::client::HttpClient,
 }
 
 impl RunContext {
@@ -67,6 +69,9 @@ impl RunContext {
             transcript_dir: args.transcript.clone(),
             cache: Mutex::new(HashMap::new()),
             env_problems,
+            http: void_session::http::client::HttpClient::new(std::sync::Arc::new(
+                void_session::connect::NetworkConnector,
+            )),
         }
     }
 
@@ -85,7 +90,7 @@ impl RunContext {
 
     /// The variables of `file`, and the environment files of its project that exist but were
     /// not read (as sentences).
-    fn variables_for(&self, file: &Path) -> (Variables, Vec<String>) {
+    pub(super) fn variables_for(&self, file: &Path) -> (Variables, Vec<String>) {
         let mut cache = self.cache.lock().unpoisoned();
         if let Some(v) = cache.get(file) {
             return v.clone();
@@ -414,21 +419,26 @@ fn fill_from_status(
                 Outcome::Fail => RowStatus::Failed,
                 Outcome::Pending => RowStatus::Pending,
             };
-            RowReport {
-                description: r.description.clone(),
-                field: r.field.clone(),
-                operator: r.operator.clone(),
-                expected: r.expected.clone(),
-                status,
-                actual: r.actual.clone(),
-                // The engine's "expected X, got Y" repeats the row; keep only other words.
-                detail: (status == RowStatus::Failed
-                    && !r.message.is_empty()
-                    && !r.message.starts_with("expected "))
-                .then(|| r.message.clone()),
-            }
+            row_report(r, status)
         })
         .collect();
+}
+
+/// A row's verdict as reported: the engine's result with `status` decided by the caller.
+pub(super) fn row_report(r: &void_session::AssertionResult, status: RowStatus) -> RowReport {
+    RowReport {
+        description: r.description.clone(),
+        field: r.field.clone(),
+        operator: r.operator.clone(),
+        expected: r.expected.clone(),
+        status,
+        actual: r.actual.clone(),
+        // The engine's "expected X, got Y" repeats the row; keep only other words.
+        detail: (status == RowStatus::Failed
+            && !r.message.is_empty()
+            && !r.message.starts_with("expected "))
+        .then(|| r.message.clone()),
+    }
 }
 
 /// Sends status and new log lines to the console while the session runs.

@@ -1,0 +1,134 @@
+//! Running one HTTP or GraphQL section headless: resolve its variables, build its request,
+//! send it through the run's shared [`HttpClient`](void_session::http::client::HttpClient)
+//! (connections are reused between sections), and turn the outcome into a [`SectionReport`]
+//! with the same rows, warnings and words the WebSocket sections have.
+//!
+//! The verdict on each row is the session crate's ([`void_session::http::exchange`]); this
+//! module only copies it. It must not print (events go to the console through the channel).
+
+use std::path::Path;
+use std::time::Instant;
+
+use tokio::sync::mpsc::UnboundedSender;
+use void_session::Outcome;
+use void_session::http::exchange;
+use void_session::http::section::from_http_section;
+use void_session::http::view;
+use void_session::section::SpecError;
+
+use super::events::{RunEvent, SectionId};
+use super::model::{ConnectionReport, EndReason, RowStatus, SectionReport};
+use super::plan::{PlannedFile, PlannedSection};
+use super::section::{RunContext, row_report};
+
+/// Runs the HTTP section `planned` of `file` and reports it.
+pub async fn run_http_section(
+    id: SectionId,
+    file: &PlannedFile,
+    planned: &PlannedSection,
+    context: &RunContext,
+    events: &UnboundedSender<RunEvent>,
+) -> SectionReport {
+    let started = Instant::now();
+    let mut report = SectionReport {
+        label: planned.label.clone(),
+        block_uid: planned.block_uid.clone(),
+        ended_by: EndReason::NotStarted,
+        ..SectionReport::default()
+    };
+    let (vars, unread) = context.variables_for(&file.path);
+    report.warnings.extend(unread);
+    let file_dir = file.path.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    });
+    let (spec, http) =
+        match from_http_section(&file.document, planned.section_index, &vars, file_dir) {
+            Ok(built) => built,
+            Err(e) => {
+                let mut message = vars.mask(&e.to_string());
+                if matches!(e, SpecError::Unresolved { .. }) {
+                    message.push_str(
+                        ": define it in .env, or pass --env FILE or --env-var NAME=VALUE",
+                    );
+                }
+                report.connection.error = Some(message);
+                report.duration = started.elapsed();
+                return report;
+            }
+        };
+    if http
+        .graphql
+        .as_ref()
+        .is_some_and(|g| g.kind == "subscription")
+    {
+        report.connection.error = Some(
+            "GraphQL subscriptions run over WebSocket, which `void-ls run` does not do yet; \
+             queries and mutations run over HTTP"
+                .into(),
+        );
+        report.duration = started.elapsed();
+        return report;
+    }
+    let masker = void_session::mask::Masker::new(&spec.secrets);
+    report.url = masker.mask(&spec.url).into_owned();
+    if spec.options.insecure && spec.url.trim_start().starts_with("https:") {
+        report
+            .warnings
+            .push("TLS certificate checks are off (insecure: true)".to_string());
+    }
+    let _ = events.send(RunEvent::Started {
+        id,
+        file: file.display.clone(),
+        label: planned.label.clone(),
+        url: report.url.clone(),
+    });
+    let outcome = exchange::run(&context.http, &spec, &http).await;
+    if let Some(request) = &outcome.request {
+        let _ = events.send(RunEvent::Log {
+            id,
+            line: format!("→ {} {}", request.method, request.url),
+        });
+    }
+    let _ = events.send(RunEvent::Log {
+        id,
+        line: format!("← {}", view::summary(&outcome)),
+    });
+    report.warnings.extend(outcome.notes.iter().cloned());
+    report.connection = ConnectionReport {
+        opened: outcome.head.is_some(),
+        http_status: outcome.head.as_ref().map(|h| h.status),
+        handshake_ms: outcome
+            .head
+            .as_ref()
+            .map(|_| u64::try_from(outcome.timing.first_byte.as_millis()).unwrap_or(u64::MAX)),
+        error: outcome.error.clone(),
+        ..ConnectionReport::default()
+    };
+    report.sent = u64::from(outcome.request.is_some());
+    report.received = u64::from(outcome.head.is_some());
+    report.ended_by = if outcome.head.is_none() {
+        EndReason::ConnectFailed
+    } else if outcome.error.is_some() {
+        EndReason::Dropped
+    } else {
+        EndReason::Settled
+    };
+    report.rows = outcome
+        .checks
+        .iter()
+        .map(|r| {
+            let status = match r.outcome {
+                Outcome::Pass => RowStatus::Passed,
+                Outcome::Fail => RowStatus::Failed,
+                Outcome::Pending => RowStatus::Pending,
+            };
+            row_report(r, status)
+        })
+        .collect();
+    report.duration = started.elapsed();
+    report
+}

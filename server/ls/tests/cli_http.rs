@@ -1,0 +1,357 @@
+//! `void-ls run` on HTTP and GraphQL sections against a real HTTP server on loopback
+//! (aiohttp, tests/peers/http_server.py): method, URL with path and query parameters,
+//! headers, cookies, every body kind the app writes (JSON with comments, XML, YAML, text,
+//! url-encoded, multipart with files), auth, redirects followed or not, a redirect loop, a
+//! timeout, a refused connection, scripts said and never run, GraphQL over HTTP, and the
+//! `assertions-table` rows through the pretty, JSON and JUnit reporters.
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/cli.rs"]
+mod cli;
+#[path = "../../session/tests/common/mod.rs"]
+mod peers;
+
+use std::cell::Cell;
+use std::path::Path;
+
+use cli::void_ls;
+
+thread_local!(static UID: Cell<u32> = const { Cell::new(0) });
+
+fn uid() -> String {
+    UID.with(|n| {
+        n.set(n.get() + 1);
+        format!("00000000-0000-4000-8000-{:012}", n.get())
+    })
+}
+
+fn block(yaml: &str) -> String {
+    format!("```void\n---\n{yaml}---\n```\n\n")
+}
+
+fn separator(label: &str) -> String {
+    block(&format!(
+        "type: request-separator\nattrs:\n  uid: {}\n  label: {label}\n",
+        uid()
+    ))
+}
+
+fn request(method: &str, url: &str) -> String {
+    block(&format!(
+        "type: request\nattrs:\n  uid: {}\ncontent:\n  - type: method\n    attrs:\n      uid: {}\n    content: {method}\n  - type: url\n    attrs:\n      uid: {}\n    content: \"{url}\"\n",
+        uid(),
+        uid(),
+        uid()
+    ))
+}
+
+/// A YAML double-quoted scalar.
+fn quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A table block of `kind` with one row per entry.
+fn table(kind: &str, rows: &[&[&str]]) -> String {
+    let mut yaml = format!(
+        "type: {kind}\nattrs:\n  uid: {}\ncontent:\n  - type: table\n    rows:\n",
+        uid()
+    );
+    for row in rows {
+        yaml.push_str("      - attrs:\n          disabled: false\n        row:\n");
+        for cell in *row {
+            yaml.push_str(&format!("          - {}\n", quoted(cell)));
+        }
+    }
+    block(&yaml)
+}
+
+fn body(kind: &str, text: &str) -> String {
+    let mut yaml = format!("type: {kind}\nattrs:\n  uid: {}\n  body: |-\n", uid());
+    for line in text.lines() {
+        yaml.push_str(&format!("    {line}\n"));
+    }
+    block(&yaml)
+}
+
+fn multipart_with_file(field: &str, path: &str, note: &str) -> String {
+    block(&format!(
+        "type: multipart-table\nattrs:\n  uid: {}\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - {field}\n          - - type: fileLink\n              attrs:\n                uid: {}\n                filePath: {path}\n                filename: a.txt\n                isExternal: false\n            - \" \"\n      - attrs:\n          disabled: false\n        row:\n          - note\n          - {note}\n",
+        uid(),
+        uid()
+    ))
+}
+
+fn auth(kind: &str, rows: &[&[&str]]) -> String {
+    let t = table("auth", rows);
+    t.replacen(
+        "type: auth\nattrs:\n",
+        &format!("type: auth\nattrs:\n  authType: {kind}\n"),
+        1,
+    )
+}
+
+fn assertions(rows: &[[&str; 4]]) -> String {
+    let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
+    table("assertions-table", &rows)
+}
+
+const FRONT: &str = "---\nversion: 0.20.1\ngeneratedBy: Voiden app\n---\n\n# HTTP\n\n";
+
+/// The file exercising everything that passes.
+fn passing_file() -> String {
+    let mut f = String::from(FRONT);
+    f += &separator("Echo");
+    f += &request("GET", "{{BASE}}/{kind}");
+    f += &table("path-table", &[&["kind", "echo"]]);
+    f += &table("query-table", &[&["q", "a b&c"]]);
+    f += &table("headers-table", &[&["X-Test", "yes"]]);
+    f += &table("cookies-table", &[&["flavour", "oat"]]);
+    f += &assertions(&[
+        ["Answers", "status", "equals", "200"],
+        ["", "body.path", "equals", "/echo"],
+        ["Query decoded", "body.query.q", "equals", "a b&c"],
+        ["", "body.headers.x-test", "equals", "yes"],
+        ["", "body.cookies.flavour", "equals", "oat"],
+        ["", "header.content-type", "contains", "json"],
+    ]);
+
+    f += &separator("Login");
+    f += &request("POST", "{{BASE}}/login");
+    f += &body(
+        "json_body",
+        "{\n  // the app strips comments\n  \"user\": \"ada\",\n  \"password\": \"{{PASSWORD}}\"\n}",
+    );
+    f += &assertions(&[
+        ["Logged in", "status", "equals", "200"],
+        ["", "body.token", "equals", "tok-ada"],
+        ["", "body.user.id", "greater_than", "5"],
+    ]);
+
+    f += &separator("Basic");
+    f += &request("GET", "{{BASE}}/basic");
+    f += &auth(
+        "basic",
+        &[&["username", "ada"], &["password", "open sesame"]],
+    );
+    f += &assertions(&[["", "status", "equals", "200"]]);
+
+    f += &separator("Form");
+    f += &request("POST", "{{BASE}}/echo");
+    f += &table("url-table", &[&["a", "1"], &["b", "x y"]]);
+    f += &assertions(&[
+        [
+            "",
+            "body.contentType",
+            "equals",
+            "application/x-www-form-urlencoded",
+        ],
+        ["", "body.form.b", "equals", "x y"],
+    ]);
+
+    f += &separator("Upload");
+    f += &request("POST", "{{BASE}}/echo");
+    f += &multipart_with_file("avatar", "files/a.txt", "hello");
+    f += &assertions(&[
+        ["", "body.files.avatar.filename", "equals", "a.txt"],
+        ["", "body.files.avatar.text", "equals", "file content"],
+        ["", "body.fields.note", "equals", "hello"],
+    ]);
+
+    f += &separator("XML");
+    f += &request("PUT", "{{BASE}}/echo");
+    f += &body("xml_body", "<a><b>1</b></a>");
+    f += &assertions(&[
+        ["", "body.method", "equals", "PUT"],
+        ["", "body.contentType", "equals", "application/xml"],
+        ["", "body.body", "equals", "<a><b>1</b></a>"],
+    ]);
+
+    f += &separator("YAML");
+    f += &request("PATCH", "{{BASE}}/echo");
+    f += &body("yml_body", "a: 1");
+    f += &assertions(&[["", "body.contentType", "equals", "application/x-yaml"]]);
+
+    f += &separator("Redirected");
+    f += &request("GET", "{{BASE}}/redirect");
+    f += &assertions(&[
+        ["", "status", "equals", "200"],
+        ["", "body.query.from", "equals", "redirect"],
+    ]);
+
+    f += &separator("Not followed");
+    f += &request("GET", "{{BASE}}/redirect");
+    f += &table("options-table", &[&["follow_redirects", "false"]]);
+    f += &assertions(&[
+        ["", "status", "equals", "302"],
+        ["", "header.location", "contains", "/echo"],
+    ]);
+
+    f += &separator("Scripted");
+    f += &block(&format!(
+        "type: pre_script\nattrs:\n  uid: {}\n  language: javascript\n  body: |-\n    voiden.log('x');\n",
+        uid()
+    ));
+    f += &request("GET", "{{BASE}}/xml");
+    f += &assertions(&[["", "body", "contains", "<b>1</b>"]]);
+
+    f += &separator("Hello");
+    f += &block(&format!(
+        "type: gqlquery\nattrs:\n  uid: {}\ncontent:\n  - type: gqlurl\n    attrs:\n      uid: {}\n    content: \"{{{{BASE}}}}/graphql\"\n  - type: gqlbody\n    attrs:\n      uid: {}\n      body: |-\n        query Hello($name: String) {{ hello(name: $name) }}\n      operationType: query\n",
+        uid(),
+        uid(),
+        uid()
+    ));
+    f += &block(&format!(
+        "type: gqlvariables\nattrs:\n  uid: {}\n  body: '{{\"name\": \"void\"}}'\n",
+        uid()
+    ));
+    f += &assertions(&[
+        ["", "body.data.hello", "equals", "hello void"],
+        ["", "body.operationName", "equals", "Hello"],
+    ]);
+    f
+}
+
+/// Sections that fail, each in its own words.
+fn failing_file() -> String {
+    let mut f = String::from(FRONT);
+    f += &separator("Wrong status");
+    f += &request("POST", "{{BASE}}/login");
+    f += &body("json_body", "{\"user\": \"ada\", \"password\": \"nope\"}");
+    f += &assertions(&[["Logged in", "status", "equals", "200"]]);
+    f += &separator("Loop");
+    f += &request("GET", "{{BASE}}/loop");
+    f += &table("options-table", &[&["maxRedirects", "3"]]);
+    f += &separator("Slow");
+    f += &request("GET", "{{BASE}}/slow");
+    f += &table("options-table", &[&["timeout", "1s"]]);
+    f += &separator("Refused");
+    f += &request("GET", "http://127.0.0.1:{{CLOSED_PORT}}/");
+    f
+}
+
+struct Setup {
+    _peer: peers::Peer,
+    dir: tempfile::TempDir,
+}
+
+async fn setup() -> Option<Setup> {
+    let Some(python) = peers::python() else {
+        peers::missing("a Python with aiohttp (VOID_TEST_PYTHON)");
+        return None;
+    };
+    let mut command = tokio::process::Command::new(python);
+    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/http_server.py"));
+    let peer = peers::Peer::start(command).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".voiden")).unwrap();
+    std::fs::create_dir_all(dir.path().join("files")).unwrap();
+    std::fs::write(dir.path().join("files/a.txt"), "file content").unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("BASE=http://127.0.0.1:{}\nPASSWORD=s3cret\n", peer.port),
+    )
+    .unwrap();
+    Some(Setup { _peer: peer, dir })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_sections_run_against_a_real_server() {
+    let Some(s) = setup().await else { return };
+    std::fs::write(s.dir.path().join("api.void"), passing_file()).unwrap();
+    let dir = s.dir.path().to_path_buf();
+    let (code, out, err) =
+        tokio::task::spawn_blocking(move || void_ls(&dir, &["run", "api.void", "--log"]))
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    for label in [
+        "Echo",
+        "Login",
+        "Basic",
+        "Form",
+        "Upload",
+        "XML",
+        "YAML",
+        "Redirected",
+        "Not followed",
+        "Scripted",
+        "Hello",
+    ] {
+        assert!(out.contains(label), "{label} reported:\n{out}");
+    }
+    assert!(
+        out.contains("void-ls never runs scripts"),
+        "the scripted section says its script was not run:\n{out}"
+    );
+    assert!(
+        !out.contains("s3cret") && !err.contains("s3cret"),
+        "{out}{err}"
+    );
+
+    // The same run as JUnit: one test case per row, all passing.
+    let dir = s.dir.path().to_path_buf();
+    let (code, junit, err) = tokio::task::spawn_blocking(move || {
+        void_ls(&dir, &["run", "api.void", "--reporter", "junit"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{junit}\n{err}");
+    assert!(junit.contains("<testsuites"), "{junit}");
+    assert!(
+        junit.contains("Query decoded") && !junit.contains("<failure"),
+        "{junit}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_failures_are_reported_in_words() {
+    let Some(s) = setup().await else { return };
+    // A port nothing listens on: bound, then closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(s.dir.path().join("bad.void"), failing_file()).unwrap();
+    let dir = s.dir.path().to_path_buf();
+    let var = format!("CLOSED_PORT={closed}");
+    let (code, json, err) = tokio::task::spawn_blocking(move || {
+        void_ls(
+            &dir,
+            &["run", "bad.void", "--reporter", "json", "--env-var", &var],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 1, "{json}\n{err}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let text = report.to_string();
+    let section = |label: &str| -> serde_json::Value {
+        report["files"][0]["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["label"] == label)
+            .cloned()
+            .unwrap_or_else(|| panic!("{label} in {text}"))
+    };
+    let wrong = section("Wrong status");
+    assert_eq!(wrong["assertions"][0]["status"], "failed", "{wrong}");
+    assert_eq!(wrong["assertions"][0]["actual"], "401", "{wrong}");
+    let looped = section("Loop").to_string();
+    assert!(looped.contains("stopped after 3 redirects"), "{looped}");
+    let slow = section("Slow").to_string();
+    assert!(slow.contains("timeout (1 s)"), "{slow}");
+    let refused = section("Refused").to_string();
+    assert!(refused.contains("cannot connect to 127.0.0.1"), "{refused}");
+}

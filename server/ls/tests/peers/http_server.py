@@ -1,0 +1,108 @@
+"""A real HTTP server on loopback for the `void-ls run` HTTP tests (aiohttp).
+
+Prints `PORT <n>` on its first line, then serves until stdin closes. Every route answers in
+JSON what it received, so a test asserts on what went over the wire.
+"""
+
+import asyncio
+import base64
+import sys
+
+from aiohttp import web
+
+
+async def echo(request: web.Request) -> web.Response:
+    seen = {
+        "method": request.method,
+        "path": request.path,
+        "query": dict(request.query),
+        "headers": {k.lower(): v for k, v in request.headers.items()},
+        "cookies": dict(request.cookies),
+        "contentType": request.content_type,
+    }
+    if request.content_type == "multipart/form-data":
+        fields, files = {}, {}
+        reader = await request.multipart()
+        async for part in reader:
+            data = await part.read()
+            if part.filename:
+                files[part.name] = {
+                    "filename": part.filename,
+                    "size": len(data),
+                    "text": data.decode("utf-8", "replace"),
+                    "type": part.headers.get("Content-Type", ""),
+                }
+            else:
+                fields[part.name] = data.decode()
+        seen["fields"], seen["files"] = fields, files
+    elif request.content_type == "application/x-www-form-urlencoded":
+        seen["form"] = dict(await request.post())
+    else:
+        raw = await request.read()
+        seen["body"] = raw.decode("utf-8", "replace")
+        seen["size"] = len(raw)
+    return web.json_response(seen)
+
+
+async def login(request: web.Request) -> web.Response:
+    body = await request.json()
+    if body.get("user") == "ada" and body.get("password") == "s3cret":
+        response = web.json_response({"token": "tok-" + body["user"], "user": {"id": 7}})
+        response.set_cookie("session", "abc")
+        return response
+    return web.json_response({"error": "bad credentials"}, status=401)
+
+
+async def basic(request: web.Request) -> web.Response:
+    expected = "Basic " + base64.b64encode(b"ada:open sesame").decode()
+    if request.headers.get("Authorization") != expected:
+        return web.json_response({"error": "who are you"}, status=401)
+    return web.json_response({"ok": True})
+
+
+async def redirect(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/echo?from=redirect")
+
+
+async def loop(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/loop")
+
+
+async def slow(request: web.Request) -> web.Response:
+    await asyncio.sleep(10)
+    return web.json_response({"late": True})
+
+
+async def xml(request: web.Request) -> web.Response:
+    return web.Response(text="<a><b>1</b></a>", content_type="application/xml")
+
+
+async def graphql(request: web.Request) -> web.Response:
+    body = await request.json()
+    name = body.get("variables", {}).get("name", "world")
+    return web.json_response(
+        {"data": {"hello": "hello " + name}, "operationName": body.get("operationName")}
+    )
+
+
+async def main() -> None:
+    app = web.Application()
+    app.router.add_route("*", "/echo", echo)
+    app.router.add_post("/login", login)
+    app.router.add_get("/basic", basic)
+    app.router.add_get("/redirect", redirect)
+    app.router.add_get("/loop", loop)
+    app.router.add_get("/slow", slow)
+    app.router.add_get("/xml", xml)
+    app.router.add_post("/graphql", graphql)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    print(f"PORT {port}", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await runner.cleanup()
+
+
+asyncio.run(main())
