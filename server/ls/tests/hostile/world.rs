@@ -6,9 +6,10 @@
 //! nothing under `outside/` changed, byte for byte.
 //!
 //! Processes are the real `void-ls` binary. A command-line run is measured for its peak
-//! resident memory (sampled from `/proc`) against [`MEMORY_CAP_KIB`], and runs under a hard
-//! virtual-memory limit ([`VIRTUAL_CAP_KIB`]) so a runaway read fails instead of taking the
-//! machine with it; it is killed after [`CLI_DEADLINE`].
+//! resident memory (the kernel's `ru_maxrss`, read by a small Python wrapper once it ended)
+//! against [`MEMORY_CAP_KIB`], and runs under a hard virtual-memory limit ([`VIRTUAL_CAP_KIB`])
+//! so a runaway read fails instead of taking the machine with it; it is killed after
+//! [`CLI_DEADLINE`]. The language server's memory is read from `/proc` while it runs.
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
@@ -17,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The most resident memory a `void-ls` process may use in any hostile case. Measured peaks
-/// are 10 to 40 MiB (the debug build); reading `/dev/zero` into memory used to reach 23 GB.
+/// are 13 to 22 MiB (the debug build); reading `/dev/zero` into memory used to reach 23 GB.
 pub const MEMORY_CAP_KIB: u64 = 160 * 1024;
 /// The hard limit on address space (runtimes reserve far more virtual memory than they use).
 pub const VIRTUAL_CAP_KIB: u64 = 4 * 1024 * 1024;
@@ -208,26 +209,51 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Runs `void-ls args...` in `cwd` under the virtual-memory limit, sampling its memory, and
-/// kills it after [`CLI_DEADLINE`].
+/// Runs a command under an address-space limit and, when it has ended, writes the peak
+/// resident memory of that process (its `ru_maxrss`, exact, where sampling `/proc` can miss a
+/// run of a few milliseconds) to a file; exits as the command did.
+const MEASURED: &str = r#"
+import os, resource, signal, sys
+limit, report, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+pid = os.fork()
+if pid == 0:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    os.execv(command[0], command)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as f:
+    f.write(str(usage.ru_maxrss))
+if os.WIFSIGNALED(status):
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.WEXITSTATUS(status))
+"#;
+
+/// Runs `void-ls args...` in `cwd` under the virtual-memory limit, measures its peak memory,
+/// and kills it (its whole process group) after [`CLI_DEADLINE`].
 pub fn run_cli(cwd: &Path, args: &[&str], envs: &[(&str, &str)]) -> Ran {
-    let mut command = Command::new("bash");
+    use std::os::unix::process::CommandExt as _;
+    let report = tempfile::NamedTempFile::new().expect("memory report file");
+    let mut command = Command::new("python3");
     command
-        .arg("-c")
-        .arg(format!("ulimit -v {VIRTUAL_CAP_KIB} && exec \"$0\" \"$@\""))
+        .args(["-S", "-c"])
+        .arg(MEASURED)
+        .arg((VIRTUAL_CAP_KIB * 1024).to_string())
+        .arg(report.path())
         .arg(bin())
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        .process_group(0);
     for (k, v) in envs {
         command.env(k, v);
     }
     let started = Instant::now();
-    let mut child = command.spawn().expect("void-ls starts");
-    let pid = child.id();
+    let mut child = command.spawn().expect("python3 and void-ls start");
+    let group = child.id();
     let mut stdout = child.stdout.take().expect("stdout");
     let mut stderr = child.stderr.take().expect("stderr");
     let out = std::thread::spawn(move || {
@@ -240,21 +266,23 @@ pub fn run_cli(cwd: &Path, args: &[&str], envs: &[(&str, &str)]) -> Ran {
         let _ = stderr.read_to_string(&mut text);
         text
     });
-    let mut peak = 0;
     let status = loop {
-        if let Some(kib) = peak_rss_kib(pid) {
-            peak = peak.max(kib);
-        }
         if let Some(status) = child.try_wait().expect("wait") {
             break status;
         }
         if started.elapsed() > CLI_DEADLINE {
-            let _ = child.kill();
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{group}")])
+                .status();
             let _ = child.wait();
             panic!("void-ls {args:?} did not finish within {CLI_DEADLINE:?}");
         }
-        std::thread::sleep(Duration::from_millis(3));
+        std::thread::sleep(Duration::from_millis(5));
     };
+    let peak = std::fs::read_to_string(report.path())
+        .ok()
+        .and_then(|kib| kib.trim().parse().ok())
+        .unwrap_or_else(|| panic!("void-ls {args:?}: no memory measurement (exit {status})"));
     let ran = Ran {
         code: status.code(),
         stdout: out.join().unwrap_or_default(),
