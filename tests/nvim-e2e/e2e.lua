@@ -4,18 +4,20 @@
 --   VOID_LS=path/to/void-ls VOID_ECHO_URL=ws://127.0.0.1:PORT/ VOID_E2E_DIR=scratch-dir \
 --     nvim --headless --clean -l tests/nvim-e2e/e2e.lua
 --
--- Steps: open a fixture, get diagnostics, complete /wss, show code lenses, connect to the echo
--- server, read the log buffer with → and ← lines, send (by name and with the picker), pause,
--- check nothing moves while paused, resume, statusline, export the transcript, list sessions,
--- close. Every step is real (no stubs besides answering the picker). The first failing step
--- stops the run with its name, the reason, and the notifications seen so far; exit code 1.
+-- Steps: open a fixture, get diagnostics, complete /wss in insert mode with the plugin's default
+-- setup, show code lenses, connect to the echo server, read the log buffer with → and ← lines
+-- (the handshake folded), send (by name and with the picker), pause, check nothing moves while
+-- paused, resume, statusline, export the transcript, list sessions, close, connect again three
+-- times into the same log window, kill the server and recover on the next command. Every step
+-- is real (no stubs besides answering the picker). The first failing step stops the run with its
+-- name, the reason, and the notifications seen so far; exit code 1.
 local root = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h:h:h')
 vim.opt.runtimepath:prepend(root .. '/nvim-plugin')
 vim.cmd.runtime('plugin/void.lua')
 
 local out = io.stdout
 local server = os.getenv('VOID_LS')
--- VOID_LS_CMD (a JSON list) replaces the command line, e.g. to run the contract mock.
+-- VOID_LS_CMD (a JSON list) replaces the command line.
 local server_cmd = os.getenv('VOID_LS_CMD') and vim.json.decode(os.getenv('VOID_LS_CMD')) or { server }
 local echo_url = os.getenv('VOID_ECHO_URL')
 local dir = os.getenv('VOID_E2E_DIR') or vim.fn.tempname()
@@ -209,73 +211,68 @@ step('diagnostics: duplicate uid and invalid JSON body', function()
   end)
 end)
 
-step('completion: /wss expands into a WebSocket section', function()
-  vim.cmd.edit(vim.fn.fnameescape(completion_path))
-  local bufnr = vim.api.nvim_get_current_buf()
-  local c = wait_for(function()
-    local c = void_client(bufnr)
-    return c and c.initialized and c
-  end, 'void-ls did not attach to completion.void')
-  local last = vim.api.nvim_buf_line_count(bufnr)
-  vim.api.nvim_buf_set_lines(bufnr, last, last, false, { '/wss' })
-  -- The cursor of an insert-mode user sits after `/wss`; normal mode cannot put it there, so
-  -- the position is written out.
-  local params = {
-    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
-    position = { line = last, character = 4 },
-  }
-  local response = c:request_sync('textDocument/completion', params, step_timeout, bufnr)
-  if not response then
-    reason('textDocument/completion timed out')
+step('completion: /wss expands in insert mode with the default setup', function()
+  -- Typing needs Neovim's input loop, which this script's own instance does not run: a second
+  -- Neovim (embedded, driven over RPC as a UI would) gets the keys, with the plugin's defaults.
+  local chan = vim.fn.jobstart({ vim.v.progpath, '--embed', '--headless', '--clean', '-n' }, { rpc = true })
+  if chan <= 0 then
+    reason('cannot start an embedded Neovim')
   end
-  if response.err then
-    reason('textDocument/completion failed: ' .. vim.inspect(response.err))
+  local function lua(code, ...)
+    return vim.rpcrequest(chan, 'nvim_exec_lua', code, { ... })
   end
-  local items = response.result and (response.result.items or response.result) or {}
-  local item
-  for _, it in ipairs(items) do
-    local text = (it.textEdit and it.textEdit.newText) or it.insertText or ''
-    if
-      text:find('socket-request', 1, true)
-      and ((it.filterText or it.label or ''):find('wss', 1, true) or (it.label or ''):find('WebSocket'))
-    then
-      item = it
-      break
+  local ok, err = pcall(function()
+    lua(
+      "vim.opt.runtimepath:prepend(...); vim.cmd.runtime('plugin/void.lua'); require('void').setup({ cmd = select(2, ...) })",
+      root .. '/nvim-plugin',
+      server_cmd
+    )
+    vim.rpcrequest(chan, 'nvim_command', 'edit ' .. vim.fn.fnameescape(completion_path))
+    wait_for(function()
+      return lua("local c = vim.lsp.get_clients({ name = 'void_ls', bufnr = 0 })[1]; return c ~= nil and c.initialized")
+    end, 'void-ls did not attach to completion.void in the embedded Neovim')
+    -- As a person types it: a new line, `/wss` (`/` opens completion), the item, accept.
+    vim.rpcrequest(chan, 'nvim_input', 'Go/wss')
+    local items = wait_for(function()
+      local info = lua("return vim.fn.pumvisible() == 1 and vim.fn.complete_info({ 'items', 'selected' }) or false")
+      return info and #info.items > 0 and info
+    end, function()
+      return 'no completion menu after typing /wss (mode ' .. lua('return vim.fn.mode()') .. ')'
+    end)
+    local index
+    for i, item in ipairs(items.items) do
+      if (item.abbr or item.word or ''):find('wss', 1, true) then
+        index = i - 1
+        break
+      end
     end
-  end
-  if not item then
-    reason('no completion item for /wss that inserts a socket-request; labels: ' .. vim.inspect(vim.tbl_map(function(it)
-      return it.label
-    end, items)))
-  end
-  local new_text = (item.textEdit and item.textEdit.newText) or item.insertText
-  if not new_text:find('ws-message', 1, true) then
-    reason('the /wss skeleton has no ws-message example:\n' .. new_text)
-  end
-  if not new_text:find('%x%x%x%x%x%x%x%x%-%x%x%x%x%-4%x%x%x%-[89ab]%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x') then
-    reason('the /wss skeleton holds no UUID v4 uid:\n' .. new_text)
-  end
-  -- Apply it the way a completion engine would: snippets through vim.snippet.
-  local range = item.textEdit and (item.textEdit.range or item.textEdit.replace)
-  if range then
-    vim.lsp.util.apply_text_edits({ { range = range, newText = '' } }, bufnr, c.offset_encoding)
-    vim.api.nvim_win_set_cursor(0, { range.start.line + 1, range.start.character })
-  else
-    vim.api.nvim_buf_set_lines(bufnr, last, last + 1, false, { '' })
-    vim.api.nvim_win_set_cursor(0, { last + 1, 0 })
-  end
-  if item.insertTextFormat == 2 then
-    vim.snippet.expand(new_text)
-    vim.snippet.stop()
-  else
-    vim.api.nvim_put(vim.split(new_text, '\n', { plain = true }), 'c', false, true)
-  end
-  local scan = require('void.document').scan(bufnr)
-  local kinds = vim.tbl_map(function(b)
-    return b.type
-  end, scan.blocks)
-  if not vim.list_contains(kinds, 'socket-request') or not vim.list_contains(kinds, 'ws-message') then
-    reason('after applying the completion the buffer has blocks ' .. vim.inspect(kinds) .. ':\n' .. buf_text(bufnr))
+    if not index then
+      reason('no /wss item in the menu: ' .. vim.inspect(vim.tbl_map(function(it)
+        return it.abbr or it.word
+      end, items.items)))
+    end
+    local moves = index - items.selected
+    local keys = moves >= 0 and string.rep('<C-n>', moves) or string.rep('<C-p>', -moves)
+    vim.rpcrequest(chan, 'nvim_input', keys .. '<C-y>')
+    local text = wait_for(function()
+      local t = lua("return table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n')")
+      return t:find('type: socket-request', 1, true) and t:find('type: ws-message', 1, true) and t
+    end, function()
+      return 'accepting the item did not insert the WebSocket section:\n'
+        .. lua("return table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n')")
+    end)
+    vim.rpcrequest(chan, 'nvim_input', '<Esc>')
+    if text:find('\n/wss', 1, true) then
+      reason('the typed /wss is still in the buffer:\n' .. text)
+    end
+    if not text:find('%x%x%x%x%x%x%x%x%-%x%x%x%x%-4%x%x%x%-[89ab]%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x') then
+      reason('the inserted section holds no UUID v4 uid:\n' .. text)
+    end
+    out:write('     accepted item ' .. (items.items[index + 1].abbr or items.items[index + 1].word) .. '\n')
+  end)
+  vim.fn.jobstop(chan)
+  if not ok then
+    error(err, 0)
   end
 end)
 
@@ -324,7 +321,7 @@ step(':VoidConnect connects to the echo server', function()
   end
 end)
 
-step('log buffer shows → and ← lines for the on-open message', function()
+step('log buffer shows → and ← lines for the on-open message, the handshake folded', function()
   log_buf = wait_for(function()
     return log.buffer_for(session.logUri)
   end, 'the log buffer did not open after :VoidConnect')
@@ -346,6 +343,27 @@ step('log buffer shows → and ← lines for the on-open message', function()
   end
   if vim.bo[log_buf].modifiable then
     reason('the log buffer is modifiable')
+  end
+  -- The handshake's request and header lines are one closed fold: the messages fit a small window.
+  local win = vim.fn.win_findbuf(log_buf)[1]
+  local first_handshake
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(log_buf, 0, -1, false)) do
+    if require('void.log').is_handshake_line(line) then
+      first_handshake = i
+      break
+    end
+  end
+  if not first_handshake then
+    reason('the log has no handshake lines to fold:\n' .. buf_text(log_buf))
+  end
+  local folded = vim.api.nvim_win_call(win, function()
+    return { start = vim.fn.foldclosed(first_handshake), finish = vim.fn.foldclosedend(first_handshake) }
+  end)
+  if folded.start == -1 or folded.finish <= folded.start then
+    reason('the handshake is not a closed fold in the log window: ' .. vim.inspect(folded))
+  end
+  if vim.api.nvim_win_get_cursor(win)[1] ~= vim.api.nvim_buf_line_count(log_buf) then
+    reason('the log window cursor is not on the newest line')
   end
 end)
 
@@ -410,7 +428,7 @@ step(':VoidSend without a name asks with a picker', function()
   local _, before = buf_text(log_buf):gsub('←[^\n]*ping%-from%-nvim', '')
   pick = function(items)
     for _, item in ipairs(items) do
-      if item.attrs and item.attrs.name == 'ping' then
+      if item.name == 'ping' then
         return item
       end
     end
@@ -420,10 +438,9 @@ step(':VoidSend without a name asks with a picker', function()
     local _, now = buf_text(log_buf):gsub('←[^\n]*ping%-from%-nvim', '')
     return now > before
   end, function()
-    local offered = picker_items
-      and vim.tbl_map(function(i)
-        return i.attrs and i.attrs.name
-      end, picker_items.items)
+    local offered = picker_items and vim.tbl_map(function(i)
+      return i.name
+    end, picker_items.items)
     return 'the picked message was not sent; picker offered ' .. vim.inspect(offered) .. '; log:\n' .. buf_text(log_buf)
   end)
   pick = nil
@@ -619,13 +636,8 @@ step('a refused connection is reported through vim.notify', function()
   end, 'no error notification naming the refused address 127.0.0.1:' .. port)
 end)
 
--- The app's environments (docs/format.md §5): the protocol mock has none, so this step runs
--- against void-ls only (the run that gates the stage).
+-- The app's environments (docs/format.md §5).
 step(':VoidEnv and :VoidProfile pick the environment; diagnostics follow', function()
-  if os.getenv('VOID_LS_CMD') then
-    out:write('     (the protocol mock has no environments; covered by the run against void-ls)\n')
-    return
-  end
   vim.fn.writefile({
     'alpha:',
     '  variables:',
@@ -722,6 +734,134 @@ step(':VoidEnv and :VoidProfile pick the environment; diagnostics follow', funct
       end
     end
   end, 'no error notification for an environment that does not exist')
+end)
+
+step('connecting again reuses the section log window, and the cursor stays (three cycles)', function()
+  vim.cmd.edit(vim.fn.fnameescape(echo_path))
+  local editor_win = vim.api.nvim_get_current_win()
+  local uri = vim.uri_from_bufnr(echo_buf)
+  vim.api.nvim_win_set_cursor(0, { find_line(echo_buf, 'type: surl'), 0 })
+  local wins_before = #vim.api.nvim_tabpage_list_wins(0)
+  local height_before = vim.api.nvim_win_get_height(editor_win)
+  local log_win
+  for cycle = 1, 3 do
+    local before = sessions.list(uri)[1]
+    vim.cmd('VoidConnect')
+    local new = wait_for(function()
+      local s = sessions.list(uri)[1]
+      return s and s.sessionId ~= (before and before.sessionId) and s.state == 'open' and s
+    end, 'cycle ' .. cycle .. ': no new open session')
+    log_win = wait_for(function()
+      local b = log.buffer_for(new.logUri)
+      return b and vim.fn.win_findbuf(b)[1]
+    end, 'cycle ' .. cycle .. ': the new log is not shown')
+    if vim.api.nvim_get_current_win() ~= editor_win then
+      reason('cycle ' .. cycle .. ': :VoidConnect moved the cursor out of the .void window')
+    end
+    vim.cmd('VoidLog')
+    vim.wait(200)
+    if vim.api.nvim_get_current_win() ~= editor_win then
+      reason('cycle ' .. cycle .. ': :VoidLog moved the cursor (it must leave it as :VoidConnect does)')
+    end
+    vim.cmd('VoidClose')
+    wait_for(function()
+      return sessions.by_id[new.sessionId].state == 'closed'
+    end, 'cycle ' .. cycle .. ': the session did not close')
+  end
+  local wins_after = #vim.api.nvim_tabpage_list_wins(0)
+  if wins_after ~= wins_before then
+    reason(
+      string.format('%d windows before three connects, %d after: log windows are not reused', wins_before, wins_after)
+    )
+  end
+  if vim.api.nvim_win_get_height(editor_win) ~= height_before then
+    reason(
+      string.format('the editor shrank from %d to %d lines', height_before, vim.api.nvim_win_get_height(editor_win))
+    )
+  end
+  if vim.api.nvim_win_get_height(log_win) > 12 then
+    reason('the log window grew past its 12 lines')
+  end
+end)
+
+--- The process id of the void-ls server this Neovim started (its child running `server_cmd`).
+local function server_pid()
+  local exe = vim.fn.fnamemodify(server_cmd[1], ':t')
+  for _, task in ipairs(vim.fn.glob('/proc/' .. vim.fn.getpid() .. '/task/*', false, true)) do
+    local children = io.open(task .. '/children')
+    if children then
+      local list = children:read('*a')
+      children:close()
+      for pid in list:gmatch('%d+') do
+        local cmdline = io.open('/proc/' .. pid .. '/cmdline')
+        local text = cmdline and cmdline:read('*a') or ''
+        if cmdline then
+          cmdline:close()
+        end
+        if text:find(exe, 1, true) then
+          return tonumber(pid)
+        end
+      end
+    end
+  end
+  return nil
+end
+
+step('when the server is killed the plugin says so, forgets its sessions and recovers', function()
+  vim.cmd.edit(vim.fn.fnameescape(echo_path))
+  local uri = vim.uri_from_bufnr(echo_buf)
+  vim.api.nvim_win_set_cursor(0, { find_line(echo_buf, 'type: surl'), 0 })
+  vim.cmd('VoidConnect')
+  local live = wait_for(function()
+    local s = sessions.list(uri)[1]
+    return s and s.state == 'open' and s
+  end, 'no open session before the kill')
+  local old = void_client(echo_buf)
+  local pid = server_pid()
+  if not pid then
+    reason('cannot find the void-ls process among the children of this Neovim')
+  end
+  local seen = #notes
+  vim.uv.kill(pid, 'sigkill')
+  wait_for(function()
+    for i = seen + 1, #notes do
+      if notes[i]:find('[ERROR]', 1, true) and notes[i]:find('void-ls stopped', 1, true) then
+        return true
+      end
+    end
+  end, function()
+    return 'no error notification saying the server stopped; notes: ' .. vim.inspect(vim.list_slice(notes, seen + 1))
+  end)
+  wait_for(function()
+    return #sessions.list(uri) == 0 and require('void').statusline(echo_buf) == ''
+  end, function()
+    return "the dead server's sessions are still shown: " .. require('void').statusline(echo_buf)
+  end)
+  -- :VoidClose has nothing to close now, and says so (a warning, not a failure).
+  local before_close = #notes
+  vim.cmd('VoidClose')
+  wait_for(function()
+    for i = before_close + 1, #notes do
+      if notes[i]:find('no live session', 1, true) then
+        return true
+      end
+    end
+  end, 'VoidClose after the kill did not say there is no live session')
+  -- The next :VoidConnect starts a new server and connects.
+  vim.cmd('VoidConnect')
+  local again = wait_for(function()
+    local s = sessions.list(uri)[1]
+    return s and s.sessionId ~= live.sessionId and s.state == 'open' and s
+  end, function()
+    return 'no open session after :VoidConnect on a restarted server; notes: '
+      .. vim.inspect(vim.list_slice(notes, seen + 1))
+  end)
+  local new = void_client(echo_buf)
+  if not new or new.id == old.id then
+    reason('the server was not started again')
+  end
+  out:write('     restarted as client ' .. new.id .. ', session ' .. again.sessionId .. '\n')
+  vim.cmd('VoidClose')
 end)
 
 -- Keep what the user saw, as artifacts.

@@ -1,6 +1,7 @@
 -- Unit tests of the Neovim plugin's pure parts, in headless Neovim, without a server:
--- options, the block scanner (inline text and the real Voiden samples), the session cache and
--- statusline, log rendering and following, filetype and highlighting, commands and health.
+-- options, the protocol mirror, the session cache and statusline, log rendering, following and
+-- folding, filetype and highlighting, commands and health. (The plugin reads no `.void` text:
+-- what it knows of sections comes from the server, tested end to end in e2e.lua.)
 --
 --   nvim --headless --clean -l tests/nvim-e2e/unit.lua
 --
@@ -35,7 +36,7 @@ local function truthy(value, what)
   end
 end
 
-local document = require('void.document')
+local protocol = require('void.protocol')
 local sessions = require('void.sessions')
 local config = require('void.config')
 
@@ -137,71 +138,15 @@ test('options: defaults, merge and type errors', function()
   config.apply(nil)
 end)
 
-test('scanner: blocks, attrs, flow style, nested fences, sections', function()
-  local scan = document.scan_lines(vim.split(sample, '\n', { plain = true }))
-  local types = vim.tbl_map(function(b)
-    return b.type
-  end, scan.blocks)
-  eq(
-    { 'socket-request', 'ws-message', 'ws-message', 'request-separator', 'socket-request', 'ws-message' },
-    types,
-    'block types'
-  )
-  eq('3f0c2a8e-6d0b-4d6e-9a53-0c1f6f1f2b11', scan.blocks[1].attrs.uid, 'top-level uid, not a nested one')
-  eq(nil, scan.blocks[1].attrs.method, 'nested attrs are not the block attrs')
-  eq('subscribe', scan.blocks[2].attrs.name, 'name')
-  eq('json', scan.blocks[2].attrs.format, 'format')
-  eq(nil, scan.blocks[2].attrs.body, 'block literal is not read as a scalar')
-  eq("it's, here", scan.blocks[3].attrs.name, 'flow style with quotes and a comma')
-  eq('aa0e1c8a-2f3d-4e6a-9b7c-1d2e3f4a5b6c', scan.blocks[3].attrs.uid, 'flow style uid')
-  eq(2, #scan.sections, 'two sections')
-  eq('Second', scan.sections[2].label, 'separator label')
-  eq(1, scan.blocks[3].section, 'third block in the first section')
-  eq(2, scan.blocks[6].section, 'last block in the second section')
-  local first = scan.sections[1]
-  eq(
-    { 'subscribe', "it's, here" },
-    vim.tbl_map(function(b)
-      return b.attrs.name
-    end, document.messages(first)),
-    'messages of section 1'
-  )
-  eq('3f0c2a8e-6d0b-4d6e-9a53-0c1f6f1f2b11', document.socket_request(first).attrs.uid, 'socket request of section 1')
-  eq(scan.sections[2], document.section_at(scan, scan.blocks[6].first), 'section_at')
-  eq(scan.sections[2], document.section_of_block(scan, '22222222-2f3d-4e6a-9b7c-1d2e3f4a5b6c'), 'section_of_block')
-end)
-
-test('scanner: unclosed fence and empty input do not fail', function()
-  local scan = document.scan_lines({ '```void', '---', 'type: ws-message', 'attrs:', '  name: x' })
-  eq(1, #scan.blocks, 'one block')
-  eq('x', scan.blocks[1].attrs.name, 'name read')
-  eq(4, scan.blocks[1].last, 'runs to the end')
-  scan = document.scan_lines({})
-  eq(0, #scan.blocks, 'no blocks')
-  eq(1, #scan.sections, 'one section')
-end)
-
-test('scanner: real Voiden files', function()
-  local dir = root .. '/../shared/voiden-samples'
-  if vim.fn.isdirectory(dir) == 0 then
-    -- Never pass having checked nothing in CI.
-    truthy(os.getenv('CI') ~= 'true', 'the Voiden samples are needed under CI=true: ' .. dir)
-    out:write('     (skipped: ' .. dir .. ' is absent)\n')
-    return
+test('protocol: names mirror the server, live states', function()
+  eq('void/sectionAt', protocol.method.section_at, 'sectionAt')
+  eq('void.openLog', protocol.command.open_log, 'openLog is a command of the server table')
+  eq('void-session', protocol.log_scheme, 'log scheme')
+  for _, state in ipairs({ 'connecting', 'open', 'closing', 'reconnecting' }) do
+    eq(true, protocol.is_live(state), state .. ' is live')
   end
-  local echo = vim.fn.readfile(dir .. '/plugin-voiden-sockets_skill.md__websocket-echo-example.void')
-  local scan = document.scan_lines(echo)
-  eq('socket-request', scan.blocks[1].type, 'first block')
-  eq('so1ck2et-e5f6-7890-abcd-ef1234567890', scan.blocks[1].attrs.uid, 'quoted uid')
-  eq('messages-node', scan.blocks[2].type, 'second block')
-  local files = vim.fn.glob(dir .. '/*.void', false, true)
-  truthy(#files >= 9, 'samples found')
-  for _, file in ipairs(files) do
-    local s = document.scan_lines(vim.fn.readfile(file))
-    for _, block in ipairs(s.blocks) do
-      truthy(block.type, vim.fn.fnamemodify(file, ':t') .. ': every block has a type (line ' .. block.first .. ')')
-    end
-  end
+  eq(false, protocol.is_live('closed'), 'closed')
+  eq(nil, protocol.value(vim.NIL), 'JSON null')
 end)
 
 test('sessions: merge, order, live choice, statusline', function()
@@ -232,6 +177,24 @@ test('sessions: merge, order, live choice, statusline', function()
   sessions.update({ sessionId = 's2', paused = true, detail = { assertions = { passed = 2, failed = 1, pending = 0 } } })
   eq('WS paused ↑3 ↓5 ✓2 ✗1', sessions.describe(sessions.by_id.s2), 'paused with assertions')
   eq('s2', sessions.id_from_log_uri('void-session:/s2/chat.wslog'), 'id from log uri')
+  sessions.update({
+    sessionId = 's3',
+    state = 'reconnecting',
+    sent = 1,
+    received = 0,
+    detail = { attempt = 2, retryInMs = 500 },
+  })
+  eq('WS reconnecting (attempt 2) ↑1 ↓0', sessions.describe(sessions.by_id.s3), 'reconnecting with its attempt')
+  eq(true, sessions.is_live(sessions.by_id.s3), 'reconnecting is live')
+  sessions.update({
+    sessionId = 's3',
+    state = 'closed',
+    detail = { closeCode = 1006, assertions = { passed = 0, failed = 0, pending = 2 } },
+  })
+  eq('WS closed 1006 ↑1 ↓0 2 pending', sessions.describe(sessions.by_id.s3), 'close code and pending rows in words')
+  local age = sessions.age(os.date('!%Y-%m-%dT%H:%M:%S.000Z', os.time() - 125))
+  truthy(age == '2 min', 'age of a session started 125 s ago: ' .. tostring(age))
+  eq(nil, sessions.age(nil), 'no start time')
   eq(nil, sessions.update({ nope = true }), 'status without id ignored')
 
   vim.cmd.edit('/tmp/void-unit/a.void')
@@ -258,25 +221,12 @@ test('filetype, Markdown tree-sitter, injection query', function()
     'VoidResume',
     'VoidClose',
     'VoidLog',
+    'VoidMessage',
     'VoidSessions',
     'VoidExport',
   }) do
     eq(2, vim.fn.exists(':' .. name), ':' .. name .. ' defined')
   end
-end)
-
-test('section under the cursor picks names for :VoidSend completion', function()
-  local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
-  local row = 0
-  for i, line in ipairs(lines) do
-    if line:find('name: ping', 1, true) then
-      row = i
-    end
-  end
-  vim.api.nvim_win_set_cursor(0, { row, 0 })
-  eq({ 'ping' }, vim.fn.getcompletion('VoidSend ', 'cmdline'), 'completion in section 2')
-  vim.api.nvim_win_set_cursor(0, { 8, 0 })
-  eq({ 'subscribe' }, vim.fn.getcompletion('VoidSend s', 'cmdline'), 'completion in section 1 with a prefix')
 end)
 
 test('log buffer: render touches changed lines and follows the end', function()
@@ -303,6 +253,34 @@ test('log buffer: render touches changed lines and follows the end', function()
   eq(false, vim.bo[buf].modifiable, 'read-only after render')
   log.render(buf, '# h\n')
   eq({ '# h' }, vim.api.nvim_buf_get_lines(buf, 0, -1, false), 'shrinks')
+end)
+
+test('log buffer: the handshake folds into one line', function()
+  local log = require('void.log')
+  local buf = vim.api.nvim_create_buf(true, true)
+  vim.api.nvim_set_current_buf(buf)
+  log.render(
+    buf,
+    table.concat({
+      '# ws://h/chat · open',
+      '12:00:00.000 ⇄ connecting · ws://h/chat',
+      '12:00:00.001 ⇄ → GET /chat HTTP/1.1',
+      '12:00:00.001 ⇄ → host: h',
+      '12:00:00.002 ⇄ ← HTTP/1.1 101 Switching Protocols',
+      '12:00:00.002 ⇄ ← upgrade: websocket',
+      '12:00:00.003 ⇄ open · 101 Switching Protocols · 2 ms',
+      '12:00:00.004 → hi                     text · 2 B',
+    }, '\n')
+  )
+  eq(
+    { '0', '0', '>1', '1', '1', '1', '0', '0' },
+    vim.tbl_map(function(l)
+      return log.foldexpr(l)
+    end, { 1, 2, 3, 4, 5, 6, 7, 8 }),
+    'one fold over the four handshake lines'
+  )
+  eq('file:///a.void#u1', log.section_key('file:///a.void', 'u1'), 'section key')
+  eq('file:///a.void#', log.section_key('file:///a.void', nil), 'section key without a uid')
 end)
 
 test('void-session: buffers are log views even without a server', function()
@@ -338,6 +316,7 @@ test(':help void: tags build and name every command', function()
     ':VoidResume',
     ':VoidClose',
     ':VoidLog',
+    ':VoidMessage',
     ':VoidSessions',
     ':VoidExport',
     'void.setup()',

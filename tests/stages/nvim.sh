@@ -47,13 +47,8 @@ ECHO_URL=$(head -1 "$ECHO_OUT")
 [[ $ECHO_URL == ws://127.0.0.1:* ]] || { echo "echo server gave no URL"; cat "$ART/echo-server.err"; exit 1; }
 echo "echo server at $ECHO_URL (pid $ECHO_PID)"
 
-# First the plugin alone, against a stand-in server that follows docs/lsp-extensions.md (it proves
-# the plugin side when the real server fails); then the real thing, which is what the stage gates
-# on.
-echo "-- end-to-end, plugin against the protocol mock (tests/nvim-e2e/mock_server.py)"
-VOID_LS_CMD="[\"$VOID_TEST_PYTHON\", \"$ROOT/tests/nvim-e2e/mock_server.py\"]" VOID_ECHO_URL=$ECHO_URL \
-  VOID_E2E_DIR=$ART/scratch-mock XDG_STATE_HOME=$ART/state-mock timeout 300 "$NVIM" --headless --clean -l tests/nvim-e2e/e2e.lua
-
+# The plugin against the real server: the plugin asks it about sections, so there is no
+# stand-in (it would need a .void reader of its own, the very thing the plugin must not have).
 echo "-- end-to-end, plugin against void-ls ($VOID_LS)"
 status=0
 VOID_LS=$VOID_LS VOID_ECHO_URL=$ECHO_URL VOID_E2E_DIR=$ART/scratch \

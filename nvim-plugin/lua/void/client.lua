@@ -5,6 +5,7 @@
 --- It must not decide what to do with results (the commands and the log buffers do that) and
 --- must not start the server (see `void.lsp`).
 local config = require('void.config')
+local protocol = require('void.protocol')
 
 local M = {}
 
@@ -50,6 +51,16 @@ function M.request(client, method, params, handler, bufnr)
   return ok and true or false
 end
 
+--- Whether a client has stopped (its server exited or was asked to).
+--- @param c vim.lsp.Client
+--- @return boolean
+function M.is_stopped(c)
+  if has_011 then
+    return c:is_stopped()
+  end
+  return c.is_stopped()
+end
+
 --- Runs a server command with one argument object, as docs/lsp-extensions.md defines them.
 --- @param client vim.lsp.Client
 --- @param command string
@@ -61,6 +72,38 @@ function M.execute(client, command, argument, handler, bufnr)
     command = command,
     arguments = { argument },
   }, handler, bufnr)
+end
+
+--- `void/sectionAt`: what the server knows about a section (the plugin never parses `.void`
+--- text itself). `handler(err, section)` gets `nil` when that section holds no request.
+--- @param client vim.lsp.Client
+--- @param params {textDocument: {uri: string}, position: void.Position|nil, blockUid: string|nil}
+--- @param handler fun(err: table|nil, section: void.SectionInfo|nil)
+--- @param bufnr integer|nil
+function M.section_at(client, params, handler, bufnr)
+  return M.request(client, protocol.method.section_at, params, function(err, result)
+    handler(err, protocol.value(result))
+  end, bufnr)
+end
+
+--- `void/sectionAt` answered at once (for command-line completion, which cannot wait for a
+--- callback); `nil` when it has no answer within `timeout_ms`.
+--- @param client vim.lsp.Client
+--- @param params table
+--- @param bufnr integer|nil
+--- @param timeout_ms integer|nil
+--- @return void.SectionInfo|nil
+function M.section_at_sync(client, params, bufnr, timeout_ms)
+  local response
+  if has_011 then
+    response = client:request_sync(protocol.method.section_at, params, timeout_ms or 500, bufnr)
+  else
+    response = client.request_sync(protocol.method.section_at, params, timeout_ms or 500, bufnr)
+  end
+  if not response or response.err then
+    return nil
+  end
+  return protocol.value(response.result)
 end
 
 --- Text of an LSP error for a person.

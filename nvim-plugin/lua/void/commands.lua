@@ -1,15 +1,18 @@
 --- The session commands (`:VoidConnect`, `:VoidSend`, `:VoidPause`, `:VoidResume`, `:VoidClose`,
---- `:VoidLog`, `:VoidSessions`, `:VoidExport`) and the Lua functions behind them.
+--- `:VoidLog`, `:VoidSessions`, `:VoidExport`, `:VoidMessage`) and the Lua functions behind them.
 ---
---- Each one works on "the session of the section under the cursor": in a `.void` buffer that is
---- the newest live session of the section's `socket-request`; in a log buffer it is the log's
---- own session. When that does not single out one session, a picker (`vim.ui.select`) asks.
---- Everything is asynchronous; failures are reported with `vim.notify`, never raised.
---- This module must not keep session state of its own (see `void.sessions`).
+--- Each one works on "the session of the section under the cursor": in a `.void` buffer the
+--- server says which section that is and which session it has (`void/sectionAt`: the plugin
+--- never parses `.void` text); in a log buffer it is the log's own session. When that does not
+--- single out one session, a picker (`vim.ui.select`) asks. When the server is not running (it
+--- died, say), the command starts it first. Everything is asynchronous; failures are reported
+--- with `vim.notify`, never raised. Opening a log never moves the cursor: `:VoidConnect` and
+--- `:VoidLog` leave it alike, in the window it was in. This module keeps no session state of its
+--- own (see `void.sessions`).
 local client = require('void.client')
-local document = require('void.document')
 local log = require('void.log')
 local lsp = require('void.lsp')
+local protocol = require('void.protocol')
 local sessions = require('void.sessions')
 
 local M = {}
@@ -17,39 +20,44 @@ local M = {}
 --- @class void.Context
 --- @field bufnr integer The buffer the command was run from.
 --- @field uri string|nil Document URI (nil in a log buffer).
---- @field section void.Section|nil Section under the cursor.
---- @field block_uid string|nil uid of that section's `socket-request`.
+--- @field position void.Position|nil The cursor, in the client's encoding.
 --- @field session_id string|nil Set in a log buffer.
+--- @field log_uri string|nil Set in a log buffer.
 
 --- Where the command was run from.
+--- @param c vim.lsp.Client
 --- @return void.Context
-local function context()
+local function context(c)
   local bufnr = vim.api.nvim_get_current_buf()
   local name = vim.api.nvim_buf_get_name(bufnr)
   if log.is_log(bufnr) then
     return { bufnr = bufnr, session_id = sessions.id_from_log_uri(name), log_uri = name }
   end
-  local scan = document.scan(bufnr)
-  local row = vim.api.nvim_win_get_cursor(0)[1] - 1
-  local section = document.section_at(scan, row)
-  local request = section and document.socket_request(section)
-  return {
-    bufnr = bufnr,
-    uri = vim.uri_from_bufnr(bufnr),
-    section = section,
-    block_uid = request and request.attrs.uid or nil,
-  }
+  return { bufnr = bufnr, uri = vim.uri_from_bufnr(bufnr), position = client.cursor_position(c) }
 end
 
---- The client for a command, or a notification saying why there is none.
---- @param ctx void.Context
+--- The client for a command, started when it is not running; or a notification saying why not.
 --- @return vim.lsp.Client|nil
-local function require_client(ctx)
-  local c = client.get(ctx.bufnr)
+local function require_client()
+  local c, why = lsp.ensure_client(vim.api.nvim_get_current_buf())
   if not c then
-    vim.notify('void: void-ls is not running (open a .void file; see :checkhealth void)', vim.log.levels.ERROR)
+    vim.notify('void: ' .. (why or 'void-ls is not running') .. ' (see :checkhealth void)', vim.log.levels.ERROR)
   end
   return c
+end
+
+--- The section under the cursor of a `.void` buffer, then `use(section)` (`nil`: no request).
+--- @param c vim.lsp.Client
+--- @param ctx void.Context
+--- @param use fun(section: void.SectionInfo|nil)
+local function with_section(c, ctx, use)
+  client.section_at(c, { textDocument = { uri = ctx.uri }, position = ctx.position }, function(err, section)
+    if err then
+      client.notify_error('reading the section', err)
+      return
+    end
+    use(section)
+  end, ctx.bufnr)
 end
 
 --- Asks the server for its sessions and merges them into the cache; `done` runs either way
@@ -57,7 +65,7 @@ end
 --- @param c vim.lsp.Client
 --- @param done fun()
 function M.sync_sessions(c, done)
-  client.execute(c, 'void.sessions', {}, function(err, result)
+  client.execute(c, protocol.command.sessions, {}, function(err, result)
     if not err and type(result) == 'table' then
       for _, entry in ipairs(result) do
         if type(entry) == 'table' and type(entry.sessionId) == 'string' then
@@ -67,6 +75,8 @@ function M.sync_sessions(c, done)
             blockUid = entry.blockUid,
             state = entry.state,
             logUri = entry.logUri,
+            label = entry.label,
+            startedAt = entry.startedAt,
           })
         end
       end
@@ -75,12 +85,19 @@ function M.sync_sessions(c, done)
   end)
 end
 
---- One line describing a session in a picker.
+--- One line describing a session in a picker: section, file, state and age.
 --- @param status void.SessionStatus
 --- @return string
-local function session_label(status)
+function M.session_label(status)
   local file = status.uri and vim.fn.fnamemodify(vim.uri_to_fname(status.uri), ':t') or '?'
-  return string.format('%s  %s  (%s)', sessions.describe(status), status.url or status.blockUid or '', file)
+  local age = sessions.age(status.startedAt)
+  return string.format(
+    '%s  (%s)  %s%s',
+    status.label or status.url or status.blockUid or status.sessionId,
+    file,
+    sessions.describe(status),
+    age and ('  ' .. age .. ' ago') or ''
+  )
 end
 
 --- Finds the session a command applies to, then calls `use(client, session)`.
@@ -88,40 +105,50 @@ end
 --- @param opts {live: boolean}|nil `live` (default true) skips sessions that already ended.
 local function with_session(use, opts)
   local want_live = not (opts and opts.live == false)
-  local ctx = context()
-  local c = require_client(ctx)
+  local c = require_client()
   if not c then
     return
   end
-  M.sync_sessions(c, function()
-    if ctx.session_id then
-      use(c, sessions.by_id[ctx.session_id] or { sessionId = ctx.session_id, logUri = ctx.log_uri })
-      return
-    end
-    -- In a WebSocket section only that section's sessions count; elsewhere in the file
-    -- (prose before the first section) any session of the file does.
-    local candidates = vim.tbl_filter(function(status)
-      return (ctx.block_uid == nil or status.blockUid == ctx.block_uid) and (sessions.is_live(status) or not want_live)
-    end, sessions.list(ctx.uri))
-    if ctx.block_uid and #candidates > 1 then
-      candidates = { sessions.for_block(ctx.uri, ctx.block_uid) }
-    end
+  local ctx = context(c)
+  local function pick_among(candidates)
     if #candidates == 1 then
       use(c, candidates[1])
     elseif #candidates == 0 then
       vim.notify(
         'void: no '
           .. (want_live and 'live ' or '')
-          .. 'session for this section; run :VoidConnect with the cursor in a WebSocket section',
+          .. 'session here; run :VoidConnect with the cursor in a WebSocket section',
         vim.log.levels.WARN
       )
     else
-      vim.ui.select(candidates, { prompt = 'WebSocket session', format_item = session_label }, function(choice)
+      vim.ui.select(candidates, { prompt = 'WebSocket session', format_item = M.session_label }, function(choice)
         if choice then
           use(c, choice)
         end
       end)
     end
+  end
+  M.sync_sessions(c, function()
+    if ctx.session_id then
+      use(c, sessions.by_id[ctx.session_id] or { sessionId = ctx.session_id, logUri = ctx.log_uri })
+      return
+    end
+    with_section(c, ctx, function(section)
+      local ref = section and section.session
+      if ref and (protocol.is_live(ref.state) or not want_live) then
+        use(c, sessions.by_id[ref.sessionId] or { sessionId = ref.sessionId, logUri = ref.logUri, uri = ctx.uri })
+        return
+      end
+      if section then
+        -- A section of its own with no (live) session: say so rather than act on another one.
+        pick_among({})
+        return
+      end
+      -- Prose before any request: any session of the file.
+      pick_among(vim.tbl_filter(function(status)
+        return sessions.is_live(status) or not want_live
+      end, sessions.list(ctx.uri)))
+    end)
   end)
 end
 
@@ -143,50 +170,93 @@ local function run(c, command, argument, after)
   end)
 end
 
---- Connects the WebSocket section under the cursor (`void.connect {uri, position}`).
-function M.connect()
-  local ctx = context()
-  if not ctx.uri then
-    vim.notify('void: :VoidConnect works in a .void buffer', vim.log.levels.WARN)
-    return
-  end
-  local c = require_client(ctx)
-  if not c then
-    return
-  end
-  local argument = { uri = ctx.uri, position = client.cursor_position(c) }
-  client.execute(c, 'void.connect', argument, function(err, result)
+--- Connects and opens the log (the cursor stays where it is).
+--- @param c vim.lsp.Client
+--- @param ctx void.Context
+--- @param target void.SectionTarget
+local function connect_target(c, ctx, target)
+  client.execute(c, protocol.command.connect, target, function(err, result)
     if err then
       client.notify_error('connect', err)
       return
     end
-    lsp.on_connected(result, { uri = ctx.uri, blockUid = ctx.block_uid })
+    lsp.on_connected(result, target)
     lsp.refresh_codelens(ctx.bufnr)
   end, ctx.bufnr)
 end
 
---- The `ws-message` blocks of the section a session belongs to (or of the cursor's section).
+--- Connects the WebSocket section under the cursor. When it is already connected, asks
+--- whether to show its log or to reconnect (closing the running session first).
+function M.connect()
+  if log.is_log(vim.api.nvim_get_current_buf()) then
+    vim.notify('void: :VoidConnect works in a .void buffer', vim.log.levels.WARN)
+    return
+  end
+  local c = require_client()
+  if not c then
+    return
+  end
+  local ctx = context(c)
+  with_section(c, ctx, function(section)
+    if not section then
+      vim.notify(
+        'void: there is no request in this section; type /wss on an empty line to add one',
+        vim.log.levels.WARN
+      )
+      return
+    end
+    if section.kind ~= 'websocket' then
+      vim.notify(
+        string.format('void: "%s" is a %s request; only WebSocket sections connect', section.label, section.kind),
+        vim.log.levels.WARN
+      )
+      return
+    end
+    --- @type void.SectionTarget
+    local target = section.blockUid ~= '' and { uri = ctx.uri, blockUid = section.blockUid }
+      or { uri = ctx.uri, position = ctx.position }
+    local running = section.session
+    if not (running and protocol.is_live(running.state)) then
+      connect_target(c, ctx, target)
+      return
+    end
+    local choices = { 'Show its log', 'Reconnect (close it and connect again)' }
+    vim.ui.select(choices, {
+      prompt = string.format('"%s" is already connected (%s)', section.label, running.state),
+    }, function(choice)
+      if choice == choices[1] then
+        log.open(running.logUri, { focus = false, section = log.section_key(ctx.uri, section.blockUid) })
+      elseif choice == choices[2] then
+        run(c, protocol.command.close, { sessionId = running.sessionId }, function()
+          vim.wait(6000, function()
+            local now = sessions.by_id[running.sessionId]
+            return now == nil or not sessions.is_live(now)
+          end, 20)
+          connect_target(c, ctx, target)
+        end)
+      end
+    end)
+  end)
+end
+
+--- The `ws-message` blocks of the section a session belongs to, from the server.
+--- @param c vim.lsp.Client
 --- @param status void.SessionStatus
---- @return void.Block[]
-local function messages_for(status)
-  local scan, section
-  if status.uri then
-    local bufnr = vim.uri_to_bufnr(status.uri)
-    vim.fn.bufload(bufnr)
-    scan = document.scan(bufnr)
-    section = status.blockUid and document.section_of_block(scan, status.blockUid)
+--- @param done fun(messages: void.MessageInfo[])
+local function messages_for(c, status, done)
+  if not (status.uri and status.blockUid) then
+    done({})
+    return
   end
-  if not section then
-    section = context().section
-  end
-  return section and document.messages(section) or {}
+  client.section_at(c, { textDocument = { uri = status.uri }, blockUid = status.blockUid }, function(err, section)
+    done((not err and section and section.messages) or {})
+  end)
 end
 
 --- Text naming a message in pickers and errors.
---- @param block void.Block
-local function message_label(block)
-  local label = block.attrs.name or string.format('(unnamed, line %d)', block.first + 1)
-  return string.format('%s  [%s]', label, block.attrs.format or 'text')
+--- @param message void.MessageInfo
+function M.message_label(message)
+  return string.format('%s  [%s]  %s', protocol.value(message.name) or '(unnamed)', message.format, message.preview)
 end
 
 --- Sends a `ws-message` of the session's section, by name, or chosen in a picker.
@@ -194,62 +264,75 @@ end
 function M.send(name)
   name = (name ~= nil and name ~= '') and name or nil
   with_session(function(c, status)
-    local messages = messages_for(status)
-    local function send(block)
-      if not block.attrs.uid then
-        vim.notify(
-          'void: the message "' .. (block.attrs.name or '?') .. '" has no uid; add one (code action) first',
-          vim.log.levels.ERROR
-        )
-        return
-      end
-      run(c, 'void.send', { sessionId = status.sessionId, messageUid = block.attrs.uid })
-    end
-    if name then
-      for _, block in ipairs(messages) do
-        if block.attrs.name == name then
-          send(block)
+    messages_for(c, status, function(messages)
+      local function send(message)
+        local uid = protocol.value(message.uid)
+        if not uid then
+          vim.notify(
+            'void: the message "'
+              .. (protocol.value(message.name) or '?')
+              .. '" has no uid; add one (code action) first',
+            vim.log.levels.ERROR
+          )
           return
         end
+        run(c, protocol.command.send, { sessionId = status.sessionId, messageUid = uid })
       end
-      local names = vim.tbl_map(function(b)
-        return b.attrs.name or '?'
-      end, messages)
-      vim.notify(
-        string.format(
-          'void: no ws-message named "%s" in this section (found: %s)',
-          name,
-          #names > 0 and table.concat(names, ', ') or 'none'
-        ),
-        vim.log.levels.ERROR
-      )
-    elseif #messages == 0 then
-      vim.notify('void: this section has no ws-message to send', vim.log.levels.WARN)
-    else
-      vim.ui.select(messages, { prompt = 'Send message', format_item = message_label }, function(choice)
-        if choice then
-          send(choice)
+      if name then
+        for _, message in ipairs(messages) do
+          if protocol.value(message.name) == name then
+            send(message)
+            return
+          end
         end
-      end)
-    end
+        local names = vim.tbl_map(function(m)
+          return protocol.value(m.name) or '?'
+        end, messages)
+        vim.notify(
+          string.format(
+            'void: no ws-message named "%s" in this section (found: %s)',
+            name,
+            #names > 0 and table.concat(names, ', ') or 'none'
+          ),
+          vim.log.levels.ERROR
+        )
+      elseif #messages == 0 then
+        vim.notify('void: this section has no ws-message to send', vim.log.levels.WARN)
+      else
+        vim.ui.select(messages, { prompt = 'Send message', format_item = M.message_label }, function(choice)
+          if choice then
+            send(choice)
+          end
+        end)
+      end
+    end)
   end)
 end
 
---- Names offered by `:VoidSend <Tab>`: the messages of the cursor's section.
+--- Names offered by `:VoidSend <Tab>`: the messages of the cursor's section (or, in a log
+--- buffer, of the log's section), asked of the server.
 --- @param lead string
 --- @return string[]
 function M.complete_message(lead)
-  local ctx = context()
-  local messages = {}
-  if ctx.section then
-    messages = document.messages(ctx.section)
-  elseif ctx.session_id then
-    local status = sessions.by_id[ctx.session_id]
-    messages = status and messages_for(status) or {}
+  local bufnr = vim.api.nvim_get_current_buf()
+  local c = client.get(bufnr)
+  if not c then
+    return {}
   end
+  local params
+  if log.is_log(bufnr) then
+    local status = sessions.by_id[sessions.id_from_log_uri(vim.api.nvim_buf_get_name(bufnr)) or '']
+    if not (status and status.uri and status.blockUid) then
+      return {}
+    end
+    params = { textDocument = { uri = status.uri }, blockUid = status.blockUid }
+  else
+    params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, position = client.cursor_position(c) }
+  end
+  local section = client.section_at_sync(c, params, bufnr)
   local names = {}
-  for _, block in ipairs(messages) do
-    local n = block.attrs.name
+  for _, message in ipairs(section and section.messages or {}) do
+    local n = protocol.value(message.name)
     if n and vim.startswith(n, lead or '') then
       table.insert(names, n)
     end
@@ -260,44 +343,99 @@ end
 --- Pauses the live view of the session (the connection stays open; nothing is dropped).
 function M.pause()
   with_session(function(c, status)
-    run(c, 'void.pause', { sessionId = status.sessionId })
+    run(c, protocol.command.pause, { sessionId = status.sessionId })
   end)
 end
 
 --- Resumes the live view; everything that arrived meanwhile shows up.
 function M.resume()
   with_session(function(c, status)
-    run(c, 'void.resume', { sessionId = status.sessionId })
+    run(c, protocol.command.resume, { sessionId = status.sessionId })
   end)
 end
 
---- Closes the session (or cancels the attempt while connecting).
+--- Closes the session (or cancels the attempt while connecting or waiting to reconnect).
 --- @param code integer|nil Close code, 1000 by default.
 --- @param reason string|nil
 function M.close(code, reason)
   with_session(function(c, status)
-    local argument = { sessionId = status.sessionId }
-    argument.code = code
-    argument.reason = reason
-    run(c, 'void.close', argument)
+    run(c, protocol.command.close, { sessionId = status.sessionId, code = code, reason = reason })
   end)
 end
 
---- Opens the live log of the session.
+--- Shows the live log of the session (the cursor stays where it is, as after :VoidConnect).
 function M.open_log()
   with_session(function(_, status)
     if status.logUri then
-      log.open(status.logUri)
+      log.open(status.logUri, { focus = false, section = log.section_key(status.uri, status.blockUid) })
     else
       vim.notify('void: the server gave no log for session ' .. status.sessionId, vim.log.levels.ERROR)
     end
   end, { live = false })
 end
 
---- Lists every session; choosing one opens its log.
+--- Opens the whole message on the cursor's line of a log buffer in a floating window,
+--- pretty-printed (`void/logMessage`). `q` closes it.
+function M.open_message()
+  local bufnr = vim.api.nvim_get_current_buf()
+  if not log.is_log(bufnr) then
+    vim.notify('void: :VoidMessage works on a → or ← line of a session log', vim.log.levels.WARN)
+    return
+  end
+  local c = require_client()
+  if not c then
+    return
+  end
+  local row = vim.api.nvim_win_get_cursor(0)[1] - 1
+  local line = vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1]
+  local params = { uri = vim.api.nvim_buf_get_name(bufnr), line = row, text = line }
+  client.request(c, protocol.method.log_message, params, function(err, result)
+    if err then
+      client.notify_error('reading the message', err)
+      return
+    end
+    result = protocol.value(result)
+    if not result then
+      vim.notify('void: this line holds no message (it is the header or a connection event)', vim.log.levels.WARN)
+      return
+    end
+    local text = protocol.value(result.text)
+    if not text then
+      vim.notify('void: ' .. (protocol.value(result.note) or 'the whole message is not kept'), vim.log.levels.WARN)
+      return
+    end
+    local lines = vim.split(text, '\n', { plain = true })
+    local float = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_lines(float, 0, -1, false, lines)
+    vim.bo[float].modifiable = false
+    vim.bo[float].filetype = result.format == 'json' and 'json' or (result.format == 'xml' and 'xml' or 'text')
+    local width = math.min(vim.o.columns - 4, math.max(40, vim.fn.max(vim.tbl_map(vim.fn.strdisplaywidth, lines)) + 2))
+    local height = math.min(vim.o.lines - 4, #lines)
+    local title = string.format(
+      ' %s %s · %d B%s ',
+      result.direction == 'in' and '←' or '→',
+      result.format,
+      result.size,
+      protocol.value(result.note) and (' · ' .. result.note) or ''
+    )
+    local win = vim.api.nvim_open_win(float, true, {
+      relative = 'editor',
+      row = math.floor((vim.o.lines - height) / 2),
+      col = math.floor((vim.o.columns - width) / 2),
+      width = width,
+      height = height,
+      border = 'rounded',
+      title = title,
+    })
+    vim.keymap.set('n', 'q', function()
+      pcall(vim.api.nvim_win_close, win, true)
+    end, { buffer = float, nowait = true, desc = 'Close the message' })
+  end, bufnr)
+end
+
+--- Lists every session (section, file, state, age); choosing one opens its log.
 function M.list_sessions()
-  local ctx = context()
-  local c = require_client(ctx)
+  local c = require_client()
   if not c then
     return
   end
@@ -307,9 +445,9 @@ function M.list_sessions()
       vim.notify('void: no WebSocket sessions', vim.log.levels.INFO)
       return
     end
-    vim.ui.select(all, { prompt = 'WebSocket sessions', format_item = session_label }, function(choice)
+    vim.ui.select(all, { prompt = 'WebSocket sessions', format_item = M.session_label }, function(choice)
       if choice and choice.logUri then
-        log.open(choice.logUri)
+        log.open(choice.logUri, { focus = false, section = log.section_key(choice.uri, choice.blockUid) })
       end
     end)
   end)
@@ -324,7 +462,7 @@ function M.export(path)
   end
   local target = vim.fn.fnamemodify(vim.fn.expand(path), ':p')
   with_session(function(c, status)
-    run(c, 'void.exportTranscript', { sessionId = status.sessionId, path = target }, function(result)
+    run(c, protocol.command.export_transcript, { sessionId = status.sessionId, path = target }, function(result)
       local written = type(result) == 'table' and result.path or target
       local events = type(result) == 'table' and result.events or '?'
       vim.notify(string.format('void: wrote %s events to %s', tostring(events), written), vim.log.levels.INFO)
@@ -368,7 +506,10 @@ function M.setup()
   end, { nargs = '*', desc = 'Close this section’s session: [code] [reason]' })
   define('VoidLog', function()
     M.open_log()
-  end, { desc = 'Open the live log of this section’s session' })
+  end, { desc = 'Show the live log of this section’s session' })
+  define('VoidMessage', function()
+    M.open_message()
+  end, { desc = 'Show the whole message on this log line, pretty-printed' })
   define('VoidSessions', function()
     M.list_sessions()
   end, { desc = 'List WebSocket sessions; pick one to open its log' })

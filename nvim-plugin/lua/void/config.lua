@@ -10,6 +10,7 @@ local M = {}
 --- @field root_markers string[] Files or folders that mark a workspace root.
 --- @field codelens boolean Show code lenses and keep them refreshed.
 --- @field inlay_hints boolean Show inlay hints (variable values, assertion results) in void buffers.
+--- @field completion boolean Turn on Neovim's LSP completion (0.11+) in `.void` buffers.
 --- @field open_log_on_connect boolean Open the live log in a window after `:VoidConnect`.
 --- @field log_window string Ex command that opens the window for a log buffer.
 --- @field follow_log boolean Keep the cursor on the newest line of a log while it grows.
@@ -23,6 +24,7 @@ M.defaults = {
   root_markers = { '.voiden', '.git' },
   codelens = true,
   inlay_hints = true,
+  completion = true,
   open_log_on_connect = true,
   log_window = 'botright 12split',
   follow_log = true,
@@ -63,6 +65,7 @@ function M.apply(user)
   check('root_markers', merged.root_markers, 'table')
   check('codelens', merged.codelens, 'boolean')
   check('inlay_hints', merged.inlay_hints, 'boolean')
+  check('completion', merged.completion, 'boolean')
   check('open_log_on_connect', merged.open_log_on_connect, 'boolean')
   check('log_window', merged.log_window, 'string')
   check('follow_log', merged.follow_log, 'boolean')

@@ -81,6 +81,10 @@ end
 M.open_log = function()
   commands().open_log()
 end
+--- The whole message on the cursor's line of a log buffer, pretty-printed in a float.
+M.open_message = function()
+  commands().open_message()
+end
 M.sessions = function()
   commands().list_sessions()
 end

@@ -4,10 +4,14 @@
 --- `{text, version}` and read again whenever `void/sessionStatus` reports a change.
 ---
 --- Windows whose cursor sits on the last line follow new lines, like `tail -f`; a window
---- scrolled elsewhere stays where it is. This module must not decide when a session changes
---- (the status handler calls `refresh`), and never writes to the server.
+--- scrolled elsewhere stays where it is. Each section gets one log window, reused when it
+--- connects again (the new session's log replaces the old one in it). The handshake's request
+--- and header lines fold into one line (`zo` opens them), so a small window shows the messages.
+--- This module must not decide when a session changes (the status handler calls `refresh`),
+--- and never writes to the server.
 local client = require('void.client')
 local config = require('void.config')
+local protocol = require('void.protocol')
 
 local M = {}
 
@@ -19,6 +23,7 @@ M.pattern = 'void-session:/*'
 --- @field inflight boolean A read is on its way.
 --- @field again boolean Another read was asked for while one was on its way.
 --- @field reported string|nil The last error shown, so it is not repeated on every refresh.
+--- @field section string|nil The section the session belongs to (see `section_key`).
 
 --- @type table<integer, void.LogState>
 local state = {}
@@ -102,7 +107,7 @@ function M.fetch(bufnr)
     return
   end
   s.inflight = true
-  client.request(c, 'void/sessionLogText', { uri = s.uri }, function(err, result)
+  client.request(c, protocol.method.session_log_text, { uri = s.uri }, function(err, result)
     s.inflight = false
     if state[bufnr] ~= s or not vim.api.nvim_buf_is_valid(bufnr) then
       return
@@ -161,37 +166,126 @@ function M.attach(bufnr)
   M.fetch(bufnr)
 end
 
---- Shows a session log in a window (opening one with `log_window` when it is not visible).
+--- The key of a section for log windows: its document and request uid.
+--- @param uri string|nil
+--- @param block_uid string|nil
+--- @return string|nil
+function M.section_key(uri, block_uid)
+  if type(uri) ~= 'string' then
+    return nil
+  end
+  return uri .. '#' .. (type(block_uid) == 'string' and block_uid or '')
+end
+
+--- A window showing a log of `section` (in the current tab page), if any.
+--- @param section string|nil
+--- @return integer|nil
+local function section_window(section)
+  if not section then
+    return nil
+  end
+  for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    local s = state[vim.api.nvim_win_get_buf(win)]
+    if s and s.section == section then
+      return win
+    end
+  end
+  return nil
+end
+
+--- Shows a session log in a window: the window already showing it; else the window showing
+--- another log of the same section (reused: reconnecting never stacks windows); else a new one
+--- opened with `log_window`. The log window's cursor goes to the newest line.
 --- @param uri string
---- @param opts {focus: boolean}|nil When `focus` is false the cursor stays where it was.
+--- @param opts {focus: boolean|nil, section: string|nil}|nil `focus` false keeps the cursor
+---   where it was; `section` (see `section_key`) names the section the log belongs to.
 --- @return integer bufnr
 function M.open(uri, opts)
   opts = opts or {}
   local focus = opts.focus ~= false
+  local previous = vim.api.nvim_get_current_win()
   local bufnr = M.buffer_for(uri)
-  if bufnr then
-    local wins = vim.fn.win_findbuf(bufnr)
-    if wins[1] then
-      if focus then
-        vim.api.nvim_set_current_win(wins[1])
-      end
-      M.fetch(bufnr)
-      return bufnr
+  local win = bufnr and vim.fn.win_findbuf(bufnr)[1] or nil
+  if not win then
+    win = section_window(opts.section)
+    if not win then
+      vim.cmd(config.options.log_window)
+      win = vim.api.nvim_get_current_win()
+    end
+    vim.api.nvim_set_current_win(win)
+    if bufnr and vim.api.nvim_buf_is_loaded(bufnr) then
+      vim.api.nvim_win_set_buf(win, bufnr)
+    else
+      vim.cmd.edit(vim.fn.fnameescape(uri))
+      bufnr = vim.api.nvim_get_current_buf()
     end
   end
-  local previous = vim.api.nvim_get_current_win()
-  vim.cmd(config.options.log_window)
-  if bufnr and vim.api.nvim_buf_is_loaded(bufnr) then
-    vim.api.nvim_win_set_buf(0, bufnr)
-    M.fetch(bufnr)
-  else
-    vim.cmd.edit(vim.fn.fnameescape(uri))
-    bufnr = vim.api.nvim_get_current_buf()
+  if state[bufnr] and opts.section then
+    state[bufnr].section = opts.section
   end
-  if not focus and vim.api.nvim_win_is_valid(previous) then
+  M.fetch(bufnr)
+  pcall(vim.api.nvim_win_set_cursor, win, { vim.api.nvim_buf_line_count(bufnr), 0 })
+  if focus then
+    vim.api.nvim_set_current_win(win)
+  elseif vim.api.nvim_win_is_valid(previous) then
     vim.api.nvim_set_current_win(previous)
   end
   return bufnr
+end
+
+--- Whether a log line is part of a handshake (`⇄ → GET /x HTTP/1.1`, `⇄ → Host: h`,
+--- `⇄ ← HTTP/1.1 101 ...`, `⇄ ← upgrade: websocket`).
+--- @param line string
+--- @return boolean
+function M.is_handshake_line(line)
+  -- (Lua patterns work on bytes: the two arrows are two patterns, not one class.)
+  return line:match('^%d%d:%d%d:%d%d%.%d+ ⇄ → ') ~= nil or line:match('^%d%d:%d%d:%d%d%.%d+ ⇄ ← ') ~= nil
+end
+
+--- `foldexpr` of log windows: each run of handshake lines is one fold.
+--- @param lnum integer
+--- @return string
+function M.foldexpr(lnum)
+  local line = vim.fn.getline(lnum)
+  if not M.is_handshake_line(line) then
+    return '0'
+  end
+  if lnum > 1 and M.is_handshake_line(vim.fn.getline(lnum - 1)) then
+    return '1'
+  end
+  return '>1'
+end
+
+--- `foldtext` of log windows: `12:03:04.123 ⇄ handshake: GET /chat HTTP/1.1 … (12 lines, zo opens)`.
+--- @return string
+function M.foldtext()
+  local first = vim.fn.getline(vim.v.foldstart)
+  local time, rest = first:match('^(%S+) ⇄ → (.*)$')
+  if not time then
+    time, rest = first:match('^(%S+) ⇄ ← (.*)$')
+  end
+  local lines = vim.v.foldend - vim.v.foldstart + 1
+  return string.format('%s ⇄ handshake: %s … (%d lines, zo opens)', time or '', rest or first, lines)
+end
+
+--- Window options of a window showing a log: the handshake folded.
+--- @param win integer
+local function set_window_options(win)
+  local wo = vim.wo[win][0]
+  wo.foldmethod = 'expr'
+  wo.foldexpr = "v:lua.require'void.log'.foldexpr(v:lnum)"
+  wo.foldtext = "v:lua.require'void.log'.foldtext()"
+  wo.foldlevel = 0
+  wo.foldenable = true
+  wo.wrap = false
+end
+
+--- The server stopped: reads in flight will never answer.
+function M.server_stopped()
+  for _, s in pairs(state) do
+    s.inflight = false
+    s.again = false
+  end
 end
 
 --- Registers the autocommands that make `void-session:` buffers work.
@@ -202,6 +296,13 @@ function M.setup(group)
     pattern = M.pattern,
     callback = function(args)
       M.attach(args.buf)
+    end,
+  })
+  vim.api.nvim_create_autocmd('BufWinEnter', {
+    group = group,
+    pattern = M.pattern,
+    callback = function()
+      set_window_options(vim.api.nvim_get_current_win())
     end,
   })
   vim.api.nvim_create_autocmd({ 'BufWipeout', 'BufDelete' }, {

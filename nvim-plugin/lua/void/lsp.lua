@@ -1,6 +1,9 @@
 --- Starting void-ls for `void` buffers and wiring what the server sends back: session status
---- notifications, messages for the user, code lens refreshes, and the client-side handling of
---- commands that code lenses run (so that `▶ Connect` from a lens also opens the live log).
+--- notifications, messages for the user, code lens refreshes, the client-side handling of
+--- commands that code lenses run (so that `▶ Connect` from a lens also opens the live log),
+--- completion with the plugin's defaults (`/wss` expands without any other setup), and what
+--- happens when the server dies (said once, sessions and statusline cleared, started again by
+--- the next command).
 ---
 --- On Neovim 0.11+ the server is declared with `vim.lsp.config` and `vim.lsp.enable`, so a
 --- user's own `vim.lsp.config('void_ls', {...})` still applies; on 0.10 a FileType autocommand
@@ -8,6 +11,7 @@
 local client = require('void.client')
 local config = require('void.config')
 local log = require('void.log')
+local protocol = require('void.protocol')
 local sessions = require('void.sessions')
 
 local M = {}
@@ -77,7 +81,7 @@ end
 
 --- Handlers for what the server sends.
 M.handlers = {
-  ['void/sessionStatus'] = function(_, result)
+  [protocol.method.session_status] = function(_, result)
     sessions.update(result)
   end,
   ['window/showMessage'] = function(_, result)
@@ -119,9 +123,9 @@ local function forward(server_command, after)
   end
 end
 
---- Remembers a new session and opens its log as the settings say.
---- @param result table `{sessionId, logUri}` from `void.connect`
---- @param argument table The `void.connect` argument.
+--- Remembers a new session and opens its log as the settings say (the cursor stays where it is).
+--- @param result void.ConnectResult
+--- @param argument void.SectionTarget The `void.connect` argument (`blockUid` when known).
 function M.on_connected(result, argument)
   if type(result) ~= 'table' or type(result.sessionId) ~= 'string' then
     vim.notify('void: the server answered void.connect without a session id', vim.log.levels.ERROR)
@@ -136,7 +140,7 @@ function M.on_connected(result, argument)
     state = known and known.state or 'connecting',
   })
   if config.options.open_log_on_connect and type(result.logUri) == 'string' then
-    log.open(result.logUri, { focus = false })
+    log.open(result.logUri, { focus = false, section = log.section_key(argument.uri, argument.blockUid) })
   end
 end
 
@@ -149,25 +153,22 @@ local function open_log_from_argument(command)
     uri = status and status.logUri
   end
   if type(uri) == 'string' then
-    log.open(uri)
+    local status = argument.sessionId and sessions.by_id[argument.sessionId]
+    log.open(uri, { focus = false, section = status and log.section_key(status.uri, status.blockUid) })
   else
     vim.notify('void: this code lens names no session log', vim.log.levels.WARN)
   end
 end
 
 --- Client-side commands: code lenses run these instead of a bare `workspace/executeCommand`.
---- The `voidLs.*` names are the VS Code extension's client commands; a server that puts them
---- in lenses (for "Open log", say) works here too.
 M.commands = {
-  ['void.openLog'] = open_log_from_argument,
-  ['voidLs.openLog'] = open_log_from_argument,
-}
-for _, name in ipairs({ 'connect', 'send', 'pause', 'resume', 'close' }) do
-  local after = name == 'connect' and function(result, argument)
+  [protocol.command.open_log] = open_log_from_argument,
+  [protocol.command.connect] = forward(protocol.command.connect, function(result, argument)
     M.on_connected(result, argument)
-  end or nil
-  M.commands['void.' .. name] = forward('void.' .. name, after)
-  M.commands['voidLs.' .. name] = forward('void.' .. name, after)
+  end),
+}
+for _, name in ipairs({ 'send', 'pause', 'resume', 'close' }) do
+  M.commands[protocol.command[name]] = forward(protocol.command[name])
 end
 
 --- Capabilities: the defaults plus code lens refresh, plus the user's own.
@@ -197,12 +198,105 @@ local function client_config()
     handlers = M.handlers,
     commands = M.commands,
     capabilities = capabilities(),
+    on_exit = function(code, signal)
+      vim.schedule(function()
+        M.on_server_exit(code, signal)
+      end)
+    end,
   }
 end
 
---- What happens once the server is attached to a buffer.
+--- The server process ended: forget its sessions (they died with it), say so when it was not
+--- asked to stop, and redraw what showed them. The next command starts it again.
+--- @param code integer
+--- @param signal integer
+function M.on_server_exit(code, signal)
+  local had_sessions = next(sessions.by_id) ~= nil
+  sessions.clear()
+  if code ~= 0 or (signal or 0) ~= 0 then
+    local how = (signal or 0) ~= 0 and ('killed by signal ' .. signal) or ('exit code ' .. code)
+    vim.notify(
+      string.format(
+        'void: void-ls stopped (%s)%s; it starts again with the next :Void command or when a .void file is opened',
+        how,
+        had_sessions and ' and its WebSocket sessions ended with it' or ''
+      ),
+      vim.log.levels.ERROR
+    )
+  end
+  log.server_stopped()
+  vim.api.nvim_exec_autocmds(
+    'User',
+    { pattern = 'VoidServerExit', data = { code = code, signal = signal }, modeline = false }
+  )
+  vim.cmd.redrawstatus({ bang = true })
+end
+
+--- The client configuration to start by hand (after the server died): the user's merged
+--- `vim.lsp.config` on 0.11, else the plugin's own.
 --- @param bufnr integer
-local function on_attach(bufnr)
+--- @return table
+local function start_config(bufnr)
+  local cfg
+  if has_011 and vim.lsp.config then
+    local ok, resolved = pcall(function()
+      return vim.lsp.config[config.options.name]
+    end)
+    cfg = ok and resolved and vim.deepcopy(resolved) or nil
+  end
+  cfg = cfg or client_config()
+  cfg.name = config.options.name
+  if type(cfg.root_dir) ~= 'string' then
+    cfg.root_dir = vim.fs.root(bufnr, cfg.root_markers or config.options.root_markers)
+  end
+  cfg.root_markers = nil
+  cfg.filetypes = nil
+  return cfg
+end
+
+--- The void-ls client for a buffer, starting the server when none runs (after it died, say).
+--- Waits for its initialization (a few hundred milliseconds at most, normally).
+--- @param bufnr integer
+--- @return vim.lsp.Client|nil client, string|nil why
+function M.ensure_client(bufnr)
+  local c = client.get(bufnr)
+  if c and not client.is_stopped(c) then
+    return c
+  end
+  local target = bufnr
+  if vim.bo[target].filetype ~= 'void' then
+    -- A log buffer or another file: start the server for a loaded .void buffer.
+    target = nil
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(b) and vim.bo[b].filetype == 'void' then
+        target = b
+        break
+      end
+    end
+    if not target then
+      return nil, 'void-ls is not running; open a .void file to start it'
+    end
+  end
+  local ok, id = pcall(vim.lsp.start, start_config(target), { bufnr = target })
+  if not ok or not id then
+    return nil, 'void-ls could not be started: ' .. tostring(ok and 'no client' or id)
+  end
+  local started = vim.lsp.get_client_by_id(id)
+  vim.wait(10000, function()
+    return started ~= nil and (started.initialized or client.is_stopped(started))
+  end, 20)
+  if not started or not started.initialized then
+    return nil, 'void-ls did not start (see :checkhealth void and :LspLog)'
+  end
+  return started
+end
+
+--- What happens once the server is attached to a buffer: code lenses, inlay hints, and
+--- completion with the plugin's defaults (Neovim's own `vim.lsp.completion`, which expands
+--- snippets such as `/wss`).
+--- @param bufnr integer
+--- @param client_id integer
+local function on_attach(bufnr, client_id)
   if config.options.codelens then
     M.refresh_codelens(bufnr)
   end
@@ -210,6 +304,16 @@ local function on_attach(bufnr)
   -- (values of variables, assertion results), as VS Code does.
   if config.options.inlay_hints and vim.lsp.inlay_hint then
     pcall(vim.lsp.inlay_hint.enable, true, { bufnr = bufnr })
+  end
+  if config.options.completion and vim.lsp.completion and vim.lsp.completion.enable then
+    vim.lsp.completion.enable(true, client_id, bufnr, { autotrigger = true })
+    -- Neovim's default 'completeopt' inserts the first item as soon as the menu opens (typing
+    -- `/wss` would give `/wswss`): unless the user chose their own, select without inserting.
+    if vim.go.completeopt == 'menu,popup' or vim.go.completeopt == 'menu,preview' then
+      pcall(function()
+        vim.bo[bufnr].completeopt = 'menuone,noinsert,popup'
+      end)
+    end
   end
 end
 
@@ -253,7 +357,7 @@ function M.setup(group)
     callback = function(args)
       local c = vim.lsp.get_client_by_id(args.data.client_id)
       if c and c.name == config.options.name then
-        on_attach(args.buf)
+        on_attach(args.buf, c.id)
       end
     end,
   })

@@ -4,19 +4,12 @@
 ---
 --- The server is the source of truth; this is a cache for display and for choosing a session.
 --- It must not send requests itself (the commands do) and must not touch windows.
+local protocol = require('void.protocol')
+
 local M = {}
 
---- @class void.SessionStatus
---- @field sessionId string
---- @field uri string|nil
---- @field blockUid string|nil
---- @field url string|nil Secrets already masked by the server.
---- @field state string|nil connecting, open, closing, closed, failed
---- @field paused boolean|nil
---- @field sent integer|nil
---- @field received integer|nil
---- @field logUri string|nil
---- @field detail table|nil
+--- A `void/sessionStatus` (see `void.protocol`) as this cache keeps it.
+--- @class void.TrackedSession: void.SessionStatus
 --- @field seq integer Order in which sessions were first seen (newest is highest).
 
 --- @type table<string, void.SessionStatus>
@@ -36,7 +29,7 @@ end
 --- Whether a session can still do anything.
 --- @param status void.SessionStatus
 function M.is_live(status)
-  return status.state == 'connecting' or status.state == 'open' or status.state == 'closing'
+  return protocol.is_live(status.state)
 end
 
 --- Merges what is known about a session and tells the listeners.
@@ -125,7 +118,9 @@ function M.for_block(uri, block_uid)
   return best
 end
 
---- One short piece of text for a session: `WS open ↑3 ↓5`, `WS paused ↑3 ↓5`, `WS failed`.
+--- One short piece of text for a session: `WS open ↑3 ↓5`, `WS paused ↑3 ↓5 ✓2 ✗1`,
+--- `WS reconnecting (attempt 2) ↑3 ↓5`, `WS closed 1006 ↑3 ↓5`. Assertion counts only once
+--- rows settled; `2 pending` while rows wait.
 --- @param status void.SessionStatus
 --- @return string
 function M.describe(status)
@@ -133,19 +128,58 @@ function M.describe(status)
   if status.paused and state == 'open' then
     state = 'paused'
   end
+  local detail = type(status.detail) == 'table' and status.detail or {}
   local text = 'WS ' .. state
+  if state == 'reconnecting' and tonumber(detail.attempt) then
+    text = string.format('%s (attempt %d)', text, detail.attempt)
+  elseif (state == 'closed' or state == 'failed') and tonumber(detail.closeCode) then
+    text = string.format('%s %d', text, detail.closeCode)
+  end
   if status.sent or status.received then
     text = string.format('%s ↑%d ↓%d', text, tonumber(status.sent) or 0, tonumber(status.received) or 0)
   end
-  local detail = type(status.detail) == 'table' and status.detail or {}
-  local assertions = type(detail.assertions) == 'table' and detail.assertions or nil
-  local total = assertions
-      and (tonumber(assertions.passed) or 0) + (tonumber(assertions.failed) or 0) + (tonumber(assertions.pending) or 0)
-    or 0
-  if total > 0 then
-    text = string.format('%s ✓%d ✗%d', text, tonumber(assertions.passed) or 0, tonumber(assertions.failed) or 0)
+  local a = type(detail.assertions) == 'table' and detail.assertions or {}
+  local passed, failed, pending = tonumber(a.passed) or 0, tonumber(a.failed) or 0, tonumber(a.pending) or 0
+  if passed + failed > 0 then
+    text = string.format('%s ✓%d ✗%d', text, passed, failed)
+  end
+  if pending > 0 then
+    text = string.format('%s %d pending', text, pending)
   end
   return text
+end
+
+--- How long ago a session started, for people (`12 s`, `3 min`, `2 h`); `nil` when unknown.
+--- @param started_at string|nil RFC 3339 (`2026-01-02T10:02:30.123Z`)
+--- @param now integer|nil Seconds since the epoch (default: now).
+--- @return string|nil
+function M.age(started_at, now)
+  if type(started_at) ~= 'string' then
+    return nil
+  end
+  local y, mo, d, h, mi, sec = started_at:match('^(%d+)-(%d+)-(%d+)T(%d+):(%d+):(%d+)')
+  if not y then
+    return nil
+  end
+  -- os.time reads a table as local time; the stamp is UTC: correct by the local offset.
+  local t = {
+    year = tonumber(y),
+    month = tonumber(mo),
+    day = tonumber(d),
+    hour = tonumber(h),
+    min = tonumber(mi),
+    sec = tonumber(sec),
+  }
+  local local_epoch = os.time(t)
+  local offset = os.time(os.date('*t', local_epoch)) - os.time(os.date('!*t', local_epoch))
+  local started = local_epoch + offset
+  local seconds = math.max(0, (now or os.time()) - started)
+  if seconds < 60 then
+    return string.format('%d s', seconds)
+  elseif seconds < 3600 then
+    return string.format('%d min', math.floor(seconds / 60))
+  end
+  return string.format('%d h %d min', math.floor(seconds / 3600), math.floor((seconds % 3600) / 60))
 end
 
 --- Statusline text for a buffer: the state of its sessions (for a log buffer, of its session),
