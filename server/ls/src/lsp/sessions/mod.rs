@@ -56,12 +56,14 @@ pub async fn log_message(
         .map_err(Error::invalid_params)
 }
 
-/// `workspace/textDocumentContent {uri}` -> `{text}` (LSP 3.18).
+/// `workspace/textDocumentContent {uri}` -> `{text}` (LSP 3.18); the document is looked at
+/// again shortly after (see [`notifier::recheck_served`]).
 pub async fn text_document_content(
     backend: &Backend,
     params: LogTextParams,
 ) -> Result<TextDocumentContentResult> {
-    log_document::text_for(&backend.state.sessions, &params.uri)
-        .map(|r| TextDocumentContentResult { text: r.text })
-        .map_err(Error::invalid_params)
+    let served = log_document::text_for(&backend.state.sessions, &params.uri)
+        .map_err(Error::invalid_params)?;
+    notifier::recheck_served(&backend.state.sessions, params.uri, served.version);
+    Ok(TextDocumentContentResult { text: served.text })
 }

@@ -102,6 +102,34 @@ fn changes_diagnostics(
         || (!live && failed_now > 0 && before.is_some_and(|b| b.state != after.state))
 }
 
+/// How long after serving a log's text the server looks at the session again.
+pub const SERVED_RECHECK: Duration = Duration::from_millis(300);
+
+/// After a log document's text was served at `version` (`workspace/textDocumentContent`): an
+/// editor drops a refresh for a document it is still opening, so a change that came between
+/// serving the text and the document being open would stay unseen. Once [`SERVED_RECHECK`]
+/// later, if the session changed since, the document is refreshed again.
+pub fn recheck_served(manager: &Arc<SessionManager>, log_uri: String, version: u64) {
+    let Some(client) = manager.client().cloned() else {
+        return;
+    };
+    let Some(entry) = manager.by_log_uri(&log_uri) else {
+        return;
+    };
+    tokio::spawn(async move {
+        tokio::time::sleep(SERVED_RECHECK).await;
+        if *entry.session.changes().borrow() == version {
+            return;
+        }
+        if let Err(e) = client
+            .send_request::<TextDocumentContentRefresh>(LogTextParams { uri: log_uri })
+            .await
+        {
+            tracing::debug!("textDocumentContent/refresh: {e}");
+        }
+    });
+}
+
 /// Starts the watcher task of a new session (and its progress report while connecting).
 pub fn spawn(
     manager: &Arc<SessionManager>,
