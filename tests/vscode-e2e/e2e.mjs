@@ -1,396 +1,321 @@
 // End-to-end test of the VS Code extension in a real VS Code workbench (code-server), driven by
-// Chromium through playwright-core. Every step is done the way a person would do it (clicks and
-// keys), checked on what the workbench shows, and photographed into the artifacts folder.
+// Chromium through playwright-core, with the user's default settings and Workspace Trust on.
+// Every step is done the way a person would do it (clicks and keys), checked on what the
+// workbench shows, and photographed into the artifacts folder.
 //
-// Steps: install the .vsix; open a fixture .void; see highlighting and a diagnostic; type /wss
-// and accept the completion; fill in the URL of a local echo server; press Ctrl+Enter; see the
-// status bar say open; see the log document; send a message with the code lens and see the → and
-// ← lines; close; see the environment in the status bar and pick another.
+// Scenarios (VOID_E2E_SCENARIOS=a,b runs only those, to iterate; CI runs all):
+//   restricted  a folder left untrusted: Ctrl+Enter never edits the file (also with the
+//               suggestion widget open), says why it cannot connect and how to trust;
+//               "Void: Connect" is in the palette.
+//   editing     highlighting, diagnostics, no word-based suggestions, `{{` offers the project's
+//               variables only, /wss, and Ctrl+Enter with the suggestion widget open connects
+//               without editing the file.
+//   session     log tab named after the section and start time, Send lens, the log following
+//               new lines at its end and not after scrolling up, the whole message behind a
+//               line (hover, Open Message), "already connected" offering Show Log / Reconnect,
+//               Show Sessions (file, section, state, age).
+//   assertions  a failed row marked on its row, in Problems while the session lives, as a ✗
+//               line in the log; a normal close not drawn like a failure.
+//   reconnect   reconnecting shown with its attempt, stopping at the section's limit; Close
+//               ends a session that is waiting to reconnect.
+//   output      server log lines at their level in the log output channel; websocat copied
+//               with a plain-text notification.
+//   environment the app's environment in the status bar; picking another one resolves a
+//               variable the first one lacks.
+//   bench       connect to first log line visible; message received to visible at 1k msg/s
+//               (p50/p99, against a raw WebSocket in the same page). Written to bench.json.
 //
-// Inputs (environment): VOID_E2E_CODE_SERVER (launcher), VOID_E2E_NODE24_BIN (Node 24 bin dir
-// for code-server), VOID_E2E_VSIX, VOID_E2E_CHROMIUM, VOID_E2E_ARTIFACTS (screenshots),
-// VOID_E2E_WORK (scratch folder, emptied first). Exit 0 when every step passed, 1 otherwise.
-// It stops code-server, its children and the echo server by their own process ids.
+// Inputs (environment): VOID_E2E_CODE_SERVER, VOID_E2E_NODE24_BIN, VOID_E2E_VSIX,
+// VOID_E2E_CHROMIUM, VOID_E2E_ARTIFACTS (screenshots, logs, bench.json), VOID_E2E_WORK (scratch
+// folder, emptied first). Exit 0 when every step passed, 1 otherwise. It stops code-server, its
+// children and the peer by their own process ids.
 
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { WebSocketServer } from 'ws';
+import { env, freePort, lineIndex, mod, percentile, sleep, StepFailure, Workbench } from './harness.mjs';
+import { startPeer } from './peers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (run tests/stages/vscode.sh)`);
-  return value;
-};
-const codeServer = env('VOID_E2E_CODE_SERVER');
-const node24Bin = env('VOID_E2E_NODE24_BIN');
-const vsix = env('VOID_E2E_VSIX');
-const chromiumPath = env('VOID_E2E_CHROMIUM');
-const artifacts = env('VOID_E2E_ARTIFACTS');
-const work = env('VOID_E2E_WORK');
+const wb = new Workbench({
+  codeServer: env('VOID_E2E_CODE_SERVER'),
+  node24Bin: env('VOID_E2E_NODE24_BIN'),
+  vsix: env('VOID_E2E_VSIX'),
+  chromiumPath: env('VOID_E2E_CHROMIUM'),
+  artifacts: env('VOID_E2E_ARTIFACTS'),
+  work: env('VOID_E2E_WORK'),
+});
+const only = process.env.VOID_E2E_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
+const step = wb.step.bind(wb);
+const until = wb.until.bind(wb);
+const log = wb.log.bind(wb);
 
-const STEP_TIMEOUT_MS = Number(process.env.VOID_E2E_STEP_TIMEOUT_MS ?? 30000);
-const isMac = process.platform === 'darwin';
-const mod = isMac ? 'Meta' : 'Control';
+const trusted = path.join(wb.work, 'workspace');
+const restricted = path.join(wb.work, 'restricted');
+let peer;
+let closedPort;
 
-fs.rmSync(work, { recursive: true, force: true });
-fs.mkdirSync(artifacts, { recursive: true });
-for (const f of fs.readdirSync(artifacts)) if (f.endsWith('.png')) fs.rmSync(path.join(artifacts, f));
-const workspace = path.join(work, 'workspace');
-const userData = path.join(work, 'user-data');
-const extensions = path.join(work, 'extensions');
-const profile = path.join(work, 'chromium-profile');
-for (const d of [workspace, path.join(userData, 'User'), extensions, profile]) fs.mkdirSync(d, { recursive: true });
-const fixture = path.join(workspace, 'echo.void');
-fs.copyFileSync(path.join(here, 'fixtures', 'echo.void'), fixture);
-// The app's environments (docs/format.md §5): the first one leaves ECHO_HOST undefined (the
-// diagnostic step relies on it), `prod` defines it; the environment step picks `prod`.
-fs.mkdirSync(path.join(workspace, '.voiden'));
-fs.writeFileSync(
-  path.join(workspace, '.voiden', 'env-public.yaml'),
-  'dev:\n  variables:\n    OTHER: x\nprod:\n  displayName: Production\n  variables:\n    ECHO_HOST: 127.0.0.1:9\n',
-);
-
-const cleanups = [];
-let page;
-let stepNo = 0;
-const results = [];
-/** What the last probe saw, printed when a step fails (set by probes that inspect the UI). */
-let lastSeen = '';
-
-function log(text) {
-  process.stdout.write(`${text}\n`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function shot(name) {
-  if (!page) return;
-  const file = path.join(artifacts, `${String(stepNo).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file }).catch(() => undefined);
-}
-
-class StepFailure extends Error {}
-
-/** Runs one step with a time limit; on failure, says which step and why, and photographs it. */
-async function step(name, why, fn) {
-  stepNo++;
-  lastSeen = '';
-  const started = Date.now();
-  let timer;
-  try {
-    await Promise.race([
-      fn(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${STEP_TIMEOUT_MS / 1000} s`)), STEP_TIMEOUT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    await shot(name);
-    results.push({ n: stepNo, name, ok: true });
-    log(`ok   step ${stepNo} ${name} (${Date.now() - started} ms)`);
-  } catch (err) {
-    clearTimeout(timer);
-    await shot(`${name}-FAILED`);
-    results.push({ n: stepNo, name, ok: false });
-    const message = `step ${stepNo} "${name}" failed: ${why}: ${err instanceof Error ? err.message : String(err)}`;
-    log(`FAIL ${message}`);
-    if (lastSeen) log(`     last seen: ${lastSeen}`);
-    const notes = await page
-      ?.$$eval('.notification-list-item-message', (all) => all.map((n) => n.textContent.trim()).filter(Boolean))
-      .catch(() => []);
-    if (notes?.length) log(`     notifications: ${notes.join(' | ')}`);
-    throw new StepFailure(message);
-  }
-}
-
-/** Polls `probe` until it returns a truthy value; throws with `what` when time runs out. */
-async function until(what, probe, timeoutMs = STEP_TIMEOUT_MS - 2000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (last) return last;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
-}
-
-function startEchoServer() {
-  return new Promise((resolve, reject) => {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/echo' });
-    wss.on('connection', (socket) => {
-      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
-    });
-    wss.once('error', reject);
-    wss.once('listening', () => {
-      // `close` waits for open connections to end; after a failed step the session may still
-      // be connected, so drop the clients first or the run never exits.
-      cleanups.push(
-        () =>
-          new Promise((r) => {
-            for (const client of wss.clients) client.terminate();
-            wss.close(() => r());
-          }),
-      );
-      resolve(wss.address().port);
-    });
-  });
-}
-
-function codeServerEnv() {
-  const e = { ...process.env, PATH: `${node24Bin}:${process.env.PATH}` };
-  delete e.VOID_LS_PATH; // the test proves the bundled server is found
-  delete e.VSCODE_IPC_HOOK_CLI;
-  return e;
-}
-
-function installExtension() {
-  const r = spawnSync(
-    codeServer,
-    ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix, '--force'],
-    { env: codeServerEnv(), encoding: 'utf8', timeout: 120000 },
-  );
-  if (r.status !== 0) throw new Error(`--install-extension exited ${r.status}: ${r.stderr || r.stdout}`);
-  const installed = fs.readdirSync(extensions).filter((d) => d.startsWith('void-ls.'));
-  if (installed.length === 0) throw new Error(`nothing named void-ls.* in ${extensions}: ${r.stdout}`);
-  const dir = path.join(extensions, installed[0]);
-  if (!fs.existsSync(path.join(dir, 'server', 'void-ls'))) throw new Error(`the installed extension has no bundled server in ${dir}`);
-  return dir;
-}
-
-async function startCodeServer(port) {
-  const config = path.join(work, 'code-server.yaml');
-  fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+/** Writes a workspace: the fixtures and an `.env` with the peer's URL. */
+function writeWorkspace(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of ['echo.void', 'sessions.void']) fs.copyFileSync(path.join(here, 'fixtures', f), path.join(dir, f));
   fs.writeFileSync(
-    path.join(userData, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.enableExperiments': false,
-        'workbench.colorTheme': 'Default Dark Modern',
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'update.mode': 'none',
-        'chat.disableAIFeatures': true,
-        'editor.minimap.enabled': false,
-        'editor.codeLens': true,
-        'editor.wordBasedSuggestions': 'off',
-        'files.autoSave': 'off',
-        'git.enabled': false,
-        'security.workspace.trust.enabled': false,
-        'void.logLevel': 'debug',
-        'void.trace.server': 'messages',
-      },
-      null,
-      2,
-    ),
+    path.join(dir, '.env'),
+    `ECHO_URL=${peer.url}\nCLOSED_PORT=${closedPort}\nPROJECT_VAR=from-the-project\nAPI_TOKEN=tok-e2e-secret-1\n`,
   );
-  const logFile = path.join(artifacts, 'code-server.log');
-  const out = fs.openSync(logFile, 'w');
-  const child = spawn(
-    codeServer,
-    [
-      '--config', config,
-      '--user-data-dir', userData,
-      '--extensions-dir', extensions,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--disable-getting-started-override',
-      workspace,
-    ],
-    { env: codeServerEnv(), stdio: ['ignore', out, out], detached: true },
+  // The app's environments (docs/format.md §5): the first one leaves ECHO_HOST (echo.void)
+  // undefined, `prod` defines it; the environment scenario picks `prod`.
+  fs.mkdirSync(path.join(dir, '.voiden'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, '.voiden', 'env-public.yaml'),
+    'dev:\n  variables:\n    OTHER: x\nprod:\n  displayName: Production\n  variables:\n    ECHO_HOST: 127.0.0.1:9\n',
   );
-  // detached: code-server, its file watcher and the extension host share one new process
-  // group whose id is the child's pid; stopping that group stops exactly what we started.
-  // The stage script's trap reads the pid file in case this process is killed first.
-  fs.writeFileSync(path.join(work, 'code-server.pgid'), String(child.pid));
-  cleanups.push(async () => {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const gone = await until('code-server to stop', async () => {
-      try {
-        process.kill(-child.pid, 0);
-        return false;
-      } catch {
-        return true;
+}
+
+function fileText(dir, name) {
+  return fs.readFileSync(path.join(dir, name), 'utf8');
+}
+
+/** Puts the cursor on the first line of `name` in `dir` matching `pattern` (after `from`). */
+async function cursorAt(dir, name, pattern, from = 0) {
+  const line = lineIndex(fileText(dir, name), pattern, from);
+  if (line < 0) throw new Error(`no line matching ${pattern} in ${name}`);
+  await wb.goToLine(line + 1);
+  return line;
+}
+
+/** The 0-based line of the request URL of the section labelled `label` in sessions.void. */
+function sectionUrlLine(dir, label) {
+  const text = fileText(dir, 'sessions.void');
+  const start = label ? lineIndex(text, new RegExp(`label: ${label}$`)) : 0;
+  if (start < 0) throw new Error(`no section ${label}`);
+  return lineIndex(text, /^\s+content: "?(ws|\{\{)/, start);
+}
+
+async function cursorInSection(label) {
+  const line = sectionUrlLine(trusted, label);
+  await wb.goToLine(line + 1);
+}
+
+/** Ctrl+Enter with nothing else open (an open suggestion list is a separate step). */
+async function connectHere() {
+  await wb.page.keyboard.press('Escape');
+  await wb.page.keyboard.press(`${mod}+Enter`);
+}
+
+/**
+ * Clicks the code lens `▷ Send <name>` of a ws-message in sessions.void: the editor only draws
+ * lenses near the visible lines, so the message is brought into view first.
+ */
+async function clickSendLens(name) {
+  const page = wb.page;
+  await page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'sessions.void' }) }).locator('.view-lines').first().click();
+  await cursorAt(trusted, 'sessions.void', new RegExp(`^  name: ${name}$`));
+  const lens = page.locator('.codelens-decoration a', { hasText: new RegExp(`Send ${name}$`) }).first();
+  await until(`a "Send ${name}" code lens`, async () => (await lens.count()) > 0);
+  await wb.clickReRendered(lens);
+}
+
+async function statusMatches(pattern) {
+  return (await wb.statusBarTexts()).find((t) => pattern.test(t));
+}
+
+async function openSuggestWidget() {
+  const page = wb.page;
+  await page.keyboard.press('Control+Space');
+  await page.locator('.editor-widget.suggest-widget.visible').waitFor({ state: 'visible' });
+}
+
+async function suggestLabels() {
+  return wb.page.$$eval('.suggest-widget.visible .monaco-list-row .label-name', (all) => all.map((l) => l.textContent.trim()));
+}
+
+/** Problems panel rows (opens the panel). */
+async function problems() {
+  const page = wb.page;
+  const panel = page.locator('.markers-panel');
+  if (!(await panel.isVisible().catch(() => false))) await page.keyboard.press(`${mod}+Shift+m`);
+  await panel.waitFor({ state: 'visible' });
+  return page.$$eval('.markers-panel .monaco-list-row', (rows) => rows.map((r) => r.textContent.replace(/\s+/g, ' ').trim()));
+}
+
+async function hideProblems() {
+  if (await wb.page.locator('.markers-panel').isVisible().catch(() => false)) await wb.page.keyboard.press(`${mod}+Shift+m`);
+}
+
+/** Whether the rendered line holding `text` (in the active group) carries an error squiggle. */
+async function lineHasSquiggle(text) {
+  return wb.page.evaluate((text) => {
+    const group = document.querySelector('.editor-group-container.active');
+    const line = [...group.querySelectorAll('.view-line')].find((l) => l.textContent.replace(/\u00a0/g, ' ').includes(text));
+    if (!line) return false;
+    const top = line.style.top;
+    return [...group.querySelectorAll('.view-overlays > div')].some(
+      (d) => d.style.top === top && d.querySelector('.squiggly-error'),
+    );
+  }, text);
+}
+
+/** The colour of the first token of `marker` on a rendered log line holding `text`. */
+async function markerColor(marker, text) {
+  return wb.page.evaluate(
+    ({ marker, text }) => {
+      for (const line of document.querySelectorAll('.view-line')) {
+        if (!line.textContent.replace(/\u00a0/g, ' ').includes(text)) continue;
+        const span = [...line.querySelectorAll('span span')].find((s) => s.textContent.includes(marker));
+        if (span) return getComputedStyle(span).color;
       }
-    }, 5000).catch(() => false);
-    if (!gone) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    fs.rmSync(path.join(work, 'code-server.pgid'), { force: true });
-  });
-  await until(`code-server to listen on 127.0.0.1:${port} (see ${logFile})`, async () => {
-    if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}; see ${logFile}`);
-    const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-    return res?.ok;
-  }, 60000);
-}
-
-/** Text of the editor in the active group of the first editor group (the .void file). */
-async function editorTexts() {
-  const groups = await page.$$eval('.editor-group-container', (groups) =>
-    groups.map((g) => ({
-      tab: g.querySelector('.tab.active')?.getAttribute('aria-label') ?? '',
-      text: [...g.querySelectorAll('.view-line')].map((l) => l.textContent.replace(/\u00a0/g, ' ')).join('\n'),
-    })),
+      return undefined;
+    },
+    { marker, text },
   );
-  lastSeen = JSON.stringify(groups).slice(0, 2000);
-  return groups;
 }
 
-async function statusBarTexts() {
-  const items = await page.$$eval('.statusbar-item', (all) => all.map((i) => i.textContent.trim()).filter(Boolean));
-  lastSeen = `status bar: ${JSON.stringify(items)}`;
-  return items;
-}
-
-async function runCommand(title) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
-}
-
-async function goToLine(line1) {
-  await page.keyboard.press(`${mod}+g`);
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`:${line1}`);
-  await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden' });
-}
-
-/** Replaces the text of one line after its indentation, typing it as a person would paste. */
-async function replaceLineContent(line1, content) {
-  await goToLine(line1);
-  await page.keyboard.press('End');
-  await page.keyboard.press('Shift+Home');
-  await page.keyboard.insertText(content);
-  await page.keyboard.press('Escape');
-}
-
-async function save() {
-  await page.keyboard.press(`${mod}+s`);
-  await until('the file to be saved (no dirty marker on its tab)', async () => {
-    const dirty = await page.$('.tab.active.dirty');
-    return !dirty;
-  }, 5000);
-}
-
-function serverLogTail() {
-  // The extension's output channels are written as files under the user data dir.
-  const found = [];
-  const walk = (dir) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (/Void Language Server/.test(entry.name)) found.push(p);
-    }
-  };
-  try {
-    walk(path.join(userData, 'logs'));
-  } catch {
-    return '';
+/** Turns the mouse wheel over the log editor whose tab matches `tab` (negative: up). */
+async function scrollLog(tab, deltaY) {
+  const page = wb.page;
+  const box = await logEditorBox(tab);
+  await page.mouse.move(box.x, box.y);
+  for (let moved = 0; Math.abs(moved) < Math.abs(deltaY); moved += Math.sign(deltaY) * 400) {
+    await page.mouse.wheel(0, Math.sign(deltaY) * 400);
+    await sleep(20);
   }
-  return found
-    .map((f) => {
-      const text = fs.readFileSync(f, 'utf8');
-      fs.copyFileSync(f, path.join(artifacts, path.basename(f).replace(/[^\w.-]+/g, '_')));
-      return `--- ${path.basename(f)} (last lines)\n${text.split('\n').slice(-40).join('\n')}`;
-    })
-    .join('\n');
+}
+
+/** The middle of the text area of the log editor whose tab matches `tab`. */
+async function logEditorBox(tab) {
+  const box = await wb.page.evaluate((source) => {
+    const pattern = new RegExp(source);
+    for (const g of document.querySelectorAll('.editor-group-container')) {
+      const label = g.querySelector('.tab.active')?.getAttribute('aria-label') ?? '';
+      if (!pattern.test(label)) continue;
+      const r = g.querySelector('.monaco-editor .lines-content')?.closest('.monaco-scrollable-element')?.getBoundingClientRect();
+      if (r) return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    }
+    return undefined;
+  }, tab.source);
+  if (!box) throw new Error(`no log editor for ${tab}`);
+  return box;
+}
+
+/** The numbers (`"n":`) of the flood messages rendered in the log group. */
+async function visibleFloodNumbers() {
+  const group = await wb.logGroup();
+  return [...(group?.text ?? '').matchAll(/"n":\s?(\d+)/g)].map((m) => Number(m[1]));
+}
+
+async function scenario(name, fn) {
+  if (only && !only.includes(name)) {
+    log(`skip scenario ${name} (VOID_E2E_SCENARIOS)`);
+    return;
+  }
+  log(`-- scenario ${name}`);
+  await fn();
+}
+
+let trustedOpen = false;
+let editingRan = false;
+async function openTrusted() {
+  if (trustedOpen) return;
+  await step('open-trusted', 'the workspace did not open trusted', async () => {
+    await wb.openFolder(trusted, 'sessions.void', true);
+    await until('no Restricted Mode indicator', async () => !(await statusMatches(/Restricted Mode/)));
+  });
+  trustedOpen = true;
 }
 
 async function main() {
-  const echoPort = await startEchoServer();
-  const codePort = await freePort();
-  const url = `ws://127.0.0.1:${echoPort}/echo`;
-  log(`echo server ${url}; code-server port ${codePort}`);
+  peer = await startPeer(wb.cleanups);
+  closedPort = await freePort();
+  writeWorkspace(trusted);
+  writeWorkspace(restricted);
+  log(`peer ${peer.url}; closed port ${closedPort}`);
 
   await step('install-vsix', 'code-server could not install the packaged extension', async () => {
-    const dir = installExtension();
-    log(`     installed into ${dir}`);
+    log(`     installed into ${wb.installExtension()}`);
+  });
+  await wb.startCodeServer();
+  await wb.openBrowser();
+
+  await scenario('restricted', restrictedMode);
+  await scenario('editing', editing);
+  await scenario('session', session);
+  await scenario('assertions', assertions);
+  await scenario('reconnect', reconnect);
+  await scenario('output', output);
+  await scenario('environment', environment);
+  await scenario('bench', bench);
+}
+
+// ---- restricted ------------------------------------------------------------------------------
+
+async function restrictedMode() {
+  const page = wb.page;
+  await step('restricted-open', 'an untrusted folder did not open in Restricted Mode', async () => {
+    await wb.openFolder(restricted, 'sessions.void', false);
+    await until('the Restricted Mode indicator', () => statusMatches(/Restricted Mode/));
+    await wb.openFile('sessions.void');
   });
 
-  await startCodeServer(codePort);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1600, height: 1000 },
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
-    ],
-  });
-  cleanups.unshift(() => context.close());
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(STEP_TIMEOUT_MS - 2000);
-
-  await step('workbench', 'the VS Code workbench did not load', async () => {
-    await page.goto(`http://127.0.0.1:${codePort}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible' });
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'echo.void' }).waitFor({ state: 'visible' });
+  const before = fileText(restricted, 'sessions.void');
+  await step('restricted-ctrl-enter', 'Ctrl+Enter in Restricted Mode edited the file or did not say why it cannot connect', async () => {
+    await cursorAt(restricted, 'sessions.void', /content: "\{\{ECHO_URL\}\}\/echo"/);
+    await page.keyboard.press('End');
+    await connectHere();
+    await until('a notification saying Restricted Mode and offering to manage trust', async () =>
+      (await wb.notifications()).some((n) => /Restricted Mode/.test(n) && /Trust the workspace/.test(n)),
+    );
+    await page.locator('.notification-list-item', { hasText: 'Restricted Mode' }).locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).first().waitFor();
+    await sleep(500);
+    if (await wb.isDirty()) throw new Error('the file is modified (a line was inserted)');
+    if (fileText(restricted, 'sessions.void') !== before) throw new Error('the file on disk changed');
   });
 
+  await step('restricted-ctrl-enter-suggest', 'Ctrl+Enter with the suggestion widget open edited the file in Restricted Mode', async () => {
+    await wb.clearNotifications();
+    // On a block's `type:` the server offers the block types: the widget has items to accept.
+    await cursorAt(restricted, 'sessions.void', /^type: socket-request/);
+    await page.keyboard.press('End');
+    await openSuggestWidget();
+    await page.keyboard.press(`${mod}+Enter`);
+    await until('the Restricted Mode explanation again', async () => (await wb.notifications()).some((n) => /Restricted Mode/.test(n)));
+    await sleep(500);
+    if (await wb.isDirty()) throw new Error('the file is modified (the suggestion or a new line was inserted)');
+  });
+
+  await step('restricted-palette', '"Void: Connect" is not in the palette in Restricted Mode, or does not explain', async () => {
+    await wb.clearNotifications();
+    await page.keyboard.press('Escape');
+    await wb.runCommand('Void: Connect (section under cursor)');
+    await until('the Restricted Mode explanation from the palette', async () => (await wb.notifications()).some((n) => /Restricted Mode/.test(n)));
+    if (await wb.isDirty()) throw new Error('the file is modified');
+    if (peer.connections !== 0) throw new Error(`a connection was opened from Restricted Mode (${peer.connections})`);
+  });
+  await wb.clearNotifications();
+}
+
+// ---- editing ---------------------------------------------------------------------------------
+
+async function editing() {
+  const page = wb.page;
+  await openTrusted();
   await step('open-fixture', 'echo.void did not open as a Void document', async () => {
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'echo.void' }).click();
-    await page.locator('.tab.active', { hasText: 'echo.void' }).waitFor({ state: 'visible' });
-    await until('the language status to say Void', async () => {
-      const items = await statusBarTexts();
-      return items.some((t) => /^Void$/.test(t));
-    });
+    await wb.openFile('echo.void');
   });
 
   await step('highlighting', 'the TextMate grammar did not colour block types and {{variables}}', async () => {
     // Tokenization is asynchronous: the first paint is uncoloured, so poll until it settles.
-    const colors = await until('socket-request and ECHO_HOST to be drawn in colours other than the prose colour', async () => {
-      const r = await page.$$eval('.editor-group-container .view-line span span', (spans) => {
+    const colors = await until('socket-request and ECHO_HOST drawn in colours other than the prose colour', async () => {
+      const r = await page.$$eval('.editor-group-container.active .view-line span span', (spans) => {
         const textOf = (x) => x.textContent.replace(/\u00a0/g, ' ');
-        // Exact token first; semantic tokens from the server may cut the text differently.
         const colorOf = (text) => {
           const s = spans.find((x) => textOf(x) === text) ?? spans.find((x) => textOf(x).includes(text));
           return s ? getComputedStyle(s).color : undefined;
         };
         const prose = spans.find((x) => textOf(x).startsWith('Messages sent'));
-        return {
-          blockType: colorOf('socket-request'),
-          variable: colorOf('ECHO_HOST'),
-          prose: prose ? getComputedStyle(prose).color : undefined,
-        };
+        return { blockType: colorOf('socket-request'), variable: colorOf('ECHO_HOST'), prose: prose ? getComputedStyle(prose).color : undefined };
       });
-      lastSeen = `colours: ${JSON.stringify(r)}`;
+      wb.lastSeen = `colours: ${JSON.stringify(r)}`;
       return r.blockType && r.variable && r.prose && r.blockType !== r.prose && r.variable !== r.prose ? r : undefined;
     });
     log(`     colours: ${JSON.stringify(colors)}`);
@@ -398,26 +323,60 @@ async function main() {
 
   await step('diagnostic', 'the server published no diagnostic for the unresolved variable or the broken JSON body', async () => {
     await page.locator('.squiggly-error, .squiggly-warning').first().waitFor({ state: 'attached' });
-    await page.keyboard.press(`${mod}+Shift+m`);
-    const row = page.locator('.markers-panel .monaco-list-row').first();
-    await row.waitFor({ state: 'visible' });
-    log(`     problems: ${(await page.locator('.markers-panel .monaco-list-row').allTextContents()).slice(0, 4).join(' | ')}`);
-    await page.keyboard.press(`${mod}+Shift+m`); // hide the panel again
+    const rows = await problems();
+    log(`     problems: ${rows.slice(0, 3).join(' | ')}`);
+    await hideProblems();
+  });
+
+  await step('no-word-suggestions', 'word-based suggestions show in a .void file with default settings', async () => {
+    // "Messages" is a word of this file; a word-based suggestion would offer it.
+    await cursorAt(trusted, 'echo.void', /^A new WebSocket request goes below/);
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('Mess', { delay: 40 });
+    await page.keyboard.press('Control+Space');
+    await sleep(1200);
+    const labels = (await page.locator('.suggest-widget.visible').count()) ? await suggestLabels() : [];
+    log(`     suggestions after "Mess": ${JSON.stringify(labels)}`);
+    if (labels.includes('Messages')) throw new Error(`a word-based suggestion was offered: ${labels.join(', ')}`);
+    await page.keyboard.press('Escape');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await wb.save();
+  });
+
+  await step('variable-completion', '{{ completion offered something other than the project variables', async () => {
+    const line = await cursorAt(trusted, 'echo.void', /content: ws:\/\/\{\{ECHO_HOST\}\}\/echo/);
+    await page.keyboard.press('End');
+    for (let i = 0; i < 'ECHO_HOST}}/echo'.length; i++) await page.keyboard.press('ArrowLeft');
+    // Now right after `{{`: ask for completion there.
+    await page.keyboard.press('Control+Space');
+    await page.locator('.suggest-widget.visible').waitFor({ state: 'visible' });
+    const labels = await until('variable suggestions', async () => {
+      const l = await suggestLabels();
+      return l.includes('PROJECT_VAR') ? l : undefined;
+    });
+    log(`     {{ offers: ${labels.join(', ')}`);
+    for (const name of ['ECHO_URL', 'PROJECT_VAR', 'API_TOKEN']) if (!labels.includes(name)) throw new Error(`${name} is missing`);
+    const leaked = labels.filter((l) => /^(BROWSER|CODE_SERVER_PARENT_PID|PATH|HOME|VSCODE_\w+|NODE_\w+)$/.test(l));
+    if (leaked.length) throw new Error(`the extension host's process environment is offered: ${leaked.join(', ')}`);
+    await page.keyboard.press('Escape');
+    if (await wb.isDirty()) throw new Error(`completion edited line ${line + 1}`);
   });
 
   let newSectionStart = 0;
   await step('complete-wss', 'typing /wss on a new line did not offer and insert the WebSocket skeleton', async () => {
-    await page.locator('.editor-group-container .view-lines').first().click();
+    await page.locator('.editor-group-container.active .view-lines').first().click();
     await page.keyboard.press(`${mod}+End`);
-    newSectionStart = fs.readFileSync(fixture, 'utf8').split('\n').length;
+    newSectionStart = fileText(trusted, 'echo.void').split('\n').length;
     await page.keyboard.press('Enter');
     await page.keyboard.type('/wss', { delay: 60 });
     const suggest = page.locator('.suggest-widget .monaco-list-row', { hasText: 'wss' }).first();
     try {
       await suggest.waitFor({ state: 'visible', timeout: 4000 });
     } catch {
-      // The widget may have opened on an earlier keystroke with other words; ask again now
-      // that the server has the whole `/wss` line, as a person would with Ctrl+Space.
+      // The widget may have opened on an earlier keystroke; ask again now that the server has
+      // the whole `/wss` line, as a person would with Ctrl+Space.
       await page.keyboard.press('Escape');
       await page.waitForTimeout(500);
       await page.keyboard.press('Control+Space');
@@ -427,72 +386,182 @@ async function main() {
     await suggest.click();
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
-    await save();
+    await wb.save();
     await until('the saved file to hold a new socket-request block', async () => {
-      const tail = fs.readFileSync(fixture, 'utf8').split('\n').slice(newSectionStart - 1).join('\n');
+      const tail = fileText(trusted, 'echo.void').split('\n').slice(newSectionStart - 1).join('\n');
       return /type:\s*socket-request/.test(tail) && !/^\s*\/wss\s*$/m.test(tail);
     }, 5000);
   });
 
-  await step('fill-url', 'could not put the echo server URL into the new section', async () => {
-    const lines = fs.readFileSync(fixture, 'utf8').split('\n');
+  await step('fill-url', 'could not put the peer URL into the new section', async () => {
+    const lines = fileText(trusted, 'echo.void').split('\n');
     const urlLine = lines.findIndex((l, i) => i >= newSectionStart - 1 && /^\s*content:\s*["']?wss?:\/\//.test(l));
     if (urlLine < 0) throw new Error('the inserted skeleton has no `content: wss://...` surl line');
-    await replaceLineContent(urlLine + 1, `content: ${url}`);
-    // The smethod text (and attr) must agree with the ws:// scheme (docs/format.md §3).
+    await wb.replaceLineContent(urlLine + 1, `content: ${peer.url}/echo`);
     for (let i = newSectionStart - 1; i < lines.length; i++) {
-      if (/^\s*content:\s*WSS\s*$/.test(lines[i])) await replaceLineContent(i + 1, 'content: WS');
-      if (/^\s*method:\s*WSS\s*$/.test(lines[i])) await replaceLineContent(i + 1, 'method: WS');
+      if (/^\s*content:\s*WSS\s*$/.test(lines[i])) await wb.replaceLineContent(i + 1, 'content: WS');
+      if (/^\s*method:\s*WSS\s*$/.test(lines[i])) await wb.replaceLineContent(i + 1, 'method: WS');
     }
-    await save();
-    const saved = fs.readFileSync(fixture, 'utf8');
-    if (!saved.includes(`content: ${url}`)) throw new Error(`the saved file does not contain ${url}`);
-    await goToLine(urlLine + 1);
+    await wb.save();
+    await until('the saved file to hold the URL', async () => fileText(trusted, 'echo.void').includes(`content: ${peer.url}/echo`), 5000);
+    await wb.goToLine(urlLine + 1);
   });
 
-  await step('connect', 'Ctrl+Enter in the new section did not connect (status bar never said open)', async () => {
-    // Close any completion list the typing opened (Ctrl+Enter is not ours while it shows).
-    await page.keyboard.press('Escape');
-    await page.waitForTimeout(300);
+  await step('ctrl-enter-with-suggest', 'Ctrl+Enter with the suggestion widget open edited the file or did not connect', async () => {
+    const saved = fileText(trusted, 'echo.void');
+    await cursorAt(trusted, 'echo.void', /^type: socket-request/, newSectionStart - 1);
+    await page.keyboard.press('End');
+    await openSuggestWidget();
     await page.keyboard.press(`${mod}+Enter`);
-    await until('a status bar item saying "WS open"', async () => (await statusBarTexts()).some((t) => /WS open/.test(t)));
+    await until('a status bar item saying "WS open"', () => statusMatches(/WS open/));
+    if (await page.locator('.suggest-widget.visible').count()) throw new Error('the suggestion widget is still open');
+    if (await wb.isDirty()) throw new Error('the file is modified (a suggestion or a new line was inserted)');
+    if (fileText(trusted, 'echo.void') !== saved) throw new Error('the file on disk changed');
   });
 
-  await step('log-document', 'the session log did not open beside the editor with the open event', async () => {
-    await until('an editor group showing a .wslog document with an open line', async () => {
-      const groups = await editorTexts();
-      return groups.some((g) => /\.wslog/.test(g.tab) && /open/.test(g.text));
+  await step('log-beside', 'the session log did not open beside the editor, named after the section', async () => {
+    const group = await until('an editor group showing a .wslog document with an open line', async () => {
+      const g = await wb.logGroup();
+      return g && /⇄ open/.test(g.text) ? g : undefined;
     });
+    // The new section is the one the "Scratch" separator starts: its label names the log.
+    if (!/^scratch_\d\d\.\d\d\.\d\d\.wslog/.test(group.tab)) throw new Error(`the log tab is "${group.tab}"`);
     const active = await page.$eval('.editor-group-container.active .tab.active', (e) => e.getAttribute('aria-label')).catch(() => '');
     if (!/echo\.void/.test(active ?? '')) throw new Error(`focus moved to "${active}"; the log must open without stealing focus`);
+    await wb.runCommand('Void: Close Session');
+    await until('the session to close', () => statusMatches(/WS closed/));
+  });
+  editingRan = true;
+}
+
+// ---- session ---------------------------------------------------------------------------------
+
+async function session() {
+  const page = wb.page;
+  await openTrusted();
+  await step('open-sessions', 'sessions.void did not open', async () => {
+    await wb.openFile('sessions.void');
   });
 
-  await step('send-code-lens', 'the Send code lens did not send a message that came back (→ and ← lines)', async () => {
-    const lens = page.locator('.codelens-decoration a', { hasText: /Send/ }).last();
-    await until('a Send code lens in the new section', async () => (await lens.count()) > 0);
-    const sentBefore = Number(/WS open.*?↑(\d+)/.exec((await statusBarTexts()).join(' '))?.[1] ?? 0);
-    await clickReRendered(lens);
-    await until(`the sent count to go past ${sentBefore}`, async () => {
-      const m = /WS open.*?↑(\d+)/.exec((await statusBarTexts()).join(' '));
-      return m && Number(m[1]) > sentBefore;
+  let firstTab = '';
+  await step('connect-live-echo', 'Ctrl+Enter did not connect the Live echo section with its log beside', async () => {
+    await cursorInSection(null);
+    await connectHere();
+    await until('"WS open" in the status bar', () => statusMatches(/WS open/));
+    const group = await until('the log of "Live echo"', async () => {
+      const g = await wb.logGroup(/^live-echo_/);
+      return g && /⇄ open/.test(g.text) ? g : undefined;
     });
-    await until('the log to show a sent (→) and a received (←) line', async () => {
-      const groups = await editorTexts();
-      return groups.some((g) => /\.wslog/.test(g.tab) && /→/.test(g.text) && /←/.test(g.text));
-    });
-    await until('the status bar counts to show one sent and one received', async () =>
-      (await statusBarTexts()).some((t) => /WS open.*↑[1-9].*↓[1-9]/.test(t)),
-    );
+    firstTab = group.tab;
   });
 
-  await step('close', 'closing the session did not reach the closed state', async () => {
-    await page.locator('.editor-group-container .view-lines').first().click();
-    await runCommand('Void: Close Session');
-    await until('a status bar item saying "WS closed"', async () => (await statusBarTexts()).some((t) => /WS closed/.test(t)));
-    await until('the log to show the close', async () => {
-      const groups = await editorTexts();
-      return groups.some((g) => /\.wslog/.test(g.tab) && /closed/.test(g.text));
+  await step('send-code-lens', 'the Send lens did not send a message that came back (→ and ← lines)', async () => {
+    await clickSendLens('hello');
+    await until('the log to show the sent and received hello', async () => {
+      const g = await wb.logGroup(/^live-echo_/);
+      return g && /→ \{"op": "hello"\}/.test(g.text) && /← \{"op": "hello"\}/.test(g.text);
     });
+    await until('the status bar counts', () => statusMatches(/WS open · ↑1 ↓1/));
+  });
+
+  await step('log-follows', 'the log did not keep its newest line in view while 400 lines arrived', async () => {
+    await clickSendLens('flood');
+    await until('the 400th flood message to be received', () => statusMatches(/↓401/));
+    await until('the newest flood message to be visible in the log', async () => (await visibleFloodNumbers()).includes(peer.lastN));
+  });
+
+  await step('log-stays-when-scrolled-up', 'the log jumped to the end although it was scrolled up', async () => {
+    await scrollLog(/^live-echo_/, -4000);
+    await until('the log to be scrolled away from its end', async () => !(await visibleFloodNumbers()).includes(peer.lastN));
+    // Let the scroll come to rest before noting where it is.
+    let previous = '';
+    await until('the scrolled view to settle', async () => {
+      const now = JSON.stringify(await visibleFloodNumbers());
+      const settled = now === previous;
+      previous = now;
+      await sleep(300);
+      return settled;
+    });
+    const shownBefore = await visibleFloodNumbers();
+    await clickSendLens('more');
+    await until('60 more messages', () => statusMatches(/↓461/));
+    await sleep(800);
+    const shown = await visibleFloodNumbers();
+    if (shown.includes(peer.lastN)) throw new Error('the view moved to the newest line');
+    if (Math.min(...shown) !== Math.min(...shownBefore)) throw new Error(`the view moved (${Math.min(...shownBefore)} -> ${Math.min(...shown)})`);
+  });
+
+  await step('log-follows-again-at-the-end', 'the log did not follow again after scrolling back to its end', async () => {
+    // Back to the end, as a person does with Ctrl+End in the log.
+    const box = await logEditorBox(/^live-echo_/);
+    await page.mouse.click(box.x, box.y);
+    await page.keyboard.press(`${mod}+End`);
+    await until('the end of the log in view', async () => (await visibleFloodNumbers()).includes(peer.lastN));
+    await clickSendLens('more');
+    await until('60 more messages', () => statusMatches(/↓521/));
+    await until('the newest line in view again', async () => (await visibleFloodNumbers()).includes(peer.lastN));
+  });
+
+  await step('long-json-line', 'a long pretty-printed JSON message was not one readable line with its size', async () => {
+    await clickSendLens('catalog');
+    await until('the catalog echo in the log, compact and cut with its size', async () => {
+      const g = await wb.logGroup(/^live-echo_/);
+      return g && /← \{"op": "catalog", "items": \[\{"id": 0, .*…\s+json · \d+ B/.test(g.text);
+    });
+  });
+
+  await step('message-hover', 'hovering a cut line did not show the whole message pretty-printed', async () => {
+    const line = page.locator('.view-line', { hasText: /←\s\{"op":\s"catalog"/ }).last();
+    await line.hover({ position: { x: 60, y: 5 } });
+    const hover = page.locator('.monaco-hover', { hasText: '"items": [' });
+    await hover.waitFor({ state: 'visible' });
+    const text = await hover.textContent();
+    if (!/item number 7/.test(text)) throw new Error(`the hover lacks the end of the message: ${text.slice(0, 300)}`);
+    await page.keyboard.press('Escape');
+  });
+
+  await step('open-message', '"Void: Open Message" did not open the whole message as JSON', async () => {
+    // Put the cursor on the catalog line of the log, then run the command from the palette.
+    const line = page.locator('.view-line', { hasText: /←\s\{"op":\s"catalog"/ }).last();
+    await line.click({ position: { x: 60, y: 5 } });
+    await wb.runCommand('Void: Open Message (pretty-printed)');
+    await until('an editor with the pretty-printed catalog', async () => {
+      const groups = await wb.editorGroups();
+      wb.lastSeen = JSON.stringify(groups.map((g) => ({ tab: g.tab, tabs: g.tabs, active: g.active, text: g.text.slice(0, 120) })));
+      return groups.some((g) => g.active && /^\{\n  "op": "catalog",\n  "items": \[\n    \{\n      "id": 0,/.test(g.text));
+    });
+    await wb.runCommand('View: Close Editor');
+    const dialog = page.locator('.monaco-dialog-box');
+    if (await dialog.isVisible().catch(() => false)) await dialog.locator('.monaco-button', { hasText: /Don.t Save/ }).click();
+  });
+
+  await step('already-connected', 'Ctrl+Enter on a connected section did not offer Show Log / Reconnect, or Reconnect did not start a new session', async () => {
+    await page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'sessions.void' }) }).locator('.view-lines').first().click();
+    await cursorInSection(null);
+    await sleep(1100); // a new session's tab differs by its start time
+    await connectHere();
+    const note = page.locator('.notification-list-item', { hasText: 'already connected' });
+    await note.waitFor({ state: 'visible' });
+    await note.locator('.monaco-button', { hasText: 'Reconnect' }).click();
+    const group = await until('a second Live echo log with a different start time', async () => {
+      const g = await wb.logGroup(/^live-echo_/);
+      return g && g.tab !== firstTab && /⇄ open/.test(g.text) ? g : undefined;
+    });
+    if (!group.tabs.some((t) => t === firstTab)) throw new Error(`the first session's tab is gone: ${group.tabs.join(', ')}`);
+    log(`     log tabs: ${group.tabs.filter((t) => /wslog/.test(t)).join(', ')}`);
+  });
+
+  await step('show-sessions', 'Show Sessions did not list file, section, state and age', async () => {
+    await wb.runCommand('Void: Show Sessions');
+    const rows = await wb.quickPickRows();
+    log(`     sessions: ${rows.join(' | ')}`);
+    const live = rows.find((r) => /^Live echo/.test(r) && /sessions\.void/.test(r) && /started \d\d:\d\d:\d\d/.test(r) && /open · ↑0 ↓0 · \d+ s ago/.test(r));
+    const ended = rows.find((r) => /^Live echo/.test(r) && /closed 1000/.test(r));
+    if (!live || !ended) throw new Error(`no live and ended Live echo rows: ${rows.join(' | ')}`);
+    if (editingRan && !rows.some((r) => /^Scratch/.test(r) && /echo\.void/.test(r))) throw new Error('the echo.void session is missing');
+    await page.keyboard.press('Escape');
+    await wb.runCommand('Void: Close Session');
+    await until('the session to close', () => statusMatches(/WS closed/));
   });
 
   await step('environment', 'the status bar did not show the environment, or picking prod did not resolve ECHO_HOST', async () => {
@@ -520,43 +589,235 @@ async function main() {
   });
 }
 
-/**
- * Scrolls to and clicks an element that the editor may re-render meanwhile: code lenses are
- * replaced whenever the server refreshes them (the session's state changes just before the
- * Send lens is clicked). Playwright then reports the element "not attached to the DOM" before
- * dispatching anything, so the locator is resolved again and the click retried, as a person
- * would click the lens again once it is drawn.
- */
-async function clickReRendered(locator, attempts = 5) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await locator.scrollIntoViewIfNeeded({ timeout: 5000 });
-      await locator.click({ timeout: 5000 });
-      return;
-    } catch (error) {
-      if (attempt >= attempts || !/not attached|detached/i.test(String(error))) throw error;
-      await page.waitForTimeout(200);
-    }
-  }
+// ---- assertions ------------------------------------------------------------------------------
+
+async function assertions() {
+  const page = wb.page;
+  await openTrusted();
+  await step('failed-row', 'a failed assertion was not marked on its row, in Problems and in the log', async () => {
+    await wb.openFile('sessions.void');
+    await cursorInSection('Checks');
+    await connectHere();
+    await until('the Checks log with a ✗ line for the failed row', async () => {
+      const g = await wb.logGroup(/^checks_/);
+      return g && /✗ The reply says nope · received\[0\]\.json\.op equals nope · failed, actual hello/.test(g.text) && /✓ The reply says hello/.test(g.text);
+    });
+    await cursorAt(trusted, 'sessions.void', /- The reply says nope/);
+    await until('an error squiggle on the failed row', () => lineHasSquiggle('The reply says nope'));
+    if (await lineHasSquiggle('The reply says hello')) throw new Error('the passing row is marked too');
+    const rows = await until('the failed row in Problems', async () => {
+      const r = await problems();
+      return r.some((x) => /assertion failed/.test(x) && /equals nope/.test(x) && /actual hello/.test(x)) ? r : undefined;
+    });
+    log(`     problems: ${rows.filter((r) => /assertion/.test(r)).join(' | ')}`);
+  });
+
+  await step('failed-row-hover', 'hovering the failed row did not say expected and actual', async () => {
+    await hideProblems();
+    const cell = page.locator('.view-line', { hasText: /The\sreply\ssays\snope/ }).first();
+    await cell.hover({ position: { x: 120, y: 5 } });
+    const hover = page.locator('.monaco-hover', { hasText: 'assertion failed' });
+    await hover.waitFor({ state: 'visible' });
+    await page.keyboard.press('Escape');
+  });
+
+  await step('close-clears-and-reads-well', 'closing did not clear the failed row, or the normal close looks like a failure', async () => {
+    await wb.runCommand('Void: Close Session');
+    await until('the Checks log to show the normal close', async () => {
+      const g = await wb.logGroup(/^checks_/);
+      return g && /✕ closed · 1000 · normal closure/.test(g.text) && !/""/.test(g.text);
+    });
+    await until('the failed row to leave Problems', async () => !(await problems()).some((x) => /assertion failed/.test(x)));
+    await hideProblems();
+    const normal = await markerColor('✕', 'closed · 1000');
+    const failed = await markerColor('✗', 'The reply says nope');
+    log(`     colours: normal close ${normal}, failed row ${failed}`);
+    if (!normal || !failed) throw new Error('the close or failed line is not rendered');
+    if (normal === failed) throw new Error(`a normal close is drawn in the failure colour ${failed}`);
+  });
 }
 
-let cleaningUp;
-async function runCleanups() {
-  cleaningUp ??= (async () => {
-    for (const cleanup of cleanups) {
-      try {
-        await cleanup();
-      } catch (err) {
-        log(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
+// ---- reconnect -------------------------------------------------------------------------------
+
+async function reconnect() {
+  const page = wb.page;
+  await openTrusted();
+  await step('reconnect-limit', 'a flaky section did not show its reconnect attempts and stop at its limit', async () => {
+    await wb.openFile('sessions.void');
+    await cursorInSection('Flaky');
+    await connectHere();
+    await until('"WS reconnecting" with the attempt in the status bar', () => statusMatches(/WS reconnecting · attempt \d/));
+    await until('the log to show the attempts and the stop', async () => {
+      const g = await wb.logGroup(/^flaky_/);
+      return g && /attempt 3 of 3/.test(g.text) && /stopped reconnecting after 3 attempts \(reconnectLimit 3\)/.test(g.text);
+    }, 20000);
+    await until('the session to end closed', () => statusMatches(/WS closed/));
+  });
+
+  await step('close-ends-reconnecting', 'Close did not end a session waiting to reconnect', async () => {
+    await cursorInSection('Nobody home');
+    await connectHere();
+    await until('the section to be reconnecting', () => statusMatches(/WS reconnecting/));
+    await wb.runCommand('Void: Close Session');
+    await until('the session to end', () => statusMatches(/WS (closed|failed)/));
+    await until('the log to say the reconnect was cancelled', async () => {
+      const g = await wb.logGroup(/^nobody-home_/);
+      return g && /reconnect cancelled/.test(g.text);
+    });
+    await sleep(2500);
+    if (await statusMatches(/WS (reconnecting|connecting)/)) throw new Error('it tried again after Close');
+    await page.keyboard.press('Escape');
+  });
+}
+
+// ---- output ----------------------------------------------------------------------------------
+
+async function output() {
+  const page = wb.page;
+  await openTrusted();
+  await step('log-levels', 'the server log is not written at its levels in the output channel', async () => {
+    const channels = await until('the "Void Language Server" output channel file with the initialize line', async () => {
+      const found = Object.entries(wb.outputChannels()).find(([name, text]) => !/Trace/.test(name) && /initialized for/.test(text));
+      return found;
+    });
+    const text = channels[1];
+    if (!/\[info\] initialized for/.test(text)) throw new Error(`the initialize line is not [info]:\n${text.slice(0, 1500)}`);
+    const wrong = text.split('\n').filter((l) => /\[error\]/.test(l) && /\b(INFO|DEBUG)\b/.test(l));
+    if (wrong.length) throw new Error(`INFO lines written as errors:\n${wrong.slice(0, 5).join('\n')}`);
+  });
+
+  await step('websocat', 'Copy as websocat gave no plain-text notification with the command', async () => {
+    await wb.openFile('sessions.void');
+    await cursorInSection(null);
+    await wb.clearNotifications();
+    await wb.runCommand('Void: Copy as websocat Command');
+    const note = await until('the websocat notification', async () => (await wb.notifications()).find((n) => /websocat/.test(n)));
+    log(`     ${note}`);
+    if (note.includes('`')) throw new Error(`the notification shows literal backticks: ${note}`);
+    if (!new RegExp(`websocat .*${peer.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/echo`).test(note)) throw new Error(`no command line: ${note}`);
+    await page.keyboard.press('Escape');
+  });
+}
+
+// ---- environment ----------------------------------------------------------------------------
+
+async function environment() {
+  const page = wb.page;
+  await openTrusted();
+  await step('environment', 'the status bar did not show the environment, or picking prod did not resolve ECHO_HOST', async () => {
+    await wb.openFile('echo.void');
+    const warnings = async () => {
+      const rows = await problems();
+      wb.lastSeen = `problems: ${rows.join(' | ')}`;
+      return rows.join('\n');
+    };
+    await until('the status bar to show the first environment, dev', async () => (await wb.statusBarTexts()).includes('dev'));
+    await until('a warning saying ECHO_HOST is defined in prod', async () => /ECHO_HOST.*defined in .prod/.test(await warnings()));
+    await hideProblems();
+    await page.locator('.statusbar-item', { hasText: /^\s*dev\s*$/ }).first().click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Production' }).first().waitFor({ state: 'visible' });
+    await input.fill('prod');
+    await page.keyboard.press('Enter');
+    await until('the status bar to show prod', async () => (await wb.statusBarTexts()).includes('prod'));
+    await until('the ECHO_HOST warning to go', async () => !/ECHO_HOST/.test(await warnings()));
+    await hideProblems();
+  });
+}
+
+// ---- bench -----------------------------------------------------------------------------------
+
+async function bench() {
+  const page = wb.page;
+  await openTrusted();
+  const result = { connectToFirstLineMs: [], rate: 1000, messages: 3000 };
+  await step('bench-connect', 'connecting did not show the first log line', async () => {
+    await wb.openFile('sessions.void');
+    for (let run = 0; run < 5; run++) {
+      await cursorInSection('Bench');
+      const before = (await wb.editorGroups()).flatMap((g) => g.tabs).filter((t) => /^bench_/.test(t));
+      const seen = page.evaluate((known) => {
+        return new Promise((resolve) => {
+          const look = () => {
+            for (const g of document.querySelectorAll('.editor-group-container')) {
+              const tab = g.querySelector('.tab.active')?.getAttribute('aria-label') ?? '';
+              if (!/^bench_/.test(tab) || known.includes(tab)) continue;
+              if ([...g.querySelectorAll('.view-line')].some((l) => /⇄\s(connecting|open)/.test(l.textContent))) return resolve(Date.now());
+            }
+            setTimeout(look, 2);
+          };
+          look();
+        });
+      }, before);
+      const pressed = Date.now();
+      await connectHere();
+      const shown = await seen;
+      result.connectToFirstLineMs.push(shown - pressed);
+      await until('WS open', () => statusMatches(/WS open/));
+      if (run < 4) {
+        await wb.runCommand('Void: Close Session');
+        await until('closed', () => statusMatches(/WS closed/));
+        await page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'sessions.void' }) }).locator('.view-lines').first().click();
+        await sleep(1100);
       }
     }
-  })();
-  return cleaningUp;
+    log(`     connect -> first log line: ${result.connectToFirstLineMs.join(', ')} ms`);
+  }, 150000);
+
+  await step('bench-flood', 'the 1k msg/s flood did not become visible in the log', async () => {
+    // Watch the log view and a raw WebSocket in the same page, then start both floods.
+    await page.evaluate((url) => {
+      window.__void = { seen: new Map(), raw: [] };
+      const record = () => {
+        const now = Date.now();
+        for (const g of document.querySelectorAll('.editor-group-container')) {
+          const tab = g.querySelector('.tab.active')?.getAttribute('aria-label') ?? '';
+          if (!/^bench_/.test(tab)) continue;
+          for (const l of g.querySelectorAll('.view-line')) {
+            const m = /"n":(\d+),"seq":\d+,"of":3000,"sentAt":(\d+)/.exec(l.textContent);
+            if (m && !window.__void.seen.has(m[1])) window.__void.seen.set(m[1], now - Number(m[2]));
+          }
+        }
+      };
+      window.__void.observer = new MutationObserver(record);
+      window.__void.observer.observe(document.querySelector('.monaco-workbench'), { subtree: true, childList: true, characterData: true });
+      const raw = new WebSocket(`${url}/echo`);
+      window.__void.rawSocket = raw;
+      raw.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        if (m.of === 3000) window.__void.raw.push(Date.now() - m.sentAt);
+      };
+      return new Promise((resolve) => {
+        raw.onopen = () => resolve();
+      });
+    }, peer.url);
+    await clickSendLens('burst');
+    await page.evaluate(() => window.__void.rawSocket.send('flood 3000 1000'));
+    await until('3000 messages received', () => statusMatches(/↓3000/), 20000);
+    await sleep(1500);
+    const { seen, raw } = await page.evaluate(() => {
+      window.__void.observer.disconnect();
+      window.__void.rawSocket.close();
+      return { seen: [...window.__void.seen.values()], raw: window.__void.raw };
+    });
+    if (seen.length < 20) throw new Error(`only ${seen.length} flood lines were seen in the log view`);
+    result.view = { seen: seen.length, p50: percentile(seen, 50), p99: percentile(seen, 99), max: Math.max(...seen) };
+    result.raw = { received: raw.length, p50: percentile(raw, 50), p99: percentile(raw, 99) };
+    log(`     visible in the log: ${JSON.stringify(result.view)}; raw WebSocket in the page: ${JSON.stringify(result.raw)}`);
+    await wb.runCommand('Void: Close Session');
+  }, 60000);
+  const sorted = [...result.connectToFirstLineMs].sort((a, b) => a - b);
+  result.connectToFirstLine = { p50: percentile(sorted, 50), max: sorted[sorted.length - 1] };
+  fs.writeFileSync(path.join(wb.artifacts, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
 }
+
+// ---- run -------------------------------------------------------------------------------------
+
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(signal, () => {
-    log(`interrupted by ${signal}; stopping code-server and the echo server`);
-    void runCleanups().finally(() => process.exit(1));
+    log(`interrupted by ${signal}; stopping code-server and the peer`);
+    void wb.runCleanups().finally(() => process.exit(1));
   });
 }
 
@@ -566,16 +827,17 @@ try {
 } catch (err) {
   failed = true;
   if (!(err instanceof StepFailure)) log(`FAIL ${err instanceof Error ? err.stack : String(err)}`);
-  const tail = serverLogTail();
-  if (tail) log(tail);
+  for (const [name, text] of Object.entries(wb.outputChannels())) {
+    log(`--- ${name} (last lines)\n${text.split('\n').slice(-40).join('\n')}`);
+  }
 } finally {
-  serverLogTail();
+  wb.outputChannels();
   // A cleanup that hangs must not hold the whole test run: give them 60 s, then report anyway.
   const gaveUp = new Promise((r) => setTimeout(() => r('timeout'), 60_000).unref());
-  if ((await Promise.race([runCleanups(), gaveUp])) === 'timeout') log('cleanup: still running after 60 s; exiting anyway');
+  if ((await Promise.race([wb.runCleanups(), gaveUp])) === 'timeout') log('cleanup: still running after 60 s; exiting anyway');
 }
-const passed = results.filter((r) => r.ok).length;
-const failedSteps = results.filter((r) => !r.ok).length;
-log(`vscode e2e: ${passed} of ${results.length} steps run passed; screenshots in ${artifacts}`);
-log(`${passed} passed, ${failedSteps} failed`);
+const passed = wb.results.filter((r) => r.ok).length;
+log(`vscode e2e: ${passed} of ${wb.results.length} steps run passed; screenshots in ${wb.artifacts}`);
+log(`${passed} passed, ${wb.results.length - passed} failed`);
+if (only && !failed) log(`note: only scenarios ${only.join(', ')} ran (VOID_E2E_SCENARIOS)`);
 process.exit(failed ? 1 : 0);

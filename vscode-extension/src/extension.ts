@@ -1,16 +1,17 @@
 /**
  * Entry point of the VS Code extension: finds and starts the `void-ls` server, mirrors its
  * session notifications into a status bar item, and registers the WebSocket commands
- * (connect, send, pause, resume, close, sessions, log, transcript, websocat, restart).
+ * (connect, send, pause, resume, close, sessions, log, message, transcript, websocat, restart).
  *
  * Every language feature (diagnostics, completion, code lenses, formatting...) and every
  * session operation is the server's: this file only asks for them through the protocol in
- * `protocol.ts` and presents the answers. It must not parse `.void` files beyond the light
- * scan in `voidDocument.ts`.
+ * `protocol.ts` and presents the answers. It never parses `.void` text: what it needs to know
+ * about a section (its request, messages and session) comes from `void/sectionAt`.
  */
 
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as readline from 'node:readline';
 import * as vscode from 'vscode';
 import {
   ExecuteCommandRequest,
@@ -20,28 +21,38 @@ import {
   State,
 } from 'vscode-languageclient/node';
 import { EnvironmentPicker } from './environment';
-import { LogFollower, openLogBeside, SessionLogTextProvider } from './logDocuments';
+import { LogFollower, LogMessages, openLogBeside, SessionLogTextProvider } from './logDocuments';
 import {
   ClientCommand,
+  type CloseArgs,
   type ConnectResult,
+  type ExportArgs,
   type ExportTranscriptResult,
   isLive,
   LogScheme,
   type MessageFormat,
   MessageFormats,
+  Method,
+  type SectionAtParams,
+  type SectionInfo,
+  type SectionTarget,
+  type SendArgs,
   ServerCommand,
+  type SessionArgs,
   type SessionStatus,
-  SessionStatusMethod,
   type SessionSummary,
 } from './protocol';
 import { discoverServer, errorText, ServerNotFoundError } from './serverDiscovery';
-import { describeSession, SessionRegistry, statusBarText, type TrackedSession } from './sessions';
-import { messagesOf, scanSections, sectionAt, type Section, socketRequestOf } from './voidDocument';
+import { ServerLogReader } from './serverLog';
+import { describeSession, SessionRegistry, sessionPickItem, statusBarText, type TrackedSession } from './sessions';
 
 const UNTRUSTED_EXPLANATION =
-  'Connecting is disabled in an untrusted workspace: a .void file can point a WebSocket ' +
-  'connection at any host and send credentials from its variables. Trust this workspace ' +
-  '(Workspaces: Manage Workspace Trust) to connect.';
+  'Void: this workspace is in Restricted Mode, so connecting is off: a .void file can point a ' +
+  'WebSocket connection at any host and send credentials from its variables. Trust the ' +
+  'workspace to connect.';
+const MANAGE_TRUST = 'Manage Workspace Trust';
+/** How long a reconnect waits for the old session to finish closing. */
+const RECONNECT_CLOSE_WAIT_MS = 6000;
 
 class VoidExtension implements vscode.Disposable {
   private client: LanguageClient | undefined;
@@ -50,6 +61,7 @@ class VoidExtension implements vscode.Disposable {
   private readonly registry = new SessionRegistry();
   private readonly statusBar = vscode.window.createStatusBarItem('void.session', vscode.StatusBarAlignment.Left, 50);
   private readonly logFallback = new SessionLogTextProvider(() => this.client);
+  private readonly logMessages = new LogMessages(() => this.client);
   private logFallbackRegistration: vscode.Disposable | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly environments: EnvironmentPicker;
@@ -63,6 +75,7 @@ class VoidExtension implements vscode.Disposable {
       this.trace,
       this.statusBar,
       this.logFallback,
+      this.logMessages,
       new LogFollower(),
       this.registry.onDidChange((s) => {
         this.updateStatusBar();
@@ -102,7 +115,7 @@ class VoidExtension implements vscode.Disposable {
       });
     } catch (err) {
       const message = err instanceof ServerNotFoundError ? err.message : errorText(err);
-      this.output.appendLine(message);
+      this.output.error(message);
       void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
         if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'void.server.path');
       });
@@ -110,10 +123,10 @@ class VoidExtension implements vscode.Disposable {
     }
     for (const skipped of found.skipped) {
       const text = `${skipped.candidate.source} points to ${skipped.candidate.path}, which was skipped: ${skipped.problem}.`;
-      this.output.appendLine(text);
+      this.output.warn(text);
       void vscode.window.showWarningMessage(`Void: ${text} Using ${found.candidate.path} instead.`);
     }
-    this.output.appendLine(`Using ${found.candidate.path} (${found.candidate.source}): ${found.version}`);
+    this.output.info(`Using ${found.candidate.path} (${found.candidate.source}): ${found.version}`);
 
     const logLevel = config.get<string>('logLevel', 'info');
     const serverOptions: ServerOptions = {
@@ -126,6 +139,16 @@ class VoidExtension implements vscode.Disposable {
       documentSelector: [{ language: 'void' }],
       outputChannel: this.output,
       traceOutputChannel: this.trace,
+      // The server's stderr log, each line at its own level (not every line as an error).
+      stdioOptions: {
+        stdout: (input, channel) => {
+          readline.createInterface({ input, crlfDelay: Infinity, terminal: false }).on('line', (l) => channel.info(l));
+        },
+        stderr: (input, channel) => {
+          const reader = new ServerLogReader(channel);
+          readline.createInterface({ input, crlfDelay: Infinity, terminal: false }).on('line', (l) => reader.line(l));
+        },
+      },
       initializationOptions: this.serverSettings(),
       synchronize: { configurationSection: 'void' },
       middleware: {
@@ -137,7 +160,7 @@ class VoidExtension implements vscode.Disposable {
                 await openLogBeside(params.uri);
                 return { success: true };
               } catch (err) {
-                this.output.appendLine(`Opening ${params.uri}: ${errorText(err)}`);
+                this.output.warn(`Opening ${params.uri}: ${errorText(err)}`);
                 return { success: false };
               }
             }
@@ -146,23 +169,26 @@ class VoidExtension implements vscode.Disposable {
         },
         executeCommand: async (command, args, next) => {
           if ((command === ServerCommand.connect || command === ServerCommand.testConnection) && !vscode.workspace.isTrusted) {
-            void vscode.window.showWarningMessage(UNTRUSTED_EXPLANATION);
+            explainRestrictedMode();
             return undefined;
           }
-          const result: unknown = await next(command, args);
-          if (command === ServerCommand.connect) await this.afterConnect(result);
-          return result;
+          if (command === ServerCommand.connect) {
+            // A ▶ Connect lens: the same checks as Ctrl+Enter (already connected? reconnect?).
+            const target = (args as SectionTarget[] | undefined)?.[0];
+            if (target) return this.connectTarget(target);
+          }
+          return next(command, args);
         },
       },
     };
     const client = new LanguageClient('void', 'Void Language Server', serverOptions, clientOptions);
     this.client = client;
-    client.onNotification(SessionStatusMethod, (status: SessionStatus) => this.registry.update(status));
+    client.onNotification(Method.sessionStatus, (status: SessionStatus) => this.registry.update(status));
     try {
       await client.start();
     } catch (err) {
       const text = `Void: the language server ${found.candidate.path} failed to start: ${errorText(err)}`;
-      this.output.appendLine(text);
+      this.output.error(text);
       void vscode.window.showErrorMessage(text);
       return;
     }
@@ -195,7 +221,7 @@ class VoidExtension implements vscode.Disposable {
     this.logFallbackRegistration?.dispose();
     this.logFallbackRegistration = undefined;
     if (!served) {
-      this.output.appendLine('The server does not declare workspace/textDocumentContent for void-session:; using void/sessionLogText.');
+      this.output.info('The server does not declare workspace/textDocumentContent for void-session:; using void/sessionLogText.');
       this.logFallbackRegistration = vscode.workspace.registerTextDocumentContentProvider(LogScheme, this.logFallback);
     }
   }
@@ -209,7 +235,7 @@ class VoidExtension implements vscode.Disposable {
       try {
         await old.stop(5000);
       } catch (err) {
-        this.output.appendLine(`Stopping the server: ${errorText(err)}`);
+        this.output.warn(`Stopping the server: ${errorText(err)}`);
       }
     }
     await this.start();
@@ -229,10 +255,21 @@ class VoidExtension implements vscode.Disposable {
     return this.running().sendRequest(ExecuteCommandRequest.type, { command, arguments: [args] }) as Promise<T>;
   }
 
-  private async afterConnect(result: unknown): Promise<void> {
-    const connected = result as ConnectResult | undefined;
-    if (!connected || typeof connected.logUri !== 'string') return;
-    await openLogBeside(connected.logUri);
+  /** `void/sectionAt`: the section under a position (or the one of a request uid). */
+  private async sectionAt(params: SectionAtParams): Promise<SectionInfo | null> {
+    return this.running().sendRequest<SectionInfo | null>(Method.sectionAt, params);
+  }
+
+  /** The section under the cursor of the active `.void` editor, as the server reads it. */
+  private async sectionUnderCursor(): Promise<{ editor: vscode.TextEditor; section: SectionInfo | null }> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.languageId !== 'void') {
+      throw new Error('Put the cursor in a WebSocket section of a .void file first.');
+    }
+    const client = this.running();
+    const position = client.code2ProtocolConverter.asPosition(editor.selection.active);
+    const section = await this.sectionAt({ textDocument: { uri: editor.document.uri.toString() }, position });
+    return { editor, section };
   }
 
   // ---- commands ---------------------------------------------------------------------------
@@ -250,42 +287,75 @@ class VoidExtension implements vscode.Disposable {
         }),
       );
     register(ClientCommand.connect, () => this.connect());
-    register(ClientCommand.send, (args?: { sessionId?: string; messageUid?: string }) => this.send(args));
-    register(ClientCommand.pause, (args?: { sessionId?: string }) => this.simple(ServerCommand.pause, args));
-    register(ClientCommand.resume, (args?: { sessionId?: string }) => this.simple(ServerCommand.resume, args));
-    register(ClientCommand.close, (args?: { sessionId?: string }) => this.simple(ServerCommand.close, args));
+    register(ClientCommand.send, (args?: Partial<SendArgs>) => this.send(args));
+    register(ClientCommand.pause, (args?: Partial<SessionArgs>) => this.simple(ServerCommand.pause, args));
+    register(ClientCommand.resume, (args?: Partial<SessionArgs>) => this.simple(ServerCommand.resume, args));
+    register(ClientCommand.close, (args?: Partial<CloseArgs>) => this.simple(ServerCommand.close, args));
     register(ClientCommand.showSessions, () => this.showSessions());
     register(ClientCommand.openLog, (args?: { sessionId?: string; logUri?: string }) => this.openLog(args));
-    register(ClientCommand.exportTranscript, (args?: { sessionId?: string }) => this.exportTranscript(args));
+    register(ClientCommand.openMessage, (args?: unknown) => this.logMessages.open(args));
+    register(ClientCommand.exportTranscript, (args?: Partial<SessionArgs>) => this.exportTranscript(args));
     register(ClientCommand.copyAsWebsocat, () => this.copyAsWebsocat());
     register(ClientCommand.restartServer, () => this.restart());
     register(ClientCommand.showOutput, async () => this.output.show(true));
   }
 
-  /** The section under the cursor of the active `.void` editor, with its request uid. */
-  private sectionUnderCursor(): { editor: vscode.TextEditor; section: Section; blockUid?: string } {
-    const editor = vscode.window.activeTextEditor;
-    if (!editor || editor.document.languageId !== 'void') {
-      throw new Error('Put the cursor in a WebSocket section of a .void file first.');
-    }
-    const sections = scanSections(editor.document.getText());
-    const section = sectionAt(sections, editor.selection.active.line) ?? sections[0];
-    return { editor, section, blockUid: socketRequestOf(section)?.uid };
-  }
-
+  /**
+   * Ctrl+Enter (Cmd+Enter) and `Void: Connect`: connects the section under the cursor. It never
+   * edits the file: the suggestion widget is closed first, and in Restricted Mode it says why it
+   * cannot connect and how to trust the workspace.
+   */
   private async connect(): Promise<void> {
+    await vscode.commands.executeCommand('hideSuggestWidget');
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(UNTRUSTED_EXPLANATION);
+      explainRestrictedMode();
       return;
     }
-    const { editor } = this.sectionUnderCursor();
+    const { editor, section } = await this.sectionUnderCursor();
+    if (!section || section.kind !== 'websocket') {
+      throw new Error(
+        section
+          ? `The section "${section.label}" is a${section.kind === 'http' ? 'n HTTP' : ` ${section.kind}`} request; only WebSocket sections connect here.`
+          : 'There is no request in this section. Type /wss on an empty line to add a WebSocket request.',
+      );
+    }
     const client = this.running();
-    const position = client.code2ProtocolConverter.asPosition(editor.selection.active);
-    const result = await this.execute<ConnectResult>(ServerCommand.connect, {
-      uri: editor.document.uri.toString(),
-      position,
-    });
-    await this.afterConnect(result);
+    const target: SectionTarget = section.blockUid
+      ? { uri: editor.document.uri.toString(), blockUid: section.blockUid }
+      : { uri: editor.document.uri.toString(), position: client.code2ProtocolConverter.asPosition(editor.selection.active) };
+    await this.connectTarget(target, section);
+  }
+
+  /**
+   * Connects a section, or, when it is already connected, offers to show its log or to
+   * reconnect (closing the running session first) instead of doing nothing.
+   */
+  private async connectTarget(target: SectionTarget, known?: SectionInfo | null): Promise<ConnectResult | undefined> {
+    const section =
+      known ??
+      (await this.sectionAt({
+        textDocument: { uri: target.uri },
+        ...(target.blockUid ? { blockUid: target.blockUid } : { position: target.position }),
+      }));
+    const running = section?.session && isLive(section.session.state) ? section.session : undefined;
+    if (running) {
+      const choice = await vscode.window.showInformationMessage(
+        `Void: "${section?.label}" is already connected (${running.state}).`,
+        'Show Log',
+        'Reconnect',
+      );
+      if (choice === 'Show Log') {
+        await openLogBeside(running.logUri);
+        return { sessionId: running.sessionId, logUri: running.logUri };
+      }
+      if (choice !== 'Reconnect') return undefined;
+      await this.execute(ServerCommand.close, { sessionId: running.sessionId } satisfies CloseArgs);
+      await this.registry.waitUntil(running.sessionId, (s) => !isLive(s.state), RECONNECT_CLOSE_WAIT_MS);
+    }
+    const result = await this.execute<ConnectResult>(ServerCommand.connect, target);
+    if (result && typeof result.logUri === 'string') await openLogBeside(result.logUri);
+    return result;
   }
 
   /**
@@ -304,12 +374,24 @@ class VoidExtension implements vscode.Disposable {
       if (own) return own;
     }
     if (editor?.document.languageId === 'void') {
-      const sections = scanSections(editor.document.getText());
-      const section = sectionAt(sections, editor.selection.active.line);
-      const uid = section ? socketRequestOf(section)?.uid : undefined;
-      if (uid) {
-        const mine = this.registry.forBlock(editor.document.uri.toString(), uid).filter((s) => !wantLive || isLive(s.state));
-        if (mine.length > 0) return mine[0];
+      const { section } = await this.sectionUnderCursor();
+      const session = section?.session;
+      if (session && (!wantLive || isLive(session.state))) {
+        return (
+          this.registry.get(session.sessionId) ?? {
+            sessionId: session.sessionId,
+            uri: editor.document.uri.toString(),
+            blockUid: section.blockUid,
+            url: section.url,
+            state: session.state,
+            paused: false,
+            sent: 0,
+            received: 0,
+            logUri: session.logUri,
+            label: section.label,
+            touched: 0,
+          }
+        );
       }
     }
     const pool = wantLive ? this.registry.live() : this.registry.all();
@@ -321,31 +403,34 @@ class VoidExtension implements vscode.Disposable {
           : 'There is no WebSocket session yet. Connect from a .void file first.',
       );
     }
+    const now = Date.now();
     const picked = await vscode.window.showQuickPick(
-      pool.map((s) => ({ label: statusBarText(s), detail: describeSession(s), session: s })),
+      pool.map((s) => ({ ...sessionPickItem(s, now), session: s })),
       { placeHolder: 'Which session?' },
     );
     if (!picked) throw new Error('No session chosen.');
     return picked.session;
   }
 
-  private async simple(command: string, args?: { sessionId?: string }): Promise<void> {
+  private async simple(command: string, args?: { sessionId?: string; code?: number; reason?: string }): Promise<void> {
     const session = await this.targetSession(args?.sessionId, true);
-    await this.execute(command, { sessionId: session.sessionId });
+    await this.execute(command, { ...args, sessionId: session.sessionId });
   }
 
-  private async send(args?: { sessionId?: string; messageUid?: string }): Promise<void> {
+  private async send(args?: Partial<SendArgs>): Promise<void> {
     const session = await this.targetSession(args?.sessionId, true);
     if (args?.messageUid) {
-      await this.execute(ServerCommand.send, { sessionId: session.sessionId, messageUid: args.messageUid });
+      await this.execute(ServerCommand.send, { sessionId: session.sessionId, messageUid: args.messageUid } satisfies SendArgs);
       return;
     }
-    const messages = await this.messagesOfSession(session);
-    type Item = vscode.QuickPickItem & { uid?: string; free?: boolean };
-    const items: Item[] = messages.map((m) => ({
+    const section = session.uri
+      ? await this.sectionAt({ textDocument: { uri: session.uri }, blockUid: session.blockUid }).catch(() => null)
+      : null;
+    type Item = vscode.QuickPickItem & { uid?: string | null; free?: boolean };
+    const items: Item[] = (section?.messages ?? []).map((m) => ({
       label: m.name || '(unnamed message)',
-      description: `${m.format ?? 'text'}${m.send && m.send !== 'manual' ? ` · ${m.send}` : ''}`,
-      detail: (m.body ?? '').replace(/\s+/g, ' ').slice(0, 120),
+      description: `${m.format}${m.send !== 'manual' ? ` · ${m.send}` : ''}`,
+      detail: m.preview,
       uid: m.uid,
     }));
     items.push({ label: '$(edit) Type a message…', description: 'free text, then pick its format', free: true });
@@ -353,7 +438,7 @@ class VoidExtension implements vscode.Disposable {
     if (!picked) return;
     if (!picked.free) {
       if (!picked.uid) throw new Error(`The message "${picked.label}" has no uid; add one (the quick fix does) and try again.`);
-      await this.execute(ServerCommand.send, { sessionId: session.sessionId, messageUid: picked.uid });
+      await this.execute(ServerCommand.send, { sessionId: session.sessionId, messageUid: picked.uid } satisfies SendArgs);
       return;
     }
     const body = await vscode.window.showInputBox({ prompt: 'Message to send', placeHolder: '{"op": "ping"}' });
@@ -365,21 +450,14 @@ class VoidExtension implements vscode.Disposable {
       { placeHolder: 'Format of the message' },
     );
     if (!format) return;
-    await this.execute(ServerCommand.send, { sessionId: session.sessionId, format: format.label, body });
+    await this.execute(ServerCommand.send, {
+      sessionId: session.sessionId,
+      format: format.label as MessageFormat,
+      body,
+    } satisfies SendArgs);
   }
 
-  private async messagesOfSession(session: TrackedSession) {
-    if (!session.uri) return [];
-    let doc: vscode.TextDocument;
-    try {
-      doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(session.uri, true));
-    } catch {
-      return [];
-    }
-    const section = scanSections(doc.getText()).find((s) => socketRequestOf(s)?.uid === session.blockUid);
-    return section ? messagesOf(section) : [];
-  }
-
+  /** `Void: Show Sessions`: every session with its section, file, start time, state and age. */
   private async showSessions(): Promise<void> {
     const list = await this.execute<SessionSummary[]>(ServerCommand.sessions, {});
     if (Array.isArray(list)) this.registry.merge(list);
@@ -388,9 +466,10 @@ class VoidExtension implements vscode.Disposable {
       void vscode.window.showInformationMessage('Void: no WebSocket sessions yet.');
       return;
     }
+    const now = Date.now();
     const picked = await vscode.window.showQuickPick(
-      all.map((s) => ({ label: statusBarText(s), detail: describeSession(s), session: s })),
-      { placeHolder: 'WebSocket sessions (newest first)' },
+      all.map((s) => ({ ...sessionPickItem(s, now), session: s })),
+      { placeHolder: 'WebSocket sessions (newest first)', matchOnDescription: true, matchOnDetail: true },
     );
     if (!picked) return;
     const s = picked.session;
@@ -419,7 +498,7 @@ class VoidExtension implements vscode.Disposable {
     await openLogBeside(session.logUri);
   }
 
-  private async exportTranscript(args?: { sessionId?: string }): Promise<void> {
+  private async exportTranscript(args?: Partial<SessionArgs>): Promise<void> {
     const session = await this.targetSession(args?.sessionId, false);
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
@@ -431,17 +510,21 @@ class VoidExtension implements vscode.Disposable {
     const result = await this.execute<ExportTranscriptResult>(ServerCommand.exportTranscript, {
       sessionId: session.sessionId,
       path: target.fsPath,
-    });
+    } satisfies ExportArgs);
     void vscode.window.showInformationMessage(`Void: exported ${result?.events ?? 0} events to ${result?.path ?? target.fsPath}.`);
   }
 
   private async copyAsWebsocat(): Promise<void> {
-    const { editor, blockUid } = this.sectionUnderCursor();
-    if (!blockUid) throw new Error('The section under the cursor has no socket-request block with a uid.');
-    const line = await this.execute<string>(ServerCommand.copyAsWebsocat, { uri: editor.document.uri.toString(), blockUid });
+    const { editor, section } = await this.sectionUnderCursor();
+    if (!section || section.kind !== 'websocket') throw new Error('The cursor is not in a WebSocket section.');
+    const target: SectionTarget = section.blockUid
+      ? { uri: editor.document.uri.toString(), blockUid: section.blockUid }
+      : { uri: editor.document.uri.toString(), position: this.running().code2ProtocolConverter.asPosition(editor.selection.active) };
+    const line = await this.execute<string>(ServerCommand.copyAsWebsocat, target);
     if (typeof line !== 'string') throw new Error('The server gave no websocat command line.');
     await vscode.env.clipboard.writeText(line);
-    void vscode.window.showInformationMessage(`Void: copied \`${line}\``);
+    // Notifications are plain text: no Markdown backticks around the command.
+    void vscode.window.showInformationMessage(`Void: copied the websocat command to the clipboard: ${line}`);
   }
 
   // ---- status bar -------------------------------------------------------------------------
@@ -458,7 +541,9 @@ class VoidExtension implements vscode.Disposable {
     this.statusBar.backgroundColor =
       active.state === 'failed' || (active.detail?.assertions?.failed ?? 0) > 0
         ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : undefined;
+        : active.state === 'reconnecting'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.statusBar.show();
   }
 
@@ -469,6 +554,13 @@ class VoidExtension implements vscode.Disposable {
     this.client = undefined;
     if (client) await client.stop(5000).catch(() => undefined);
   }
+}
+
+/** Says why connecting is off in Restricted Mode and offers to manage workspace trust. */
+function explainRestrictedMode(): void {
+  void vscode.window.showWarningMessage(UNTRUSTED_EXPLANATION, MANAGE_TRUST).then((choice) => {
+    if (choice === MANAGE_TRUST) void vscode.commands.executeCommand('workbench.trust.manage');
+  });
 }
 
 function looksLikeJson(text: string): boolean {
