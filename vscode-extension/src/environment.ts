@@ -9,25 +9,10 @@
 
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { ClientCommand, type EnvironmentResult, type EnvironmentSelection, Method } from './protocol';
 
-/** `void/environment` (declared in `server/ls/src/lsp/ext.rs`). */
-export const EnvironmentMethod = 'void/environment';
-export const SelectEnvironmentCommand = 'voidLs.selectEnvironment';
-
-export interface EnvironmentSelection {
-  profile: string | null;
-  envName: string | null;
-}
-
-export interface EnvironmentResult {
-  projectRoot: string;
-  profile: string;
-  profiles: string[];
-  environment: string | null;
-  chosen: boolean;
-  environments: { name: string; displayName: string | null }[];
-  problem: string | null;
-}
+const EnvironmentMethod = Method.environment;
+const SelectEnvironmentCommand = ClientCommand.selectEnvironment;
 
 const STATE_KEY = 'void.environmentSelections';
 

@@ -19,6 +19,8 @@ export const Method = {
   sectionAt: 'void/sectionAt',
   /** Client -> server: the whole message behind a line of a log document. */
   logMessage: 'void/logMessage',
+  /** Client -> server: the project's environments, and picking one. */
+  environment: 'void/environment',
 } as const;
 
 /** `workspace/executeCommand` names the server lists in `executeCommandProvider` (`ext::commands::ALL`). */
@@ -53,6 +55,7 @@ export const ClientCommand = {
   copyAsWebsocat: 'voidLs.copyAsWebsocat',
   restartServer: 'voidLs.restartServer',
   showOutput: 'voidLs.showOutput',
+  selectEnvironment: 'voidLs.selectEnvironment',
 } as const;
 
 export type SessionState = 'connecting' | 'open' | 'closing' | 'closed' | 'failed' | 'reconnecting';
@@ -234,6 +237,23 @@ export interface LogMessageResult {
   /** The whole message, secrets masked, JSON pretty-printed; `null` when it is not kept. */
   text: string | null;
   note?: string;
+}
+
+/** An environment pick: `void/environment` `select`, remembered per project. */
+export interface EnvironmentSelection {
+  profile: string | null;
+  envName: string | null;
+}
+
+/** `void/environment` result: the project's profiles and environments, and the one in force. */
+export interface EnvironmentResult {
+  projectRoot: string;
+  profile: string;
+  profiles: string[];
+  environment: string | null;
+  chosen: boolean;
+  environments: { name: string; displayName: string | null }[];
+  problem: string | null;
 }
 
 /** `void/sessionLogText` result. */

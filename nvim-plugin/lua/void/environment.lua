@@ -9,11 +9,12 @@
 ---   :VoidEnv -            back to the profile's first environment
 ---   :VoidProfile [name]   pick (or set) the profile; `default` is the default one
 local client = require('void.client')
+local protocol = require('void.protocol')
 
 local M = {}
 
---- `void/environment` (declared in server/ls/src/lsp/ext.rs).
-M.method = 'void/environment'
+--- `void/environment` (see `void.protocol`).
+M.method = protocol.method.environment
 
 --- The last answer per buffer.
 --- @type table<integer, table>

@@ -18,6 +18,8 @@ M.method = {
   section_at = 'void/sectionAt',
   --- Client -> server: the whole message behind a line of a log document.
   log_message = 'void/logMessage',
+  --- Client -> server: the project's environments, and picking one.
+  environment = 'void/environment',
 }
 
 --- `workspace/executeCommand` names (the server's one table, `ext::commands::ALL`).
