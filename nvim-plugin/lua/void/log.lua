@@ -15,7 +15,7 @@ local protocol = require('void.protocol')
 
 local M = {}
 
-M.pattern = 'void-session:/*'
+M.pattern = protocol.log_scheme .. ':/*'
 
 --- @class void.LogState
 --- @field uri string
@@ -31,7 +31,7 @@ local state = {}
 --- Whether a buffer is a session log.
 --- @param bufnr integer
 function M.is_log(bufnr)
-  return state[bufnr] ~= nil or vim.api.nvim_buf_get_name(bufnr):match('^void%-session:') ~= nil
+  return state[bufnr] ~= nil or vim.startswith(vim.api.nvim_buf_get_name(bufnr), protocol.log_scheme .. ':')
 end
 
 --- The loaded log buffer for a URI, if any.

@@ -99,7 +99,7 @@ end
 --- @param log_uri string
 --- @return string|nil
 function M.id_from_log_uri(log_uri)
-  return log_uri:match('^void%-session:/+([^/]+)/')
+  return log_uri:match('^' .. vim.pesc(protocol.log_scheme) .. ':/+([^/]+)/')
 end
 
 --- The best session for a section: a live one before an ended one, newest first.
@@ -190,7 +190,7 @@ end
 function M.statusline(bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   local name = vim.api.nvim_buf_get_name(bufnr)
-  if name:match('^void%-session:') then
+  if vim.startswith(name, protocol.log_scheme .. ':') then
     local status = M.by_log_uri(name) or M.by_id[M.id_from_log_uri(name) or '']
     return status and M.describe(status) or ''
   end
