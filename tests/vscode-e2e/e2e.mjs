@@ -563,30 +563,6 @@ async function session() {
     await wb.runCommand('Void: Close Session');
     await until('the session to close', () => statusMatches(/WS closed/));
   });
-
-  await step('environment', 'the status bar did not show the environment, or picking prod did not resolve ECHO_HOST', async () => {
-    await page.locator('.tab', { hasText: 'echo.void' }).first().click();
-    await page.locator('.editor-group-container .view-lines').first().click();
-    const problems = async () => {
-      await page.keyboard.press(`${mod}+Shift+m`);
-      const rows = page.locator('.markers-panel .monaco-list-row');
-      await rows.first().waitFor({ state: 'visible' });
-      const texts = await rows.allTextContents();
-      await page.keyboard.press(`${mod}+Shift+m`);
-      lastSeen = `problems: ${texts.join(' | ')}`;
-      return texts.join('\n');
-    };
-    await until('the status bar to show the first environment, dev', async () => (await statusBarTexts()).includes('dev'));
-    await until('a warning saying ECHO_HOST is defined in prod', async () => /ECHO_HOST.*defined in .prod/.test(await problems()));
-    await page.locator('.statusbar-item', { hasText: /^\s*dev\s*$/ }).first().click();
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Production' }).first().waitFor({ state: 'visible' });
-    await input.fill('prod');
-    await page.keyboard.press('Enter');
-    await until('the status bar to show prod', async () => (await statusBarTexts()).includes('prod'));
-    await until('the ECHO_HOST warning to go', async () => !/ECHO_HOST/.test(await problems()));
-  });
 }
 
 // ---- assertions ------------------------------------------------------------------------------

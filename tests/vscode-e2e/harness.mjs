@@ -299,7 +299,10 @@ export class Workbench {
     }, 10000);
     for (let i = 1; i < index; i++) await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden' });
+    // The palette closes, or gives its place to the command's own quick pick.
+    await this.until('the command palette to give way', async () =>
+      !(await input.isVisible()) || !(await input.inputValue()).startsWith('>'),
+    );
   }
 
   /** The rows of the open quick pick. */
