@@ -333,6 +333,48 @@ fn refused_connection_is_reported_and_exits_one() {
     assert!(out.contains("1 not checked"), "{out}");
 }
 
+/// A section that reconnects keeps trying a refused port until runTimeout: the error still
+/// says the connection was refused (with the attempts counted), and the hint follows.
+#[test]
+fn a_reconnecting_section_that_is_refused_says_so_at_runtimeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = section(
+        "Nobody home, again",
+        &format!("ws://127.0.0.1:{}/", closed_port()),
+        &["hello"],
+        &[&["reconnect", "on"], &["runTimeout", "3s"]],
+        &[&["reply", "received[0]", "equals", "hello"]],
+    );
+    write(dir.path(), "refused.void", &text);
+    let ran = run_in(dir.path(), &["run", "refused.void"]);
+    assert_eq!(ran.code, 1);
+    let out = &ran.stdout;
+    assert!(
+        out.contains("ERROR refused.void › Nobody home, again"),
+        "{out}"
+    );
+    let error = out
+        .lines()
+        .find(|l| l.contains("runTimeout (3 s) passed while connecting"))
+        .unwrap_or_else(|| panic!("no runTimeout line: {out}"));
+    assert!(
+        error.to_lowercase().contains("connection refused"),
+        "the refusal is named: {error}"
+    );
+    let attempts: u32 = error
+        .split(" attempts;")
+        .next()
+        .and_then(|head| head.rsplit('(').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the attempts are counted: {error}"));
+    assert!(attempts >= 2, "{error}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("hint:") && l.contains("--echo-server")),
+        "{out}"
+    );
+}
+
 #[test]
 fn an_assertion_can_expect_the_connection_to_fail() {
     let server = EchoServer::start();

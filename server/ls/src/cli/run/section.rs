@@ -388,10 +388,9 @@ fn fill_from_status(
         },
     };
     if reason == SettleReason::RunTimeout && !report.connection.opened {
-        // The run ended while still connecting: say that it was runTimeout, not a cancel.
-        report.connection.error = Some(format!(
-            "runTimeout ({}) passed while connecting: the connection never opened",
-            void_syntax::vocab::human_seconds(run_timeout)
+        report.connection.error = Some(timed_out_connecting(
+            run_timeout,
+            before_close.unwrap_or(status),
         ));
     }
     // Our own close at the end of a run is not an error to report.
@@ -487,5 +486,23 @@ impl LogCursor {
             self.last = Some(l.clone());
         }
         new
+    }
+}
+
+/// The run ended while still connecting: it was runTimeout, not a cancel. A section that
+/// reconnects may have failed many attempts by then; the last one's error says why (a refused
+/// connection keeps its words, so the report gives its hint).
+fn timed_out_connecting(run_timeout: Duration, status: &Status) -> String {
+    let timed_out = format!(
+        "runTimeout ({}) passed while connecting: the connection never opened",
+        void_syntax::vocab::human_seconds(run_timeout)
+    );
+    match status.error.as_deref() {
+        Some(last) if status.reconnects > 0 => format!(
+            "{timed_out} ({} attempts; the last error: {last})",
+            status.reconnects + 1
+        ),
+        Some(last) => format!("{timed_out} ({last})"),
+        None => timed_out,
     }
 }
