@@ -6,7 +6,6 @@
 
 use std::path::PathBuf;
 
-use serde_json::json;
 use tower_lsp_server::ls_types::*;
 use void_session::project_files::{Project, project_root_of};
 use void_syntax::Document;
@@ -16,6 +15,8 @@ use super::document::OpenDocument;
 use super::ext::commands::CONNECT;
 use super::position::LspPositions;
 use super::server::ServerState;
+use super::sessions::editor::command;
+use super::sessions::protocol::SectionTarget;
 
 /// The expansion of a document's links, or `None` when it has none or is not a file.
 pub fn expansion(
@@ -61,13 +62,14 @@ pub fn connect_lenses(state: &ServerState, doc: &OpenDocument, lenses: &mut Vec<
             continue;
         }
         let range = state.range(doc, block.range.start..block.range.start);
+        let target = SectionTarget {
+            uri: doc.uri.clone(),
+            block_uid: None,
+            position: Some(range.start),
+        };
         lenses.push(CodeLens {
             range,
-            command: Some(Command {
-                title: "▶ Connect".into(),
-                command: CONNECT.into(),
-                arguments: Some(vec![json!({ "uri": doc.uri, "position": range.start })]),
-            }),
+            command: Some(command("▶ Connect", CONNECT, &target)),
             data: None,
         });
     }
