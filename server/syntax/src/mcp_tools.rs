@@ -24,6 +24,8 @@ pub struct ToolBinding {
     pub section: usize,
     /// The bound name, as written between the braces of the request (`binds`, trimmed).
     pub variable: String,
+    /// Where the `binds` value is written (its scalar, quotes included).
+    pub range: std::ops::Range<usize>,
     /// The tool's `name` (what the agent calls), empty when the block has none yet.
     pub tool: String,
     /// The parameter's `name` (what the agent calls the argument).
@@ -66,7 +68,10 @@ pub fn tool_bindings(doc: &Document) -> Vec<ToolBinding> {
             }
             let rows = child.get("attrs").and_then(|a| a.get("rows"));
             for row in rows.and_then(|r| r.items()).into_iter().flatten() {
-                let variable = text(row.get("binds"));
+                let Some(binds) = row.get("binds") else {
+                    continue;
+                };
+                let variable = text(Some(binds));
                 if variable.is_empty() {
                     continue;
                 }
@@ -78,6 +83,7 @@ pub fn tool_bindings(doc: &Document) -> Vec<ToolBinding> {
                 out.push(ToolBinding {
                     section,
                     variable,
+                    range: binds.range(),
                     tool: tool.clone(),
                     parameter: text(row.get("name")),
                     source,
@@ -146,6 +152,7 @@ mod tests {
                 ("region", "region", ParamSource::Environment),
             ]
         );
+        assert_eq!(&text[bindings[1].range.clone()], "' stripe_key '");
         let section = doc.section_at(doc.blocks[0].range.start);
         assert!(binding_of(&bindings, section, "customer_email").is_some());
         assert!(binding_of(&bindings, section + 1, "customer_email").is_none());

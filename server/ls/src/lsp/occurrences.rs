@@ -2,8 +2,9 @@
 //! `textDocument/references`, `textDocument/documentHighlight`, `prepareRename` and `rename`.
 //!
 //! Three kinds of names ([`Named`]):
-//! - a `{{VARIABLE}}`: used in every `.void` file of the project, defined in its `.env` files
-//!   and the app's environment files (every environment, every profile);
+//! - a `{{VARIABLE}}`: used in every `.void` file of the project (and named by the `binds` rows
+//!   of MCP tool blocks), defined in its `.env` files and the app's environment files (every
+//!   environment, every profile);
 //! - a `ws-message` name: defined by the message's `name`, used by `send: after: <name>` in the
 //!   same section, and in the sections a `linkedFile` joins to it (the linking section and the
 //!   linked one, both ways);
@@ -22,7 +23,7 @@ use void_syntax::vocab::SendMode;
 use void_syntax::{BlockKind, CompactString, VariableKind, links};
 
 use super::document::OpenDocument;
-use super::index::summary::{after_target_range, scalar_text_range};
+use super::index::summary::{self, after_target_range, scalar_text_range};
 use super::index::{IndexedFile, scan};
 use super::server::ServerState;
 
@@ -60,6 +61,15 @@ pub fn named_at(doc: &OpenDocument, offset: usize, roots: &[PathBuf]) -> Option<
         return Some(NamedAt {
             named: Named::Variable(var.name.clone()),
             range: Some(var.name_range.clone()),
+        });
+    }
+    if let Some(binding) = void_syntax::mcp_tools::tool_bindings(&model)
+        .into_iter()
+        .find(|b| b.range.start <= offset && offset <= b.range.end)
+    {
+        return Some(NamedAt {
+            range: summary::scalar_text_range(doc.text(), binding.range, &binding.variable),
+            named: Named::Variable(CompactString::from(binding.variable.as_str())),
         });
     }
     let (_, block) = model.block_at(offset)?;

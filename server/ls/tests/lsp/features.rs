@@ -246,6 +246,20 @@ async fn diagnostics_follow_env_file_and_settings_changes() {
 
     let mark = client.mark();
     std::fs::write(fx.dir.path().join(".env"), "").unwrap();
+    client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            json!({ "changes": [{ "uri": file_uri(&fx.dir.path().join(".env")), "type": 2 }] }),
+        )
+        .await;
+    // The emptied file is seen (so a late publish of the full one cannot pass for the next
+    // step's).
+    client
+        .wait_for("textDocument/publishDiagnostics", mark, |p| {
+            p["uri"] == fx.uri && p.to_string().contains("MISSING_VAR")
+        })
+        .await;
+    let mark = client.mark();
     client.notify("workspace/didChangeConfiguration", json!({ "settings": { "void": { "variables": { "WS_HOST": "x", "API_TOKEN": "y", "MISSING_VAR": "z" } } } })).await;
     // Settings variables count: a publish without any unresolved variable arrives.
     let (params, _) = client

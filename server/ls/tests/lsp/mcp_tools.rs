@@ -1,7 +1,8 @@
 //! A section the Voiden app's `/tool` block marks as an MCP tool, through the server
 //! (docs/format.md §5): the names its `toolparams` bind are not unresolved in that section (and
 //! still are in a section without the tool), hovers say which parameter of which tool gives
-//! them, and connecting with no value says the same before anything connects.
+//! them, connecting with no value says the same before anything connects, and references and
+//! rename of the variable include the `binds` row (from a use, or from the row itself).
 
 use serde_json::json;
 
@@ -10,13 +11,18 @@ use crate::harness::{TestClient, file_uri, modern_capabilities};
 const DOC: &str = include_str!("../../../../tests/fixtures/valid_mcp_tool.void");
 const REQUEST_UID: &str = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
 
-async fn hover_at(client: &mut TestClient, uri: &str, offset: usize) -> String {
+/// The LSP position of byte `offset` of [`DOC`] (ASCII text).
+fn position(offset: usize) -> serde_json::Value {
     let line = DOC[..offset].matches('\n').count();
     let col = offset - DOC[..offset].rfind('\n').map_or(0, |i| i + 1);
+    json!({ "line": line, "character": col })
+}
+
+async fn hover_at(client: &mut TestClient, uri: &str, offset: usize) -> String {
     let result = client
         .request(
             "textDocument/hover",
-            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
+            json!({ "textDocument": { "uri": uri }, "position": position(offset) }),
         )
         .await
         .unwrap();
@@ -97,6 +103,45 @@ async fn names_a_tool_binds_are_explained_not_reported() {
         message.contains("{{customer_email}}")
             && message.contains("bound to parameter `email` of MCP tool `create_customer`"),
         "{error}"
+    );
+
+    // References from a use include the row that binds it; rename from the row rewrites the
+    // row and every use, in both sections.
+    let references = client
+        .request(
+            "textDocument/references",
+            json!({ "textDocument": { "uri": uri }, "position": position(first_use), "context": { "includeDeclaration": true } }),
+        )
+        .await
+        .unwrap();
+    let binds_row = DOC.find("binds: customer_email").unwrap() + "binds: ".len();
+    let lines: Vec<u64> = references
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["range"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    let line_of = |offset: usize| DOC[..offset].matches('\n').count() as u64;
+    assert!(lines.contains(&line_of(binds_row)), "{references}");
+    assert_eq!(lines.len(), 3, "{references}");
+    let edit = client
+        .request(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": uri }, "position": position(binds_row + 2), "newName": "email_address" }),
+        )
+        .await
+        .unwrap();
+    let edits = edit["changes"][uri.as_str()].as_array().unwrap();
+    assert_eq!(edits.len(), 3, "{edit}");
+    assert!(
+        edits.iter().all(|e| e["newText"] == "email_address"),
+        "{edit}"
+    );
+    assert!(
+        edits
+            .iter()
+            .any(|e| e["range"]["start"] == position(binds_row)),
+        "{edit}"
     );
     client.shutdown().await;
 }

@@ -202,6 +202,18 @@ impl VoidSummary {
                 exact: text.get(v.name_range.clone()) == Some(v.name.as_str()),
             })
             .collect();
+        // An MCP tool's `binds` rows name a variable of their section too: a rename rewrites
+        // them with the uses, or the tool would bind a name its request no longer has.
+        let bindings = void_syntax::mcp_tools::tool_bindings(model);
+        out.variables.extend(bindings.into_iter().map(|b| {
+            let exact = scalar_text_range(text, b.range.clone(), &b.variable);
+            NameRef {
+                section: b.section,
+                name: CompactString::from(b.variable.as_str()),
+                range: ranges.of(exact.clone().unwrap_or(b.range)),
+                exact: exact.is_some(),
+            }
+        }));
         out
     }
 }
