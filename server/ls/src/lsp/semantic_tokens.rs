@@ -5,7 +5,7 @@
 //! Tokens never overlap (a URL is split around its variables) and never span lines.
 //!
 //! The legend's two modifiers beyond LSP's own are `undefined` (a `{{NAME}}` the project does
-//! not set) and `secret` (a value that is masked everywhere); the VS Code extension maps them to
+//! not set, and no MCP tool of its section binds) and `secret` (a value that is masked everywhere); the VS Code extension maps them to
 //! theme scopes and the Neovim plugin to highlight groups.
 
 use std::ops::Range as ByteRange;
@@ -74,12 +74,19 @@ pub fn semantic_tokens_full(
         block_tokens(text, &block.kind, &mut spans);
     }
     let variables = state.variables_for(&doc.uri);
+    // A name an MCP tool of its section binds is given when the tool is called: not undefined.
+    let bindings = void_syntax::mcp_tools::tool_bindings(&model);
+    let bound = |v: &void_syntax::VariableRef| {
+        void_syntax::mcp_tools::binding_of(&bindings, model.section_at(v.range.start), &v.name)
+            .is_some()
+    };
     let refs: Vec<Span> = model
         .variables
         .iter()
         .map(|v| {
             let modifiers = match v.kind() {
                 VariableKind::Environment => match variables.get(&v.name) {
+                    None if bound(v) => 0,
                     None => UNDEFINED,
                     Some(resolved) if resolved.secret => SECRET,
                     Some(_) => 0,

@@ -1,8 +1,9 @@
 //! A section the Voiden app's `/tool` block marks as an MCP tool, through the server
 //! (docs/format.md §5): the names its `toolparams` bind are not unresolved in that section (and
-//! still are in a section without the tool), hovers say which parameter of which tool gives
-//! them, connecting with no value says the same before anything connects, and references and
-//! rename of the variable include the `binds` row (from a use, or from the row itself).
+//! still are in a section without the tool), semantic tokens do not mark them undefined, hovers
+//! say which parameter of which tool gives them, connecting with no value says the same before
+//! anything connects, and references and rename of the variable include the `binds` row (from
+//! a use, or from the row itself).
 
 use serde_json::json;
 
@@ -85,6 +86,33 @@ async fn names_a_tool_binds_are_explained_not_reported() {
     assert!(
         text.contains("It is also bound to parameter `region` of MCP tool `create_customer`: the MCP server's environment gives its value"),
         "{text}"
+    );
+    // Semantic tokens mark only the unbound use `undefined` (the legend's second modifier).
+    let tokens = client
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
+    let data: Vec<u64> = tokens["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    let mut line = 0;
+    let mut undefined_lines = Vec::new();
+    for token in data.chunks(5) {
+        line += token[0];
+        if token[4] & 0b10 != 0 {
+            undefined_lines.push(line);
+        }
+    }
+    assert_eq!(
+        undefined_lines,
+        [DOC[..second_use].matches('\n').count() as u64],
+        "{tokens}"
     );
     let text = hover_at(&mut client, &uri, second_use + 3).await;
     assert!(text.contains("is not set"), "{text}");
