@@ -132,9 +132,38 @@ fn passing_file() -> String {
     );
     f += &assertions(&[
         ["Logged in", "status", "equals", "200"],
-        ["", "body.token", "equals", "tok-ada"],
+        ["", "body.token", "exists", ""],
         ["", "body.user.id", "greater_than", "5"],
     ]);
+    f += &table(
+        "runtime-variables",
+        &[
+            &["token", "{{$res.body.token}}"],
+            &["userId", "{{$res.body.user.id}}"],
+        ],
+    );
+
+    // The captured values feed the next sections: an HTTP request and a WebSocket handshake.
+    f += &separator("Me");
+    f += &request("GET", "{{BASE}}/echo");
+    f += &table("headers-table", &[&["X-User", "{{process.userId}}"]]);
+    f += &auth("bearer", &[&["token", "{{process.token}}"]]);
+    f += &assertions(&[
+        ["", "body.headers.x-user", "equals", "7"],
+        ["", "body.headers.authorization", "contains", "Bearer"],
+    ]);
+    f += &separator("Socket");
+    f += &block(&format!(
+        "type: socket-request\nattrs:\n  uid: {}\ncontent:\n  - type: smethod\n    attrs:\n      uid: {}\n      method: WS\n    content: WS\n  - type: surl\n    attrs:\n      uid: {}\n    content: \"{{{{WS_BASE}}}}/ws\"\n",
+        uid(),
+        uid(),
+        uid()
+    ));
+    f += &auth("bearer", &[&["token", "{{process.token}}"]]);
+    f += &table(
+        "ws-assertions",
+        &[&["Greeted", "received[0].json.hello", "equals", "ada"]],
+    );
 
     f += &separator("Basic");
     f += &request("GET", "{{BASE}}/basic");
@@ -258,7 +287,10 @@ async fn setup() -> Option<Setup> {
     std::fs::write(dir.path().join("files/a.txt"), "file content").unwrap();
     std::fs::write(
         dir.path().join(".env"),
-        format!("BASE=http://127.0.0.1:{}\nPASSWORD=s3cret\n", peer.port),
+        format!(
+            "BASE=http://127.0.0.1:{0}\nWS_BASE=ws://127.0.0.1:{0}\nPASSWORD=s3cret\n",
+            peer.port
+        ),
     )
     .unwrap();
     Some(Setup { _peer: peer, dir })

@@ -85,6 +85,18 @@ async def graphql(request: web.Request) -> web.Response:
     )
 
 
+async def ws(request: web.Request) -> web.StreamResponse:
+    """A WebSocket that greets only a client holding the token /login gave."""
+    if request.headers.get("Authorization") != "Bearer tok-ada":
+        return web.json_response({"error": "no token"}, status=401)
+    socket = web.WebSocketResponse()
+    await socket.prepare(request)
+    await socket.send_json({"hello": "ada"})
+    async for _ in socket:
+        pass
+    return socket
+
+
 async def main() -> None:
     app = web.Application()
     app.router.add_route("*", "/echo", echo)
@@ -95,6 +107,7 @@ async def main() -> None:
     app.router.add_get("/slow", slow)
     app.router.add_get("/xml", xml)
     app.router.add_post("/graphql", graphql)
+    app.router.add_get("/ws", ws)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

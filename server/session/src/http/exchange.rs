@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use super::capture::{self, Captured, Exchanged};
+use super::capture::{self, Exchanged};
 use super::checks::{self, Response};
 use super::client::HttpClient;
 use super::spec::HttpRequestSpec;
@@ -119,7 +119,8 @@ fn judge(outcome: &mut HttpOutcome, http: &HttpRequestSpec) {
 }
 
 /// Secrets out of everything shown: the request (URL, headers, body), the error, the rows'
-/// values; a captured value whose name says secret is masked too.
+/// values. Captured values stay clear (later sections use them); whoever shows one masks it
+/// ([`Captured::secret`], and the section's secrets).
 fn mask(outcome: &mut HttpOutcome, secrets: &[String]) {
     let masker = Masker::new(secrets);
     let m = |s: &mut String| *s = masker.mask(s).into_owned();
@@ -143,14 +144,5 @@ fn mask(outcome: &mut HttpOutcome, secrets: &[String]) {
         if let Some(a) = &mut row.actual {
             m(a);
         }
-    }
-    for c in &mut outcome.captured {
-        mask_captured(c, &masker);
-    }
-}
-
-fn mask_captured(c: &mut Captured, masker: &Masker) {
-    if let Some(v) = &mut c.value {
-        *v = masker.mask(v).into_owned();
     }
 }

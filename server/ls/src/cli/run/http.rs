@@ -97,6 +97,21 @@ pub async fn run_http_section(
         id,
         line: format!("← {}", view::summary(&outcome)),
     });
+    for c in &outcome.captured {
+        let mut shown = c.clone();
+        if c.secret {
+            shown.value = c
+                .value
+                .as_ref()
+                .map(|_| void_syntax::variables::MASK.to_string());
+        }
+        let line = masker.mask(&view::capture_line(&shown)).into_owned();
+        let _ = events.send(RunEvent::Log {
+            id,
+            line: vars.mask(&format!("{line}  (from {})", planned.label)),
+        });
+    }
+    context.remember_captures(&file.path, &outcome.captured);
     report.warnings.extend(outcome.notes.iter().cloned());
     report.connection = ConnectionReport {
         opened: outcome.head.is_some(),

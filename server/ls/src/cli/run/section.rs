@@ -17,7 +17,7 @@ use void_session::{
     EndedBy, Outcome, Session, SessionSettings, SessionSpec, SessionState, SettleReason, Status,
 };
 use void_syntax::model::{BlockKind, Document};
-use void_syntax::variables::{self, Variables};
+use void_syntax::variables::{self, Source, Variables};
 
 use void_session::project_files::{Limit, Project};
 use void_session::sync::Unpoisoned;
@@ -39,6 +39,9 @@ pub struct RunContext {
     cache: Mutex<HashMap<PathBuf, (Variables, Vec<String>)>>,
     /// Problems reading `--env` files (reported by every section, as they make it unusable).
     env_problems: Vec<String>,
+    /// Values captured by `runtime-variables` rows, per file, in the order they were
+    /// captured: `{{process.<name>}}` in the file's later sections.
+    captured: Mutex<HashMap<PathBuf, Vec<void_session::http::capture::Captured>>>,
     /// One HTTP client for the whole run, so sections to the same server reuse connections.
     pub(super) http: void_session::http::client::HttpClient,
 }
@@ -69,6 +72,7 @@ impl RunContext {
             transcript_dir: args.transcript.clone(),
             cache: Mutex::new(HashMap::new()),
             env_problems,
+            captured: Mutex::new(HashMap::new()),
             http: void_session::http::client::HttpClient::new(std::sync::Arc::new(
                 void_session::connect::NetworkConnector,
             )),
@@ -88,9 +92,39 @@ impl RunContext {
         &self.env_problems
     }
 
-    /// The variables of `file`, and the environment files of its project that exist but were
-    /// not read (as sentences).
+    /// The variables of `file` (its environment, then the values earlier sections of the file
+    /// captured), and the environment files of its project that exist but were not read (as
+    /// sentences).
     pub(super) fn variables_for(&self, file: &Path) -> (Variables, Vec<String>) {
+        let (mut vars, unread) = self.file_variables(file);
+        let captured = self.captured.lock().unpoisoned();
+        for c in captured.get(file).into_iter().flatten() {
+            let Some(value) = &c.value else { continue };
+            let name = format!("process.{}", c.name);
+            for (path, text) in &c.members {
+                vars.insert(format!("{name}.{path}"), text, Source::Override, c.secret);
+            }
+            vars.insert(name, value, Source::Override, c.secret);
+        }
+        (vars, unread)
+    }
+
+    /// Remembers what a section of `file` captured, for the sections after it.
+    pub(super) fn remember_captures(
+        &self,
+        file: &Path,
+        captured: &[void_session::http::capture::Captured],
+    ) {
+        self.captured
+            .lock()
+            .unpoisoned()
+            .entry(file.to_path_buf())
+            .or_default()
+            .extend(captured.iter().filter(|c| c.value.is_some()).cloned());
+    }
+
+    /// The variables of `file` from its environment, cached per file.
+    fn file_variables(&self, file: &Path) -> (Variables, Vec<String>) {
         let mut cache = self.cache.lock().unpoisoned();
         if let Some(v) = cache.get(file) {
             return v.clone();
