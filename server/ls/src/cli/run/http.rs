@@ -113,6 +113,13 @@ pub async fn run_http_section(
     }
     context.remember_captures(&file.path, &outcome.captured);
     report.warnings.extend(outcome.notes.iter().cloned());
+    fill_from_outcome(&mut report, &outcome);
+    report.duration = started.elapsed();
+    report
+}
+
+/// The connection, counts, end and rows of a report, from an ended exchange.
+fn fill_from_outcome(report: &mut SectionReport, outcome: &view::HttpOutcome) {
     report.connection = ConnectionReport {
         opened: outcome.head.is_some(),
         http_status: outcome.head.as_ref().map(|h| h.status),
@@ -144,6 +151,4 @@ pub async fn run_http_section(
             row_report(r, status)
         })
         .collect();
-    report.duration = started.elapsed();
-    report
 }
