@@ -637,95 +637,6 @@ step('a refused connection is reported through vim.notify', function()
   end, 'no error notification naming the refused address 127.0.0.1:' .. port)
 end)
 
--- The whole project (docs/lsp-extensions.md): the multi-file fixture project in its own folder
--- (its own workspace root, so its own client), as a user reaches each feature: inlay hints are
--- on in void buffers and mask the secret; workspace symbols fill the quickfix list; renaming a
--- variable edits every file that uses or defines it.
-step('the project: inlay hint with a masked secret, workspace symbols, rename', function()
-  local project = dir .. '/project'
-  vim.fn.system({ 'cp', '-R', root .. '/tests/project-fixture/project', project })
-  if vim.v.shell_error ~= 0 then
-    reason('could not copy the fixture project to ' .. project)
-  end
-  vim.cmd.edit(vim.fn.fnameescape(project .. '/chat.void'))
-  local bufnr = vim.api.nvim_get_current_buf()
-  local c = wait_for(function()
-    local c = void_client(bufnr)
-    return c and c.initialized and c
-  end, 'void-ls did not attach to chat.void')
-  if c.root_dir ~= project then
-    reason('the project root is ' .. tostring(c.root_dir) .. ', expected ' .. project)
-  end
-  if not vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }) then
-    reason('inlay hints are not enabled in the void buffer')
-  end
-  local function labels()
-    local all = {}
-    for _, h in ipairs(vim.lsp.inlay_hint.get({ bufnr = bufnr })) do
-      local label = h.inlay_hint.label
-      if type(label) == 'table' then
-        label = table.concat(
-          vim.tbl_map(function(part)
-            return part.value
-          end, label),
-          ''
-        )
-      end
-      table.insert(all, label)
-    end
-    return all
-  end
-  wait_for(function()
-    return vim.tbl_contains(labels(), '= •••• · dev')
-  end, function()
-    return 'no masked inlay hint for {{API_TOKEN}}; hints: ' .. vim.inspect(labels())
-  end)
-  for _, label in ipairs(labels()) do
-    if label:find('s3cret', 1, true) then
-      reason('an inlay hint shows the secret: ' .. label)
-    end
-  end
-
-  vim.fn.setqflist({})
-  vim.lsp.buf.workspace_symbol('orders')
-  local found = wait_for(function()
-    for _, item in ipairs(vim.fn.getqflist()) do
-      if vim.api.nvim_buf_get_name(item.bufnr):find('/api/orders%.void$') then
-        return item.text
-      end
-    end
-  end, function()
-    return 'workspace symbol "orders" did not list api/orders.void; quickfix: ' .. vim.inspect(vim.fn.getqflist())
-  end)
-  out:write('     workspace symbol: ' .. found .. '\n')
-  vim.cmd.cclose()
-
-  vim.api.nvim_set_current_buf(bufnr)
-  local line = find_line(bufnr, '{{REGION}}')
-  local col = vim.api.nvim_buf_get_lines(bufnr, line - 1, line, false)[1]:find('{{REGION}}', 1, true)
-  vim.api.nvim_win_set_cursor(0, { line, col + 2 })
-  vim.lsp.buf.rename('ZONE')
-  local function text_of(relative)
-    local b = vim.fn.bufnr(project .. '/' .. relative)
-    return b > 0 and buf_text(b) or ''
-  end
-  wait_for(function()
-    return text_of('chat.void'):find('{{ZONE}}', 1, true)
-      and not text_of('chat.void'):find('{{REGION}}', 1, true)
-      and text_of('api/orders.void'):find('{{ZONE}}', 1, true)
-      and text_of('api/nested/linked.void'):find('{{ZONE}}', 1, true)
-      and text_of('.env'):find('^ZONE=eu')
-      and text_of('api/.env'):find('^ZONE=us')
-  end, function()
-    return 'the rename did not reach every file: chat.void has ZONE: '
-      .. tostring(text_of('chat.void'):find('{{ZONE}}', 1, true) ~= nil)
-      .. ', .env: '
-      .. vim.inspect(text_of('.env'))
-      .. ', api/.env: '
-      .. vim.inspect(text_of('api/.env'))
-  end)
-end)
-
 -- The app's environments (docs/format.md §5).
 step(':VoidEnv and :VoidProfile pick the environment; diagnostics follow', function()
   vim.fn.writefile({
@@ -952,6 +863,95 @@ step('when the server is killed the plugin says so, forgets its sessions and rec
   end
   out:write('     restarted as client ' .. new.id .. ', session ' .. again.sessionId .. '\n')
   vim.cmd('VoidClose')
+end)
+
+-- The whole project (docs/lsp-extensions.md), last so its second server does not meet the kill
+-- step: the multi-file fixture project in its own folder (its own workspace root and client), as
+-- a user reaches each feature: inlay hints are on in void buffers and mask the secret; workspace
+-- symbols fill the quickfix list; renaming a variable edits every file that uses or defines it.
+step('the project: inlay hint with a masked secret, workspace symbols, rename', function()
+  local project = dir .. '/project'
+  vim.fn.system({ 'cp', '-R', root .. '/tests/project-fixture/project', project })
+  if vim.v.shell_error ~= 0 then
+    reason('could not copy the fixture project to ' .. project)
+  end
+  vim.cmd.edit(vim.fn.fnameescape(project .. '/chat.void'))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local c = wait_for(function()
+    local c = void_client(bufnr)
+    return c and c.initialized and c
+  end, 'void-ls did not attach to chat.void')
+  if c.root_dir ~= project then
+    reason('the project root is ' .. tostring(c.root_dir) .. ', expected ' .. project)
+  end
+  if not vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }) then
+    reason('inlay hints are not enabled in the void buffer')
+  end
+  local function labels()
+    local all = {}
+    for _, h in ipairs(vim.lsp.inlay_hint.get({ bufnr = bufnr })) do
+      local label = h.inlay_hint.label
+      if type(label) == 'table' then
+        label = table.concat(
+          vim.tbl_map(function(part)
+            return part.value
+          end, label),
+          ''
+        )
+      end
+      table.insert(all, label)
+    end
+    return all
+  end
+  wait_for(function()
+    return vim.tbl_contains(labels(), '= •••• · dev')
+  end, function()
+    return 'no masked inlay hint for {{API_TOKEN}}; hints: ' .. vim.inspect(labels())
+  end)
+  for _, label in ipairs(labels()) do
+    if label:find('s3cret', 1, true) then
+      reason('an inlay hint shows the secret: ' .. label)
+    end
+  end
+
+  vim.fn.setqflist({})
+  vim.lsp.buf.workspace_symbol('orders')
+  local found = wait_for(function()
+    for _, item in ipairs(vim.fn.getqflist()) do
+      if vim.api.nvim_buf_get_name(item.bufnr):find('/api/orders%.void$') then
+        return item.text
+      end
+    end
+  end, function()
+    return 'workspace symbol "orders" did not list api/orders.void; quickfix: ' .. vim.inspect(vim.fn.getqflist())
+  end)
+  out:write('     workspace symbol: ' .. found .. '\n')
+  vim.cmd.cclose()
+
+  vim.api.nvim_set_current_buf(bufnr)
+  local line = find_line(bufnr, '{{REGION}}')
+  local col = vim.api.nvim_buf_get_lines(bufnr, line - 1, line, false)[1]:find('{{REGION}}', 1, true)
+  vim.api.nvim_win_set_cursor(0, { line, col + 2 })
+  vim.lsp.buf.rename('ZONE')
+  local function text_of(relative)
+    local b = vim.fn.bufnr(project .. '/' .. relative)
+    return b > 0 and buf_text(b) or ''
+  end
+  wait_for(function()
+    return text_of('chat.void'):find('{{ZONE}}', 1, true)
+      and not text_of('chat.void'):find('{{REGION}}', 1, true)
+      and text_of('api/orders.void'):find('{{ZONE}}', 1, true)
+      and text_of('api/nested/linked.void'):find('{{ZONE}}', 1, true)
+      and text_of('.env'):find('^ZONE=eu')
+      and text_of('api/.env'):find('^ZONE=us')
+  end, function()
+    return 'the rename did not reach every file: chat.void has ZONE: '
+      .. tostring(text_of('chat.void'):find('{{ZONE}}', 1, true) ~= nil)
+      .. ', .env: '
+      .. vim.inspect(text_of('.env'))
+      .. ', api/.env: '
+      .. vim.inspect(text_of('api/.env'))
+  end)
 end)
 
 -- Keep what the user saw, as artifacts.
