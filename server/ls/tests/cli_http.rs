@@ -387,3 +387,51 @@ async fn http_failures_are_reported_in_words() {
     let refused = section("Refused").to_string();
     assert!(refused.contains("cannot connect to 127.0.0.1"), "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn https_verifies_certificates_like_websocket() {
+    let Some(python) = peers::python() else {
+        peers::missing("a Python with aiohttp (VOID_TEST_PYTHON)");
+        return;
+    };
+    let pki = peers::TestPki::generate();
+    let mut command = tokio::process::Command::new(python);
+    command
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/http_server.py"))
+        .arg(&pki.cert_pem)
+        .arg(&pki.key_pem);
+    let peer = peers::Peer::start(command).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".voiden")).unwrap();
+    std::fs::copy(&pki.ca_pem, dir.path().join("ca.pem")).unwrap();
+    let url = format!("https://localhost:{}/echo", peer.port);
+    let mut untrusted = String::from(FRONT);
+    untrusted += &separator("Untrusted");
+    untrusted += &request("GET", &url);
+    untrusted += &assertions(&[["", "status", "equals", "200"]]);
+    let mut trusted = String::from(FRONT);
+    trusted += &separator("Trusted");
+    trusted += &request("GET", &url);
+    trusted += &table("options-table", &[&["caFile", "ca.pem"]]);
+    trusted += &assertions(&[["", "status", "equals", "200"]]);
+    std::fs::write(dir.path().join("untrusted.void"), untrusted).unwrap();
+    std::fs::write(dir.path().join("trusted.void"), trusted).unwrap();
+    let root = dir.path().to_path_buf();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        void_ls(&root, &["run", "untrusted.void", "--color", "never"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        out.contains("certificate"),
+        "the TLS failure in words:\n{out}"
+    );
+    let root = dir.path().to_path_buf();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        void_ls(&root, &["run", "trusted.void", "--color", "never"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "caFile makes the test CA trusted:\n{out}\n{err}");
+}

@@ -1,11 +1,13 @@
 """A real HTTP server on loopback for the `void-ls run` HTTP tests (aiohttp).
 
-Prints `PORT <n>` on its first line, then serves until stdin closes. Every route answers in
+Prints `PORT <n>` on its first line, then serves until stdin closes. With `CERT KEY`
+arguments it serves HTTPS with that certificate. Every route answers in
 JSON what it received, so a test asserts on what went over the wire.
 """
 
 import asyncio
 import base64
+import ssl
 import sys
 
 from aiohttp import web
@@ -110,7 +112,11 @@ async def main() -> None:
     app.router.add_get("/ws", ws)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    context = None
+    if len(sys.argv) == 3:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[1], sys.argv[2])
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     print(f"PORT {port}", flush=True)
