@@ -12,6 +12,7 @@ use serde::de::IgnoredAny;
 
 use base64::Engine as _;
 
+use crate::CompactString;
 use crate::model::*;
 use crate::vocab;
 use crate::yaml::Node;
@@ -113,6 +114,27 @@ pub mod codes {
     pub const WS_MESSAGE_DELAY: &str = "ws-message-delay";
     /// Two messages with the same name in one section.
     pub const WS_MESSAGE_DUPLICATE_NAME: &str = "ws-message-duplicate-name";
+    /// A `when:` that does not parse as `<field> <operator> <expected>`.
+    pub const WS_MESSAGE_WHEN: &str = "ws-message-when";
+    /// A `when:` that no message can satisfy (warning: the reply is never sent).
+    pub const WS_MESSAGE_WHEN_NEVER: &str = "ws-message-when-never";
+    /// `times` is not a whole number from 1.
+    pub const WS_MESSAGE_TIMES: &str = "ws-message-times";
+    /// A `capture:` that does not parse as `NAME = <field>`.
+    pub const WS_MESSAGE_CAPTURE: &str = "ws-message-capture";
+    /// `when`, `times` or `capture` on a message that is not a reply (warning: ignored).
+    pub const WS_MESSAGE_REPLY_ATTR: &str = "ws-message-reply-attr";
+    /// A `ws-message` attr this project does not define (warning: kept, not used).
+    pub const WS_MESSAGE_ATTR_UNKNOWN: &str = "ws-message-attr-unknown";
+    /// A Socket.IO attr (`event`, `args`, `ack`) with a value that is not valid.
+    pub const WS_MESSAGE_EVENT: &str = "ws-message-event";
+    /// A Socket.IO attr in a section that speaks plain WebSocket (warning: ignored).
+    pub const WS_MESSAGE_SOCKETIO_ONLY: &str = "ws-message-socketio-only";
+    /// A `{{$msg...}}` value outside a reply's body, or with a field that is not one.
+    pub const WS_MESSAGE_MSG_VARIABLE: &str = "ws-message-msg-variable";
+    /// A capture name that is also an environment variable (warning: once captured, the
+    /// captured value wins for the rest of the session).
+    pub const CAPTURE_SHADOWS_VARIABLE: &str = "capture-shadows-variable";
     /// An unknown `ws-options` key (warning).
     pub const WS_OPTION_UNKNOWN: &str = "ws-option-unknown";
     /// A `ws-options` value of the wrong kind (duration, size, ...).
@@ -520,10 +542,10 @@ fn check_message_attr_types(root: Node<'_>, diags: &mut Vec<Diagnostic>) {
     };
     for e in entries {
         let Some(key) = e.key.as_str() else { continue };
-        if !matches!(
-            key,
-            "name" | "format" | "encoding" | "send" | "delay" | "body"
-        ) {
+        if !crate::conversation::MESSAGE_ATTRS.contains(&key) {
+            if !crate::conversation::COMMON_ATTRS.contains(&key) {
+                diags.push(unknown_message_attr(key, e.key.range()));
+            }
             continue;
         }
         if e.value.as_scalar().is_none() {
@@ -542,7 +564,128 @@ fn check_message_attr_types(root: Node<'_>, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A `ws-message` attr this project does not define: kept, but worth a warning (with the
+/// attr it most likely means).
+fn unknown_message_attr(key: &str, range: TextRange) -> Diagnostic {
+    let known = crate::conversation::MESSAGE_ATTRS;
+    let suggestion = known
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(key))
+        .or_else(|| {
+            known
+                .iter()
+                .map(|k| (k, edit_distance(&key.to_ascii_lowercase(), k)))
+                .filter(|(k, d)| *d <= 2 && *d < k.len())
+                .min_by_key(|(_, d)| *d)
+                .map(|(k, _)| k)
+        })
+        .map(|k| format!("; did you mean `{k}`?"))
+        .unwrap_or_default();
+    Diagnostic::new(
+        range,
+        Severity::Warning,
+        codes::WS_MESSAGE_ATTR_UNKNOWN,
+        format!("`{key}` is not a ws-message attr (it is kept, but nothing reads it){suggestion}"),
+    )
+}
+
+/// The Levenshtein distance between two short words.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The attrs of a reply (`when`, `times`, `capture`): each must parse, and they only mean
+/// something with `send: on-receive`.
+/// A reply attr: its value, its name, the code of its errors, and its check.
+type ReplyAttr<'m> = (
+    &'m Option<Spanned<CompactString>>,
+    &'static str,
+    &'static str,
+    fn(&str) -> Option<String>,
+);
+
+fn check_reply_attrs(m: &WsMessage, diags: &mut Vec<Diagnostic>) {
+    use crate::conversation::{Condition, parse_captures, parse_times};
+    // A message whose `send` is not valid has its own error; these attrs wait for it.
+    let ignored = !m.is_reply() && m.send_value().is_some();
+    let attrs: [ReplyAttr<'_>; 3] = [
+        (&m.when, "when", codes::WS_MESSAGE_WHEN, |v| {
+            Condition::parse(v).err()
+        }),
+        (&m.times, "times", codes::WS_MESSAGE_TIMES, |v| {
+            parse_times(v).err()
+        }),
+        (&m.capture, "capture", codes::WS_MESSAGE_CAPTURE, |v| {
+            parse_captures(v).err()
+        }),
+    ];
+    for (attr, name, code, problem) in attrs {
+        let Some(attr) = attr else { continue };
+        if ignored {
+            diags.push(Diagnostic::new(
+                attr.range.clone(),
+                Severity::Warning,
+                codes::WS_MESSAGE_REPLY_ATTR,
+                format!("`{name}` is only used by a reply; add `send: on-receive` to this message"),
+            ));
+        }
+        if let Some(e) = problem(&attr.value) {
+            diags.push(Diagnostic::new(
+                attr.range.clone(),
+                Severity::Error,
+                code,
+                e,
+            ));
+        }
+    }
+}
+
+/// The Socket.IO attrs of a message (`event`, `args`, `ack`): values that are valid.
+fn check_event_attrs(m: &WsMessage, diags: &mut Vec<Diagnostic>) {
+    let mut wrong = |attr: &Spanned<CompactString>, message: String| {
+        diags.push(Diagnostic::new(
+            attr.range.clone(),
+            Severity::Error,
+            codes::WS_MESSAGE_EVENT,
+            message,
+        ));
+    };
+    if let Some(event) = &m.event
+        && event.value.trim().is_empty()
+    {
+        wrong(
+            event,
+            "`event` is empty; write the event name, e.g. `chat message`".into(),
+        );
+    }
+    if let Some(args) = &m.args
+        && let Err(e) = crate::conversation::ArgsMode::parse(&args.value)
+    {
+        wrong(args, e);
+    }
+    if let Some(ack) = &m.ack
+        && let Err(e) = vocab::parse_bool(&ack.value)
+    {
+        wrong(ack, format!("`ack`: {e}"));
+    }
+}
+
 fn check_message(m: &WsMessage, diags: &mut Vec<Diagnostic>) {
+    check_reply_attrs(m, diags);
+    check_event_attrs(m, diags);
     let mut format = Some(vocab::MessageFormat::Text);
     if let Some(f) = &m.format {
         format = vocab::MessageFormat::parse(&f.value);
@@ -959,6 +1102,75 @@ fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>)
                     format!("no ws-message or assertion row in this section is named `{target}`"),
                 ));
             }
+        }
+    }
+    if section.is_websocket(doc) {
+        check_conversation(doc, section, diags);
+    }
+}
+
+/// What depends on the whole section in a conversation (docs/format.md §4.4, §4.5): a `when:`
+/// that can never hold for what this section speaks, Socket.IO attrs in a plain WebSocket
+/// section, and `{{$msg...}}` values outside a reply.
+fn check_conversation(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>) {
+    let protocol = section.protocol(doc);
+    for (_, m) in section.messages(doc) {
+        if let (Some(when), Some(condition)) = (&m.when, m.when_value())
+            && m.is_reply()
+            && let Some(why) = condition.never_matches(protocol)
+        {
+            diags.push(Diagnostic::new(
+                when.range.clone(),
+                Severity::Warning,
+                codes::WS_MESSAGE_WHEN_NEVER,
+                format!("this `when:` can never match: {why}"),
+            ));
+        }
+        if protocol == vocab::Protocol::WebSocket {
+            for (attr, name) in [(&m.event, "event"), (&m.args, "args"), (&m.ack, "ack")] {
+                if let Some(attr) = attr {
+                    diags.push(Diagnostic::new(
+                        attr.range.clone(),
+                        Severity::Warning,
+                        codes::WS_MESSAGE_SOCKETIO_ONLY,
+                        format!(
+                            "`{name}` is a Socket.IO attr, and this section speaks plain WebSocket; add a `protocol` row with `socket.io` to its ws-options"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for var in &doc.variables {
+        if var.kind() != VariableKind::Message || !section.blocks.contains(&var.block) {
+            continue;
+        }
+        if let Some(Err(e)) = crate::conversation::msg_variable(&var.name) {
+            diags.push(Diagnostic::new(
+                var.name_range.clone(),
+                Severity::Error,
+                codes::WS_MESSAGE_MSG_VARIABLE,
+                e,
+            ));
+            continue;
+        }
+        let answers_a_message = match &doc.blocks[var.block].kind {
+            BlockKind::WsMessage(m) => matches!(
+                m.send_value(),
+                Some(vocab::SendMode::OnReceive | vocab::SendMode::After(_))
+            ),
+            _ => false,
+        };
+        if !answers_a_message {
+            diags.push(Diagnostic::new(
+                var.name_range.clone(),
+                Severity::Warning,
+                codes::WS_MESSAGE_MSG_VARIABLE,
+                format!(
+                    "`{{{{{}}}}}` takes a value from the message a reply answers; it only has one in the body of a `send: on-receive` (or `after:`) message",
+                    var.name
+                ),
+            ));
         }
     }
 }

@@ -53,6 +53,7 @@
 //!   (prose is never scanned: `{{fileLink|...}}` is a link token there). See [`variables`] for the
 //!   resolution order and secrets.
 
+pub mod conversation;
 pub mod diagnostics;
 pub mod environments;
 pub mod format;

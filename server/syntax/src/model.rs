@@ -238,8 +238,8 @@ impl Block {
 pub enum BlockKind {
     /// `socket-request`: a WebSocket (or gRPC) request.
     SocketRequest(SocketRequest),
-    /// `ws-message`: a message to send.
-    WsMessage(WsMessage),
+    /// `ws-message`: a message to send (boxed: it has many optional attrs).
+    WsMessage(Box<WsMessage>),
     /// `ws-options`: how to connect.
     WsOptions(WsOptions),
     /// `ws-assertions`: what must be true.
@@ -312,6 +312,18 @@ pub struct WsMessage {
     pub encoding: Option<Spanned<CompactString>>,
     pub send: Option<Spanned<CompactString>>,
     pub delay: Option<Spanned<CompactString>>,
+    /// `when:` of a reply (`send: on-receive`); see [`crate::conversation::Condition`].
+    pub when: Option<Spanned<CompactString>>,
+    /// How often a reply is sent at most.
+    pub times: Option<Spanned<CompactString>>,
+    /// `capture: NAME = <field>; ...` of a reply.
+    pub capture: Option<Spanned<CompactString>>,
+    /// Socket.IO: the event name.
+    pub event: Option<Spanned<CompactString>>,
+    /// Socket.IO: `list` when the body is the argument list.
+    pub args: Option<Spanned<CompactString>>,
+    /// Socket.IO: `true` to wait for the acknowledgement.
+    pub ack: Option<Spanned<CompactString>>,
     /// The body value; its range covers the whole scalar as written (block header included).
     pub body: Option<Spanned<CompactString>>,
 }
@@ -339,6 +351,24 @@ impl WsMessage {
             None => Some(vocab::SendMode::Manual),
             Some(s) => vocab::SendMode::parse(&s.value).ok(),
         }
+    }
+
+    /// Whether this message is a reply (`send: on-receive`).
+    pub fn is_reply(&self) -> bool {
+        self.send_value() == Some(vocab::SendMode::OnReceive)
+    }
+
+    /// The `when:` condition, when written and valid.
+    pub fn when_value(&self) -> Option<crate::conversation::Condition> {
+        crate::conversation::Condition::parse(&self.when.as_ref()?.value).ok()
+    }
+
+    /// The `capture:` list (empty when absent or not valid).
+    pub fn captures(&self) -> Vec<crate::conversation::Capture> {
+        self.capture
+            .as_ref()
+            .and_then(|c| crate::conversation::parse_captures(&c.value).ok())
+            .unwrap_or_default()
     }
 }
 
@@ -646,9 +676,36 @@ impl Section {
 
     pub fn messages<'d>(&self, doc: &'d Document) -> Vec<(usize, &'d WsMessage)> {
         self.all(doc, |k| match k {
-            BlockKind::WsMessage(m) => Some(m),
+            BlockKind::WsMessage(m) => Some(&**m),
             _ => None,
         })
+    }
+
+    /// What the section speaks over its connection: its `ws-options` `protocol` row (the last
+    /// enabled one), `websocket` when there is none or it is not valid.
+    pub fn protocol(&self, doc: &Document) -> vocab::Protocol {
+        self.options(doc)
+            .and_then(|(_, o)| {
+                o.rows
+                    .iter()
+                    .rev()
+                    .filter(|r| !r.row.disabled)
+                    .filter(|r| {
+                        r.option
+                            .is_some_and(|k| k.option == vocab::WsOption::Protocol)
+                    })
+                    .find_map(|r| vocab::Protocol::parse(&r.value.as_ref()?.value).ok())
+            })
+            .unwrap_or_default()
+    }
+
+    /// The names the section's replies capture (`capture: NAME = ...`), with the message that
+    /// captures each, in file order (a name captured twice appears twice).
+    pub fn captured_names<'d>(&self, doc: &'d Document) -> Vec<(String, usize, &'d WsMessage)> {
+        self.messages(doc)
+            .into_iter()
+            .flat_map(|(block, m)| m.captures().into_iter().map(move |c| (c.name, block, m)))
+            .collect()
     }
 
     pub fn options<'d>(&self, doc: &'d Document) -> Option<(usize, &'d WsOptions)> {
@@ -833,6 +890,8 @@ impl VariableRef {
         if let Some(rest) = self.name.strip_prefix("process.") {
             let _ = rest;
             VariableKind::Process
+        } else if self.name == "$msg" || self.name.starts_with(crate::conversation::MSG_PREFIX) {
+            VariableKind::Message
         } else if self.name.starts_with("$faker.")
             || self.name.starts_with("$req.")
             || self.name.starts_with("$res.")
@@ -853,4 +912,6 @@ pub enum VariableKind {
     Process,
     /// `{{$faker.*}}`, `{{$req.*}}`, `{{$res.*}}`: belong to the app's HTTP runner.
     Runtime,
+    /// `{{$msg.*}}`: a value of the message a reply answers (docs/format.md §4.4).
+    Message,
 }

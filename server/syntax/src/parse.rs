@@ -473,7 +473,7 @@ fn build_kind(type_name: &str, root: Node<'_>, diags: &mut Vec<Diagnostic>) -> B
     let attr = |key: &str| spanned_str(attrs.and_then(|a| a.get(key)));
     match type_name {
         "socket-request" => BlockKind::SocketRequest(socket_request(root)),
-        "ws-message" => BlockKind::WsMessage(ws_message(attrs)),
+        "ws-message" => BlockKind::WsMessage(Box::new(ws_message(attrs))),
         "ws-options" => BlockKind::WsOptions(WsOptions {
             rows: table_rows(root, diags, |row| {
                 let key = row.key();
@@ -585,15 +585,8 @@ fn socket_request(root: Node<'_>) -> SocketRequest {
 /// A `ws-message` from its `attrs`, read in one pass over them (the first of a repeated key
 /// counts, as with `get`).
 fn ws_message(attrs: Option<Node<'_>>) -> WsMessage {
-    let mut message = WsMessage {
-        name: None,
-        format: None,
-        encoding: None,
-        send: None,
-        delay: None,
-        body: None,
-    };
-    let mut seen = [false; 6];
+    let mut message = WsMessage::default();
+    let mut seen = [false; 12];
     for entry in attrs.and_then(|a| a.entries()).into_iter().flatten() {
         let Some(key) = entry.key.as_scalar() else {
             continue;
@@ -605,6 +598,12 @@ fn ws_message(attrs: Option<Node<'_>>) -> WsMessage {
             "send" => (&mut message.send, 3),
             "delay" => (&mut message.delay, 4),
             "body" => (&mut message.body, 5),
+            "when" => (&mut message.when, 6),
+            "times" => (&mut message.times, 7),
+            "capture" => (&mut message.capture, 8),
+            "event" => (&mut message.event, 9),
+            "args" => (&mut message.args, 10),
+            "ack" => (&mut message.ack, 11),
             _ => continue,
         };
         if !std::mem::replace(&mut seen[i], true) {

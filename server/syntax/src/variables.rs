@@ -220,6 +220,17 @@ impl Variables {
         self.substitute_with(text, |value, _| value.to_string())
     }
 
+    /// [`Variables::substitute`] that leaves the `{{NAME}}`s for which `keep(NAME)` holds as
+    /// they are written (a reply's `{{$msg...}}` values and the names it captures are filled
+    /// in when it is sent).
+    pub fn substitute_except(
+        &self,
+        text: &str,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<String, Vec<String>> {
+        self.substitute_inner(text, &keep, |value, _| value.to_string())
+    }
+
     /// [`Variables::substitute`] for a URL: a value that lands in the value of a query
     /// parameter (after `?` and the parameter's `=`, before any `#`) is percent-encoded as a
     /// query component, so `a&x=1` stays one value and a space cannot end the request line.
@@ -248,6 +259,17 @@ impl Variables {
         text: &str,
         write: impl Fn(&str, &str) -> String,
     ) -> Result<String, Vec<String>> {
+        self.substitute_inner(text, &|_| false, write)
+    }
+
+    /// Substitutes `{{NAME}}`s but those `keep` names, writing each value as `write(value, text
+    /// so far)` returns.
+    fn substitute_inner(
+        &self,
+        text: &str,
+        keep: &dyn Fn(&str) -> bool,
+        write: impl Fn(&str, &str) -> String,
+    ) -> Result<String, Vec<String>> {
         let mut out = String::with_capacity(text.len());
         let mut missing = Vec::new();
         let mut rest = text;
@@ -261,6 +283,11 @@ impl Variables {
             if inner.contains(['{', '}', '\n', '|']) || name.is_empty() {
                 out.push_str(&rest[open..open + 2]);
                 rest = &rest[open + 2..];
+                continue;
+            }
+            if keep(name) {
+                out.push_str(&rest[open..open + 4 + close]);
+                rest = &rest[open + 4 + close..];
                 continue;
             }
             match self.map.get(name) {
@@ -535,12 +562,15 @@ pub fn diagnose_variables(doc: &Document, vars: &Variables) -> Vec<Diagnostic> {
         )
     }));
     let bound = crate::mcp_tools::tool_bindings(doc);
+    let captured = captured_names(doc, vars, &mut out);
     let unresolved = doc
         .variables
         .iter()
         .filter(|v| v.kind() == VariableKind::Environment && vars.get(&v.name).is_none())
         .filter(|v| {
-            crate::mcp_tools::binding_of(&bound, doc.section_at(v.range.start), &v.name).is_none()
+            let section = doc.section_at(v.range.start);
+            crate::mcp_tools::binding_of(&bound, section, &v.name).is_none()
+                && !captured.iter().any(|(s, n)| *s == section && *n == v.name)
         })
         .map(|v| {
             Diagnostic::new(
@@ -552,6 +582,44 @@ pub fn diagnose_variables(doc: &Document, vars: &Variables) -> Vec<Diagnostic> {
         });
     out.extend(unresolved);
     out
+}
+
+/// The names the replies of each WebSocket section capture (docs/format.md §4.4), with their
+/// section: they get a value at run time, so in that section they are not unresolved. A
+/// capture name that the environment defines too is a warning (`out`): once captured, the
+/// captured value wins for the rest of the session.
+fn captured_names(
+    doc: &Document,
+    vars: &Variables,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<(usize, String)> {
+    let mut names = Vec::new();
+    for (index, section) in doc.sections.iter().enumerate() {
+        if !section.is_websocket(doc) {
+            continue;
+        }
+        for (name, _, message) in section.captured_names(doc) {
+            if let (Some(resolved), Some(capture)) = (vars.get(&name), &message.capture) {
+                let from = match &resolved.source {
+                    Source::File { path, line } => {
+                        format!(" (from {}:{})", path.display(), line + 1)
+                    }
+                    Source::Override => " (from the settings or the command line)".to_string(),
+                    Source::Environment => " (from the process environment)".to_string(),
+                };
+                out.push(Diagnostic::new(
+                    capture.range.clone(),
+                    Severity::Warning,
+                    codes::CAPTURE_SHADOWS_VARIABLE,
+                    format!(
+                        "capture `{name}` shadows the environment variable `{{{{{name}}}}}`{from}: messages sent before it is captured use the environment's value, later ones the captured value"
+                    ),
+                ));
+            }
+            names.push((index, name));
+        }
+    }
+    names
 }
 
 /// Why `{{name}}` has no value, in words.
@@ -754,6 +822,47 @@ mod tests {
             warnings,
             ["BASE_URL", "customer_email"],
             "the second section has no tool"
+        );
+    }
+
+    #[test]
+    fn captured_names_are_not_unresolved_and_a_capture_that_shadows_a_variable_is_named() {
+        let request = "```void\n---\ntype: socket-request\nattrs:\n  uid: r\ncontent:\n  - type: smethod\n    content: WS\n  - type: surl\n    content: ws://127.0.0.1:1/x\n---\n```\n\n";
+        let text = format!(
+            "{request}```void\n---\ntype: ws-message\nattrs:\n  uid: a\n  send: on-receive\n  capture: TOKEN = json.token; USER = json.user\n---\n```\n\n```void\n---\ntype: ws-message\nattrs:\n  uid: b\n  body: '{{{{TOKEN}}}} {{{{USER}}}} {{{{OTHER}}}} {{{{$msg.text}}}}'\n---\n```\n"
+        );
+        let doc = crate::parse(&text);
+        let mut vars = Variables::new();
+        vars.insert(
+            "TOKEN",
+            "from-env",
+            Source::File {
+                path: PathBuf::from("/w/.env"),
+                line: 2,
+            },
+            false,
+        );
+        let diags = diagnose_variables(&doc, &vars);
+        let unresolved: Vec<_> = diags
+            .iter()
+            .filter(|d| d.code == codes::UNRESOLVED_VARIABLE)
+            .map(|d| &text[d.range.clone()])
+            .collect();
+        assert_eq!(unresolved, ["OTHER"]);
+        let shadow: Vec<_> = diags
+            .iter()
+            .filter(|d| d.code == codes::CAPTURE_SHADOWS_VARIABLE)
+            .collect();
+        assert_eq!(shadow.len(), 1, "{diags:#?}");
+        assert!(
+            shadow[0].message.contains("capture `TOKEN` shadows"),
+            "{}",
+            shadow[0].message
+        );
+        assert!(
+            shadow[0].message.contains("/w/.env:3"),
+            "{}",
+            shadow[0].message
         );
     }
 

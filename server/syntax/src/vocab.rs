@@ -266,6 +266,9 @@ pub enum SendMode {
     OnOpen,
     /// Sent when a received message matches the `ws-message` or assertion row with this name.
     After(String),
+    /// A reply: sent each time an arriving message matches the message's `when:` condition
+    /// (every arriving message when it has none), at most `times` times (docs/format.md §4.4).
+    OnReceive,
 }
 
 impl SendMode {
@@ -274,11 +277,12 @@ impl SendMode {
         match t {
             "manual" => Ok(Self::Manual),
             "on-open" => Ok(Self::OnOpen),
+            "on-receive" => Ok(Self::OnReceive),
             _ => match t.strip_prefix("after:") {
                 Some(name) if !name.trim().is_empty() => Ok(Self::After(name.trim().to_string())),
                 Some(_) => Err("`after:` needs the name of a message or assertion row".into()),
                 None => Err(format!(
-                    "unknown send mode `{t}`; use `manual`, `on-open` or `after: <name>`"
+                    "unknown send mode `{t}`; use `manual`, `on-open`, `on-receive` or `after: <name>`"
                 )),
             },
         }
@@ -329,6 +333,12 @@ pub enum OptionValueKind {
     Count,
     /// A path, or `off`.
     PathOrOff,
+    /// `websocket` or `socket.io`.
+    Protocol,
+    /// A Socket.IO namespace: `/` or `/name`.
+    Namespace,
+    /// A JSON object (the Socket.IO `auth` payload).
+    JsonObject,
 }
 
 /// A `ws-options` key, by identity: what the engine and the checks match on (the table
@@ -363,6 +373,14 @@ pub enum WsOption {
     MaxRedirects,
     /// HTTP: the largest response body kept in memory for assertions and captures.
     MaxResponseSize,
+    /// Socket.IO or plain WebSocket (docs/format.md §4.5).
+    Protocol,
+    /// Socket.IO: the namespace.
+    Namespace,
+    /// Socket.IO: the JSON object sent with the namespace connect.
+    Auth,
+    /// Socket.IO: how long an acknowledgement is waited for.
+    AckTimeout,
 }
 
 impl WsOption {
@@ -600,6 +618,38 @@ pub const OPTION_KEYS: &[OptionKey] = &[
         doc: "HTTP: the response body kept in memory for the view, assertions and captures; the transcript keeps it whole.",
         scope: OptionScope::Http,
     },
+    OptionKey {
+        option: WsOption::Protocol,
+        name: "protocol",
+        kind: OptionValueKind::Protocol,
+        default: Some("websocket"),
+        doc: "`websocket`, or `socket.io` (Socket.IO v4 over Engine.IO v4, WebSocket transport): the engine does the Socket.IO handshake, ping/pong and namespaces, and messages become events.",
+        scope: OptionScope::WebSocket,
+    },
+    OptionKey {
+        option: WsOption::Namespace,
+        name: "namespace",
+        kind: OptionValueKind::Namespace,
+        default: Some("/"),
+        doc: "With `protocol: socket.io`: the namespace to connect to (`/`, `/chat`).",
+        scope: OptionScope::WebSocket,
+    },
+    OptionKey {
+        option: WsOption::Auth,
+        name: "auth",
+        kind: OptionValueKind::JsonObject,
+        default: None,
+        doc: "With `protocol: socket.io`: a JSON object sent with the namespace connect (the server's `socket.handshake.auth`), e.g. `{\"token\": \"{{TOKEN}}\"}`.",
+        scope: OptionScope::WebSocket,
+    },
+    OptionKey {
+        option: WsOption::AckTimeout,
+        name: "ackTimeout",
+        kind: OptionValueKind::Duration,
+        default: Some("10s"),
+        doc: "With `protocol: socket.io`: how long a message sent with `ack: true` waits for the acknowledgement before the log says it never came.",
+        scope: OptionScope::WebSocket,
+    },
 ];
 
 /// Finds an option key by its exact name.
@@ -662,7 +712,60 @@ pub fn check_option_value(key: &OptionKey, value: &str) -> Result<(), String> {
                 ))
             }
         }
+        OptionValueKind::Protocol => Protocol::parse(v).map(drop),
+        OptionValueKind::Namespace => check_namespace(v),
+        OptionValueKind::JsonObject => match serde_json::from_str::<serde_json::Value>(v) {
+            Ok(serde_json::Value::Object(_)) => Ok(()),
+            Ok(_) => Err("it must be a JSON object, e.g. `{\"token\": \"abc\"}`".into()),
+            Err(e) => Err(format!("it is not valid JSON: {e}")),
+        },
     }
+}
+
+/// What a WebSocket section speaks over its connection (`ws-options` key `protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// Plain WebSocket messages.
+    #[default]
+    WebSocket,
+    /// Socket.IO v4 over Engine.IO v4 on the WebSocket transport: messages are events.
+    SocketIo,
+}
+
+impl Protocol {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "websocket" | "" => Ok(Self::WebSocket),
+            "socket.io" | "socketio" => Ok(Self::SocketIo),
+            other => Err(format!(
+                "`{other}` is not a protocol; use `websocket` or `socket.io`"
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WebSocket => "websocket",
+            Self::SocketIo => "socket.io",
+        }
+    }
+}
+
+/// Checks a Socket.IO namespace: `/`, or `/` followed by a name without spaces or commas (a
+/// comma ends the namespace in a Socket.IO packet).
+pub fn check_namespace(text: &str) -> Result<(), String> {
+    let v = text.trim();
+    if !v.starts_with('/') {
+        return Err(format!(
+            "`{v}` is not a namespace; it starts with `/`, e.g. `/chat`"
+        ));
+    }
+    if v.contains([',', ' ', '\t', '\n', '?', '#']) {
+        return Err(format!(
+            "`{v}` is not a namespace: it cannot hold spaces, `,`, `?` or `#`"
+        ));
+    }
+    Ok(())
 }
 
 /// The subject of an assertion row, before any accessor.
@@ -708,10 +811,16 @@ pub enum Accessor {
     Size,
     /// `.binary`: whether the message is binary.
     Binary,
-    /// `.event`: a Server-Sent Event's type (`message` when the event names none).
+    /// `.event`: a Server-Sent Event's type (`message` when the event names none), or the
+    /// Socket.IO event name (for an acknowledgement, the name of the event it acknowledges);
+    /// no value for a plain WebSocket message.
     Event,
     /// `.id`: a Server-Sent Event's `id`.
     Id,
+    /// `.ack` / `.ack.<path>`: the arguments of a Socket.IO acknowledgement (one argument as
+    /// itself, several as a list), or the value at that path in them; no value for a message
+    /// that is not an acknowledgement.
+    Ack(Vec<JsonStep>),
 }
 
 /// A parsed assertion field such as `received[-1].json.data.items[0].id`.
@@ -836,22 +945,96 @@ impl Field {
 
 fn parse_accessor(text: &str) -> Result<Accessor, String> {
     match text {
-        "" => Ok(Accessor::Whole),
-        ".text" | ".data" => Ok(Accessor::Text),
-        ".event" => Ok(Accessor::Event),
-        ".id" => Ok(Accessor::Id),
-        ".size" => Ok(Accessor::Size),
-        ".binary" => Ok(Accessor::Binary),
-        ".json" => Ok(Accessor::Json(Vec::new())),
-        _ => match text
-            .strip_prefix(".json.")
-            .or_else(|| text.strip_prefix(".json[").map(|_| &text[5..]))
-        {
-            Some(path) => parse_json_path(path).map(Accessor::Json),
-            None => Err(format!(
-                "unknown accessor `{text}`; use .json.<path>, .text, .size or .binary (events also .event, .id, .data)"
-            )),
-        },
+        "" => return Ok(Accessor::Whole),
+        // Server-Sent Events: `.data` is the event's text, `.id` its id.
+        ".data" => return Ok(Accessor::Text),
+        ".id" => return Ok(Accessor::Id),
+        _ => {}
+    }
+    match text.strip_prefix('.').map(parse_message_field) {
+        Some(Ok(accessor)) => Ok(accessor),
+        _ => Err(format!(
+            "unknown accessor `{text}`; use .json.<path>, .text, .size or .binary (Socket.IO also .event, .ack; events also .event, .id, .data)"
+        )),
+    }
+}
+
+/// What can be read from one message, as `when:` and `capture:` write it (docs/format.md §4.4)
+/// and as assertion fields write it after `received[n].`: the word and what it reads.
+pub const MESSAGE_FIELD_DOCS: &[(&str, &str)] = &[
+    (
+        "json.",
+        "A value inside the message parsed as JSON (`json.op`, `json.items[0].id`); for a Socket.IO event, inside its argument (or its argument list when it has several).",
+    ),
+    ("text", "The message as text."),
+    ("size", "The payload size in bytes."),
+    ("binary", "Whether the message is binary (`true`/`false`)."),
+    (
+        "event",
+        "Socket.IO: the event name (for an acknowledgement, the event it acknowledges).",
+    ),
+    (
+        "ack",
+        "Socket.IO: the arguments of an acknowledgement (`ack.ok`); no value for other messages.",
+    ),
+];
+
+/// Parses a field of one message as `when:` and `capture:` write it: `json`, `json.<path>`,
+/// `text`, `size`, `binary`, `event`, `ack` or `ack.<path>`.
+pub fn parse_message_field(text: &str) -> Result<Accessor, String> {
+    let t = text.trim();
+    let path_after = |word: &str| -> Option<Result<Vec<JsonStep>, String>> {
+        let rest = t.strip_prefix(word)?;
+        if rest.is_empty() {
+            return Some(Ok(Vec::new()));
+        }
+        if let Some(path) = rest.strip_prefix('.') {
+            return Some(parse_json_path(path));
+        }
+        rest.starts_with('[').then(|| parse_json_path(rest))
+    };
+    match t {
+        "text" => return Ok(Accessor::Text),
+        "size" => return Ok(Accessor::Size),
+        "binary" => return Ok(Accessor::Binary),
+        "event" => return Ok(Accessor::Event),
+        _ => {}
+    }
+    if let Some(path) = path_after("json") {
+        return path.map(Accessor::Json);
+    }
+    if let Some(path) = path_after("ack") {
+        return path.map(Accessor::Ack);
+    }
+    Err(format!(
+        "unknown message field `{t}`; use json.<path>, text, size, binary, event or ack"
+    ))
+}
+
+/// The text of a message field as `when:` and `capture:` write it (no leading dot).
+pub fn message_field_text(accessor: &Accessor) -> String {
+    let path = |steps: &[JsonStep]| {
+        let mut s = String::new();
+        for step in steps {
+            match step {
+                JsonStep::Key(k) => {
+                    s.push('.');
+                    s.push_str(k);
+                }
+                JsonStep::Index(i) => s.push_str(&format!("[{i}]")),
+            }
+        }
+        s
+    };
+    match accessor {
+        Accessor::Whole => "text".into(),
+        Accessor::Text => "text".into(),
+        Accessor::Size => "size".into(),
+        Accessor::Binary => "binary".into(),
+        Accessor::Event => "event".into(),
+        Accessor::Id => "id".into(),
+        Accessor::Json(steps) => format!("json{}", path(steps)),
+        Accessor::Ack(steps) => format!("ack{}", path(steps)),
     }
 }
 

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 /// The fixtures `format` leaves byte for byte as they are.
 const FORMAT_TO_THEMSELVES: &[&str] = &[
+    "bad_conversation",
     "bad_deep_nesting",
     "bad_duplicate_names",
     "bad_duplicate_uid",
@@ -49,6 +50,7 @@ const FORMAT_TO_THEMSELVES: &[&str] = &[
     "valid_auth_bearer",
     "valid_block_literals",
     "valid_bom",
+    "valid_conversation",
     "valid_empty",
     "valid_fence_title",
     "valid_frontmatter_only",
@@ -77,6 +79,7 @@ const WITHOUT_DIAGNOSTICS: &[&str] = &[
     "valid_auth_bearer",
     "valid_block_literals",
     "valid_bom",
+    "valid_conversation",
     "valid_empty",
     "valid_fence_title",
     "valid_frontmatter_only",

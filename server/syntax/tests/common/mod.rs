@@ -73,17 +73,34 @@ pub fn dump_model(text: &str, doc: &Document) -> String {
                 sp(text, &ix, &r.url)
             )
             .unwrap(),
-            BlockKind::WsMessage(m) => writeln!(
-                o,
-                "  ws-message name={} format={} encoding={} send={} delay={} body={}",
-                sp(text, &ix, &m.name),
-                sp(text, &ix, &m.format),
-                sp(text, &ix, &m.encoding),
-                sp(text, &ix, &m.send),
-                sp(text, &ix, &m.delay),
-                sp(text, &ix, &m.body)
-            )
-            .unwrap(),
+            BlockKind::WsMessage(m) => {
+                writeln!(
+                    o,
+                    "  ws-message name={} format={} encoding={} send={} delay={} body={}",
+                    sp(text, &ix, &m.name),
+                    sp(text, &ix, &m.format),
+                    sp(text, &ix, &m.encoding),
+                    sp(text, &ix, &m.send),
+                    sp(text, &ix, &m.delay),
+                    sp(text, &ix, &m.body)
+                )
+                .unwrap();
+                let conversation = [
+                    ("when", &m.when),
+                    ("times", &m.times),
+                    ("capture", &m.capture),
+                    ("event", &m.event),
+                    ("args", &m.args),
+                    ("ack", &m.ack),
+                ];
+                if conversation.iter().any(|(_, v)| v.is_some()) {
+                    let parts: Vec<String> = conversation
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", sp(text, &ix, v)))
+                        .collect();
+                    writeln!(o, "    {}", parts.join(" ")).unwrap();
+                }
+            }
             BlockKind::WsOptions(opts) => {
                 for r in &opts.rows {
                     writeln!(
