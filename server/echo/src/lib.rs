@@ -11,6 +11,7 @@
 //! | `/chat?room=NAME` | picks `chat.v2` or `chat.v1` from the offered subprotocols, greets, broadcasts `say` messages back with a sequence number |
 //! | `/rpc` | JSON-RPC 2.0: `add`, `upper`, `echo`; other methods answer error `-32601` |
 //! | `/heartbeat` | answers `__ping__` with `__pong__`, echoes anything else |
+//! | `/login` | a conversation: says `{"op":"hello"}`, wants `{"op":"login","user":...}` (else closes 4001), answers `{"op":"welcome","token":<fresh>}`, wants `{"op":"subscribe","token":<it>}` (else 4003), says `subscribed`, then sends 3 pings `{"op":"ping","id":i}` that each need `{"op":"pong","id":i}` (else 4002), then `{"op":"done","pongs":3}` |
 //! | `/flaky?after=N` | echoes, then drops the TCP connection without a close frame after N messages |
 //! | `/close?code=C&reason=R` | echoes the first message, then closes with that code and reason |
 //! | `/status/NNN` | rejects the upgrade with HTTP status NNN (any other path: 404) |
@@ -258,6 +259,7 @@ where
             peer,
             verbose,
             chat_seq: 0,
+            login: routes::LoginStep::AwaitLogin,
         }
         .serve()
         .await;
@@ -271,6 +273,7 @@ struct Connection<S> {
     peer: SocketAddr,
     verbose: bool,
     chat_seq: u64,
+    login: routes::LoginStep,
 }
 
 /// The connection ends (the peer left, a send failed, or the route ends it).
@@ -281,6 +284,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         if let Route::Chat { room, protocol } = &self.route {
             let welcome = json!({"type": "welcome", "room": room, "protocol": protocol});
             self.send(Message::text(welcome.to_string())).await?;
+        }
+        if self.route == Route::Login {
+            self.send(Message::text(json!({"op": "hello"}).to_string()))
+                .await?;
         }
         let mut handled = 0u64;
         while let Some(Ok(message)) = self.ws.next().await {
@@ -335,6 +342,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
                 }
                 Ok(())
             }
+            Route::Login => {
+                let peer = self.peer;
+                let (replies, close) =
+                    routes::login_reply(&mut self.login, &text, || session_token(peer));
+                for reply in replies {
+                    self.send(Message::text(reply)).await?;
+                }
+                match close {
+                    Some((code, reason)) => {
+                        let frame = CloseFrame {
+                            code: CloseCode::from(code),
+                            reason: reason.into(),
+                        };
+                        self.ws.close(Some(frame)).await.map_err(|_| Ended)
+                    }
+                    None => Ok(()),
+                }
+            }
             Route::Commands => match routes::command(&text) {
                 Command::Echo => self.send(Message::Text(text)).await,
                 Command::Reply(reply) => self.send(Message::text(reply)).await,
@@ -377,6 +402,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             _ => Ok(()),
         }
     }
+}
+
+/// A session token for the `/login` route: different for every login (not a secret worth
+/// guarding: the server is a test peer).
+fn session_token(peer: SocketAddr) -> String {
+    static LOGINS: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let n = LOGINS.fetch_add(1, Ordering::Relaxed);
+    format!("tok-{:08x}{:04x}{n:x}", nanos, peer.port())
 }
 
 fn shorten(text: &str) -> String {

@@ -15,6 +15,8 @@ pub(crate) enum Route {
     },
     Rpc,
     Heartbeat,
+    /// A conversation: hello, login, a session token, a subscription carrying it, pings.
+    Login,
     Flaky {
         after: u64,
     },
@@ -67,6 +69,7 @@ pub(crate) fn decide(path_and_query: &str, offered: &[String], supported: &[Stri
         }
         "/rpc" => serve(Route::Rpc),
         "/heartbeat" => serve(Route::Heartbeat),
+        "/login" => serve(Route::Login),
         "/flaky" => {
             let after = param("after")
                 .and_then(|a| a.parse().ok())
@@ -205,6 +208,72 @@ fn add(params: &Value) -> Option<Value> {
     } else {
         json!(numbers.iter().filter_map(Value::as_f64).sum::<f64>())
     })
+}
+
+/// Application pings the `/login` route sends once a client has subscribed.
+pub(crate) const LOGIN_PINGS: u64 = 3;
+
+/// Where a `/login` conversation is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LoginStep {
+    /// `{"op":"hello"}` was sent; a login is wanted.
+    AwaitLogin,
+    /// The token was handed out; a subscription carrying it is wanted.
+    AwaitSubscribe { token: String },
+    /// Ping `id` was sent; its pong is wanted.
+    AwaitPong { id: u64 },
+    /// Every ping was answered; anything more is ignored.
+    Done,
+}
+
+/// What the `/login` route answers to one message: the messages to send, then a close (code,
+/// reason) when the client got the conversation wrong. `token` is the fresh session token a
+/// login is given.
+pub(crate) fn login_reply(
+    step: &mut LoginStep,
+    text: &str,
+    token: impl FnOnce() -> String,
+) -> (Vec<String>, Option<(u16, String)>) {
+    let message: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let op = message.get("op").and_then(Value::as_str);
+    match std::mem::replace(step, LoginStep::Done) {
+        LoginStep::AwaitLogin => {
+            let user = message.get("user").and_then(Value::as_str);
+            match (op, user) {
+                (Some("login"), Some(user)) if !user.is_empty() => {
+                    let token = token();
+                    let welcome = json!({"op": "welcome", "user": user, "token": token});
+                    *step = LoginStep::AwaitSubscribe { token };
+                    (vec![welcome.to_string()], None)
+                }
+                _ => (Vec::new(), Some((4001, "login required".into()))),
+            }
+        }
+        LoginStep::AwaitSubscribe { token } => {
+            let carried = message.get("token").and_then(Value::as_str);
+            if op == Some("subscribe") && carried == Some(token.as_str()) {
+                *step = LoginStep::AwaitPong { id: 1 };
+                let channel = message.get("channel").cloned().unwrap_or(Value::Null);
+                let subscribed = json!({"op": "subscribed", "channel": channel});
+                let ping = json!({"op": "ping", "id": 1});
+                (vec![subscribed.to_string(), ping.to_string()], None)
+            } else {
+                (Vec::new(), Some((4003, "bad token".into())))
+            }
+        }
+        LoginStep::AwaitPong { id } => {
+            if message != json!({"op": "pong", "id": id}) {
+                return (Vec::new(), Some((4002, format!("no pong for ping {id}"))));
+            }
+            if id < LOGIN_PINGS {
+                *step = LoginStep::AwaitPong { id: id + 1 };
+                (vec![json!({"op": "ping", "id": id + 1}).to_string()], None)
+            } else {
+                (vec![json!({"op": "done", "pongs": id}).to_string()], None)
+            }
+        }
+        LoginStep::Done => (Vec::new(), None),
+    }
 }
 
 /// What the `/commands` route does with one text message.

@@ -39,6 +39,8 @@ mod rename;
 #[path = "lsp/document_links.rs"]
 mod document_links;
 
+#[path = "lsp/conversations.rs"]
+mod conversations;
 #[path = "lsp/mcp_tools.rs"]
 mod mcp_tools;
 

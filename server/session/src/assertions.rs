@@ -408,31 +408,38 @@ pub fn access(accessor: &Accessor, payload: &Payload) -> Option<Value> {
         })),
         Accessor::Size => Some(Value::from(payload.len() as u64)),
         Accessor::Binary => Some(Value::Bool(matches!(payload, Payload::Binary(_)))),
-        Accessor::Event | Accessor::Id => None,
         Accessor::Json(path) => {
             let root: Value = serde_json::from_str(&payload.as_text()).ok()?;
-            let mut cur = &root;
-            for step in path {
-                cur = match step {
-                    JsonStep::Key(k) => cur.get(k)?,
-                    JsonStep::Index(i) => {
-                        let arr = cur.as_array()?;
-                        let idx = if *i < 0 {
-                            arr.len().checked_sub(i.unsigned_abs() as usize)?
-                        } else {
-                            *i as usize
-                        };
-                        arr.get(idx)?
-                    }
-                };
-            }
-            Some(cur.clone())
+            json_at(&root, path).cloned()
         }
+        // Plain WebSocket messages are not events (Socket.IO and Server-Sent Events are read
+        // by their own modules).
+        Accessor::Event | Accessor::Id | Accessor::Ack(_) => None,
     }
 }
 
+/// The value at `path` inside `root`.
+pub fn json_at<'v>(root: &'v Value, path: &[JsonStep]) -> Option<&'v Value> {
+    let mut cur = root;
+    for step in path {
+        cur = match step {
+            JsonStep::Key(k) => cur.get(k)?,
+            JsonStep::Index(i) => {
+                let arr = cur.as_array()?;
+                let idx = if *i < 0 {
+                    arr.len().checked_sub(i.unsigned_abs() as usize)?
+                } else {
+                    usize::try_from(*i).ok()?
+                };
+                arr.get(idx)?
+            }
+        };
+    }
+    Some(cur)
+}
+
 /// `holds` for every operator but `within`, whose condition is "the field exists".
-fn condition(op: Operator, actual: Option<&Value>, expected: &str) -> bool {
+pub fn condition(op: Operator, actual: Option<&Value>, expected: &str) -> bool {
     holds(op, actual, expected)
 }
 
@@ -491,7 +498,8 @@ fn number_of(v: &Value) -> Option<f64> {
     }
 }
 
-fn text_of(v: &Value) -> String {
+/// A value as text: a string as itself, anything else as JSON.
+pub fn text_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -499,7 +507,7 @@ fn text_of(v: &Value) -> String {
 }
 
 /// A value for display, cut to a readable length.
-fn display(v: &Value) -> String {
+pub fn display(v: &Value) -> String {
     let s = text_of(v);
     if s.chars().count() > 200 {
         let cut: String = s.chars().take(200).collect();
@@ -528,24 +536,7 @@ pub fn field_text(field: &Field) -> String {
     };
     let accessor = match &field.accessor {
         Accessor::Whole => String::new(),
-        Accessor::Text => ".text".into(),
-        Accessor::Size => ".size".into(),
-        Accessor::Binary => ".binary".into(),
-        Accessor::Event => ".event".into(),
-        Accessor::Id => ".id".into(),
-        Accessor::Json(steps) => {
-            let mut s = String::from(".json");
-            for step in steps {
-                match step {
-                    JsonStep::Key(k) => {
-                        s.push('.');
-                        s.push_str(k);
-                    }
-                    JsonStep::Index(i) => s.push_str(&format!("[{i}]")),
-                }
-            }
-            s
-        }
+        other => format!(".{}", void_syntax::vocab::message_field_text(other)),
     };
     base + &accessor
 }

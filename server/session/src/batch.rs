@@ -20,6 +20,9 @@ pub enum Batch {
     Sent {
         at: DateTime<Utc>,
         messages: Arc<[Outgoing]>,
+        /// Why some of them were sent, for the log (`pong (reply to ← ping #12)`): (index in
+        /// `messages`, note), by index. `None` when none has a note (a flood costs nothing).
+        notes: Option<SentNotes>,
     },
     /// Received messages; their format is sniffed when they are shown or written.
     Received {
@@ -32,7 +35,12 @@ pub enum Batch {
 pub struct BatchMessage<'a> {
     pub format: MessageFormat,
     pub body: BodyRef<'a>,
+    /// Why it was sent, when a reply sent it.
+    pub note: Option<&'a Arc<str>>,
 }
+
+/// Why some messages of a sent batch went out: (index in the batch, note), by index.
+pub type SentNotes = Arc<[(u32, Arc<str>)]>;
 
 /// A message's payload, borrowed from its batch.
 #[derive(Clone, Copy)]
@@ -79,24 +87,37 @@ impl Batch {
     /// The `index`th message; `index` must be below [`Batch::len`].
     pub fn get(&self, index: usize) -> BatchMessage<'_> {
         match self {
-            Batch::Sent { messages, .. } => match &messages[index] {
-                Outgoing::Text { format, text } => BatchMessage {
-                    format: *format,
-                    body: BodyRef::Text(text),
-                },
-                Outgoing::Binary(bytes) => BatchMessage {
-                    format: MessageFormat::Binary,
-                    body: BodyRef::Binary(bytes),
-                },
-            },
+            Batch::Sent {
+                messages, notes, ..
+            } => {
+                let note = notes.as_ref().and_then(|notes| {
+                    let i = u32::try_from(index).ok()?;
+                    let at = notes.binary_search_by_key(&i, |(n, _)| *n).ok()?;
+                    Some(&notes[at].1)
+                });
+                match &messages[index] {
+                    Outgoing::Text { format, text } => BatchMessage {
+                        format: *format,
+                        body: BodyRef::Text(text),
+                        note,
+                    },
+                    Outgoing::Binary(bytes) => BatchMessage {
+                        format: MessageFormat::Binary,
+                        body: BodyRef::Binary(bytes),
+                        note,
+                    },
+                }
+            }
             Batch::Received { payloads, .. } => match &payloads[index] {
                 Payload::Text(text) => BatchMessage {
                     format: sniff_format(text),
                     body: BodyRef::Text(text),
+                    note: None,
                 },
                 Payload::Binary(bytes) => BatchMessage {
                     format: MessageFormat::Binary,
                     body: BodyRef::Binary(bytes),
+                    note: None,
                 },
             },
         }

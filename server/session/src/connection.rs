@@ -29,12 +29,14 @@ use crate::assertions::Payload;
 use crate::batch::Batch;
 use crate::connect::{BoxedTransport, Connected};
 use crate::control::{Command, Hooks, Incoming};
+use crate::conversation::Conversation;
 use crate::log::EntryKind;
 use crate::outbox::WriteJob;
 use crate::queue;
 use crate::shared::{Ended, NOTIFY_INTERVAL, Opened, Shared};
 use crate::spec::{Outgoing, SessionSpec};
 use crate::status::EndedBy;
+use crate::template;
 use crate::writer;
 
 /// How long a close we started waits for the server's answer before the socket is dropped.
@@ -89,11 +91,15 @@ impl LocalEnd {
     }
 }
 
+/// A send waiting for its time: when, which message, and the message it answers (an `after:`
+/// message's trigger, for its `{{$msg...}}` values).
+type Due = (tokio::time::Instant, usize, Option<Payload>);
+
 /// The automatic sends of a connection: `on-open` messages (with their delays) and `after:`
 /// messages once what they wait for arrives.
 struct Schedule {
-    /// Sends to make: (due time, message index), in file order for equal times.
-    due: Vec<(tokio::time::Instant, usize)>,
+    /// Sends to make, in file order for equal times.
+    due: Vec<Due>,
     /// `after:` messages: (message index, what they wait for, already fired).
     after: Vec<(usize, String, bool)>,
 }
@@ -105,7 +111,7 @@ impl Schedule {
             .iter()
             .enumerate()
             .filter(|(_, m)| m.send == SendMode::OnOpen)
-            .map(|(i, m)| (now + m.delay.unwrap_or_default(), i))
+            .map(|(i, m)| (now + m.delay.unwrap_or_default(), i, None))
             .collect();
         let after = spec
             .messages
@@ -121,21 +127,16 @@ impl Schedule {
 
     /// The earliest due time, if any send waits.
     fn next(&self) -> Option<tokio::time::Instant> {
-        self.due.iter().map(|(t, _)| *t).min()
+        self.due.iter().map(|(t, _, _)| *t).min()
     }
 
     /// Takes the sends due at `now`, in time order (file order for equal times).
-    fn take_due(&mut self, now: tokio::time::Instant) -> Vec<(tokio::time::Instant, usize)> {
-        let mut due = Vec::new();
-        self.due.retain(|entry| {
-            if entry.0 <= now {
-                due.push(*entry);
-                false
-            } else {
-                true
-            }
-        });
-        due.sort_by_key(|(t, i)| (*t, *i));
+    fn take_due(&mut self, now: tokio::time::Instant) -> Vec<Due> {
+        let (mut due, later): (Vec<Due>, Vec<Due>) = std::mem::take(&mut self.due)
+            .into_iter()
+            .partition(|entry| entry.0 <= now);
+        self.due = later;
+        due.sort_by_key(|(t, i, _)| (*t, *i));
         due
     }
 }
@@ -226,6 +227,8 @@ pub(crate) struct OpenConnection<'a> {
     shared: &'a Arc<Shared>,
     spec: Arc<SessionSpec>,
     hooks: &'a Hooks,
+    /// The session's replies and captures (they outlive a connection: a reconnect keeps them).
+    conversation: &'a mut Conversation,
     stream: SplitStream<WebSocketStream<BoxedTransport>>,
     writer: JoinHandle<Result<(), String>>,
     writer_ended: bool,
@@ -242,7 +245,12 @@ pub(crate) struct OpenConnection<'a> {
 impl<'a> OpenConnection<'a> {
     /// Takes over a connection that just opened: logs the handshake, starts the writer and
     /// tells observers the session is open.
-    pub(crate) fn start(shared: &'a Arc<Shared>, connected: Connected, hooks: &'a Hooks) -> Self {
+    pub(crate) fn start(
+        shared: &'a Arc<Shared>,
+        connected: Connected,
+        hooks: &'a Hooks,
+        conversation: &'a mut Conversation,
+    ) -> Self {
         let spec = shared.spec.clone();
         let Connected {
             ws,
@@ -283,6 +291,7 @@ impl<'a> OpenConnection<'a> {
             shared,
             spec,
             hooks,
+            conversation,
             stream,
             writer,
             writer_ended: false,
@@ -398,27 +407,32 @@ impl<'a> OpenConnection<'a> {
     }
 
     /// The data messages of one batch: one shared list for the log, the assertion store, the
-    /// transcript and the tap; `after:` sends they trigger, and automatic replies.
+    /// transcript and the tap; `after:` sends they trigger, the section's replies, and
+    /// automatic replies.
     async fn on_messages(&mut self, (now, wall): (Instant, chrono::DateTime<Utc>)) -> Flow {
         let payloads: Arc<[Payload]> = self.arrived.drain(..).collect();
         let batch = Batch::Received {
             at: wall,
             payloads: payloads.clone(),
         };
-        let fired = self
+        let arrival = self
             .shared
             .received(&batch, &payloads, &mut self.schedule.after, now);
         self.timers.mark_changed();
-        if !fired.is_empty() {
+        if !arrival.after_fired.is_empty() {
             let now = tokio::time::Instant::now();
-            for i in fired {
+            for (i, position) in arrival.after_fired {
                 let delay = self.spec.messages[i].delay.unwrap_or_default();
-                self.schedule.due.push((now + delay, i));
+                let trigger = payloads.get(position).cloned();
+                self.schedule.due.push((now + delay, i, trigger));
             }
             self.timers.reschedule(&self.schedule);
         }
         self.shared.transcript.record_batch(batch).await;
         let mut flow = Flow::Continue;
+        if self.conversation.has_rules() && !self.is_closing() {
+            flow = self.answer(&payloads, arrival.first_number);
+        }
         for payload in payloads.iter() {
             if let Some(reply) = self
                 .hooks
@@ -438,6 +452,32 @@ impl<'a> OpenConnection<'a> {
             let _ = tap.send(Incoming { payloads }).await;
         }
         flow
+    }
+
+    /// The section's replies to a batch of messages (the first is the `first_number`th
+    /// received): captures are stored, replies queued in order under one lock, failures said.
+    fn answer(&mut self, payloads: &[Payload], first_number: u64) -> Flow {
+        let mut jobs = Vec::new();
+        for (number, payload) in (first_number..).zip(payloads.iter()) {
+            for reaction in self.conversation.react(&self.spec, payload, number) {
+                for (name, value) in &reaction.captured {
+                    self.shared
+                        .captured(name, value, capture_line(name, value, number));
+                }
+                match reaction.send {
+                    Some(Ok((outgoing, note))) => jobs.push(WriteJob::Reply(outgoing, note)),
+                    Some(Err(failure)) => self.shared.reply_failed(failure),
+                    None => {}
+                }
+            }
+        }
+        if jobs.is_empty() || self.shared.queue_writes(jobs) {
+            Flow::Continue
+        } else {
+            self.local_error
+                .get_or_insert(LocalEnd::network("sending failed: the connection is gone"));
+            Flow::End
+        }
     }
 
     /// Commands: `first`, then every command already queued (bounded), so sends go to the
@@ -544,9 +584,10 @@ impl<'a> OpenConnection<'a> {
             return Flow::Continue;
         }
         let spec = self.spec.clone();
-        for (_, i) in due {
+        for (_, i, trigger) in due {
             let message = &spec.messages[i];
-            match message.payload() {
+            let context = self.conversation.context(&spec, trigger.as_ref());
+            match template::render(message, &context) {
                 Ok(outgoing) => {
                     if self.send(WriteJob::Message(outgoing)) == Flow::End {
                         return Flow::End;
@@ -648,6 +689,18 @@ impl<'a> OpenConnection<'a> {
         self.shared.connection_ended(ended, line);
         end
     }
+}
+
+/// The log line of a captured value: `captured SESSION_TOKEN = t-123 from ← #2` (a secret
+/// is masked when the line is shown: the masker learns it first).
+fn capture_line(name: &str, value: &str, number: u64) -> String {
+    let shown: String = value.chars().take(60).collect();
+    let more = if value.chars().count() > 60 {
+        "…"
+    } else {
+        ""
+    };
+    format!("captured {name} = {shown}{more} from ← #{number}")
 }
 
 /// The reason sent with a close this client starts because of what the server sent.

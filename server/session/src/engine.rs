@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crate::connect::{self, ConnectError, Connected, Connector};
 use crate::connection::{End, OpenConnection};
 use crate::control::{Command, Hooks};
+use crate::conversation::Conversation;
 use crate::log::EntryKind;
 use crate::queue;
 use crate::shared::Shared;
@@ -46,6 +47,9 @@ struct SessionTask {
     commands: queue::Receiver<Command>,
     connector: Arc<dyn Connector>,
     hooks: Hooks,
+    /// The section's replies and what they captured: kept across reconnects (one session, one
+    /// conversation).
+    conversation: Conversation,
     /// Failures in a row: it sets the backoff (the reconnects people see are counted by
     /// [`Shared`]).
     failures: u32,
@@ -58,11 +62,13 @@ pub(crate) async fn session_task(
     connector: Arc<dyn Connector>,
     hooks: Hooks,
 ) {
+    let conversation = Conversation::new(&shared.spec);
     let mut task = SessionTask {
         shared,
         commands,
         connector,
         hooks,
+        conversation,
         failures: 0,
     };
     // Warnings (TLS checks off) go to the log and the transcript before anything else, so no
@@ -97,9 +103,14 @@ impl SessionTask {
                 Attempt::Failed(error) => connect_failed(&self.shared, error),
                 Attempt::Connected(connected) => {
                     self.failures = 0;
-                    OpenConnection::start(&self.shared, *connected, &self.hooks)
-                        .event_loop(&mut self.commands)
-                        .await
+                    OpenConnection::start(
+                        &self.shared,
+                        *connected,
+                        &self.hooks,
+                        &mut self.conversation,
+                    )
+                    .event_loop(&mut self.commands)
+                    .await
                 }
             };
             let ended_in = match end {

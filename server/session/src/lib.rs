@@ -29,6 +29,7 @@ pub mod batch;
 pub mod connect;
 mod connection;
 mod control;
+mod conversation;
 mod engine;
 pub mod file_checks;
 pub mod http;
@@ -45,6 +46,7 @@ mod shared;
 pub mod spec;
 pub mod status;
 pub mod sync;
+pub mod template;
 pub mod tls;
 pub mod transcript;
 pub mod websocat;
@@ -62,5 +64,6 @@ pub use spec::{
     AssertionSpec, Auth, MessageSpec, Outgoing, SessionOptions, SessionSpec, TranscriptTarget,
 };
 pub use status::{
-    AssertionCounts, AssertionResult, EndedBy, Outcome, ReconnectWait, SessionState, Status,
+    AssertionCounts, AssertionResult, EndedBy, Outcome, ReconnectWait, ReplyFailure, SessionState,
+    Status,
 };

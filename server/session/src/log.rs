@@ -46,6 +46,20 @@ pub struct LogEntry {
     pub kind: EntryKind,
     /// The text shown after the marker (secrets not yet masked).
     pub text: LogText,
+    /// Why a message was sent, shown before it (`pong (reply to ← ping #12) · {...}`).
+    pub note: Option<Arc<str>>,
+}
+
+impl LogEntry {
+    /// An entry with no note.
+    pub fn new(at: DateTime<Utc>, kind: EntryKind, text: LogText) -> Self {
+        LogEntry {
+            at,
+            kind,
+            text,
+            note: None,
+        }
+    }
 }
 
 /// Payloads up to this size are kept as they are (sharing the frame's buffer) and previewed
@@ -232,6 +246,7 @@ fn batch_entry(batch: &Batch, index: usize) -> LogEntry {
             BodyRef::Text(text) => LogText::text(text, format),
             BodyRef::Binary(bytes) => LogText::binary(bytes),
         },
+        note: message.note.cloned(),
     }
 }
 
@@ -486,6 +501,10 @@ fn render_entry(entry: &LogEntry, masker: &Masker, out: &mut String) {
         _ => MessageFormat::Text,
     };
     let shown = entry.text.shown(format);
+    let shown = match &entry.note {
+        Some(note) => Cow::Owned(format!("{note} · {shown}")),
+        None => shown,
+    };
     let text = masker.mask(&shown);
     let (marker, detail) = match &entry.kind {
         EntryKind::Sent { format, size } => (
@@ -518,11 +537,7 @@ mod tests {
     use super::*;
 
     fn entry(kind: EntryKind, text: &str) -> LogEntry {
-        LogEntry {
-            at: Utc::now(),
-            kind,
-            text: LogText::Plain(text.to_string()),
-        }
+        LogEntry::new(Utc::now(), kind, LogText::Plain(text.to_string()))
     }
 
     fn received(text: &str) -> LogEntry {
@@ -616,6 +631,26 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_shows_why_it_was_sent_before_its_payload() {
+        let mut log = LiveLog::new(LogMode::Append, 10);
+        let text = |s: &'static str| crate::spec::Outgoing::Text {
+            format: MessageFormat::Json,
+            text: Utf8Bytes::from_static(s),
+        };
+        log.push_batch(Batch::Sent {
+            at: Utc::now(),
+            messages: vec![text("{\"a\":1}"), text("{\"op\":\"pong\"}")].into(),
+            notes: Some(vec![(1, Arc::from("pong (reply to ← ping #12)"))].into()),
+        });
+        let lines = rendered(&log);
+        assert!(lines[0].starts_with("→ {\"a\":1}"), "{lines:?}");
+        assert!(
+            lines[1].starts_with("→ pong (reply to ← ping #12) · {\"op\":\"pong\"}"),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
     fn runs_show_one_line_per_message_and_fall_out_of_the_view_message_by_message() {
         let mut log = LiveLog::new(LogMode::Append, 4);
         log.push(entry(EntryKind::Event, "open"));
@@ -627,6 +662,7 @@ mod tests {
                 text: Utf8Bytes::from_static("<d/>"),
             }]
             .into(),
+            notes: None,
         });
         assert_eq!((log.len(), log.dropped()), (4, 1));
         let lines = rendered(&log);

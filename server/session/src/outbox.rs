@@ -10,6 +10,7 @@
 //! socket write waits for buffer space. It never blocks and never touches the network.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use tokio_tungstenite::tungstenite::Bytes;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -29,6 +30,8 @@ pub const SEND_QUEUE_BYTES: usize = 4 * 1024 * 1024;
 pub(crate) enum WriteJob {
     /// A counted, logged and transcribed message.
     Message(Outgoing),
+    /// A message a reply sends, with the note that says why (shown in the log beside it).
+    Reply(Outgoing, Arc<str>),
     /// A keep-alive ping (not counted).
     Ping(Bytes),
     /// The close frame; `None` sends a close without a code.
@@ -39,7 +42,7 @@ impl WriteJob {
     /// What a job weighs against the outbox's byte limit: the payload bytes of a message.
     pub(crate) fn payload_bytes(&self) -> usize {
         match self {
-            WriteJob::Message(outgoing) => outgoing.size(),
+            WriteJob::Message(outgoing) | WriteJob::Reply(outgoing, _) => outgoing.size(),
             WriteJob::Ping(_) | WriteJob::Close(_) => 0,
         }
     }

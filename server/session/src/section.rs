@@ -19,9 +19,10 @@
 use std::path::Path;
 
 use void_syntax::CompactString;
-use void_syntax::model::{Document, Section, SocketProtocol, Spanned, Table, TextRange};
+use void_syntax::conversation::{ArgsMode, Condition, parse_captures, parse_times};
+use void_syntax::model::{Document, Section, SocketProtocol, Spanned, Table, TextRange, WsMessage};
 use void_syntax::variables::{Variables, percent_encode};
-use void_syntax::vocab::SendMode;
+use void_syntax::vocab::{BinaryEncoding, MessageFormat, SendMode};
 
 use crate::mask::Masker;
 use crate::spec::{AssertionSpec, Auth, MessageSpec, OptionEffect, SessionSpec};
@@ -128,6 +129,29 @@ pub(crate) struct Resolver<'v> {
 }
 
 impl Resolver<'_> {
+    /// Like [`Resolver::text`] for a message body, which keeps the names in `captured` and the
+    /// `{{$msg...}}` values as written: they are filled in when the message is sent.
+    fn template(
+        &mut self,
+        text: &str,
+        place: impl Into<String>,
+        at: &At,
+        captured: &[String],
+    ) -> Result<String, SpecError> {
+        collect_secrets(self.vars, text, &mut self.secrets);
+        let keep = |name: &str| {
+            captured.iter().any(|c| c == name) || void_syntax::conversation::is_msg_value(name)
+        };
+        self.vars
+            .substitute_except(text, keep)
+            .map_err(|names| SpecError::Unresolved {
+                names,
+                place: place.into(),
+                block: at.block,
+                range: at.range.clone(),
+            })
+    }
+
     /// `text` with its variables substituted; an unresolved one is an error naming it and
     /// `place`.
     pub(crate) fn text(
@@ -514,69 +538,108 @@ fn add_options(
     Ok(())
 }
 
-/// The `ws-message` blocks, in file order.
+/// The `ws-message` blocks, in file order. The names the section's replies capture are left
+/// in the bodies, to be filled in when a message is sent; the environment's values of those
+/// names are kept as [`SessionSpec::capture_defaults`].
 fn add_messages(
     doc: &Document,
     section: &Section,
     resolver: &mut Resolver<'_>,
     spec: &mut SessionSpec,
 ) -> Result<(), SpecError> {
+    let mut captured: Vec<String> = Vec::new();
+    for (name, _, _) in section.captured_names(doc) {
+        if captured.contains(&name) {
+            continue;
+        }
+        if let Some(resolved) = resolver.vars.get(&name) {
+            if resolved.secret || void_syntax::variables::is_secret_name(&name) {
+                resolver.secrets.push(resolved.value.clone());
+            }
+            spec.capture_defaults
+                .push((name.clone(), resolved.value.clone()));
+        }
+        captured.push(name);
+    }
     for (block, message) in section.messages(doc) {
-        let uid = doc.blocks[block]
-            .uid
-            .as_ref()
-            .map(|u| u.value.to_string())
-            .unwrap_or_default();
-        let name = message.name.as_ref().map(|n| n.value.trim().to_string());
-        let label = name.clone().unwrap_or_else(|| uid.clone());
-        // An attribute's error, on the attribute.
-        let wrong = |what: String, range: &TextRange| {
-            invalid(
-                format!("ws-message \"{label}\": {what}"),
-                block,
-                Some(range.clone()),
-            )
-        };
-        let format = match &message.format {
-            None => Default::default(),
-            Some(f) => message
-                .format_value()
-                .ok_or_else(|| wrong(format!("unknown format `{}`", f.value), &f.range))?,
-        };
-        let encoding = match &message.encoding {
-            None => Default::default(),
-            Some(e) => message
-                .encoding_value()
-                .ok_or_else(|| wrong(format!("unknown encoding `{}`", e.value), &e.range))?,
-        };
-        let send = match &message.send {
-            None => SendMode::Manual,
-            Some(s) => SendMode::parse(&s.value).map_err(|e| wrong(e, &s.range))?,
-        };
-        let delay = match &message.delay {
-            None => None,
-            Some(d) => Some(
-                void_syntax::vocab::parse_duration(&d.value)
-                    .map_err(|e| wrong(format!("delay: {e}"), &d.range))?,
-            ),
-        };
-        let at = At {
-            block,
-            range: message.body.as_ref().map(|b| b.range.clone()),
-        };
-        let raw = message.body.as_ref().map_or("", |b| b.value.as_str());
-        let body = resolver.text(raw, format!("ws-message \"{label}\""), &at)?;
-        spec.messages.push(MessageSpec {
-            uid,
-            name,
-            format,
-            encoding,
-            send,
-            delay,
-            body,
-        });
+        spec.messages
+            .push(message_spec(doc, block, message, resolver, &captured)?);
     }
     Ok(())
+}
+
+/// One `ws-message` block as the engine sends it.
+fn message_spec(
+    doc: &Document,
+    block: usize,
+    message: &WsMessage,
+    resolver: &mut Resolver<'_>,
+    captured: &[String],
+) -> Result<MessageSpec, SpecError> {
+    let uid = doc.blocks[block]
+        .uid
+        .as_ref()
+        .map(|u| u.value.to_string())
+        .unwrap_or_default();
+    let name = message.name.as_ref().map(|n| n.value.trim().to_string());
+    let label = name.clone().unwrap_or_else(|| uid.clone());
+    // An attribute's error, on the attribute.
+    let wrong = |what: String, range: &TextRange| {
+        invalid(
+            format!("ws-message \"{label}\": {what}"),
+            block,
+            Some(range.clone()),
+        )
+    };
+    fn attr(value: &Option<Spanned<CompactString>>) -> Option<(&str, &TextRange)> {
+        value.as_ref().map(|v| (v.value.trim(), &v.range))
+    }
+    let mut spec = MessageSpec::text(uid, "");
+    if let Some((f, range)) = attr(&message.format) {
+        spec.format =
+            MessageFormat::parse(f).ok_or_else(|| wrong(format!("unknown format `{f}`"), range))?;
+    }
+    if let Some((e, range)) = attr(&message.encoding) {
+        spec.encoding = BinaryEncoding::parse(e)
+            .ok_or_else(|| wrong(format!("unknown encoding `{e}`"), range))?;
+    }
+    if let Some((s, range)) = attr(&message.send) {
+        spec.send = SendMode::parse(s).map_err(|e| wrong(e, range))?;
+    }
+    if let Some((d, range)) = attr(&message.delay) {
+        spec.delay = Some(
+            void_syntax::vocab::parse_duration(d)
+                .map_err(|e| wrong(format!("delay: {e}"), range))?,
+        );
+    }
+    if let Some((w, range)) = attr(&message.when) {
+        spec.when = Some(Condition::parse(w).map_err(|e| wrong(format!("when: {e}"), range))?);
+    }
+    if let Some((t, range)) = attr(&message.times) {
+        spec.times = Some(parse_times(t).map_err(|e| wrong(e, range))?);
+    }
+    if let Some((c, range)) = attr(&message.capture) {
+        spec.captures = parse_captures(c).map_err(|e| wrong(format!("capture: {e}"), range))?;
+    }
+    if let Some((e, _)) = attr(&message.event) {
+        spec.event = Some(e.to_string());
+    }
+    if let Some((a, range)) = attr(&message.args) {
+        spec.args = ArgsMode::parse(a).map_err(|e| wrong(e, range))?;
+    }
+    if let Some((a, range)) = attr(&message.ack) {
+        spec.ack =
+            void_syntax::vocab::parse_bool(a).map_err(|e| wrong(format!("ack: {e}"), range))?;
+    }
+    let at = At {
+        block,
+        range: message.body.as_ref().map(|b| b.range.clone()),
+    };
+    spec.has_body = message.body.is_some();
+    let raw = message.body.as_ref().map_or("", |b| b.value.as_str());
+    spec.body = resolver.template(raw, format!("ws-message \"{label}\""), &at, captured)?;
+    spec.name = name;
+    Ok(spec)
 }
 
 /// The `ws-assertions` rows ([`assertion_rows`]), parsed.

@@ -22,11 +22,11 @@ use crate::connection::CLOSE_ANSWER_TIMEOUT;
 use crate::control::{AutoReply, Command, Hooks, Incoming};
 use crate::engine;
 use crate::log::{LogText, ShownMessage, message_preview};
-use crate::mask::Masker;
+use crate::mask::{Masker, SessionMasker};
 use crate::project_files::{FileError, Project};
 use crate::queue;
 use crate::shared::{HandleSend, Shared};
-use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
+use crate::spec::{MessageSpec, Outgoing, SessionSpec, TranscriptTarget};
 use crate::status::{SessionState, Status};
 use crate::transcript::{Direction, Transcript};
 
@@ -75,6 +75,9 @@ pub enum SendRequest {
     AdHoc { format: MessageFormat, body: String },
     /// A ready payload (sent as is).
     Raw(Outgoing),
+    /// A message as the document says now (edits after connecting count), filled in with
+    /// what the session has captured.
+    AsWritten(Box<MessageSpec>),
 }
 
 /// Why a send was refused. The text is for people.
@@ -96,6 +99,9 @@ pub enum SpawnError {
     /// The transcript cannot be written where the file (or the caller) says.
     #[error("transcript refused: {0}")]
     Transcript(FileError),
+    /// The section speaks a protocol this engine does not run.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Why a headless run stopped waiting.
@@ -140,8 +146,13 @@ impl Session {
         connect::parse_ws_url(&spec.url).map_err(|e| {
             SpawnError::InvalidUrl(Masker::new(&spec.secrets).mask(&e).into_owned())
         })?;
+        if spec.options.protocol == void_syntax::vocab::Protocol::SocketIo {
+            return Err(SpawnError::Unsupported(
+                "`protocol: socket.io` is not run by this version yet: only plain WebSocket sections connect".into(),
+            ));
+        }
         let id = settings.session_id.clone().unwrap_or_else(fresh_id);
-        let masker = Masker::new(&spec.secrets);
+        let masker = SessionMasker::new(&spec.secrets);
         // A path the file names stays in its project; one the user or the caller chose does
         // not have to.
         let transcript_path = match (&settings.transcript_file, &spec.options.transcript) {
@@ -159,11 +170,10 @@ impl Session {
         };
         let transcript = match transcript_path {
             None => Transcript::off(),
-            Some((project, path)) => {
-                Transcript::create(&project, &path, masker).map_err(SpawnError::Transcript)?
-            }
+            Some((project, path)) => Transcript::create(&project, &path, masker.clone())
+                .map_err(SpawnError::Transcript)?,
         };
-        let shared = Arc::new(Shared::new(id, Arc::new(spec), transcript));
+        let shared = Arc::new(Shared::new(id, Arc::new(spec), transcript, masker));
         let (tx, rx) = queue::queue();
         let connector = settings
             .connector
@@ -218,18 +228,22 @@ impl Session {
     /// The payload a request stands for, with its body checked.
     fn outgoing(&self, request: SendRequest) -> Result<Outgoing, SendError> {
         match request {
-            SendRequest::Message(uid) => self
-                .shared
-                .spec
-                .message_by_uid(&uid)
-                .ok_or(SendError::UnknownMessage(uid))?
-                .payload()
-                .map_err(SendError::InvalidBody),
+            SendRequest::Message(uid) => {
+                let message = self
+                    .shared
+                    .spec
+                    .message_by_uid(&uid)
+                    .ok_or(SendError::UnknownMessage(uid.clone()))?;
+                self.shared.render(message).map_err(SendError::InvalidBody)
+            }
             SendRequest::AdHoc { format, body } => {
                 Outgoing::encode(format, BinaryEncoding::Base64, &body)
                     .map_err(SendError::InvalidBody)
             }
             SendRequest::Raw(outgoing) => Ok(outgoing),
+            SendRequest::AsWritten(message) => {
+                self.shared.render(&message).map_err(SendError::InvalidBody)
+            }
         }
     }
 

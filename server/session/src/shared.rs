@@ -18,16 +18,21 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::{Notify, watch};
+use void_syntax::variables::is_secret_name;
 
 use crate::assertions::{Facts, MessageStore, Payload, Tracker};
 use crate::batch::Batch;
 use crate::connect::ConnectError;
 use crate::log::{EntryKind, LiveLog, LogEntry, LogText, ShownMessage};
-use crate::mask::{LogSecretsRegistration, Masker, log_secrets};
+use crate::mask::SessionMasker;
 use crate::outbox::{Outbox, Taken, WriteJob};
-use crate::spec::{Outgoing, SessionSpec};
-use crate::status::{AssertionResult, EndedBy, Outcome, ReconnectWait, SessionState, Status};
+use crate::spec::{MessageSpec, Outgoing, SessionSpec};
+use crate::status::{
+    AssertionResult, EndedBy, Outcome, REPLY_FAILURES_KEPT, ReconnectWait, ReplyFailure,
+    SessionState, Status,
+};
 use crate::sync::Unpoisoned;
+use crate::template::{self, Captured, Context};
 use crate::transcript::{Record, Transcript};
 
 /// Observers are told about counter changes (messages in and out) at most this often; state
@@ -67,6 +72,11 @@ struct Inner {
     opened_at: Option<Instant>,
     latency_first: Option<Duration>,
     last_traffic: Instant,
+    /// Values the session's replies captured (what handles fill messages in from).
+    captured: Captured,
+    /// Replies that could not be sent: the first few, and how many in all.
+    reply_failures: Vec<ReplyFailure>,
+    reply_failure_count: u64,
     /// The task has ended: nothing will change any more.
     finished: bool,
     version: u64,
@@ -91,12 +101,18 @@ impl Inner {
     }
 
     fn push_log(&mut self, kind: EntryKind, text: String) {
-        self.log.push(LogEntry {
-            at: Utc::now(),
-            kind,
-            text: LogText::Plain(text),
-        });
+        self.log
+            .push(LogEntry::new(Utc::now(), kind, LogText::Plain(text)));
     }
+}
+
+/// What [`Shared::received`] found in a batch of received messages.
+pub(crate) struct Arrival {
+    /// The number of the batch's first message among all received (from 1).
+    pub first_number: u64,
+    /// The `after:` messages the batch triggered: (message index, position in the batch of
+    /// the message that triggered it).
+    pub after_fired: Vec<(usize, usize)>,
 }
 
 /// What the handshake of an open connection said, for [`Shared::opened`].
@@ -130,7 +146,8 @@ pub(crate) enum HandleSend {
 pub(crate) struct Shared {
     pub id: String,
     pub spec: Arc<SessionSpec>,
-    pub masker: Masker,
+    /// Grows when a reply captures a secret.
+    pub masker: SessionMasker,
     pub masked_url: String,
     pub started: Instant,
     pub transcript: Transcript,
@@ -140,15 +157,18 @@ pub(crate) struct Shared {
     writer_wake: Notify,
     /// Wakes senders waiting for room in the outbox (`Session::send_when_ready`).
     room: Notify,
-    /// Keeps this session's secrets out of the process's own log while it exists.
-    _log_secrets: LogSecretsRegistration,
 }
 
 impl Shared {
-    pub(crate) fn new(id: String, spec: Arc<SessionSpec>, transcript: Transcript) -> Self {
-        let masker = Masker::new(&spec.secrets);
+    /// The state of a new session; `masker` holds the spec's secrets (and keeps them out of the
+    /// process's own log while the session exists).
+    pub(crate) fn new(
+        id: String,
+        spec: Arc<SessionSpec>,
+        transcript: Transcript,
+        masker: SessionMasker,
+    ) -> Self {
         let masked_url = masker.mask(&spec.url).into_owned();
-        let log_secrets = log_secrets().register(&spec.secrets);
         let mut warnings = Vec::new();
         if spec.options.insecure && spec.url.trim_start().starts_with("wss:") {
             warnings.push("TLS certificate checks are off (insecure: true)".to_string());
@@ -178,6 +198,9 @@ impl Shared {
             opened_at: None,
             latency_first: None,
             last_traffic: Instant::now(),
+            captured: Captured::default(),
+            reply_failures: Vec::new(),
+            reply_failure_count: 0,
             finished: false,
             version: 0,
         };
@@ -192,7 +215,6 @@ impl Shared {
             changes: watch::channel(0).0,
             writer_wake: Notify::new(),
             room: Notify::new(),
-            _log_secrets: log_secrets,
         }
     }
 
@@ -268,7 +290,9 @@ impl Shared {
         line: usize,
         expected: Option<&str>,
     ) -> Option<ShownMessage> {
-        self.lock().log.message_at(line, expected, &self.masker)
+        self.lock()
+            .log
+            .message_at(line, expected, &self.masker.current())
     }
 
     // ----- Log lines -----
@@ -316,8 +340,9 @@ impl Shared {
                 .try_record(Record::event("handshake", &block[start..]));
             ends.push((start, block.len()));
         }
+        let masker = self.masker.current();
         for (name, value) in headers {
-            let shown = self.masker.header_value(name, value);
+            let shown = masker.header_value(name, value);
             let start = block.len();
             block.push_str(arrow);
             block.push(' ');
@@ -332,11 +357,11 @@ impl Shared {
         let at = Utc::now();
         self.update(|inner| {
             for (start, end) in ends {
-                inner.log.push(LogEntry {
+                inner.log.push(LogEntry::new(
                     at,
-                    kind: EntryKind::Event,
-                    text: LogText::slice(&block, start, end),
-                });
+                    EntryKind::Event,
+                    LogText::slice(&block, start, end),
+                ));
             }
         });
     }
@@ -410,15 +435,16 @@ impl Shared {
     }
 
     /// A batch of received messages (`batch` holds `payloads`): counted, logged and folded into
-    /// the assertions under one lock (quiet: the task throttles notifications). Returns the
-    /// `after:` messages they trigger (`after`: message index, target name, already fired).
+    /// the assertions under one lock (quiet: the task throttles notifications). Says which
+    /// number the first of them has and which `after:` messages they trigger (`after`: message
+    /// index, target name, already fired).
     pub(crate) fn received(
         &self,
         batch: &Batch,
         payloads: &[Payload],
         after: &mut [(usize, String, bool)],
         now: Instant,
-    ) -> Vec<usize> {
+    ) -> Arrival {
         let spec = &self.spec;
         self.update_quiet(|inner| {
             if inner.latency_first.is_none()
@@ -427,10 +453,11 @@ impl Shared {
                 inner.latency_first = Some(now.duration_since(opened));
             }
             inner.last_traffic = now;
+            let first_number = inner.messages.count() + 1;
             inner.messages.push_all(payloads);
             inner.log.push_batch(batch.clone());
-            let mut fired = Vec::new();
-            for payload in payloads {
+            let mut after_fired = Vec::new();
+            for (position, payload) in payloads.iter().enumerate() {
                 inner.tracker.observe(payload);
                 for (index, target, done) in after.iter_mut() {
                     if *done {
@@ -446,12 +473,55 @@ impl Shared {
                     };
                     if hit {
                         *done = true;
-                        fired.push(*index);
+                        after_fired.push((*index, position));
                     }
                 }
             }
-            fired
+            Arrival {
+                first_number,
+                after_fired,
+            }
         })
+    }
+
+    /// A reply captured `name` (quiet: the task notifies): kept for the messages handles send,
+    /// masked from now on when its name says it is a secret, and said in the log.
+    pub(crate) fn captured(&self, name: &str, value: &str, words: String) {
+        if is_secret_name(name) {
+            self.masker.add(value);
+        }
+        self.update_quiet(|inner| {
+            inner.captured.set(name, value.to_string());
+        });
+        self.event_quiet(EntryKind::Event, "capture", words);
+    }
+
+    /// A reply that was due could not be sent (quiet: the task notifies): kept for the status
+    /// and said in the log.
+    pub(crate) fn reply_failed(&self, failure: ReplyFailure) {
+        let line = format!("not sent: {}", failure.sentence());
+        self.update_quiet(|inner| {
+            inner.reply_failure_count += 1;
+            if inner.reply_failures.len() < REPLY_FAILURES_KEPT {
+                inner.reply_failures.push(failure);
+            }
+        });
+        self.event_quiet(EntryKind::End, "error", line);
+    }
+
+    /// A message of the spec as it would be sent now by a handle: filled in from the values
+    /// captured so far (docs/format.md §4.4).
+    pub(crate) fn render(&self, message: &MessageSpec) -> Result<Outgoing, String> {
+        if !template::needs_filling(&message.body) {
+            return template::render(message, &Context::empty());
+        }
+        let inner = self.lock();
+        let context = Context {
+            captured: &inner.captured,
+            defaults: &self.spec.capture_defaults,
+            trigger: None,
+        };
+        template::render(message, &context)
     }
 
     /// A batch of messages went out (quiet: the writer throttles notifications).
@@ -603,6 +673,25 @@ impl Shared {
         self.update_quiet(|inner| inner.outbox.attach());
     }
 
+    /// Queues jobs of the session task's own in order (the replies to one batch of messages)
+    /// under one lock; `false` when no writer is attached any more.
+    pub(crate) fn queue_writes(&self, jobs: Vec<WriteJob>) -> bool {
+        let mut wake = false;
+        {
+            let mut inner = self.lock();
+            for job in jobs {
+                match inner.outbox.push(job) {
+                    Ok(woken) => wake |= woken,
+                    Err(_) => return false,
+                }
+            }
+        }
+        if wake {
+            self.writer_wake.notify_one();
+        }
+        true
+    }
+
     /// Queues a job of the session task's own (automatic sends, pings, replies, the close
     /// frame); `false` when no writer is attached any more.
     pub(crate) fn queue_write(&self, job: WriteJob) -> bool {
@@ -661,10 +750,10 @@ impl Shared {
     // ----- Snapshots -----
 
     pub(crate) fn status(&self) -> Status {
+        let masker = self.masker.current();
         let mut inner = self.lock();
-        let (assertions, assertion_results) = inner
-            .tracker
-            .evaluate(&inner.facts(self.started), &self.masker);
+        let (assertions, assertion_results) =
+            inner.tracker.evaluate(&inner.facts(self.started), &masker);
         let settled = log_settled(&mut inner, &assertion_results);
         let status = Status {
             session_id: self.id.clone(),
@@ -680,11 +769,8 @@ impl Shared {
             close_reason: inner
                 .close_reason
                 .as_ref()
-                .map(|r| self.masker.mask(r).into_owned()),
-            error: inner
-                .error
-                .as_ref()
-                .map(|e| self.masker.mask(e).into_owned()),
+                .map(|r| masker.mask(r).into_owned()),
+            error: inner.error.as_ref().map(|e| masker.mask(e).into_owned()),
             warnings: inner.warnings.clone(),
             ended_by: inner.ended_by,
             reconnect: inner.reconnect_at.map(|(attempt, at)| ReconnectWait {
@@ -694,6 +780,16 @@ impl Shared {
             reconnects: inner.reconnects,
             assertions,
             assertion_results,
+            reply_failures: inner
+                .reply_failures
+                .iter()
+                .map(|f| ReplyFailure {
+                    error: masker.mask(&f.error).into_owned(),
+                    trigger: masker.mask(&f.trigger).into_owned(),
+                    ..f.clone()
+                })
+                .collect(),
+            reply_failure_count: inner.reply_failure_count,
             elapsed_ms: self.started.elapsed().as_millis() as u64,
         };
         if !settled.is_empty() {
@@ -732,7 +828,7 @@ impl Shared {
             out.push_str(warning);
         }
         out.push('\n');
-        inner.log.render_lines(&self.masker, &mut out);
+        inner.log.render_lines(&self.masker.current(), &mut out);
         out
     }
 }

@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
+use void_syntax::conversation::{ArgsMode, Capture, Condition};
 use void_syntax::vocab::{
-    self, BinaryEncoding, Field, LogMode, MessageFormat, Operator, SendMode, WsOption, xml_problem,
+    self, BinaryEncoding, Field, LogMode, MessageFormat, Operator, Protocol, SendMode, WsOption,
+    xml_problem,
 };
 
 /// Everything the engine needs to run one WebSocket section.
@@ -40,6 +42,10 @@ pub struct SessionSpec {
     /// The project those paths must stay inside; `None` derives it from `file_dir`
     /// ([`SessionSpec::project`]).
     pub project_root: Option<PathBuf>,
+    /// The values the environment gives to names the section's replies capture: a message
+    /// sent before the capture uses these (docs/format.md §4.4, §5: captured values come last
+    /// and win). Secret ones are in [`SessionSpec::secrets`] too.
+    pub capture_defaults: Vec<(String, String)>,
 }
 
 impl SessionSpec {
@@ -56,6 +62,7 @@ impl SessionSpec {
             secrets: Vec::new(),
             file_dir: None,
             project_root: None,
+            capture_defaults: Vec::new(),
         }
     }
 
@@ -120,7 +127,7 @@ pub struct TransportOptions {
 }
 
 /// One `ws-message` block.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageSpec {
     /// The block's `uid` (may be empty for hand-built specs).
     pub uid: String,
@@ -131,8 +138,31 @@ pub struct MessageSpec {
     pub send: SendMode,
     /// Waited before an automatic (`on-open`, `after:`) send.
     pub delay: Option<Duration>,
-    /// The body with variables resolved.
+    /// The body with the environment's variables resolved. The names the section's replies
+    /// capture and the `{{$msg...}}` values are left as written: they are filled in when the
+    /// message is sent (`crate::template`).
     pub body: String,
+    /// Whether the block has a `body` at all: a reply without one only captures.
+    pub has_body: bool,
+    /// A reply's condition (`send: on-receive`); `None` answers every message.
+    pub when: Option<Condition>,
+    /// How often a reply is sent at most; `None` is unlimited.
+    pub times: Option<u32>,
+    /// What a reply stores from the message it answers, before its own body is sent.
+    pub captures: Vec<Capture>,
+    /// Socket.IO: the event name (`None` in a reply to an event that asks for an
+    /// acknowledgement sends the acknowledgement).
+    pub event: Option<String>,
+    /// Socket.IO: whether the JSON body is the one argument or the argument list.
+    pub args: ArgsMode,
+    /// Socket.IO: wait for the acknowledgement and log it.
+    pub ack: bool,
+}
+
+impl Default for MessageSpec {
+    fn default() -> Self {
+        MessageSpec::text("", "")
+    }
 }
 
 impl MessageSpec {
@@ -146,17 +176,19 @@ impl MessageSpec {
             send: SendMode::Manual,
             delay: None,
             body: body.into(),
+            has_body: true,
+            when: None,
+            times: None,
+            captures: Vec::new(),
+            event: None,
+            args: ArgsMode::Single,
+            ack: false,
         }
     }
 
     /// A label for logs and errors: the name, else the uid.
     pub fn label(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.uid)
-    }
-
-    /// Checks the body against its format and encodes it as a frame payload.
-    pub fn payload(&self) -> Result<Outgoing, String> {
-        Outgoing::encode(self.format, self.encoding, &self.body)
     }
 }
 
@@ -284,6 +316,14 @@ pub struct SessionOptions {
     pub transcript: TranscriptTarget,
     pub run_timeout: Duration,
     pub idle_timeout: Duration,
+    /// What the connection speaks: plain WebSocket or Socket.IO.
+    pub protocol: Protocol,
+    /// Socket.IO: the namespace (`/` by default).
+    pub namespace: String,
+    /// Socket.IO: the JSON object sent with the namespace connect.
+    pub auth: Option<String>,
+    /// Socket.IO: how long a message sent with `ack: true` waits for its acknowledgement.
+    pub ack_timeout: Duration,
 }
 
 impl Default for SessionOptions {
@@ -307,6 +347,10 @@ impl Default for SessionOptions {
             transcript: TranscriptTarget::Default,
             run_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(5),
+            protocol: Protocol::WebSocket,
+            namespace: "/".into(),
+            auth: None,
+            ack_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -397,6 +441,12 @@ impl SessionOptions {
             | WsOption::MaxResponseSize => {
                 return Err(format!("`{key}` applies to HTTP sections only"));
             }
+            WsOption::Protocol => {
+                self.protocol = Protocol::parse(v).map_err(|e| format!("`{key}`: {e}"))?
+            }
+            WsOption::Namespace => self.namespace = v.to_string(),
+            WsOption::Auth => self.auth = Some(v.to_string()),
+            WsOption::AckTimeout => self.ack_timeout = duration(v)?,
         }
         Ok(OptionEffect::Stored)
     }

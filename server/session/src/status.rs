@@ -110,6 +110,34 @@ pub struct AssertionResult {
     pub message: String,
 }
 
+/// A reply that was due and could not be sent (docs/format.md §4.4): which reply, its rule,
+/// the message it answered, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyFailure {
+    /// The reply's name (`reply` when it has none).
+    pub reply: String,
+    /// Its `when:` condition as written, when it has one.
+    pub when: Option<String>,
+    /// The message it answered, as the log names it: `← ping #12`.
+    pub trigger: String,
+    /// Why it was not sent, in words (secrets masked in a status).
+    pub error: String,
+}
+
+impl ReplyFailure {
+    /// One sentence: `reply pong (when json.op equals ping) to ← ping #12 was not sent: ...`.
+    pub fn sentence(&self) -> String {
+        let rule = match &self.when {
+            Some(when) => format!(" (when {when})"),
+            None => String::new(),
+        };
+        format!(
+            "reply {}{rule} to {} was not sent: {}",
+            self.reply, self.trigger, self.error
+        )
+    }
+}
+
 /// Counts of assertion outcomes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AssertionCounts {
@@ -147,6 +175,13 @@ pub struct Status {
     pub reconnects: u32,
     pub assertions: AssertionCounts,
     pub assertion_results: Vec<AssertionResult>,
+    /// Replies that were due and could not be sent, the first [`REPLY_FAILURES_KEPT`] of them.
+    pub reply_failures: Vec<ReplyFailure>,
+    /// Every reply that could not be sent, kept or not.
+    pub reply_failure_count: u64,
     /// Milliseconds since the session started.
     pub elapsed_ms: u64,
 }
+
+/// Reply failures a status carries at most (the log and the transcript have every one).
+pub const REPLY_FAILURES_KEPT: usize = 20;

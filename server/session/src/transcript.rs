@@ -26,7 +26,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::batch::{Batch, BodyRef};
-use crate::mask::Masker;
+use crate::mask::{Masker, SessionMasker};
 use crate::project_files::{FileError, FileProblem, Project};
 use crate::sync::Unpoisoned;
 
@@ -97,7 +97,7 @@ impl Record {
 
 /// One transcript file, as the writer thread sees it.
 struct Target {
-    masker: Masker,
+    masker: SessionMasker,
     /// Only the writer thread writes; `None` after a write error.
     file: Mutex<Option<File>>,
     events: AtomicU64,
@@ -232,8 +232,10 @@ impl Hub {
                         target
                             .events
                             .fetch_add(records.len() as u64, Ordering::Relaxed);
+                        let masker = target.masker.current();
                         for record in &records {
-                            encode_into_file(&target, &mut clock, &mut chunk, record.parts());
+                            let parts = record.parts();
+                            encode_into_file(&target, &masker, &mut clock, &mut chunk, parts);
                         }
                         current = Some(target);
                     }
@@ -248,6 +250,7 @@ impl Hub {
                             Direction::In
                         };
                         let t = batch.at();
+                        let masker = target.masker.current();
                         for index in 0..batch.len() {
                             let message = batch.get(index);
                             let parts = Parts {
@@ -255,8 +258,9 @@ impl Hub {
                                 dir,
                                 kind: message.format.as_str(),
                                 body: message.body,
+                                note: message.note.map(|n| &**n),
                             };
-                            encode_into_file(&target, &mut clock, &mut chunk, parts);
+                            encode_into_file(&target, &masker, &mut clock, &mut chunk, parts);
                         }
                         current = Some(target);
                     }
@@ -290,11 +294,12 @@ fn switch_target(current: &mut Option<Arc<Target>>, next: &Arc<Target>, chunk: &
 /// Encodes one record into `chunk`, writing to the target's file whenever it fills.
 fn encode_into_file(
     target: &Target,
+    masker: &Masker,
     clock: &mut StampCache,
     chunk: &mut Vec<u8>,
     parts: Parts<'_>,
 ) {
-    encode_pieces(parts, &target.masker, clock, chunk, &mut |chunk| {
+    encode_pieces(parts, masker, clock, chunk, &mut |chunk| {
         write_out(target, chunk)
     });
     if chunk.len() >= WRITE_CHUNK {
@@ -347,7 +352,11 @@ impl Transcript {
     /// the rules of [`Project::create_transcript`]: inside `project`, never through a symlink
     /// out of it, never onto a pipe or a device, never over a file that is not a transcript.
     /// Records go to the shared writer.
-    pub fn create(project: &Project, path: &Path, masker: Masker) -> Result<Self, FileError> {
+    pub fn create(
+        project: &Project,
+        path: &Path,
+        masker: SessionMasker,
+    ) -> Result<Self, FileError> {
         let (_, file) = project.create_transcript(path)?;
         if Hub::get().is_none() {
             return Err(FileError {
@@ -504,6 +513,8 @@ struct Parts<'a> {
     dir: Direction,
     kind: &'static str,
     body: BodyRef<'a>,
+    /// Why a message was sent (a reply's note), written as `"note"` after `"size"`.
+    note: Option<&'a str>,
 }
 
 impl Record {
@@ -516,6 +527,7 @@ impl Record {
                 RecordBody::Text(text) => BodyRef::Text(text),
                 RecordBody::Binary(bytes) => BodyRef::Binary(bytes),
             },
+            note: None,
         }
     }
 }
@@ -562,6 +574,10 @@ fn encode_pieces(
     };
     out.extend_from_slice(b",\"size\":");
     push_decimal(out, size);
+    if let Some(note) = record.note {
+        out.extend_from_slice(b",\"note\":");
+        let _ = serde_json::to_writer(&mut *out, masker.mask(note).as_ref());
+    }
     out.extend_from_slice(b"}\n");
 }
 
@@ -725,6 +741,7 @@ mod tests {
                 dir: Direction::In,
                 kind: message.format.as_str(),
                 body: message.body,
+                note: None,
             };
             encode_pieces(parts, &masker, &mut clock, &mut out, &mut |_| {});
         }
@@ -810,7 +827,8 @@ mod tests {
     async fn writes_and_flushes_to_disk() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/t.jsonl");
-        let t = Transcript::create(&Project::new(dir.path()), &path, Masker::default()).unwrap();
+        let t =
+            Transcript::create(&Project::new(dir.path()), &path, SessionMasker::default()).unwrap();
         for i in 0..100 {
             t.record(Record::event("note", format!("event {i}"))).await;
         }

@@ -50,6 +50,8 @@ pub(crate) async fn writer_task(shared: Arc<Shared>, sink: Sink) -> Result<(), S
 
 async fn write_all(shared: &Shared, mut sink: Sink) -> Result<(), String> {
     let mut sent: Vec<Outgoing> = Vec::new();
+    // Notes of the replies among `sent`, by index.
+    let mut notes: Vec<(u32, Arc<str>)> = Vec::new();
     let mut queued: VecDeque<WriteJob> = VecDeque::new();
     let mut last_notify: Option<tokio::time::Instant> = None;
     let notify = tokio::time::sleep(NOTIFY_INTERVAL);
@@ -81,6 +83,13 @@ async fn write_all(shared: &Shared, mut sink: Sink) -> Result<(), String> {
                     sent.push(outgoing);
                     frame
                 }
+                WriteJob::Reply(outgoing, note) => {
+                    let frame = frame_of(&outgoing);
+                    bytes += frame.len();
+                    notes.push((u32::try_from(sent.len()).unwrap_or(u32::MAX), note));
+                    sent.push(outgoing);
+                    frame
+                }
                 WriteJob::Ping(data) => Message::Ping(data),
                 WriteJob::Close(frame) => Message::Close(frame),
             };
@@ -96,7 +105,7 @@ async fn write_all(shared: &Shared, mut sink: Sink) -> Result<(), String> {
             return Err(format!("sending failed: {e}"));
         }
         if !sent.is_empty() {
-            record_sent(shared, &mut sent, wall).await;
+            record_sent(shared, &mut sent, &mut notes, wall).await;
             // Observers hear about counters at most every NOTIFY_INTERVAL.
             let now = tokio::time::Instant::now();
             match last_notify {
@@ -120,11 +129,17 @@ async fn write_all(shared: &Shared, mut sink: Sink) -> Result<(), String> {
 }
 
 /// Counts, logs and transcribes a batch of messages that went out, as one [`Batch`].
-async fn record_sent(shared: &Shared, sent: &mut Vec<Outgoing>, wall: DateTime<Utc>) {
+async fn record_sent(
+    shared: &Shared,
+    sent: &mut Vec<Outgoing>,
+    notes: &mut Vec<(u32, Arc<str>)>,
+    wall: DateTime<Utc>,
+) {
     let count = sent.len() as u64;
     let batch = Batch::Sent {
         at: wall,
         messages: sent.drain(..).collect(),
+        notes: (!notes.is_empty()).then(|| notes.drain(..).collect()),
     };
     shared.sent(count, batch.clone());
     shared.transcript.record_batch(batch).await;

@@ -264,6 +264,11 @@ impl ArgsMode {
 /// The prefix of the values a reply takes from its triggering message.
 pub const MSG_PREFIX: &str = "$msg.";
 
+/// Whether `name` (as written between the braces) is a `{{$msg...}}` value, well formed or not.
+pub fn is_msg_value(name: &str) -> bool {
+    name == "$msg" || name.starts_with(MSG_PREFIX)
+}
+
 /// For a `{{$msg.<field>}}` name: the field it reads (`None` when the name is not a `$msg`
 /// value, an error when its field is not one).
 pub fn msg_variable(name: &str) -> Option<Result<Accessor, String>> {

@@ -1076,7 +1076,19 @@ fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>)
             _ => {}
         }
     }
-    // `send: after: <name>` must name a message or an assertion row of the section.
+    check_after_targets(doc, section, &names, diags);
+    if section.is_websocket(doc) {
+        check_conversation(doc, section, diags);
+    }
+}
+
+/// `send: after: <name>` must name a message (`names`) or an assertion row of the section.
+fn check_after_targets(
+    doc: &Document,
+    section: &Section,
+    names: &HashMap<&str, ()>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let assertions = section.assertions(doc).map(|(_, a)| a);
     let is_assertion_name = |target: &str| {
         assertions.is_some_and(|a| {
@@ -1103,9 +1115,6 @@ fn check_section(doc: &Document, section: &Section, diags: &mut Vec<Diagnostic>)
                 ));
             }
         }
-    }
-    if section.is_websocket(doc) {
-        check_conversation(doc, section, diags);
     }
 }
 

@@ -890,7 +890,7 @@ impl VariableRef {
         if let Some(rest) = self.name.strip_prefix("process.") {
             let _ = rest;
             VariableKind::Process
-        } else if self.name == "$msg" || self.name.starts_with(crate::conversation::MSG_PREFIX) {
+        } else if crate::conversation::is_msg_value(&self.name) {
             VariableKind::Message
         } else if self.name.starts_with("$faker.")
             || self.name.starts_with("$req.")

@@ -46,7 +46,7 @@ pub fn run(args: EchoServerArgs) -> ExitCode {
         let _ = writeln!(std::io::stdout().lock(), "{}", server.url());
         let _ = std::io::stdout().lock().flush();
         eprintln!(
-            "void-ls echo-server listening on {}\n  routes: /echo /chat?room=NAME /rpc /heartbeat /flaky?after=N /close?code=C /status/NNN\n  try:    {} run examples/ --env-var ECHO_URL={}\n  stop:   Ctrl-C",
+            "void-ls echo-server listening on {}\n  routes: /echo /chat?room=NAME /rpc /heartbeat /login /flaky?after=N /close?code=C /status/NNN\n  try:    {} run examples/ --env-var ECHO_URL={}\n  stop:   Ctrl-C",
             server.url(),
             super::invocation::program(),
             server.url()

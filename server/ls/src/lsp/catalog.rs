@@ -31,12 +31,42 @@ pub const BLOCK_TYPES: &[BlockType] = &[
                 "`text` (default), `json`, `xml` or `binary`. JSON and XML are checked before sending.",
             ),
             ("encoding", "For `binary`: `base64` (default) or `hex`."),
-            ("send", "`manual` (default), `on-open`, or `after: <name>`."),
+            (
+                "send",
+                "`manual` (default), `on-open`, `on-receive` (a reply), or `after: <name>`.",
+            ),
             (
                 "delay",
                 "Wait before an automatic send, e.g. `250ms`, `2s`.",
             ),
-            ("body", "The message; may use `{{VARIABLES}}`."),
+            (
+                "when",
+                "A reply's condition, read on each arriving message: `<field> <operator> <expected>`, e.g. `json.op equals ping`, `text contains hello`, `event equals joined`. Without it, the reply answers every message.",
+            ),
+            (
+                "times",
+                "How often a reply is sent at most (default: every time its `when:` holds).",
+            ),
+            (
+                "capture",
+                "`NAME = <field>` (several separated by `;`): stores a value of the message a reply answers as `{{NAME}}` for every later message of the session, before the reply's own body is sent. A reply with no `body` only captures. Names with TOKEN, SECRET, PASSWORD or KEY are secrets.",
+            ),
+            (
+                "event",
+                "Socket.IO: the event name. In a reply to an event that asks for an acknowledgement, leave it out to send the acknowledgement.",
+            ),
+            (
+                "args",
+                "Socket.IO: `list` when the JSON body is the argument list; by default it is the one argument.",
+            ),
+            (
+                "ack",
+                "Socket.IO: `true` waits for the server's acknowledgement and logs it beside the message.",
+            ),
+            (
+                "body",
+                "The message; may use `{{VARIABLES}}`, captured `{{NAMES}}` and, in a reply, `{{$msg.json.<path>}}`, `{{$msg.text}}`, `{{$msg.event}}` from the message it answers.",
+            ),
         ],
     },
     BlockType {
@@ -223,9 +253,27 @@ pub fn message_attr_values(attr: &str) -> &'static [(&'static str, &'static str)
                 "Sent in file order when the connection opens, and after every reconnect.",
             ),
             (
+                "on-receive",
+                "A reply: sent each time an arriving message matches its `when:` (at most `times` times).",
+            ),
+            (
                 "after: ",
                 "Sent when a received message matches the named message or assertion row.",
             ),
+        ],
+        "args" => &[
+            (
+                "single",
+                "The JSON body is the event's one argument (default).",
+            ),
+            ("list", "The JSON body is the event's argument list."),
+        ],
+        "ack" => &[
+            (
+                "true",
+                "Wait for the server's acknowledgement and log it beside the message.",
+            ),
+            ("false", "Do not ask for an acknowledgement (default)."),
         ],
         "authType" => &[
             (

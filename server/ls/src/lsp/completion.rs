@@ -99,16 +99,17 @@ impl Ctx<'_> {
         )
     }
 
-    /// `/wss` and `/ws` alone on a prose line.
+    /// `/wss`, `/ws` and `/socketio` alone on a prose line.
     fn prose(&self, before: &str, after: &str, line_ending: &str) -> Vec<CompletionItem> {
         let token = before.trim_start();
-        if !after.trim().is_empty() || !token.starts_with('/') || !"/wss".starts_with(token) {
+        if !after.trim().is_empty() || !token.starts_with('/') {
             return Vec::new();
         }
         let start = self.offset - token.len();
         let range = self.range(start, self.offset);
-        [(Scheme::Wss, "/wss", "WebSocket section (wss://, TLS)"), (Scheme::Ws, "/ws", "WebSocket section (ws://, unencrypted)")]
+        let mut items: Vec<CompletionItem> = [(Scheme::Wss, "/wss", "WebSocket section (wss://, TLS)"), (Scheme::Ws, "/ws", "WebSocket section (ws://, unencrypted)")]
             .into_iter()
+            .filter(|(_, label, _)| "/wss".starts_with(token) || label.starts_with(token))
             .map(|(scheme, label, detail)| {
                 let template = skeleton::websocket_section(scheme);
                 let mut item = self.item(label, CompletionItemKind::SNIPPET, range, &template, line_ending);
@@ -121,7 +122,24 @@ impl Ctx<'_> {
                 )));
                 item
             })
-            .collect()
+            .collect();
+        if "/socketio".starts_with(token) {
+            let template = skeleton::socketio_section();
+            let mut item = self.item(
+                "/socketio",
+                CompletionItemKind::SNIPPET,
+                range,
+                &template,
+                line_ending,
+            );
+            item.detail = Some("Socket.IO section (Socket.IO v4 over WebSocket)".into());
+            item.filter_text = Some("/socketio".into());
+            item.documentation = Some(markdown(
+                "Inserts a `socket-request` to a Socket.IO server, `ws-options` with `protocol: socket.io` and the namespace, and a `ws-message` that emits an event on open and waits for its acknowledgement, with fresh uids.".into(),
+            ));
+            items.push(item);
+        }
+        items
     }
 
     /// An opening fence being typed: offer each block type as a whole new block.
@@ -197,7 +215,7 @@ impl Ctx<'_> {
         // The project's variables only: the process environment (dozens of the editor's own
         // variables, values included) is never offered, though `{{NAME}}` still resolves
         // against it.
-        let items = variables
+        let mut items: Vec<CompletionItem> = variables
             .iter()
             .into_iter()
             .filter(|(_, resolved)| {
@@ -220,7 +238,67 @@ impl Ctx<'_> {
                 }
             })
             .collect();
+        items.extend(self.conversation_values(range, closes));
         Some(items)
+    }
+
+    /// In a WebSocket section, after `{{`: the names its replies capture, and in a reply's
+    /// (or an `after:` message's) body the `$msg` values of the message it answers.
+    fn conversation_values(&self, range: Range, closes: bool) -> Vec<CompletionItem> {
+        let model = self.doc.model();
+        let Some(section) = model.sections.get(model.section_at(self.offset)) else {
+            return Vec::new();
+        };
+        if !section.is_websocket(&model) {
+            return Vec::new();
+        }
+        let item = |label: String, detail: String, doc: String| {
+            let new_text = if closes || label.ends_with('.') {
+                label.clone()
+            } else {
+                format!("{label}}}}}")
+            };
+            CompletionItem {
+                sort_text: Some(format!("~{label}")),
+                label,
+                kind: Some(CompletionItemKind::VARIABLE),
+                detail: Some(detail),
+                documentation: Some(markdown(doc)),
+                text_edit: Some(CompletionTextEdit::Edit(TextEdit { range, new_text })),
+                ..Default::default()
+            }
+        };
+        let mut items = Vec::new();
+        let mut seen = Vec::new();
+        for (name, _, message) in section.captured_names(&model) {
+            if seen.contains(&name) {
+                continue;
+            }
+            let by = message
+                .name
+                .as_ref()
+                .map_or("a reply".to_string(), |n| format!("reply `{}`", n.value));
+            items.push(item(
+                name.clone(),
+                format!("captured by {by}"),
+                format!("Captured at run time by {by} from the message it answers; every later message of the session uses the captured value."),
+            ));
+            seen.push(name);
+        }
+        let answers = model.block_at(self.offset).is_some_and(|(_, block)| {
+            matches!(&block.kind, void_syntax::BlockKind::WsMessage(m)
+                if matches!(m.send_value(), Some(vocab::SendMode::OnReceive | vocab::SendMode::After(_))))
+        });
+        if answers {
+            for (field, doc) in vocab::MESSAGE_FIELD_DOCS {
+                items.push(item(
+                    format!("$msg.{field}"),
+                    "from the message this reply answers".into(),
+                    doc.to_string(),
+                ));
+            }
+        }
+        items
     }
 
     /// Inside a block: keys and values by YAML position.
@@ -287,6 +365,12 @@ impl Ctx<'_> {
                         })
                         .collect();
                 }
+                Some((key, typed)) if block_type == "ws-message" && key.trim() == "when" => {
+                    return self.when_value(typed, token_end);
+                }
+                Some((key, typed)) if block_type == "ws-message" && key.trim() == "capture" => {
+                    return self.capture_value(typed, token_end);
+                }
                 Some((key, typed)) => {
                     let start = self.offset - typed.trim_start().len();
                     return catalog::message_attr_values(key.trim())
@@ -305,6 +389,65 @@ impl Ctx<'_> {
             }
         }
         Vec::new()
+    }
+
+    /// `when: <field> <operator> <expected>`: message fields for the first word, operators for
+    /// the second.
+    fn when_value(&self, typed: &str, end: usize) -> Vec<CompletionItem> {
+        let typed = typed.trim_start();
+        let words: Vec<&str> = typed.split_whitespace().collect();
+        let ends_with_space = typed.ends_with(char::is_whitespace);
+        let (word, typing_field) = match (words.len(), ends_with_space) {
+            (0, _) => ("", true),
+            (1, false) => (words[0], true),
+            (1, true) => ("", false),
+            (2, false) => (words[1], false),
+            _ => return Vec::new(),
+        };
+        let start = self.offset - word.len();
+        if typing_field {
+            return self.message_fields(start, end);
+        }
+        // `within` needs time to pass; a reply's condition is read on one message.
+        self.operators(start, end, false)
+    }
+
+    /// The assertion operators (`within` only where time can pass: an assertion row).
+    fn operators(&self, start: usize, end: usize, within: bool) -> Vec<CompletionItem> {
+        vocab::Operator::ALL
+            .iter()
+            .filter(|op| within || **op != vocab::Operator::Within)
+            .map(|op| {
+                self.simple(
+                    op.as_str(),
+                    CompletionItemKind::OPERATOR,
+                    start,
+                    end,
+                    op.doc(),
+                )
+            })
+            .collect()
+    }
+
+    /// `capture: NAME = <field>; ...`: message fields after `=`.
+    fn capture_value(&self, typed: &str, end: usize) -> Vec<CompletionItem> {
+        let current = typed.rsplit(';').next().unwrap_or(typed);
+        let Some((_, field)) = current.split_once('=') else {
+            return Vec::new();
+        };
+        let field = field.trim_start();
+        if field.contains(char::is_whitespace) {
+            return Vec::new();
+        }
+        self.message_fields(self.offset - field.len(), end)
+    }
+
+    /// The fields of one message (`json.`, `text`, `size`, `binary`, `event`, `ack`).
+    fn message_fields(&self, start: usize, end: usize) -> Vec<CompletionItem> {
+        vocab::MESSAGE_FIELD_DOCS
+            .iter()
+            .map(|(name, doc)| self.simple(name, CompletionItemKind::FIELD, start, end, doc))
+            .collect()
     }
 
     fn cell(
@@ -368,6 +511,8 @@ impl Ctx<'_> {
                         (".text", "The message as text."),
                         (".size", "The payload size in bytes."),
                         (".binary", "Whether the message is binary."),
+                        (".event", "Socket.IO: the event name."),
+                        (".ack", "Socket.IO: the arguments of an acknowledgement."),
                     ] {
                         let label = format!("{base}{accessor}");
                         let mut item =
@@ -378,18 +523,7 @@ impl Ctx<'_> {
                 }
                 items
             }
-            ("ws-assertions", 2) => vocab::Operator::ALL
-                .iter()
-                .map(|op| {
-                    self.simple(
-                        op.as_str(),
-                        CompletionItemKind::OPERATOR,
-                        start,
-                        end,
-                        op.doc(),
-                    )
-                })
-                .collect(),
+            ("ws-assertions", 2) => self.operators(start, end, true),
             _ => Vec::new(),
         }
     }
@@ -537,6 +671,9 @@ fn option_values(kind: OptionValueKind) -> &'static [&'static str] {
         OptionValueKind::Count => &["100", "1000", "10000"],
         OptionValueKind::PathOrOff => &["off"],
         OptionValueKind::ProxyUrl => &["http://localhost:3128"],
+        OptionValueKind::Protocol => &["websocket", "socket.io"],
+        OptionValueKind::Namespace => &["/"],
+        OptionValueKind::JsonObject => &["{\"token\": \"{{TOKEN}}\"}"],
         OptionValueKind::Text | OptionValueKind::Path => &[],
     }
 }
@@ -545,7 +682,14 @@ fn option_values(kind: OptionValueKind) -> &'static [&'static str] {
 fn yaml_string(value: &str) -> String {
     let special =
         matches!(value, "" | "true" | "false" | "null" | "~") || value.parse::<f64>().is_ok();
-    if special {
+    if value.starts_with(['{', '[']) {
+        // Flow syntax: quoted, single quotes when it holds `"` (as the app writes it).
+        if value.contains('"') {
+            format!("'{}'", value.replace('\'', "''"))
+        } else {
+            format!("\"{value}\"")
+        }
+    } else if special {
         format!("\"{value}\"")
     } else {
         value.to_string()

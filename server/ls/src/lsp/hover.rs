@@ -144,6 +144,17 @@ pub fn variable(
     var: &void_syntax::VariableRef,
 ) -> String {
     match var.kind() {
+        VariableKind::Message => {
+            return match void_syntax::conversation::msg_variable(&var.name) {
+                Some(Ok(field)) => format!(
+                    "**`{{{{{}}}}}`**\n\nThe `{}` of the message this reply answers, filled in when the reply is sent (`send: on-receive`, or `after:`).",
+                    var.name,
+                    vocab::message_field_text(&field)
+                ),
+                Some(Err(e)) => e,
+                None => String::new(),
+            };
+        }
         VariableKind::Process => {
             return format!(
                 "**`{{{{{}}}}}`**\n\nA value captured at run time (`process.*`).",
@@ -162,6 +173,34 @@ pub fn variable(
     let bindings = void_syntax::mcp_tools::tool_bindings(model);
     let bound =
         void_syntax::mcp_tools::binding_of(&bindings, model.section_at(var.range.start), &var.name);
+    let section = &model.sections[model.section_at(var.range.start)];
+    let capture = section
+        .captured_names(model)
+        .into_iter()
+        .find(|(name, _, _)| *name == var.name.as_str());
+    if let Some((_, _, message)) = capture {
+        let by = message
+            .name
+            .as_ref()
+            .map_or("a reply".to_string(), |n| format!("reply `{}`", n.value));
+        let mut text = format!(
+            "**`{{{{{}}}}}`**\n\nCaptured at run time by {by} (`capture: {}`); every later message of the session uses the captured value.",
+            var.name,
+            message.capture.as_ref().map_or("", |c| c.value.as_str())
+        );
+        if let Some(resolved) = variables.get(&var.name) {
+            let shown = if resolved.secret {
+                MASK.to_string()
+            } else {
+                format!("`{}`", resolved.value)
+            };
+            text.push_str(&format!(
+                "\n\nUntil then: {shown}, from {}",
+                source_text(&resolved.source)
+            ));
+        }
+        return text;
+    }
     match variables.get(&var.name) {
         Some(resolved) => {
             let shown = if resolved.secret {
@@ -236,9 +275,12 @@ fn field_doc(field: &str) -> String {
                 vocab::Accessor::Size => "\n\nReads the payload size in bytes.".into(),
                 vocab::Accessor::Binary => "\n\nWhether the message is binary.".into(),
                 vocab::Accessor::Event => {
-                    "\n\nThe Server-Sent Event's type (`message` when it names none).".into()
+                    "\n\nThe Server-Sent Event's type (`message` when it names none), or the Socket.IO event name.".into()
                 }
                 vocab::Accessor::Id => "\n\nThe Server-Sent Event's `id`.".into(),
+                vocab::Accessor::Ack(_) => {
+                    "\n\nSocket.IO: the arguments of an acknowledgement.".into()
+                }
             };
             format!("**`{field}`** (assertion field)\n\n{base_doc}{accessor}")
         }

@@ -114,8 +114,36 @@ pub fn websocket_section(scheme: Scheme) -> Template {
     t
 }
 
+/// The `/socketio` section: a `socket-request` to a Socket.IO server, `ws-options` that say
+/// `protocol: socket.io` and the namespace, and a message that emits an event on open and
+/// waits for its acknowledgement (docs/format.md §4.5).
+pub fn socketio_section() -> Template {
+    let mut t = socket_request_block_at(Scheme::Ws, "localhost:3000");
+    t.text("\n```void\n---\ntype: ws-options\nattrs:\n  uid: ")
+        .text(&new_uid())
+        .text("\ncontent:\n  - type: table\n    rows:\n")
+        .text(&table_row("protocol", "socket.io"))
+        .text("      - attrs:\n          disabled: false\n        row:\n          - namespace\n          - ")
+        .placeholder(2, "/")
+        .text("\n---\n```\n\n```void\n---\ntype: ws-message\nattrs:\n  uid: ")
+        .text(&new_uid())
+        .text("\n  name: ")
+        .placeholder(3, "hello")
+        .text("\n  format: json\n  send: on-open\n  body: '")
+        .placeholder(4, "{\"text\": \"hello\"}")
+        .text("'\n  event: ")
+        .placeholder(5, "hello")
+        .text("\n  ack: true\n---\n```\n");
+    t
+}
+
 /// A `socket-request` block (`smethod` and `surl` with fresh uids); the URL is placeholder 1.
 fn socket_request_block(scheme: Scheme) -> Template {
+    socket_request_block_at(scheme, "localhost:8080/socket")
+}
+
+/// [`socket_request_block`] with `address` (after the scheme) as the URL's default.
+fn socket_request_block_at(scheme: Scheme, address: &str) -> Template {
     let mut t = Template::default();
     t.text("```void\n---\ntype: socket-request\nattrs:\n  uid: ")
         .text(&new_uid())
@@ -129,7 +157,7 @@ fn socket_request_block(scheme: Scheme) -> Template {
         .text(&new_uid())
         .text("\n    content: ")
         .text(scheme.url_prefix())
-        .placeholder(1, "localhost:8080/socket")
+        .placeholder(1, address)
         .text("\n---\n```\n");
     t
 }
@@ -276,6 +304,25 @@ mod tests {
         assert_eq!(void_syntax::format(&text), text, "not in the app's style");
         let ws = websocket_section(Scheme::Ws).plain("\n");
         assert!(ws.contains("content: WS\n") && ws.contains("content: ws://"));
+    }
+
+    #[test]
+    fn the_socketio_section_is_clean_and_in_the_apps_style() {
+        let text = socketio_section().plain("\n");
+        assert_eq!(uids(&text).len(), 5, "{text}");
+        let model = void_syntax::parse(&text);
+        assert!(
+            model.diagnostics.is_empty(),
+            "{:?}\n{text}",
+            model.diagnostics
+        );
+        assert_eq!(void_syntax::format(&text), text, "not in the app's style");
+        let section = &model.sections[0];
+        assert_eq!(
+            section.protocol(&model),
+            void_syntax::vocab::Protocol::SocketIo
+        );
+        assert!(text.contains("event: hello") && text.contains("content: ws://localhost:3000"));
     }
 
     #[test]

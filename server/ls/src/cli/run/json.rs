@@ -75,6 +75,13 @@ fn section_value(s: &SectionReport) -> Value {
             "actual": r.actual,
             "detail": r.detail,
         })).collect::<Vec<_>>(),
+        "replyFailures": s.reply_failures.iter().map(|f| json!({
+            "reply": f.reply,
+            "when": f.when,
+            "trigger": f.trigger,
+            "error": f.error,
+        })).collect::<Vec<_>>(),
+        "replyFailureCount": s.reply_failure_count,
         "transcript": s.transcript.as_ref().map(|p| p.display().to_string()),
         "transcriptEvents": s.transcript_events,
         "warnings": s.warnings,

@@ -2,7 +2,8 @@
 //! reporters, Azure Pipelines).
 //!
 //! Shape: one `<testsuite>` per file, one `<testcase>` per WebSocket section, one `<failure>`
-//! per failing (or still pending) assertion row, and one `<error>` when the connection could
+//! per failing (or still pending) assertion row and per reply that could not be sent (it names
+//! the reply's rule and the message it answered), and one `<error>` when the connection could
 //! not be made. Text is escaped for XML 1.0 and characters XML cannot carry are replaced, so
 //! the output always parses. This module only formats a [`RunReport`]; it does no I/O.
 
@@ -109,6 +110,31 @@ fn write_testcase(out: &mut String, file: &str, section: &SectionReport) {
             escape_text(&body)
         );
     }
+    for failure in &section.reply_failures {
+        let message = failure.sentence();
+        let body = format!(
+            "reply: {}\nwhen: {}\nanswering: {}\nerror: {}",
+            failure.reply,
+            failure.when.as_deref().unwrap_or("(every message)"),
+            failure.trigger,
+            failure.error
+        );
+        let _ = writeln!(
+            out,
+            "      <failure type=\"reply\" message=\"{}\">{}</failure>",
+            escape(&message),
+            escape_text(&body)
+        );
+    }
+    let unlisted = section
+        .reply_failure_count
+        .saturating_sub(section.reply_failures.len() as u64);
+    if unlisted > 0 {
+        let _ = writeln!(
+            out,
+            "      <failure type=\"reply\" message=\"{unlisted} more replies were not sent (see the log)\"/>"
+        );
+    }
     let mut system_out = format!(
         "url: {}\nsent: {}\nreceived: {}\nended: {}\n",
         section.url,
@@ -174,7 +200,42 @@ pub fn escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::{ConnectionReport, FileReport};
     use super::*;
+
+    #[test]
+    fn a_reply_that_was_not_sent_fails_the_section_and_names_its_rule_and_message() {
+        let section = SectionReport {
+            label: "Login".into(),
+            connection: ConnectionReport {
+                opened: true,
+                ..ConnectionReport::default()
+            },
+            reply_failures: vec![void_session::ReplyFailure {
+                reply: "pong".into(),
+                when: Some("json.op equals ping".into()),
+                trigger: "← ping #12".into(),
+                error: "`{{$msg.json.id}}` has no value in the message it answers".into(),
+            }],
+            reply_failure_count: 3,
+            ..SectionReport::default()
+        };
+        assert_eq!(section.verdict(), SectionVerdict::Failed);
+        let report = RunReport {
+            files: vec![FileReport {
+                path: "a.void".into(),
+                sections: vec![section],
+            }],
+            ..RunReport::default()
+        };
+        let xml = render(&report);
+        assert!(xml.contains("failures=\"1\""), "{xml}");
+        assert!(
+            xml.contains("<failure type=\"reply\" message=\"reply pong (when json.op equals ping) to ← ping #12 was not sent: `{{$msg.json.id}}` has no value"),
+            "{xml}"
+        );
+        assert!(xml.contains("2 more replies were not sent"), "{xml}");
+    }
 
     #[test]
     fn escapes_markup_and_controls() {

@@ -48,6 +48,11 @@ pub struct SectionReport {
     /// Things a person must know even when the section passes: TLS certificate checks are off
     /// (`insecure: true`), an environment file was not read.
     pub warnings: Vec<String>,
+    /// Replies that were due and could not be sent (docs/format.md §4.4), the first few of
+    /// them; each names its rule and the message it answered.
+    pub reply_failures: Vec<void_session::ReplyFailure>,
+    /// Every reply that could not be sent, listed or not.
+    pub reply_failure_count: u64,
 }
 
 /// How the connection went.
@@ -213,7 +218,7 @@ impl RowStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SectionVerdict {
     Passed,
-    /// At least one assertion row failed or was still pending.
+    /// At least one assertion row failed or was still pending, or a reply could not be sent.
     Failed,
     /// The connection could not be made (or the section could not start) and no assertion row
     /// expected that.
@@ -276,11 +281,12 @@ impl SectionReport {
             return SectionVerdict::Error;
         }
         // A connection that ended in an error (this client had to close it, or it dropped)
-        // fails the section, unless a row is about how it closed.
+        // fails the section, unless a row is about how it closed; so does a reply that could
+        // not be sent.
         let ended_in_error = matches!(self.ended_by, EndReason::ClientClosed | EndReason::Dropped)
             && self.connection.error.is_some()
             && !self.rows.iter().any(|r| r.field.starts_with("close."));
-        if rows_failed || ended_in_error {
+        if rows_failed || ended_in_error || self.reply_failure_count > 0 {
             SectionVerdict::Failed
         } else {
             SectionVerdict::Passed

@@ -238,6 +238,7 @@ impl Console {
             for row in &s.rows {
                 lines.extend(row_lines(row, st, "    "));
             }
+            lines.extend(reply_failure_lines(s, st));
         }
         if s.rows.is_empty() && verdict != SectionVerdict::Error {
             lines.push(format!("    {}", st.dim("(no assertions)")));
@@ -482,6 +483,7 @@ pub fn summary_lines(report: &RunReport, st: Style, program: &str) -> Vec<String
             for row in s.rows.iter().filter(|r| r.is_failure()) {
                 lines.extend(row_lines(row, st, "    "));
             }
+            lines.extend(reply_failure_lines(s, st));
         }
         if let Some(hint) = hint {
             lines.push(format!("  {} {hint}", st.yellow("hint:")));
@@ -538,6 +540,27 @@ pub fn summary_lines(report: &RunReport, st: Style, program: &str) -> Vec<String
         t.received,
         human_duration(report.duration)
     )));
+    lines
+}
+
+/// The replies a section could not send, each naming its rule and the message it answered.
+fn reply_failure_lines(s: &SectionReport, st: Style) -> Vec<String> {
+    let mut lines: Vec<String> = s
+        .reply_failures
+        .iter()
+        .map(|f| format!("    {} {}", st.red("✗"), f.sentence()))
+        .collect();
+    let unlisted = s
+        .reply_failure_count
+        .saturating_sub(s.reply_failures.len() as u64);
+    if unlisted > 0 {
+        lines.push(format!(
+            "    {}",
+            st.red(&format!(
+                "{unlisted} more replies were not sent (see the log)"
+            ))
+        ));
+    }
     lines
 }
 

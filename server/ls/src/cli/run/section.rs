@@ -437,6 +437,8 @@ fn fill_from_status(
     {
         report.connection.error = None;
     }
+    report.reply_failures = status.reply_failures.clone();
+    report.reply_failure_count = status.reply_failure_count;
     report.rows = status
         .assertion_results
         .iter()

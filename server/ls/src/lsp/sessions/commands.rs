@@ -211,11 +211,7 @@ fn current_message(
     let located = lookup::locate(state, uri, Some(block_uid), None).ok()?;
     let spec = lookup::spec(state, &located).ok()?;
     let message = spec.message_by_uid(uid)?;
-    Some(match message.payload() {
-        Ok(outgoing) => SendRequest::Raw(outgoing),
-        // Let the engine report the body error in its own words.
-        Err(_) => SendRequest::Message(uid.to_string()),
-    })
+    Some(SendRequest::AsWritten(Box::new(message.clone())))
 }
 
 async fn test_connection(state: &ServerState, args: SectionTarget) -> Result<Value> {

@@ -1,10 +1,11 @@
-//! Completion of `.json.` paths in `ws-assertions` fields from what the section has actually
-//! received: the keys seen by its live session, or by its last session when it has ended
-//! (the engine keeps the first and last messages of a session for this).
+//! Completion of JSON paths from what the section has actually received: the keys seen by its
+//! live session, or by its last session when it has ended (the engine keeps the first and last
+//! messages of a session for this). Paths are completed after `.json.` in `ws-assertions`
+//! fields, and after `json.` in a `ws-message`'s `when:`, `capture:` and `{{$msg.json.`.
 //!
-//! Only answers when the cursor is right after `.json.` (plus a partial path) inside a
-//! `ws-assertions` block and a session of that section saw JSON keys; otherwise it declines
-//! and the editing layer's completion runs.
+//! Only answers when the cursor is right after such an accessor (plus a partial path) and a
+//! session of that section saw JSON keys; otherwise it declines and the editing layer's
+//! completion runs.
 
 use tower_lsp_server::ls_types::*;
 use void_syntax::BlockKind;
@@ -13,7 +14,7 @@ use super::super::document::OpenDocument;
 use super::super::server::ServerState;
 use super::lookup;
 
-const JSON_ACCESSOR: &str = ".json.";
+const JSON_ACCESSOR: &str = "json.";
 
 fn is_path_char(c: char) -> bool {
     c.is_alphanumeric() || "_.[]-$".contains(c)
@@ -23,7 +24,18 @@ fn is_path_char(c: char) -> bool {
 /// in a `.json.` path on this line.
 pub fn partial_path(line: &str, cursor_in_line: usize) -> Option<(usize, usize)> {
     let before = line.get(..cursor_in_line)?;
-    let start = before.rfind(JSON_ACCESSOR)? + JSON_ACCESSOR.len();
+    // `json.` starts a field (`when: json.`, `= json.`) or follows an accessor dot
+    // (`received[0].json.`, `$msg.json.`).
+    let at = before
+        .rmatch_indices(JSON_ACCESSOR)
+        .map(|(i, _)| i)
+        .find(|&i| {
+            before[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| matches!(c, '.' | ' ' | ':' | '=' | '\t'))
+        })?;
+    let start = at + JSON_ACCESSOR.len();
     if !before[start..].chars().all(is_path_char) {
         return None;
     }
@@ -46,7 +58,10 @@ pub fn json_paths(
     }
     let model = doc.model();
     let (_, block) = model.block_at(offset)?;
-    if !matches!(block.kind, BlockKind::WsAssertions(_)) {
+    if !matches!(
+        block.kind,
+        BlockKind::WsAssertions(_) | BlockKind::WsMessage(_)
+    ) {
         return None;
     }
     let text = doc.text();
@@ -101,6 +116,19 @@ mod tests {
         let cursor = line.find(".json.").unwrap_or(0) + 6;
         assert_eq!(partial_path(line, cursor), Some((cursor, cursor)));
         assert_eq!(partial_path("received[0].text", 16), None);
+        let line = "  when: json.op";
+        assert_eq!(partial_path(line, line.len()), Some((13, 15)));
+        let line = "  capture: T = json.";
+        assert_eq!(
+            partial_path(line, line.len()),
+            Some((line.len(), line.len()))
+        );
+        let line = "  body: '{{$msg.json.i";
+        assert_eq!(
+            partial_path(line, line.len()),
+            Some((line.len() - 1, line.len()))
+        );
+        assert_eq!(partial_path("  body: myjson.x", 16), None);
         assert_eq!(partial_path("received[0].json.a b", 20), None);
     }
 }
