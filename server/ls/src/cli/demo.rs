@@ -46,12 +46,17 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         "examples/reconnect.void",
         include_str!("../../../../examples/reconnect.void"),
     ),
+    (
+        "login",
+        "examples/login.void",
+        include_str!("../../../../examples/login.void"),
+    ),
 ];
 
 /// `void-ls demo`.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Which example to run: echo, chat, json-rpc, binary, heartbeat, reconnect, or all.
+    /// Which example to run: echo, chat, json-rpc, binary, heartbeat, reconnect, login, or all.
     #[arg(default_value = "echo", value_name = "EXAMPLE")]
     pub example: String,
     /// Colours.
