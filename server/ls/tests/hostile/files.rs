@@ -1,8 +1,8 @@
 //! Files a project names or holds: transcript paths that leave the project, certificate files
 //! that are pipes, devices, directories or huge, environment files that are devices, pipes or
-//! symlinks out, linked files that are any of those, files `check` is given that it cannot read
-//! (not UTF-8, a pipe, a directory), and directory symlink loops. Through `check`, `run` and the
-//! language server.
+//! symlinks out, linked files and HTTP uploads that are any of those, files `check` is given
+//! that it cannot read (not UTF-8, a pipe, a directory), a workspace holding such files, and
+//! directory symlink loops. Through `check`, `run` and the language server.
 
 use serde_json::{Value, json};
 use void_echo::{EchoServer, EchoServerConfig};
@@ -634,5 +634,63 @@ async fn the_workspace_index_reads_no_pipe_device_or_file_out_of_the_project_and
         &["outside-secret-value"],
         &[],
     );
+    world.assert_outside_unchanged();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_uploads_of_pipes_devices_or_files_out_of_the_project_stop_before_connecting() {
+    let world = World::new();
+    world.fixture("uploads.void");
+    world.fifo("pipe.bin");
+    world.symlink("/dev/zero", "zero.bin");
+    world.symlink(world.outside.join("secrets.env"), "out.bin");
+    // A server that would see any upload: nothing may connect to it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let var = format!(
+        "UPLOAD_URL=http://{}",
+        listener.local_addr().expect("address")
+    );
+    let ran = world.cli(
+        &world.project,
+        &[
+            "run",
+            "uploads.void",
+            "--env-var",
+            &var,
+            "--reporter",
+            "json",
+        ],
+    );
+    ran.assert_bounded(1, "run");
+    let report: Value = serde_json::from_str(&ran.stdout).expect("json report");
+    let sections = report["files"][0]["sections"].as_array().expect("sections");
+    let causes = [
+        "cannot attach `/pipe.bin`: ",
+        "cannot attach `/zero.bin`: ",
+        "cannot attach `/out.bin`: ",
+        "cannot attach `/../outside/secrets.env`: ",
+        "cannot attach `/etc/passwd`: ",
+    ];
+    let words = [
+        "is a named pipe (FIFO), not a regular file",
+        "is a symlink leading out of the project",
+        "is a symlink leading out of the project",
+        "is outside the project",
+        "project/etc/passwd: no such file",
+    ];
+    assert_eq!(sections.len(), causes.len(), "{report}");
+    for ((section, cause), words) in sections.iter().zip(causes).zip(words) {
+        let said = section.to_string();
+        assert!(
+            said.contains(cause) && said.contains(words),
+            "{cause}{words}: {section}"
+        );
+    }
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "a request connected"
+    );
+    assert_no_secret("run", ran.stdout.as_bytes(), &["outside-secret-value"], &[]);
     world.assert_outside_unchanged();
 }
