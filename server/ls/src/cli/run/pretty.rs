@@ -411,13 +411,22 @@ fn row_lines(row: &RowReport, st: Style, indent: &str) -> Vec<String> {
                 format!("{} {}", row.operator, row.expected)
             }
         ));
-        lines.push(format!(
-            "{pad}{}   {}",
-            st.dim("actual"),
-            row.actual
-                .as_deref()
-                .map_or_else(|| st.dim("(no value)"), |a| st.red(a))
-        ));
+        match row.actual.as_deref() {
+            None => lines.push(format!(
+                "{pad}{}   {}",
+                st.dim("actual"),
+                st.dim("(no value)")
+            )),
+            Some(actual) => {
+                // A multi-line value (pretty-printed JSON, say) keeps its shape: every line
+                // after the first is indented under the first, not thrown to the margin.
+                let mut value = actual.lines();
+                let first = value.next().unwrap_or_default();
+                lines.push(format!("{pad}{}   {}", st.dim("actual"), st.red(first)));
+                let under = format!("{pad}{}", " ".repeat("actual   ".len()));
+                lines.extend(value.map(|line| format!("{under}{}", st.red(line))));
+            }
+        }
         if row.status == RowStatus::Pending {
             lines.push(format!(
                 "{pad}{}",
@@ -627,6 +636,28 @@ mod tests {
         assert!(
             !text.contains('\x1b'),
             "plain output has no escapes: {text}"
+        );
+    }
+
+    #[test]
+    fn a_multi_line_actual_value_keeps_its_shape_under_the_label() {
+        let row = RowReport {
+            description: "whole reply".into(),
+            field: "received[0]".into(),
+            operator: "equals".into(),
+            expected: "nope".into(),
+            status: RowStatus::Failed,
+            actual: Some("{\n  \"op\": \"hello\"\n}".into()),
+            detail: None,
+        };
+        let lines = row_lines(&row, Style { color: false }, "    ");
+        assert_eq!(
+            lines[2..],
+            [
+                "        actual   {".to_string(),
+                "                   \"op\": \"hello\"".to_string(),
+                "                 }".to_string(),
+            ]
         );
     }
 
