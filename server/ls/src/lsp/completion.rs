@@ -490,6 +490,23 @@ impl Ctx<'_> {
                 .iter()
                 .map(|(name, doc)| self.simple(name, CompletionItemKind::PROPERTY, start, end, doc))
                 .collect(),
+            // The app's `options-table` of an HTTP section: HTTP's keys and the shared ones.
+            ("options-table", 0) => vocab::OPTION_KEYS
+                .iter()
+                .filter(|k| k.scope.http())
+                .map(|k| {
+                    let doc = match k.default {
+                        Some(d) => format!("{} Default: `{d}`.", k.doc),
+                        None => k.doc.to_string(),
+                    };
+                    self.simple(k.name, CompletionItemKind::PROPERTY, start, end, &doc)
+                })
+                .collect(),
+            // The app's `assertions-table`: description, field, operator, expected.
+            ("assertions-table", 1) => void_syntax::http::HTTP_FIELD_DOCS
+                .iter()
+                .map(|(name, doc)| self.simple(name, CompletionItemKind::FIELD, start, end, doc))
+                .collect(),
             ("ws-assertions", 1) => {
                 let mut items: Vec<CompletionItem> = vocab::FIELD_DOCS
                     .iter()

@@ -317,7 +317,7 @@ async fn completion_inside_blocks() {
     let typing = |case: &str| {
         let at = |name: &str| if name == case { CURSOR } else { "" };
         format!(
-            "{FIXTURE}\n```void\n---\ntype: ws-options\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - con{}\n      - attrs:\n          disabled: false\n        row:\n          - reconnect\n          - {}\n---\n```\n\n```void\n---\ntype: ws-message\nattrs:\n  fo{}\n  format: {}\n  body: \"{{{{WS{}\"\n---\n```\n\n```void\n---\ntype: ws-{}assertions\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - d\n          - rec{}\n          - eq{}\n---\n```\n\n```v{}\n",
+            "{FIXTURE}\n```void\n---\ntype: ws-options\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - con{}\n      - attrs:\n          disabled: false\n        row:\n          - reconnect\n          - {}\n---\n```\n\n```void\n---\ntype: ws-message\nattrs:\n  fo{}\n  format: {}\n  body: \"{{{{WS{}\"\n---\n```\n\n```void\n---\ntype: ws-{}assertions\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - d\n          - rec{}\n          - eq{}\n---\n```\n\n```void\n---\ntype: options-table\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - time{}\n---\n```\n\n```void\n---\ntype: assertions-table\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - d\n          - sta{}\n---\n```\n\n```v{}\n",
             at("option key"),
             at("option value"),
             at("message attr"),
@@ -326,6 +326,8 @@ async fn completion_inside_blocks() {
             at("type"),
             at("assertion field"),
             at("operator"),
+            at("http option key"),
+            at("http assertion field"),
             at("fence"),
         )
     };
@@ -341,6 +343,8 @@ async fn completion_inside_blocks() {
         "variable",
         "assertion field",
         "operator",
+        "http option key",
+        "http assertion field",
         "fence",
         "type",
     ] {
