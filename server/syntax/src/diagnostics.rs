@@ -541,7 +541,11 @@ fn check_message_attr_types(root: Node<'_>, diags: &mut Vec<Diagnostic>) {
         return;
     };
     for e in entries {
-        let Some(key) = e.key.as_str() else { continue };
+        // A key that is not text, or empty text (an empty key and a null one are the same
+        // key once formatted), names no attr.
+        let Some(key) = e.key.as_str().filter(|k| !k.is_empty()) else {
+            continue;
+        };
         if !crate::conversation::MESSAGE_ATTRS.contains(&key) {
             if !crate::conversation::COMMON_ATTRS.contains(&key) {
                 diags.push(unknown_message_attr(key, e.key.range()));
