@@ -47,9 +47,19 @@ pub const WATCHED_GLOBS: &[&str] = &[
 
 #[derive(Debug, Default)]
 pub struct EnvCache {
-    by_directory: Mutex<HashMap<PathBuf, Arc<Resolved>>>,
+    cached: Mutex<Cached>,
     /// The profile and environment picked in the editor, per project root.
     selections: Mutex<HashMap<PathBuf, Selection>>,
+}
+
+/// The variables per directory, and how many times they were dropped: a result computed from
+/// settings or files read before a drop is returned to its caller but never cached, so a
+/// computation that was running while an environment file or the settings changed cannot put
+/// the old values back after the drop.
+#[derive(Debug, Default)]
+struct Cached {
+    generation: u64,
+    by_directory: HashMap<PathBuf, Arc<Resolved>>,
 }
 
 /// A profile and environment picked in the editor (`None`: the default profile, the first
@@ -84,17 +94,25 @@ impl EnvCache {
         self.invalidate();
     }
 
+    /// Drops every cached result. Call it after the change is made (the settings written, the
+    /// file saved): a computation that read the state before it is then not cached.
     pub fn invalidate(&self) {
-        self.by_directory.lock().unpoisoned().clear();
+        let mut cached = self.cached.lock().unpoisoned();
+        cached.generation += 1;
+        cached.by_directory.clear();
     }
 
     /// The variables for a document at `file` (`None` for documents that are not files).
+    /// `settings` is read only after the cache's generation, so settings applied before an
+    /// [`Self::invalidate`] are never cached as if they came after it.
     pub fn variables(
         &self,
         file: Option<&Path>,
         roots: &[PathBuf],
-        settings: &Settings,
+        settings: impl FnOnce() -> Settings,
     ) -> Arc<Resolved> {
+        let generation = self.cached.lock().unpoisoned().generation;
+        let settings = &settings();
         let Some(file) = file else {
             return Arc::new(Resolved {
                 variables: Arc::new(without_files(settings)),
@@ -102,7 +120,7 @@ impl EnvCache {
             });
         };
         let directory = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        if let Some(hit) = self.by_directory.lock().unpoisoned().get(&directory) {
+        if let Some(hit) = self.cached.lock().unpoisoned().by_directory.get(&directory) {
             return hit.clone();
         }
         let workspace_root = roots
@@ -126,10 +144,10 @@ impl EnvCache {
             variables,
             unread: reader.problems(),
         });
-        self.by_directory
-            .lock()
-            .unpoisoned()
-            .insert(directory, resolved.clone());
+        let mut cached = self.cached.lock().unpoisoned();
+        if cached.generation == generation {
+            cached.by_directory.insert(directory, resolved.clone());
+        }
         resolved
     }
 }
@@ -143,7 +161,7 @@ pub fn overview(cache: &EnvCache, file: &Path, roots: &[PathBuf], settings: &Set
     let profiles = environments::profiles(&reader, &root);
     let envs = Environments::load(&reader, &root, selection.profile.as_deref());
     let active = envs.active(selection.env_name.as_deref());
-    let resolved = cache.variables(Some(file), roots, settings);
+    let resolved = cache.variables(Some(file), roots, || settings.clone());
     Overview {
         project_root: root,
         profile: envs.profile.clone(),

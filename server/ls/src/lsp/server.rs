@@ -130,7 +130,7 @@ impl ServerState {
     pub fn environment_for(&self, uri: &Uri) -> Arc<super::environment::Resolved> {
         let file = uri.to_file_path();
         self.env
-            .variables(file.as_deref(), &self.roots(), &self.settings())
+            .variables(file.as_deref(), &self.roots(), || self.settings())
     }
 
     /// The workspace folders.
