@@ -166,6 +166,31 @@ impl EchoServer {
     }
 }
 
+/// A loopback port that refuses every connection, reserved while this value lives. Its socket
+/// is bound but never listens, so a connect is refused at once; and because the port stays
+/// bound, no other server (another test running at the same time) is given it meanwhile, as
+/// happens to a port found free and then let go.
+pub struct RefusedPort {
+    port: u16,
+    _bound: tokio::net::TcpSocket,
+}
+
+impl RefusedPort {
+    pub fn new() -> std::io::Result<Self> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind((std::net::Ipv4Addr::LOCALHOST, 0).into())?;
+        let port = socket.local_addr()?.port();
+        Ok(RefusedPort {
+            port,
+            _bound: socket,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
 impl Drop for EchoServer {
     fn drop(&mut self) {
         let _ = self.stop.send(true);

@@ -348,12 +348,9 @@ async fn http_sections_run_against_a_real_server() {
 #[tokio::test(flavor = "multi_thread")]
 async fn http_failures_are_reported_in_words() {
     let Some(s) = setup().await else { return };
-    // A port nothing listens on: bound, then closed.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port that refuses connections, reserved for the whole test.
+    let refused = void_echo::RefusedPort::new().unwrap();
+    let closed = refused.port();
     std::fs::write(s.dir.path().join("bad.void"), failing_file()).unwrap();
     let dir = s.dir.path().to_path_buf();
     let var = format!("CLOSED_PORT={closed}");

@@ -158,9 +158,9 @@ impl Drop for EchoServer {
 }
 
 /// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// A port that refuses connections while the returned guard lives (see `RefusedPort`).
+fn closed_port() -> void_echo::RefusedPort {
+    void_echo::RefusedPort::new().unwrap()
 }
 
 fn json_report(ran: &Ran) -> Value {
@@ -282,10 +282,11 @@ fn pending_assertion_fails_when_the_idle_timeout_ends_the_run() {
 
 #[test]
 fn refused_connection_is_reported_and_exits_one() {
+    let refused = closed_port();
     let dir = tempfile::tempdir().unwrap();
     let text = section(
         "Nobody home",
-        &format!("ws://127.0.0.1:{}/", closed_port()),
+        &format!("ws://127.0.0.1:{}/", refused.port()),
         &["hello"],
         &[&["connectTimeout", "2s"]],
         &[&["reply", "received[0]", "equals", "hello"]],
@@ -337,10 +338,11 @@ fn refused_connection_is_reported_and_exits_one() {
 /// says the connection was refused (with the attempts counted), and the hint follows.
 #[test]
 fn a_reconnecting_section_that_is_refused_says_so_at_runtimeout() {
+    let refused = closed_port();
     let dir = tempfile::tempdir().unwrap();
     let text = section(
         "Nobody home, again",
-        &format!("ws://127.0.0.1:{}/", closed_port()),
+        &format!("ws://127.0.0.1:{}/", refused.port()),
         &["hello"],
         &[&["reconnect", "on"], &["runTimeout", "3s"]],
         &[&["reply", "received[0]", "equals", "hello"]],
@@ -442,6 +444,7 @@ fn unreadable_file_and_bad_arguments_exit_two() {
 
 #[test]
 fn only_the_named_section_runs() {
+    let refused = closed_port();
     let server = EchoServer::start();
     let dir = tempfile::tempdir().unwrap();
     let mut text = section(
@@ -453,7 +456,7 @@ fn only_the_named_section_runs() {
     );
     text.push_str(&section(
         "Skipped",
-        &format!("ws://127.0.0.1:{}/", closed_port()),
+        &format!("ws://127.0.0.1:{}/", refused.port()),
         &[],
         &[],
         &[],
@@ -472,6 +475,7 @@ fn only_the_named_section_runs() {
 
 #[test]
 fn junit_output_parses_and_has_one_failure_per_failing_row() {
+    let refused = closed_port();
     use quick_xml::Reader;
     use quick_xml::events::Event;
 
@@ -498,7 +502,7 @@ fn junit_output_parses_and_has_one_failure_per_failing_row() {
     write(dir.path(), "suite.void", &text);
     let refused = section(
         "Refused",
-        &format!("ws://127.0.0.1:{}/", closed_port()),
+        &format!("ws://127.0.0.1:{}/", refused.port()),
         &[],
         &[],
         &[],

@@ -366,10 +366,8 @@ async fn reconnect_sends_on_open_messages_again() {
 #[tokio::test]
 async fn the_reconnect_wait_is_a_state_with_its_attempt_and_delay_and_close_ends_it() {
     // Nothing listens on this port: every attempt is refused.
-    let closed_port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let refused = void_echo::RefusedPort::new().unwrap();
+    let closed_port = refused.port();
     let mut s = spec(&format!("ws://127.0.0.1:{closed_port}/"));
     s.options.reconnect = true;
     let session = Session::spawn(s, SessionSettings::default()).unwrap();
@@ -599,9 +597,8 @@ async fn test_connection_reports_the_handshake() {
 #[tokio::test]
 async fn sends_are_refused_until_open_and_bad_urls_are_refused_at_spawn() {
     assert!(Session::spawn(spec("http://127.0.0.1:1/"), SessionSettings::default()).is_err());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
+    let refused = void_echo::RefusedPort::new().unwrap();
+    let port = refused.port();
     let session = Session::spawn(
         spec(&format!("ws://127.0.0.1:{port}")),
         SessionSettings::default(),
