@@ -26,6 +26,10 @@ ensure_python() {
   if ! "$TOOLS/venv/bin/python" -c 'import aiohttp' 2>/dev/null; then
     "$TOOLS/venv/bin/pip" install -q 'aiohttp>=3.9,<4'
   fi
+  # The Socket.IO server peer (served by aiohttp).
+  if ! "$TOOLS/venv/bin/python" -c 'import socketio' 2>/dev/null; then
+    "$TOOLS/venv/bin/pip" install -q 'python-socketio>=5.11,<6'
+  fi
   export VOID_TEST_PYTHON=$TOOLS/venv/bin/python
 }
 
@@ -33,6 +37,10 @@ ensure_node_peers() {
   if [[ ! -d $TOOLS/node/node_modules/ws ]]; then
     mkdir -p "$TOOLS/node"
     (cd "$TOOLS/node" && npm init -y >/dev/null && npm install -q --no-audit --no-fund ws@8 >/dev/null)
+  fi
+  # The Socket.IO server peer.
+  if [[ ! -d $TOOLS/node/node_modules/socket.io ]]; then
+    (cd "$TOOLS/node" && npm install -q --no-audit --no-fund socket.io@4.8 >/dev/null)
   fi
   export VOID_TEST_NODE_MODULES=$TOOLS/node/node_modules
 }

@@ -25,13 +25,15 @@ fn spec(url: String) -> SessionSpec {
 
 /// Echoes a message through the engine's send path, before the next frame is read.
 fn echo(payload: &Payload) -> Option<Outgoing> {
-    Some(match payload {
-        Payload::Text(text) => Outgoing::Text {
+    match payload {
+        Payload::Text(text) => Some(Outgoing::Text {
             format: MessageFormat::Text,
             text: text.clone(),
-        },
-        Payload::Binary(bytes) => Outgoing::Binary(bytes.clone()),
-    })
+        }),
+        Payload::Binary(bytes) => Some(Outgoing::Binary(bytes.clone())),
+        // A plain WebSocket session receives no Socket.IO events.
+        Payload::Event(_) => None,
+    }
 }
 
 /// Runs one session to its end, echoing every received message when asked; returns the

@@ -6,6 +6,7 @@
 //! while the connection can still make it pass. Nothing here does I/O or knows about sockets.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -13,6 +14,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use void_syntax::vocab::{Accessor, Field, FieldBase, JsonStep, Operator};
 
 use crate::mask::Masker;
+use crate::socketio::message::{EventKind, SocketEvent};
 use crate::spec::AssertionSpec;
 use crate::status::{AssertionCounts, AssertionResult, Outcome};
 
@@ -30,6 +32,8 @@ const HEAD_MESSAGE_BYTES: usize = 256 * 1024;
 pub enum Payload {
     Text(Utf8Bytes),
     Binary(Bytes),
+    /// A Socket.IO event or acknowledgement (docs/format.md §4.5).
+    Event(Arc<SocketEvent>),
 }
 
 impl Payload {
@@ -37,6 +41,7 @@ impl Payload {
         match self {
             Payload::Text(t) => t.len(),
             Payload::Binary(b) => b.len(),
+            Payload::Event(e) => e.size(),
         }
     }
 
@@ -48,6 +53,7 @@ impl Payload {
         match self {
             Payload::Text(t) => std::borrow::Cow::Borrowed(t.as_str()),
             Payload::Binary(b) => String::from_utf8_lossy(b),
+            Payload::Event(e) => std::borrow::Cow::Borrowed(e.text.as_str()),
         }
     }
 }
@@ -401,6 +407,9 @@ fn scalar(field: &Field, f: &Facts<'_>) -> (Option<Value>, bool) {
 
 /// Reads an accessor from a message.
 pub fn access(accessor: &Accessor, payload: &Payload) -> Option<Value> {
+    if let Payload::Event(event) = payload {
+        return access_event(accessor, event);
+    }
     match accessor {
         Accessor::Whole | Accessor::Text => Some(Value::String(match (accessor, payload) {
             (Accessor::Whole, Payload::Binary(b)) => b.iter().map(|x| format!("{x:02x}")).collect(),
@@ -415,6 +424,20 @@ pub fn access(accessor: &Accessor, payload: &Payload) -> Option<Value> {
         // Plain WebSocket messages are not events (Socket.IO and Server-Sent Events are read
         // by their own modules).
         Accessor::Event | Accessor::Id | Accessor::Ack(_) => None,
+    }
+}
+
+/// Reads an accessor from a Socket.IO message: its arguments stand for the message's JSON
+/// and text, `.event` is its name, `.ack` the arguments of an acknowledgement.
+fn access_event(accessor: &Accessor, event: &SocketEvent) -> Option<Value> {
+    match accessor {
+        Accessor::Whole | Accessor::Text => Some(Value::String(event.text.to_string())),
+        Accessor::Size => Some(Value::from(event.size() as u64)),
+        Accessor::Binary => Some(Value::Bool(!event.attachments.is_empty())),
+        Accessor::Json(path) => json_at(&event.value, path).cloned(),
+        Accessor::Event => event.name.clone().map(Value::String),
+        Accessor::Ack(path) if event.kind == EventKind::Ack => json_at(&event.value, path).cloned(),
+        Accessor::Ack(_) | Accessor::Id => None,
     }
 }
 

@@ -106,6 +106,12 @@ impl Batch {
                         body: BodyRef::Binary(bytes),
                         note,
                     },
+                    // A Socket.IO event is shown and transcribed as its log line.
+                    Outgoing::Event(event) => BatchMessage {
+                        format: MessageFormat::Text,
+                        body: BodyRef::Text(&event.line),
+                        note,
+                    },
                 }
             }
             Batch::Received { payloads, .. } => match &payloads[index] {
@@ -117,6 +123,11 @@ impl Batch {
                 Payload::Binary(bytes) => BatchMessage {
                     format: MessageFormat::Binary,
                     body: BodyRef::Binary(bytes),
+                    note: None,
+                },
+                Payload::Event(event) => BatchMessage {
+                    format: MessageFormat::Text,
+                    body: BodyRef::Text(&event.line),
                     note: None,
                 },
             },

@@ -19,11 +19,12 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::task::JoinHandle;
 use tokio::time::{Interval, MissedTickBehavior, Sleep};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
-use void_syntax::vocab::{MessageFormat, SendMode};
+use void_syntax::vocab::{MessageFormat, Protocol, SendMode};
 
 use crate::assertions::Payload;
 use crate::batch::Batch;
@@ -34,6 +35,8 @@ use crate::log::EntryKind;
 use crate::outbox::WriteJob;
 use crate::queue;
 use crate::shared::{Ended, NOTIFY_INTERVAL, Opened, Shared};
+use crate::socketio::packet::{OpenInfo, PacketKind, encode_packet};
+use crate::socketio::reader::{Inbound, Reader};
 use crate::spec::{Outgoing, SessionSpec};
 use crate::status::EndedBy;
 use crate::template;
@@ -105,14 +108,14 @@ struct Schedule {
 }
 
 impl Schedule {
-    fn new(spec: &SessionSpec, now: tokio::time::Instant) -> Self {
-        let due = spec
-            .messages
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.send == SendMode::OnOpen)
-            .map(|(i, m)| (now + m.delay.unwrap_or_default(), i, None))
-            .collect();
+    /// The schedule of a connection that opened at `now`; a Socket.IO connection's `on-open`
+    /// messages wait for its namespace (`opened` false), see [`Schedule::open`].
+    fn new(spec: &SessionSpec, now: tokio::time::Instant, opened: bool) -> Self {
+        let due = if opened {
+            Self::on_open(spec, now)
+        } else {
+            Vec::new()
+        };
         let after = spec
             .messages
             .iter()
@@ -123,6 +126,21 @@ impl Schedule {
             })
             .collect();
         Schedule { due, after }
+    }
+
+    /// The `on-open` sends of a connection that opened at `now`.
+    fn on_open(spec: &SessionSpec, now: tokio::time::Instant) -> Vec<Due> {
+        spec.messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.send == SendMode::OnOpen)
+            .map(|(i, m)| (now + m.delay.unwrap_or_default(), i, None))
+            .collect()
+    }
+
+    /// The conversation opens now (a Socket.IO namespace connected): its `on-open` sends.
+    fn open(&mut self, spec: &SessionSpec, now: tokio::time::Instant) {
+        self.due.extend(Self::on_open(spec, now));
     }
 
     /// The earliest due time, if any send waits.
@@ -154,6 +172,8 @@ struct Timers {
     close: std::pin::Pin<Box<Sleep>>,
     ping: Option<Interval>,
     heartbeat: Option<Interval>,
+    /// Socket.IO: looking for acknowledgements later than `ackTimeout`.
+    acks: Option<Interval>,
 }
 
 fn far_future() -> tokio::time::Instant {
@@ -192,6 +212,12 @@ impl Timers {
                     spec.options
                         .heartbeat_interval
                         .max(Duration::from_millis(10)),
+                )
+            }),
+            acks: (spec.options.protocol == Protocol::SocketIo).then(|| {
+                interval(
+                    (spec.options.ack_timeout / 4)
+                        .clamp(Duration::from_millis(10), Duration::from_millis(250)),
                 )
             }),
         }
@@ -240,6 +266,18 @@ pub(crate) struct OpenConnection<'a> {
     local_error: Option<LocalEnd>,
     /// Data messages of one batch of buffered frames, applied together.
     arrived: Vec<Payload>,
+    /// Socket.IO: the protocol's state on this connection (`None` for plain WebSocket).
+    socketio: Option<SocketIo>,
+}
+
+/// A Socket.IO connection's state.
+struct SocketIo {
+    reader: Reader,
+    /// The namespace accepted this client.
+    connected: bool,
+    /// How long after a ping (or the handshake) the next one must come: the server's
+    /// `pingInterval` plus `pingTimeout`.
+    ping_deadline: Duration,
 }
 
 impl<'a> OpenConnection<'a> {
@@ -284,7 +322,15 @@ impl<'a> OpenConnection<'a> {
         });
         shared.event(EntryKind::Event, "open", open_line);
         let now = tokio::time::Instant::now();
-        let schedule = Schedule::new(&spec, now);
+        let socketio = (spec.options.protocol == Protocol::SocketIo).then(|| {
+            shared.acks.clear();
+            SocketIo {
+                reader: Reader::new(&spec.options.namespace),
+                connected: false,
+                ping_deadline: Duration::ZERO,
+            }
+        });
+        let schedule = Schedule::new(&spec, now, socketio.is_none());
         let mut timers = Timers::new(&spec, now);
         timers.reschedule(&schedule);
         OpenConnection {
@@ -302,6 +348,7 @@ impl<'a> OpenConnection<'a> {
             server_close: None,
             local_error: None,
             arrived: Vec::new(),
+            socketio,
         }
     }
 
@@ -316,6 +363,7 @@ impl<'a> OpenConnection<'a> {
                 _ = tick(&mut self.timers.ping) => self.on_ping_tick(),
                 _ = &mut self.timers.pong, if self.awaiting_pong => self.on_pong_timeout(),
                 _ = tick(&mut self.timers.heartbeat) => self.on_heartbeat_tick(),
+                _ = tick(&mut self.timers.acks) => self.on_ack_tick(),
                 _ = &mut self.timers.notify, if self.timers.notify_armed => self.on_notify(),
                 _ = &mut self.timers.close, if self.is_closing() => self.on_close_timeout(),
             };
@@ -370,6 +418,12 @@ impl<'a> OpenConnection<'a> {
     /// One frame; `true` when the stream has ended.
     fn on_frame(&mut self, frame: Option<Result<Message, WsError>>) -> bool {
         match frame {
+            Some(Ok(Message::Text(text))) if self.socketio.is_some() => {
+                return self.on_socketio_frame(Ok(text));
+            }
+            Some(Ok(Message::Binary(bytes))) if self.socketio.is_some() => {
+                return self.on_socketio_frame(Err(bytes));
+            }
             Some(Ok(Message::Text(text))) => self.arrived.push(Payload::Text(text)),
             Some(Ok(Message::Binary(bytes))) => self.arrived.push(Payload::Binary(bytes)),
             Some(Ok(Message::Ping(_))) | Some(Ok(Message::Frame(_))) => {}
@@ -536,6 +590,19 @@ impl<'a> OpenConnection<'a> {
         if self.server_close.is_some() {
             return Flow::Continue;
         }
+        if let Some(socketio) = &self.socketio
+            && socketio.connected
+        {
+            // Leave the namespace politely before the connection closes.
+            let leave = encode_packet(
+                PacketKind::Disconnect,
+                &self.spec.options.namespace,
+                0,
+                None,
+                None,
+            );
+            let _ = self.send(WriteJob::Control(leave.into()));
+        }
         let frame = CloseFrame {
             code: CloseCode::from(code),
             reason: reason.into(),
@@ -587,7 +654,7 @@ impl<'a> OpenConnection<'a> {
         for (_, i, trigger) in due {
             let message = &spec.messages[i];
             let context = self.conversation.context(&spec, trigger.as_ref());
-            match template::render(message, &context) {
+            match template::render_in(&spec, message, &context) {
                 Ok(outgoing) => {
                     if self.send(WriteJob::Message(outgoing)) == Flow::End {
                         return Flow::End;
@@ -619,8 +686,20 @@ impl<'a> OpenConnection<'a> {
         Flow::Continue
     }
 
-    /// No pong came in time: the client drops the connection.
+    /// No pong came in time (Socket.IO: no ping from the server): the client drops the
+    /// connection.
     fn on_pong_timeout(&mut self) -> Flow {
+        if let Some(socketio) = &self.socketio {
+            let ms = socketio.ping_deadline.as_millis();
+            self.local_error = Some(LocalEnd {
+                code: 1006,
+                message: format!(
+                    "timed out: the server sent no ping within {ms} ms (its pingInterval + pingTimeout); the client dropped the connection"
+                ),
+                by: EndedBy::Client,
+            });
+            return Flow::End;
+        }
         let ms = self.spec.options.pong_timeout.as_millis();
         self.local_error = Some(LocalEnd {
             code: 1006,
@@ -644,6 +723,162 @@ impl<'a> OpenConnection<'a> {
             format: MessageFormat::Text,
             text: text.into(),
         }))
+    }
+
+    /// Socket.IO: events whose acknowledgement is later than `ackTimeout` are said in the log
+    /// (and no longer waited for).
+    fn on_ack_tick(&mut self) -> Flow {
+        let timeout = self.spec.options.ack_timeout;
+        for (id, name) in self.shared.acks.expired(timeout) {
+            self.shared.event(
+                EntryKind::Event,
+                "warning",
+                format!(
+                    "⚠ no acknowledgement of {name} (#{id}) within {} ms (ackTimeout)",
+                    timeout.as_millis()
+                ),
+            );
+        }
+        Flow::Continue
+    }
+
+    /// Socket.IO: a text frame (`Ok`) or a binary frame (`Err`), read as the protocol says;
+    /// `true` when the connection is over.
+    fn on_socketio_frame(&mut self, frame: Result<Utf8Bytes, Bytes>) -> bool {
+        let Some(socketio) = self.socketio.as_mut() else {
+            return false;
+        };
+        let acks = &self.shared.acks;
+        let mut lookup = |id: u64| acks.take(id);
+        let read = match frame {
+            Ok(text) => socketio.reader.text(&text, &mut lookup),
+            Err(bytes) => socketio.reader.binary(bytes, &mut lookup),
+        };
+        let inbound = match read {
+            Ok(inbound) => inbound,
+            Err(problem) => {
+                let message = format!(
+                    "the server broke the Socket.IO protocol ({problem}); the client closed the connection with 1002 (protocol error)"
+                );
+                self.end_locally(LocalEnd::client(1002, message));
+                return true;
+            }
+        };
+        match inbound {
+            Inbound::Nothing => {}
+            Inbound::Message(event) => self.arrived.push(Payload::Event(Arc::new(event))),
+            Inbound::Open(info) => self.on_engine_open(&info),
+            Inbound::Ping => {
+                self.arm_ping_deadline();
+                return self.send(WriteJob::Control(Utf8Bytes::from_static("3"))) == Flow::End;
+            }
+            Inbound::Connected(sid) => {
+                if let Some(socketio) = self.socketio.as_mut() {
+                    socketio.connected = true;
+                }
+                let sid = sid.map(|s| format!(" · socket id {s}")).unwrap_or_default();
+                self.shared.event(
+                    EntryKind::Event,
+                    "socketio",
+                    format!(
+                        "connected to namespace {}{sid}",
+                        self.spec.options.namespace
+                    ),
+                );
+                self.schedule.open(&self.spec, tokio::time::Instant::now());
+                self.timers.reschedule(&self.schedule);
+            }
+            Inbound::ConnectError(why) => {
+                let message = format!(
+                    "the server refused to connect this client to namespace {}: {why}",
+                    self.spec.options.namespace
+                );
+                self.end_locally(LocalEnd {
+                    code: 1000,
+                    message,
+                    by: EndedBy::Server,
+                });
+                return true;
+            }
+            Inbound::Disconnected => self.server_ended(format!(
+                "the server disconnected this client from namespace {}",
+                self.spec.options.namespace
+            )),
+            Inbound::Close => {
+                self.server_ended("the server closed the Engine.IO connection".into())
+            }
+        }
+        false
+    }
+
+    /// The Engine.IO handshake: the client connects to its namespace (with `auth`) and
+    /// expects the server's pings from now on.
+    fn on_engine_open(&mut self, info: &OpenInfo) {
+        if let Some(socketio) = self.socketio.as_mut() {
+            socketio.ping_deadline = info.ping_interval + info.ping_timeout;
+        }
+        self.shared.event(
+            EntryKind::Event,
+            "socketio",
+            format!(
+                "Engine.IO open · session {} · the server pings every {} ms (timeout {} ms)",
+                info.sid,
+                info.ping_interval.as_millis(),
+                info.ping_timeout.as_millis()
+            ),
+        );
+        self.arm_ping_deadline();
+        let connect = encode_packet(
+            PacketKind::Connect,
+            &self.spec.options.namespace,
+            0,
+            None,
+            self.spec.options.auth.as_deref(),
+        );
+        let _ = self.send(WriteJob::Control(connect.into()));
+    }
+
+    /// Socket.IO: the next ping must come within the server's deadline.
+    fn arm_ping_deadline(&mut self) {
+        if let Some(socketio) = &self.socketio
+            && !socketio.ping_deadline.is_zero()
+        {
+            self.awaiting_pong = true;
+            self.timers
+                .pong
+                .as_mut()
+                .reset(tokio::time::Instant::now() + socketio.ping_deadline);
+        }
+    }
+
+    /// This client ends the connection: the close frame goes out (its code, and the reason
+    /// the code stands for) and `end` is how it ended.
+    fn end_locally(&mut self, end: LocalEnd) {
+        if !self.is_closing() {
+            let frame = CloseFrame {
+                code: CloseCode::from(end.code),
+                reason: close_reason_for(end.code).into(),
+            };
+            let _ = self.shared.queue_write(WriteJob::Close(Some(frame)));
+        }
+        self.local_error.get_or_insert(end);
+    }
+
+    /// The server ended the conversation in its protocol (not with a close frame): the client
+    /// closes the WebSocket, and the session reads as closed by the server with `reason`.
+    fn server_ended(&mut self, reason: String) {
+        if self.is_closing() {
+            return;
+        }
+        self.shared
+            .event(EntryKind::Event, "socketio", reason.clone());
+        self.server_close = Some((1000, reason));
+        self.shared.closing();
+        self.timers.start_close_wait();
+        let _ = self.send(WriteJob::Close(Some(CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        })));
     }
 
     /// Observers are told about the counters that moved since the last time.

@@ -107,7 +107,7 @@ impl Conversation {
             let send = message.has_body.then(|| {
                 let trigger = trigger_words(message, payload, number);
                 let context = self.context(spec, Some(payload));
-                template::render(message, &context)
+                template::render_in(spec, message, &context)
                     .map(|outgoing| {
                         let note = format!("{} (reply to {trigger})", message_label(message));
                         (outgoing, Arc::from(note))

@@ -43,6 +43,7 @@ mod read_ahead;
 pub mod section;
 mod session;
 mod shared;
+pub mod socketio;
 pub mod spec;
 pub mod status;
 pub mod sync;

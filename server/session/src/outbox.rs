@@ -12,8 +12,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use tokio_tungstenite::tungstenite::Bytes;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::spec::Outgoing;
 
@@ -34,6 +34,9 @@ pub(crate) enum WriteJob {
     Reply(Outgoing, Arc<str>),
     /// A keep-alive ping (not counted).
     Ping(Bytes),
+    /// A protocol frame that is not a message (a Socket.IO connect, pong or disconnect): not
+    /// counted, not logged as a message.
+    Control(Utf8Bytes),
     /// The close frame; `None` sends a close without a code.
     Close(Option<CloseFrame>),
 }
@@ -43,7 +46,7 @@ impl WriteJob {
     pub(crate) fn payload_bytes(&self) -> usize {
         match self {
             WriteJob::Message(outgoing) | WriteJob::Reply(outgoing, _) => outgoing.size(),
-            WriteJob::Ping(_) | WriteJob::Close(_) => 0,
+            WriteJob::Ping(_) | WriteJob::Close(_) | WriteJob::Control(_) => 0,
         }
     }
 }

@@ -99,9 +99,6 @@ pub enum SpawnError {
     /// The transcript cannot be written where the file (or the caller) says.
     #[error("transcript refused: {0}")]
     Transcript(FileError),
-    /// The section speaks a protocol this engine does not run.
-    #[error("{0}")]
-    Unsupported(String),
 }
 
 /// Why a headless run stopped waiting.
@@ -146,10 +143,11 @@ impl Session {
         connect::parse_ws_url(&spec.url).map_err(|e| {
             SpawnError::InvalidUrl(Masker::new(&spec.secrets).mask(&e).into_owned())
         })?;
+        let mut spec = spec;
         if spec.options.protocol == void_syntax::vocab::Protocol::SocketIo {
-            return Err(SpawnError::Unsupported(
-                "`protocol: socket.io` is not run by this version yet: only plain WebSocket sections connect".into(),
-            ));
+            spec.url = crate::socketio::engine_url(&spec.url).map_err(|e| {
+                SpawnError::InvalidUrl(Masker::new(&spec.secrets).mask(&e).into_owned())
+            })?;
         }
         let id = settings.session_id.clone().unwrap_or_else(fresh_id);
         let masker = SessionMasker::new(&spec.secrets);

@@ -26,6 +26,7 @@ use crate::connect::ConnectError;
 use crate::log::{EntryKind, LiveLog, LogEntry, LogText, ShownMessage};
 use crate::mask::SessionMasker;
 use crate::outbox::{Outbox, Taken, WriteJob};
+use crate::socketio::acks::AckBook;
 use crate::spec::{MessageSpec, Outgoing, SessionSpec};
 use crate::status::{
     AssertionResult, EndedBy, Outcome, REPLY_FAILURES_KEPT, ReconnectWait, ReplyFailure,
@@ -151,6 +152,9 @@ pub(crate) struct Shared {
     pub masked_url: String,
     pub started: Instant,
     pub transcript: Transcript,
+    /// Socket.IO: the acknowledgements the session waits for (the writer and the reader meet
+    /// here; empty for plain WebSocket).
+    pub acks: AckBook,
     inner: Mutex<Inner>,
     changes: watch::Sender<u64>,
     /// Wakes the writer when the outbox goes from empty to not empty, or is finished.
@@ -211,6 +215,7 @@ impl Shared {
             masked_url,
             started: Instant::now(),
             transcript,
+            acks: AckBook::default(),
             inner: Mutex::new(inner),
             changes: watch::channel(0).0,
             writer_wake: Notify::new(),
@@ -513,7 +518,7 @@ impl Shared {
     /// captured so far (docs/format.md §4.4).
     pub(crate) fn render(&self, message: &MessageSpec) -> Result<Outgoing, String> {
         if !template::needs_filling(&message.body) {
-            return template::render(message, &Context::empty());
+            return template::render_in(&self.spec, message, &Context::empty());
         }
         let inner = self.lock();
         let context = Context {
@@ -521,7 +526,7 @@ impl Shared {
             defaults: &self.spec.capture_defaults,
             trigger: None,
         };
-        template::render(message, &context)
+        template::render_in(&self.spec, message, &context)
     }
 
     /// A batch of messages went out (quiet: the writer throttles notifications).

@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::socketio::message::SocketEmit;
 use base64::Engine as _;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use void_syntax::conversation::{ArgsMode, Capture, Condition};
@@ -203,6 +204,8 @@ pub enum Outgoing {
         text: Utf8Bytes,
     },
     Binary(Bytes),
+    /// A Socket.IO event or acknowledgement: a text frame and its attachments.
+    Event(std::sync::Arc<SocketEmit>),
 }
 
 impl Outgoing {
@@ -262,6 +265,7 @@ impl Outgoing {
         match self {
             Outgoing::Text { text, .. } => text.len(),
             Outgoing::Binary(b) => b.len(),
+            Outgoing::Event(e) => e.size(),
         }
     }
 }

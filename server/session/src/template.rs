@@ -11,11 +11,12 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use void_syntax::conversation::msg_variable;
-use void_syntax::vocab::MessageFormat;
+use void_syntax::conversation::{ArgsMode, msg_variable};
+use void_syntax::vocab::{MessageFormat, Protocol};
 
 use crate::assertions::{Payload, access, text_of};
-use crate::spec::{MessageSpec, Outgoing};
+use crate::socketio::message::{EmitAck, EventKind, SocketEmit};
+use crate::spec::{MessageSpec, Outgoing, SessionSpec};
 
 /// The values captured so far in a session (or, when serving, in one client's conversation),
 /// by name; a later capture of a name replaces its value.
@@ -173,6 +174,71 @@ pub fn render(message: &MessageSpec, context: &Context<'_>) -> Result<Outgoing, 
         Cow::Borrowed(message.body.as_str())
     };
     Outgoing::encode(message.format, message.encoding, &body)
+}
+
+/// The message as it is sent now in the section's protocol: [`render`], and on a Socket.IO
+/// section the event it stands for (docs/format.md §4.5): attr `event` names it (`message`
+/// when none does), a JSON body is its one argument (its argument list with `args: list`),
+/// a text body a string argument, a binary body one attachment; `ack: true` waits for the
+/// server's acknowledgement. A reply without `event` to an event that asks for an
+/// acknowledgement sends that acknowledgement, its body as the arguments.
+pub fn render_in(
+    spec: &SessionSpec,
+    message: &MessageSpec,
+    context: &Context<'_>,
+) -> Result<Outgoing, String> {
+    let outgoing = render(message, context)?;
+    if spec.options.protocol != Protocol::SocketIo {
+        return Ok(outgoing);
+    }
+    let namespace = spec.options.namespace.as_str();
+    let owed = match (&message.event, context.trigger) {
+        (None, Some(Payload::Event(e))) if e.kind == EventKind::Event => e.id,
+        _ => None,
+    };
+    let (name, ack) = match owed {
+        Some(id) => (None, EmitAck::Answer(id)),
+        None => (
+            Some(message.event.clone().unwrap_or_else(|| "message".into())),
+            if message.ack {
+                EmitAck::Want
+            } else {
+                EmitAck::None
+            },
+        ),
+    };
+    let emit = match outgoing {
+        Outgoing::Event(emit) => return Ok(Outgoing::Event(emit)),
+        Outgoing::Binary(bytes) => SocketEmit::binary(namespace, name, ack, bytes),
+        Outgoing::Text {
+            format: MessageFormat::Json,
+            text,
+        } => {
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| format!("the body is not valid JSON: {e}"))?;
+            let args = match (message.args, value) {
+                (ArgsMode::List, Value::Array(items)) => items,
+                (ArgsMode::List, _) => {
+                    return Err(
+                        "`args: list` needs a JSON list as the body (the event's arguments)".into(),
+                    );
+                }
+                (ArgsMode::Single, value) => vec![value],
+            };
+            SocketEmit::new(namespace, name, ack, &args, Vec::new())
+        }
+        Outgoing::Text { text, .. } if text.is_empty() => {
+            SocketEmit::new(namespace, name, ack, &[], Vec::new())
+        }
+        Outgoing::Text { text, .. } => SocketEmit::new(
+            namespace,
+            name,
+            ack,
+            &[Value::String(text.to_string())],
+            Vec::new(),
+        ),
+    };
+    Ok(Outgoing::Event(std::sync::Arc::new(emit)))
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use crate::batch::Batch;
 use crate::connect::BoxedTransport;
 use crate::outbox::WriteJob;
 use crate::shared::{NOTIFY_INTERVAL, Shared};
+use crate::socketio::message::EmitAck;
 use crate::spec::Outgoing;
 
 /// Frames fed before a flush at most, even when more are queued.
@@ -32,12 +33,42 @@ const BATCH_BYTES: usize = 256 * 1024;
 
 pub(crate) type Sink = SplitSink<WebSocketStream<BoxedTransport>, Message>;
 
-/// The frame of a message; the message itself (sharing its buffer) is kept for the bookkeeping.
-fn frame_of(outgoing: &Outgoing) -> Message {
-    match outgoing {
+/// Feeds the frames of a message (the message itself, sharing its buffer, is kept for the
+/// bookkeeping): one frame, or a Socket.IO packet and its attachments. An event that waits
+/// for its acknowledgement gets its id here, as it goes out.
+async fn feed_message(
+    shared: &Shared,
+    sink: &mut Sink,
+    outgoing: &Outgoing,
+) -> Result<usize, String> {
+    let frame = match outgoing {
         Outgoing::Text { text, .. } => Message::Text(text.clone()),
         Outgoing::Binary(bytes) => Message::Binary(bytes.clone()),
-    }
+        Outgoing::Event(event) => {
+            let id = (event.ack == EmitAck::Want).then(|| {
+                shared
+                    .acks
+                    .register(event.name.as_deref().unwrap_or("message"))
+            });
+            let packet = event.packet(id);
+            let mut bytes = packet.len();
+            feed(sink, Message::Text(packet.into())).await?;
+            for attachment in &event.attachments {
+                bytes += attachment.len();
+                feed(sink, Message::Binary(attachment.clone())).await?;
+            }
+            return Ok(bytes);
+        }
+    };
+    let bytes = frame.len();
+    feed(sink, frame).await?;
+    Ok(bytes)
+}
+
+async fn feed(sink: &mut Sink, frame: Message) -> Result<(), String> {
+    sink.feed(frame)
+        .await
+        .map_err(|e| format!("sending failed: {e}"))
 }
 
 /// Runs until the outbox is finished and empty (returns `Ok`) or a write fails (returns the
@@ -76,25 +107,19 @@ async fn write_all(shared: &Shared, mut sink: Sink) -> Result<(), String> {
         let mut frames = 0;
         let mut bytes = 0;
         while let Some(job) = queued.pop_front() {
-            let frame = match job {
+            match job {
                 WriteJob::Message(outgoing) => {
-                    let frame = frame_of(&outgoing);
-                    bytes += frame.len();
+                    bytes += feed_message(shared, &mut sink, &outgoing).await?;
                     sent.push(outgoing);
-                    frame
                 }
                 WriteJob::Reply(outgoing, note) => {
-                    let frame = frame_of(&outgoing);
-                    bytes += frame.len();
+                    bytes += feed_message(shared, &mut sink, &outgoing).await?;
                     notes.push((u32::try_from(sent.len()).unwrap_or(u32::MAX), note));
                     sent.push(outgoing);
-                    frame
                 }
-                WriteJob::Ping(data) => Message::Ping(data),
-                WriteJob::Close(frame) => Message::Close(frame),
-            };
-            if let Err(e) = sink.feed(frame).await {
-                return Err(format!("sending failed: {e}"));
+                WriteJob::Ping(data) => feed(&mut sink, Message::Ping(data)).await?,
+                WriteJob::Control(text) => feed(&mut sink, Message::Text(text)).await?,
+                WriteJob::Close(frame) => feed(&mut sink, Message::Close(frame)).await?,
             }
             frames += 1;
             if frames >= BATCH_FRAMES || bytes >= BATCH_BYTES {
