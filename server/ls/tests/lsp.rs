@@ -49,3 +49,9 @@ mod inlay_hints;
 
 #[path = "lsp/semantic_tokens.rs"]
 mod semantic_tokens;
+
+#[path = "lsp/http_runs.rs"]
+mod http_runs;
+
+#[path = "../../session/tests/common/mod.rs"]
+mod peers;

@@ -93,7 +93,9 @@ pub fn code_action(
             }
         }
     }
-    super::sessions::editor::extend_code_actions(state, &doc, requested, &mut actions);
+    if !super::sessions::http_editor::code_actions(state, &doc, &requested, &mut actions) {
+        super::sessions::editor::extend_code_actions(state, &doc, requested, &mut actions);
+    }
     Ok(if actions.is_empty() {
         None
     } else {

@@ -23,6 +23,7 @@ pub fn code_lens(state: &ServerState, params: CodeLensParams) -> Result<Option<V
             request_lenses(state, &doc, &model, index, &mut lenses);
         }
     }
+    super::sessions::http_editor::request_lenses(state, &doc, &model, &mut lenses);
     super::links::connect_lenses(state, &doc, &mut lenses);
     Ok(Some(lenses))
 }

@@ -26,6 +26,7 @@ pub fn inlay_hint(state: &ServerState, params: InlayHintParams) -> Result<Option
     let wanted = byte_range(state, &doc, params.range);
     let mut hints = variable_hints(state, &doc, &wanted);
     hints.extend(sessions::editor::assertion_hints(state, &doc, &wanted));
+    hints.extend(sessions::http_editor::assertion_hints(state, &doc, &wanted));
     hints.sort_by_key(|h| (h.position.line, h.position.character));
     Ok(Some(hints))
 }

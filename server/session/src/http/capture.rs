@@ -46,6 +46,21 @@ pub struct Captured {
     pub members: Vec<(String, String)>,
 }
 
+/// Adds captured values to `vars` as `{{process.<name>}}` (and `{{process.<name>.<member>}}`
+/// for an object), later captures winning, secrets staying secret: how the sections after a
+/// capture see it, in the runner and in the editor alike.
+pub fn add_to_variables(vars: &mut void_syntax::variables::Variables, captured: &[Captured]) {
+    use void_syntax::variables::Source;
+    for c in captured {
+        let Some(value) = &c.value else { continue };
+        let name = format!("process.{}", c.name);
+        for (path, text) in &c.members {
+            vars.insert(format!("{name}.{path}"), text, Source::Override, c.secret);
+        }
+        vars.insert(name, value, Source::Override, c.secret);
+    }
+}
+
 /// Members of a captured object kept at most (an enormous body captured whole stays usable).
 const MAX_MEMBERS: usize = 1000;
 

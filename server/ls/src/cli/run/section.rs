@@ -17,7 +17,7 @@ use void_session::{
     EndedBy, Outcome, Session, SessionSettings, SessionSpec, SessionState, SettleReason, Status,
 };
 use void_syntax::model::{BlockKind, Document};
-use void_syntax::variables::{self, Source, Variables};
+use void_syntax::variables::{self, Variables};
 
 use void_session::project_files::{Limit, Project};
 use void_session::sync::Unpoisoned;
@@ -98,13 +98,8 @@ impl RunContext {
     pub(super) fn variables_for(&self, file: &Path) -> (Variables, Vec<String>) {
         let (mut vars, unread) = self.file_variables(file);
         let captured = self.captured.lock().unpoisoned();
-        for c in captured.get(file).into_iter().flatten() {
-            let Some(value) = &c.value else { continue };
-            let name = format!("process.{}", c.name);
-            for (path, text) in &c.members {
-                vars.insert(format!("{name}.{path}"), text, Source::Override, c.secret);
-            }
-            vars.insert(name, value, Source::Override, c.secret);
+        if let Some(captured) = captured.get(file) {
+            void_session::http::capture::add_to_variables(&mut vars, captured);
         }
         (vars, unread)
     }

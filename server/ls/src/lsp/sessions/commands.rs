@@ -131,8 +131,13 @@ fn connect(
     if let Some(refusal) = state.connect_refusal() {
         return Err(failed(refusal));
     }
-    let located = lookup::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
-        .map_err(failed)?;
+    let located =
+        match lookup::locate_runnable(state, &args.uri, args.block_uid.as_deref(), args.position)
+            .map_err(failed)?
+        {
+            lookup::Runnable::WebSocket(located) => located,
+            lookup::Runnable::Http(located) => return run_http(state, &located),
+        };
     if let Some(live) = state.sessions.live_for(&args.uri, &located.section_key) {
         // One live session per section: connecting again answers the running one.
         return Ok(answer(ConnectResult {
@@ -161,6 +166,48 @@ fn connect(
     Ok(answer(ConnectResult {
         session_id: entry.id().to_string(),
         log_uri: entry.log_uri.clone(),
+    }))
+}
+
+/// `void.connect` on an HTTP or GraphQL section: sends it (a run still waiting for its
+/// response is answered instead of sending again) and answers its response document.
+fn run_http(state: &ServerState, located: &lookup::LocatedSection) -> Result<Value> {
+    if let Some(live) = state
+        .sessions
+        .http
+        .latest_for(&located.uri, &located.section_key)
+        .filter(|r| r.is_live())
+    {
+        return Ok(answer(ConnectResult {
+            session_id: live.id.clone(),
+            log_uri: live.response_uri.clone(),
+        }));
+    }
+    if state.sessions.is_shutting_down() {
+        return Err(failed(
+            "the language server is shutting down; no new connections",
+        ));
+    }
+    let (spec, http) = lookup::http_spec(state, located).map_err(failed)?;
+    if http
+        .graphql
+        .as_ref()
+        .is_some_and(|g| g.kind == "subscription")
+    {
+        return Err(failed(
+            "GraphQL subscriptions run over WebSocket, which the editor does not do yet; queries and mutations run over HTTP",
+        ));
+    }
+    let run = super::http_runs::start(&state.sessions, located, spec, http);
+    tracing::info!(
+        "HTTP run {} for {} ({})",
+        run.id,
+        located.uri.as_str(),
+        located.section_key
+    );
+    Ok(answer(ConnectResult {
+        session_id: run.id.clone(),
+        log_uri: run.response_uri.clone(),
     }))
 }
 
@@ -269,7 +316,10 @@ fn export_destination(path: &str, void_file: Option<&Path>) -> PathBuf {
 fn open_log(state: &ServerState, args: OpenLogArgs) -> Result<Value> {
     let log_uri = match (&args.log_uri, &args.session_id) {
         (Some(uri), _) => uri.clone(),
-        (None, Some(id)) => state.sessions.require(id).map_err(failed)?.log_uri.clone(),
+        (None, Some(id)) => match state.sessions.http.get(id) {
+            Some(run) => run.response_uri.clone(),
+            None => state.sessions.require(id).map_err(failed)?.log_uri.clone(),
+        },
         (None, None) => {
             return Err(bad_argument(
                 "`void.openLog` needs sessionId or logUri".into(),

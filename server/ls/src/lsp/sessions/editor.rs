@@ -331,7 +331,6 @@ pub fn assertion_hints(
         return Vec::new();
     }
     let model = doc.model();
-    let markdown = state.features().markdown_hover;
     let mut out = Vec::new();
     for section in websocket_sections(doc, &model) {
         let Some(entry) = state.sessions.latest_for(&doc.uri, &section.section_key) else {
@@ -357,43 +356,66 @@ pub fn assertion_hints(
             if end < wanted.start || end > wanted.end {
                 continue;
             }
-            let actual = result.actual.as_deref().map(inlay_hints::shorten);
-            let label = match (result.outcome, &actual) {
-                (Outcome::Pass, Some(actual)) => format!("✓ pass: {actual}"),
-                (Outcome::Pass, None) => "✓ pass".to_string(),
-                (Outcome::Fail, Some(actual)) => format!("✗ fail: actual {actual}"),
-                (Outcome::Fail, None) => {
-                    format!("✗ fail: {}", inlay_hints::shorten(&result.message))
-                }
-                (_, _) => "… pending".to_string(),
-            };
-            let check = format!("{} {} {}", result.field, result.operator, result.expected);
-            let mut tooltip = format!(
-                "Session `{}` ({}): `{}` {}",
-                entry.id(),
-                if entry.is_live() { "live" } else { "ended" },
-                check.trim_end(),
-                result.outcome.as_str()
-            );
-            if let Some(actual) = &result.actual {
-                tooltip.push_str(&format!("; actual `{actual}`"));
-            }
-            if !result.message.is_empty() {
-                tooltip.push_str(&format!(". {}", result.message));
-            }
-            out.push(InlayHint {
-                position: state.range(doc, end..end).start,
-                label: InlayHintLabel::String(label),
-                kind: None,
-                text_edits: None,
-                tooltip: Some(inlay_hints::tooltip_of(tooltip, markdown)),
-                padding_left: Some(true),
-                padding_right: None,
-                data: None,
-            });
+            out.push(assertion_hint(
+                state,
+                doc,
+                end,
+                result,
+                &format!(
+                    "Session `{}` ({})",
+                    entry.id(),
+                    if entry.is_live() { "live" } else { "ended" }
+                ),
+            ));
         }
     }
     out
+}
+
+/// The inlay hint at `end` (the end of an assertion row) telling `result`; the tooltip
+/// starts with `owner` (the session or run that checked it).
+pub fn assertion_hint(
+    state: &ServerState,
+    doc: &OpenDocument,
+    end: usize,
+    result: &void_session::AssertionResult,
+    owner: &str,
+) -> InlayHint {
+    let actual = result.actual.as_deref().map(inlay_hints::shorten);
+    let label = match (result.outcome, &actual) {
+        (Outcome::Pass, Some(actual)) => format!("✓ pass: {actual}"),
+        (Outcome::Pass, None) => "✓ pass".to_string(),
+        (Outcome::Fail, Some(actual)) => format!("✗ fail: actual {actual}"),
+        (Outcome::Fail, None) => {
+            format!("✗ fail: {}", inlay_hints::shorten(&result.message))
+        }
+        (_, _) => "… pending".to_string(),
+    };
+    let check = format!("{} {} {}", result.field, result.operator, result.expected);
+    let mut tooltip = format!(
+        "{owner}: `{}` {}",
+        check.trim_end(),
+        result.outcome.as_str()
+    );
+    if let Some(actual) = &result.actual {
+        tooltip.push_str(&format!("; actual `{actual}`"));
+    }
+    if !result.message.is_empty() {
+        tooltip.push_str(&format!(". {}", result.message));
+    }
+    InlayHint {
+        position: state.range(doc, end..end).start,
+        label: InlayHintLabel::String(label),
+        kind: None,
+        text_edits: None,
+        tooltip: Some(inlay_hints::tooltip_of(
+            tooltip,
+            state.features().markdown_hover,
+        )),
+        padding_left: Some(true),
+        padding_right: None,
+        data: None,
+    }
 }
 
 /// The live-state text for a hover over a `socket-request` with a session, appended to what the

@@ -18,9 +18,15 @@ use crate::lsp::ext::LOG_SCHEME;
 /// is the section's label made safe for a path (`session` when it has none) and the time is
 /// when the session started (local time).
 pub fn log_uri(session_id: &str, label: &str, started: NaiveTime) -> String {
+    document_uri(session_id, label, started, "wslog")
+}
+
+/// A document URI of a session or HTTP run: `void-session:/<id>/<name>_<HH.MM.SS>.<extension>`
+/// (`wslog` for a WebSocket log, `response` for an HTTP response).
+pub fn document_uri(id: &str, label: &str, started: NaiveTime, extension: &str) -> String {
     format!(
-        "{LOG_SCHEME}:/{}/{}_{:02}.{:02}.{:02}.wslog",
-        path_segment(session_id),
+        "{LOG_SCHEME}:/{}/{}_{:02}.{:02}.{:02}.{extension}",
+        path_segment(id),
         file_name(label),
         started.hour(),
         started.minute(),
@@ -46,6 +52,9 @@ pub fn text_for(manager: &SessionManager, uri: &str) -> Result<LogTextResult, St
             "`{uri}` is not a {LOG_SCHEME}: log document URI (expected {LOG_SCHEME}:/<sessionId>/<name>.wslog)"
         ));
     };
+    if let Some(run) = manager.http.get(id) {
+        return Ok(run.text());
+    }
     match manager.get(id) {
         Some(entry) => {
             let version = *entry.session.changes().borrow();

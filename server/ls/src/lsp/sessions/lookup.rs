@@ -10,7 +10,11 @@ use std::sync::Arc;
 
 use tower_lsp_server::ls_types::{Position, Uri};
 use void_session::SessionSpec;
+use void_session::http::HttpRequestSpec;
+use void_session::http::section::from_http_section;
 use void_session::section::SpecError;
+use void_syntax::model::RequestKind;
+use void_syntax::variables::Variables;
 use void_syntax::{BlockKind, Document, SocketProtocol};
 
 use super::super::server::ServerState;
@@ -74,6 +78,68 @@ pub fn locate(
     block_uid: Option<&str>,
     position: Option<Position>,
 ) -> Result<LocatedSection, String> {
+    let (model, section_index) = find(state, uri, block_uid, position)?;
+    if let Some(uid) = block_uid.filter(|u| !u.is_empty())
+        && let Some((_, block)) = model.block_by_uid(uid)
+        && !matches!(block.kind, BlockKind::SocketRequest(_))
+    {
+        return Err(format!(
+            "the block `{uid}` is a {}, not a socket-request",
+            block.type_str()
+        ));
+    }
+    located(uri, model, section_index)
+}
+
+/// What `void.connect` runs: a WebSocket section, or an HTTP / GraphQL one (run once, its
+/// response shown as a document).
+pub enum Runnable {
+    WebSocket(LocatedSection),
+    Http(LocatedSection),
+}
+
+/// The section `void.connect` names, by request uid (a `socket-request`, a `request` or a
+/// `gqlquery`) or by position, as [`locate`] finds it.
+pub fn locate_runnable(
+    state: &ServerState,
+    uri: &Uri,
+    block_uid: Option<&str>,
+    position: Option<Position>,
+) -> Result<Runnable, String> {
+    let (model, section_index) = find(state, uri, block_uid, position)?;
+    let kind = model
+        .sections
+        .get(section_index)
+        .and_then(|s| s.request_kind(&model))
+        .map(|(_, kind)| kind);
+    if let Some(uid) = block_uid.filter(|u| !u.is_empty())
+        && let Some((_, block)) = model.block_by_uid(uid)
+        && !matches!(
+            block.kind,
+            BlockKind::SocketRequest(_) | BlockKind::HttpRequest(_) | BlockKind::GqlQuery(_)
+        )
+    {
+        return Err(format!(
+            "the block `{uid}` is a {}, not a request (socket-request, request or gqlquery)",
+            block.type_str()
+        ));
+    }
+    match kind {
+        Some(RequestKind::Http | RequestKind::GraphQl) => {
+            located_http(uri, model, section_index).map(Runnable::Http)
+        }
+        _ => located(uri, model, section_index).map(Runnable::WebSocket),
+    }
+}
+
+/// The model (links expanded) and the index of the section named by `block_uid` or at
+/// `position`.
+fn find(
+    state: &ServerState,
+    uri: &Uri,
+    block_uid: Option<&str>,
+    position: Option<Position>,
+) -> Result<(Arc<Document>, usize), String> {
     let open = state.store.get(uri);
     let (on_disk, original) = match &open {
         Some(doc) => (None, doc.model()),
@@ -100,12 +166,6 @@ pub fn locate(
                     uri.as_str()
                 )
             })?;
-            if !matches!(block.kind, BlockKind::SocketRequest(_)) {
-                return Err(format!(
-                    "the block `{uid}` is a {}, not a socket-request",
-                    block.type_str()
-                ));
-            }
             model.section_at(block.range.start)
         }
         (None, Some(position)) => {
@@ -123,7 +183,81 @@ pub fn locate(
         }
         (None, None) => return Err("give either blockUid or position".into()),
     };
-    located(uri, model, section_index)
+    Ok((model, section_index))
+}
+
+/// The located section at `section_index` of `model`, if it is an HTTP or GraphQL section
+/// (`request_block` is its `request` or `gqlquery` block).
+pub fn located_http(
+    uri: &Uri,
+    model: Arc<Document>,
+    section_index: usize,
+) -> Result<LocatedSection, String> {
+    let section = model
+        .sections
+        .get(section_index)
+        .ok_or_else(|| "there is no section there".to_string())?;
+    let Some((request_block, RequestKind::Http | RequestKind::GraphQl)) =
+        section.request_kind(&model)
+    else {
+        return Err("this section has no HTTP request or GraphQL query".into());
+    };
+    let block_uid = model.blocks[request_block]
+        .uid
+        .as_ref()
+        .map(|u| u.value.to_string())
+        .unwrap_or_default();
+    let label = section
+        .display_name(&model)
+        .map(str::to_string)
+        .or_else(|| match &model.blocks[request_block].kind {
+            BlockKind::HttpRequest(r) => r.url.as_ref().map(|u| u.value.to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "request".to_string());
+    Ok(LocatedSection {
+        uri: uri.clone(),
+        section_key: section_key(Some(&block_uid), section_index),
+        section_index,
+        request_block,
+        block_uid,
+        label,
+        model,
+    })
+}
+
+/// The variables a run of a section of `uri` uses: the document's, plus what the document's
+/// HTTP runs captured (`{{process.<name>}}`).
+pub fn run_variables(state: &ServerState, uri: &Uri) -> Variables {
+    let mut vars = (*state.variables_for(uri)).clone();
+    void_session::http::capture::add_to_variables(&mut vars, &state.sessions.http.captured(uri));
+    vars
+}
+
+/// The project root of the file `uri` names: paths a section names stay inside it.
+fn project_root(state: &ServerState, uri: &Uri) -> Option<PathBuf> {
+    file_path(uri).map(|f| void_session::project_files::project_root_of(&f, &state.roots()))
+}
+
+/// Resolves a located HTTP or GraphQL section into what runs it, with the document's
+/// variables and what earlier runs captured.
+pub fn http_spec(
+    state: &ServerState,
+    located: &LocatedSection,
+) -> Result<(SessionSpec, HttpRequestSpec), String> {
+    let vars = run_variables(state, &located.uri);
+    let file = file_path(&located.uri);
+    from_http_section(
+        &located.model,
+        located.section_index,
+        &vars,
+        file.as_deref().and_then(std::path::Path::parent),
+    )
+    .map(|(mut spec, http)| {
+        spec.project_root = project_root(state, &located.uri);
+        (spec, http)
+    })
+    .map_err(|e| spec_error_words(&e, located))
 }
 
 /// The located section at `section_index` of `model`, if it is a WebSocket section.
@@ -168,9 +302,10 @@ pub fn located(
     })
 }
 
-/// Resolves a located section into a spec with the document's variables.
+/// Resolves a located section into a spec with the document's variables (and what the
+/// document's HTTP runs captured).
 pub fn spec(state: &ServerState, located: &LocatedSection) -> Result<SessionSpec, String> {
-    let vars = state.variables_for(&located.uri);
+    let vars = run_variables(state, &located.uri);
     let file = file_path(&located.uri);
     SessionSpec::from_section(
         &located.model,
@@ -180,12 +315,15 @@ pub fn spec(state: &ServerState, located: &LocatedSection) -> Result<SessionSpec
     )
     .map(|mut spec| {
         // Paths the file names (caFile, transcript, ...) stay inside its workspace folder.
-        spec.project_root = file
-            .as_deref()
-            .map(|f| void_session::project_files::project_root_of(f, &state.roots()));
+        spec.project_root = project_root(state, &located.uri);
         spec
     })
-    .map_err(|e| match &e {
+    .map_err(|e| spec_error_words(&e, located))
+}
+
+/// A spec error in words, with where to define an unresolved variable.
+fn spec_error_words(e: &SpecError, located: &LocatedSection) -> String {
+    match e {
         SpecError::Unresolved { names, .. } => {
             let mut message = format!(
                 "{e}: define it in a .env file, .voiden/env-*.yaml, or the void.variables setting"
@@ -200,5 +338,5 @@ pub fn spec(state: &ServerState, located: &LocatedSection) -> Result<SessionSpec
             message
         }
         other => other.to_string(),
-    })
+    }
 }

@@ -20,6 +20,7 @@ use void_session::{Session, SessionSettings, SessionSpec};
 
 use super::super::capabilities::{SessionFeatures, SharedClientFeatures};
 use super::super::diagnostics::DiagnosticsQueue;
+use super::http_runs::HttpRuns;
 use super::log_document;
 use super::protocol::SessionSummary;
 
@@ -77,6 +78,8 @@ pub struct SessionManager {
     features: SharedClientFeatures,
     entries: Mutex<VecDeque<Arc<SessionEntry>>>,
     shutting_down: AtomicBool,
+    /// HTTP and GraphQL runs, and the values they captured.
+    pub http: HttpRuns,
 }
 
 impl SessionManager {
@@ -87,6 +90,7 @@ impl SessionManager {
             features,
             entries: Mutex::default(),
             shutting_down: AtomicBool::new(false),
+            http: HttpRuns::default(),
         }
     }
 
@@ -184,6 +188,11 @@ impl SessionManager {
     /// Whether any session belongs to `uri` (lenses and hovers skip the lookups otherwise).
     pub fn has_sessions_for(&self, uri: &Uri) -> bool {
         self.lock().iter().any(|e| &e.uri == uri)
+    }
+
+    /// Whether new sessions and runs are refused (the server is shutting down).
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
     }
 
     /// Closes every live session (1001, going away), refuses new ones, and waits up to

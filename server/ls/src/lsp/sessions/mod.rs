@@ -15,11 +15,15 @@
 //! - [`log_document`]: log URIs, their text, and the whole message behind a line.
 //! - [`section_at`]: `void/sectionAt`, the section under a position for editor clients.
 //! - [`editor`]: lenses, hover, code actions; [`completion`]: `.json.` paths.
+//! - [`http_editor`]: Run lenses, code actions and row verdicts of HTTP sections.
+//! - [`http_runs`]: HTTP and GraphQL sections run once, their response documents and captures.
 //! - [`protocol`]: wire types.
 
 pub mod commands;
 pub mod completion;
 pub mod editor;
+pub mod http_editor;
+pub mod http_runs;
 pub mod log_document;
 pub mod lookup;
 pub mod manager;

@@ -113,12 +113,19 @@ pub fn recheck_served(manager: &Arc<SessionManager>, log_uri: String, version: u
     let Some(client) = manager.client().cloned() else {
         return;
     };
-    let Some(entry) = manager.by_log_uri(&log_uri) else {
+    let http_run = super::log_document::session_id_of(&log_uri).and_then(|id| manager.http.get(id));
+    let entry = manager.by_log_uri(&log_uri);
+    if http_run.is_none() && entry.is_none() {
         return;
-    };
+    }
     tokio::spawn(async move {
         tokio::time::sleep(SERVED_RECHECK).await;
-        if *entry.session.changes().borrow() == version {
+        let now = match (&http_run, &entry) {
+            (Some(run), _) => run.text().version,
+            (None, Some(entry)) => *entry.session.changes().borrow(),
+            (None, None) => return,
+        };
+        if now == version {
             return;
         }
         if let Err(e) = client
@@ -274,7 +281,7 @@ async fn wait_until(at: Instant) {
 
 /// Asks the client to fetch again what shows a session's state: code lenses (state and
 /// counts) and inlay hints (assertion results), each when the client supports it.
-fn refresh_views(client: &Client, caps: SessionFeatures) {
+pub fn refresh_views(client: &Client, caps: SessionFeatures) {
     if caps.code_lens_refresh {
         let client = client.clone();
         tokio::spawn(async move {

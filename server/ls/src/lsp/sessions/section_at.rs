@@ -100,14 +100,26 @@ pub fn section_at(state: &ServerState, params: SectionAtParams) -> Result<Option
         })
         .collect();
 
-    let session = state
-        .sessions
-        .latest_for(uri, &section_key)
-        .map(|entry| SessionRef {
-            session_id: entry.id().to_string(),
-            state: entry.session.state().as_str().to_string(),
-            log_uri: entry.log_uri.clone(),
-        });
+    let session = if kind == "http" {
+        state
+            .sessions
+            .http
+            .latest_for(uri, &section_key)
+            .map(|run| SessionRef {
+                session_id: run.id.clone(),
+                state: run.state().to_string(),
+                log_uri: run.response_uri.clone(),
+            })
+    } else {
+        state
+            .sessions
+            .latest_for(uri, &section_key)
+            .map(|entry| SessionRef {
+                session_id: entry.id().to_string(),
+                state: entry.session.state().as_str().to_string(),
+                log_uri: entry.log_uri.clone(),
+            })
+    };
 
     Ok(Some(SectionInfo {
         section_key,

@@ -1,0 +1,390 @@
+//! HTTP and GraphQL sections run from the editor: `void.connect` (the `▶ Run` lens, the code
+//! action, Ctrl/Cmd+Enter) on a section whose request is a `request` or a `gqlquery` query or
+//! mutation sends it once. Each run has a read-only response document,
+//! `void-session:/<runId>/<name>_<HH.MM.SS>.response`, served like a session log; a
+//! `void/sessionStatus` when it starts (`connecting`) and when it ends (`closed`, or `failed`
+//! when no complete response came), with the HTTP status, the time to the first byte and the
+//! `assertions-table` tally; and the `runtime-variables` it captured are kept per document, so
+//! later sections of the file (HTTP and WebSocket alike) resolve `{{process.<name>}}`.
+//!
+//! The exchange, its checks, its captures and its view are the session crate's
+//! (`void_session::http`); this module registers runs, masks what it shows (the section's
+//! secrets and the secret values it captured), and tells the client. It never holds a lock
+//! across an `.await`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use tower_lsp_server::ls_types::{MessageType, Uri};
+use void_session::http::capture::Captured;
+use void_session::http::client::HttpClient;
+use void_session::http::view::{self, HttpOutcome};
+use void_session::http::{HttpRequestSpec, exchange};
+use void_session::mask::Masker;
+use void_session::status::Outcome;
+use void_session::sync::Unpoisoned;
+use void_session::{AssertionResult, SessionSpec};
+
+use super::lookup::LocatedSection;
+use super::manager::SessionManager;
+use super::notifier;
+use super::protocol::{
+    AssertionTally, LogTextParams, LogTextResult, SessionStatusNotification, SessionStatusParams,
+    StatusDetail, TextDocumentContentRefresh,
+};
+
+/// Ended runs kept for their response documents; older ones are forgotten.
+const RUNS_KEPT: usize = 32;
+
+/// One run of an HTTP section.
+#[derive(Debug)]
+pub struct HttpRun {
+    pub id: String,
+    pub uri: Uri,
+    /// The request block's uid (empty when it has none).
+    pub block_uid: String,
+    /// The registry key of the section (as for WebSocket sessions).
+    pub section_key: String,
+    pub label: String,
+    pub started_at: String,
+    /// The response document.
+    pub response_uri: String,
+    /// The request line, secrets masked: `POST http://host/login`.
+    request_line: String,
+    /// The URL, secrets masked.
+    url: String,
+    warnings: Vec<String>,
+    /// The section's secrets (captured secret values are added when the run ends).
+    secrets: Vec<String>,
+    ended: Mutex<Option<Ended>>,
+}
+
+/// What an ended run shows.
+#[derive(Debug)]
+struct Ended {
+    outcome: HttpOutcome,
+    /// The response document's text, masked.
+    text: String,
+}
+
+impl HttpRun {
+    /// Still waiting for its response.
+    pub fn is_live(&self) -> bool {
+        self.ended.lock().unpoisoned().is_none()
+    }
+
+    /// `connecting` while the exchange runs; `closed` once a whole response came; `failed`
+    /// when none did (refused, TLS, timeout, a body cut short).
+    pub fn state(&self) -> &'static str {
+        state_of(self.ended.lock().unpoisoned().as_ref())
+    }
+
+    /// The response document: a header line, then the response as the view renders it.
+    pub fn text(&self) -> LogTextResult {
+        match &*self.ended.lock().unpoisoned() {
+            None => LogTextResult {
+                text: format!("# {} · running…\n", self.request_line),
+                version: 1,
+            },
+            Some(ended) => LogTextResult {
+                text: ended.text.clone(),
+                version: 2,
+            },
+        }
+    }
+
+    /// The `assertions-table` rows of the ended run (none while it runs).
+    pub fn checks(&self) -> Vec<AssertionResult> {
+        self.ended
+            .lock()
+            .unpoisoned()
+            .as_ref()
+            .map(|e| e.outcome.checks.clone())
+            .unwrap_or_default()
+    }
+
+    /// A lens title: `◌ running…`, or `○ 200 OK · 12 ms · ✓2 ✗0`.
+    pub fn summary(&self) -> String {
+        let ended = self.ended.lock().unpoisoned();
+        let Some(ended) = &*ended else {
+            return "◌ running…".into();
+        };
+        let mut text = format!("○ {}", view::summary(&ended.outcome));
+        let tally = tally(&ended.outcome.checks);
+        if tally.passed + tally.failed > 0 {
+            text.push_str(&format!(" · ✓{} ✗{}", tally.passed, tally.failed));
+        }
+        text
+    }
+
+    /// The run as a `void/sessionStatus`: one request sent, one response received.
+    pub fn status_params(&self) -> SessionStatusParams {
+        let ended = self.ended.lock().unpoisoned();
+        let outcome = ended.as_ref().map(|e| &e.outcome);
+        let head = outcome.and_then(|o| o.head.as_ref());
+        SessionStatusParams {
+            session_id: self.id.clone(),
+            uri: self.uri.clone(),
+            block_uid: self.block_uid.clone(),
+            url: self.url.clone(),
+            state: state_of(ended.as_ref()).to_string(),
+            paused: false,
+            sent: u64::from(outcome.is_some_and(|o| o.request.is_some())),
+            received: u64::from(head.is_some()),
+            log_uri: self.response_uri.clone(),
+            label: self.label.clone(),
+            started_at: self.started_at.clone(),
+            detail: StatusDetail {
+                http_status: head.map(|h| h.status),
+                handshake_ms: head
+                    .and(outcome)
+                    .map(|o| u64::try_from(o.timing.first_byte.as_millis()).unwrap_or(u64::MAX)),
+                error: outcome.and_then(|o| o.error.clone()),
+                warnings: self.warnings.clone(),
+                assertions: outcome.map(|o| tally(&o.checks)).unwrap_or(AssertionTally {
+                    passed: 0,
+                    failed: 0,
+                    pending: 0,
+                }),
+                ..StatusDetail::default()
+            },
+        }
+    }
+
+    /// Keeps the outcome and renders the response document, masked with the section's
+    /// secrets and the secret values the run captured.
+    fn finish(&self, mut outcome: HttpOutcome) {
+        let mut secrets = self.secrets.clone();
+        for c in &mut outcome.captured {
+            if c.secret
+                && let Some(value) = &c.value
+            {
+                secrets.push(value.clone());
+                for (_, member) in &c.members {
+                    secrets.push(member.clone());
+                }
+            }
+        }
+        let masker = Masker::new(secrets.iter().filter(|s| !s.is_empty()));
+        let mut shown = outcome.clone();
+        for c in &mut shown.captured {
+            if c.secret {
+                c.value = c
+                    .value
+                    .as_ref()
+                    .map(|_| void_syntax::variables::MASK.to_string());
+            }
+        }
+        let text = format!(
+            "# {} · {}\n{}",
+            self.request_line,
+            view::summary(&shown),
+            view::render(&shown)
+        );
+        let text = masker.mask(&text).into_owned();
+        *self.ended.lock().unpoisoned() = Some(Ended { outcome, text });
+    }
+}
+
+fn state_of(ended: Option<&Ended>) -> &'static str {
+    match ended {
+        None => "connecting",
+        Some(e) if e.outcome.head.is_some() && e.outcome.error.is_none() => "closed",
+        Some(_) => "failed",
+    }
+}
+
+fn tally(checks: &[AssertionResult]) -> AssertionTally {
+    let count = |o: Outcome| checks.iter().filter(|c| c.outcome == o).count();
+    AssertionTally {
+        passed: count(Outcome::Pass),
+        failed: count(Outcome::Fail),
+        pending: count(Outcome::Pending),
+    }
+}
+
+/// The HTTP runs of one language server and what they captured.
+pub struct HttpRuns {
+    runs: Mutex<VecDeque<Arc<HttpRun>>>,
+    /// Values captured by `runtime-variables` rows, per document, in capture order.
+    captured: Mutex<HashMap<Uri, Vec<Captured>>>,
+    /// One client for every run, so runs to the same server reuse connections.
+    client: HttpClient,
+}
+
+impl std::fmt::Debug for HttpRuns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRuns")
+            .field("runs", &self.runs.lock().unpoisoned().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for HttpRuns {
+    fn default() -> Self {
+        HttpRuns {
+            runs: Mutex::default(),
+            captured: Mutex::default(),
+            client: HttpClient::new(Arc::new(void_session::connect::NetworkConnector)),
+        }
+    }
+}
+
+impl HttpRuns {
+    /// The values runs of `uri` captured, oldest first (later ones win when added to
+    /// variables).
+    pub fn captured(&self, uri: &Uri) -> Vec<Captured> {
+        self.captured
+            .lock()
+            .unpoisoned()
+            .get(uri)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn remember(&self, uri: &Uri, captured: &[Captured]) {
+        let mut all = self.captured.lock().unpoisoned();
+        let list = all.entry(uri.clone()).or_default();
+        for c in captured.iter().filter(|c| c.value.is_some()) {
+            list.retain(|old| old.name != c.name);
+            list.push(c.clone());
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<HttpRun>> {
+        self.runs
+            .lock()
+            .unpoisoned()
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+    }
+
+    /// The newest run of a section.
+    pub fn latest_for(&self, uri: &Uri, section_key: &str) -> Option<Arc<HttpRun>> {
+        self.runs
+            .lock()
+            .unpoisoned()
+            .iter()
+            .rev()
+            .find(|r| &r.uri == uri && r.section_key == section_key)
+            .cloned()
+    }
+
+    /// Whether any run belongs to `uri`.
+    pub fn has_runs_for(&self, uri: &Uri) -> bool {
+        self.runs.lock().unpoisoned().iter().any(|r| &r.uri == uri)
+    }
+
+    fn register(&self, run: Arc<HttpRun>) {
+        let mut runs = self.runs.lock().unpoisoned();
+        runs.push_back(run);
+        while runs.len() > RUNS_KEPT {
+            match runs.iter().position(|r| !r.is_live()) {
+                Some(i) => {
+                    runs.remove(i);
+                }
+                None => break,
+            }
+        }
+    }
+}
+
+/// A fresh run id: `http-<time>-<pid>-<n>`.
+fn fresh_id() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    format!("http-{stamp}-{}-{n}", std::process::id())
+}
+
+/// Starts a run of `located` (built into `spec` and `http`) and answers it at once; the
+/// exchange goes on in a spawned task that reports to the client.
+pub fn start(
+    manager: &Arc<SessionManager>,
+    located: &LocatedSection,
+    spec: SessionSpec,
+    http: HttpRequestSpec,
+) -> Arc<HttpRun> {
+    let id = fresh_id();
+    let started = chrono::Local::now();
+    let masker = Masker::new(&spec.secrets);
+    let url = masker.mask(&spec.url).into_owned();
+    let mut warnings = Vec::new();
+    if spec.options.insecure && spec.url.trim_start().starts_with("https:") {
+        warnings.push("TLS certificate checks are off (insecure: true)".to_string());
+    }
+    let response_uri =
+        super::log_document::document_uri(&id, &located.label, started.time(), "response");
+    let run = Arc::new(HttpRun {
+        request_line: format!("{} {url}", http.method),
+        url,
+        id,
+        uri: located.uri.clone(),
+        block_uid: located.block_uid.clone(),
+        section_key: located.section_key.clone(),
+        label: located.label.clone(),
+        started_at: started
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        response_uri,
+        warnings,
+        secrets: spec.secrets.clone(),
+        ended: Mutex::new(None),
+    });
+    manager.http.register(run.clone());
+    tokio::spawn(run_and_report(manager.clone(), run.clone(), spec, http));
+    run
+}
+
+/// Sends the request, keeps what it captured, and tells the client: status before and
+/// after, the response document refreshed, lenses and inlay hints refreshed, a message when
+/// it failed.
+async fn run_and_report(
+    manager: Arc<SessionManager>,
+    run: Arc<HttpRun>,
+    spec: SessionSpec,
+    http: HttpRequestSpec,
+) {
+    let client = manager.client().cloned();
+    let caps = manager.caps();
+    if let Some(client) = &client {
+        client
+            .send_notification::<SessionStatusNotification>(run.status_params())
+            .await;
+        notifier::refresh_views(client, caps);
+    }
+    let outcome = exchange::run(&manager.http.client, &spec, &http).await;
+    manager.http.remember(&run.uri, &outcome.captured);
+    run.finish(outcome);
+    tracing::info!("HTTP run {} ended {}", run.id, run.state());
+    let Some(client) = client else { return };
+    let status = run.status_params();
+    client
+        .send_notification::<SessionStatusNotification>(status.clone())
+        .await;
+    if caps.text_document_content {
+        let uri = run.response_uri.clone();
+        let client = client.clone();
+        tokio::spawn(async move {
+            if let Err(e) = client
+                .send_request::<TextDocumentContentRefresh>(LogTextParams { uri })
+                .await
+            {
+                tracing::debug!("textDocumentContent/refresh: {e}");
+            }
+        });
+    }
+    notifier::refresh_views(&client, caps);
+    if status.state == "failed" {
+        let message = format!(
+            "HTTP {}: {}",
+            run.request_line,
+            status
+                .detail
+                .error
+                .unwrap_or_else(|| "no response".to_string())
+        );
+        tokio::spawn(async move { client.show_message(MessageType::ERROR, message).await });
+    }
+}

@@ -1,0 +1,351 @@
+//! HTTP sections run from the editor, end to end against a real HTTP server on loopback
+//! (aiohttp, tests/peers/http_server.py): the `▶ Run` lens runs a login request, its response
+//! is a read-only `void-session:` document (status line, headers, pretty JSON body, the
+//! assertion rows, the captured token masked), `void/sessionStatus` tells its status, HTTP
+//! status and assertion tally, inlay hints give each `assertions-table` row's verdict, and the
+//! token the login captured (`runtime-variables`) feeds the next WebSocket section's bearer
+//! auth, which the server checks before it upgrades.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::harness::{TestClient, file_uri};
+use super::peers;
+
+const LOGIN_UID: &str = "11111111-1111-4111-8111-111111111111";
+const SOCKET_UID: &str = "22222222-2222-4222-8222-222222222222";
+
+/// A `.void` file: a login over HTTP capturing a token, then a WebSocket that needs it.
+fn chain_file() -> String {
+    format!(
+        r#"---
+version: 0.20.1
+generatedBy: Voiden app
+---
+
+# Login then connect
+
+```void
+---
+type: request-separator
+attrs:
+  uid: 33333333-3333-4333-8333-333333333333
+  label: Login
+---
+```
+
+```void
+---
+type: request
+attrs:
+  uid: {LOGIN_UID}
+content:
+  - type: method
+    attrs:
+      uid: 44444444-4444-4444-8444-444444444444
+    content: POST
+  - type: url
+    attrs:
+      uid: 55555555-5555-4555-8555-555555555555
+    content: "{{{{BASE}}}}/login"
+---
+```
+
+```void
+---
+type: json_body
+attrs:
+  uid: 66666666-6666-4666-8666-666666666666
+  body: |-
+    {{"user": "ada", "password": "{{{{PASSWORD}}}}"}}
+---
+```
+
+```void
+---
+type: assertions-table
+attrs:
+  uid: 77777777-7777-4777-8777-777777777777
+content:
+  - type: table
+    rows:
+      - attrs:
+          disabled: false
+        row:
+          - "Logged in"
+          - "status"
+          - "equals"
+          - "200"
+      - attrs:
+          disabled: false
+        row:
+          - ""
+          - "body.user.id"
+          - "equals"
+          - "7"
+---
+```
+
+```void
+---
+type: runtime-variables
+attrs:
+  uid: 88888888-8888-4888-8888-888888888888
+content:
+  - type: table
+    rows:
+      - attrs:
+          disabled: false
+        row:
+          - "token"
+          - "{{{{$res.body.token}}}}"
+---
+```
+
+```void
+---
+type: request-separator
+attrs:
+  uid: 99999999-9999-4999-8999-999999999999
+  label: Socket
+---
+```
+
+```void
+---
+type: socket-request
+attrs:
+  uid: {SOCKET_UID}
+content:
+  - type: smethod
+    attrs:
+      uid: aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa
+      method: WS
+    content: WS
+  - type: surl
+    attrs:
+      uid: bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb
+    content: "{{{{WS_BASE}}}}/ws"
+---
+```
+
+```void
+---
+type: auth
+attrs:
+  uid: cccccccc-cccc-4ccc-8ccc-cccccccccccc
+  authType: bearer
+content:
+  - type: table
+    rows:
+      - attrs:
+          disabled: false
+        row:
+          - "token"
+          - "{{{{process.token}}}}"
+---
+```
+
+```void
+---
+type: ws-assertions
+attrs:
+  uid: dddddddd-dddd-4ddd-8ddd-dddddddddddd
+content:
+  - type: table
+    rows:
+      - attrs:
+          disabled: false
+        row:
+          - "Greeted"
+          - "received[0].json.hello"
+          - "equals"
+          - "ada"
+---
+```
+"#
+    )
+}
+
+fn capabilities() -> Value {
+    json!({
+        "general": { "positionEncodings": ["utf-16"] },
+        "workspace": {
+            "textDocumentContent": { "dynamicRegistration": false },
+            "codeLens": { "refreshSupport": true },
+            "inlayHint": { "refreshSupport": true }
+        },
+        "window": { "showDocument": { "support": true } }
+    })
+}
+
+fn titles(lenses: &Value) -> Vec<String> {
+    lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_over_http_then_connect_with_its_token_in_the_editor() {
+    let Some(python) = peers::python() else {
+        peers::missing("a Python with aiohttp (VOID_TEST_PYTHON)");
+        return;
+    };
+    let mut command = tokio::process::Command::new(python);
+    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/http_server.py"));
+    let peer = peers::Peer::start(command).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "BASE=http://127.0.0.1:{0}\nWS_BASE=ws://127.0.0.1:{0}\nPASSWORD=s3cret\n",
+            peer.port
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("chain.void");
+    let text = chain_file();
+    std::fs::write(&file, &text).unwrap();
+    let uri = file_uri(&file);
+    let (mut client, _) = TestClient::start(capabilities(), Value::Null, Some(dir.path())).await;
+    client.open(&uri, &text).await;
+
+    // Before the login ran, the WebSocket section cannot resolve the token, and says which.
+    let early = client
+        .command(
+            "void.connect",
+            json!({ "uri": uri, "blockUid": SOCKET_UID }),
+        )
+        .await
+        .unwrap_err();
+    assert!(early.to_string().contains("process.token"), "{early}");
+
+    // The HTTP section has a ▶ Run lens that runs it.
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
+    let run = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["command"]["title"] == "▶ Run")
+        .unwrap_or_else(|| panic!("no Run lens: {lenses}"))
+        .clone();
+    assert_eq!(run["command"]["arguments"][0]["blockUid"], LOGIN_UID);
+    let ran = client
+        .command("void.connect", run["command"]["arguments"][0].clone())
+        .await
+        .unwrap();
+    let run_id = ran["sessionId"].as_str().unwrap().to_string();
+    let response_uri = ran["logUri"].as_str().unwrap().to_string();
+    assert!(
+        response_uri.starts_with(&format!("void-session:/{run_id}/login_"))
+            && response_uri.ends_with(".response"),
+        "{response_uri}"
+    );
+    let (status, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == run_id.as_str() && p["state"] != "connecting"
+        })
+        .await;
+    assert_eq!(status["state"], "closed", "{status}");
+    assert_eq!(status["detail"]["httpStatus"], 200, "{status}");
+    assert_eq!(
+        status["detail"]["assertions"],
+        json!({ "passed": 2, "failed": 0, "pending": 0 }),
+        "{status}"
+    );
+    assert_eq!(status["logUri"], response_uri.as_str());
+
+    // The response document: status line, headers, the body pretty-printed, the rows, the
+    // captured token masked (it is a secret by its name); the fallback request agrees.
+    let content = client
+        .request(
+            "workspace/textDocumentContent",
+            json!({ "uri": response_uri }),
+        )
+        .await
+        .unwrap();
+    let shown = content["text"].as_str().unwrap().to_string();
+    assert!(shown.starts_with("# POST http://127.0.0.1:"), "{shown}");
+    for expected in [
+        "HTTP/1.1 200 OK",
+        "content-type: application/json",
+        "\n  \"user\": {\n",
+        "✓ Logged in",
+        "token",
+        "••••",
+    ] {
+        assert!(shown.contains(expected), "{expected:?} in:\n{shown}");
+    }
+    assert!(
+        !shown.contains("tok-ada") && !shown.contains("s3cret"),
+        "{shown}"
+    );
+    let fallback = client
+        .request("void/sessionLogText", json!({ "uri": response_uri }))
+        .await
+        .unwrap();
+    assert_eq!(fallback["text"], content["text"]);
+
+    // Lenses say how the run ended; inlay hints give each row's verdict.
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
+    assert!(
+        titles(&lenses)
+            .iter()
+            .any(|t| t.starts_with("last: ○ 200 OK") && t.ends_with("✓2 ✗0")),
+        "{lenses}"
+    );
+    let hints = client
+        .request(
+            "textDocument/inlayHint",
+            json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 200, "character": 0 } } }),
+        )
+        .await
+        .unwrap();
+    let passes = hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["label"].as_str().is_some_and(|l| l.starts_with("✓ pass")))
+        .count();
+    assert_eq!(passes, 2, "{hints}");
+
+    // The captured token feeds the WebSocket section: the server greets only its holder.
+    let connected = client
+        .command(
+            "void.connect",
+            json!({ "uri": uri, "blockUid": SOCKET_UID }),
+        )
+        .await
+        .unwrap();
+    let session_id = connected["sessionId"].as_str().unwrap().to_string();
+    let (greeted, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == session_id.as_str()
+                && (p["detail"]["assertions"]["passed"] == 1 || p["state"] == "failed")
+        })
+        .await;
+    assert_eq!(greeted["detail"]["assertions"]["passed"], 1, "{greeted}");
+    assert!(!greeted.to_string().contains("tok-ada"), "{greeted}");
+    client
+        .command("void.close", json!({ "sessionId": session_id }))
+        .await
+        .unwrap();
+    client.shutdown().await;
+    drop(peer);
+}
