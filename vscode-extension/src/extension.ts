@@ -313,10 +313,10 @@ class VoidExtension implements vscode.Disposable {
       return;
     }
     const { editor, section } = await this.sectionUnderCursor();
-    if (!section || section.kind !== 'websocket') {
+    if (!section || (section.kind !== 'websocket' && section.kind !== 'http')) {
       throw new Error(
         section
-          ? `The section "${section.label}" is a${section.kind === 'http' ? 'n HTTP' : ` ${section.kind}`} request; only WebSocket sections connect here.`
+          ? `The section "${section.label}" is a ${section.kind} request; only WebSocket and HTTP sections run here.`
           : 'There is no request in this section. Type /wss on an empty line to add a WebSocket request.',
       );
     }
@@ -339,6 +339,13 @@ class VoidExtension implements vscode.Disposable {
         ...(target.blockUid ? { blockUid: target.blockUid } : { position: target.position }),
       }));
     const running = section?.session && isLive(section.session.state) ? section.session : undefined;
+    if (section?.kind === 'http') {
+      // An HTTP section runs once; its response document opens beside (the server answers a
+      // run still waiting for its response instead of sending again).
+      const result = await this.execute<ConnectResult>(ServerCommand.connect, target);
+      if (result && typeof result.logUri === 'string') await openLogBeside(result.logUri, { atEnd: false });
+      return result;
+    }
     if (running) {
       const choice = await vscode.window.showInformationMessage(
         `Void: "${section?.label}" is already connected (${running.state}).`,

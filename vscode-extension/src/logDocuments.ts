@@ -18,8 +18,11 @@ import {
   type SessionLogTextResult,
 } from './protocol';
 
-/** Opens a log beside the active editor, keeping focus where it is, scrolled to its end. */
-export async function openLogBeside(logUri: string): Promise<vscode.TextEditor> {
+/**
+ * Opens a log (or an HTTP response) beside the active editor, keeping focus where it is,
+ * scrolled to its end (a response: at its top).
+ */
+export async function openLogBeside(logUri: string, options = { atEnd: true }): Promise<vscode.TextEditor> {
   const uri = vscode.Uri.parse(logUri, true);
   const doc = await vscode.workspace.openTextDocument(uri);
   const editor = await vscode.window.showTextDocument(doc, {
@@ -27,7 +30,7 @@ export async function openLogBeside(logUri: string): Promise<vscode.TextEditor> 
     preserveFocus: true,
     preview: false,
   });
-  revealEnd(editor);
+  if (options.atEnd) revealEnd(editor);
   return editor;
 }
 
@@ -36,8 +39,9 @@ function revealEnd(editor: vscode.TextEditor): void {
   editor.revealRange(new vscode.Range(last, 0, last, 0), vscode.TextEditorRevealType.Default);
 }
 
+/** A live log (an HTTP response document, `….response`, is not one: it is not followed). */
 export function isLogDocument(doc: vscode.TextDocument): boolean {
-  return doc.uri.scheme === LogScheme;
+  return doc.uri.scheme === LogScheme && !doc.uri.path.endsWith('.response');
 }
 
 /**
@@ -155,7 +159,7 @@ export class LogMessages implements vscode.HoverProvider, vscode.Disposable {
   }
 
   async provideHover(doc: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken) {
-    if (position.line === 0) return undefined;
+    if (position.line === 0 || !isLogDocument(doc)) return undefined;
     const params = LogMessages.params(doc, position.line);
     let found: LogMessageResult | null;
     try {

@@ -185,8 +185,8 @@ local function connect_target(c, ctx, target)
   end, ctx.bufnr)
 end
 
---- Connects the WebSocket section under the cursor. When it is already connected, asks
---- whether to show its log or to reconnect (closing the running session first).
+--- Connects the WebSocket section under the cursor (or runs the HTTP one). When it is already
+--- connected, asks whether to show its log or to reconnect (closing the running session first).
 function M.connect()
   if log.is_log(vim.api.nvim_get_current_buf()) then
     vim.notify('void: :VoidConnect works in a .void buffer', vim.log.levels.WARN)
@@ -205,9 +205,13 @@ function M.connect()
       )
       return
     end
-    if section.kind ~= 'websocket' then
+    if section.kind ~= 'websocket' and section.kind ~= 'http' then
       vim.notify(
-        string.format('void: "%s" is a %s request; only WebSocket sections connect', section.label, section.kind),
+        string.format(
+          'void: "%s" is a %s request; only WebSocket and HTTP sections run',
+          section.label,
+          section.kind
+        ),
         vim.log.levels.WARN
       )
       return
@@ -215,6 +219,12 @@ function M.connect()
     --- @type void.SectionTarget
     local target = section.blockUid ~= '' and { uri = ctx.uri, blockUid = section.blockUid }
       or { uri = ctx.uri, position = ctx.position }
+    if section.kind == 'http' then
+      -- An HTTP section runs once; its response document opens like a log (the server answers
+      -- a run still waiting for its response instead of sending again).
+      connect_target(c, ctx, target)
+      return
+    end
     local running = section.session
     if not (running and protocol.is_live(running.state)) then
       connect_target(c, ctx, target)
