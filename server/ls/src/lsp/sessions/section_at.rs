@@ -100,26 +100,7 @@ pub fn section_at(state: &ServerState, params: SectionAtParams) -> Result<Option
         })
         .collect();
 
-    let session = if kind == "http" {
-        state
-            .sessions
-            .http
-            .latest_for(uri, &section_key)
-            .map(|run| SessionRef {
-                session_id: run.id.clone(),
-                state: run.state().to_string(),
-                log_uri: run.response_uri.clone(),
-            })
-    } else {
-        state
-            .sessions
-            .latest_for(uri, &section_key)
-            .map(|entry| SessionRef {
-                session_id: entry.id().to_string(),
-                state: entry.session.state().as_str().to_string(),
-                log_uri: entry.log_uri.clone(),
-            })
-    };
+    let session = latest_session(state, uri, &section_key, kind);
 
     Ok(Some(SectionInfo {
         section_key,
@@ -135,4 +116,33 @@ pub fn section_at(state: &ServerState, params: SectionAtParams) -> Result<Option
         },
         session,
     }))
+}
+
+/// The newest session (or HTTP run, for an `http` section) of a section.
+fn latest_session(
+    state: &ServerState,
+    uri: &tower_lsp_server::ls_types::Uri,
+    section_key: &str,
+    kind: &str,
+) -> Option<SessionRef> {
+    if kind == "http" {
+        state
+            .sessions
+            .http
+            .latest_for(uri, section_key)
+            .map(|run| SessionRef {
+                session_id: run.id.clone(),
+                state: run.state().to_string(),
+                log_uri: run.response_uri.clone(),
+            })
+    } else {
+        state
+            .sessions
+            .latest_for(uri, section_key)
+            .map(|entry| SessionRef {
+                session_id: entry.id().to_string(),
+                state: entry.session.state().as_str().to_string(),
+                log_uri: entry.log_uri.clone(),
+            })
+    }
 }
