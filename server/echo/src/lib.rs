@@ -12,6 +12,7 @@
 //! | `/rpc` | JSON-RPC 2.0: `add`, `upper`, `echo`; other methods answer error `-32601` |
 //! | `/heartbeat` | answers `__ping__` with `__pong__`, echoes anything else |
 //! | `/login` | a conversation: says `{"op":"hello"}`, wants `{"op":"login","user":...}` (else closes 4001), answers `{"op":"welcome","token":<fresh>}`, wants `{"op":"subscribe","token":<it>}` (else 4003), says `subscribed`, then sends 3 pings `{"op":"ping","id":i}` that each need `{"op":"pong","id":i}` (else 4002), then `{"op":"done","pongs":3}` |
+//! | `/socket.io/` | Socket.IO v4 over the WebSocket transport (`?EIO=4&transport=websocket`): accepts any namespace and `auth` and says `welcome` `{"namespace":...}`, sends every event back as it came (binary attachments too), acknowledges an event that asks for it with `{"ok":true,"event":<name>}`, answers `bye` by disconnecting the client from its namespace, and pings every 25 s |
 //! | `/flaky?after=N` | echoes, then drops the TCP connection without a close frame after N messages |
 //! | `/close?code=C&reason=R` | echoes the first message, then closes with that code and reason |
 //! | `/status/NNN` | rejects the upgrade with HTTP status NNN (any other path: 404) |
@@ -24,6 +25,7 @@
 //! but it has no limits beyond a 64 MiB message size.
 
 mod routes;
+mod socketio;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -285,6 +287,7 @@ where
             verbose,
             chat_seq: 0,
             login: routes::LoginStep::AwaitLogin,
+            socketio_pending: (0, Vec::new()),
         }
         .serve()
         .await;
@@ -299,6 +302,8 @@ struct Connection<S> {
     verbose: bool,
     chat_seq: u64,
     login: routes::LoginStep,
+    /// `/socket.io/`: attachments still to send back, then the frames that follow them.
+    socketio_pending: (usize, Vec<String>),
 }
 
 /// The connection ends (the peer left, a send failed, or the route ends it).
@@ -313,6 +318,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         if self.route == Route::Login {
             self.send(Message::text(json!({"op": "hello"}).to_string()))
                 .await?;
+        }
+        if self.route == Route::SocketIo {
+            return self.serve_socketio().await;
         }
         let mut handled = 0u64;
         while let Some(Ok(message)) = self.ws.next().await {
@@ -332,6 +340,49 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             self.after_message(handled).await?;
         }
         Ok(())
+    }
+
+    /// `/socket.io/`: the open packet, then frames answered as `crate::socketio` says, and a
+    /// ping every [`socketio::PING_INTERVAL_MS`].
+    async fn serve_socketio(mut self) -> Result<(), Ended> {
+        let sid = format!("echo-{}", self.peer.port());
+        self.send(Message::text(socketio::open_packet(&sid)))
+            .await?;
+        let period = std::time::Duration::from_millis(socketio::PING_INTERVAL_MS);
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            let message = tokio::select! {
+                message = self.ws.next() => message,
+                _ = ping.tick() => {
+                    self.send(Message::text("2")).await?;
+                    continue;
+                }
+            };
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    if self.verbose {
+                        eprintln!("{} <- {}", self.peer, shorten(&text));
+                    }
+                    let answer = socketio::answer(&text, &sid);
+                    for frame in answer.now {
+                        self.send(Message::text(frame)).await?;
+                    }
+                    self.socketio_pending = (answer.attachments, answer.after_attachments);
+                }
+                Some(Ok(Message::Binary(bytes))) => {
+                    self.send(Message::Binary(bytes)).await?;
+                    let (left, after) = &mut self.socketio_pending;
+                    *left = left.saturating_sub(1);
+                    if *left == 0 {
+                        for frame in std::mem::take(after) {
+                            self.send(Message::text(frame)).await?;
+                        }
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Ok(()),
+            }
+        }
     }
 
     async fn send(&mut self, message: Message) -> Result<(), Ended> {
@@ -385,6 +436,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
                     None => Ok(()),
                 }
             }
+            // Served by `serve_socketio`, never here.
+            Route::SocketIo => Ok(()),
             Route::Commands => match routes::command(&text) {
                 Command::Echo => self.send(Message::Text(text)).await,
                 Command::Reply(reply) => self.send(Message::text(reply)).await,

@@ -17,6 +17,8 @@ pub(crate) enum Route {
     Heartbeat,
     /// A conversation: hello, login, a session token, a subscription carrying it, pings.
     Login,
+    /// Socket.IO v4 (`crate::socketio`).
+    SocketIo,
     Flaky {
         after: u64,
     },
@@ -70,6 +72,7 @@ pub(crate) fn decide(path_and_query: &str, offered: &[String], supported: &[Stri
         "/rpc" => serve(Route::Rpc),
         "/heartbeat" => serve(Route::Heartbeat),
         "/login" => serve(Route::Login),
+        "/socket.io" => serve(Route::SocketIo),
         "/flaky" => {
             let after = param("after")
                 .and_then(|a| a.parse().ok())

@@ -737,6 +737,29 @@ fn demo_shows_the_live_log_and_the_results() {
     );
 }
 
+/// The Socket.IO example against the embedded server's `/socket.io/` route: the live log
+/// speaks in events (the namespace, an event with its acknowledgement, an attachment, the
+/// reply and the server's disconnect), never in packet codes.
+#[test]
+fn demo_socketio_logs_events_and_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_in(dir.path(), &["demo", "socketio", "--color", "never"]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    for words in [
+        "connected to namespace /chat",
+        "→ join {\"room\":\"lobby\"} · waits for ack",
+        "← ack of join · {\"ok\":true,\"event\":\"join\"}",
+        "← upload \"AAECAw==\" · 1 binary attachment",
+        "bye (reply to ← chat #4)",
+        "the server disconnected this client from namespace /chat",
+        "pass The server disconnects us after bye",
+        "PASSED",
+    ] {
+        assert!(ran.stdout.contains(words), "no `{words}`:\n{}", ran.stdout);
+    }
+    assert!(!ran.stdout.contains("→ 42"), "{}", ran.stdout);
+}
+
 #[test]
 fn an_unresolved_variable_fails_its_section_and_names_the_variable() {
     let dir = tempfile::tempdir().unwrap();

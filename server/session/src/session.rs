@@ -485,6 +485,18 @@ pub async fn test_connection(
 ) -> TestConnectionResult {
     let masker = Masker::new(&spec.secrets);
     let connector = connector.unwrap_or_else(|| Arc::new(NetworkConnector));
+    // A Socket.IO section is tested where its session would connect (the Engine.IO path).
+    let engine_spec;
+    let spec = match crate::socketio::engine_url(&spec.url) {
+        Ok(url) if spec.options.protocol == void_syntax::vocab::Protocol::SocketIo => {
+            engine_spec = SessionSpec {
+                url,
+                ..spec.clone()
+            };
+            &engine_spec
+        }
+        _ => spec,
+    };
     let started = Instant::now();
     let attempt = tokio::time::timeout(
         spec.options.connect_timeout,

@@ -127,7 +127,7 @@ async fn exercise(port: u16) {
         "← ack of hello · {\"ok\":true,\"echo\":{\"name\":\"void\"}} · ",
         "← question {\"q\":\"name?\"} · asks ack #",
         "(reply to ← question #",
-        "→ upload {\"_placeholder\":true,\"num\":0} · 1 binary attachment",
+        "→ upload <binary, 4 B> · 1 binary attachment",
         "← uploaded {\"size\":4,\"data\":\"AAECAw==\"} · 1 binary attachment",
     ] {
         assert!(log.contains(words), "no `{words}` in the log:\n{log}");

@@ -51,12 +51,17 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         "examples/login.void",
         include_str!("../../../../examples/login.void"),
     ),
+    (
+        "socketio",
+        "examples/socketio-chat.void",
+        include_str!("../../../../examples/socketio-chat.void"),
+    ),
 ];
 
 /// `void-ls demo`.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Which example to run: echo, chat, json-rpc, binary, heartbeat, reconnect, login, or all.
+    /// Which example to run: echo, chat, json-rpc, binary, heartbeat, reconnect, login, socketio, or all.
     #[arg(default_value = "echo", value_name = "EXAMPLE")]
     pub example: String,
     /// Colours.

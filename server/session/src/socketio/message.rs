@@ -174,9 +174,16 @@ impl SocketEmit {
         }
     }
 
-    /// A binary body as the one argument: one attachment and its placeholder.
+    /// A binary body as the one argument: one attachment and its placeholder (the log shows
+    /// the attachment's size, not the placeholder).
     pub fn binary(namespace: &str, name: Option<String>, ack: EmitAck, bytes: Bytes) -> Self {
-        Self::new(namespace, name, ack, &[placeholder(0)], vec![bytes])
+        let size = bytes.len();
+        let mut emit = Self::new(namespace, name, ack, &[placeholder(0)], vec![bytes]);
+        let shown = emit
+            .line
+            .replacen(&emit.args[0], &format!("<binary, {size} B>"), 1);
+        emit.line = Utf8Bytes::from(shown);
+        emit
     }
 
     /// The text frame of the packet, with `id` as the acknowledgement id this client asks for
@@ -317,6 +324,7 @@ mod tests {
             e.packet(None),
             r#"451-["file",{"_placeholder":true,"num":0}]"#
         );
+        assert_eq!(&*e.line, "file <binary, 2 B> · 1 binary attachment");
         assert_eq!(e.size(), 2 + e.args[0].len());
         assert_eq!(attachment_value(b"\x00\x01"), json!("AAE="));
     }
