@@ -883,3 +883,49 @@ async fn an_untrusted_workspace_gets_no_connection_even_if_the_editor_asks() {
     client.shutdown().await;
     echo.shutdown().await;
 }
+
+/// A Socket.IO section connects from the editor like a WebSocket one (docs/format.md §4.5):
+/// `examples/socketio-chat.void` against the embedded server's `/socket.io/` route, its live
+/// log document in events, its assertions all passed when the server disconnects it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_io_section_runs_from_the_editor_with_its_log_in_events() {
+    let echo = EchoServer::start(EchoServerConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/socketio-chat.void");
+    let text = std::fs::read_to_string(example)
+        .unwrap()
+        .replace("\"{{ECHO_URL}}\"", &format!("\"{}\"", echo.url()));
+    let file = dir.path().join("socketio-chat.void");
+    std::fs::write(&file, &text).unwrap();
+    let uri = file_uri(&file);
+    let mut client = start_client().await;
+    client.open(&uri, &text).await;
+    let connected = client
+        .command(
+            "void.connect",
+            json!({ "uri": uri, "blockUid": "e241578d-853b-4927-9308-18fca001053d" }),
+        )
+        .await
+        .unwrap();
+    let id = text_field(&connected, "sessionId");
+    let log_uri = text_field(&connected, "logUri");
+    let closed = wait_status(&client, 0, &id, |p| p["state"] == "closed").await;
+    assert_eq!(closed["detail"]["endedBy"], "server", "{closed}");
+    assert_eq!(
+        closed["detail"]["assertions"],
+        json!({"passed": 5, "failed": 0, "pending": 0}),
+        "{closed}"
+    );
+    let log = log_text(&mut client, &log_uri).await;
+    for words in [
+        "connected to namespace /chat",
+        "→ join {\"room\":\"lobby\"} · waits for ack",
+        "← ack of join · {\"ok\":true,\"event\":\"join\"}",
+        "← chat {\"text\":\"hello, void\"}",
+    ] {
+        assert!(log.contains(words), "no `{words}` in the log:\n{log}");
+    }
+    echo.shutdown().await;
+}
