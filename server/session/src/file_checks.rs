@@ -1,8 +1,10 @@
-//! The files a section's `ws-options` name (`transcript`, `caFile`, `clientCert`,
-//! `clientKey`), checked ahead of time with the rules the engine applies when it connects
-//! ([`crate::project_files`]), so `void-ls check` and the editor report what a connect would
-//! refuse: a path outside the project, a symlink out of it, a pipe or a device, a file too
-//! large, or (for a transcript) an existing file that is not a transcript.
+//! The files a section names, checked ahead of time with the rules the engine applies when it
+//! connects or sends ([`crate::project_files`]), so `void-ls check` and the editor report what
+//! a run would refuse: a path outside the project, a symlink out of it, a pipe or a device, a
+//! file too large, or (for a transcript) an existing file that is not a transcript. The files
+//! are those the `ws-options` name (`transcript`, `caFile`, `clientCert`, `clientKey`) and
+//! those an HTTP body sends (`multipart-table` file links, `restFile`), found the way the
+//! request builder finds them ([`crate::http::body::body_file_path`]'s rule).
 //!
 //! Only file metadata is read (and the first line of an existing transcript); nothing is
 //! created. A value with an unresolved `{{variable}}` is skipped: that is reported already.
@@ -15,7 +17,78 @@ use void_syntax::variables::Variables;
 use void_syntax::vocab::{self, WsOption};
 use void_syntax::{Diagnostic, Severity};
 
-use crate::project_files::{Limit, Project};
+use crate::project_files::{FileError, Limit, Project};
+
+/// Every path diagnostic of `doc`: its `ws-options` paths and its HTTP body files.
+pub fn path_diagnostics(
+    doc: &Document,
+    vars: &Variables,
+    file_dir: &Path,
+    project: &Project,
+) -> Vec<Diagnostic> {
+    let mut out = option_path_diagnostics(doc, vars, file_dir, project);
+    out.extend(body_file_diagnostics(doc, file_dir, project));
+    out
+}
+
+/// A missing file may be made later (a warning); anything else would be refused for certain.
+fn severity_of(problem: &FileError) -> Severity {
+    if problem.is_not_found() {
+        Severity::Warning
+    } else {
+        Severity::Error
+    }
+}
+
+/// The problem's cause without the path it starts with (the message names the path itself).
+fn cause(problem: &FileError) -> String {
+    let text = problem.to_string();
+    text.split_once(": ")
+        .map_or(text.clone(), |(_, cause)| cause.to_string())
+}
+
+/// Diagnostics for the files HTTP bodies send: each file link of an enabled `multipart-table`
+/// row, and the file of each `restFile` block. `/x` is taken from the project root, anything
+/// else from `file_dir`, as a run reads them.
+pub fn body_file_diagnostics(
+    doc: &Document,
+    file_dir: &Path,
+    project: &Project,
+) -> Vec<Diagnostic> {
+    let mut files = Vec::new();
+    for section in &doc.sections {
+        for (_, table) in section.multipart(doc) {
+            for row in table.rows.iter().filter(|r| !r.row.disabled) {
+                files.extend(row.files.iter());
+            }
+        }
+        for (_, rest) in section.rest_files(doc) {
+            files.extend(rest.files.iter());
+        }
+    }
+    let mut out = Vec::new();
+    for file in files {
+        let written = file.value.trim();
+        if written.is_empty() {
+            continue;
+        }
+        let path = match (written.strip_prefix('/'), project.root()) {
+            (Some(from_root), Some(root)) => root.join(from_root),
+            (Some(_), None) => Path::new(written).to_path_buf(),
+            (None, _) => file_dir.join(written),
+        };
+        let Err(problem) = project.check_readable(&path, Limit::Upload) else {
+            continue;
+        };
+        out.push(Diagnostic::new(
+            file.range.clone(),
+            severity_of(&problem),
+            codes::HTTP_BODY_FILE,
+            format!("body file {written}: {}", cause(&problem)),
+        ));
+    }
+    out
+}
 
 /// The options whose values are paths, and whether each is a transcript (written) or a
 /// certificate file (read).
@@ -65,24 +138,14 @@ pub fn option_path_diagnostics(
             let Err(problem) = checked else { continue };
             // A missing certificate may be generated or fetched later; everything else would
             // be refused at connect for certain.
-            let severity = if problem.is_not_found() {
-                Severity::Warning
-            } else {
-                Severity::Error
-            };
+            let severity = severity_of(&problem);
             let range = row
                 .value
                 .as_ref()
                 .map(|v| v.range.clone())
                 .unwrap_or_else(|| row.row.range.clone());
             let shown = vars.mask(value);
-            let message = format!(
-                "`{key}` {shown}: {}",
-                problem
-                    .to_string()
-                    .split_once(": ")
-                    .map_or(problem.to_string(), |(_, cause)| cause.to_string())
-            );
+            let message = format!("`{key}` {shown}: {}", cause(&problem));
             out.push(Diagnostic::new(
                 range,
                 severity,

@@ -166,6 +166,9 @@ pub mod codes {
     /// refused at connect: outside the project, through a symlink out, not a regular file, or
     /// (for a transcript) an existing file that is not a transcript.
     pub const WS_OPTION_PATH: &str = "ws-option-path";
+    /// A file an HTTP body sends (a `multipart-table` file link, a `restFile`) that a run would
+    /// refuse: outside the project, through a symlink out, not a regular file, too large.
+    pub const HTTP_BODY_FILE: &str = "http-body-file";
     /// A second `request` in an HTTP section (warning: only the first is sent).
     pub const HTTP_MULTIPLE_REQUESTS: &str = "http-multiple-requests";
     /// A `method` that is not an HTTP token.

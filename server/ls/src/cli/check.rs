@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use void_session::file_checks::option_path_diagnostics;
+use void_session::file_checks::path_diagnostics;
 use void_session::project_files::{Project, env_file_diagnostic, project_root_of};
 use void_syntax::line_index::ColumnUnit;
 use void_syntax::variables::Variables;
@@ -63,10 +63,10 @@ pub fn diagnostics_for(
         diags.extend(void_syntax::variables::diagnose_variables(&doc, &vars));
         vars
     };
-    // The paths the file names (transcript, certificates), as a connect would judge them.
+    // The paths the file names (transcript, certificates, body files), as a run would judge them.
     if let Some(dir) = options.file.parent() {
         let project = Project::new(project_root_of(&options.file, &[]));
-        diags.extend(option_path_diagnostics(&doc, &vars, dir, &project));
+        diags.extend(path_diagnostics(&doc, &vars, dir, &project));
     }
     diags.sort_by_key(|d| (d.range.start, d.range.end));
     diags

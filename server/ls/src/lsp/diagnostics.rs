@@ -14,7 +14,7 @@ use std::sync::{Arc, Weak};
 
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::{self as lsp, DiagnosticSeverity, NumberOrString, Uri};
-use void_session::file_checks::option_path_diagnostics;
+use void_session::file_checks::path_diagnostics;
 use void_session::project_files::{Project, project_root_of};
 use void_syntax as syntax;
 
@@ -100,12 +100,12 @@ pub fn compute(state: &ServerState, doc: &OpenDocument) -> Vec<lsp::Diagnostic> 
         &model,
         &environment.variables,
     ));
-    // The paths the file names (transcript, certificates), as a connect would judge them.
+    // The paths the file names (transcript, certificates, body files), as a run would judge them.
     if let Some(file) = doc.uri.to_file_path()
         && let Some(dir) = file.parent()
     {
         let project = Project::new(project_root_of(&file, &state.roots()));
-        extra.extend(option_path_diagnostics(
+        extra.extend(path_diagnostics(
             &model,
             &environment.variables,
             dir,

@@ -692,5 +692,36 @@ async fn http_uploads_of_pipes_devices_or_files_out_of_the_project_stop_before_c
         "a request connected"
     );
     assert_no_secret("run", ran.stdout.as_bytes(), &["outside-secret-value"], &[]);
+
+    // `check` flags the same files with the same words, on the file link: check and run agree
+    // (a missing file is a warning there, as it may be made before the run).
+    let checked = world.cli(&world.project, &["check", "uploads.void"]);
+    checked.assert_bounded(1, "check");
+    for (cause, words) in causes.iter().zip(words) {
+        let path = cause
+            .trim_start_matches("cannot attach `")
+            .trim_end_matches("`: ");
+        let words = words.trim_start_matches("project/etc/passwd: ");
+        let severity = if path == "/etc/passwd" {
+            "warning"
+        } else {
+            "error"
+        };
+        let said = format!("{severity}: body file {path}: {words}");
+        assert!(
+            checked
+                .stdout
+                .lines()
+                .any(|l| l.contains(&said) && l.ends_with("[http-body-file]")),
+            "{said}: {}",
+            checked.stdout
+        );
+    }
+    assert_no_secret(
+        "check",
+        checked.stdout.as_bytes(),
+        &["outside-secret-value"],
+        &[],
+    );
     world.assert_outside_unchanged();
 }
