@@ -217,6 +217,66 @@ async fn node_socket_io_pongs_and_a_ping_timeout() {
     assert_eq!(status.ended_by, Some(EndedBy::Client));
 }
 
+/// With `reconnect: on` a connection the server closes is made again: a new Engine.IO
+/// handshake, the namespace again with `auth`, and the `on-open` events again (acknowledged
+/// again). An acknowledgement that never comes is a warning after `ackTimeout`.
+#[tokio::test]
+async fn node_socket_io_reconnects_and_says_when_an_ack_does_not_come() {
+    let Some(cmd) = node_server() else { return };
+    let peer = Peer::start(cmd).await;
+    let mut s = chat_spec(peer.port, "letmein");
+    s.options.reconnect = true;
+    s.options.reconnect_limit = 1;
+    s.options.ack_timeout = std::time::Duration::from_millis(200);
+    s.messages = vec![
+        MessageSpec {
+            send: SendMode::OnOpen,
+            ack: true,
+            ..message(
+                "hello",
+                Some("hello"),
+                MessageFormat::Json,
+                r#"{"name":"void"}"#,
+            )
+        },
+        MessageSpec {
+            ack: true,
+            ..message("ignore", Some("ignore"), MessageFormat::Text, "")
+        },
+        message("drop", Some("drop"), MessageFormat::Text, ""),
+    ];
+    s.assertions.clear();
+    let session = Session::spawn(s, SessionSettings::default()).unwrap();
+    wait(&session, "the first ack", |_| {
+        session_log_has(&session, "← ack of hello")
+    })
+    .await;
+    session.send(SendRequest::Message("ignore".into())).unwrap();
+    wait(&session, "the missing ack's warning", |_| {
+        session_log_has(
+            &session,
+            "no acknowledgement of ignore (#1) within 200 ms (ackTimeout)",
+        )
+    })
+    .await;
+    session.send(SendRequest::Message("drop".into())).unwrap();
+    let status = wait(&session, "a second ack after the reconnect", |s| {
+        s.reconnects == 1 && session.log_text().matches("← ack of hello").count() == 2
+    })
+    .await;
+    assert_eq!(status.state, SessionState::Open);
+    let log = session.log_text();
+    assert_eq!(
+        log.matches("connected to namespace /chat").count(),
+        2,
+        "{log}"
+    );
+    assert_eq!(log.matches("Engine.IO open · session").count(), 2, "{log}");
+    session.close(1000, "done");
+    let status = wait_finished(&session).await;
+    assert_eq!(status.state, SessionState::Closed, "{}", session.log_text());
+}
+
 fn session_log_has(session: &Session, words: &str) -> bool {
     session.log_text().contains(words)
 }

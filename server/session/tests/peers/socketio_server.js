@@ -10,7 +10,9 @@
 // - `upload` with a binary argument: it emits `uploaded` {"size": n, "data": <the bytes>};
 // - after three pongs from the client it emits `alive` {"pongs": 3};
 // - `freeze`: it stops pinging (the client must notice);
-// - `bye`: it disconnects the client from the namespace.
+// - `bye`: it disconnects the client from the namespace;
+// - `drop`: it closes the whole connection;
+// - `ignore` (with an acknowledgement asked for): never acknowledged.
 'use strict';
 const http = require('http');
 const { Server } = require('socket.io');
@@ -50,6 +52,10 @@ chat.on('connection', (socket) => {
     conn.resetPingTimeout = () => {};
   });
   socket.on('bye', () => socket.disconnect());
+  // `drop`: the whole Engine.IO connection is closed (the client may reconnect).
+  socket.on('drop', () => socket.disconnect(true));
+  // `ignore`: asks for an acknowledgement that never comes.
+  socket.on('ignore', () => {});
 });
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`PORT ${server.address().port}\n`);
