@@ -8,16 +8,18 @@
 //! internals.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
+use void_session::socketio::message::{EmitAck, SocketEmit};
 use void_session::{
     Incoming, Outgoing, SendRequest, Session, SessionSettings, SessionSpec, SessionState,
     TranscriptTarget,
 };
-use void_syntax::vocab::MessageFormat;
+use void_syntax::vocab::{MessageFormat, Protocol};
 
 use crate::workload::{BIG_SIZE, Outcome, SMALL_PAYLOAD, Workload};
 
@@ -26,6 +28,9 @@ use crate::workload::{BIG_SIZE, Outcome, SMALL_PAYLOAD, Workload};
 pub struct EngineSetup {
     /// Where the default transcripts go; `None` turns transcripts off.
     pub transcript_dir: Option<PathBuf>,
+    /// Speak Socket.IO (docs/format.md §4.5): every message is an event `e` with the payload
+    /// as its one argument, echoed back as an event by the server.
+    pub socketio: bool,
 }
 
 /// Depth of the received-message tap, in batches (each holds the messages of one socket read,
@@ -36,6 +41,9 @@ fn spec(url: &str, setup: &EngineSetup) -> SessionSpec {
     let mut spec = SessionSpec::new(url);
     if setup.transcript_dir.is_none() {
         spec.options.transcript = TranscriptTarget::Off;
+    }
+    if setup.socketio {
+        spec.options.protocol = Protocol::SocketIo;
     }
     spec
 }
@@ -71,16 +79,38 @@ fn small() -> SendRequest {
     })
 }
 
+/// The Socket.IO event of the round-trip and flood workloads: `e` with the 16-byte payload.
+fn small_event() -> impl Fn() -> SendRequest + Send + Sync + Clone + 'static {
+    let event = Arc::new(SocketEmit::new(
+        "/",
+        Some("e".into()),
+        EmitAck::None,
+        &[serde_json::Value::String(SMALL_PAYLOAD.into())],
+        Vec::new(),
+    ));
+    move || SendRequest::Raw(Outgoing::Event(event.clone()))
+}
+
 /// Runs `workload` through one engine session connected to `url`.
 pub async fn run(url: &str, workload: Workload, setup: &EngineSetup) -> anyhow::Result<Outcome> {
     let (tap, mut received) = mpsc::channel(TAP_DEPTH);
     let session = open(url, setup, Some(tap)).await?;
+    let request: Box<dyn Fn() -> SendRequest + Send + Sync> = if setup.socketio {
+        // The namespace is connected once the server's `welcome` has come.
+        received
+            .recv()
+            .await
+            .context("session ended before the Socket.IO welcome")?;
+        Box::new(small_event())
+    } else {
+        Box::new(small)
+    };
     let outcome = match workload {
         Workload::RoundTrip { warmup, iterations } => {
             let mut samples = Vec::with_capacity(iterations as usize);
             for i in 0..warmup + iterations {
                 let started = Instant::now();
-                session.send(small())?;
+                session.send(request())?;
                 let echoed = received
                     .recv()
                     .await
@@ -97,7 +127,11 @@ pub async fn run(url: &str, workload: Workload, setup: &EngineSetup) -> anyhow::
             Outcome::RoundTrip(samples)
         }
         Workload::Flood { messages } => {
-            let (count, elapsed) = pipelined(&session, &mut received, small, messages).await?;
+            let (count, elapsed) = if setup.socketio {
+                pipelined(&session, &mut received, small_event(), messages).await?
+            } else {
+                pipelined(&session, &mut received, small, messages).await?
+            };
             Outcome::Flood {
                 messages: count,
                 elapsed,

@@ -35,6 +35,9 @@ enum Role {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// The embedded server (`void-echo`), whose `/socket.io/` route is the Socket.IO peer of
+    /// the Socket.IO workloads.
+    SocketioServer,
     /// Loopback flood server: RATE messages/s for SECONDS to each connection.
     FloodServer {
         #[arg(long, default_value_t = 0)]
@@ -91,6 +94,9 @@ enum Role {
         quick: bool,
         #[arg(long, default_value_t = 1000)]
         connections: usize,
+        /// The contender's name in the results.
+        #[arg(long, default_value = "node-ws")]
+        name: String,
     },
     /// Opens CONNECTIONS idle connections and reports resident memory per connection.
     Idle {
@@ -116,6 +122,8 @@ enum RustContender {
     Engine,
     /// The void-session engine with `transcript: off`.
     EngineNoTranscript,
+    /// The engine speaking Socket.IO to the Socket.IO server (transcript on, as it ships).
+    EngineSocketio,
 }
 
 impl RustContender {
@@ -124,6 +132,7 @@ impl RustContender {
             Self::Raw => "raw",
             Self::Engine => "engine",
             Self::EngineNoTranscript => "engine-no-transcript",
+            Self::EngineSocketio => "engine-socketio",
         }
     }
 }
@@ -166,6 +175,7 @@ fn runtime(flavor: Flavor) -> anyhow::Result<tokio::runtime::Runtime> {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().role {
         Role::EchoServer { port } => servers::run_echo(port),
+        Role::SocketioServer => servers::run_socketio(),
         Role::FloodServer {
             port,
             rate,
@@ -188,11 +198,14 @@ fn main() -> anyhow::Result<()> {
                 RustContender::Raw => {
                     in_task(&rt, async move { raw_client::run(&url, workload).await })?
                 }
-                RustContender::Engine | RustContender::EngineNoTranscript => {
+                RustContender::Engine
+                | RustContender::EngineNoTranscript
+                | RustContender::EngineSocketio => {
                     let scratch = Scratch::new(transcript_dir)?;
                     let setup = engine_client::EngineSetup {
-                        transcript_dir: matches!(contender, RustContender::Engine)
+                        transcript_dir: (!matches!(contender, RustContender::EngineNoTranscript))
                             .then(|| scratch.path.clone()),
+                        socketio: matches!(contender, RustContender::EngineSocketio),
                     };
                     in_task(&rt, async move {
                         engine_client::run(&url, workload, &setup).await
@@ -218,6 +231,7 @@ fn main() -> anyhow::Result<()> {
             url,
             quick,
             connections,
+            name,
         } => {
             let peer = node_driver::NodePeer {
                 node: &node,
@@ -229,7 +243,7 @@ fn main() -> anyhow::Result<()> {
                 emit_idle("node-ws", connections, before, after)
             } else {
                 let workload = Workload::named(&workload, quick)?;
-                node_driver::run(&peer, &url, workload)?.emit("node-ws")
+                node_driver::run(&peer, &url, workload)?.emit(&name)
             }
         }
         Role::Idle {
@@ -314,6 +328,7 @@ async fn open_idle(
             let setup = engine_client::EngineSetup {
                 transcript_dir: matches!(kind, IdleContender::Engine)
                     .then(|| transcripts.to_path_buf()),
+                socketio: false,
             };
             return engine_client::open_idle(url, n, &setup).await;
         }

@@ -37,6 +37,31 @@ async fn bind(port: u16) -> anyhow::Result<TcpListener> {
     Ok(listener)
 }
 
+/// Runs the embedded server (its `/socket.io/` route is the Socket.IO peer) on a free loopback
+/// port, said as the echo server says it, until stdin closes.
+pub fn run_socketio() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let server = void_echo::EchoServer::start(void_echo::EchoServerConfig::default())
+            .await
+            .map_err(|e| anyhow::anyhow!("the Socket.IO server did not start: {e}"))?;
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({ "listening": server.local_addr().port() })
+            )?;
+            out.flush()?;
+        }
+        wait_for_stdin_close().await;
+        server.shutdown().await;
+        Ok(())
+    })
+}
+
 /// Runs the echo server until the process is killed (or until stdin closes, so a driver that
 /// dies does not leave it behind).
 pub fn run_echo(port: u16) -> anyhow::Result<()> {

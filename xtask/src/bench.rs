@@ -249,6 +249,9 @@ fn run_benchmarks(
     }
     drop(echo);
 
+    say("Socket.IO (engine and socket.io-client against the embedded server)");
+    run_socketio_rounds(&root, options, &bench_bin, &mut results)?;
+
     if options.display {
         say("display path (flood through the language server)");
         let seconds = if options.quick { "3" } else { "10" };
@@ -308,6 +311,8 @@ fn say(what: &str) {
 enum Contender {
     Rust(&'static str),
     Node(PathBuf),
+    /// npm `socket.io-client` (the node_modules holding it).
+    NodeSocketio(PathBuf),
     Websocat(PathBuf),
 }
 
@@ -316,6 +321,7 @@ impl Contender {
         match self {
             Self::Rust(name) => name,
             Self::Node(_) => "node-ws",
+            Self::NodeSocketio(_) => "node-socketio",
             Self::Websocat(_) => "websocat",
         }
     }
@@ -332,6 +338,14 @@ impl Contender {
                     .arg("--script")
                     .arg(root.join("bench/peers/ws-client.js"));
                 command.arg("--modules").arg(modules);
+            }
+            Self::NodeSocketio(modules) => {
+                command
+                    .arg("node")
+                    .arg("--script")
+                    .arg(root.join("bench/peers/socketio-client.js"));
+                command.arg("--modules").arg(modules);
+                command.args(["--name", "node-socketio"]);
             }
             Self::Websocat(bin) => {
                 command.arg("websocat").arg("--bin").arg(bin);
@@ -369,26 +383,73 @@ fn ensure_websocat(root: &Path) -> Result<PathBuf, String> {
 /// The `ws` package in `.tools/node/node_modules` (the same place tests/lib/tools.sh uses),
 /// installed with npm when missing.
 fn ensure_node_ws(root: &Path) -> Result<PathBuf, String> {
+    ensure_node_package(root, "ws", "ws@8")
+}
+
+/// npm `package` (installed as `spec`) in `.tools/node/node_modules`, installed when missing.
+fn ensure_node_package(root: &Path, package: &str, spec: &str) -> Result<PathBuf, String> {
     let dir = root.join(".tools/node");
     let modules = dir.join("node_modules");
-    if modules.join("ws").is_dir() {
+    if modules.join(package).is_dir() {
         return Ok(modules);
     }
     match Command::new("node").arg("--version").output() {
         Ok(o) if o.status.success() => {}
         _ => return Err("node is not installed".into()),
     }
-    say("installing ws@8 into .tools/node");
+    say(&format!("installing {spec} into .tools/node"));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let status = Command::new("npm")
         .current_dir(&dir)
-        .args(["install", "--no-audit", "--no-fund", "--no-save", "ws@8"])
+        .args(["install", "--no-audit", "--no-fund", spec])
         .status();
     match status {
-        Ok(s) if s.success() && modules.join("ws").is_dir() => Ok(modules),
-        Ok(s) => Err(format!("npm install ws failed ({s})")),
+        Ok(s) if s.success() && modules.join(package).is_dir() => Ok(modules),
+        Ok(s) => Err(format!("npm install {spec} failed ({s})")),
         Err(e) => Err(format!("cannot run npm: {e}")),
     }
+}
+
+/// The Socket.IO workloads (round trip and flood of one 16-byte event) against the embedded
+/// server's `/socket.io/` route: the engine speaking Socket.IO against npm `socket.io-client`
+/// 4.8, in rounds with the order rotated, as the WebSocket workloads are.
+fn run_socketio_rounds(
+    root: &Path,
+    options: &Options,
+    bench_bin: &Path,
+    results: &mut Results,
+) -> anyhow::Result<()> {
+    let mut contenders = vec![Contender::Rust("engine-socketio")];
+    match ensure_node_package(root, "socket.io-client", "socket.io-client@4.8") {
+        Ok(modules) => contenders.push(Contender::NodeSocketio(modules)),
+        Err(why) => results.unavailable("engine", "*", "node-socketio", &why),
+    }
+    let server = EchoServer::start_role(bench_bin, "socketio-server")?;
+    let url = format!("ws://127.0.0.1:{}", server.port);
+    say(&format!("Socket.IO server on {url}"));
+    for round in 0..options.rounds {
+        for workload in ["rtt", "flood"] {
+            let shift = (round + workload.len()) % contenders.len();
+            for contender in contenders.iter().cycle().skip(shift).take(contenders.len()) {
+                let mut command = contender.command(bench_bin, root, workload, &url);
+                if options.quick {
+                    command.arg("--quick");
+                }
+                results.run(
+                    &mut command,
+                    Some(round),
+                    contender.name(),
+                    Duration::from_secs(600),
+                );
+            }
+        }
+        say(&format!(
+            "Socket.IO round {} of {} done",
+            round + 1,
+            options.rounds
+        ));
+    }
+    Ok(())
 }
 
 /// The echo server child; killed when dropped.
@@ -399,8 +460,13 @@ struct EchoServer {
 
 impl EchoServer {
     fn start(bench_bin: &Path) -> anyhow::Result<Self> {
+        Self::start_role(bench_bin, "echo-server")
+    }
+
+    /// A server role of `void-bench` that says its port as the echo server does.
+    fn start_role(bench_bin: &Path, role: &str) -> anyhow::Result<Self> {
         let mut child = Command::new(bench_bin)
-            .arg("echo-server")
+            .arg(role)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -636,6 +702,19 @@ fn ratios(results: &Results, summary: &BTreeMap<Key, Value>) -> Vec<Value> {
     ratio("flood_rate", "engine", "raw", Bound::AtLeast(0.9));
     ratio("flood_rate", "engine", "node-ws", Bound::AtLeast(2.5));
     ratio("big_throughput", "engine", "raw", Bound::AtLeast(0.85));
+    // Socket.IO: the engine against npm socket.io-client 4.8 on the same server.
+    ratio(
+        "rtt_p50",
+        "engine-socketio",
+        "node-socketio",
+        Bound::AtMost(0.5),
+    );
+    ratio(
+        "flood_rate",
+        "engine-socketio",
+        "node-socketio",
+        Bound::AtLeast(3.0),
+    );
     // The same ratios without the transcript, to show what the transcript costs.
     ratio("rtt_p50", "engine-no-transcript", "raw", Bound::AtMost(1.1));
     ratio(

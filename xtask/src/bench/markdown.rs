@@ -74,6 +74,8 @@ const ENGINE_CONTENDERS: &[&str] = &[
     "websocat",
     "tcp",
     "raw-small",
+    "engine-socketio",
+    "node-socketio",
 ];
 
 const ENGINE_METRICS: &[(&str, &str)] = &[
