@@ -333,6 +333,14 @@ impl<'a> OpenConnection<'a> {
         let schedule = Schedule::new(&spec, now, socketio.is_none());
         let mut timers = Timers::new(&spec, now);
         timers.reschedule(&schedule);
+        if socketio.is_some() {
+            // The Engine.IO open packet must come within `connectTimeout` (a server that is
+            // not a Socket.IO server may say nothing at all).
+            timers
+                .pong
+                .as_mut()
+                .reset(now + spec.options.connect_timeout);
+        }
         OpenConnection {
             shared,
             spec,
@@ -343,7 +351,7 @@ impl<'a> OpenConnection<'a> {
             writer_ended: false,
             schedule,
             timers,
-            awaiting_pong: false,
+            awaiting_pong: socketio.is_some(),
             user_close: None,
             server_close: None,
             local_error: None,
@@ -427,10 +435,12 @@ impl<'a> OpenConnection<'a> {
             Some(Ok(Message::Text(text))) => self.arrived.push(Payload::Text(text)),
             Some(Ok(Message::Binary(bytes))) => self.arrived.push(Payload::Binary(bytes)),
             Some(Ok(Message::Ping(_))) | Some(Ok(Message::Frame(_))) => {}
-            Some(Ok(Message::Pong(_))) => {
+            // On Socket.IO the pong timer waits for the server's Engine.IO pings instead.
+            Some(Ok(Message::Pong(_))) if self.socketio.is_none() => {
                 self.awaiting_pong = false;
                 self.timers.pong.as_mut().reset(far_future());
             }
+            Some(Ok(Message::Pong(_))) => {}
             Some(Ok(Message::Close(frame))) => {
                 let (code, reason) = frame
                     .map(|f| (u16::from(f.code), f.reason.to_string()))
@@ -690,12 +700,20 @@ impl<'a> OpenConnection<'a> {
     /// connection.
     fn on_pong_timeout(&mut self) -> Flow {
         if let Some(socketio) = &self.socketio {
-            let ms = socketio.ping_deadline.as_millis();
+            let message = if socketio.ping_deadline.is_zero() {
+                format!(
+                    "timed out: the server sent no Engine.IO open packet within {} ms of the WebSocket opening (connectTimeout); is it a Socket.IO v4 server?",
+                    self.spec.options.connect_timeout.as_millis()
+                )
+            } else {
+                format!(
+                    "timed out: the server sent no ping within {} ms (its pingInterval + pingTimeout); the client dropped the connection",
+                    socketio.ping_deadline.as_millis()
+                )
+            };
             self.local_error = Some(LocalEnd {
                 code: 1006,
-                message: format!(
-                    "timed out: the server sent no ping within {ms} ms (its pingInterval + pingTimeout); the client dropped the connection"
-                ),
+                message,
                 by: EndedBy::Client,
             });
             return Flow::End;

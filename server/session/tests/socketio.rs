@@ -280,3 +280,24 @@ async fn node_socket_io_reconnects_and_says_when_an_ack_does_not_come() {
 fn session_log_has(session: &Session, words: &str) -> bool {
     session.log_text().contains(words)
 }
+
+/// A server that is not a Socket.IO server (the embedded echo route says nothing first): the
+/// session ends after `connectTimeout` and says what it waited for.
+#[tokio::test]
+async fn a_server_that_never_opens_engine_io_is_named_after_connect_timeout() {
+    let echo = void_echo::EchoServer::start(void_echo::EchoServerConfig::default())
+        .await
+        .unwrap();
+    let mut s = spec(&format!("{}/echo", echo.url()));
+    s.options.protocol = Protocol::SocketIo;
+    s.options.connect_timeout = std::time::Duration::from_millis(1500);
+    let session = Session::spawn(s, SessionSettings::default()).unwrap();
+    let status = wait_finished(&session).await;
+    let error = status.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("no Engine.IO open packet within 1500 ms")
+            && error.contains("is it a Socket.IO v4 server?"),
+        "{status:#?}"
+    );
+    echo.shutdown().await;
+}
