@@ -385,6 +385,63 @@ async fn http_failures_are_reported_in_words() {
     assert!(refused.contains("cannot connect to 127.0.0.1"), "{refused}");
 }
 
+/// Server-Sent Events: a stream that ends, one the client closes once its rows hold, and one
+/// the timeout ends.
+fn sse_file() -> String {
+    let mut f = String::from(FRONT);
+    f += &separator("Stream");
+    f += &request("GET", "{{BASE}}/sse");
+    f += &assertions(&[
+        ["Four events", "events.count", "equals", "4"],
+        ["", "events[0].event", "equals", "greeting"],
+        ["", "events[0].data", "equals", "hi"],
+        ["", "events[-1].json.n", "equals", "3"],
+        ["", "events[-1].id", "equals", "3"],
+        ["", "events[any].id", "equals", "2"],
+        ["", "events[all].data", "exists", ""],
+        ["", "header.content-type", "contains", "event-stream"],
+    ]);
+    f += &separator("Until five");
+    f += &request("GET", "{{BASE}}/sse?forever=1");
+    f += &assertions(&[["", "events[any].json.n", "equals", "5"]]);
+    f += &separator("Until timeout");
+    f += &request("GET", "{{BASE}}/sse?forever=1");
+    f += &table("options-table", &[&["timeout", "1s"]]);
+    f
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_sent_events_are_read_as_events_and_checked() {
+    let Some(s) = setup().await else { return };
+    std::fs::write(s.dir.path().join("sse.void"), sse_file()).unwrap();
+    let dir = s.dir.path().to_path_buf();
+    let (code, json, err) = tokio::task::spawn_blocking(move || {
+        void_ls(&dir, &["run", "sse.void", "--reporter", "json"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{json}\n{err}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sections = report["files"][0]["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 3, "{report}");
+    let stream = sections[0].to_string();
+    assert_eq!(
+        sections[0]["assertions"].as_array().unwrap().len(),
+        8,
+        "{stream}"
+    );
+    let settled = sections[1].to_string();
+    assert!(
+        settled.contains("closed by the client once every row held"),
+        "{settled}"
+    );
+    let timed_out = sections[2].to_string();
+    assert!(
+        timed_out.contains("closed by the client when the timeout (1 s) passed"),
+        "{timed_out}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn https_verifies_certificates_like_websocket() {
     let Some(python) = peers::python() else {

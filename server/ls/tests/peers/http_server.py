@@ -99,6 +99,23 @@ async def ws(request: web.Request) -> web.StreamResponse:
     return socket
 
 
+async def sse(request: web.Request) -> web.StreamResponse:
+    """Server-Sent Events: a greeting, then numbered JSON events (ids 1..3), then the end;
+    `?forever=1` keeps numbering every 20 ms until the client goes."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    await response.write(b": hello\n\nevent: greeting\ndata: hi\n\n")
+    n = 0
+    while True:
+        n += 1
+        await response.write(f'id: {n}\ndata: {{"n": {n}}}\n\n'.encode())
+        if n >= 3 and not request.query.get("forever"):
+            break
+        await asyncio.sleep(0.02)
+    await response.write_eof()
+    return response
+
+
 async def main() -> None:
     app = web.Application()
     app.router.add_route("*", "/echo", echo)
@@ -110,6 +127,7 @@ async def main() -> None:
     app.router.add_get("/xml", xml)
     app.router.add_post("/graphql", graphql)
     app.router.add_get("/ws", ws)
+    app.router.add_get("/sse", sse)
     runner = web.AppRunner(app)
     await runner.setup()
     context = None

@@ -10,6 +10,12 @@
 //! never equals, contains or matches anything. Paths may end in `.length` (arrays and text),
 //! as in JavaScript.
 //!
+//! On a Server-Sent Events stream the body is the list of events (`{event, id, data, json}`,
+//! `json` when the data parses), and rows read them as the WebSocket rows read messages:
+//! `events.count`, `events[n]` (`[-1]` the last), `events[any]` (some event holds) and
+//! `events[all]` (every event holds, and there is one), then `.event`, `.id`, `.data` or
+//! `.json.<path>`.
+//!
 //! No I/O; the engine hands the response in.
 
 use serde_json::Value;
@@ -28,6 +34,8 @@ pub struct Response<'a> {
     /// Milliseconds from sending to the end of the body.
     pub time_ms: u64,
     pub request: &'a SentRequest,
+    /// The response is a Server-Sent Events stream: `body` is the array of its events.
+    pub events: bool,
 }
 
 /// The body as the app's rows see it: parsed JSON when the text is JSON, else the text.
@@ -48,8 +56,14 @@ pub fn evaluate(checks: &[HttpCheck], response: &Response<'_>) -> Vec<AssertionR
         .iter()
         .enumerate()
         .map(|(index, check)| {
-            let actual = field_value(&check.field, response);
-            let outcome = holds(check.operator, actual.as_ref(), &check.expected);
+            let (actual, outcome) = match event_quantifier(&check.field, response) {
+                Some((all, path)) => judge_events(check, response.body, all, path),
+                None => {
+                    let actual = field_value(&check.field, response);
+                    let outcome = holds(check.operator, actual.as_ref(), &check.expected);
+                    (actual, outcome)
+                }
+            };
             let passed = outcome == Ok(true);
             let message = match outcome {
                 Ok(true) => String::new(),
@@ -84,9 +98,73 @@ pub fn shown(value: &Value) -> String {
     }
 }
 
+/// `events[any].<path>` / `events[all].<path>` on an event stream: whether it is `all`, and
+/// the path after the brackets.
+fn event_quantifier<'f>(field: &'f str, r: &Response<'_>) -> Option<(bool, &'f str)> {
+    if !r.events {
+        return None;
+    }
+    let rest = field.trim().strip_prefix("events[")?;
+    let (which, path) = rest.split_once(']')?;
+    let all = match which.trim() {
+        "any" => false,
+        "all" => true,
+        _ => return None,
+    };
+    Some((all, path.strip_prefix('.').unwrap_or(path)))
+}
+
+/// A row over every event: `any` holds when one event's value holds (its value is the
+/// actual one), `all` when every event's does and there is one (the first that does not is
+/// the actual one).
+fn judge_events(
+    check: &HttpCheck,
+    events: &Value,
+    all: bool,
+    path: &str,
+) -> (Option<Value>, Result<bool, String>) {
+    let events = events.as_array().map(Vec::as_slice).unwrap_or_default();
+    let mut last = None;
+    for event in events {
+        let value = at_path(event, path);
+        let held = holds(check.operator, value.as_ref(), &check.expected);
+        match (all, held) {
+            (_, Err(e)) => return (value, Err(e)),
+            (false, Ok(true)) => return (value, Ok(true)),
+            (true, Ok(false)) => return (value, Ok(false)),
+            _ => last = value,
+        }
+    }
+    (last, Ok(all && !events.is_empty()))
+}
+
+/// A field on the events of a stream: `events.count`, `events[n].<path>` (`-1` the last).
+fn event_field(f: &str, events: &Value) -> Option<Option<Value>> {
+    let list = events.as_array()?;
+    if f == "events.count" || f == "events.length" {
+        return Some(Some(Value::from(list.len())));
+    }
+    let rest = f.strip_prefix("events[")?;
+    let (index, path) = rest.split_once(']')?;
+    let index: i64 = index.trim().parse().ok()?;
+    let at = if index < 0 {
+        list.len().checked_sub(index.unsigned_abs() as usize)
+    } else {
+        Some(index as usize)
+    };
+    let event = at.and_then(|i| list.get(i));
+    let path = path.strip_prefix('.').unwrap_or(path);
+    Some(event.and_then(|e| at_path(e, path)))
+}
+
 /// The value of a field on the response (`None`: it has none, JavaScript's `undefined`).
 pub fn field_value(field: &str, r: &Response<'_>) -> Option<Value> {
     let f = field.trim();
+    if r.events
+        && let Some(value) = event_field(f, r.body)
+    {
+        return value;
+    }
     match f {
         "status" | "statusCode" => return Some(Value::from(r.head.status)),
         "statusText" => return Some(Value::String(r.head.reason.clone())),
@@ -367,6 +445,7 @@ mod tests {
             body: &body,
             time_ms: 42,
             request: &request,
+            events: false,
         };
         let rows = [
             check("status", "equals", "201"),

@@ -1,5 +1,6 @@
 //! One HTTP section run to its end: the request sent through [`HttpClient`], the body read
-//! (kept up to `maxResponseSize`), the `assertions-table` rows checked, the
+//! (kept up to `maxResponseSize`; a `text/event-stream` read event by event until it ends or
+//! every row holds), the `assertions-table` rows checked, the
 //! `runtime-variables` captured, all inside the section's `timeout`, and everything shown
 //! masked with the section's secrets.
 //!
@@ -11,8 +12,11 @@ use std::time::Instant;
 
 use super::capture::{self, Exchanged};
 use super::checks::{self, Response};
-use super::client::HttpClient;
+use bytes::Bytes;
+
+use super::client::{BodyRead, Exchange, HttpClient};
 use super::spec::HttpRequestSpec;
+use super::sse::{SseDecoder, SseEvent};
 use super::view::HttpOutcome;
 use crate::mask::Masker;
 use crate::spec::SessionSpec;
@@ -44,6 +48,10 @@ pub async fn run(client: &HttpClient, spec: &SessionSpec, http: &HttpRequestSpec
         outcome.head = Some(exchange.head.clone());
         outcome.hops = exchange.hops.clone();
         outcome.timing = exchange.timing;
+        if exchange.head.is_event_stream() {
+            read_events(&mut exchange, http, &mut outcome).await;
+            return;
+        }
         match exchange
             .read_to_end(http.options.max_response_size, |_| {})
             .await
@@ -53,7 +61,14 @@ pub async fn run(client: &HttpClient, spec: &SessionSpec, http: &HttpRequestSpec
         }
     })
     .await;
-    if exchanged.is_err() {
+    let streaming = outcome.head.as_ref().is_some_and(|h| h.is_event_stream());
+    if exchanged.is_err() && streaming {
+        outcome.notes.push(format!(
+            "the event stream was closed by the client when the timeout ({}) passed, after {}",
+            void_syntax::vocab::human_seconds(timeout),
+            void_syntax::vocab::count(outcome.events.len(), "event", "events")
+        ));
+    } else if exchanged.is_err() {
         outcome.error = Some(format!(
             "timeout ({}) passed before the response was complete",
             void_syntax::vocab::human_seconds(timeout)
@@ -63,6 +78,96 @@ pub async fn run(client: &HttpClient, spec: &SessionSpec, http: &HttpRequestSpec
     judge(&mut outcome, http);
     mask(&mut outcome, &spec.secrets);
     outcome
+}
+
+/// Events kept of one stream (the raw body is kept up to `maxResponseSize` as well).
+pub const MAX_EVENTS: usize = 100_000;
+
+/// Reads a Server-Sent Events stream: the raw text kept as the body (up to the cap), each
+/// event decoded into `outcome.events`, until the server ends the stream, an event is over
+/// the cap, or (when the section has rows) every row holds: the client then closes it. The
+/// caller's timeout ends a stream that does neither.
+async fn read_events(exchange: &mut Exchange, http: &HttpRequestSpec, outcome: &mut HttpOutcome) {
+    let keep = http.options.max_response_size;
+    let mut decoder = SseDecoder::new(usize::try_from(keep).unwrap_or(usize::MAX));
+    let mut body = BodyRead::default();
+    let mut kept = Vec::new();
+    let started = Instant::now();
+    while let Some(chunk) = exchange.next_chunk().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                outcome.error = Some(e);
+                break;
+            }
+        };
+        body.size += chunk.len() as u64;
+        let room = keep.saturating_sub(kept.len() as u64) as usize;
+        body.cut |= room < chunk.len();
+        kept.extend_from_slice(&chunk[..room.min(chunk.len())]);
+        let events = match decoder.feed(&chunk) {
+            Ok(events) => events,
+            Err(e) => {
+                outcome.error = Some(e);
+                break;
+            }
+        };
+        if events.is_empty() {
+            continue;
+        }
+        for event in events {
+            if outcome.events.len() < MAX_EVENTS {
+                outcome.events.push(event_value(&event));
+            }
+        }
+        body.bytes = Bytes::from(kept.clone());
+        outcome.body = Some(body.clone());
+        if !http.checks.is_empty() && all_rows_hold(exchange, http, outcome, started) {
+            outcome.notes.push(format!(
+                "the event stream was closed by the client once every row held, after {}",
+                void_syntax::vocab::count(outcome.events.len(), "event", "events")
+            ));
+            break;
+        }
+    }
+    body.bytes = Bytes::from(kept);
+    outcome.body = Some(body);
+}
+
+/// An event as rows and captures read it: `{event, id, data, json}` (`json` when the data
+/// parses as JSON).
+fn event_value(event: &SseEvent) -> serde_json::Value {
+    let mut object = serde_json::json!({
+        "event": event.event,
+        "id": event.id,
+        "data": event.data,
+    });
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(&event.data) {
+        object["json"] = json;
+    }
+    object
+}
+
+/// Whether every row holds on the events so far.
+fn all_rows_hold(
+    exchange: &Exchange,
+    http: &HttpRequestSpec,
+    outcome: &HttpOutcome,
+    started: Instant,
+) -> bool {
+    let body = serde_json::Value::Array(outcome.events.clone());
+    checks::evaluate(
+        &http.checks,
+        &Response {
+            head: &exchange.head,
+            body: &body,
+            time_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            request: &exchange.request,
+            events: true,
+        },
+    )
+    .iter()
+    .all(|r| r.outcome == Outcome::Pass)
 }
 
 /// The rows and captures, read on the response; with no response every row fails with the
@@ -95,7 +200,12 @@ fn judge(outcome: &mut HttpOutcome, http: &HttpRequestSpec) {
         .as_ref()
         .map(|b| b.bytes.clone())
         .unwrap_or_default();
-    let body = checks::body_value(&bytes);
+    let events = head.is_event_stream();
+    let body = if events {
+        serde_json::Value::Array(outcome.events.clone())
+    } else {
+        checks::body_value(&bytes)
+    };
     let time_ms = u64::try_from(outcome.total.as_millis()).unwrap_or(u64::MAX);
     outcome.checks = checks::evaluate(
         &http.checks,
@@ -104,6 +214,7 @@ fn judge(outcome: &mut HttpOutcome, http: &HttpRequestSpec) {
             body: &body,
             time_ms,
             request,
+            events,
         },
     );
     outcome.captured = capture::capture(

@@ -32,6 +32,8 @@ pub struct HttpOutcome {
     /// What went wrong, in words (the exchange failed, timed out, or a body could not be read).
     pub error: Option<String>,
     pub checks: Vec<AssertionResult>,
+    /// A Server-Sent Events stream's events, as rows read them (`{event, id, data, json}`).
+    pub events: Vec<serde_json::Value>,
     pub captured: Vec<Captured>,
     /// Things the section holds that were not run or not sent, in words.
     pub notes: Vec<String>,
@@ -63,6 +65,10 @@ pub fn summary(outcome: &HttpOutcome) -> String {
             let _ = write!(s, " · {}", millis(outcome.total));
             if let Some(body) = &outcome.body {
                 let _ = write!(s, " · {}", size(body.size));
+            }
+            if !outcome.events.is_empty() {
+                let n = outcome.events.len();
+                let _ = write!(s, " · {}", void_syntax::vocab::count(n, "event", "events"));
             }
             if let Some(e) = error {
                 let _ = write!(s, " · {e}");
