@@ -195,8 +195,11 @@ async fn the_tree_profiles_and_the_picked_environment_drive_every_feature() {
     let expected = [
         "unresolved-variable: `{{ONLY_ODIN}}` has no value in environment `thor.test.local`; defined in `odin`",
     ];
+    // The new environment's publish, not a late one of the old (whose PASSWORD message also
+    // names `thor.test.local`, as where it is defined).
     let messages = messages_after(&client, &p.uri, mark, |m| {
-        m.iter().any(|m| m.contains("`thor.test.local`"))
+        m.iter()
+            .any(|m| m.contains("in environment `thor.test.local`"))
     })
     .await;
     assert_eq!(messages, expected);
