@@ -15,6 +15,7 @@ use super::peers;
 
 const LOGIN_UID: &str = "11111111-1111-4111-8111-111111111111";
 const SOCKET_UID: &str = "22222222-2222-4222-8222-222222222222";
+const GRAPHQL_UID: &str = "13131313-1313-4313-8313-131313131313";
 
 /// A `.void` file: a login over HTTP capturing a token, then a WebSocket that needs it.
 fn chain_file() -> String {
@@ -162,6 +163,34 @@ content:
           - "received[0].json.hello"
           - "equals"
           - "ada"
+---
+```
+
+```void
+---
+type: request-separator
+attrs:
+  uid: eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee
+  label: Hello
+---
+```
+
+```void
+---
+type: gqlquery
+attrs:
+  uid: {GRAPHQL_UID}
+content:
+  - type: gqlurl
+    attrs:
+      uid: ffffffff-ffff-4fff-8fff-ffffffffffff
+    content: "{{{{BASE}}}}/graphql"
+  - type: gqlbody
+    attrs:
+      uid: 12121212-1212-4212-8212-121212121212
+      body: |-
+        query Hello {{ hello }}
+      operationType: query
 ---
 ```
 "#
@@ -324,6 +353,30 @@ async fn login_over_http_then_connect_with_its_token_in_the_editor() {
         .filter(|h| h["label"].as_str().is_some_and(|l| l.starts_with("✓ pass")))
         .count();
     assert_eq!(passes, 2, "{hints}");
+
+    // `void/sectionAt` tells clients an HTTP section (a GraphQL one too) and its latest run.
+    let login = client
+        .request(
+            "void/sectionAt",
+            json!({ "textDocument": { "uri": uri }, "blockUid": LOGIN_UID }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(login["kind"], "http", "{login}");
+    assert_eq!(login["session"]["logUri"], response_uri.as_str(), "{login}");
+    assert_eq!(login["session"]["state"], "closed", "{login}");
+    let graphql = client
+        .request(
+            "void/sectionAt",
+            json!({ "textDocument": { "uri": uri }, "blockUid": GRAPHQL_UID }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(graphql["kind"], "http", "{graphql}");
+    assert!(
+        graphql["url"].as_str().unwrap().ends_with("/graphql"),
+        "{graphql}"
+    );
 
     // The captured token feeds the WebSocket section: the server greets only its holder.
     let connected = client

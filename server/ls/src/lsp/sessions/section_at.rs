@@ -50,6 +50,9 @@ pub fn section_at(state: &ServerState, params: SectionAtParams) -> Result<Option
             SocketProtocol::Grpc => "grpc",
         };
         (i, kind, request.url.as_ref().map(|u| u.value.to_string()))
+    } else if let Some((i, query)) = section.graphql(&model) {
+        // A GraphQL query or mutation runs over HTTP, like a `request`.
+        (i, "http", query.url.as_ref().map(|u| u.value.to_string()))
     } else if let Some((i, request)) = section.http_request(&model) {
         (i, "http", request.url.as_ref().map(|u| u.value.to_string()))
     } else {
