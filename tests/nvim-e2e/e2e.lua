@@ -8,7 +8,8 @@
 -- setup, show code lenses, connect to the echo server, read the log buffer with → and ← lines
 -- (the handshake folded), send (by name and with the picker), pause, check nothing moves while
 -- paused, resume, statusline, export the transcript, list sessions, close, connect again three
--- times into the same log window, kill the server and recover on the next command; then the
+-- times into the same log window, run an HTTP section (its response buffer), kill the server
+-- and recover on the next command; then the
 -- fixture project (inlay hints, workspace symbols, rename). Every step is real (no stubs besides
 -- answering the picker). The first failing step stops the run with its name, the reason, and the
 -- notifications seen so far; exit code 1.
@@ -807,6 +808,78 @@ local function server_pid()
   end
   return nil
 end
+
+step(':VoidConnect in an HTTP section runs it; its response opens like a log', function()
+  -- A plain GET to the WebSocket echo server: it answers 426 Upgrade Required, a real response.
+  local http_path = dir .. '/http.void'
+  local http_url = echo_url:gsub('^ws', 'http')
+  local lines = {
+    '# Plain HTTP',
+    '',
+    '```void',
+    '---',
+    'type: request',
+    'attrs:',
+    '  uid: 5d1e4c2a-7b3f-4e8a-9c1d-2f3e4a5b6c7d',
+    'content:',
+    '  - type: method',
+    '    attrs:',
+    '      uid: 6e2f5d3b-8c4a-4f9b-8d2e-3a4b5c6d7e8f',
+    '    content: GET',
+    '  - type: url',
+    '    attrs:',
+    '      uid: 7f3a6e4c-9d5b-4a0c-8e3f-4b5c6d7e8f9a',
+    '    content: "' .. http_url .. '"',
+    '---',
+    '```',
+    '',
+    '```void',
+    '---',
+    'type: assertions-table',
+    'attrs:',
+    '  uid: 8a4b7f5d-0e6c-4b1d-9f4a-5c6d7e8f9a0b',
+    'content:',
+    '  - type: table',
+    '    rows:',
+    '      - attrs:',
+    '          disabled: false',
+    '        row:',
+    '          - "Upgrade required"',
+    '          - "status"',
+    '          - "equals"',
+    '          - "426"',
+    '---',
+    '```',
+  }
+  vim.fn.writefile(lines, http_path)
+  vim.cmd.edit(vim.fn.fnameescape(http_path))
+  local buf = vim.api.nvim_get_current_buf()
+  wait_for(function()
+    local c = void_client(buf)
+    return c and c.initialized
+  end, 'void-ls did not attach to http.void')
+  vim.api.nvim_win_set_cursor(0, { find_line(buf, 'type: url'), 0 })
+  vim.cmd('VoidConnect')
+  local response = wait_for(function()
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      local name = vim.api.nvim_buf_get_name(b)
+      if name:match('^void%-session:/.*%.response$') and buf_text(b):find('426 Upgrade Required', 1, true) then
+        return b
+      end
+    end
+  end, function()
+    local names = vim.tbl_map(vim.api.nvim_buf_get_name, vim.api.nvim_list_bufs())
+    return 'no response buffer with 426 Upgrade Required; buffers: ' .. vim.inspect(names)
+  end)
+  if vim.fn.win_findbuf(response)[1] == nil then
+    reason('the response buffer is not shown in a window')
+  end
+  local text = buf_text(response)
+  if not text:find('✓ Upgrade required', 1, true) then
+    reason('the response does not show the passing row:\n' .. text)
+  end
+  vim.cmd.edit(vim.fn.fnameescape(echo_path))
+end)
 
 step('when the server is killed the plugin says so, forgets its sessions and recovers', function()
   vim.cmd.edit(vim.fn.fnameescape(echo_path))

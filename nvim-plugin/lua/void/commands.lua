@@ -207,11 +207,7 @@ function M.connect()
     end
     if section.kind ~= 'websocket' and section.kind ~= 'http' then
       vim.notify(
-        string.format(
-          'void: "%s" is a %s request; only WebSocket and HTTP sections run',
-          section.label,
-          section.kind
-        ),
+        string.format('void: "%s" is a %s request; only WebSocket and HTTP sections run', section.label, section.kind),
         vim.log.levels.WARN
       )
       return
