@@ -31,7 +31,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -343,7 +343,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     }
 
     /// `/socket.io/`: the open packet, then frames answered as `crate::socketio` says, and a
-    /// ping every [`socketio::PING_INTERVAL_MS`].
+    /// ping every [`socketio::PING_INTERVAL_MS`]. Answers to frames that are already buffered
+    /// go out with one flush (as a server that keeps ahead of a flooding client does).
     async fn serve_socketio(mut self) -> Result<(), Ended> {
         let sid = format!("echo-{}", self.peer.port());
         self.send(Message::text(socketio::open_packet(&sid)))
@@ -351,38 +352,64 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         let period = std::time::Duration::from_millis(socketio::PING_INTERVAL_MS);
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
-            let message = tokio::select! {
+            let first = tokio::select! {
                 message = self.ws.next() => message,
                 _ = ping.tick() => {
                     self.send(Message::text("2")).await?;
                     continue;
                 }
             };
-            match message {
-                Some(Ok(Message::Text(text))) => {
-                    if self.verbose {
-                        eprintln!("{} <- {}", self.peer, shorten(&text));
-                    }
-                    let answer = socketio::answer(&text, &sid);
-                    for frame in answer.now {
-                        self.send(Message::text(frame)).await?;
-                    }
-                    self.socketio_pending = (answer.attachments, answer.after_attachments);
+            let mut next = Some(first);
+            let mut budget = 256;
+            while let Some(message) = next.take() {
+                if !self.socketio_frame(message, &sid).await? {
+                    return Ok(());
                 }
-                Some(Ok(Message::Binary(bytes))) => {
-                    self.send(Message::Binary(bytes)).await?;
-                    let (left, after) = &mut self.socketio_pending;
-                    *left = left.saturating_sub(1);
-                    if *left == 0 {
-                        for frame in std::mem::take(after) {
-                            self.send(Message::text(frame)).await?;
-                        }
-                    }
+                budget -= 1;
+                if budget > 0 {
+                    next = self.ws.next().now_or_never();
                 }
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => return Ok(()),
             }
+            self.ws.flush().await.map_err(|_| Ended)?;
         }
+    }
+
+    /// One frame of a `/socket.io/` connection, its answers fed (not flushed); `false` when
+    /// the connection is over.
+    async fn socketio_frame(
+        &mut self,
+        message: Option<Result<Message, tungstenite::Error>>,
+        sid: &str,
+    ) -> Result<bool, Ended> {
+        match message {
+            Some(Ok(Message::Text(text))) => {
+                if self.verbose {
+                    eprintln!("{} <- {}", self.peer, shorten(&text));
+                }
+                let answer = socketio::answer(&text, sid);
+                for frame in answer.now {
+                    self.feed(Message::text(frame)).await?;
+                }
+                self.socketio_pending = (answer.attachments, answer.after_attachments);
+            }
+            Some(Ok(Message::Binary(bytes))) => {
+                self.feed(Message::Binary(bytes)).await?;
+                let (left, after) = &mut self.socketio_pending;
+                *left = left.saturating_sub(1);
+                if *left == 0 {
+                    for frame in std::mem::take(after) {
+                        self.feed(Message::text(frame)).await?;
+                    }
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    async fn feed(&mut self, message: Message) -> Result<(), Ended> {
+        self.ws.feed(message).await.map_err(|_| Ended)
     }
 
     async fn send(&mut self, message: Message) -> Result<(), Ended> {
