@@ -385,8 +385,8 @@ async fn http_failures_are_reported_in_words() {
     assert!(refused.contains("cannot connect to 127.0.0.1"), "{refused}");
 }
 
-/// Server-Sent Events: a stream that ends, one the client closes once its rows hold, and one
-/// the timeout ends.
+/// Server-Sent Events: a stream that ends, one the client closes once its rows hold, one
+/// opened again with `Last-Event-ID` until its rows hold, and one the timeout ends.
 fn sse_file() -> String {
     let mut f = String::from(FRONT);
     f += &separator("Stream");
@@ -404,6 +404,12 @@ fn sse_file() -> String {
     f += &separator("Until five");
     f += &request("GET", "{{BASE}}/sse?forever=1");
     f += &assertions(&[["", "events[any].json.n", "equals", "5"]]);
+    f += &separator("Resumed");
+    f += &request("GET", "{{BASE}}/sse-resume");
+    f += &assertions(&[
+        ["", "events[any].json.n", "equals", "4"],
+        ["", "events[-1].json.after", "equals", "2"],
+    ]);
     f += &separator("Until timeout");
     f += &request("GET", "{{BASE}}/sse?forever=1");
     f += &table("options-table", &[&["timeout", "1s"]]);
@@ -423,7 +429,7 @@ async fn server_sent_events_are_read_as_events_and_checked() {
     assert_eq!(code, 0, "{json}\n{err}");
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     let sections = report["files"][0]["sections"].as_array().unwrap();
-    assert_eq!(sections.len(), 3, "{report}");
+    assert_eq!(sections.len(), 4, "{report}");
     let stream = sections[0].to_string();
     assert_eq!(
         sections[0]["assertions"].as_array().unwrap().len(),
@@ -435,7 +441,12 @@ async fn server_sent_events_are_read_as_events_and_checked() {
         settled.contains("closed by the client once every row held"),
         "{settled}"
     );
-    let timed_out = sections[2].to_string();
+    let resumed = sections[2].to_string();
+    assert!(
+        resumed.contains("opened again 1 time (the last with Last-Event-ID: 2)"),
+        "{resumed}"
+    );
+    let timed_out = sections[3].to_string();
     assert!(
         timed_out.contains("closed by the client when the timeout (1 s) passed"),
         "{timed_out}"

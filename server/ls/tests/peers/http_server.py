@@ -116,6 +116,20 @@ async def sse(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def sse_resume(request: web.Request) -> web.StreamResponse:
+    """Two numbered events from after the Last-Event-ID the client sent (from 1 without one),
+    each saying which id it followed, then the end; asks for reconnects after 20 ms."""
+    last = request.headers.get("Last-Event-ID", "")
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    await response.write(b"retry: 20\n\n")
+    start = int(last) + 1 if last.isdigit() else 1
+    for n in range(start, start + 2):
+        await response.write(f'id: {n}\ndata: {{"n": {n}, "after": "{last}"}}\n\n'.encode())
+    await response.write_eof()
+    return response
+
+
 async def main() -> None:
     app = web.Application()
     app.router.add_route("*", "/echo", echo)
@@ -128,6 +142,7 @@ async def main() -> None:
     app.router.add_post("/graphql", graphql)
     app.router.add_get("/ws", ws)
     app.router.add_get("/sse", sse)
+    app.router.add_get("/sse-resume", sse_resume)
     runner = web.AppRunner(app)
     await runner.setup()
     context = None

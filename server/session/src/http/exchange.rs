@@ -49,7 +49,7 @@ pub async fn run(client: &HttpClient, spec: &SessionSpec, http: &HttpRequestSpec
         outcome.hops = exchange.hops.clone();
         outcome.timing = exchange.timing;
         if exchange.head.is_event_stream() {
-            read_events(&mut exchange, http, &mut outcome).await;
+            read_events(client, spec, http, exchange, &mut outcome).await;
             return;
         }
         match exchange
@@ -83,22 +83,125 @@ pub async fn run(client: &HttpClient, spec: &SessionSpec, http: &HttpRequestSpec
 /// Events kept of one stream (the raw body is kept up to `maxResponseSize` as well).
 pub const MAX_EVENTS: usize = 100_000;
 
-/// Reads a Server-Sent Events stream: the raw text kept as the body (up to the cap), each
-/// event decoded into `outcome.events`, until the server ends the stream, an event is over
-/// the cap, or (when the section has rows) every row holds: the client then closes it. The
-/// caller's timeout ends a stream that does neither.
-async fn read_events(exchange: &mut Exchange, http: &HttpRequestSpec, outcome: &mut HttpOutcome) {
+/// Reconnects to an event stream at most this many times in one run.
+pub const MAX_RECONNECTS: u32 = 5;
+/// The wait before a reconnect when the server named none (`retry:`).
+const DEFAULT_RETRY_MS: u64 = 1000;
+/// The longest wait before a reconnect, whatever the server asked.
+const MAX_RETRY_MS: u64 = 5000;
+
+/// How one connection of an event stream ended.
+enum StreamEnd {
+    /// The server ended it.
+    Ended,
+    /// Every row held; the client closed it.
+    Settled,
+    /// Read failed (its error is in the outcome).
+    Failed,
+}
+
+/// Reads a Server-Sent Events stream: the raw text kept as the body (up to the cap; set when
+/// the stream ends, not when the timeout cuts it), each
+/// event decoded into `outcome.events`, until every row holds (the client then closes it) or
+/// an event is over the cap. When the server ends the stream while rows still wait, it is
+/// opened again as a browser's `EventSource` would (after the server's `retry:` or a second,
+/// with `Last-Event-ID`), at most [`MAX_RECONNECTS`] times; a status other than 200 or a
+/// response that is not a stream stops it. The caller's timeout ends a stream that does
+/// neither.
+async fn read_events(
+    client: &HttpClient,
+    spec: &SessionSpec,
+    http: &HttpRequestSpec,
+    mut exchange: Exchange,
+    outcome: &mut HttpOutcome,
+) {
     let keep = http.options.max_response_size;
     let mut decoder = SseDecoder::new(usize::try_from(keep).unwrap_or(usize::MAX));
     let mut body = BodyRead::default();
     let mut kept = Vec::new();
     let started = Instant::now();
+    let mut reconnects = 0;
+    let mut sent_id: Option<String> = None;
+    loop {
+        let end = read_stream(
+            &mut exchange,
+            &mut decoder,
+            http,
+            outcome,
+            &mut body,
+            &mut kept,
+            started,
+        )
+        .await;
+        if !matches!(end, StreamEnd::Ended)
+            || http.checks.is_empty()
+            || reconnects >= MAX_RECONNECTS
+        {
+            break;
+        }
+        let wait = decoder
+            .retry()
+            .unwrap_or(DEFAULT_RETRY_MS)
+            .min(MAX_RETRY_MS);
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        let mut again = spec.clone();
+        again
+            .headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case("last-event-id"));
+        sent_id = decoder.last_id().map(str::to_string);
+        if let Some(id) = &sent_id {
+            again.headers.push(("Last-Event-ID".into(), id.clone()));
+        }
+        match client.send(&again, http).await {
+            Ok(next) if next.head.status == 200 && next.head.is_event_stream() => {
+                reconnects += 1;
+                exchange = next;
+            }
+            Ok(next) => {
+                outcome.notes.push(format!(
+                    "reconnecting to the event stream got {} {}, not a stream; stopped",
+                    next.head.status, next.head.reason
+                ));
+                break;
+            }
+            Err(failure) => {
+                outcome.notes.push(format!(
+                    "reconnecting to the event stream failed: {}",
+                    failure.message
+                ));
+                break;
+            }
+        }
+    }
+    if reconnects > 0 {
+        outcome.notes.push(format!(
+            "the event stream was opened again {} (the last with Last-Event-ID: {})",
+            void_syntax::vocab::count(reconnects as usize, "time", "times"),
+            sent_id.as_deref().unwrap_or("none")
+        ));
+    }
+    body.bytes = Bytes::from(kept);
+    outcome.body = Some(body);
+}
+
+/// Reads one connection of an event stream into the outcome, until it ends, fails, or every
+/// row holds.
+async fn read_stream(
+    exchange: &mut Exchange,
+    decoder: &mut SseDecoder,
+    http: &HttpRequestSpec,
+    outcome: &mut HttpOutcome,
+    body: &mut BodyRead,
+    kept: &mut Vec<u8>,
+    started: Instant,
+) -> StreamEnd {
+    let keep = http.options.max_response_size;
     while let Some(chunk) = exchange.next_chunk().await {
         let chunk = match chunk {
             Ok(chunk) => chunk,
             Err(e) => {
                 outcome.error = Some(e);
-                break;
+                return StreamEnd::Failed;
             }
         };
         body.size += chunk.len() as u64;
@@ -109,7 +212,7 @@ async fn read_events(exchange: &mut Exchange, http: &HttpRequestSpec, outcome: &
             Ok(events) => events,
             Err(e) => {
                 outcome.error = Some(e);
-                break;
+                return StreamEnd::Failed;
             }
         };
         if events.is_empty() {
@@ -120,18 +223,15 @@ async fn read_events(exchange: &mut Exchange, http: &HttpRequestSpec, outcome: &
                 outcome.events.push(event_value(&event));
             }
         }
-        body.bytes = Bytes::from(kept.clone());
-        outcome.body = Some(body.clone());
         if !http.checks.is_empty() && all_rows_hold(exchange, http, outcome, started) {
             outcome.notes.push(format!(
                 "the event stream was closed by the client once every row held, after {}",
                 void_syntax::vocab::count(outcome.events.len(), "event", "events")
             ));
-            break;
+            return StreamEnd::Settled;
         }
     }
-    body.bytes = Bytes::from(kept);
-    outcome.body = Some(body);
+    StreamEnd::Ended
 }
 
 /// An event as rows and captures read it: `{event, id, data, json}` (`json` when the data

@@ -107,7 +107,10 @@ pub fn render(outcome: &HttpOutcome) -> String {
     if let Some(error) = &outcome.error {
         let _ = writeln!(out, "✕ {error}");
     }
-    if let (Some(head), Some(body)) = (&outcome.head, &outcome.body)
+    if !outcome.events.is_empty() {
+        out.push('\n');
+        render_events(&mut out, &outcome.events);
+    } else if let (Some(head), Some(body)) = (&outcome.head, &outcome.body)
         && body.size > 0
     {
         out.push('\n');
@@ -129,6 +132,26 @@ pub fn render(outcome: &HttpOutcome) -> String {
         let _ = writeln!(out, "· {note}");
     }
     out
+}
+
+/// Event lines shown at most; the count says how many there were.
+const VIEW_EVENTS: usize = 1000;
+
+/// One line per event of a stream: `← #3 message · {"n":3}` (the id when it has one, the
+/// data on one line, cut).
+fn render_events(out: &mut String, events: &[serde_json::Value]) {
+    for event in events.iter().take(VIEW_EVENTS) {
+        let text = |key: &str| event.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+        let id = match text("id") {
+            "" => String::new(),
+            id => format!("#{id} "),
+        };
+        let data = crate::log::text_preview(text("data").trim_end_matches('\n'));
+        let _ = writeln!(out, "← {id}{} · {data}", text("event"));
+    }
+    if events.len() > VIEW_EVENTS {
+        let _ = writeln!(out, "… {} more events", events.len() - VIEW_EVENTS);
+    }
 }
 
 fn timing_words(outcome: &HttpOutcome) -> String {
@@ -357,6 +380,33 @@ mod tests {
             "GET http://h/x\n↪ 302 Found → http://h/x\nHTTP/1.1 200 OK · 5 ms (connect 1 ms, first byte 4 ms) · 11 B\ncontent-type: application/json\n\n{\n  \"ok\": true\n}\n\n✓ OK · status equals 200 · passed\n"
         );
         assert_eq!(summary(&outcome), "200 OK · 5 ms · 11 B");
+    }
+
+    #[test]
+    fn an_event_stream_is_shown_one_event_a_line() {
+        let outcome = HttpOutcome {
+            head: Some(head("text/event-stream")),
+            body: Some(BodyRead {
+                bytes: Bytes::from_static(b"raw"),
+                size: 3,
+                cut: false,
+            }),
+            events: vec![
+                serde_json::json!({"event": "greeting", "id": null, "data": "hi"}),
+                serde_json::json!({"event": "message", "id": "3", "data": "{\"n\": 3}", "json": {"n": 3}}),
+            ],
+            ..HttpOutcome::default()
+        };
+        let out = render(&outcome);
+        assert!(
+            out.contains("\n← greeting · hi\n← #3 message · {\"n\": 3}\n"),
+            "{out}"
+        );
+        assert!(
+            summary(&outcome).ends_with(" · 2 events"),
+            "{}",
+            summary(&outcome)
+        );
     }
 
     #[test]
