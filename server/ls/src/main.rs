@@ -38,6 +38,8 @@ enum Command {
     Demo(cli::demo::DemoArgs),
     /// Serve the embedded WebSocket echo server (for the examples and tests) on loopback.
     EchoServer(cli::echo_server::EchoServerArgs),
+    /// Serve a WebSocket section on loopback as the server side of its conversation.
+    Serve(cli::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,5 +59,6 @@ fn main() -> ExitCode {
         Some(Command::Run(a)) => cli::run::run(a),
         Some(Command::Demo(a)) => cli::demo::run(a),
         Some(Command::EchoServer(a)) => cli::echo_server::run(a),
+        Some(Command::Serve(a)) => cli::serve::run(a),
     }
 }

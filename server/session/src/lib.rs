@@ -41,6 +41,7 @@ pub mod project_walk;
 mod queue;
 mod read_ahead;
 pub mod section;
+pub mod serve;
 mod session;
 mod shared;
 pub mod socketio;

@@ -8,6 +8,7 @@ pub mod fmt;
 pub mod input;
 pub mod invocation;
 pub mod run;
+pub mod serve;
 
 pub use void_syntax::vocab::count;
 

@@ -1,0 +1,135 @@
+//! `void-ls serve FILE [--section LABEL] [--port N]`: a WebSocket section served on loopback as
+//! the server side of its conversation (docs/format.md §4.4): each client gets the section's
+//! `on-open` messages and its messages are answered by the section's `on-receive` replies
+//! (`void_session::serve`). A mock for front-end work and a peer for tests, from the same
+//! file. The URL goes to stdout first (for scripts), then one line per event, each with the
+//! client's number; it stops on Ctrl-C.
+//!
+//! This first slice serves plain WebSocket sections; a Socket.IO section is refused in words.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use void_session::SessionSpec;
+use void_syntax::model::RequestKind;
+use void_syntax::vocab::Protocol;
+
+use super::input::{self, EnvironmentArgs};
+use super::run::parse_key_value;
+use super::run::plan::runnable_sections;
+
+/// `void-ls serve`.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// The `.void` file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The section to serve, by its label (as `void-ls run` shows it); default: the file's
+    /// first WebSocket section.
+    #[arg(long, value_name = "LABEL")]
+    pub section: Option<String>,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// A variable's value (KEY=VALUE), as for `void-ls run`.
+    #[arg(long = "env-var", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub env_vars: Vec<(String, String)>,
+    #[command(flatten)]
+    pub environment: EnvironmentArgs,
+}
+
+/// Reads the file and builds the served section's spec; an error in words (exit 2).
+fn served_spec(args: &ServeArgs) -> Result<(String, SessionSpec), String> {
+    let text = input::read_text(&args.file).map_err(|e| format!("cannot read {e}"))?;
+    let doc = void_syntax::parse(&text);
+    let sections: Vec<_> = runnable_sections(&doc)
+        .into_iter()
+        .filter(|(_, _, _, kind)| *kind == RequestKind::WebSocket)
+        .collect();
+    let chosen = match &args.section {
+        Some(label) => sections.iter().find(|(_, _, l, _)| l == label),
+        None => sections.first(),
+    };
+    let Some((index, _, label, _)) = chosen else {
+        let known: Vec<&str> = sections.iter().map(|(_, _, l, _)| l.as_str()).collect();
+        return Err(match &args.section {
+            Some(label) => format!(
+                "{} has no WebSocket section labelled `{label}` (it has: {})",
+                args.file.display(),
+                known.join(", ")
+            ),
+            None => format!("{} has no WebSocket section", args.file.display()),
+        });
+    };
+    let options = input::env_options(&args.file, &args.environment, args.env_vars.clone());
+    let (vars, _) = input::resolve_variables(&options);
+    let dir = args.file.parent().filter(|d| !d.as_os_str().is_empty());
+    let spec = SessionSpec::from_section(&doc, *index, &vars, Some(dir.unwrap_or(Path::new("."))))
+        .map_err(|e| vars.mask(&e.to_string()))?;
+    if spec.options.protocol == Protocol::SocketIo {
+        return Err(format!(
+            "`{label}` speaks Socket.IO, and this version serves plain WebSocket sections only"
+        ));
+    }
+    Ok((label.clone(), spec))
+}
+
+/// Serves until Ctrl-C.
+pub fn run(args: ServeArgs) -> ExitCode {
+    let (label, spec) = match served_spec(&args) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("void-ls serve: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match super::runtime("serve") {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!(
+                    "void-ls serve: cannot listen on 127.0.0.1:{}: {e}",
+                    args.port
+                );
+                return ExitCode::from(2);
+            }
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(args.port);
+        let _ = writeln!(std::io::stdout().lock(), "ws://127.0.0.1:{port}");
+        let _ = std::io::stdout().lock().flush();
+        eprintln!("void-ls serve: `{label}` on ws://127.0.0.1:{port} (stop: Ctrl-C)");
+        let spec = Arc::new(spec);
+        let clients = AtomicU64::new(0);
+        let accept = async {
+            loop {
+                let Ok((tcp, peer)) = listener.accept().await else {
+                    continue;
+                };
+                let n = clients.fetch_add(1, Ordering::Relaxed) + 1;
+                let spec = spec.clone();
+                tokio::spawn(async move {
+                    let say = |line: &str| {
+                        let _ = writeln!(std::io::stdout().lock(), "#{n} {line}");
+                    };
+                    say(&format!("⇄ connected · {peer}"));
+                    match void_session::serve::serve_connection(&spec, tcp, &say).await {
+                        Ok(()) => say("✕ closed"),
+                        Err(e) => say(&format!("✕ {e}")),
+                    }
+                });
+            }
+        };
+        tokio::select! {
+            () = accept => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        ExitCode::SUCCESS
+    })
+}

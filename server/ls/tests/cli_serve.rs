@@ -1,0 +1,207 @@
+//! `void-ls serve` (docs/format.md §4.4): a section served on loopback as the server side of
+//! its conversation, exercised by a Node `ws` client and by our own runner. The Node client
+//! comes from `VOID_TEST_NODE_MODULES` (tests/lib/tools.sh); without it that test fails under
+//! `CI=true` and elsewhere says so and skips.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_void-ls")
+}
+
+/// One `ws-message` block.
+fn message(uid: &str, attrs: &[(&str, &str)]) -> String {
+    let mut s = format!("```void\n---\ntype: ws-message\nattrs:\n  uid: {uid}\n");
+    for (k, v) in attrs {
+        s.push_str(&format!("  {k}: {v}\n"));
+    }
+    s.push_str("---\n```\n\n");
+    s
+}
+
+fn request(url: &str) -> String {
+    format!(
+        "```void\n---\ntype: socket-request\nattrs:\n  uid: 0b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c01\ncontent:\n  - type: smethod\n    attrs:\n      uid: 0b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c02\n      method: WS\n      importedFrom: \"\"\n      visible: true\n    content: WS\n  - type: surl\n    attrs:\n      uid: 0b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c03\n    content: \"{url}\"\n---\n```\n\n"
+    )
+}
+
+/// The mock: says hello, welcomes a login (capturing the user), answers pings with their id.
+fn mock() -> String {
+    let mut s = String::from("# A mock login server\n\n");
+    s.push_str(&request("ws://127.0.0.1:9/"));
+    s.push_str(&message(
+        "0b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c11",
+        &[
+            ("name", "hello"),
+            ("format", "json"),
+            ("send", "on-open"),
+            ("body", "'{\"op\": \"hello\"}'"),
+        ],
+    ));
+    s.push_str(&message(
+        "0b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c12",
+        &[
+            ("name", "welcome"),
+            ("format", "json"),
+            ("send", "on-receive"),
+            ("body", "'{\"op\": \"welcome\", \"user\": \"{{USER}}\"}'"),
+            ("when", "json.op equals login"),
+            ("capture", "USER = json.user"),
+        ],
+    ));
+    s.push_str(&message(
+        "0b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c13",
+        &[
+            ("name", "pong"),
+            ("format", "json"),
+            ("send", "on-receive"),
+            ("body", "'{\"op\": \"pong\", \"id\": {{$msg.json.id}}}'"),
+            ("when", "json.op equals ping"),
+        ],
+    ));
+    s
+}
+
+/// `void-ls serve` on a free port: the child (killed when the guard drops) and its URL.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(file: &Path) -> Served {
+    let mut child = Command::new(bin())
+        .arg("serve")
+        .arg(file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first.trim().to_string();
+    assert!(url.starts_with("ws://127.0.0.1:"), "serve said {first:?}");
+    Served { child, url }
+}
+
+#[test]
+fn a_node_ws_client_talks_to_the_served_mock() {
+    let Some(modules) = std::env::var("VOID_TEST_NODE_MODULES")
+        .ok()
+        .filter(|m| Path::new(m).join("ws").is_dir())
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no node_modules with `ws` (VOID_TEST_NODE_MODULES, tests/lib/tools.sh): needed under CI=true"
+        );
+        eprintln!("SKIPPED: no node_modules with `ws` (set VOID_TEST_NODE_MODULES)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mock.void");
+    std::fs::write(&file, mock()).unwrap();
+    let served = serve(&file);
+    // The client logs in after the hello, pings after the welcome, and prints what it got.
+    let script = r#"
+const WebSocket = require('ws');
+const ws = new WebSocket(process.argv[1]);
+const got = [];
+const timer = setTimeout(() => { console.log(JSON.stringify(got)); process.exit(1); }, 20000);
+ws.on('message', (data) => {
+  const m = JSON.parse(data.toString());
+  got.push(m);
+  if (m.op === 'hello') ws.send(JSON.stringify({ op: 'login', user: 'ada' }));
+  if (m.op === 'welcome') ws.send(JSON.stringify({ op: 'ping', id: 7 }));
+  if (m.op === 'pong') { clearTimeout(timer); console.log(JSON.stringify(got)); ws.close(); }
+});
+"#;
+    let out = Command::new("node")
+        .env("NODE_PATH", &modules)
+        .args(["-e", script, &served.url])
+        .output()
+        .unwrap();
+    let got = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{got}");
+    assert_eq!(
+        got.trim(),
+        r#"[{"op":"hello"},{"op":"welcome","user":"ada"},{"op":"pong","id":7}]"#
+    );
+}
+
+#[test]
+fn our_runner_passes_against_the_served_mock() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mock.void");
+    std::fs::write(&file, mock()).unwrap();
+    let served = serve(&file);
+    let mut client = String::from("# A client of the mock\n\n");
+    client.push_str(&request("{{MOCK_URL}}"));
+    client.push_str(&message(
+        "1b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c11",
+        &[
+            ("name", "login"),
+            ("format", "json"),
+            ("send", "on-receive"),
+            ("body", "'{\"op\": \"login\", \"user\": \"ada\"}'"),
+            ("when", "json.op equals hello"),
+        ],
+    ));
+    client.push_str(&message(
+        "1b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c12",
+        &[
+            ("name", "ping"),
+            ("format", "json"),
+            ("send", "on-receive"),
+            ("body", "'{\"op\": \"ping\", \"id\": 7}'"),
+            ("when", "json.op equals welcome"),
+        ],
+    ));
+    client.push_str(
+        "```void\n---\ntype: ws-assertions\nattrs:\n  uid: 1b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c13\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - welcomed\n          - received[1].json.user\n          - equals\n          - ada\n      - attrs:\n          disabled: false\n        row:\n          - ponged\n          - received[2].json.id\n          - equals\n          - \"7\"\n---\n```\n",
+    );
+    let client_file = dir.path().join("client.void");
+    std::fs::write(&client_file, client).unwrap();
+    let out = Command::new(bin())
+        .arg("run")
+        .arg(&client_file)
+        .args(["--color", "never", "--env-var"])
+        .arg(format!("MOCK_URL={}", served.url))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("pass welcomed") && stdout.contains("pass ponged"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn serve_refuses_what_it_cannot_serve_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mock.void");
+    std::fs::write(&file, mock()).unwrap();
+    let out = Command::new(bin())
+        .arg("serve")
+        .arg(&file)
+        .args(["--section", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no WebSocket section labelled `nope`"),
+        "{err}"
+    );
+}
