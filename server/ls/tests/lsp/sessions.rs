@@ -698,6 +698,70 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
     echo.shutdown().await;
 }
 
+/// An editor fetches the log's text on every refresh (as VS Code does), and each fetch makes the
+/// server look at the session again shortly after: while the session keeps changing, those
+/// second looks must stay within the refresh throttle, not each ask for another fetch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetching_on_every_refresh_keeps_refreshes_throttled() {
+    let echo = EchoServer::start(EchoServerConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let text = void_file(&dir.path().join("steady.jsonl"))
+        .replace("\"{{ECHO_URL}}/echo\"", &format!("{}/echo", echo.url()));
+    let file = dir.path().join("steady.void");
+    std::fs::write(&file, &text).unwrap();
+    let uri = file_uri(&file);
+    let mut client = start_client().await;
+    client.open(&uri, &text).await;
+    let connected = on_request_block(&mut client, "void.connect", &uri)
+        .await
+        .unwrap();
+    let id = text_field(&connected, "sessionId");
+    let log_uri = text_field(&connected, "logUri");
+    wait_status(&client, 0, &id, |p| p["state"] == "open").await;
+
+    // Two seconds of a session that keeps changing (a message sent and echoed every 20 ms),
+    // with every refresh answered by a fetch of the log's text.
+    let mark = client.mark();
+    let started = std::time::Instant::now();
+    let mut pace = tokio::time::interval(std::time::Duration::from_millis(20));
+    let mut fetched = 0;
+    while started.elapsed() < std::time::Duration::from_secs(2) {
+        pace.tick().await;
+        client
+            .command(
+                "void.send",
+                json!({ "sessionId": id, "format": "text", "body": "tick" }),
+            )
+            .await
+            .unwrap();
+        let refreshes = client.count_since(mark, "workspace/textDocumentContent/refresh", |p| {
+            p["uri"] == log_uri.as_str()
+        });
+        while fetched < refreshes {
+            client
+                .request("workspace/textDocumentContent", json!({ "uri": log_uri }))
+                .await
+                .unwrap();
+            fetched += 1;
+        }
+    }
+    let elapsed = started.elapsed();
+    let refreshes = client.count_since(mark, "workspace/textDocumentContent/refresh", |p| {
+        p["uri"] == log_uri.as_str()
+    });
+    assert!(fetched > 0, "no refresh came while the session changed");
+    assert!(
+        refreshes <= elapsed.as_millis() as usize / 200 + 2,
+        "{refreshes} refreshes in {elapsed:?} with a fetch after each (at most 5 a second allowed)"
+    );
+    client
+        .command("void.close", json!({ "sessionId": id }))
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
     let echo = EchoServer::start(EchoServerConfig::default())

@@ -43,6 +43,12 @@ pub struct SessionEntry {
     pub label: String,
     /// When the session started (RFC 3339, milliseconds).
     pub started_at: String,
+    /// A refresh of the log document owed to a client that fetched its text while the session
+    /// changed (see [`super::notifier::recheck_served`]); the session's watcher sends it within
+    /// its refresh throttle.
+    refresh_owed: AtomicBool,
+    /// Wakes the watcher when a refresh is owed.
+    refresh_wake: tokio::sync::Notify,
 }
 
 impl SessionEntry {
@@ -53,6 +59,22 @@ impl SessionEntry {
     /// Connecting, open or closing (or waiting to reconnect): not finished.
     pub fn is_live(&self) -> bool {
         !self.session.is_finished()
+    }
+
+    /// Asks the watcher for one more refresh of the log document, within its throttle.
+    pub fn owe_refresh(&self) {
+        self.refresh_owed.store(true, Ordering::Release);
+        self.refresh_wake.notify_one();
+    }
+
+    /// Whether a refresh was owed (and no longer is).
+    pub fn take_owed_refresh(&self) -> bool {
+        self.refresh_owed.swap(false, Ordering::AcqRel)
+    }
+
+    /// Resolves when [`Self::owe_refresh`] was called (at once if it was since the last wait).
+    pub async fn refresh_owed(&self) {
+        self.refresh_wake.notified().await;
     }
 
     pub fn summary(&self) -> SessionSummary {
@@ -144,6 +166,8 @@ impl SessionManager {
             started_at: started
                 .with_timezone(&chrono::Utc)
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            refresh_owed: AtomicBool::new(false),
+            refresh_wake: tokio::sync::Notify::new(),
         });
         let mut entries = self.lock();
         entries.push_back(entry.clone());

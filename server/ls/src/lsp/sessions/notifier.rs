@@ -108,7 +108,11 @@ pub const SERVED_RECHECK: Duration = Duration::from_millis(300);
 /// After a log document's text was served at `version` (`workspace/textDocumentContent`): an
 /// editor drops a refresh for a document it is still opening, so a change that came between
 /// serving the text and the document being open would stay unseen. Once [`SERVED_RECHECK`]
-/// later, if the session changed since, the document is refreshed again.
+/// later, if the session changed since, the document is refreshed again: by the session's
+/// watcher while the session lives, so the refresh counts against its throttle (an editor
+/// fetches on every refresh, and a refresh per fetch sent here directly grew into a storm of
+/// refreshes during a flood, each fetch asking for the next); directly once it has finished,
+/// when its version no longer moves and one more fetch ends the chain.
 pub fn recheck_served(manager: &Arc<SessionManager>, log_uri: String, version: u64) {
     let Some(client) = manager.client().cloned() else {
         return;
@@ -126,6 +130,12 @@ pub fn recheck_served(manager: &Arc<SessionManager>, log_uri: String, version: u
             (None, None) => return,
         };
         if now == version {
+            return;
+        }
+        if let (None, Some(entry)) = (&http_run, &entry)
+            && entry.is_live()
+        {
+            entry.owe_refresh();
             return;
         }
         if let Err(e) = client
@@ -172,6 +182,8 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
     let mut refreshed_version: u64 = 0;
     let mut last_refresh_at: Option<Instant> = None;
     let mut refresh_due: Option<Instant> = None;
+    // A refresh a client is owed after fetching the log's text (see `recheck_served`).
+    let mut refresh_owed = false;
     let mut told_failure = false;
     let mut last_lens_refresh: Option<Instant> = None;
     loop {
@@ -226,7 +238,10 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
             status_due = None;
         }
 
-        if caps.text_document_content && version != refreshed_version {
+        if entry.take_owed_refresh() {
+            refresh_owed = true;
+        }
+        if caps.text_document_content && (version != refreshed_version || refresh_owed) {
             let next = last_refresh_at.map_or(now, |at| at + REFRESH_INTERVAL);
             if now >= next {
                 let client = client.clone();
@@ -240,6 +255,7 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
                     }
                 });
                 refreshed_version = version;
+                refresh_owed = false;
                 last_refresh_at = Some(now);
                 refresh_due = None;
             } else {
@@ -262,12 +278,15 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
                 }
             }
             None => {
-                if changes.changed().await.is_err() {
-                    // The engine is gone: one last pass sends the final state.
-                    if entry.session.is_finished() {
-                        continue;
-                    }
-                    break;
+                tokio::select! {
+                    changed = changes.changed() => if changed.is_err() {
+                        // The engine is gone: one last pass sends the final state.
+                        if entry.session.is_finished() {
+                            continue;
+                        }
+                        break;
+                    },
+                    () = entry.refresh_owed() => {}
                 }
             }
         }
