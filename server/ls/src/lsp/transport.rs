@@ -232,6 +232,15 @@ const MAX_HEADER_BYTES: usize = 8 * 1024;
 /// How long a body that is already complete JSON waits for the rest of a `Content-Length` that
 /// is too long, before it is taken as the message.
 const OVERLONG_WAIT: Duration = Duration::from_millis(300);
+/// How much is read from the stream at a time, and the buffer's size between messages.
+const READ_CHUNK: usize = 64 * 1024;
+/// The most buffer reserved at once for a declared body (a longer body grows it as it comes),
+/// so a wrong huge `Content-Length` reserves no more than this.
+const MAX_RESERVE: usize = 64 * 1024 * 1024;
+/// A body at least this long that ends the buffer is handed on in the buffer itself instead of
+/// copied out of it, and the reader starts a new buffer of [`READ_CHUNK`]: a 1 MB `didOpen` is
+/// neither copied a second time nor keeps its buffer's memory for the life of the process.
+const HAND_OVER_BODY: usize = 4 * READ_CHUNK;
 
 /// `Content-Length` framing over a byte stream, with resynchronisation.
 ///
@@ -248,6 +257,8 @@ const OVERLONG_WAIT: Duration = Duration::from_millis(300);
 ///   remaining bytes are skipped before the next header.
 struct FrameReader<R> {
     input: R,
+    /// What one read fills ([`READ_CHUNK`] bytes).
+    chunk: Box<[u8]>,
     buf: Vec<u8>,
     /// Bytes of `buf` already consumed.
     start: usize,
@@ -258,7 +269,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     fn new(input: R) -> Self {
         FrameReader {
             input,
-            buf: Vec::with_capacity(64 * 1024),
+            chunk: vec![0; READ_CHUNK].into_boxed_slice(),
+            buf: Vec::with_capacity(READ_CHUNK),
             start: 0,
             eof: false,
         }
@@ -273,6 +285,10 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         if self.start == self.buf.len() {
             self.buf.clear();
             self.start = 0;
+            // The room a large message needed is given back once it is read.
+            if self.buf.capacity() > HAND_OVER_BODY {
+                self.buf = Vec::with_capacity(READ_CHUNK);
+            }
         }
     }
 
@@ -285,13 +301,14 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             self.buf.drain(..self.start);
             self.start = 0;
         }
-        let mut chunk = [0u8; 64 * 1024];
-        let n = self.input.read(&mut chunk).await?;
+        // At most READ_CHUNK at a time (a larger read makes the stream's own buffer as large,
+        // and it keeps it), appended into the room a body reserved, if any.
+        let n = self.input.read(&mut self.chunk).await?;
         if n == 0 {
             self.eof = true;
             return Ok(false);
         }
-        self.buf.extend_from_slice(&chunk[..n]);
+        self.buf.extend_from_slice(&self.chunk[..n]);
         Ok(true)
     }
 
@@ -349,8 +366,13 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// The body after a header of `body_at` bytes declaring `length` bytes. Every byte is
     /// looked at a bounded number of times, so a 50 MB message costs no more than reading it.
     async fn body(&mut self, body_at: usize, length: usize) -> std::io::Result<Frame> {
-        // How much of the body region was searched for a next header already.
+        // Room for the whole body at once (up to MAX_RESERVE), not grown in doublings.
+        let missing = (body_at + length).saturating_sub(self.pending().len());
+        self.buf.reserve_exact(missing.min(MAX_RESERVE));
+        // How much of the body region was searched for a next header already, and whether one
+        // was found there.
         let mut scanned = 0usize;
+        let mut header_seen = false;
         loop {
             let available = self.pending().len() - body_at;
             if available >= length {
@@ -358,10 +380,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             }
             // A header in what just arrived: the declared length may be too long.
             let from = body_at + scanned.saturating_sub(CONTENT_LENGTH.len());
-            if find_header(&self.pending()[from..]).is_some()
-                && let Some(json) = overlong_body(&self.pending()[body_at..], true)
-            {
-                return Ok(self.take_overlong(body_at, json, length));
+            if find_header(&self.pending()[from..]).is_some() {
+                header_seen = true;
+                if let Some(json) = overlong_body(&self.pending()[body_at..], true) {
+                    return Ok(self.take_overlong(body_at, json, length));
+                }
             }
             scanned = available;
             match tokio::time::timeout(OVERLONG_WAIT, self.fill()).await {
@@ -388,11 +411,20 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             }
         }
         let body = &self.pending()[body_at..body_at + length];
-        if find_header(body).is_some()
+        // Only what was not searched as it arrived is searched now.
+        let unsearched = &body[scanned.saturating_sub(CONTENT_LENGTH.len())..];
+        if (header_seen || find_header(unsearched).is_some())
             && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err()
             && let Some(json) = overlong_body(body, true)
         {
             return Ok(self.take_overlong(body_at, json, length));
+        }
+        let body_start = self.start + body_at;
+        if length >= HAND_OVER_BODY && body_start + length == self.buf.len() {
+            let mut body = std::mem::replace(&mut self.buf, Vec::with_capacity(READ_CHUNK));
+            body.drain(..body_start);
+            self.start = 0;
+            return Ok(Frame::Body(body));
         }
         let body = body.to_vec();
         self.consume(body_at + length);
@@ -487,7 +519,7 @@ fn find_header(bytes: &[u8]) -> Option<usize> {
     let mut at = 0;
     while at + CONTENT_LENGTH.len() <= bytes.len() {
         // Only a `c` can start it: skip to the next one.
-        let next = bytes[at..].iter().position(|&b| b | 0x20 == b'c')?;
+        let next = memchr::memchr2(b'c', b'C', &bytes[at..])?;
         at += next;
         if bytes.len() - at >= CONTENT_LENGTH.len()
             && bytes[at..at + CONTENT_LENGTH.len()].eq_ignore_ascii_case(CONTENT_LENGTH)
