@@ -128,7 +128,15 @@ pub(crate) struct Resolver<'v> {
     pub(crate) secrets: Vec<String>,
 }
 
-impl Resolver<'_> {
+impl<'v> Resolver<'v> {
+    /// A resolver of `vars` that has met no secret yet.
+    pub(crate) fn new(vars: &'v Variables) -> Self {
+        Resolver {
+            vars,
+            secrets: Vec::new(),
+        }
+    }
+
     /// Like [`Resolver::text`] for a message body, which keeps the names in `captured` and the
     /// `{{$msg...}}` values as written: they are filled in when the message is sent.
     fn template(
@@ -264,10 +272,7 @@ impl SessionSpec {
             .sections
             .get(section_index)
             .ok_or(SpecError::NoSection(section_index))?;
-        let mut resolver = Resolver {
-            vars,
-            secrets: Vec::new(),
-        };
+        let mut resolver = Resolver::new(vars);
         let url = request_url(doc, section, &mut resolver)?;
         let mut spec = SessionSpec::new(url);
         spec.file_dir = file_dir.map(Path::to_path_buf);

@@ -10,10 +10,11 @@
 
 use std::path::Path;
 
+use void_syntax::CompactString;
 use void_syntax::http::{
     body_content_type, graphql_operation, split_assertion_field, strip_json_comments,
 };
-use void_syntax::model::{BodyKind, Document, RequestKind, Section};
+use void_syntax::model::{BodyKind, Document, RequestKind, Section, Spanned};
 use void_syntax::variables::Variables;
 use void_syntax::vocab::{self, WsOption};
 
@@ -38,10 +39,7 @@ pub fn from_http_section(
         .sections
         .get(section_index)
         .ok_or(SpecError::NoSection(section_index))?;
-    let mut resolver = Resolver {
-        vars,
-        secrets: Vec::new(),
-    };
+    let mut resolver = Resolver::new(vars);
     let (url, mut http) = request_line(doc, section, &mut resolver)?;
     let mut spec = SessionSpec::new(url);
     spec.file_dir = file_dir.map(Path::to_path_buf);
@@ -108,23 +106,7 @@ fn request_line(
                 .map(|m| m.value.trim().to_ascii_uppercase())
                 .filter(|m| !m.is_empty())
                 .unwrap_or_else(|| "GET".into());
-            let url_text = request
-                .url
-                .as_ref()
-                .filter(|u| !u.value.trim().is_empty())
-                .ok_or(SpecError::MissingUrl { block })?;
-            let at = At {
-                block,
-                range: Some(url_text.range.clone()),
-            };
-            let url = url_with_parts(
-                doc,
-                section,
-                resolver,
-                url_text.value.trim(),
-                &at,
-                super::client::parse_http_url,
-            )?;
+            let (url, _) = endpoint_url(doc, section, resolver, block, request.url.as_ref())?;
             Ok((url, HttpRequestSpec::new(method)))
         }
         RequestKind::GraphQl => graphql_request(doc, section, resolver),
@@ -132,18 +114,17 @@ fn request_line(
     }
 }
 
-/// A `gqlquery` section: the operation posted as JSON to its endpoint.
-fn graphql_request(
+/// The URL of block `block` (a `request` block's or a `gqlquery` endpoint), with the section's
+/// path and query parameters; a missing or empty URL is refused. Also where the URL stands,
+/// for errors about the block.
+fn endpoint_url(
     doc: &Document,
     section: &Section,
     resolver: &mut Resolver<'_>,
-) -> Result<(String, HttpRequestSpec), SpecError> {
-    let Some((block, query)) = section.graphql(doc) else {
-        return Err(SpecError::MissingUrl { block: 0 });
-    };
-    let url_text = query
-        .url
-        .as_ref()
+    block: usize,
+    url: Option<&Spanned<CompactString>>,
+) -> Result<(String, At), SpecError> {
+    let url_text = url
         .filter(|u| !u.value.trim().is_empty())
         .ok_or(SpecError::MissingUrl { block })?;
     let at = At {
@@ -158,6 +139,19 @@ fn graphql_request(
         &at,
         super::client::parse_http_url,
     )?;
+    Ok((url, at))
+}
+
+/// A `gqlquery` section: the operation posted as JSON to its endpoint.
+fn graphql_request(
+    doc: &Document,
+    section: &Section,
+    resolver: &mut Resolver<'_>,
+) -> Result<(String, HttpRequestSpec), SpecError> {
+    let Some((block, query)) = section.graphql(doc) else {
+        return Err(SpecError::MissingUrl { block: 0 });
+    };
+    let (url, at) = endpoint_url(doc, section, resolver, block, query.url.as_ref())?;
     let text = query
         .query
         .as_ref()
@@ -348,7 +342,7 @@ fn checks(
     section: &Section,
     resolver: &mut Resolver<'_>,
 ) -> Result<Vec<HttpCheck>, SpecError> {
-    let cell = |c: &Option<void_syntax::model::Spanned<void_syntax::CompactString>>| {
+    let cell = |c: &Option<Spanned<CompactString>>| {
         c.as_ref().map(|s| s.value.to_string()).unwrap_or_default()
     };
     let mut out = Vec::new();
