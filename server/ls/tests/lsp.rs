@@ -55,3 +55,6 @@ mod http_runs;
 
 #[path = "../../session/tests/common/mod.rs"]
 mod peers;
+
+#[path = "lsp/project_diagnostics.rs"]
+mod project_diagnostics;

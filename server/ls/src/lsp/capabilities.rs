@@ -29,6 +29,9 @@ pub struct ClientFeatures {
     pub watched_files_dynamic: bool,
     pub configuration_pull: bool,
     pub markdown_hover: bool,
+    /// `textDocument.diagnostic` with `workspace.diagnostics.refreshSupport`: the client pulls
+    /// diagnostics, and can be asked to pull again when they change on the server's side.
+    pub pull_diagnostics: bool,
     pub sessions: SessionFeatures,
 }
 
@@ -81,6 +84,10 @@ impl ClientFeatures {
             configuration_pull: flag("/workspace/configuration"),
             markdown_hover: strings("/textDocument/hover/contentFormat")
                 .any(|format| format == "markdown"),
+            pull_diagnostics: capabilities
+                .pointer("/textDocument/diagnostic")
+                .is_some_and(Value::is_object)
+                && flag("/workspace/diagnostics/refreshSupport"),
             sessions: SessionFeatures {
                 text_document_content: capabilities
                     .pointer("/workspace/textDocumentContent")
@@ -115,7 +122,17 @@ pub fn announce_beyond_ls_types(result: &mut Value) {
 /// Characters that open a completion: `/wss`, `{{`, ```` ``` ````, `key: `, `received.`.
 pub const COMPLETION_TRIGGERS: &[&str] = &["/", "{", "`", ":", ".", " "];
 
-pub fn initialize_result(encoding: PositionEncoding) -> InitializeResult {
+/// The `initialize` answer. Pull diagnostics are announced only to a client that pulls
+/// ([`ClientFeatures::pull_diagnostics`]); the others get them pushed.
+pub fn initialize_result(encoding: PositionEncoding, pull_diagnostics: bool) -> InitializeResult {
+    let diagnostic_provider = pull_diagnostics.then(|| {
+        DiagnosticServerCapabilities::Options(DiagnosticOptions {
+            identifier: Some("void".into()),
+            inter_file_dependencies: true,
+            workspace_diagnostics: true,
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })
+    });
     InitializeResult {
         capabilities: ServerCapabilities {
             position_encoding: Some(encoding.kind()),
@@ -170,6 +187,7 @@ pub fn initialize_result(encoding: PositionEncoding) -> InitializeResult {
                     ..Default::default()
                 }),
             ),
+            diagnostic_provider,
             workspace: Some(WorkspaceServerCapabilities {
                 workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                     supported: Some(true),
@@ -247,14 +265,16 @@ mod tests {
                 "completion": { "completionItem": { "snippetSupport": true } },
                 "documentSymbol": { "hierarchicalDocumentSymbolSupport": true },
                 "foldingRange": { "lineFoldingOnly": true },
-                "hover": { "contentFormat": ["markdown", "plaintext"] }
+                "hover": { "contentFormat": ["markdown", "plaintext"] },
+                "diagnostic": { "dynamicRegistration": false }
             },
             "workspace": {
                 "didChangeWatchedFiles": { "dynamicRegistration": true },
                 "configuration": true,
                 "textDocumentContent": { "dynamicRegistration": true },
                 "codeLens": { "refreshSupport": true },
-                "inlayHint": { "refreshSupport": true }
+                "inlayHint": { "refreshSupport": true },
+                "diagnostics": { "refreshSupport": true }
             },
             "window": { "workDoneProgress": true, "showDocument": { "support": true } }
         }));
@@ -268,6 +288,7 @@ mod tests {
                 watched_files_dynamic: true,
                 configuration_pull: true,
                 markdown_hover: true,
+                pull_diagnostics: true,
                 sessions: SessionFeatures {
                     text_document_content: true,
                     work_done_progress: true,

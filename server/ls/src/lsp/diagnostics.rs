@@ -1,60 +1,264 @@
-//! Diagnostics pushed to the client (`textDocument/publishDiagnostics`) on open, change, close,
-//! settings change and environment-file change.
+//! Diagnostics to the client, pushed (`textDocument/publishDiagnostics`) or pulled
+//! (`textDocument/diagnostic`, `workspace/diagnostic`: [`super::pull_diagnostics`]).
 //!
-//! One worker task owns publishing. Anything that makes a document's diagnostics stale calls
-//! [`DiagnosticsQueue::schedule`] (cheap, never blocks, never awaits). The worker drains every
-//! queued URI at once, takes the *current* version from the store, computes on the analysis thread
-//! ([`super::analysis`], where the ordering layer has usually started the parse already),
-//! and publishes only if that version is still current, so a burst of keystrokes costs one parse
-//! of the latest text and stale versions are dropped. A closed document gets an empty list.
+//! One worker task owns what the client is told. Anything that makes a document's diagnostics
+//! stale calls [`DiagnosticsQueue::schedule`], anything that changes the project (the index, the
+//! environment, the settings) [`DiagnosticsQueue::schedule_project`]; both are cheap and never
+//! block. The worker drains every queued job at once:
+//! - an open document: takes the *current* version from the store, computes on the analysis
+//!   thread ([`super::analysis`], where the ordering layer has usually started the parse
+//!   already) and publishes only if that version is still current, so a burst of keystrokes
+//!   costs one parse of the latest text; a closed document gets an empty list. A client that
+//!   pulls (it said `textDocument.diagnostic` and `workspace.diagnostics.refreshSupport`) asks
+//!   for each version itself; the worker only checks that what the client last pulled is still
+//!   right (a session's assertion results, an environment file changed) and asks it to pull
+//!   again (`workspace/diagnostic/refresh`) when it is not.
+//! - the project: the diagnostics of the files that are not open, from the index
+//!   ([`super::project_diagnostics`]), pushed where they changed, until the client pulls the
+//!   workspace itself; from then on it is asked to pull again when they change.
+//!
 //! This module must not apply edits or hold the store lock across work.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Weak};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::{self as lsp, DiagnosticSeverity, NumberOrString, Uri};
 use void_session::file_checks::path_diagnostics;
 use void_session::project_files::{Project, project_root_of};
+use void_session::sync::Unpoisoned;
 use void_syntax as syntax;
 
 use super::document::OpenDocument;
 use super::position::LspPositions;
+use super::project_diagnostics::result_id;
 use super::server::ServerState;
+
+/// What the worker is asked to bring up to date.
+#[derive(Debug)]
+enum Job {
+    Document(Uri),
+    Project,
+}
 
 /// Where staleness is reported. Cloneable; the worker ends when every queue is dropped.
 #[derive(Clone, Debug)]
 pub struct DiagnosticsQueue {
-    sender: mpsc::UnboundedSender<Uri>,
+    sender: mpsc::UnboundedSender<Job>,
+    /// What the client holds, shared with the pull handlers.
+    pub(super) delivered: Arc<Mutex<Delivered>>,
 }
 
+/// What the client was given, by push or by pull.
+#[derive(Debug, Default)]
+pub struct Delivered {
+    /// Open documents the client pulled: the version and the result id it got.
+    pub pulled: HashMap<Uri, (i32, String)>,
+    /// Whether the client pulls the workspace (`workspace/diagnostic`): files that are not
+    /// open are then its to pull, no longer pushed.
+    pub workspace_pulled: bool,
+    /// The result ids of the last workspace report, by file.
+    pub workspace_report: HashMap<Uri, String>,
+    /// Diagnostics of files that are not open, as last pushed (non-empty lists only).
+    pub pushed: HashMap<Uri, Vec<lsp::Diagnostic>>,
+}
+
+/// The receiving end of a [`DiagnosticsQueue`], for [`run_worker`].
+#[derive(Debug)]
+pub struct Jobs(mpsc::UnboundedReceiver<Job>);
+
 impl DiagnosticsQueue {
-    pub fn new() -> (Self, mpsc::UnboundedReceiver<Uri>) {
+    pub fn new() -> (Self, Jobs) {
         let (sender, receiver) = mpsc::unbounded_channel();
-        (DiagnosticsQueue { sender }, receiver)
+        let queue = DiagnosticsQueue {
+            sender,
+            delivered: Arc::default(),
+        };
+        (queue, Jobs(receiver))
     }
 
+    /// The diagnostics of the document at `uri` may be stale.
     pub fn schedule(&self, uri: Uri) {
         // Fails only when the worker has ended, that is when the server is going away.
-        let _ = self.sender.send(uri);
+        let _ = self.sender.send(Job::Document(uri));
+    }
+
+    /// The diagnostics of the project's files that are not open may be stale.
+    pub fn schedule_project(&self) {
+        let _ = self.sender.send(Job::Project);
     }
 }
 
 /// Runs until every [`DiagnosticsQueue`] is dropped or the server state is gone.
-pub async fn run_worker(state: Weak<ServerState>, mut receiver: mpsc::UnboundedReceiver<Uri>) {
+pub async fn run_worker(state: Weak<ServerState>, Jobs(mut receiver): Jobs) {
     while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];
-        let mut seen = HashSet::new();
-        while let Ok(uri) = receiver.try_recv() {
-            batch.push(uri);
+        while let Ok(job) = receiver.try_recv() {
+            batch.push(job);
         }
         let Some(state) = state.upgrade() else { return };
-        for uri in batch {
-            if seen.insert(uri.clone()) {
-                publish_one(&state, uri).await;
+        let mut seen = HashSet::new();
+        let mut project = false;
+        let mut refresh = false;
+        for job in batch {
+            match job {
+                Job::Document(uri) if seen.insert(uri.clone()) => {
+                    refresh |= deliver_one(&state, uri).await;
+                }
+                Job::Document(_) => {}
+                Job::Project => project = true,
             }
         }
+        // After the documents: a document closed in this batch gets its disk copy's.
+        if project {
+            refresh |= deliver_project(&state).await;
+        }
+        if refresh {
+            let client = state.client.clone();
+            tokio::spawn(async move {
+                if let Err(e) = client.workspace_diagnostic_refresh().await {
+                    tracing::debug!("workspace/diagnostic/refresh: {e}");
+                }
+            });
+        }
     }
+}
+
+/// Whether the client pulls diagnostics.
+fn pulls(state: &ServerState) -> bool {
+    state.features().pull_diagnostics
+}
+
+/// Brings the client's diagnostics of one document up to date; whether the client must be
+/// asked to pull again.
+async fn deliver_one(state: &Arc<ServerState>, uri: Uri) -> bool {
+    if !pulls(state) {
+        // What is published now replaces what the project pass pushed for it: once the
+        // document closes, the project pass pushes its disk copy's again.
+        state
+            .diagnostics
+            .delivered
+            .lock()
+            .unpoisoned()
+            .pushed
+            .remove(&uri);
+        publish_one(state, uri).await;
+        return false;
+    }
+    let Some(doc) = state.store.get(&uri) else {
+        state
+            .diagnostics
+            .delivered
+            .lock()
+            .unpoisoned()
+            .pulled
+            .remove(&uri);
+        return false;
+    };
+    // Pushed while it was not open: the pulled ones replace them.
+    let was_pushed = state
+        .diagnostics
+        .delivered
+        .lock()
+        .unpoisoned()
+        .pushed
+        .remove(&uri)
+        .is_some();
+    if was_pushed {
+        state
+            .client
+            .publish_diagnostics(uri.clone(), Vec::new(), None)
+            .await;
+    }
+    let pulled = state
+        .diagnostics
+        .delivered
+        .lock()
+        .unpoisoned()
+        .pulled
+        .get(&uri)
+        .cloned();
+    // A version the client has not pulled yet, it will pull.
+    let Some((version, id)) = pulled.filter(|(version, _)| *version == doc.version) else {
+        return false;
+    };
+    let worker_state = state.clone();
+    let computed = super::analysis::run(move || compute(&worker_state, &doc)).await;
+    computed.is_some_and(|now| result_id(&now) != id) && {
+        tracing::debug!("{} (version {version}) changed since pulled", uri.as_str());
+        true
+    }
+}
+
+/// Brings the diagnostics of the files that are not open up to date: pushed where they
+/// changed, or, once the client pulls the workspace, whether it must be asked to pull again.
+async fn deliver_project(state: &Arc<ServerState>) -> bool {
+    let worker_state = state.clone();
+    let Some(now) =
+        super::analysis::run(move || super::project_diagnostics::compute(&worker_state)).await
+    else {
+        tracing::error!("computing the project's diagnostics failed");
+        return false;
+    };
+    let workspace_pulled = pulls(state)
+        && state
+            .diagnostics
+            .delivered
+            .lock()
+            .unpoisoned()
+            .workspace_pulled;
+    let (publish, refresh) = {
+        let mut delivered = state.diagnostics.delivered.lock().unpoisoned();
+        if workspace_pulled {
+            let publish: Vec<(Uri, Vec<lsp::Diagnostic>)> = delivered
+                .pushed
+                .drain()
+                .map(|(uri, _)| (uri, Vec::new()))
+                .collect();
+            let refresh = now.len() != delivered.workspace_report.len()
+                || now.iter().any(|(uri, list)| {
+                    delivered.workspace_report.get(uri) != Some(&result_id(list))
+                });
+            (publish, refresh)
+        } else {
+            (push_changes(state, &mut delivered.pushed, now), false)
+        }
+    };
+    for (uri, list) in publish {
+        state.client.publish_diagnostics(uri, list, None).await;
+    }
+    refresh
+}
+
+/// What to publish to bring the pushed diagnostics of files that are not open from `pushed` to
+/// `now` (which leaves open documents out); `pushed` becomes `now`'s non-empty lists.
+fn push_changes(
+    state: &ServerState,
+    pushed: &mut HashMap<Uri, Vec<lsp::Diagnostic>>,
+    now: HashMap<Uri, Vec<lsp::Diagnostic>>,
+) -> Vec<(Uri, Vec<lsp::Diagnostic>)> {
+    let mut publish = Vec::new();
+    for (uri, _) in pushed.iter().filter(|(uri, _)| !now.contains_key(*uri)) {
+        // Gone from disk: cleared. Open now: its own list replaces it when pushed; a
+        // pulling client holds both, so it is cleared.
+        if state.store.get(uri).is_none() || pulls(state) {
+            publish.push((uri.clone(), Vec::new()));
+        }
+    }
+    pushed.retain(|uri, _| now.contains_key(uri));
+    for (uri, list) in now {
+        let before = pushed.get(&uri);
+        if before.map_or(list.is_empty(), |b| *b == list) {
+            continue;
+        }
+        publish.push((uri.clone(), list.clone()));
+        if list.is_empty() {
+            pushed.remove(&uri);
+        } else {
+            pushed.insert(uri, list);
+        }
+    }
+    publish
 }
 
 async fn publish_one(state: &Arc<ServerState>, uri: Uri) {

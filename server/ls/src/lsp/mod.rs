@@ -36,6 +36,8 @@ pub mod logging;
 pub mod occurrences;
 pub mod ordering;
 pub mod position;
+pub mod project_diagnostics;
+pub mod pull_diagnostics;
 pub mod references;
 pub mod rename;
 pub mod semantic_tokens;

@@ -28,8 +28,8 @@ use super::settings::Settings;
 use super::store::DocumentStore;
 use super::{
     capabilities, code_actions, code_lens, commands, completion, definition, document_highlight,
-    document_links, folding, formatting, hover, index, inlay_hints, logging, references, rename,
-    semantic_tokens, symbols, workspace_symbols,
+    document_links, folding, formatting, hover, index, inlay_hints, logging, pull_diagnostics,
+    references, rename, semantic_tokens, symbols, workspace_symbols,
 };
 
 /// Everything a handler can reach.
@@ -145,6 +145,7 @@ impl ServerState {
         for doc in self.store.all() {
             self.diagnostics.schedule(doc.uri.clone());
         }
+        self.diagnostics.schedule_project();
         if self.features().sessions.inlay_hint_refresh {
             super::sessions::notifier::refresh_inlay_hints(&self.client);
         }
@@ -244,7 +245,10 @@ impl LanguageServer for Backend {
             params.client_info.map(|c| c.name),
             encoding.kind().as_str()
         );
-        Ok(capabilities::initialize_result(encoding))
+        Ok(capabilities::initialize_result(
+            encoding,
+            state.features().pull_diagnostics,
+        ))
     }
 
     async fn initialized(&self, _: InitializedParams) {
@@ -389,6 +393,20 @@ impl LanguageServer for Backend {
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
         document_links::document_link(&self.state, params)
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        pull_diagnostics::document(&self.state, params).await
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        pull_diagnostics::workspace(&self.state, params).await
     }
 
     async fn symbol(

@@ -304,10 +304,13 @@ pub async fn up_to_date(state: &Arc<ServerState>) {
 }
 
 /// What follows any change of the index: the environment cache is dropped when an environment
-/// file changed, and every open document is checked again.
+/// file changed, and every open document is checked again; the diagnostics of the files that
+/// are not open are brought up to date in any case.
 pub fn after_change(state: &ServerState, env_changed: bool) {
     if env_changed {
         state.recheck_all();
+    } else {
+        state.diagnostics.schedule_project();
     }
 }
 

@@ -32,6 +32,9 @@ pub struct VoidSummary {
     pub blocks: Vec<BlockSummary>,
     /// `linkedBlock` and `linkedFile` blocks.
     pub links: Vec<LinkSummary>,
+    /// Names a section gives a value itself, by section (an MCP tool's `binds`, a reply's
+    /// `capture`): a `{{NAME}}` of theirs there is not unresolved.
+    pub local_names: Vec<(usize, CompactString)>,
 }
 
 /// A section: the part of the file a separator starts (or the whole file).
@@ -205,6 +208,7 @@ impl VoidSummary {
         // An MCP tool's `binds` rows name a variable of their section too: a rename rewrites
         // them with the uses, or the tool would bind a name its request no longer has.
         let bindings = void_syntax::mcp_tools::tool_bindings(model);
+        out.local_names = local_names(model, &bindings);
         out.variables.extend(bindings.into_iter().map(|b| {
             let exact = scalar_text_range(text, b.range.clone(), &b.variable);
             NameRef {
@@ -216,6 +220,31 @@ impl VoidSummary {
         }));
         out
     }
+}
+
+/// The names each section binds (MCP tools) or captures (WebSocket replies), as the
+/// unresolved-variable check of an open document exempts them.
+fn local_names(
+    model: &Document,
+    bindings: &[void_syntax::mcp_tools::ToolBinding],
+) -> Vec<(usize, CompactString)> {
+    let mut out: Vec<(usize, CompactString)> = bindings
+        .iter()
+        .map(|b| (b.section, CompactString::from(b.variable.as_str())))
+        .collect();
+    for (index, section) in model.sections.iter().enumerate() {
+        if section.is_websocket(model) {
+            out.extend(
+                section
+                    .captured_names(model)
+                    .into_iter()
+                    .map(|(name, _, _)| (index, CompactString::from(name.as_str()))),
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn request(
