@@ -402,3 +402,116 @@ async fn login_over_http_then_connect_with_its_token_in_the_editor() {
     client.shutdown().await;
     drop(peer);
 }
+
+const STREAM_UID: &str = "14141414-1414-4414-8414-141414141414";
+
+/// An HTTP section whose response is an endless Server-Sent Events stream, without rows.
+fn stream_file() -> String {
+    format!(
+        r#"# Stream
+
+```void
+---
+type: request
+attrs:
+  uid: {STREAM_UID}
+content:
+  - type: method
+    attrs:
+      uid: 15151515-1515-4515-8515-151515151515
+    content: GET
+  - type: url
+    attrs:
+      uid: 16161616-1616-4616-8616-161616161616
+    content: "{{{{BASE}}}}/sse?forever=1"
+---
+```
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_stream_is_live_in_the_editor_until_closed() {
+    let Some(python) = peers::python() else {
+        peers::missing("a Python with aiohttp (VOID_TEST_PYTHON)");
+        return;
+    };
+    let mut command = tokio::process::Command::new(python);
+    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/http_server.py"));
+    let peer = peers::Peer::start(command).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("BASE=http://127.0.0.1:{}\n", peer.port),
+    )
+    .unwrap();
+    let file = dir.path().join("stream.void");
+    let text = stream_file();
+    std::fs::write(&file, &text).unwrap();
+    let uri = file_uri(&file);
+    let (mut client, _) = TestClient::start(capabilities(), Value::Null, Some(dir.path())).await;
+    client.open(&uri, &text).await;
+
+    let ran = client
+        .command(
+            "void.connect",
+            json!({ "uri": uri, "blockUid": STREAM_UID }),
+        )
+        .await
+        .unwrap();
+    let run_id = ran["sessionId"].as_str().unwrap().to_string();
+    let response_uri = ran["logUri"].as_str().unwrap().to_string();
+    // Live: `open`, counting events, the document showing them as they come.
+    let (open, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == run_id.as_str()
+                && p["state"] == "open"
+                && p["received"].as_u64().is_some_and(|n| n >= 3)
+        })
+        .await;
+    assert_eq!(open["detail"]["httpStatus"], 200, "{open}");
+    let live = client
+        .request("void/sessionLogText", json!({ "uri": response_uri }))
+        .await
+        .unwrap();
+    let shown = live["text"].as_str().unwrap();
+    assert!(
+        shown.contains("· open ·") && shown.contains("← #2 message · {\"n\": 2}"),
+        "{shown}"
+    );
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
+    assert!(
+        titles(&lenses).iter().any(|t| t == "Close")
+            && titles(&lenses).iter().any(|t| t.starts_with("● open · ")),
+        "{lenses}"
+    );
+
+    // Close ends it: what came is kept and said.
+    client
+        .command("void.close", json!({ "sessionId": run_id }))
+        .await
+        .unwrap();
+    let (closed, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == run_id.as_str() && p["state"] == "closed"
+        })
+        .await;
+    assert!(closed["received"].as_u64().unwrap() >= 3, "{closed}");
+    let ended = client
+        .request("void/sessionLogText", json!({ "uri": response_uri }))
+        .await
+        .unwrap();
+    let shown = ended["text"].as_str().unwrap();
+    assert!(
+        shown.contains("closed by the client (Close)") && shown.contains("← #1 message"),
+        "{shown}"
+    );
+    client.shutdown().await;
+    drop(peer);
+}

@@ -22,8 +22,22 @@ use crate::mask::Masker;
 use crate::spec::SessionSpec;
 use crate::status::{AssertionResult, Outcome};
 
+/// What a long exchange tells while it runs: the outcome so far, after each piece of an event
+/// stream that held events (not judged, not masked: see [`conclude`]).
+pub type Progress<'a> = &'a mut (dyn FnMut(&HttpOutcome) + Send);
+
 /// Sends the request and reads the whole response. Never panics on what a server sends.
 pub async fn run(client: &HttpClient, spec: &SessionSpec, http: &HttpRequestSpec) -> HttpOutcome {
+    run_watched(client, spec, http, &mut |_| {}).await
+}
+
+/// [`run`], telling `progress` what an event stream brought so far.
+pub async fn run_watched(
+    client: &HttpClient,
+    spec: &SessionSpec,
+    http: &HttpRequestSpec,
+    progress: Progress<'_>,
+) -> HttpOutcome {
     let started = Instant::now();
     let mut outcome = HttpOutcome {
         notes: http.notes.clone(),
@@ -49,7 +63,7 @@ pub async fn run(client: &HttpClient, spec: &SessionSpec, http: &HttpRequestSpec
         outcome.hops = exchange.hops.clone();
         outcome.timing = exchange.timing;
         if exchange.head.is_event_stream() {
-            read_events(client, spec, http, exchange, &mut outcome).await;
+            read_events(client, spec, http, exchange, &mut outcome, progress).await;
             return;
         }
         match exchange
@@ -75,13 +89,19 @@ pub async fn run(client: &HttpClient, spec: &SessionSpec, http: &HttpRequestSpec
         ));
     }
     outcome.total = started.elapsed();
-    judge(&mut outcome, http);
-    mask(&mut outcome, &spec.secrets);
+    conclude(&mut outcome, spec, http);
     outcome
 }
 
 /// Events kept of one stream (the raw body is kept up to `maxResponseSize` as well).
 pub const MAX_EVENTS: usize = 100_000;
+
+/// Judges the rows, captures the values and masks the secrets of an outcome: what [`run`] does
+/// at the end, for a caller that ends an exchange itself (the editor's Close on a stream).
+pub fn conclude(outcome: &mut HttpOutcome, spec: &SessionSpec, http: &HttpRequestSpec) {
+    judge(outcome, http);
+    mask(outcome, &spec.secrets);
+}
 
 /// Reconnects to an event stream at most this many times in one run.
 pub const MAX_RECONNECTS: u32 = 5;
@@ -114,6 +134,7 @@ async fn read_events(
     http: &HttpRequestSpec,
     mut exchange: Exchange,
     outcome: &mut HttpOutcome,
+    progress: Progress<'_>,
 ) {
     let keep = http.options.max_response_size;
     let mut decoder = SseDecoder::new(usize::try_from(keep).unwrap_or(usize::MAX));
@@ -131,6 +152,7 @@ async fn read_events(
             &mut body,
             &mut kept,
             started,
+            &mut *progress,
         )
         .await;
         if !matches!(end, StreamEnd::Ended)
@@ -194,6 +216,7 @@ async fn read_stream(
     body: &mut BodyRead,
     kept: &mut Vec<u8>,
     started: Instant,
+    progress: Progress<'_>,
 ) -> StreamEnd {
     let keep = http.options.max_response_size;
     while let Some(chunk) = exchange.next_chunk().await {
@@ -223,6 +246,7 @@ async fn read_stream(
                 outcome.events.push(event_value(&event));
             }
         }
+        progress(outcome);
         if !http.checks.is_empty() && all_rows_hold(exchange, http, outcome, started) {
             outcome.notes.push(format!(
                 "the event stream was closed by the client once every row held, after {}",

@@ -74,6 +74,11 @@ pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Resul
         }
         CLOSE => {
             let args: CloseArgs = single_argument(name, arguments).map_err(bad_argument)?;
+            if let Some(run) = state.sessions.http.get(&args.session_id) {
+                // An HTTP run: the client ends it (an event stream), judging what came.
+                run.close();
+                return Ok(Some(answer(OkResult::OK)));
+            }
             let entry = state.sessions.require(&args.session_id).map_err(failed)?;
             let code = args.code.unwrap_or(1000);
             if !(code == 1000

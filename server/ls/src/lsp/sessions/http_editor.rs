@@ -1,5 +1,6 @@
 //! What HTTP runs add to the editing features: the `▶ Run` lens on each HTTP `request` and
-//! GraphQL `gqlquery` (with `◌ running…` while it runs and `last: 200 OK · 12 ms · ✓2 ✗0`
+//! GraphQL `gqlquery` (with `◌ running…` while it runs, `● open · N events` and `Close` while
+//! an event stream runs, and `last: 200 OK · 12 ms · ✓2 ✗0`
 //! opening the response after), the same as code actions at the cursor, and the verdict of
 //! each `assertions-table` row of the section's latest run as an inlay hint.
 //!
@@ -14,12 +15,12 @@ use void_syntax::Document;
 use void_syntax::model::RequestKind;
 
 use super::super::document::OpenDocument;
-use super::super::ext::commands::{CONNECT, OPEN_LOG};
+use super::super::ext::commands::{CLOSE, CONNECT, OPEN_LOG};
 use super::super::server::ServerState;
 use super::editor::{assertion_hint, command, section_target};
 use super::http_runs::HttpRun;
 use super::lookup::{self, LocatedSection};
-use super::protocol::OpenLogArgs;
+use super::protocol::{CloseArgs, OpenLogArgs};
 
 /// The HTTP and GraphQL sections of a document, located.
 fn http_sections(doc: &OpenDocument, model: &Arc<Document>) -> Vec<LocatedSection> {
@@ -65,10 +66,18 @@ pub fn request_lenses(
             data: None,
         };
         match latest {
-            Some(run) if run.is_live() => lenses.push(lens(
-                run.summary(),
-                command("", OPEN_LOG, &open_response_args(&run)),
-            )),
+            Some(run) if run.is_live() => {
+                lenses.push(lens(
+                    run.summary(),
+                    command("", OPEN_LOG, &open_response_args(&run)),
+                ));
+                let close = CloseArgs {
+                    session_id: run.id.clone(),
+                    code: None,
+                    reason: None,
+                };
+                lenses.push(lens("Close".into(), command("", CLOSE, &close)));
+            }
             latest => {
                 let target = section_target(state, doc, model, &section);
                 lenses.push(lens("▶ Run".into(), command("", CONNECT, &target)));

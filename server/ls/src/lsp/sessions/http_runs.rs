@@ -57,6 +57,12 @@ pub struct HttpRun {
     /// The section's secrets (captured secret values are added when the run ends).
     secrets: Vec<String>,
     ended: Mutex<Option<Ended>>,
+    /// While an event stream runs: what came so far, and its document text.
+    partial: Mutex<Option<Ended>>,
+    /// Grows with every change of the document.
+    version: std::sync::atomic::AtomicU64,
+    /// Set by `void.close`: the client ends the exchange (an endless event stream).
+    close: tokio::sync::watch::Sender<bool>,
 }
 
 /// What an ended run shows.
@@ -76,19 +82,35 @@ impl HttpRun {
     /// `connecting` while the exchange runs; `closed` once a whole response came; `failed`
     /// when none did (refused, TLS, timeout, a body cut short).
     pub fn state(&self) -> &'static str {
-        state_of(self.ended.lock().unpoisoned().as_ref())
+        match state_of(self.ended.lock().unpoisoned().as_ref()) {
+            "connecting" if self.partial.lock().unpoisoned().is_some() => "open",
+            state => state,
+        }
     }
 
-    /// The response document: a header line, then the response as the view renders it.
+    /// Ends a run still reading (an event stream): what came so far is judged and shown.
+    pub fn close(&self) {
+        self.close.send_replace(true);
+    }
+
+    /// The response document: a header line, then the response as the view renders it (what
+    /// came so far, while an event stream runs).
     pub fn text(&self) -> LogTextResult {
-        match &*self.ended.lock().unpoisoned() {
+        let version = self.version.load(std::sync::atomic::Ordering::Acquire);
+        if let Some(ended) = &*self.ended.lock().unpoisoned() {
+            return LogTextResult {
+                text: ended.text.clone(),
+                version,
+            };
+        }
+        match &*self.partial.lock().unpoisoned() {
+            Some(partial) => LogTextResult {
+                text: partial.text.clone(),
+                version,
+            },
             None => LogTextResult {
                 text: format!("# {} · running…\n", self.request_line),
-                version: 1,
-            },
-            Some(ended) => LogTextResult {
-                text: ended.text.clone(),
-                version: 2,
+                version,
             },
         }
     }
@@ -107,7 +129,13 @@ impl HttpRun {
     pub fn summary(&self) -> String {
         let ended = self.ended.lock().unpoisoned();
         let Some(ended) = &*ended else {
-            return "◌ running…".into();
+            return match &*self.partial.lock().unpoisoned() {
+                Some(p) => format!(
+                    "● open · {}",
+                    void_syntax::vocab::count(p.outcome.events.len(), "event", "events")
+                ),
+                None => "◌ running…".into(),
+            };
         };
         let mut text = format!("○ {}", view::summary(&ended.outcome));
         let tally = tally(&ended.outcome.checks);
@@ -120,17 +148,23 @@ impl HttpRun {
     /// The run as a `void/sessionStatus`: one request sent, one response received.
     pub fn status_params(&self) -> SessionStatusParams {
         let ended = self.ended.lock().unpoisoned();
-        let outcome = ended.as_ref().map(|e| &e.outcome);
+        let partial = self.partial.lock().unpoisoned();
+        let outcome = ended.as_ref().or(partial.as_ref()).map(|e| &e.outcome);
         let head = outcome.and_then(|o| o.head.as_ref());
         SessionStatusParams {
             session_id: self.id.clone(),
             uri: self.uri.clone(),
             block_uid: self.block_uid.clone(),
             url: self.url.clone(),
-            state: state_of(ended.as_ref()).to_string(),
+            state: match (ended.as_ref(), partial.as_ref()) {
+                (None, Some(_)) => "open".to_string(),
+                (ended, _) => state_of(ended).to_string(),
+            },
             paused: false,
             sent: u64::from(outcome.is_some_and(|o| o.request.is_some())),
-            received: u64::from(head.is_some()),
+            received: outcome.map_or(0, |o| {
+                (o.events.len() as u64).max(u64::from(head.is_some()))
+            }),
             log_uri: self.response_uri.clone(),
             label: self.label.clone(),
             started_at: self.started_at.clone(),
@@ -149,6 +183,34 @@ impl HttpRun {
                 ..StatusDetail::default()
             },
         }
+    }
+
+    /// Keeps what an event stream brought so far, rendered (masked with the section's secrets).
+    fn set_partial(&self, outcome: &HttpOutcome) {
+        let masker = Masker::new(self.secrets.iter().filter(|s| !s.is_empty()));
+        let text = format!(
+            "# {} · open · {}\n{}",
+            self.request_line,
+            view::summary(outcome),
+            view::render(outcome)
+        );
+        let text = masker.mask(&text).into_owned();
+        *self.partial.lock().unpoisoned() = Some(Ended {
+            outcome: outcome.clone(),
+            text,
+        });
+        self.version
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// What came so far (an empty outcome when nothing did), for a run the client closes.
+    fn so_far(&self) -> HttpOutcome {
+        self.partial
+            .lock()
+            .unpoisoned()
+            .as_ref()
+            .map(|p| p.outcome.clone())
+            .unwrap_or_default()
     }
 
     /// Keeps the outcome and renders the response document, masked with the section's
@@ -183,6 +245,8 @@ impl HttpRun {
         );
         let text = masker.mask(&text).into_owned();
         *self.ended.lock().unpoisoned() = Some(Ended { outcome, text });
+        self.version
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 
@@ -331,10 +395,36 @@ pub fn start(
         warnings,
         secrets: spec.secrets.clone(),
         ended: Mutex::new(None),
+        partial: Mutex::new(None),
+        version: std::sync::atomic::AtomicU64::new(1),
+        close: tokio::sync::watch::channel(false).0,
     });
     manager.http.register(run.clone());
     tokio::spawn(run_and_report(manager.clone(), run.clone(), spec, http));
     run
+}
+
+/// The least time between two live views of an event stream.
+const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// An event stream's status and document, while it runs.
+async fn tell_progress(
+    client: tower_lsp_server::Client,
+    caps: crate::lsp::capabilities::SessionFeatures,
+    run: Arc<HttpRun>,
+) {
+    client
+        .send_notification::<SessionStatusNotification>(run.status_params())
+        .await;
+    if caps.text_document_content {
+        let uri = run.response_uri.clone();
+        if let Err(e) = client
+            .send_request::<TextDocumentContentRefresh>(LogTextParams { uri })
+            .await
+        {
+            tracing::debug!("textDocumentContent/refresh: {e}");
+        }
+    }
 }
 
 /// Sends the request, keeps what it captured, and tells the client: status before and
@@ -354,7 +444,31 @@ async fn run_and_report(
             .await;
         notifier::refresh_views(client, caps);
     }
-    let outcome = exchange::run(&manager.http.client, &spec, &http).await;
+    let mut closed = run.close.subscribe();
+    let mut last_shown: Option<std::time::Instant> = None;
+    let mut progress = |so_far: &HttpOutcome| {
+        // At most 5 views a second; the last one is always shown by the end.
+        if last_shown.is_some_and(|at| at.elapsed() < PROGRESS_INTERVAL) {
+            return;
+        }
+        last_shown = Some(std::time::Instant::now());
+        run.set_partial(so_far);
+        if let Some(client) = client.clone() {
+            tokio::spawn(tell_progress(client, caps, run.clone()));
+        }
+    };
+    let outcome = tokio::select! {
+        outcome = exchange::run_watched(&manager.http.client, &spec, &http, &mut progress) => outcome,
+        _ = closed.wait_for(|c| *c) => {
+            let mut outcome = run.so_far();
+            outcome.notes.push(format!(
+                "the event stream was closed by the client (Close), after {}",
+                void_syntax::vocab::count(outcome.events.len(), "event", "events")
+            ));
+            exchange::conclude(&mut outcome, &spec, &http);
+            outcome
+        }
+    };
     manager.http.remember(&run.uri, &outcome.captured);
     run.finish(outcome);
     tracing::info!("HTTP run {} ended {}", run.id, run.state());
