@@ -137,24 +137,17 @@ async fn read_events(
     progress: Progress<'_>,
 ) {
     let keep = http.options.max_response_size;
-    let mut decoder = SseDecoder::new(usize::try_from(keep).unwrap_or(usize::MAX));
-    let mut body = BodyRead::default();
-    let mut kept = Vec::new();
-    let started = Instant::now();
+    let mut stream = StreamState {
+        decoder: SseDecoder::new(usize::try_from(keep).unwrap_or(usize::MAX)),
+        body: BodyRead::default(),
+        kept: Vec::new(),
+        started: Instant::now(),
+    };
     let mut reconnects = 0;
     let mut sent_id: Option<String> = None;
     loop {
-        let end = read_stream(
-            &mut exchange,
-            &mut decoder,
-            http,
-            outcome,
-            &mut body,
-            &mut kept,
-            started,
-            &mut *progress,
-        )
-        .await;
+        let end = read_stream(&mut exchange, &mut stream, http, outcome, &mut *progress).await;
+        let decoder = &stream.decoder;
         if !matches!(end, StreamEnd::Ended)
             || http.checks.is_empty()
             || reconnects >= MAX_RECONNECTS
@@ -202,22 +195,35 @@ async fn read_events(
             sent_id.as_deref().unwrap_or("none")
         ));
     }
-    body.bytes = Bytes::from(kept);
-    outcome.body = Some(body);
+    stream.body.bytes = Bytes::from(stream.kept);
+    outcome.body = Some(stream.body);
+}
+
+/// What reading an event stream keeps across its connections.
+struct StreamState {
+    decoder: SseDecoder,
+    body: BodyRead,
+    /// The raw text kept, up to the cap.
+    kept: Vec<u8>,
+    started: Instant,
 }
 
 /// Reads one connection of an event stream into the outcome, until it ends, fails, or every
 /// row holds.
 async fn read_stream(
     exchange: &mut Exchange,
-    decoder: &mut SseDecoder,
+    stream: &mut StreamState,
     http: &HttpRequestSpec,
     outcome: &mut HttpOutcome,
-    body: &mut BodyRead,
-    kept: &mut Vec<u8>,
-    started: Instant,
     progress: Progress<'_>,
 ) -> StreamEnd {
+    let StreamState {
+        decoder,
+        body,
+        kept,
+        started,
+    } = stream;
+    let started = *started;
     let keep = http.options.max_response_size;
     while let Some(chunk) = exchange.next_chunk().await {
         let chunk = match chunk {
