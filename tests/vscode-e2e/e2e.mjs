@@ -22,6 +22,9 @@
 //               with a plain-text notification.
 //   environment the app's environment in the status bar; picking another one resolves a
 //               variable the first one lacks.
+//   project     the multi-file fixture project (tests/project-fixture) in the workspace: a
+//               workspace symbol search opens its file, an inlay hint shows a secret's value
+//               masked, and renaming a variable rewrites it in every file and env file.
 //   bench       connect to first log line visible; message received to visible at 1k msg/s
 //               (p50/p99, against a raw WebSocket in the same page). Written to bench.json.
 //
@@ -229,6 +232,7 @@ async function main() {
   closedPort = await freePort();
   writeWorkspace(trusted);
   writeWorkspace(restricted);
+  fs.cpSync(path.join(here, '..', 'project-fixture', 'project'), path.join(trusted, 'project'), { recursive: true });
   log(`peer ${peer.url}; closed port ${closedPort}`);
 
   await step('install-vsix', 'code-server could not install the packaged extension', async () => {
@@ -244,6 +248,7 @@ async function main() {
   await scenario('reconnect', reconnect);
   await scenario('output', output);
   await scenario('environment', environment);
+  await scenario('project', project);
   await scenario('bench', bench);
 }
 
@@ -699,6 +704,69 @@ async function environment() {
     await until('the status bar to show prod', async () => (await wb.statusBarTexts()).includes('prod'));
     await until('the ECHO_HOST warning to go', async () => !/ECHO_HOST/.test(await warnings()));
     await hideProblems();
+  });
+}
+
+// ---- project --------------------------------------------------------------------------------
+
+async function project() {
+  const page = wb.page;
+  await openTrusted();
+  const dir = path.join(trusted, 'project');
+  await step('project-workspace-symbol', 'a workspace symbol search for "Chat login" did not list and open project/chat.void', async () => {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('#Chat login');
+    const rows = await until('the "Chat login" section among the workspace symbols', async () => {
+      const r = await wb.quickPickRows();
+      wb.lastSeen = `symbols: ${JSON.stringify(r)}`;
+      return r.some((x) => /^Chat login/.test(x)) ? r : undefined;
+    });
+    log(`     symbols: ${rows.slice(0, 3).join(' | ')}`);
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: 'chat.void' }).first().waitFor({ state: 'visible' });
+  });
+
+  await step('project-inlay-hint', 'no inlay hint with the masked value after {{API_TOKEN}}, or the secret shows', async () => {
+    await page.locator('.editor-group-container.active .view-lines').first().click();
+    await wb.goToLine(lineIndex(fileText(dir, 'chat.void'), /\{\{API_TOKEN\}\}/) + 1);
+    const line = await until('"= ••••" after {{API_TOKEN}}', async () => {
+      const texts = await page.$$eval('.editor-group-container.active .view-line', (all) => all.map((l) => l.textContent.replace(/\u00a0/g, ' ')));
+      const withToken = texts.find((t) => t.includes('{{API_TOKEN}}'));
+      wb.lastSeen = `line: ${withToken}`;
+      return withToken && /\{\{API_TOKEN\}\}\s*= ••••/.test(withToken) ? withToken : undefined;
+    });
+    log(`     ${line.trim()}`);
+    const all = await page.$eval('.editor-group-container.active .view-lines', (v) => v.textContent);
+    if (all.includes('tok-e2e-secret')) throw new Error('the secret value is shown in the editor');
+  });
+
+  await step('project-rename', 'renaming {{REGION}} to ZONE did not rewrite every .void file and both .env files', async () => {
+    const text = fileText(dir, 'chat.void');
+    const line = lineIndex(text, /hello from \{\{REGION\}\}/);
+    const column = text.split('\n')[line].indexOf('REGION') + 2;
+    await wb.goToLine(line + 1, column);
+    await page.keyboard.press('F2');
+    const input = page.locator('.rename-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('ZONE');
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
+    await wb.save();
+    // Files that were not open are saved by the refactoring (files.refactoring.autoSave).
+    await until('ZONE in chat.void, api/orders.void, api/nested/linked.void, .env and api/.env on disk', async () => {
+      const read = (name) => fileText(dir, name);
+      const state = {
+        chat: read('chat.void').includes('{{ZONE}}') && !read('chat.void').includes('{{REGION}}'),
+        orders: read('api/orders.void').includes('{{ZONE}}'),
+        linked: read('api/nested/linked.void').includes('{{ZONE}}'),
+        env: /^ZONE=eu$/m.test(read('.env')),
+        apiEnv: /^ZONE=us$/m.test(read('api/.env')),
+      };
+      wb.lastSeen = `on disk: ${JSON.stringify(state)}`;
+      return Object.values(state).every(Boolean);
+    });
   });
 }
 

@@ -314,12 +314,13 @@ export class Workbench {
     );
   }
 
-  async goToLine(line1) {
+  /** Puts the cursor on a line (1-based), at a column (1-based) when given. */
+  async goToLine(line1, column1) {
     const page = this.page;
     await page.keyboard.press(`${mod}+g`);
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
-    await input.fill(`:${line1}`);
+    await input.fill(column1 ? `:${line1}:${column1}` : `:${line1}`);
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden' });
   }
