@@ -138,6 +138,12 @@ pub fn recheck_served(manager: &Arc<SessionManager>, log_uri: String, version: u
             entry.owe_refresh();
             return;
         }
+        // A live HTTP run (an event stream) refreshes its document itself, at most 5 times a
+        // second and once more when it ends; refreshing here too would make every fetch ask
+        // for another one while it runs.
+        if http_run.as_ref().is_some_and(|run| run.is_live()) {
+            return;
+        }
         if let Err(e) = client
             .send_request::<TextDocumentContentRefresh>(LogTextParams { uri: log_uri })
             .await
