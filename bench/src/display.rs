@@ -265,7 +265,7 @@ fn flood_document(port: u16, transcript: &str) -> String {
     )
 }
 
-fn file_uri(path: &Path) -> String {
+pub(crate) fn file_uri(path: &Path) -> String {
     let mut uri = String::from("file://");
     for byte in path.to_string_lossy().bytes() {
         match byte {
@@ -426,16 +426,16 @@ impl Client {
 }
 
 /// The language server child and the reader thread that routes its messages.
-struct LspServer {
+pub(crate) struct LspServer {
     child: Child,
-    pid: u32,
+    pub(crate) pid: u32,
     client: Arc<Client>,
     refreshes: Arc<Refreshes>,
     received: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 impl LspServer {
-    fn start(binary: &Path, stderr_log: &Path) -> anyhow::Result<Self> {
+    pub(crate) fn start(binary: &Path, stderr_log: &Path) -> anyhow::Result<Self> {
         let mut child = Command::new(binary)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -466,11 +466,16 @@ impl LspServer {
         })
     }
 
-    fn request(&self, method: &str, params: Value, timeout: Duration) -> anyhow::Result<Value> {
+    pub(crate) fn request(
+        &self,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
         self.client.request(method, params, timeout)
     }
 
-    fn notify(&self, method: &str, params: Value) -> anyhow::Result<()> {
+    pub(crate) fn notify(&self, method: &str, params: Value) -> anyhow::Result<()> {
         self.client
             .write(&json!({"jsonrpc": "2.0", "method": method, "params": params}))
     }
@@ -493,7 +498,7 @@ impl LspServer {
         }
     }
 
-    fn shutdown(mut self) {
+    pub(crate) fn shutdown(mut self) {
         let _ = self
             .client
             .request("shutdown", Value::Null, Duration::from_secs(5));

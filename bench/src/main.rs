@@ -1,12 +1,13 @@
 //! `void-bench`: the processes `cargo xtask bench` starts. Each subcommand is one role in a
 //! benchmark (a loopback server, one contender running one workload, an idle-memory probe, the
-//! LSP display-path harness) and prints its results as JSON lines on stdout (see `report`).
+//! LSP display-path and workspace-index harnesses) and prints its results as JSON lines on stdout (see `report`).
 //!
 //! Comparing contenders, repeating rounds and writing BENCHMARKS.md is the driver's job
 //! (`xtask/src/bench.rs`), not this binary's: one process measures one thing and exits.
 
 mod display;
 mod engine_client;
+mod index;
 mod node_driver;
 mod raw_client;
 mod report;
@@ -112,6 +113,8 @@ enum Role {
     },
     /// The display path: a flood into one session opened through the LSP server.
     Display(display::DisplayArgs),
+    /// The workspace index: a generated project opened by the LSP server.
+    Index(index::IndexArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -256,6 +259,7 @@ fn main() -> anyhow::Result<()> {
             idle(kind, &url, connections, &scratch.path)
         }
         Role::Display(args) => display::run(args),
+        Role::Index(args) => index::run(args),
     }
 }
 

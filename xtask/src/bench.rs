@@ -1,6 +1,6 @@
 //! `cargo xtask bench [--quick] [--rounds N] [--no-display] [--no-write]`: runs the WebSocket
-//! engine and display-path benchmarks side by side in one run on this machine, and writes the
-//! results.
+//! engine, display-path and workspace-index benchmarks in one run on this machine, and writes
+//! the results.
 //!
 //! It builds `void-bench` and `void-ls` with the `dist` profile (what ships), installs the outside contenders when
 //! they are missing (websocat under `.tools/websocat`, Node `ws` under `.tools/node`), starts one
@@ -98,7 +98,8 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         return rerender(&root, &options, from);
     }
     if options.build {
-        release_build(&root, options.display)?;
+        // The server is measured by the display and index benchmarks.
+        release_build(&root, true)?;
     }
     let built = cargo::target_dir(&root).join(cargo::profile_dir(cargo::SHIPPED_PROFILE));
     let bench_bin = built.join("void-bench");
@@ -263,6 +264,13 @@ fn run_benchmarks(
         command.arg("--work-dir").arg(out_dir.join("display"));
         results.run(&mut command, None, "void-ls", Duration::from_secs(300));
     }
+
+    say("workspace index (a generated project of 2,000 .void files)");
+    let mut command = Command::new(&bench_bin);
+    command.args(["index", "--ls"]).arg(&ls_bin);
+    command.args(["--queries", if options.quick { "50" } else { "200" }]);
+    command.arg("--work-dir").arg(out_dir.join("index"));
+    results.run(&mut command, None, "void-ls", Duration::from_secs(600));
 
     let summary = results.summarize();
     let ratios = ratios(&results, &summary);
