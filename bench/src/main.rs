@@ -1,6 +1,7 @@
 //! `void-bench`: the processes `cargo xtask bench` starts. Each subcommand is one role in a
 //! benchmark (a loopback server, one contender running one workload, an idle-memory probe, the
-//! LSP display-path and workspace-index harnesses) and prints its results as JSON lines on stdout (see `report`).
+//! LSP display-path and workspace-index harnesses) and prints its results as JSON lines on
+//! stdout (see `report`).
 //!
 //! Comparing contenders, repeating rounds and writing BENCHMARKS.md is the driver's job
 //! (`xtask/src/bench.rs`), not this binary's: one process measures one thing and exits.
