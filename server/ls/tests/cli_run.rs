@@ -760,6 +760,28 @@ fn demo_socketio_logs_events_and_passes() {
     assert!(!ran.stdout.contains("→ 42"), "{}", ran.stdout);
 }
 
+/// `demo mock`: the unchanged login client passes against the mock served from
+/// `examples/login-mock.void`, and the mock's side of the conversation is in the log.
+#[test]
+fn demo_mock_serves_the_mock_and_the_login_client_passes_against_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_in(dir.path(), &["demo", "mock", "--color", "never"]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    for words in [
+        "examples/login-mock.void served on ws://127.0.0.1:",
+        "mock #1 → {\"op\": \"hello\"}",
+        "mock #1 ← {\"op\": \"login\", \"user\": \"ada\"}",
+        "mock #1 → done (reply to ",
+        "captured USER = ada",
+        "pass The token is accepted",
+        "pass Three pings were answered",
+        "PASSED",
+        "serve examples/login-mock.void",
+    ] {
+        assert!(ran.stdout.contains(words), "no `{words}`:\n{}", ran.stdout);
+    }
+}
+
 #[test]
 fn an_unresolved_variable_fails_its_section_and_names_the_variable() {
     let dir = tempfile::tempdir().unwrap();

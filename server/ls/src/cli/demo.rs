@@ -7,12 +7,14 @@
 //! chooses the example and prints the framing; the run itself is `void-ls run`'s code.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use super::run::output::{ColorChoice, Reporter};
 use super::run::pretty::Style;
 use super::run::{InMemoryFile, RunArgs};
+use void_syntax::variables::{Source, Variables};
 
 /// The examples shipped in the binary: `(name, path shown, text)`.
 pub const EXAMPLES: &[(&str, &str, &str)] = &[
@@ -61,7 +63,8 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
 /// `void-ls demo`.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Which example to run: echo, chat, json-rpc, binary, heartbeat, reconnect, login, socketio, or all.
+    /// Which example to run: echo, chat, json-rpc, binary, heartbeat, reconnect, login, socketio, mock
+    /// (login.void against a mock served from login-mock.void), or all.
     #[arg(default_value = "echo", value_name = "EXAMPLE")]
     pub example: String,
     /// Colours.
@@ -70,6 +73,9 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> ExitCode {
+    if args.example == "mock" {
+        return run_mock(args.color);
+    }
     let chosen: Vec<_> = if args.example == "all" {
         EXAMPLES.to_vec()
     } else {
@@ -78,7 +84,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
             None => {
                 let names: Vec<&str> = EXAMPLES.iter().map(|(n, _, _)| *n).collect();
                 eprintln!(
-                    "void-ls demo: no example named `{}`; choose one of {}, or all",
+                    "void-ls demo: no example named `{}`; choose one of {}, mock, or all",
                     args.example,
                     names.join(", ")
                 );
@@ -129,23 +135,14 @@ pub fn run(args: DemoArgs) -> ExitCode {
                 text: text.to_string(),
             })
             .collect();
-        let run_args = RunArgs {
-            files: files.iter().map(|f| f.path.clone()).collect(),
-            sections: Vec::new(),
-            env_files: Vec::new(),
-            environment: Default::default(),
-            env_vars: vec![
+        let run_args = demo_run_args(
+            &files,
+            vec![
                 ("ECHO_URL".into(), server.url()),
                 ("GREETING".into(), "hello from void".into()),
             ],
-            reporter: Reporter::Pretty,
-            output: None,
-            transcript: None,
-            jobs: 1,
-            log: true,
-            color: args.color,
-            echo_server: false,
-        };
+            args.color,
+        );
         let code = super::run::run_async(run_args, Some(files)).await;
         let mut out = std::io::stdout().lock();
         let program = super::invocation::program();
@@ -167,6 +164,125 @@ pub fn run(args: DemoArgs) -> ExitCode {
         }
         drop(out);
         server.shutdown().await;
+        code
+    })
+}
+
+/// The options of a demo run: the live log on, one section at a time.
+fn demo_run_args(
+    files: &[InMemoryFile],
+    env_vars: Vec<(String, String)>,
+    color: ColorChoice,
+) -> RunArgs {
+    RunArgs {
+        files: files.iter().map(|f| f.path.clone()).collect(),
+        sections: Vec::new(),
+        env_files: Vec::new(),
+        environment: Default::default(),
+        env_vars,
+        reporter: Reporter::Pretty,
+        output: None,
+        transcript: None,
+        jobs: 1,
+        log: true,
+        color,
+        echo_server: false,
+    }
+}
+
+/// The mock, compiled in like the examples.
+const MOCK: (&str, &str) = (
+    "examples/login-mock.void",
+    include_str!("../../../../examples/login-mock.void"),
+);
+
+/// `void-ls demo mock`: serves `login-mock.void` on loopback (as `void-ls serve` does) and runs
+/// the unchanged `login.void` against it, the mock's lines (`mock #1 ...`) between the
+/// client's live log.
+fn run_mock(color: ColorChoice) -> ExitCode {
+    let Some((_, client_path, client_text)) = EXAMPLES.iter().find(|(n, _, _)| *n == "login")
+    else {
+        return ExitCode::from(2);
+    };
+    let runtime = match super::runtime("demo") {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let style = Style {
+        color: super::run::output::use_color(
+            color,
+            std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        ),
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", 0)).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("void-ls demo: cannot listen on loopback: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let url = match listener.local_addr() {
+            Ok(a) => format!("ws://127.0.0.1:{}", a.port()),
+            Err(e) => {
+                eprintln!("void-ls demo: cannot listen on loopback: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let mut vars = Variables::new();
+        vars.insert("ECHO_URL", url.clone(), Source::Override, false);
+        let (mock_path, mock_text) = MOCK;
+        let spec = match super::serve::section_spec(Path::new(mock_path), mock_text, None, &vars) {
+            Ok((_, spec)) => spec,
+            Err(e) => {
+                eprintln!("void-ls demo: cannot serve {mock_path}: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", style.bold("void-ls demo mock"));
+            let _ = writeln!(
+                out,
+                "{} {mock_path} served on {}",
+                style.dim("·"),
+                style.cyan(&url)
+            );
+            let _ = writeln!(
+                out,
+                "{} running {client_path} against it, the mock's lines marked `mock`\n",
+                style.dim("·")
+            );
+        }
+        let say = move |n: u64, line: &str| {
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "{} {line}",
+                style.dim(&format!("mock #{n}"))
+            );
+        };
+        let served = tokio::spawn(super::serve::accept_clients(
+            listener,
+            Arc::new(spec),
+            Arc::new(say),
+        ));
+        let files = vec![InMemoryFile {
+            path: PathBuf::from(client_path),
+            text: client_text.to_string(),
+        }];
+        let run_args = demo_run_args(&files, vec![("ECHO_URL".into(), url)], color);
+        let code = super::run::run_async(run_args, Some(files)).await;
+        served.abort();
+        let program = super::invocation::program();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", style.bold("Next:"));
+        let _ = writeln!(out, "  {program} serve {mock_path} --port 8765");
+        let _ = writeln!(
+            out,
+            "      {}",
+            style.dim("keep the mock up for your editor or front end")
+        );
         code
     })
 }

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use void_session::SessionSpec;
 use void_syntax::model::RequestKind;
+use void_syntax::variables::Variables;
 use void_syntax::vocab::Protocol;
 
 use super::input::{self, EnvironmentArgs};
@@ -44,30 +45,41 @@ pub struct ServeArgs {
 /// Reads the file and builds the served section's spec; an error in words (exit 2).
 fn served_spec(args: &ServeArgs) -> Result<(String, SessionSpec), String> {
     let text = input::read_text(&args.file).map_err(|e| format!("cannot read {e}"))?;
-    let doc = void_syntax::parse(&text);
+    let options = input::env_options(&args.file, &args.environment, args.env_vars.clone());
+    let (vars, _) = input::resolve_variables(&options);
+    section_spec(&args.file, &text, args.section.as_deref(), &vars)
+}
+
+/// The spec of a file's WebSocket section to serve (by label, or the first one); an error in
+/// words when there is none or it speaks Socket.IO.
+pub(super) fn section_spec(
+    file: &Path,
+    text: &str,
+    section: Option<&str>,
+    vars: &Variables,
+) -> Result<(String, SessionSpec), String> {
+    let doc = void_syntax::parse(text);
     let sections: Vec<_> = runnable_sections(&doc)
         .into_iter()
         .filter(|(_, _, _, kind)| *kind == RequestKind::WebSocket)
         .collect();
-    let chosen = match &args.section {
+    let chosen = match section {
         Some(label) => sections.iter().find(|(_, _, l, _)| l == label),
         None => sections.first(),
     };
     let Some((index, _, label, _)) = chosen else {
         let known: Vec<&str> = sections.iter().map(|(_, _, l, _)| l.as_str()).collect();
-        return Err(match &args.section {
+        return Err(match section {
             Some(label) => format!(
                 "{} has no WebSocket section labelled `{label}` (it has: {})",
-                args.file.display(),
+                file.display(),
                 known.join(", ")
             ),
-            None => format!("{} has no WebSocket section", args.file.display()),
+            None => format!("{} has no WebSocket section", file.display()),
         });
     };
-    let options = input::env_options(&args.file, &args.environment, args.env_vars.clone());
-    let (vars, _) = input::resolve_variables(&options);
-    let dir = args.file.parent().filter(|d| !d.as_os_str().is_empty());
-    let spec = SessionSpec::from_section(&doc, *index, &vars, Some(dir.unwrap_or(Path::new("."))))
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+    let spec = SessionSpec::from_section(&doc, *index, vars, Some(dir.unwrap_or(Path::new("."))))
         .map_err(|e| vars.mask(&e.to_string()))?;
     if spec.options.protocol == Protocol::SocketIo {
         return Err(format!(
@@ -75,6 +87,35 @@ fn served_spec(args: &ServeArgs) -> Result<(String, SessionSpec), String> {
         ));
     }
     Ok((label.clone(), spec))
+}
+
+/// Where a served client's lines go: the client's number and one line.
+pub(super) type ClientLines = Arc<dyn Fn(u64, &str) + Send + Sync>;
+
+/// Accepts clients forever, each served in its own task; `say` gets each client's number and
+/// one line per event.
+pub(super) async fn accept_clients(
+    listener: tokio::net::TcpListener,
+    spec: Arc<SessionSpec>,
+    say: ClientLines,
+) {
+    let clients = AtomicU64::new(0);
+    loop {
+        let Ok((tcp, peer)) = listener.accept().await else {
+            continue;
+        };
+        let n = clients.fetch_add(1, Ordering::Relaxed) + 1;
+        let spec = spec.clone();
+        let say = say.clone();
+        tokio::spawn(async move {
+            let line = |text: &str| say(n, text);
+            line(&format!("⇄ connected · {peer}"));
+            match void_session::serve::serve_connection(&spec, tcp, &line).await {
+                Ok(()) => line("✕ closed"),
+                Err(e) => line(&format!("✕ {e}")),
+            }
+        });
+    }
 }
 
 /// Serves until Ctrl-C.
@@ -105,27 +146,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
         let _ = writeln!(std::io::stdout().lock(), "ws://127.0.0.1:{port}");
         let _ = std::io::stdout().lock().flush();
         eprintln!("void-ls serve: `{label}` on ws://127.0.0.1:{port} (stop: Ctrl-C)");
-        let spec = Arc::new(spec);
-        let clients = AtomicU64::new(0);
-        let accept = async {
-            loop {
-                let Ok((tcp, peer)) = listener.accept().await else {
-                    continue;
-                };
-                let n = clients.fetch_add(1, Ordering::Relaxed) + 1;
-                let spec = spec.clone();
-                tokio::spawn(async move {
-                    let say = |line: &str| {
-                        let _ = writeln!(std::io::stdout().lock(), "#{n} {line}");
-                    };
-                    say(&format!("⇄ connected · {peer}"));
-                    match void_session::serve::serve_connection(&spec, tcp, &say).await {
-                        Ok(()) => say("✕ closed"),
-                        Err(e) => say(&format!("✕ {e}")),
-                    }
-                });
-            }
+        let say = |n: u64, line: &str| {
+            let _ = writeln!(std::io::stdout().lock(), "#{n} {line}");
         };
+        let accept = accept_clients(listener, Arc::new(spec), Arc::new(say));
         tokio::select! {
             () = accept => {}
             _ = tokio::signal::ctrl_c() => {}
