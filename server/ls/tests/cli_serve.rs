@@ -205,3 +205,25 @@ fn serve_refuses_what_it_cannot_serve_in_words() {
         "{err}"
     );
 }
+
+/// The shipped mock (`examples/login-mock.void`, served by the real `void-ls serve`) stands in
+/// for the login server: the unchanged `examples/login.void` passes against it.
+#[test]
+fn the_shipped_login_client_passes_against_the_shipped_mock() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let served = serve(&examples.join("login-mock.void"));
+    let out = Command::new(bin())
+        .arg("run")
+        .arg(examples.join("login.void"))
+        .args(["--color", "never", "--env-var"])
+        .arg(format!("ECHO_URL={}", served.url))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("pass The token is accepted")
+            && stdout.contains("pass Three pings were answered"),
+        "{stdout}"
+    );
+}
