@@ -14,6 +14,7 @@ import sys
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from pygls.exceptions import FeatureAlreadyRegisteredError
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 VOID_LS = os.environ["VOID_LS_BIN"]
@@ -76,6 +77,30 @@ async def client(lsp_client: LanguageClient, request, workspace: pathlib.Path):
         return None
 
     lsp_client.void_registrations = registrations  # type: ignore[attr-defined]
+
+    # The refresh requests a real editor answers when its capabilities claim support for them
+    # (Neovim 0.11 claims inlay hint and code lens refresh): acknowledged and counted, as an
+    # editor would re-fetch. Without these the client answers "method not found".
+    refreshes: dict[str, int] = {}
+
+    def acknowledge(method: str):
+        def refresh(_params):
+            refreshes[method] = refreshes.get(method, 0) + 1
+            return None
+
+        try:
+            lsp_client.feature(method)(refresh)
+        except FeatureAlreadyRegisteredError:
+            pass  # pytest-lsp answers this one itself
+
+    for method in (
+        "workspace/inlayHint/refresh",
+        "workspace/codeLens/refresh",
+        "workspace/semanticTokens/refresh",
+        "workspace/diagnostic/refresh",
+    ):
+        acknowledge(method)
+    lsp_client.void_refreshes = refreshes  # type: ignore[attr-defined]
     params = types.InitializeParams(
         capabilities=client_capabilities(request.param),
         root_uri=workspace.as_uri(),
