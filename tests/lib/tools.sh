@@ -42,6 +42,10 @@ ensure_node_peers() {
   if [[ ! -d $TOOLS/node/node_modules/socket.io ]]; then
     (cd "$TOOLS/node" && npm install -q --no-audit --no-fund socket.io@4.8 >/dev/null)
   fi
+  # The GraphQL over WebSocket server peer (protocol graphql-transport-ws).
+  if [[ ! -d $TOOLS/node/node_modules/graphql-ws || ! -d $TOOLS/node/node_modules/graphql ]]; then
+    (cd "$TOOLS/node" && npm install -q --no-audit --no-fund graphql@16 graphql-ws@5 >/dev/null)
+  fi
   export VOID_TEST_NODE_MODULES=$TOOLS/node/node_modules
 }
 

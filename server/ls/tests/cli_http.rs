@@ -2,7 +2,8 @@
 //! (aiohttp, tests/peers/http_server.py): method, URL with path and query parameters,
 //! headers, cookies, every body kind the app writes (JSON with comments, XML, YAML, text,
 //! url-encoded, multipart with files), auth, redirects followed or not, a redirect loop, a
-//! timeout, a refused connection, scripts said and never run, GraphQL over HTTP, and the
+//! timeout, a refused connection, scripts said and never run, GraphQL over HTTP, GraphQL
+//! subscriptions over WebSocket (npm `graphql-ws`, tests/peers/graphql_server.js), and the
 //! `assertions-table` rows through the pretty, JSON and JUnit reporters.
 #![allow(clippy::unwrap_used)]
 
@@ -499,4 +500,118 @@ async fn https_verifies_certificates_like_websocket() {
     .await
     .unwrap();
     assert_eq!(code, 0, "caFile makes the test CA trusted:\n{out}\n{err}");
+}
+
+/// A `gqlquery` subscription section on `{{GQL}}` with the section's `assertions-table` rows.
+fn subscription(label: &str, query: &str, token: &str, rows: &[[&str; 4]]) -> String {
+    let mut f = separator(label);
+    f += &block(&format!(
+        "type: gqlquery\nattrs:\n  uid: {}\ncontent:\n  - type: gqlurl\n    attrs:\n      uid: {}\n    content: \"{{{{GQL}}}}/graphql\"\n  - type: gqlbody\n    attrs:\n      uid: {}\n      body: |-\n        {query}\n      operationType: subscription\n",
+        uid(),
+        uid(),
+        uid()
+    ));
+    f += &table(
+        "headers-table",
+        &[&["Authorization", &format!("Bearer {token}")]],
+    );
+    if !rows.is_empty() {
+        f += &assertions(rows);
+    }
+    f
+}
+
+/// The GraphQL over WebSocket peer (npm `graphql-ws`), or `None` (said, and a failure under
+/// CI) when it is not installed.
+async fn graphql_peer() -> Option<peers::Peer> {
+    let Some(modules) = peers::node_modules() else {
+        peers::missing("no node_modules (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)");
+        return None;
+    };
+    if !Path::new(&modules).join("graphql-ws").is_dir() {
+        peers::missing(
+            "npm `graphql-ws` is not installed (run tests/lib/tools.sh ensure_node_peers)",
+        );
+        return None;
+    }
+    let mut command = tokio::process::Command::new("node");
+    command
+        .env("NODE_PATH", modules)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/graphql_server.js"));
+    Some(peers::Peer::start(command).await)
+}
+
+/// GraphQL subscriptions over `graphql-transport-ws` against a real `graphql-ws` server: one
+/// that streams five results and completes (its rows read the results), one the client stops
+/// once its row holds (the server sees `complete`), a validation error, and a
+/// `connection_init` the server refuses.
+#[tokio::test(flavor = "multi_thread")]
+async fn graphql_subscriptions_run_over_websocket() {
+    let Some(peer) = graphql_peer().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".voiden")).unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("GQL=http://127.0.0.1:{}\n", peer.port),
+    )
+    .unwrap();
+    let mut f = String::from(FRONT);
+    f += &subscription(
+        "Count",
+        "subscription Count { count(n: 5) }",
+        "good",
+        &[
+            ["Five results", "events.count", "equals", "5"],
+            ["", "received[0].json.data.count", "equals", "1"],
+            ["", "events[-1].json.data.count", "equals", "5"],
+        ],
+    );
+    f += &subscription(
+        "Ticks",
+        "subscription { ticks }",
+        "good",
+        &[["", "received[any].json.data.ticks", "equals", "3"]],
+    );
+    f += &subscription(
+        "Stopped",
+        "subscription { stopped }",
+        "good",
+        &[["", "received[0].json.data.stopped", "equals", "1"]],
+    );
+    f += &subscription("Invalid", "subscription { nope }", "good", &[]);
+    f += &subscription("Refused", "subscription { count(n: 1) }", "bad", &[]);
+    std::fs::write(dir.path().join("gql.void"), f).unwrap();
+    let path = dir.path().to_path_buf();
+    let (code, json, err) = tokio::task::spawn_blocking(move || {
+        void_ls(&path, &["run", "gql.void", "--reporter", "json"])
+    })
+    .await
+    .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sections = report["files"][0]["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 5, "{report}\n{err}");
+    let count = sections[0].to_string();
+    assert_eq!(sections[0]["status"], "passed", "{count}");
+    assert!(count.contains("\"url\":\"ws://127.0.0.1:"), "{count}");
+    assert!(
+        count.contains("the server completed the subscription"),
+        "{count}"
+    );
+    let ticks = sections[1].to_string();
+    assert_eq!(sections[1]["status"], "passed", "{ticks}");
+    let stopped = sections[2].to_string();
+    assert_eq!(sections[2]["status"], "passed", "{stopped}");
+    let invalid = sections[3].to_string();
+    assert!(
+        invalid.contains("the server ended the subscription with an error: Cannot query field"),
+        "{invalid}"
+    );
+    assert_eq!(sections[3]["status"], "failed", "{invalid}");
+    let refused = sections[4].to_string();
+    assert_eq!(sections[4]["status"], "failed", "{refused}");
+    assert!(refused.contains("4403"), "{refused}");
+    assert!(refused.contains("Forbidden"), "{refused}");
+    assert_eq!(code, 1, "the failing sections fail the run: {report}");
 }

@@ -42,6 +42,8 @@ use crate::status::EndedBy;
 use crate::template;
 use crate::writer;
 
+mod graphql;
+
 /// How long a close we started waits for the server's answer before the socket is dropped.
 pub const CLOSE_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// Frames (and commands) handled per wake-up when more are already buffered.
@@ -268,6 +270,8 @@ pub(crate) struct OpenConnection<'a> {
     arrived: Vec<Payload>,
     /// Socket.IO: the protocol's state on this connection (`None` for plain WebSocket).
     socketio: Option<SocketIo>,
+    /// A GraphQL subscription's state on this connection (`None` for plain WebSocket).
+    graphql: Option<graphql::GraphqlLink>,
 }
 
 /// A Socket.IO connection's state.
@@ -314,6 +318,11 @@ impl<'a> OpenConnection<'a> {
         if let Some(sub) = &subprotocol {
             open_line.push_str(&format!(" · subprotocol {sub}"));
         }
+        let graphql = spec
+            .options
+            .graphql
+            .as_ref()
+            .map(|_| graphql::GraphqlLink::new(subprotocol.as_deref()));
         shared.opened(Opened {
             http_status,
             subprotocol,
@@ -341,7 +350,7 @@ impl<'a> OpenConnection<'a> {
                 .as_mut()
                 .reset(now + spec.options.connect_timeout);
         }
-        OpenConnection {
+        let mut open = OpenConnection {
             shared,
             spec,
             hooks,
@@ -357,7 +366,10 @@ impl<'a> OpenConnection<'a> {
             local_error: None,
             arrived: Vec::new(),
             socketio,
-        }
+            graphql,
+        };
+        open.start_graphql();
+        open
     }
 
     /// Runs the connection until it ends.
@@ -431,6 +443,9 @@ impl<'a> OpenConnection<'a> {
             }
             Some(Ok(Message::Binary(bytes))) if self.socketio.is_some() => {
                 return self.on_socketio_frame(Err(bytes));
+            }
+            Some(Ok(Message::Text(text))) if self.graphql.is_some() => {
+                return self.on_graphql_text(&text);
             }
             Some(Ok(Message::Text(text))) => self.arrived.push(Payload::Text(text)),
             Some(Ok(Message::Binary(bytes))) => self.arrived.push(Payload::Binary(bytes)),
@@ -613,6 +628,7 @@ impl<'a> OpenConnection<'a> {
             );
             let _ = self.send(WriteJob::Control(leave.into()));
         }
+        self.stop_graphql();
         let frame = CloseFrame {
             code: CloseCode::from(code),
             reason: reason.into(),
@@ -699,6 +715,10 @@ impl<'a> OpenConnection<'a> {
     /// No pong came in time (Socket.IO: no ping from the server): the client drops the
     /// connection.
     fn on_pong_timeout(&mut self) -> Flow {
+        if let Some(end) = self.graphql_ack_timeout() {
+            self.local_error = Some(end);
+            return Flow::End;
+        }
         if let Some(socketio) = &self.socketio {
             let message = if socketio.ping_deadline.is_zero() {
                 format!(
@@ -888,8 +908,12 @@ impl<'a> OpenConnection<'a> {
         if self.is_closing() {
             return;
         }
-        self.shared
-            .event(EntryKind::Event, "socketio", reason.clone());
+        let label = if self.graphql.is_some() {
+            "graphql"
+        } else {
+            "socketio"
+        };
+        self.shared.event(EntryKind::Event, label, reason.clone());
         self.server_close = Some((1000, reason));
         self.shared.closing();
         self.timers.start_close_wait();

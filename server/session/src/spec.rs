@@ -328,6 +328,9 @@ pub struct SessionOptions {
     pub auth: Option<String>,
     /// Socket.IO: how long a message sent with `ack: true` waits for its acknowledgement.
     pub ack_timeout: Duration,
+    /// A GraphQL subscription: the connection speaks `graphql-transport-ws` (or the legacy
+    /// protocol when the server picks it) and its results are the received messages.
+    pub graphql: Option<Subscription>,
 }
 
 impl Default for SessionOptions {
@@ -355,8 +358,19 @@ impl Default for SessionOptions {
             namespace: "/".into(),
             auth: None,
             ack_timeout: Duration::from_secs(10),
+            graphql: None,
         }
     }
+}
+
+/// What a GraphQL subscription session sends once connected (the protocol is
+/// [`crate::http::graphql`]'s).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    /// The `{query, variables, operationName}` of `subscribe`.
+    pub payload: serde_json::Value,
+    /// The `connection_init` payload (the section's headers, the app's `connectionParams`).
+    pub init: Vec<(String, String)>,
 }
 
 /// What a `ws-options` row tells the caller that the options themselves do not hold.

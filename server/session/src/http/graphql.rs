@@ -22,6 +22,64 @@ pub fn http_payload(query: &str, variables: &Value, operation_name: Option<&str>
     payload
 }
 
+pub use crate::spec::Subscription;
+
+/// The session spec of a GraphQL subscription section: its HTTP spec (`spec` and `http`, built
+/// by [`super::section::from_http_section`]) turned to WebSocket: `http(s)://` becomes
+/// `ws(s)://`, both subprotocols are offered, the operation is what it subscribes with, and
+/// the `assertions-table` rows read the results as a WebSocket section's rows read messages
+/// ([`result_row`]). A row that cannot be read so is refused in words.
+pub fn subscription_spec(
+    mut spec: crate::SessionSpec,
+    http: &super::HttpRequestSpec,
+) -> Result<crate::SessionSpec, String> {
+    let url = spec.url.trim().to_string();
+    spec.url = if let Some(rest) = url.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        url
+    };
+    spec.subprotocols = WsProtocol::OFFERED.iter().map(|s| s.to_string()).collect();
+    spec.assertions = http
+        .checks
+        .iter()
+        .map(result_row)
+        .collect::<Result<_, _>>()?;
+    spec.options.graphql = Some(Subscription {
+        payload: http
+            .graphql
+            .as_ref()
+            .map_or(Value::Null, |g| g.payload.clone()),
+        init: spec.headers.clone(),
+    });
+    Ok(spec)
+}
+
+/// An `assertions-table` row of a subscription as a WebSocket row: `events` (as on an event
+/// stream) reads the received results (`events.count` is `received.count`, `events[any]` is
+/// `received[any]`), and WebSocket fields (`received[-1].json.data.n`) are read as written.
+pub fn result_row(check: &super::HttpCheck) -> Result<crate::AssertionSpec, String> {
+    let field = check.field.trim();
+    let field = match field.strip_prefix("events") {
+        Some(rest) if rest.starts_with(['.', '[']) => format!("received{rest}"),
+        _ => field.to_string(),
+    };
+    crate::AssertionSpec::parse(
+        &check.description,
+        &field,
+        &check.operator_text,
+        &check.expected,
+    )
+    .map_err(|e| {
+        format!(
+            "the row `{} {} {}` cannot be read on a subscription's results: {e}",
+            check.field, check.operator_text, check.expected
+        )
+    })
+}
+
 /// Which subscription protocol a connection speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WsProtocol {

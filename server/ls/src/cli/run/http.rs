@@ -65,13 +65,18 @@ pub async fn run_http_section(
         .as_ref()
         .is_some_and(|g| g.kind == "subscription")
     {
-        report.connection.error = Some(
-            "GraphQL subscriptions run over WebSocket, which `void-ls run` does not do yet; \
-             queries and mutations run over HTTP"
-                .into(),
-        );
-        report.duration = started.elapsed();
-        return report;
+        let spec = match void_session::http::graphql::subscription_spec(spec, &http) {
+            Ok(spec) => spec,
+            Err(e) => {
+                report.connection.error = Some(vars.mask(&e));
+                report.duration = started.elapsed();
+                return report;
+            }
+        };
+        report.url = vars.mask(&spec.url);
+        report.server_error_fails = true;
+        return super::section::run_spec(id, file, planned, context, events, spec, report, started)
+            .await;
     }
     let masker = void_session::mask::Masker::new(&spec.secrets);
     report.url = masker.mask(&spec.url).into_owned();

@@ -53,6 +53,9 @@ pub struct SectionReport {
     pub reply_failures: Vec<void_session::ReplyFailure>,
     /// Every reply that could not be sent, listed or not.
     pub reply_failure_count: u64,
+    /// A GraphQL subscription: a server that ends the connection with an error (refusing
+    /// `connection_init`, closing with a 44xx code) fails the section.
+    pub server_error_fails: bool,
 }
 
 /// How the connection went.
@@ -283,9 +286,11 @@ impl SectionReport {
         // A connection that ended in an error (this client had to close it, or it dropped)
         // fails the section, unless a row is about how it closed; so does a reply that could
         // not be sent.
-        let ended_in_error = matches!(self.ended_by, EndReason::ClientClosed | EndReason::Dropped)
-            && self.connection.error.is_some()
-            && !self.rows.iter().any(|r| r.field.starts_with("close."));
+        let ended_in_error =
+            (matches!(self.ended_by, EndReason::ClientClosed | EndReason::Dropped)
+                || (self.server_error_fails && self.ended_by == EndReason::PeerClosed))
+                && self.connection.error.is_some()
+                && !self.rows.iter().any(|r| r.field.starts_with("close."));
         if rows_failed || ended_in_error || self.reply_failure_count > 0 {
             SectionVerdict::Failed
         } else {

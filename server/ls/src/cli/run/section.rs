@@ -225,6 +225,28 @@ pub async fn run_section(
                 return not_started(report, message);
             }
         };
+    run_spec(id, file, planned, context, events, spec, report, started).await
+}
+
+/// Runs a built session spec (a WebSocket section, or a GraphQL subscription) to its end and
+/// reports it into `report`.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn run_spec(
+    id: SectionId,
+    file: &PlannedFile,
+    planned: &PlannedSection,
+    context: &RunContext,
+    events: &UnboundedSender<RunEvent>,
+    spec: SessionSpec,
+    report: SectionReport,
+    started: Instant,
+) -> SectionReport {
+    let mut report = report;
+    let not_started = |mut report: SectionReport, error: String| {
+        report.connection.error = Some(error);
+        report.duration = started.elapsed();
+        report
+    };
     let mut settings = SessionSettings::default();
     if let Some(dir) = &context.transcript_dir {
         if let Err(e) = std::fs::create_dir_all(dir) {
