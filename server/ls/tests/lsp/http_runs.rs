@@ -4,7 +4,8 @@
 //! assertion rows, the captured token masked), `void/sessionStatus` tells its status, HTTP
 //! status and assertion tally, inlay hints give each `assertions-table` row's verdict, and the
 //! token the login captured (`runtime-variables`) feeds the next WebSocket section's bearer
-//! auth, which the server checks before it upgrades.
+//! auth, which the server checks before it upgrades. A GraphQL subscription (npm `graphql-ws`,
+//! tests/peers/graphql_server.js) is a live session over WebSocket with its log and Close.
 
 use std::path::Path;
 
@@ -510,6 +511,134 @@ async fn an_event_stream_is_live_in_the_editor_until_closed() {
     let shown = ended["text"].as_str().unwrap();
     assert!(
         shown.contains("closed by the client (Close)") && shown.contains("← #1 message"),
+        "{shown}"
+    );
+    client.shutdown().await;
+    drop(peer);
+}
+
+const SUBSCRIPTION_UID: &str = "17171717-1717-4717-8717-171717171717";
+
+/// A GraphQL subscription section (`ticks` streams until stopped) with its bearer header.
+fn subscription_file() -> String {
+    format!(
+        r#"# Ticks
+
+```void
+---
+type: gqlquery
+attrs:
+  uid: {SUBSCRIPTION_UID}
+content:
+  - type: gqlurl
+    attrs:
+      uid: 18181818-1818-4818-8818-181818181818
+    content: "{{{{BASE}}}}/graphql"
+  - type: gqlbody
+    attrs:
+      uid: 19191919-1919-4919-8919-191919191919
+      body: |-
+        subscription Ticks {{ ticks }}
+      operationType: subscription
+---
+```
+
+```void
+---
+type: headers-table
+attrs:
+  uid: 20202020-2020-4020-8020-202020202020
+content:
+  - type: table
+    rows:
+      - attrs:
+          disabled: false
+        row:
+          - Authorization
+          - Bearer good
+---
+```
+"#
+    )
+}
+
+/// A GraphQL subscription run from the editor is a live session over WebSocket
+/// (`graphql-transport-ws`, against npm `graphql-ws` on loopback): its log document shows the
+/// protocol and each result as a received message, and Close stops it with `complete`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graphql_subscription_is_live_in_the_editor_until_closed() {
+    let Some(modules) = peers::node_modules() else {
+        peers::missing("no node_modules (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)");
+        return;
+    };
+    if !Path::new(&modules).join("graphql-ws").is_dir() {
+        peers::missing(
+            "npm `graphql-ws` is not installed (run tests/lib/tools.sh ensure_node_peers)",
+        );
+        return;
+    }
+    let mut command = tokio::process::Command::new("node");
+    command
+        .env("NODE_PATH", modules)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/graphql_server.js"));
+    let peer = peers::Peer::start(command).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("BASE=http://127.0.0.1:{}\n", peer.port),
+    )
+    .unwrap();
+    let file = dir.path().join("ticks.void");
+    let text = subscription_file();
+    std::fs::write(&file, &text).unwrap();
+    let uri = file_uri(&file);
+    let (mut client, _) = TestClient::start(capabilities(), Value::Null, Some(dir.path())).await;
+    client.open(&uri, &text).await;
+
+    let ran = client
+        .command(
+            "void.connect",
+            json!({ "uri": uri, "blockUid": SUBSCRIPTION_UID }),
+        )
+        .await
+        .unwrap();
+    let session_id = ran["sessionId"].as_str().unwrap().to_string();
+    let log_uri = ran["logUri"].as_str().unwrap().to_string();
+    client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == session_id.as_str()
+                && p["state"] == "open"
+                && p["received"].as_u64().is_some_and(|n| n >= 3)
+        })
+        .await;
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
+    assert!(titles(&lenses).iter().any(|t| t == "Close"), "{lenses}");
+    client
+        .command("void.close", json!({ "sessionId": session_id }))
+        .await
+        .unwrap();
+    let (closed, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == session_id.as_str() && p["state"] == "closed"
+        })
+        .await;
+    assert!(closed["received"].as_u64().unwrap() >= 3, "{closed}");
+    let log = client
+        .request("void/sessionLogText", json!({ "uri": log_uri }))
+        .await
+        .unwrap();
+    let shown = log["text"].as_str().unwrap();
+    assert!(
+        shown.contains("subprotocol graphql-transport-ws")
+            && shown.contains("connection acknowledged")
+            && shown.contains(r#"{"data":{"ticks":1}}"#)
+            && shown.contains("complete sent"),
         "{shown}"
     );
     client.shutdown().await;

@@ -141,20 +141,39 @@ fn connect(
             .map_err(failed)?
         {
             lookup::Runnable::WebSocket(located) => located,
-            lookup::Runnable::Http(located) => return run_http(state, &located),
+            lookup::Runnable::Http(located) => return run_http(state, &located, progress),
         };
-    if let Some(live) = state.sessions.live_for(&args.uri, &located.section_key) {
-        // One live session per section: connecting again answers the running one.
-        return Ok(answer(ConnectResult {
-            session_id: live.id().to_string(),
-            log_uri: live.log_uri.clone(),
-        }));
+    if let Some(live) = live_session(state, &located) {
+        return Ok(live);
     }
     let spec = lookup::spec(state, &located).map_err(failed)?;
+    start_session(state, &located, spec, progress)
+}
+
+/// The section's live session, answered when connecting again (one live session per
+/// section).
+fn live_session(state: &ServerState, located: &lookup::LocatedSection) -> Option<Value> {
+    let live = state
+        .sessions
+        .live_for(&located.uri, &located.section_key)?;
+    Some(answer(ConnectResult {
+        session_id: live.id().to_string(),
+        log_uri: live.log_uri.clone(),
+    }))
+}
+
+/// Starts a live session (a WebSocket section, or a GraphQL subscription) with its log
+/// document and progress.
+fn start_session(
+    state: &ServerState,
+    located: &lookup::LocatedSection,
+    spec: void_session::SessionSpec,
+    progress: Option<tower_lsp_server::ls_types::ProgressToken>,
+) -> Result<Value> {
     let entry = state
         .sessions
         .start(
-            args.uri.clone(),
+            located.uri.clone(),
             located.block_uid.clone(),
             located.section_key.clone(),
             &located.label,
@@ -164,7 +183,7 @@ fn connect(
     tracing::info!(
         "session {} connecting for {} ({})",
         entry.id(),
-        args.uri.as_str(),
+        located.uri.as_str(),
         located.section_key
     );
     notifier::spawn(&state.sessions, entry.clone(), progress);
@@ -176,7 +195,14 @@ fn connect(
 
 /// `void.connect` on an HTTP or GraphQL section: sends it (a run still waiting for its
 /// response is answered instead of sending again) and answers its response document.
-fn run_http(state: &ServerState, located: &lookup::LocatedSection) -> Result<Value> {
+///
+/// A GraphQL subscription is a live session over WebSocket instead, with a log document like a
+/// WebSocket section's.
+fn run_http(
+    state: &ServerState,
+    located: &lookup::LocatedSection,
+    progress: Option<tower_lsp_server::ls_types::ProgressToken>,
+) -> Result<Value> {
     if let Some(live) = state
         .sessions
         .http
@@ -199,9 +225,11 @@ fn run_http(state: &ServerState, located: &lookup::LocatedSection) -> Result<Val
         .as_ref()
         .is_some_and(|g| g.kind == "subscription")
     {
-        return Err(failed(
-            "GraphQL subscriptions run over WebSocket, which the editor does not do yet; queries and mutations run over HTTP",
-        ));
+        if let Some(live) = live_session(state, located) {
+            return Ok(live);
+        }
+        let spec = void_session::http::graphql::subscription_spec(spec, &http).map_err(failed)?;
+        return start_session(state, located, spec, progress);
     }
     let run = super::http_runs::start(&state.sessions, located, spec, http);
     tracing::info!(

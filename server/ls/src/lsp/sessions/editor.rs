@@ -100,7 +100,7 @@ fn session_args(entry: &SessionEntry) -> SessionArgs {
 }
 
 /// `void.openLog` for a session (by id and log URI).
-fn open_log_args(entry: &SessionEntry) -> OpenLogArgs {
+pub(super) fn open_log_args(entry: &SessionEntry) -> OpenLogArgs {
     OpenLogArgs {
         session_id: Some(entry.id().to_string()),
         log_uri: Some(entry.log_uri.clone()),
@@ -108,7 +108,7 @@ fn open_log_args(entry: &SessionEntry) -> OpenLogArgs {
 }
 
 /// `void.close` with the normal code.
-fn close_args(entry: &SessionEntry) -> CloseArgs {
+pub(super) fn close_args(entry: &SessionEntry) -> CloseArgs {
     CloseArgs {
         session_id: entry.id().to_string(),
         code: Some(1000),

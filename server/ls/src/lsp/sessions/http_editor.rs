@@ -17,7 +17,7 @@ use void_syntax::model::RequestKind;
 use super::super::document::OpenDocument;
 use super::super::ext::commands::{CLOSE, CONNECT, OPEN_LOG};
 use super::super::server::ServerState;
-use super::editor::{assertion_hint, command, section_target};
+use super::editor::{assertion_hint, close_args, command, open_log_args, section_target, summary};
 use super::http_runs::HttpRun;
 use super::lookup::{self, LocatedSection};
 use super::protocol::{CloseArgs, OpenLogArgs};
@@ -45,7 +45,8 @@ fn open_response_args(run: &HttpRun) -> OpenLogArgs {
     }
 }
 
-/// `▶ Run` on each HTTP request (or `◌ running…` while it runs), and how the last run
+/// `▶ Run` on each HTTP request (or `◌ running…` while it runs; a live GraphQL subscription
+/// its status and Close), and how the last run
 /// ended, opening its response.
 pub fn request_lenses(
     state: &ServerState,
@@ -65,6 +66,19 @@ pub fn request_lenses(
             command: Some(Command { title, ..command }),
             data: None,
         };
+        // A GraphQL subscription runs as a live session over WebSocket.
+        if let Some(entry) = state.sessions.live_for(&doc.uri, &section.section_key) {
+            let status = entry.session.status();
+            lenses.push(lens(
+                summary(&status),
+                command("", OPEN_LOG, &open_log_args(&entry)),
+            ));
+            lenses.push(lens(
+                "Close".into(),
+                command("", CLOSE, &close_args(&entry)),
+            ));
+            continue;
+        }
         match latest {
             Some(run) if run.is_live() => {
                 lenses.push(lens(
