@@ -27,68 +27,63 @@ pub async fn symbol(
         .index
         .view(&state.store.all(), &roots, state.encoding());
     let query = Query::new(&params.query);
-    let mut found: Vec<(u32, SymbolInformation)> = Vec::new();
+    // Names are scored first; LSP values are built only for the symbols answered (building
+    // one for each of a large project's symbols was most of a request's time).
+    let mut found: Vec<(u32, Candidate, &IndexedFile)> = Vec::new();
+    let mut lowered = Vec::new();
     for file in view.iter().filter(|f| f.in_workspace || roots.is_empty()) {
-        for symbol in symbols_of(file) {
-            if let Some(score) = query.score(&symbol.name) {
-                found.push((score, symbol));
+        for candidate in candidates_of(file) {
+            if let Some(score) = query.score_into(&candidate.name, &mut lowered) {
+                found.push((score, candidate, file));
             }
         }
     }
-    found.sort_by(|(a, x), (b, y)| {
+    found.sort_by(|(a, x, xf), (b, y, yf)| {
         a.cmp(b)
             .then(x.name.len().cmp(&y.name.len()))
-            .then_with(|| x.location.uri.as_str().cmp(y.location.uri.as_str()))
-            .then(
-                x.location
-                    .range
-                    .start
-                    .line
-                    .cmp(&y.location.range.start.line),
-            )
+            .then_with(|| xf.uri.as_str().cmp(yf.uri.as_str()))
+            .then(x.range.start.line.cmp(&y.range.start.line))
     });
     found.truncate(MAX_RESULTS);
     Ok(Some(WorkspaceSymbolResponse::Flat(
-        found.into_iter().map(|(_, s)| s).collect(),
+        found
+            .into_iter()
+            .map(|(_, candidate, file)| candidate.information(file))
+            .collect(),
     )))
 }
 
-/// The symbols of one indexed file: sections (with a separator), requests, messages.
-pub fn symbols_of(file: &IndexedFile) -> Vec<SymbolInformation> {
+/// A symbol of a file before it is matched: its name, kind and range, and the section a
+/// message belongs to (its container names it).
+pub struct Candidate {
+    pub name: String,
+    pub kind: SymbolKind,
+    pub range: Range,
+    message_section: Option<usize>,
+}
+
+/// The symbols of an indexed `.void` file: its labelled sections, its requests (by section
+/// label and URL) and its messages.
+pub fn candidates_of(file: &IndexedFile) -> Vec<Candidate> {
     let Some(summary) = file.void() else {
         return Vec::new();
-    };
-    let file_name = file
-        .path
-        .strip_prefix(&*file.project)
-        .unwrap_or(&file.path)
-        .display()
-        .to_string();
-    let section_name = |i: usize| {
-        summary
-            .sections
-            .get(i)
-            .and_then(|s| s.name.as_deref())
-            .map(str::to_string)
     };
     let mut out = Vec::new();
     for (i, section) in summary.sections.iter().enumerate() {
         if !section.has_separator {
             continue;
         }
-        let name = section_name(i).unwrap_or_else(|| format!("Section {}", i + 1));
-        out.push(information(
+        let name = section_name(file, i).unwrap_or_else(|| format!("Section {}", i + 1));
+        out.push(Candidate {
             name,
-            SymbolKind::NAMESPACE,
-            file,
-            section.range,
-            &file_name,
-        ));
+            kind: SymbolKind::NAMESPACE,
+            range: section.range,
+            message_section: None,
+        });
     }
     for request in &summary.requests {
         let what = format!("{} {}", request.method, request.url);
-        let label = section_name(request.section);
-        let name = match &label {
+        let name = match section_name(file, request.section) {
             Some(label) => format!("{label} · {what}"),
             None => what,
         };
@@ -96,37 +91,55 @@ pub fn symbols_of(file: &IndexedFile) -> Vec<SymbolInformation> {
             Protocol::WebSocket | Protocol::Grpc => SymbolKind::INTERFACE,
             Protocol::Http => SymbolKind::METHOD,
         };
-        out.push(information(name, kind, file, request.range, &file_name));
+        out.push(Candidate {
+            name,
+            kind,
+            range: request.range,
+            message_section: None,
+        });
     }
     for message in &summary.messages {
-        let container = section_name(message.section)
-            .map_or_else(|| file_name.clone(), |s| format!("{s} · {file_name}"));
-        out.push(information(
-            message.name.to_string(),
-            SymbolKind::EVENT,
-            file,
-            message.range,
-            &container,
-        ));
+        out.push(Candidate {
+            name: message.name.to_string(),
+            kind: SymbolKind::EVENT,
+            range: message.range,
+            message_section: Some(message.section),
+        });
     }
     out
 }
 
-#[allow(deprecated)] // reason: `deprecated` is a required field of the LSP struct
-fn information(
-    name: String,
-    kind: SymbolKind,
-    file: &IndexedFile,
-    range: Range,
-    container: &str,
-) -> SymbolInformation {
-    SymbolInformation {
-        name,
-        kind,
-        tags: None,
-        deprecated: None,
-        location: Location::new(file.uri.clone(), range),
-        container_name: Some(container.to_string()),
+fn section_name(file: &IndexedFile, section: usize) -> Option<String> {
+    file.void()?
+        .sections
+        .get(section)
+        .and_then(|s| s.name.as_deref())
+        .map(str::to_string)
+}
+
+impl Candidate {
+    /// The LSP symbol, its container the file's path in its project (a message's: its
+    /// section's name and the path).
+    #[allow(deprecated)] // reason: `deprecated` is a required field of the LSP struct
+    pub fn information(self, file: &IndexedFile) -> SymbolInformation {
+        let file_name = file
+            .path
+            .strip_prefix(&*file.project)
+            .unwrap_or(&file.path)
+            .display()
+            .to_string();
+        let container = match self.message_section.and_then(|s| section_name(file, s)) {
+            Some(section) => format!("{section} · {file_name}"),
+            None => file_name,
+        };
+        SymbolInformation {
+            name: self.name,
+            kind: self.kind,
+            tags: None,
+            deprecated: None,
+            location: Location::new(file.uri.clone(), self.range),
+            container_name: Some(container),
+        }
     }
 }
 
@@ -149,10 +162,17 @@ impl Query {
     /// How well `name` matches (lower is better), or `None`: 0 a prefix, 1 a substring at a
     /// word start, 2 any substring, then 3 and up the characters in order, more for every gap.
     pub fn score(&self, name: &str) -> Option<u32> {
+        self.score_into(name, &mut Vec::new())
+    }
+
+    /// [`Self::score`], lowering `name` into `lowered` (a buffer reused across names).
+    pub fn score_into(&self, name: &str, lowered: &mut Vec<char>) -> Option<u32> {
         if self.lower.is_empty() {
             return Some(0);
         }
-        let name: Vec<char> = name.chars().flat_map(char::to_lowercase).collect();
+        lowered.clear();
+        lowered.extend(name.chars().flat_map(char::to_lowercase));
+        let name = &*lowered;
         let n = self.lower.len();
         if let Some(at) = name.windows(n).position(|w| w == self.lower.as_slice()) {
             let word_start = at == 0 || !name[at - 1].is_alphanumeric();
@@ -165,7 +185,7 @@ impl Query {
         let mut gaps = 0u32;
         let mut wanted = self.lower.iter().peekable();
         let mut previous_matched = true;
-        for c in &name {
+        for c in name {
             match wanted.peek() {
                 Some(w) if *w == c => {
                     wanted.next();
