@@ -42,9 +42,12 @@ ensure_node_peers() {
   if [[ ! -d $TOOLS/node/node_modules/socket.io ]]; then
     (cd "$TOOLS/node" && npm install -q --no-audit --no-fund socket.io@4.8 >/dev/null)
   fi
-  # The GraphQL over WebSocket server peer (protocol graphql-transport-ws).
-  if [[ ! -d $TOOLS/node/node_modules/graphql-ws || ! -d $TOOLS/node/node_modules/graphql ]]; then
-    (cd "$TOOLS/node" && npm install -q --no-audit --no-fund graphql@16 graphql-ws@5 >/dev/null)
+  # The GraphQL over WebSocket server peers (graphql-transport-ws, and the legacy
+  # subscriptions-transport-ws).
+  if [[ ! -d $TOOLS/node/node_modules/graphql-ws || ! -d $TOOLS/node/node_modules/graphql \
+        || ! -d $TOOLS/node/node_modules/subscriptions-transport-ws ]]; then
+    (cd "$TOOLS/node" && npm install -q --no-audit --no-fund graphql@16 graphql-ws@5 \
+      subscriptions-transport-ws@0.11 >/dev/null)
   fi
   export VOID_TEST_NODE_MODULES=$TOOLS/node/node_modules
 }

@@ -523,21 +523,29 @@ fn subscription(label: &str, query: &str, token: &str, rows: &[[&str; 4]]) -> St
 
 /// The GraphQL over WebSocket peer (npm `graphql-ws`), or `None` (said, and a failure under
 /// CI) when it is not installed.
-async fn graphql_peer() -> Option<peers::Peer> {
+async fn graphql_peer(legacy: bool) -> Option<peers::Peer> {
     let Some(modules) = peers::node_modules() else {
         peers::missing("no node_modules (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)");
         return None;
     };
-    if !Path::new(&modules).join("graphql-ws").is_dir() {
-        peers::missing(
-            "npm `graphql-ws` is not installed (run tests/lib/tools.sh ensure_node_peers)",
-        );
+    let package = if legacy {
+        "subscriptions-transport-ws"
+    } else {
+        "graphql-ws"
+    };
+    if !Path::new(&modules).join(package).is_dir() {
+        peers::missing(&format!(
+            "npm `{package}` is not installed (run tests/lib/tools.sh ensure_node_peers)"
+        ));
         return None;
     }
     let mut command = tokio::process::Command::new("node");
     command
         .env("NODE_PATH", modules)
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/graphql_server.js"));
+    if legacy {
+        command.arg("legacy");
+    }
     Some(peers::Peer::start(command).await)
 }
 
@@ -547,16 +555,10 @@ async fn graphql_peer() -> Option<peers::Peer> {
 /// `connection_init` the server refuses.
 #[tokio::test(flavor = "multi_thread")]
 async fn graphql_subscriptions_run_over_websocket() {
-    let Some(peer) = graphql_peer().await else {
+    let Some(peer) = graphql_peer(false).await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join(".voiden")).unwrap();
-    std::fs::write(
-        dir.path().join(".env"),
-        format!("GQL=http://127.0.0.1:{}\n", peer.port),
-    )
-    .unwrap();
+    let dir = graphql_dir(&peer);
     let mut f = String::from(FRONT);
     f += &subscription(
         "Count",
@@ -582,6 +584,8 @@ async fn graphql_subscriptions_run_over_websocket() {
     );
     f += &subscription("Invalid", "subscription { nope }", "good", &[]);
     f += &subscription("Refused", "subscription { count(n: 1) }", "bad", &[]);
+    // Without rows a subscription runs until the server ends it.
+    f += &subscription("Complete", "subscription { count(n: 2) }", "good", &[]);
     std::fs::write(dir.path().join("gql.void"), f).unwrap();
     let path = dir.path().to_path_buf();
     let (code, json, err) = tokio::task::spawn_blocking(move || {
@@ -591,14 +595,10 @@ async fn graphql_subscriptions_run_over_websocket() {
     .unwrap();
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     let sections = report["files"][0]["sections"].as_array().unwrap();
-    assert_eq!(sections.len(), 5, "{report}\n{err}");
+    assert_eq!(sections.len(), 6, "{report}\n{err}");
     let count = sections[0].to_string();
     assert_eq!(sections[0]["status"], "passed", "{count}");
     assert!(count.contains("\"url\":\"ws://127.0.0.1:"), "{count}");
-    assert!(
-        count.contains("the server completed the subscription"),
-        "{count}"
-    );
     let ticks = sections[1].to_string();
     assert_eq!(sections[1]["status"], "passed", "{ticks}");
     let stopped = sections[2].to_string();
@@ -613,5 +613,80 @@ async fn graphql_subscriptions_run_over_websocket() {
     assert_eq!(sections[4]["status"], "failed", "{refused}");
     assert!(refused.contains("4403"), "{refused}");
     assert!(refused.contains("Forbidden"), "{refused}");
+    let complete = sections[5].to_string();
+    assert_eq!(sections[5]["status"], "passed", "{complete}");
+    assert_eq!(sections[5]["received"], 2, "{complete}");
+    assert!(
+        complete.contains("the server completed the subscription"),
+        "{complete}"
+    );
     assert_eq!(code, 1, "the failing sections fail the run: {report}");
+}
+
+/// A project whose `.env` points `GQL` at `peer`.
+fn graphql_dir(peer: &peers::Peer) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".voiden")).unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("GQL=http://127.0.0.1:{}\n", peer.port),
+    )
+    .unwrap();
+    dir
+}
+
+/// The legacy `subscriptions-transport-ws` protocol when the server picks it (npm
+/// `subscriptions-transport-ws`, subprotocol `graphql-ws`): results as `data`, the end as
+/// `complete`, a validation error, and `connection_error` for a refused `connection_init`.
+#[tokio::test(flavor = "multi_thread")]
+async fn legacy_graphql_subscriptions_run_when_the_server_picks_them() {
+    let Some(peer) = graphql_peer(true).await else {
+        return;
+    };
+    let dir = graphql_dir(&peer);
+    let mut f = String::from(FRONT);
+    f += &subscription(
+        "Count",
+        "subscription Count { count(n: 3) }",
+        "good",
+        &[
+            ["", "events.count", "equals", "3"],
+            ["", "events[-1].json.data.count", "equals", "3"],
+        ],
+    );
+    f += &subscription("Invalid", "subscription { nope }", "good", &[]);
+    f += &subscription("Refused", "subscription { count(n: 1) }", "bad", &[]);
+    f += &subscription("Complete", "subscription { count(n: 2) }", "good", &[]);
+    std::fs::write(dir.path().join("legacy.void"), f).unwrap();
+    let path = dir.path().to_path_buf();
+    let (code, json, err) = tokio::task::spawn_blocking(move || {
+        void_ls(&path, &["run", "legacy.void", "--reporter", "json"])
+    })
+    .await
+    .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sections = report["files"][0]["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 4, "{report}\n{err}");
+    let count = sections[0].to_string();
+    assert_eq!(sections[0]["status"], "passed", "{count}");
+    assert_eq!(
+        sections[0]["connection"]["subprotocol"], "graphql-ws",
+        "{count}"
+    );
+    let invalid = sections[1].to_string();
+    assert_eq!(sections[1]["status"], "failed", "{invalid}");
+    assert!(invalid.contains("Cannot query field"), "{invalid}");
+    let refused = sections[2].to_string();
+    assert_eq!(sections[2]["status"], "failed", "{refused}");
+    assert!(
+        refused.contains("the server refused the GraphQL connection"),
+        "{refused}"
+    );
+    let complete = sections[3].to_string();
+    assert_eq!(sections[3]["status"], "passed", "{complete}");
+    assert!(
+        complete.contains("the server completed the subscription"),
+        "{complete}"
+    );
+    assert_eq!(code, 1, "{report}");
 }

@@ -1,8 +1,9 @@
 // GraphQL over WebSocket server for the void-ls tests, on npm `graphql-ws` (5.x, protocol
 // `graphql-transport-ws`), `graphql` and `ws` (found through NODE_PATH).
 //
-// Usage: node graphql_server.js
-// Listens on 127.0.0.1 on a free port at /graphql, prints `PORT <n>` on its first stdout line,
+// Usage: node graphql_server.js [legacy]
+// With `legacy`, the same schema is served with npm `subscriptions-transport-ws` (subprotocol
+// `graphql-ws`; a refused `connection_init` is answered with `connection_error`). Listens on 127.0.0.1 on a free port at /graphql, prints `PORT <n>` on its first stdout line,
 // and exits when its stdin closes. `connection_init` must carry `Authorization: Bearer good`
 // (anything else is refused: close 4403 Forbidden). Subscriptions:
 // - `count(n: Int!)`: results {count: 1} .. {count: n}, then complete;
@@ -68,19 +69,27 @@ const schema = new GraphQLSchema({
   }),
 });
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/graphql' });
-useServer(
-  {
-    schema,
-    onConnect: (ctx) => {
-      const params = ctx.connectionParams || {};
-      return params.Authorization === 'Bearer good';
-    },
-  },
-  wss,
-);
-wss.on('listening', () => {
-  process.stdout.write(`PORT ${wss.address().port}\n`);
-});
+const allowed = (params) => (params || {}).Authorization === 'Bearer good';
+
+if (process.argv[2] === 'legacy') {
+  // The legacy protocol (npm `subscriptions-transport-ws`, subprotocol `graphql-ws`).
+  const http = require('http');
+  const { execute, subscribe } = require('graphql');
+  const { SubscriptionServer } = require('subscriptions-transport-ws');
+  const server = http.createServer();
+  SubscriptionServer.create(
+    { schema, execute, subscribe, onConnect: (params) => allowed(params) },
+    { server, path: '/graphql' },
+  );
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`PORT ${server.address().port}\n`);
+  });
+} else {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/graphql' });
+  useServer({ schema, onConnect: (ctx) => allowed(ctx.connectionParams) }, wss);
+  wss.on('listening', () => {
+    process.stdout.write(`PORT ${wss.address().port}\n`);
+  });
+}
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();

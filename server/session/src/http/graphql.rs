@@ -90,8 +90,10 @@ pub enum WsProtocol {
 }
 
 impl WsProtocol {
-    /// The subprotocols offered, preferred first.
-    pub const OFFERED: [&'static str; 2] = ["graphql-transport-ws", "graphql-ws"];
+    /// The subprotocols offered, in this order: the legacy `graphql-ws` first, because a
+    /// legacy server on npm `ws` takes the first one offered and then closes with 1002 when
+    /// it is not its own; servers that speak `graphql-transport-ws` pick it by name.
+    pub const OFFERED: [&'static str; 2] = ["graphql-ws", "graphql-transport-ws"];
 
     /// The protocol of the subprotocol the server picked (`graphql-transport-ws` when it
     /// picked none: what current servers speak).
@@ -179,6 +181,17 @@ pub fn decode(text: &str) -> ServerMessage {
     let payload = value.get("payload").cloned().unwrap_or(Value::Null);
     match kind {
         "connection_ack" => ServerMessage::Ack,
+        // A result with errors and no data is a failed operation (how the legacy protocol
+        // reports a query the server finds invalid).
+        "next" | "data"
+            if payload.get("data").is_none_or(Value::is_null)
+                && payload
+                    .get("errors")
+                    .and_then(Value::as_array)
+                    .is_some_and(|e| !e.is_empty()) =>
+        {
+            ServerMessage::Error(errors_in_words(&payload["errors"]))
+        }
         "next" | "data" => ServerMessage::Result(payload),
         "error" => ServerMessage::Error(errors_in_words(&payload)),
         "complete" => ServerMessage::Complete,
@@ -278,6 +291,10 @@ mod tests {
             ServerMessage::Result(json!({"data": {"tick": 2}}))
         );
         assert_eq!(decode(r#"{"type":"ka"}"#), ServerMessage::KeepAlive);
+        assert_eq!(
+            decode(r#"{"id":"1","type":"data","payload":{"errors":[{"message":"no"}]}}"#),
+            ServerMessage::Error("no".into())
+        );
         assert_eq!(
             decode(
                 r#"{"id":"1","type":"error","payload":[{"message":"bad","path":["tick"],"locations":[{"line":1,"column":3}]}]}"#
