@@ -611,7 +611,10 @@ async fn graphql_subscriptions_run_over_websocket() {
     assert_eq!(sections[3]["status"], "failed", "{invalid}");
     let refused = sections[4].to_string();
     assert_eq!(sections[4]["status"], "failed", "{refused}");
-    assert!(refused.contains("4403"), "{refused}");
+    assert!(
+        refused.contains("the server refused the GraphQL connection: it closed with 4403"),
+        "{refused}"
+    );
     assert!(refused.contains("Forbidden"), "{refused}");
     let complete = sections[5].to_string();
     assert_eq!(sections[5]["status"], "passed", "{complete}");

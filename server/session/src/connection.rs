@@ -460,6 +460,7 @@ impl<'a> OpenConnection<'a> {
                 let (code, reason) = frame
                     .map(|f| (u16::from(f.code), f.reason.to_string()))
                     .unwrap_or((1005, String::new()));
+                self.on_graphql_close(code, &reason);
                 self.server_close.get_or_insert((code, reason));
                 self.shared.closing();
                 if self.user_close.is_none() {

@@ -157,6 +157,34 @@ impl OpenConnection<'_> {
         let _ = self.send(WriteJob::Control(graphql::complete(protocol).into()));
     }
 
+    /// The server closed with a `graphql-transport-ws` code (4400-4499): the end is said in
+    /// the protocol's words (a close before the acknowledgement is a refused connection).
+    pub(super) fn on_graphql_close(&mut self, code: u16, reason: &str) {
+        let (Some(link), Some(words)) = (&self.graphql, graphql::close_words(code)) else {
+            return;
+        };
+        if self.local_error.is_some() || self.is_closing() {
+            return;
+        }
+        let reason = if reason.is_empty() {
+            String::new()
+        } else {
+            format!(" \"{reason}\"")
+        };
+        let message = if link.subscribed {
+            format!("the server closed the subscription's connection with {code}{reason}: {words}")
+        } else {
+            format!(
+                "the server refused the GraphQL connection: it closed with {code}{reason}: {words}"
+            )
+        };
+        self.local_error = Some(LocalEnd {
+            code,
+            message,
+            by: EndedBy::Server,
+        });
+    }
+
     /// No `connection_ack` came within `connectTimeout`: how the session ends (`None` when
     /// the timer was not the acknowledgement's).
     pub(super) fn graphql_ack_timeout(&self) -> Option<LocalEnd> {
