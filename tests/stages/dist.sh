@@ -4,11 +4,14 @@
 # standard library for those targets), then tests/dist/check_artifacts.py checks each binary's
 # platform, that it is stripped, that each platform .vsix holds exactly its binary and stays
 # under 6 MB, the universal .vsix, and SHA256SUMS. The linux-x64 binary runs here (`--version`,
-# the demo), the linux-arm64 one too under qemu-user; the linux-x64 .vsix is what
-# tests/stages/vscode.sh runs end to end. (win32-x64 is compiled and linked, not run: no Wine.)
+# the demo), the linux-arm64 one too under qemu-user. (win32-x64 is compiled and linked, not
+# run: no Wine.)
 #
-# CI builds with the everyday `release` profile (what the other stages build, so linux-x64 is
-# reused); `cargo xtask dist` alone uses the `dist` profile. Artifacts go to artifacts/dist/.
+# CI builds with the `dist` profile, what `cargo xtask dist` ships (fat LTO, one codegen unit), so
+# the size limit is checked on the artifacts users get: the everyday `release` profile's binaries
+# are a third larger, and its win32 .vsix passed the 6 MB limit while the shipped one is far
+# under it. (tests/stages/vscode.sh packages its own release-profile .vsix for the e2e.)
+# Artifacts go to artifacts/dist/.
 set -euo pipefail
 : "${ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$ROOT"
@@ -23,9 +26,9 @@ done
 
 OUT=$ROOT/artifacts/dist
 rm -rf "$OUT"
-echo "-- cargo xtask dist --profile release"
+echo "-- cargo xtask dist --profile dist"
 start=$SECONDS
-cargo xtask dist --profile release --out "$OUT" --target linux-x64 --target linux-arm64 --target win32-x64 \
+cargo xtask dist --profile dist --out "$OUT" --target linux-x64 --target linux-arm64 --target win32-x64 \
   | tee "$ROOT/artifacts/dist.txt"
 echo "   built and packaged in $((SECONDS - start)) s"
 ls -l "$OUT"
