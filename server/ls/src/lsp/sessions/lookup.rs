@@ -13,7 +13,7 @@ use void_session::SessionSpec;
 use void_session::http::HttpRequestSpec;
 use void_session::http::section::from_http_section;
 use void_session::section::SpecError;
-use void_syntax::model::RequestKind;
+use void_syntax::model::{RequestKind, Section};
 use void_syntax::variables::Variables;
 use void_syntax::{BlockKind, Document, SocketProtocol};
 
@@ -202,28 +202,60 @@ pub fn located_http(
     else {
         return Err("this section has no HTTP request or GraphQL query".into());
     };
-    let block_uid = model.blocks[request_block]
-        .uid
-        .as_ref()
-        .map(|u| u.value.to_string())
-        .unwrap_or_default();
-    let label = section
-        .display_name(&model)
-        .map(str::to_string)
-        .or_else(|| match &model.blocks[request_block].kind {
-            BlockKind::HttpRequest(r) => r.url.as_ref().map(|u| u.value.to_string()),
-            _ => None,
-        })
-        .unwrap_or_else(|| "request".to_string());
-    Ok(LocatedSection {
-        uri: uri.clone(),
-        section_key: section_key(Some(&block_uid), section_index),
+    let url = match &model.blocks[request_block].kind {
+        BlockKind::HttpRequest(r) => r.url.as_ref().map(|u| u.value.to_string()),
+        _ => None,
+    };
+    let label = section_label(section, &model, url, "request");
+    Ok(LocatedSection::new(
+        uri,
+        model,
         section_index,
         request_block,
-        block_uid,
         label,
-        model,
-    })
+    ))
+}
+
+/// A name for people: the section's separator label or first heading, else its URL, else
+/// `fallback`.
+fn section_label(
+    section: &Section,
+    model: &Document,
+    url: Option<String>,
+    fallback: &str,
+) -> String {
+    section
+        .display_name(model)
+        .map(str::to_string)
+        .or(url)
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+impl LocatedSection {
+    /// The section at `section_index` whose request is `model.blocks[request_block]`, keyed by
+    /// that block's uid (or its index when it has none).
+    fn new(
+        uri: &Uri,
+        model: Arc<Document>,
+        section_index: usize,
+        request_block: usize,
+        label: String,
+    ) -> Self {
+        let block_uid = model.blocks[request_block]
+            .uid
+            .as_ref()
+            .map(|u| u.value.to_string())
+            .unwrap_or_default();
+        LocatedSection {
+            uri: uri.clone(),
+            section_key: section_key(Some(&block_uid), section_index),
+            section_index,
+            request_block,
+            block_uid,
+            label,
+            model,
+        }
+    }
 }
 
 /// The variables a run of a section of `uri` uses: the document's, plus what the document's
@@ -281,25 +313,15 @@ pub fn located(
             "this socket-request is not a WebSocket request (gRPC is not supported)".into(),
         );
     }
-    let block_uid = model.blocks[request_block]
-        .uid
-        .as_ref()
-        .map(|u| u.value.to_string())
-        .unwrap_or_default();
-    let label = section
-        .display_name(&model)
-        .map(str::to_string)
-        .or_else(|| request.url.as_ref().map(|u| u.value.to_string()))
-        .unwrap_or_default();
-    Ok(LocatedSection {
-        uri: uri.clone(),
-        section_key: section_key(Some(&block_uid), section_index),
+    let url = request.url.as_ref().map(|u| u.value.to_string());
+    let label = section_label(section, &model, url, "");
+    Ok(LocatedSection::new(
+        uri,
+        model,
         section_index,
         request_block,
-        block_uid,
         label,
-        model,
-    })
+    ))
 }
 
 /// Resolves a located section into a spec with the document's variables (and what the
