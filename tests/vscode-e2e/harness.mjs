@@ -72,8 +72,8 @@ export class Workbench {
     } catch (err) {
       clearTimeout(timer);
       await this.shot(`${name}-FAILED`);
-      this.results.push({ n: this.stepNo, name, ok: false });
       const message = `step ${this.stepNo} "${name}" failed: ${why}: ${err instanceof Error ? err.message : String(err)}`;
+      this.results.push({ n: this.stepNo, name, ok: false, message });
       this.log(`FAIL ${message}`);
       if (this.lastSeen) this.log(`     last seen: ${this.lastSeen}`);
       const notes = await this.notifications().catch(() => []);
