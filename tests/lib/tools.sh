@@ -38,9 +38,9 @@ ensure_node_peers() {
     mkdir -p "$TOOLS/node"
     (cd "$TOOLS/node" && npm init -y >/dev/null && npm install -q --no-audit --no-fund ws@8 >/dev/null)
   fi
-  # The Socket.IO server peer.
-  if [[ ! -d $TOOLS/node/node_modules/socket.io ]]; then
-    (cd "$TOOLS/node" && npm install -q --no-audit --no-fund socket.io@4.8 >/dev/null)
+  # The Socket.IO server peer, and the client that exercises `void-ls serve`.
+  if [[ ! -d $TOOLS/node/node_modules/socket.io || ! -d $TOOLS/node/node_modules/socket.io-client ]]; then
+    (cd "$TOOLS/node" && npm install -q --no-audit --no-fund socket.io@4.8 socket.io-client@4.8 >/dev/null)
   fi
   # The GraphQL over WebSocket server peers (graphql-transport-ws, and the legacy
   # subscriptions-transport-ws).

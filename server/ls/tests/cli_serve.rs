@@ -65,10 +65,12 @@ fn mock() -> String {
     s
 }
 
-/// `void-ls serve` on a free port: the child (killed when the guard drops) and its URL.
+/// `void-ls serve` on a free port: the child (killed when the guard drops), its URL and the
+/// lines it says after it (read on a thread).
 struct Served {
     child: Child,
     url: String,
+    lines: std::sync::mpsc::Receiver<String>,
 }
 
 impl Drop for Served {
@@ -86,13 +88,21 @@ fn serve(file: &Path) -> Served {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = lines
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_default();
     let url = first.trim().to_string();
     assert!(url.starts_with("ws://127.0.0.1:"), "serve said {first:?}");
-    Served { child, url }
+    Served { child, url, lines }
 }
 
 #[test]
@@ -226,4 +236,198 @@ fn the_shipped_login_client_passes_against_the_shipped_mock() {
             && stdout.contains("pass Three pings were answered"),
         "{stdout}"
     );
+}
+
+/// One `ws-options` block.
+fn options(uid: &str, rows: &[(&str, &str)]) -> String {
+    let mut s = format!(
+        "```void\n---\ntype: ws-options\nattrs:\n  uid: {uid}\ncontent:\n  - type: table\n    rows:\n"
+    );
+    for (k, v) in rows {
+        s.push_str(&format!(
+            "      - attrs:\n          disabled: false\n        row:\n          - {k}\n          - {v}\n"
+        ));
+    }
+    s.push_str("---\n```\n\n");
+    s
+}
+
+/// A Socket.IO mock on namespace `/chat` that wants `auth` `{"user": "ada"}`: welcomes each
+/// client, echoes `chat` (and asks the client to acknowledge a `confirm`), acknowledges `sum`
+/// with its argument's `a`, and answers an `upload` with a binary `file`. It pings every
+/// 200 ms.
+fn socketio_mock() -> String {
+    let mut s = String::from("# A Socket.IO mock\n\n");
+    s.push_str(&request("ws://127.0.0.1:9/"));
+    s.push_str(&options(
+        "2b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c01",
+        &[
+            ("protocol", "socket.io"),
+            ("namespace", "/chat"),
+            ("auth", "'{\"user\": \"ada\"}'"),
+            ("pingInterval", "200ms"),
+            ("pongTimeout", "5s"),
+        ],
+    ));
+    let replies: [&[(&str, &str)]; 5] = [
+        &[
+            ("name", "welcome"),
+            ("format", "json"),
+            ("send", "on-open"),
+            ("event", "welcome"),
+            ("body", "'{\"room\": \"lobby\"}'"),
+        ],
+        &[
+            ("name", "echo"),
+            ("format", "json"),
+            ("send", "on-receive"),
+            ("when", "event equals chat"),
+            ("event", "chat"),
+            ("body", "'{\"echo\": \"{{$msg.json.text}}\"}'"),
+        ],
+        &[
+            ("name", "confirm"),
+            ("format", "json"),
+            ("send", "on-receive"),
+            ("when", "event equals chat"),
+            ("event", "confirm"),
+            ("ack", "true"),
+            ("body", "'{\"please\": \"ack\"}'"),
+        ],
+        &[
+            ("name", "sum"),
+            ("format", "json"),
+            ("send", "on-receive"),
+            ("when", "event equals sum"),
+            ("body", "'{\"ok\": true, \"a\": {{$msg.json.a}}}'"),
+        ],
+        &[
+            ("name", "file"),
+            ("format", "binary"),
+            ("send", "on-receive"),
+            ("when", "event equals upload"),
+            ("event", "file"),
+            ("body", "AAECAw=="),
+        ],
+    ];
+    for (i, attrs) in replies.iter().enumerate() {
+        s.push_str(&message(
+            &format!("2b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c1{i}"),
+            attrs,
+        ));
+    }
+    s
+}
+
+/// Waits (bounded only for failure) until `void-ls serve` has said every one of `wanted`, and
+/// returns all it said.
+fn wait_for_lines(served: &Served, wanted: &[&str]) -> String {
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !wanted.iter().all(|w| seen.contains(w)) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match served.lines.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            Err(_) => panic!("serve never said all of {wanted:?}; it said:\n{seen}"),
+        }
+    }
+    seen
+}
+
+/// `void-ls serve` of a Socket.IO section, held by npm `socket.io-client` 4.8 on the WebSocket
+/// transport: the namespace and `auth` refused and accepted, the on-open event, a reply event,
+/// acknowledgements both ways, a binary attachment both ways and the server's pings.
+#[test]
+fn a_socketio_client_talks_to_the_served_socketio_mock() {
+    let Some(modules) = std::env::var("VOID_TEST_NODE_MODULES")
+        .ok()
+        .filter(|m| Path::new(m).join("socket.io-client").is_dir())
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no node_modules with `socket.io-client` (VOID_TEST_NODE_MODULES, tests/lib/tools.sh): needed under CI=true"
+        );
+        eprintln!("SKIPPED: no node_modules with `socket.io-client` (set VOID_TEST_NODE_MODULES)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mock.void");
+    std::fs::write(&file, socketio_mock()).unwrap();
+    let served = serve(&file);
+    let script = r#"
+const { io } = require('socket.io-client');
+const url = process.argv[1];
+const out = {};
+const wanted = ['refused', 'otherNamespace', 'welcome', 'chat', 'confirm', 'ack', 'file', 'pinged'];
+const timer = setTimeout(() => { console.log(JSON.stringify(out)); process.exit(1); }, 20000);
+const sockets = [];
+const open = (ns, auth) => {
+  const s = io(url + ns, { transports: ['websocket'], auth, reconnection: false, forceNew: true });
+  sockets.push(s);
+  return s;
+};
+const step = () => {
+  if (!wanted.every((k) => k in out)) return;
+  clearTimeout(timer);
+  sockets.forEach((s) => s.close());
+  console.log(JSON.stringify(out));
+};
+const eve = open('/chat', { user: 'eve' });
+eve.on('connect_error', (e) => { out.refused = e.message; step(); });
+const other = open('/other', { user: 'ada' });
+other.on('connect_error', (e) => { out.otherNamespace = e.message; step(); });
+const s = open('/chat', { user: 'ada' });
+s.io.on('ping', () => { out.pinged = true; step(); });
+s.on('welcome', (m) => {
+  out.welcome = m;
+  s.emit('chat', { text: 'hi' });
+  s.emit('sum', { a: 2 }, (r) => { out.ack = r; step(); });
+  s.emit('upload', Buffer.from([9, 8, 7]));
+});
+s.on('chat', (m) => { out.chat = m; step(); });
+s.on('confirm', (m, cb) => { out.confirm = m; cb('seen'); step(); });
+s.on('file', (b) => { out.file = [...b]; step(); });
+"#;
+    let out = Command::new("node")
+        .env("NODE_PATH", &modules)
+        .args(["-e", script, &served.url])
+        .output()
+        .unwrap();
+    let got = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{got}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_str(got.trim()).unwrap();
+    assert_eq!(
+        got,
+        serde_json::json!({
+            "refused": "not authorized",
+            "otherNamespace": "Invalid namespace",
+            "welcome": {"room": "lobby"},
+            "chat": {"echo": "hi"},
+            "confirm": {"please": "ack"},
+            "ack": {"ok": true, "a": 2},
+            "file": [0, 1, 2, 3],
+            "pinged": true,
+        })
+    );
+    // The log speaks in events: the client's ack of `confirm`, its attachment, the refusals.
+    let said = wait_for_lines(
+        &served,
+        &[
+            "refused namespace /chat with auth {\"user\":\"eve\"}: its auth does not have the section's `user`",
+            "refused namespace /other",
+            "connected to namespace /chat with auth {\"user\":\"ada\"}",
+            "← chat {\"text\":\"hi\"}",
+            "→ sum (reply to ← sum #2) · ack #0 · {\"ok\":true,\"a\":2}",
+            "← upload \"CQgH\" · 1 binary attachment",
+            "← ack of confirm · \"seen\"",
+        ],
+    );
+    assert!(!said.contains("did not answer the ping"), "{said}");
 }

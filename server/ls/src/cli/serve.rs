@@ -1,11 +1,10 @@
 //! `void-ls serve FILE [--section LABEL] [--port N]`: a WebSocket section served on loopback as
 //! the server side of its conversation (docs/format.md §4.4): each client gets the section's
 //! `on-open` messages and its messages are answered by the section's `on-receive` replies
-//! (`void_session::serve`). A mock for front-end work and a peer for tests, from the same
-//! file. The URL goes to stdout first (for scripts), then one line per event, each with the
-//! client's number; it stops on Ctrl-C.
-//!
-//! This first slice serves plain WebSocket sections; a Socket.IO section is refused in words.
+//! (`void_session::serve`). A Socket.IO section (§4.5) is served as Socket.IO v4 on the
+//! WebSocket transport. A mock for front-end work and a peer for tests, from the same file.
+//! The URL goes to stdout first (for scripts), then one line per event, each with the client's
+//! number; it stops on Ctrl-C.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,7 +15,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use void_session::SessionSpec;
 use void_syntax::model::RequestKind;
 use void_syntax::variables::Variables;
-use void_syntax::vocab::Protocol;
 
 use super::input::{self, EnvironmentArgs};
 use super::run::parse_key_value;
@@ -50,8 +48,8 @@ fn served_spec(args: &ServeArgs) -> Result<(String, SessionSpec), String> {
     section_spec(&args.file, &text, args.section.as_deref(), &vars)
 }
 
-/// The spec of a file's WebSocket section to serve (by label, or the first one); an error in
-/// words when there is none or it speaks Socket.IO.
+/// The spec of a file's WebSocket or Socket.IO section to serve (by label, or the first one);
+/// an error in words when there is none.
 pub(super) fn section_spec(
     file: &Path,
     text: &str,
@@ -81,11 +79,6 @@ pub(super) fn section_spec(
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
     let spec = SessionSpec::from_section(&doc, *index, vars, Some(dir.unwrap_or(Path::new("."))))
         .map_err(|e| vars.mask(&e.to_string()))?;
-    if spec.options.protocol == Protocol::SocketIo {
-        return Err(format!(
-            "`{label}` speaks Socket.IO, and this version serves plain WebSocket sections only"
-        ));
-    }
     Ok((label.clone(), spec))
 }
 
