@@ -459,17 +459,7 @@ impl Ctx<'_> {
         end: usize,
     ) -> Vec<CompletionItem> {
         match (block_type, cell) {
-            ("ws-options", 0) => vocab::OPTION_KEYS
-                .iter()
-                .filter(|k| k.scope.websocket())
-                .map(|k| {
-                    let doc = match k.default {
-                        Some(d) => format!("{} Default: `{d}`.", k.doc),
-                        None => k.doc.to_string(),
-                    };
-                    self.simple(k.name, CompletionItemKind::PROPERTY, start, end, &doc)
-                })
-                .collect(),
+            ("ws-options", 0) => self.option_keys(|scope| scope.websocket(), start, end),
             ("ws-options", 1) => {
                 let Some(key) = first_cell.and_then(vocab::ws_option_key) else {
                     return Vec::new();
@@ -491,17 +481,7 @@ impl Ctx<'_> {
                 .map(|(name, doc)| self.simple(name, CompletionItemKind::PROPERTY, start, end, doc))
                 .collect(),
             // The app's `options-table` of an HTTP section: HTTP's keys and the shared ones.
-            ("options-table", 0) => vocab::OPTION_KEYS
-                .iter()
-                .filter(|k| k.scope.http())
-                .map(|k| {
-                    let doc = match k.default {
-                        Some(d) => format!("{} Default: `{d}`.", k.doc),
-                        None => k.doc.to_string(),
-                    };
-                    self.simple(k.name, CompletionItemKind::PROPERTY, start, end, &doc)
-                })
-                .collect(),
+            ("options-table", 0) => self.option_keys(|scope| scope.http(), start, end),
             // The app's `assertions-table`: description, field, operator, expected.
             ("assertions-table", 1) => void_syntax::http::HTTP_FIELD_DOCS
                 .iter()
@@ -547,6 +527,26 @@ impl Ctx<'_> {
 
     fn range(&self, start: usize, end: usize) -> Range {
         self.state.range(self.doc, start..end)
+    }
+
+    /// The option keys whose scope `applies` to the table, each documented with its default.
+    fn option_keys(
+        &self,
+        applies: impl Fn(vocab::OptionScope) -> bool,
+        start: usize,
+        end: usize,
+    ) -> Vec<CompletionItem> {
+        vocab::OPTION_KEYS
+            .iter()
+            .filter(|k| applies(k.scope))
+            .map(|k| {
+                let doc = match k.default {
+                    Some(d) => format!("{} Default: `{d}`.", k.doc),
+                    None => k.doc.to_string(),
+                };
+                self.simple(k.name, CompletionItemKind::PROPERTY, start, end, &doc)
+            })
+            .collect()
     }
 
     fn simple(

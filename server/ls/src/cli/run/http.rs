@@ -6,7 +6,6 @@
 //! The verdict on each row is the session crate's ([`void_session::http::exchange`]); this
 //! module only copies it. It must not print (events go to the console through the channel).
 
-use std::path::Path;
 use std::time::Instant;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -14,12 +13,11 @@ use void_session::Outcome;
 use void_session::http::exchange;
 use void_session::http::section::from_http_section;
 use void_session::http::view;
-use void_session::section::SpecError;
 
 use super::events::{RunEvent, SectionId};
 use super::model::{ConnectionReport, EndReason, RowStatus, SectionReport};
 use super::plan::{PlannedFile, PlannedSection};
-use super::section::{RunContext, row_report};
+use super::section::{RunContext, file_dir, not_started, row_report, spec_error};
 
 /// Runs the HTTP section `planned` of `file` and reports it.
 pub async fn run_http_section(
@@ -30,36 +28,17 @@ pub async fn run_http_section(
     events: &UnboundedSender<RunEvent>,
 ) -> SectionReport {
     let started = Instant::now();
-    let mut report = SectionReport {
-        label: planned.label.clone(),
-        block_uid: planned.block_uid.clone(),
-        ended_by: EndReason::NotStarted,
-        ..SectionReport::default()
+    let (mut report, vars) = context.unstarted(file, planned);
+    let built = from_http_section(
+        &file.document,
+        planned.section_index,
+        &vars,
+        file_dir(&file.path),
+    );
+    let (spec, http) = match built {
+        Ok(built) => built,
+        Err(e) => return not_started(report, started, spec_error(&e, &vars, file, planned)),
     };
-    let (vars, unread) = context.variables_for(&file.path);
-    report.warnings.extend(unread);
-    let file_dir = file.path.parent().map(|d| {
-        if d.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            d
-        }
-    });
-    let (spec, http) =
-        match from_http_section(&file.document, planned.section_index, &vars, file_dir) {
-            Ok(built) => built,
-            Err(e) => {
-                let mut message = vars.mask(&e.to_string());
-                if matches!(e, SpecError::Unresolved { .. }) {
-                    message.push_str(
-                        ": define it in .env, or pass --env FILE or --env-var NAME=VALUE",
-                    );
-                }
-                report.connection.error = Some(message);
-                report.duration = started.elapsed();
-                return report;
-            }
-        };
     if http
         .graphql
         .as_ref()
@@ -67,11 +46,7 @@ pub async fn run_http_section(
     {
         let spec = match void_session::http::graphql::subscription_spec(spec, &http) {
             Ok(spec) => spec,
-            Err(e) => {
-                report.connection.error = Some(vars.mask(&e));
-                report.duration = started.elapsed();
-                return report;
-            }
+            Err(e) => return not_started(report, started, vars.mask(&e)),
         };
         report.url = vars.mask(&spec.url);
         report.server_error_fails = true;

@@ -499,34 +499,24 @@ pub fn summary_lines(report: &RunReport, st: Style, program: &str) -> Vec<String
         }
         lines.push(String::new());
     }
-    let sections = format!(
-        "{}: {}, {}, {}",
+    let sections = tally(
+        st,
         count(t.sections, "section", "sections"),
-        st.green(&format!("{} passed", t.sections_passed)),
-        paint_if(
-            t.sections_failed > 0,
-            &format!("{} failed", t.sections_failed),
-            |x| st.red(x)
-        ),
+        (t.sections_passed, t.sections_failed),
         paint_if(
             t.sections_errored > 0,
             &count(t.sections_errored, "error", "errors"),
-            |x| st.red(x)
+            |x| st.red(x),
         ),
     );
-    let rows = format!(
-        "{}: {}, {}, {}",
+    let rows = tally(
+        st,
         count(t.rows, "assertion", "assertions"),
-        st.green(&format!("{} passed", t.rows_passed)),
-        paint_if(
-            t.rows_failed > 0,
-            &format!("{} failed", t.rows_failed),
-            |x| st.red(x)
-        ),
+        (t.rows_passed, t.rows_failed),
         paint_if(
             t.rows_pending > 0,
             &format!("{} pending", t.rows_pending),
-            |x| st.yellow(x)
+            |x| st.yellow(x),
         ),
     ) + &if t.rows_unchecked > 0 {
         format!(
@@ -571,6 +561,16 @@ fn reply_failure_lines(s: &SectionReport, st: Style) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// `<total>: P passed, F failed, <last>`: the passed count green, the failed count red when
+/// there are any.
+fn tally(st: Style, total: String, (passed, failed): (usize, usize), last: String) -> String {
+    format!(
+        "{total}: {}, {}, {last}",
+        st.green(&format!("{passed} passed")),
+        paint_if(failed > 0, &format!("{failed} failed"), |x| st.red(x))
+    )
 }
 
 fn paint_if(cond: bool, text: &str, paint: impl Fn(&str) -> String) -> String {

@@ -95,6 +95,19 @@ impl RunContext {
     /// The variables of `file` (its environment, then the values earlier sections of the file
     /// captured), and the environment files of its project that exist but were not read (as
     /// sentences).
+    /// The report of section `planned` of `file` before it runs (with the warnings of its
+    /// variables' sources) and the variables it resolves with.
+    pub(super) fn unstarted(
+        &self,
+        file: &PlannedFile,
+        planned: &PlannedSection,
+    ) -> (SectionReport, Variables) {
+        let (vars, unread) = self.variables_for(&file.path);
+        let mut report = unstarted_report(planned);
+        report.warnings.extend(unread);
+        (report, vars)
+    }
+
     pub(super) fn variables_for(&self, file: &Path) -> (Variables, Vec<String>) {
         let (mut vars, unread) = self.file_variables(file);
         let captured = self.captured.lock().unpoisoned();
@@ -175,20 +188,7 @@ pub async fn run_section(
     events: &UnboundedSender<RunEvent>,
 ) -> SectionReport {
     let started = Instant::now();
-    let mut report = SectionReport {
-        label: planned.label.clone(),
-        block_uid: planned.block_uid.clone(),
-        ended_by: EndReason::NotStarted,
-        ..SectionReport::default()
-    };
-    let not_started = |mut report: SectionReport, error: String| {
-        report.connection.error = Some(error);
-        report.duration = started.elapsed();
-        report
-    };
-
-    let (vars, unread) = context.variables_for(&file.path);
-    report.warnings.extend(unread);
+    let (mut report, vars) = context.unstarted(file, planned);
     if let BlockKind::SocketRequest(r) = &file.document.blocks[planned.request_block].kind {
         let raw = r
             .url
@@ -198,34 +198,69 @@ pub async fn run_section(
         report.url = vars.mask(&vars.substitute_url(&raw).unwrap_or(raw));
     }
     report.rows = rows_from_document(&file.document, planned.section_index);
-    let file_dir = file.path.parent().map(|d| {
+    let built = SessionSpec::from_section(
+        &file.document,
+        planned.section_index,
+        &vars,
+        file_dir(&file.path),
+    );
+    let spec = match built {
+        Ok(spec) => spec,
+        Err(e) => return not_started(report, started, spec_error(&e, &vars, file, planned)),
+    };
+    run_spec(id, file, planned, context, events, spec, report, started).await
+}
+
+/// The report of `planned` before anything ran: its label and block, ended by not starting.
+fn unstarted_report(planned: &PlannedSection) -> SectionReport {
+    SectionReport {
+        label: planned.label.clone(),
+        block_uid: planned.block_uid.clone(),
+        ended_by: EndReason::NotStarted,
+        ..SectionReport::default()
+    }
+}
+
+/// `report` closed as a section that could not start, for the reason `error`.
+pub(super) fn not_started(
+    mut report: SectionReport,
+    started: Instant,
+    error: String,
+) -> SectionReport {
+    report.connection.error = Some(error);
+    report.duration = started.elapsed();
+    report
+}
+
+/// The folder relative paths in the file at `path` are read from (`.` for a bare file name).
+pub(super) fn file_dir(path: &Path) -> Option<&Path> {
+    path.parent().map(|d| {
         if d.as_os_str().is_empty() {
             Path::new(".")
         } else {
             d
         }
-    });
-    let spec =
-        match SessionSpec::from_section(&file.document, planned.section_index, &vars, file_dir) {
-            Ok(spec) => spec,
-            Err(e) => {
-                let mut message = vars.mask(&e.to_string());
-                if let SpecError::Unresolved { names, .. } = &e {
-                    message.push_str(
-                        ": define it in .env, or pass --env FILE or --env-var NAME=VALUE",
-                    );
-                    for why in void_syntax::mcp_tools::unresolved_bound(
-                        &file.document,
-                        planned.section_index,
-                        names,
-                    ) {
-                        message.push_str(&format!(" ({why})"));
-                    }
-                }
-                return not_started(report, message);
-            }
-        };
-    run_spec(id, file, planned, context, events, spec, report, started).await
+    })
+}
+
+/// Why the section `planned` of `file` could not be built, in words, secrets masked; an
+/// unresolved variable says where to define it, and which tool parameter binds it if one does.
+pub(super) fn spec_error(
+    e: &SpecError,
+    vars: &Variables,
+    file: &PlannedFile,
+    planned: &PlannedSection,
+) -> String {
+    let mut message = vars.mask(&e.to_string());
+    if let SpecError::Unresolved { names, .. } = e {
+        message.push_str(": define it in .env, or pass --env FILE or --env-var NAME=VALUE");
+        for why in
+            void_syntax::mcp_tools::unresolved_bound(&file.document, planned.section_index, names)
+        {
+            message.push_str(&format!(" ({why})"));
+        }
+    }
+    message
 }
 
 /// Runs a built session spec (a WebSocket section, or a GraphQL subscription) to its end and
@@ -242,16 +277,12 @@ pub(super) async fn run_spec(
     started: Instant,
 ) -> SectionReport {
     let mut report = report;
-    let not_started = |mut report: SectionReport, error: String| {
-        report.connection.error = Some(error);
-        report.duration = started.elapsed();
-        report
-    };
     let mut settings = SessionSettings::default();
     if let Some(dir) = &context.transcript_dir {
         if let Err(e) = std::fs::create_dir_all(dir) {
             return not_started(
                 report,
+                started,
                 format!(
                     "cannot create the transcript directory {}: {e}",
                     dir.display()
@@ -268,7 +299,7 @@ pub(super) async fn run_spec(
     let has_rows = !spec.assertions.is_empty();
     let session = match Session::spawn(spec, settings) {
         Ok(s) => s,
-        Err(e) => return not_started(report, e.to_string()),
+        Err(e) => return not_started(report, started, e.to_string()),
     };
     report.url = session.status().url;
     let _ = events.send(RunEvent::Started {

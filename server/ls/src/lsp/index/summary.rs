@@ -156,33 +156,10 @@ impl VoidSummary {
                     range: ranges.of(block.range.clone()),
                 });
             }
+            if let Some(request) = request(&ranges, section, block) {
+                out.requests.push(request);
+            }
             match &block.kind {
-                BlockKind::SocketRequest(r) => {
-                    let protocol = match r.protocol {
-                        void_syntax::SocketProtocol::WebSocket => Protocol::WebSocket,
-                        void_syntax::SocketProtocol::Grpc => Protocol::Grpc,
-                    };
-                    let method = r.method.as_ref().map_or("WSS".into(), |m| m.value.clone());
-                    out.requests.push(request(
-                        &ranges,
-                        section,
-                        block,
-                        method,
-                        r.url.as_ref(),
-                        protocol,
-                    ));
-                }
-                BlockKind::HttpRequest(r) => {
-                    let method = r.method.as_ref().map_or("GET".into(), |m| m.value.clone());
-                    out.requests.push(request(
-                        &ranges,
-                        section,
-                        block,
-                        method,
-                        r.url.as_ref(),
-                        Protocol::Http,
-                    ));
-                }
                 BlockKind::WsMessage(message) => {
                     message_names(&mut out, &ranges, section, block.range.clone(), message)
                 }
@@ -247,22 +224,36 @@ fn local_names(
     out
 }
 
+/// The request `block` makes (its method, URL and protocol), if it is a request block.
 fn request(
     ranges: &Ranges<'_>,
     section: usize,
     block: &void_syntax::Block,
-    method: CompactString,
-    url: Option<&void_syntax::Spanned<CompactString>>,
-    protocol: Protocol,
-) -> RequestSummary {
-    RequestSummary {
+) -> Option<RequestSummary> {
+    let (method, url, protocol) = match &block.kind {
+        BlockKind::SocketRequest(r) => {
+            let protocol = match r.protocol {
+                void_syntax::SocketProtocol::WebSocket => Protocol::WebSocket,
+                void_syntax::SocketProtocol::Grpc => Protocol::Grpc,
+            };
+            (&r.method, r.url.as_ref(), protocol)
+        }
+        BlockKind::HttpRequest(r) => (&r.method, r.url.as_ref(), Protocol::Http),
+        _ => return None,
+    };
+    let method = match (method, protocol) {
+        (Some(m), _) => m.value.clone(),
+        (None, Protocol::Http) => "GET".into(),
+        (None, _) => "WSS".into(),
+    };
+    Some(RequestSummary {
         section,
         method,
         url: url.map_or_else(CompactString::default, |u| u.value.clone()),
         protocol,
         range: ranges.of(block.range.clone()),
         selection: ranges.of(url.map_or(block.range.clone(), |u| u.range.clone())),
-    }
+    })
 }
 
 fn sections(model: &Document, ranges: &Ranges<'_>) -> Vec<SectionSummary> {

@@ -10,7 +10,7 @@ use std::ops::Range as ByteRange;
 use serde::Serialize;
 use tower_lsp_server::ls_types::*;
 use void_session::{Outcome, SessionState, Status};
-use void_syntax::{BlockKind, Document};
+use void_syntax::{AssertionRow, BlockKind, Document};
 
 use super::super::document::OpenDocument;
 use super::super::ext::commands::{
@@ -341,8 +341,42 @@ pub fn assertion_hints(
         };
         let status = entry.session.status();
         let rows = void_session::section::assertion_rows(&model, model_section);
-        for result in &status.assertion_results {
-            let Some(row) = rows.get(result.index) else {
+        let owner = format!(
+            "Session `{}` ({})",
+            entry.id(),
+            if entry.is_live() { "live" } else { "ended" }
+        );
+        let checked = RowsChecked {
+            rows: &rows,
+            results: &status.assertion_results,
+            owner: &owner,
+        };
+        out.extend(checked.hints(state, doc, wanted));
+    }
+    out
+}
+
+/// The verdicts of one session or run on the assertion rows of its section.
+pub struct RowsChecked<'a> {
+    /// The section's rows as the session or run counted them (enabled rows with a field).
+    pub rows: &'a [&'a AssertionRow],
+    /// The verdicts, each naming its row by position in `rows`.
+    pub results: &'a [void_session::AssertionResult],
+    /// Who checked them, for the tooltip (the session or the run).
+    pub owner: &'a str,
+}
+
+impl RowsChecked<'_> {
+    /// A hint at the end of each row with a verdict, for the rows that end inside `wanted`.
+    pub fn hints(
+        &self,
+        state: &ServerState,
+        doc: &OpenDocument,
+        wanted: &ByteRange<usize>,
+    ) -> Vec<InlayHint> {
+        let mut out = Vec::new();
+        for result in self.results {
+            let Some(row) = self.rows.get(result.index) else {
                 continue;
             };
             let Some(end) = [&row.description, &row.field, &row.operator, &row.expected]
@@ -353,28 +387,17 @@ pub fn assertion_hints(
             else {
                 continue;
             };
-            if end < wanted.start || end > wanted.end {
-                continue;
+            if (wanted.start..=wanted.end).contains(&end) {
+                out.push(assertion_hint(state, doc, end, result, self.owner));
             }
-            out.push(assertion_hint(
-                state,
-                doc,
-                end,
-                result,
-                &format!(
-                    "Session `{}` ({})",
-                    entry.id(),
-                    if entry.is_live() { "live" } else { "ended" }
-                ),
-            ));
         }
+        out
     }
-    out
 }
 
 /// The inlay hint at `end` (the end of an assertion row) telling `result`; the tooltip
 /// starts with `owner` (the session or run that checked it).
-pub fn assertion_hint(
+fn assertion_hint(
     state: &ServerState,
     doc: &OpenDocument,
     end: usize,

@@ -17,7 +17,7 @@ use void_syntax::model::RequestKind;
 use super::super::document::OpenDocument;
 use super::super::ext::commands::{CLOSE, CONNECT, OPEN_LOG};
 use super::super::server::ServerState;
-use super::editor::{assertion_hint, close_args, command, open_log_args, section_target, summary};
+use super::editor::{RowsChecked, close_args, command, open_log_args, section_target, summary};
 use super::http_runs::HttpRun;
 use super::lookup::{self, LocatedSection};
 use super::protocol::{CloseArgs, OpenLogArgs};
@@ -175,22 +175,12 @@ pub fn assertion_hints(
             })
             .collect();
         let owner = format!("HTTP run `{}`", run.id);
-        for result in run.checks() {
-            let Some(row) = rows.get(result.index) else {
-                continue;
-            };
-            let Some(end) = [&row.description, &row.field, &row.operator, &row.expected]
-                .into_iter()
-                .flatten()
-                .map(|cell| cell.range.end)
-                .max()
-            else {
-                continue;
-            };
-            if (wanted.start..=wanted.end).contains(&end) {
-                out.push(assertion_hint(state, doc, end, &result, &owner));
-            }
-        }
+        let checked = RowsChecked {
+            rows: &rows,
+            results: &run.checks(),
+            owner: &owner,
+        };
+        out.extend(checked.hints(state, doc, wanted));
     }
     out
 }
