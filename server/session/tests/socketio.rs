@@ -18,7 +18,9 @@ use void_session::{
 use void_syntax::conversation::Condition;
 use void_syntax::vocab::{MessageFormat, Protocol, SendMode};
 
-fn node_server() -> Option<Command> {
+/// The Node Socket.IO peer (npm `socket.io`), started; `None` (a failure under `CI=true`)
+/// when Node or the package is missing.
+async fn node_peer() -> Option<Peer> {
     let Some(modules) = common::node_modules() else {
         common::missing(
             "no node_modules with `socket.io` (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)",
@@ -34,10 +36,12 @@ fn node_server() -> Option<Command> {
     let mut cmd = Command::new("node");
     cmd.env("NODE_PATH", modules)
         .arg(peer_script("socketio_server.js"));
-    Some(cmd)
+    Some(Peer::start(cmd).await)
 }
 
-fn python_server() -> Option<Command> {
+/// The Python Socket.IO peer (`python-socketio`), started; `None` (a failure under `CI=true`)
+/// when Python is missing.
+async fn python_peer() -> Option<Peer> {
     let Some(python) = common::python() else {
         common::missing(
             "no Python for the Socket.IO peer (set VOID_TEST_PYTHON or run tests/lib/tools.sh)",
@@ -46,7 +50,7 @@ fn python_server() -> Option<Command> {
     };
     let mut cmd = Command::new(python);
     cmd.arg(peer_script("socketio_server.py"));
-    Some(cmd)
+    Some(Peer::start(cmd).await)
 }
 
 fn message(uid: &str, event: Option<&str>, format: MessageFormat, body: &str) -> MessageSpec {
@@ -165,39 +169,30 @@ async fn refused(port: u16) {
 }
 
 #[tokio::test]
-async fn node_socket_io_events_acks_binary_and_disconnect() {
-    let Some(cmd) = node_server() else { return };
-    let peer = Peer::start(cmd).await;
+async fn node_socket_io_refuses_a_wrong_auth_then_events_acks_binary_and_disconnect() {
+    let Some(peer) = node_peer().await else {
+        return;
+    };
+    refused(peer.port).await;
     exercise(peer.port).await;
 }
 
 #[tokio::test]
-async fn node_socket_io_refuses_a_wrong_auth() {
-    let Some(cmd) = node_server() else { return };
-    let peer = Peer::start(cmd).await;
+async fn python_socketio_refuses_a_wrong_auth_then_events_acks_binary_and_disconnect() {
+    let Some(peer) = python_peer().await else {
+        return;
+    };
     refused(peer.port).await;
-}
-
-#[tokio::test]
-async fn python_socketio_events_acks_binary_and_disconnect() {
-    let Some(cmd) = python_server() else { return };
-    let peer = Peer::start(cmd).await;
     exercise(peer.port).await;
-}
-
-#[tokio::test]
-async fn python_socketio_refuses_a_wrong_auth() {
-    let Some(cmd) = python_server() else { return };
-    let peer = Peer::start(cmd).await;
-    refused(peer.port).await;
 }
 
 /// The client answers the server's pings (the server says so after three pongs), and drops
 /// the connection when the pings stop.
 #[tokio::test]
 async fn node_socket_io_pongs_and_a_ping_timeout() {
-    let Some(cmd) = node_server() else { return };
-    let peer = Peer::start(cmd).await;
+    let Some(peer) = node_peer().await else {
+        return;
+    };
     let mut s = chat_spec(peer.port, "letmein");
     s.messages = vec![message("freeze", Some("freeze"), MessageFormat::Text, "")];
     s.assertions.clear();
@@ -222,8 +217,9 @@ async fn node_socket_io_pongs_and_a_ping_timeout() {
 /// again). An acknowledgement that never comes is a warning after `ackTimeout`.
 #[tokio::test]
 async fn node_socket_io_reconnects_and_says_when_an_ack_does_not_come() {
-    let Some(cmd) = node_server() else { return };
-    let peer = Peer::start(cmd).await;
+    let Some(peer) = node_peer().await else {
+        return;
+    };
     let mut s = chat_spec(peer.port, "letmein");
     s.options.reconnect = true;
     s.options.reconnect_limit = 1;

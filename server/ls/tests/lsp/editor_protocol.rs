@@ -284,13 +284,7 @@ async fn log_lines_open_to_the_whole_message_and_failed_rows_are_diagnostics() {
     client.open(&p.uri, &p.text).await;
 
     // The lens arguments are the typed shapes: a section target by uid.
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": p.uri } }),
-        )
-        .await
-        .unwrap();
+    let lenses = client.code_lenses(&p.uri).await;
     assert_eq!(
         lenses[0]["command"],
         json!({ "title": "▶ Connect", "command": "void.connect", "arguments": [{ "uri": p.uri, "blockUid": WS_UID }] })
@@ -418,13 +412,7 @@ async fn log_lines_open_to_the_whole_message_and_failed_rows_are_diagnostics() {
         .await;
 
     // The ended session's lens says how it ended, in words (no bare pending count).
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": p.uri } }),
-        )
-        .await
-        .unwrap();
+    let lenses = client.code_lenses(&p.uri).await;
     let last = lenses
         .as_array()
         .unwrap()

@@ -401,6 +401,52 @@ impl TestClient {
         self.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "void", "version": 1, "text": text } })).await;
     }
 
+    /// An unsaved edit replacing the whole of `uri` with `text`, as `version`.
+    pub async fn replace_text(&mut self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": text }] }),
+        )
+        .await;
+    }
+
+    /// An unsaved edit inserting `text` at the LSP position `at` of `uri`, as `version`.
+    pub async fn insert_text(&mut self, uri: &str, version: i64, at: &Value, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": { "start": at, "end": at }, "text": text }] }),
+        )
+        .await;
+    }
+
+    /// Writes `text` to `path` and opens it: its URI.
+    pub async fn open_file(&mut self, path: &std::path::Path, text: &str) -> String {
+        std::fs::write(path, text).unwrap();
+        let uri = file_uri(path);
+        self.open(&uri, text).await;
+        uri
+    }
+
+    /// The code lenses of `uri`.
+    pub async fn code_lenses(&mut self, uri: &str) -> Value {
+        self.request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// The inlay hints of the first `lines` lines of `uri`.
+    pub async fn inlay_hints(&mut self, uri: &str, lines: u32) -> Value {
+        self.request(
+            "textDocument/inlayHint",
+            json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": lines, "character": 0 } } }),
+        )
+        .await
+        .unwrap()
+    }
+
     /// The server's copy of a document (`void/debugDocument`).
     pub async fn server_text(&mut self, uri: &str) -> (i64, String) {
         let result = self
@@ -538,6 +584,43 @@ pub fn file_uri(path: &std::path::Path) -> String {
     tower_lsp_server::ls_types::Uri::from_file_path(path)
         .expect("absolute path")
         .as_str()
+        .to_string()
+}
+
+/// The titles of `lenses`, in order.
+pub fn lens_titles(lenses: &Value) -> Vec<String> {
+    lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The first of `lenses` whose title is `title`.
+pub fn lens_titled<'a>(lenses: &'a Value, title: &str) -> &'a Value {
+    lens_where(lenses, title, |t| t == title)
+}
+
+/// The first of `lenses` whose title contains `part`.
+pub fn lens_containing<'a>(lenses: &'a Value, part: &str) -> &'a Value {
+    lens_where(lenses, part, |t| t.contains(part))
+}
+
+fn lens_where<'a>(lenses: &'a Value, what: &str, pred: impl Fn(&str) -> bool) -> &'a Value {
+    lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| pred(l["command"]["title"].as_str().unwrap_or("")))
+        .unwrap_or_else(|| panic!("no `{what}` lens in {:?}", lens_titles(lenses)))
+}
+
+/// A string field of an answer (`sessionId`, `logUri`).
+pub fn text_field(answer: &Value, field: &str) -> String {
+    answer[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {answer}"))
         .to_string()
 }
 

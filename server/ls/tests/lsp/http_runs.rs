@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::harness::{TestClient, file_uri};
+use super::harness::{TestClient, file_uri, lens_titled, lens_titles, text_field};
 use super::peers;
 
 const LOGIN_UID: &str = "11111111-1111-4111-8111-111111111111";
@@ -210,39 +210,91 @@ fn capabilities() -> Value {
     })
 }
 
-fn titles(lenses: &Value) -> Vec<String> {
-    lenses
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["command"]["title"].as_str().unwrap_or("").to_string())
-        .collect()
+/// The aiohttp peer (tests/peers/http_server.py), started; `None` (a failure under `CI=true`)
+/// when there is no Python with aiohttp.
+async fn http_peer() -> Option<peers::Peer> {
+    let Some(python) = peers::python() else {
+        peers::missing("a Python with aiohttp (VOID_TEST_PYTHON)");
+        return None;
+    };
+    let mut command = tokio::process::Command::new(python);
+    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/http_server.py"));
+    Some(peers::Peer::start(command).await)
+}
+
+/// A project folder holding `.env` (`env`) and `name` (`text`), a client started on it with
+/// `name` open.
+struct Opened {
+    /// The folder, removed when dropped.
+    _dir: tempfile::TempDir,
+    client: TestClient,
+    uri: String,
+}
+
+async fn opened(env: String, name: &str, text: &str) -> Opened {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), env).unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    let uri = file_uri(&file);
+    let (mut client, _) = TestClient::start(capabilities(), Value::Null, Some(dir.path())).await;
+    client.open(&uri, text).await;
+    Opened {
+        _dir: dir,
+        client,
+        uri,
+    }
+}
+
+/// Closes the live session `id` and waits for it to end, having received at least three
+/// messages: the text of its log (`log_uri`).
+async fn close_after_three(client: &mut TestClient, id: &str, log_uri: &str) -> String {
+    client
+        .command("void.close", json!({ "sessionId": id }))
+        .await
+        .unwrap();
+    let (closed, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == id && p["state"] == "closed"
+        })
+        .await;
+    assert!(closed["received"].as_u64().unwrap() >= 3, "{closed}");
+    let log = client
+        .request("void/sessionLogText", json!({ "uri": log_uri }))
+        .await
+        .unwrap();
+    log["text"].as_str().unwrap().to_string()
+}
+
+/// Runs the section of `uri` whose block is `block_uid` with `void.connect`: its session id
+/// and log URI.
+async fn connect(client: &mut TestClient, uri: &str, block_uid: &str) -> (String, String) {
+    let ran = client
+        .command("void.connect", json!({ "uri": uri, "blockUid": block_uid }))
+        .await
+        .unwrap();
+    (text_field(&ran, "sessionId"), text_field(&ran, "logUri"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_over_http_then_connect_with_its_token_in_the_editor() {
-    let Some(python) = peers::python() else {
-        peers::missing("a Python with aiohttp (VOID_TEST_PYTHON)");
+    let Some(peer) = http_peer().await else {
         return;
     };
-    let mut command = tokio::process::Command::new(python);
-    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/http_server.py"));
-    let peer = peers::Peer::start(command).await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join(".env"),
+    let text = chain_file();
+    let Opened {
+        _dir,
+        mut client,
+        uri,
+    } = opened(
         format!(
             "BASE=http://127.0.0.1:{0}\nWS_BASE=ws://127.0.0.1:{0}\nPASSWORD=s3cret\n",
             peer.port
         ),
+        "chain.void",
+        &text,
     )
-    .unwrap();
-    let file = dir.path().join("chain.void");
-    let text = chain_file();
-    std::fs::write(&file, &text).unwrap();
-    let uri = file_uri(&file);
-    let (mut client, _) = TestClient::start(capabilities(), Value::Null, Some(dir.path())).await;
-    client.open(&uri, &text).await;
+    .await;
 
     // Before the login ran, the WebSocket section cannot resolve the token, and says which.
     let early = client
@@ -255,27 +307,15 @@ async fn login_over_http_then_connect_with_its_token_in_the_editor() {
     assert!(early.to_string().contains("process.token"), "{early}");
 
     // The HTTP section has a ▶ Run lens that runs it.
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap();
-    let run = lenses
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["command"]["title"] == "▶ Run")
-        .unwrap_or_else(|| panic!("no Run lens: {lenses}"))
-        .clone();
+    let lenses = client.code_lenses(&uri).await;
+    let run = lens_titled(&lenses, "▶ Run").clone();
     assert_eq!(run["command"]["arguments"][0]["blockUid"], LOGIN_UID);
     let ran = client
         .command("void.connect", run["command"]["arguments"][0].clone())
         .await
         .unwrap();
-    let run_id = ran["sessionId"].as_str().unwrap().to_string();
-    let response_uri = ran["logUri"].as_str().unwrap().to_string();
+    let run_id = text_field(&ran, "sessionId");
+    let response_uri = text_field(&ran, "logUri");
     assert!(
         response_uri.starts_with(&format!("void-session:/{run_id}/login_"))
             && response_uri.ends_with(".response"),
@@ -327,26 +367,14 @@ async fn login_over_http_then_connect_with_its_token_in_the_editor() {
     assert_eq!(fallback["text"], content["text"]);
 
     // Lenses say how the run ended; inlay hints give each row's verdict.
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap();
+    let lenses = client.code_lenses(&uri).await;
     assert!(
-        titles(&lenses)
+        lens_titles(&lenses)
             .iter()
             .any(|t| t.starts_with("last: ○ 200 OK") && t.ends_with("✓2 ✗0")),
         "{lenses}"
     );
-    let hints = client
-        .request(
-            "textDocument/inlayHint",
-            json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 200, "character": 0 } } }),
-        )
-        .await
-        .unwrap();
+    let hints = client.inlay_hints(&uri, 200).await;
     let passes = hints
         .as_array()
         .unwrap()
@@ -380,14 +408,7 @@ async fn login_over_http_then_connect_with_its_token_in_the_editor() {
     );
 
     // The captured token feeds the WebSocket section: the server greets only its holder.
-    let connected = client
-        .command(
-            "void.connect",
-            json!({ "uri": uri, "blockUid": SOCKET_UID }),
-        )
-        .await
-        .unwrap();
-    let session_id = connected["sessionId"].as_str().unwrap().to_string();
+    let (session_id, _) = connect(&mut client, &uri, SOCKET_UID).await;
     let (greeted, _) = client
         .wait_for("void/sessionStatus", 0, |p| {
             p["sessionId"] == session_id.as_str()
@@ -433,35 +454,22 @@ content:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_stream_is_live_in_the_editor_until_closed() {
-    let Some(python) = peers::python() else {
-        peers::missing("a Python with aiohttp (VOID_TEST_PYTHON)");
+    let Some(peer) = http_peer().await else {
         return;
     };
-    let mut command = tokio::process::Command::new(python);
-    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/http_server.py"));
-    let peer = peers::Peer::start(command).await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join(".env"),
-        format!("BASE=http://127.0.0.1:{}\n", peer.port),
-    )
-    .unwrap();
-    let file = dir.path().join("stream.void");
     let text = stream_file();
-    std::fs::write(&file, &text).unwrap();
-    let uri = file_uri(&file);
-    let (mut client, _) = TestClient::start(capabilities(), Value::Null, Some(dir.path())).await;
-    client.open(&uri, &text).await;
+    let Opened {
+        _dir,
+        mut client,
+        uri,
+    } = opened(
+        format!("BASE=http://127.0.0.1:{}\n", peer.port),
+        "stream.void",
+        &text,
+    )
+    .await;
 
-    let ran = client
-        .command(
-            "void.connect",
-            json!({ "uri": uri, "blockUid": STREAM_UID }),
-        )
-        .await
-        .unwrap();
-    let run_id = ran["sessionId"].as_str().unwrap().to_string();
-    let response_uri = ran["logUri"].as_str().unwrap().to_string();
+    let (run_id, response_uri) = connect(&mut client, &uri, STREAM_UID).await;
     // Live: `open`, counting events, the document showing them as they come.
     let (open, _) = client
         .wait_for("void/sessionStatus", 0, |p| {
@@ -480,35 +488,17 @@ async fn an_event_stream_is_live_in_the_editor_until_closed() {
         shown.contains("· open ·") && shown.contains("← #2 message · {\"n\": 2}"),
         "{shown}"
     );
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap();
+    let lenses = client.code_lenses(&uri).await;
     assert!(
-        titles(&lenses).iter().any(|t| t == "Close")
-            && titles(&lenses).iter().any(|t| t.starts_with("● open · ")),
+        lens_titles(&lenses).iter().any(|t| t == "Close")
+            && lens_titles(&lenses)
+                .iter()
+                .any(|t| t.starts_with("● open · ")),
         "{lenses}"
     );
 
     // Close ends it: what came is kept and said.
-    client
-        .command("void.close", json!({ "sessionId": run_id }))
-        .await
-        .unwrap();
-    let (closed, _) = client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == run_id.as_str() && p["state"] == "closed"
-        })
-        .await;
-    assert!(closed["received"].as_u64().unwrap() >= 3, "{closed}");
-    let ended = client
-        .request("void/sessionLogText", json!({ "uri": response_uri }))
-        .await
-        .unwrap();
-    let shown = ended["text"].as_str().unwrap();
+    let shown = close_after_three(&mut client, &run_id, &response_uri).await;
     assert!(
         shown.contains("closed by the client (Close)") && shown.contains("← #1 message"),
         "{shown}"
@@ -582,28 +572,19 @@ async fn a_graphql_subscription_is_live_in_the_editor_until_closed() {
         .env("NODE_PATH", modules)
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/graphql_server.js"));
     let peer = peers::Peer::start(command).await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join(".env"),
-        format!("BASE=http://127.0.0.1:{}\n", peer.port),
-    )
-    .unwrap();
-    let file = dir.path().join("ticks.void");
     let text = subscription_file();
-    std::fs::write(&file, &text).unwrap();
-    let uri = file_uri(&file);
-    let (mut client, _) = TestClient::start(capabilities(), Value::Null, Some(dir.path())).await;
-    client.open(&uri, &text).await;
+    let Opened {
+        _dir,
+        mut client,
+        uri,
+    } = opened(
+        format!("BASE=http://127.0.0.1:{}\n", peer.port),
+        "ticks.void",
+        &text,
+    )
+    .await;
 
-    let ran = client
-        .command(
-            "void.connect",
-            json!({ "uri": uri, "blockUid": SUBSCRIPTION_UID }),
-        )
-        .await
-        .unwrap();
-    let session_id = ran["sessionId"].as_str().unwrap().to_string();
-    let log_uri = ran["logUri"].as_str().unwrap().to_string();
+    let (session_id, log_uri) = connect(&mut client, &uri, SUBSCRIPTION_UID).await;
     client
         .wait_for("void/sessionStatus", 0, |p| {
             p["sessionId"] == session_id.as_str()
@@ -611,29 +592,12 @@ async fn a_graphql_subscription_is_live_in_the_editor_until_closed() {
                 && p["received"].as_u64().is_some_and(|n| n >= 3)
         })
         .await;
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap();
-    assert!(titles(&lenses).iter().any(|t| t == "Close"), "{lenses}");
-    client
-        .command("void.close", json!({ "sessionId": session_id }))
-        .await
-        .unwrap();
-    let (closed, _) = client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == session_id.as_str() && p["state"] == "closed"
-        })
-        .await;
-    assert!(closed["received"].as_u64().unwrap() >= 3, "{closed}");
-    let log = client
-        .request("void/sessionLogText", json!({ "uri": log_uri }))
-        .await
-        .unwrap();
-    let shown = log["text"].as_str().unwrap();
+    let lenses = client.code_lenses(&uri).await;
+    assert!(
+        lens_titles(&lenses).iter().any(|t| t == "Close"),
+        "{lenses}"
+    );
+    let shown = close_after_three(&mut client, &session_id, &log_uri).await;
     assert!(
         shown.contains("subprotocol graphql-transport-ws")
             && shown.contains("connection acknowledged")

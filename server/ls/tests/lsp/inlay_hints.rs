@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use void_echo::{EchoServer, EchoServerConfig};
 
-use crate::harness::{TestClient, file_uri, modern_capabilities};
+use crate::harness::{TestClient, modern_capabilities};
 use crate::references::position_of;
 use crate::workspace::{Fixture, start};
 
@@ -19,13 +19,7 @@ fn capabilities() -> Value {
 
 /// Every hint of `uri`: `(line, character, label)`, with the whole answer for messages.
 async fn hints(client: &mut TestClient, uri: &str) -> (Vec<(u64, u64, String)>, Value) {
-    let answer = client
-        .request(
-            "textDocument/inlayHint",
-            json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 10000, "character": 0 } } }),
-        )
-        .await
-        .unwrap();
+    let answer = client.inlay_hints(uri, 10000).await;
     let list = answer
         .as_array()
         .unwrap_or_else(|| panic!("not a list: {answer}"))
@@ -58,19 +52,17 @@ fn at(position: (u64, u64), label: &str) -> (u64, u64, String) {
 async fn variables_show_their_value_masked_when_secret_with_the_environment_named() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, capabilities()).await;
-    let chat = fixture.uri("project/chat.void");
-    let text = fixture.text("project/chat.void");
-    client.open(&chat, &text).await;
+    let chat = fixture.open(&mut client, "project/chat.void").await;
 
-    let (list, answer) = hints(&mut client, &chat).await;
+    let (list, answer) = hints(&mut client, &chat.uri).await;
     assert_eq!(
         list,
         [
-            at(after(&text, "{{HOST}}", 0), "= dev.example.com · dev"),
-            at(after(&text, "{{API_TOKEN}}", 0), "= •••• · dev"),
-            at(after(&text, "{{REGION}}", 0), "= eu"),
-            at(after(&text, "{{REGION}}", 1), "= eu"),
-            at(after(&text, "{{HOST}}", 1), "= dev.example.com · dev"),
+            at(after(&chat.text, "{{HOST}}", 0), "= dev.example.com · dev"),
+            at(after(&chat.text, "{{API_TOKEN}}", 0), "= •••• · dev"),
+            at(after(&chat.text, "{{REGION}}", 0), "= eu"),
+            at(after(&chat.text, "{{REGION}}", 1), "= eu"),
+            at(after(&chat.text, "{{HOST}}", 1), "= dev.example.com · dev"),
         ]
     );
     let raw = answer.to_string();
@@ -85,14 +77,14 @@ async fn variables_show_their_value_masked_when_secret_with_the_environment_name
     client
         .request(
             "void/environment",
-            json!({ "uri": chat, "select": { "envName": "prod" } }),
+            json!({ "uri": chat.uri, "select": { "envName": "prod" } }),
         )
         .await
         .unwrap();
     client
         .wait_for("workspace/inlayHint/refresh", mark, |_| true)
         .await;
-    let (list, _) = hints(&mut client, &chat).await;
+    let (list, _) = hints(&mut client, &chat.uri).await;
     let labels = |list: &[(u64, u64, String)]| list.iter().map(|h| h.2.clone()).collect::<Vec<_>>();
     assert_eq!(
         labels(&list),
@@ -113,21 +105,22 @@ async fn variables_show_their_value_masked_when_secret_with_the_environment_name
             json!({ "changes": [{ "uri": fixture.uri("project/.env"), "type": 2 }] }),
         )
         .await;
-    let (list, _) = hints(&mut client, &chat).await;
+    let (list, _) = hints(&mut client, &chat.uri).await;
     assert_eq!(labels(&list)[1..3], ["= ap", "= ap"]);
 
     // An unsaved edit: a new use has its hint, an unknown name none.
-    let line = text
+    let line = chat
+        .text
         .lines()
         .position(|l| l.contains("body: admin hello"))
         .unwrap();
     client
         .notify(
             "textDocument/didChange",
-            json!({ "textDocument": { "uri": chat, "version": 2 }, "contentChanges": [{ "range": { "start": { "line": line, "character": 19 }, "end": { "line": line, "character": 19 } }, "text": " {{REGION}} {{NOPE}}" }] }),
+            json!({ "textDocument": { "uri": chat.uri, "version": 2 }, "contentChanges": [{ "range": { "start": { "line": line, "character": 19 }, "end": { "line": line, "character": 19 } }, "text": " {{REGION}} {{NOPE}}" }] }),
         )
         .await;
-    let (list, _) = hints(&mut client, &chat).await;
+    let (list, _) = hints(&mut client, &chat.uri).await;
     assert_eq!(
         list.last().unwrap(),
         &at((line as u64, 30), "= ap"),
@@ -212,10 +205,8 @@ async fn assertion_rows_show_pass_or_fail_with_the_actual_value_during_and_after
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("assert.void");
     let text = session_file(&echo.url());
-    std::fs::write(&file, &text).unwrap();
-    let uri = file_uri(&file);
     let (mut client, _) = TestClient::start(capabilities(), Value::Null, None).await;
-    client.open(&uri, &text).await;
+    let uri = client.open_file(&file, &text).await;
     let (before, _) = hints(&mut client, &uri).await;
     assert!(before.is_empty(), "no session, no results: {before:?}");
 

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use void_echo::{EchoServer, EchoServerConfig};
 
-use crate::harness::{TestClient, file_uri, modern_capabilities};
+use crate::harness::{TestClient, file_uri, lens_titled, modern_capabilities};
 
 const REQUEST_UID: &str = "5a1c0e9d-3b7f-4c2a-9e8d-1f0a2b3c4d5e";
 
@@ -89,20 +89,8 @@ async fn a_linked_socket_request_connects_and_leads_to_its_source() {
     );
 
     // ▶ Connect on the link, and it connects to where the linked block says.
-    let lenses = client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap();
-    let connect = lenses
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["command"]["title"] == "▶ Connect")
-        .unwrap_or_else(|| panic!("no Connect lens on the link: {lenses}"))
-        .clone();
+    let lenses = client.code_lenses(&uri).await;
+    let connect = lens_titled(&lenses, "▶ Connect").clone();
     assert_eq!(connect["range"]["start"]["line"], 2, "{connect}");
     let connected = client
         .command("void.connect", connect["command"]["arguments"][0].clone())
@@ -167,10 +155,8 @@ async fn links_that_lead_nowhere_are_errors_on_the_link() {
     ] {
         let text = format!("{text}\n{MESSAGE}");
         let file = dir.path().join(name);
-        std::fs::write(&file, &text).unwrap();
-        let uri = file_uri(&file);
         let mark = client.mark();
-        client.open(&uri, &text).await;
+        let uri = client.open_file(&file, &text).await;
         let diagnostics = diagnostics_after(&client, &uri, mark).await;
         let link_error = diagnostics
             .iter()

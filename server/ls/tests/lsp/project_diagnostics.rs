@@ -84,12 +84,7 @@ async fn a_renamed_env_variable_shows_its_uses_in_files_that_are_not_open_pushed
     let text = fixture.text("project/chat.void");
     client.open(&chat, &text).await;
     let edited = text.replacen("hello from {{REGION}}", "hello from {{AREA}}", 1);
-    client
-        .notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": chat, "version": 2 }, "contentChanges": [{ "text": edited }] }),
-        )
-        .await;
+    client.replace_text(&chat, 2, &edited).await;
     let open = client.diagnostics(&chat, 2).await;
     let unresolved: Vec<&Value> = open
         .iter()
@@ -226,12 +221,7 @@ async fn a_client_that_pulls_gets_the_project_and_is_asked_to_pull_again() {
     let text = fixture.text("project/chat.void");
     client.open(&chat, &text).await;
     let edited = text.replacen("hello from {{REGION}}", "hello from {{AREA}}", 1);
-    client
-        .notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": chat, "version": 2 }, "contentChanges": [{ "text": edited }] }),
-        )
-        .await;
+    client.replace_text(&chat, 2, &edited).await;
     let report = client
         .request(
             "textDocument/diagnostic",

@@ -58,36 +58,19 @@ pub fn text_at(text: &str, range: &Value) -> String {
     String::from_utf16_lossy(&units[from.min(units.len())..to.min(units.len())])
 }
 
-async fn references(
-    client: &mut TestClient,
-    uri: &str,
-    position: Value,
-    include_declaration: bool,
-) -> Value {
-    client
-        .request(
-            "textDocument/references",
-            json!({ "textDocument": { "uri": uri }, "position": position, "context": { "includeDeclaration": include_declaration } }),
-        )
-        .await
-        .unwrap()
+/// `textDocument/references` at `at` (from [`OpenFile::at`]).
+async fn references(client: &mut TestClient, mut at: Value, include_declaration: bool) -> Value {
+    at["context"] = json!({ "includeDeclaration": include_declaration });
+    client.request("textDocument/references", at).await.unwrap()
 }
 
 #[tokio::test]
 async fn a_variable_is_found_in_every_file_of_the_project_and_where_it_is_defined() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, modern_capabilities()).await;
-    let chat = fixture.uri("project/chat.void");
-    let text = fixture.text("project/chat.void");
-    client.open(&chat, &text).await;
+    let chat = fixture.open(&mut client, "project/chat.void").await;
 
-    let host = references(
-        &mut client,
-        &chat,
-        position_of(&text, "{{HOST}}", 0, 3),
-        true,
-    )
-    .await;
+    let host = references(&mut client, chat.at("{{HOST}}", 0, 3), true).await;
     assert_eq!(
         describe(&fixture, &host),
         [
@@ -101,23 +84,11 @@ async fn a_variable_is_found_in_every_file_of_the_project_and_where_it_is_define
         ],
         "outside/stray.void is not in the workspace"
     );
-    let uses = references(
-        &mut client,
-        &chat,
-        position_of(&text, "{{HOST}}", 0, 3),
-        false,
-    )
-    .await;
+    let uses = references(&mut client, chat.at("{{HOST}}", 0, 3), false).await;
     assert_eq!(uses.as_array().unwrap().len(), 5, "without the definitions");
 
     // Defined in .env files at two levels.
-    let region = references(
-        &mut client,
-        &chat,
-        position_of(&text, "{{REGION}}", 0, 2),
-        true,
-    )
-    .await;
+    let region = references(&mut client, chat.at("{{REGION}}", 0, 2), true).await;
     assert_eq!(
         describe(&fixture, &region),
         [
@@ -130,13 +101,7 @@ async fn a_variable_is_found_in_every_file_of_the_project_and_where_it_is_define
         ]
     );
     // A secret from the private file: its name, never its value.
-    let token = references(
-        &mut client,
-        &chat,
-        position_of(&text, "{{API_TOKEN}}", 0, 2),
-        true,
-    )
-    .await;
+    let token = references(&mut client, chat.at("{{API_TOKEN}}", 0, 2), true).await;
     assert_eq!(
         describe(&fixture, &token),
         [
@@ -151,41 +116,21 @@ async fn a_variable_is_found_in_every_file_of_the_project_and_where_it_is_define
 async fn a_message_name_and_its_after_references_stay_in_their_section() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, modern_capabilities()).await;
-    let chat = fixture.uri("project/chat.void");
-    let text = fixture.text("project/chat.void");
-    client.open(&chat, &text).await;
+    let chat = fixture.open(&mut client, "project/chat.void").await;
     let expected = ["project/chat.void:44 hello", "project/chat.void:58 hello"];
     // From the name, and from the `after:` that waits for it.
-    let from_name = references(
-        &mut client,
-        &chat,
-        position_of(&text, "name: hello", 0, 7),
-        true,
-    )
-    .await;
+    let from_name = references(&mut client, chat.at("name: hello", 0, 7), true).await;
     assert_eq!(describe(&fixture, &from_name), expected);
-    let from_after = references(
-        &mut client,
-        &chat,
-        position_of(&text, "after: hello", 0, 8),
-        true,
-    )
-    .await;
+    let from_after = references(&mut client, chat.at("after: hello", 0, 8), true).await;
     assert_eq!(describe(&fixture, &from_after), expected);
     // The other section's `hello` is another message.
-    let admin = references(
-        &mut client,
-        &chat,
-        position_of(&text, "name: hello", 1, 7),
-        true,
-    )
-    .await;
+    let admin = references(&mut client, chat.at("name: hello", 1, 7), true).await;
     assert_eq!(describe(&fixture, &admin), ["project/chat.void:116 hello"]);
 
     let highlights = client
         .request(
             "textDocument/documentHighlight",
-            json!({ "textDocument": { "uri": chat }, "position": position_of(&text, "after: hello", 0, 8) }),
+            json!({ "textDocument": { "uri": chat.uri }, "position": position_of(&chat.text, "after: hello", 0, 8) }),
         )
         .await
         .unwrap();
@@ -208,7 +153,7 @@ async fn a_message_name_and_its_after_references_stay_in_their_section() {
     let variable_highlights = client
         .request(
             "textDocument/documentHighlight",
-            json!({ "textDocument": { "uri": chat }, "position": position_of(&text, "{{REGION}}", 1, 3) }),
+            json!({ "textDocument": { "uri": chat.uri }, "position": position_of(&chat.text, "{{REGION}}", 1, 3) }),
         )
         .await
         .unwrap();
@@ -220,16 +165,10 @@ async fn a_message_name_and_its_after_references_stay_in_their_section() {
 async fn a_linked_block_and_the_links_that_import_it() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, modern_capabilities()).await;
-    let linked = fixture.uri("project/api/nested/linked.void");
-    let linked_text = fixture.text("project/api/nested/linked.void");
-    client.open(&linked, &linked_text).await;
-    let from_link = references(
-        &mut client,
-        &linked,
-        position_of(&linked_text, "type: linkedBlock", 0, 8),
-        true,
-    )
-    .await;
+    let linked = fixture
+        .open(&mut client, "project/api/nested/linked.void")
+        .await;
+    let from_link = references(&mut client, linked.at("type: linkedBlock", 0, 8), true).await;
     let lines: Vec<String> = describe(&fixture, &from_link)
         .into_iter()
         .map(|l| l.split(' ').next().unwrap().to_string())
@@ -242,22 +181,14 @@ async fn a_linked_block_and_the_links_that_import_it() {
         ],
         "the block, then the link"
     );
-    let shared = fixture.uri("project/lib/shared.void");
-    let shared_text = fixture.text("project/lib/shared.void");
-    client.open(&shared, &shared_text).await;
-    let from_block = references(
-        &mut client,
-        &shared,
-        position_of(&shared_text, "type: socket-request", 0, 8),
-        false,
-    )
-    .await;
+    let shared = fixture.open(&mut client, "project/lib/shared.void").await;
+    let from_block = references(&mut client, shared.at("type: socket-request", 0, 8), false).await;
     assert_eq!(
         from_block.as_array().unwrap().len(),
         1,
         "the one link: {from_block}"
     );
-    assert_eq!(from_block[0]["uri"], linked.as_str());
+    assert_eq!(from_block[0]["uri"], linked.uri.as_str());
     client.shutdown().await;
 }
 
@@ -265,29 +196,16 @@ async fn a_linked_block_and_the_links_that_import_it() {
 async fn references_follow_unsaved_edits_and_changes_on_disk() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, modern_capabilities()).await;
-    let orders = fixture.uri("project/api/orders.void");
-    let text = fixture.text("project/api/orders.void");
-    client.open(&orders, &text).await;
+    let orders = fixture.open(&mut client, "project/api/orders.void").await;
     // Unsaved: the URL gains a second {{HOST}}.
-    let at = position_of(&text, "/orders/", 0, 0);
-    client
-        .notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": orders, "version": 2 }, "contentChanges": [{ "range": { "start": at, "end": at }, "text": "/{{HOST}}" }] }),
-        )
-        .await;
-    let host = references(
-        &mut client,
-        &orders,
-        position_of(&text, "{{HOST}}", 0, 3),
-        false,
-    )
-    .await;
+    let at = position_of(&orders.text, "/orders/", 0, 0);
+    client.insert_text(&orders.uri, 2, &at, "/{{HOST}}").await;
+    let host = references(&mut client, orders.at("{{HOST}}", 0, 3), false).await;
     let in_orders = host
         .as_array()
         .unwrap()
         .iter()
-        .filter(|l| l["uri"] == orders.as_str())
+        .filter(|l| l["uri"] == orders.uri.as_str())
         .count();
     assert_eq!(in_orders, 2, "{host}");
 
@@ -308,13 +226,7 @@ async fn references_follow_unsaved_edits_and_changes_on_disk() {
             ] }),
         )
         .await;
-    let host = references(
-        &mut client,
-        &orders,
-        position_of(&text, "{{HOST}}", 0, 3),
-        false,
-    )
-    .await;
+    let host = references(&mut client, orders.at("{{HOST}}", 0, 3), false).await;
     let files: Vec<String> = describe(&fixture, &host)
         .into_iter()
         .map(|l| l.split(':').next().unwrap().to_string())
@@ -329,16 +241,8 @@ async fn references_follow_unsaved_edits_and_changes_on_disk() {
     );
 
     // A file outside the workspace has only itself.
-    let stray = fixture.uri("outside/stray.void");
-    let stray_text = fixture.text("outside/stray.void");
-    client.open(&stray, &stray_text).await;
-    let alone = references(
-        &mut client,
-        &stray,
-        position_of(&stray_text, "{{HOST}}", 0, 3),
-        true,
-    )
-    .await;
+    let stray = fixture.open(&mut client, "outside/stray.void").await;
+    let alone = references(&mut client, stray.at("{{HOST}}", 0, 3), true).await;
     assert_eq!(describe(&fixture, &alone), ["outside/stray.void:25 HOST"]);
     client.shutdown().await;
 }

@@ -10,29 +10,17 @@ use serde_json::{Value, json};
 
 use crate::harness::{TestClient, file_uri, modern_capabilities};
 use crate::references::position_of;
-use crate::workspace::{Fixture, start};
+use crate::workspace::{Fixture, OpenFile, start};
 
-async fn rename(
-    client: &mut TestClient,
-    uri: &str,
-    position: Value,
-    new_name: &str,
-) -> Result<Value, Value> {
-    client
-        .request(
-            "textDocument/rename",
-            json!({ "textDocument": { "uri": uri }, "position": position, "newName": new_name }),
-        )
-        .await
+/// `textDocument/rename` at `at` (from [`OpenFile::at`]) to `new_name`.
+async fn rename(client: &mut TestClient, mut at: Value, new_name: &str) -> Result<Value, Value> {
+    at["newName"] = json!(new_name);
+    client.request("textDocument/rename", at).await
 }
 
-async fn prepare(client: &mut TestClient, uri: &str, position: Value) -> Result<Value, Value> {
-    client
-        .request(
-            "textDocument/prepareRename",
-            json!({ "textDocument": { "uri": uri }, "position": position }),
-        )
-        .await
+/// `textDocument/prepareRename` at `at` (from [`OpenFile::at`]).
+async fn prepare(client: &mut TestClient, at: Value) -> Result<Value, Value> {
+    client.request("textDocument/prepareRename", at).await
 }
 
 /// The byte offset of an LSP position (UTF-16 columns) in `text`.
@@ -114,18 +102,17 @@ fn message(error: &Value) -> String {
 async fn a_variable_is_renamed_across_the_project_and_its_environment_files() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, modern_capabilities()).await;
-    let chat = fixture.uri("project/chat.void");
-    let text = fixture.text("project/chat.void");
-    client.open(&chat, &text).await;
-    let at = position_of(&text, "{{HOST}}", 0, 4);
+    let chat = fixture.open(&mut client, "project/chat.void").await;
+    let at = chat.at("{{HOST}}", 0, 4);
 
-    let prepared = prepare(&mut client, &chat, at.clone()).await.unwrap();
+    let prepared = prepare(&mut client, at.clone()).await.unwrap();
     assert_eq!(prepared["placeholder"], "HOST");
-    assert_eq!(prepared["range"]["start"], position_of(&text, "HOST", 0, 0));
+    assert_eq!(
+        prepared["range"]["start"],
+        position_of(&chat.text, "HOST", 0, 0)
+    );
 
-    let edit = rename(&mut client, &chat, at.clone(), "API_HOST")
-        .await
-        .unwrap();
+    let edit = rename(&mut client, at.clone(), "API_HOST").await.unwrap();
     assert_eq!(
         edited_files(&fixture, &edit),
         BTreeMap::from([
@@ -159,14 +146,12 @@ async fn a_variable_is_renamed_across_the_project_and_its_environment_files() {
     );
 
     // The editor applies the open document's edits; the server sees every use resolve.
-    let renamed = apply(&text, &edit["changes"][chat.as_str()]);
-    client
-        .notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": chat, "version": 2 }, "contentChanges": [{ "text": renamed }] }),
-        )
-        .await;
-    let diagnostics = client.diagnostics(&chat, 2).await;
+    let renamed = OpenFile {
+        uri: chat.uri.clone(),
+        text: apply(&chat.text, &edit["changes"][chat.uri.as_str()]),
+    };
+    client.replace_text(&chat.uri, 2, &renamed.text).await;
+    let diagnostics = client.diagnostics(&chat.uri, 2).await;
     assert!(
         diagnostics
             .iter()
@@ -177,8 +162,7 @@ async fn a_variable_is_renamed_across_the_project_and_its_environment_files() {
     // A secret of the private file, and a name defined by .env files at two levels.
     let token = rename(
         &mut client,
-        &chat,
-        position_of(&renamed, "{{API_TOKEN}}", 0, 3),
+        renamed.at("{{API_TOKEN}}", 0, 3),
         "SESSION_TOKEN",
     )
     .await
@@ -190,14 +174,9 @@ async fn a_variable_is_renamed_across_the_project_and_its_environment_files() {
             ("project/chat.void".to_string(), 1),
         ])
     );
-    let region = rename(
-        &mut client,
-        &chat,
-        position_of(&renamed, "{{REGION}}", 0, 3),
-        "ZONE",
-    )
-    .await
-    .unwrap();
+    let region = rename(&mut client, renamed.at("{{REGION}}", 0, 3), "ZONE")
+        .await
+        .unwrap();
     assert_eq!(
         edited_files(&fixture, &region),
         BTreeMap::from([
@@ -217,18 +196,11 @@ async fn a_variable_is_renamed_across_the_project_and_its_environment_files() {
 async fn a_message_is_renamed_with_the_after_that_waits_for_it() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, modern_capabilities()).await;
-    let chat = fixture.uri("project/chat.void");
-    let text = fixture.text("project/chat.void");
-    client.open(&chat, &text).await;
-    let edit = rename(
-        &mut client,
-        &chat,
-        position_of(&text, "after: hello", 0, 9),
-        "greet",
-    )
-    .await
-    .unwrap();
-    let renamed = apply(&text, &edit["changes"][chat.as_str()]);
+    let chat = fixture.open(&mut client, "project/chat.void").await;
+    let edit = rename(&mut client, chat.at("after: hello", 0, 9), "greet")
+        .await
+        .unwrap();
+    let renamed = apply(&chat.text, &edit["changes"][chat.uri.as_str()]);
     assert!(renamed.contains("  name: greet\n"));
     assert!(renamed.contains("  send: \"after: greet\"\n"));
     assert_eq!(
@@ -238,23 +210,13 @@ async fn a_message_is_renamed_with_the_after_that_waits_for_it() {
     );
     assert_eq!(edited_files(&fixture, &edit).len(), 1);
 
-    let taken = rename(
-        &mut client,
-        &chat,
-        position_of(&text, "name: hello", 0, 7),
-        "subscribe",
-    )
-    .await
-    .unwrap_err();
+    let taken = rename(&mut client, chat.at("name: hello", 0, 7), "subscribe")
+        .await
+        .unwrap_err();
     assert!(message(&taken).contains("already used"), "{taken}");
-    let invalid = rename(
-        &mut client,
-        &chat,
-        position_of(&text, "name: hello", 0, 7),
-        "a: b",
-    )
-    .await
-    .unwrap_err();
+    let invalid = rename(&mut client, chat.at("name: hello", 0, 7), "a: b")
+        .await
+        .unwrap_err();
     assert!(
         message(&invalid).contains("cannot be a message name"),
         "{invalid}"
@@ -266,24 +228,12 @@ async fn a_message_is_renamed_with_the_after_that_waits_for_it() {
 async fn a_rename_follows_unsaved_edits() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, modern_capabilities()).await;
-    let orders = fixture.uri("project/api/orders.void");
-    let text = fixture.text("project/api/orders.void");
-    client.open(&orders, &text).await;
-    let at = position_of(&text, "/orders/", 0, 0);
-    client
-        .notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": orders, "version": 2 }, "contentChanges": [{ "range": { "start": at, "end": at }, "text": "/{{HOST}}" }] }),
-        )
-        .await;
-    let edit = rename(
-        &mut client,
-        &orders,
-        position_of(&text, "{{HOST}}", 0, 3),
-        "API_HOST",
-    )
-    .await
-    .unwrap();
+    let orders = fixture.open(&mut client, "project/api/orders.void").await;
+    let at = position_of(&orders.text, "/orders/", 0, 0);
+    client.insert_text(&orders.uri, 2, &at, "/{{HOST}}").await;
+    let edit = rename(&mut client, orders.at("{{HOST}}", 0, 3), "API_HOST")
+        .await
+        .unwrap();
     assert_eq!(edited_files(&fixture, &edit)["project/api/orders.void"], 2);
     client.shutdown().await;
 }
@@ -292,45 +242,27 @@ async fn a_rename_follows_unsaved_edits() {
 async fn a_rename_that_could_not_be_complete_is_refused_in_words() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, modern_capabilities()).await;
-    let chat = fixture.uri("project/chat.void");
-    let text = fixture.text("project/chat.void");
-    client.open(&chat, &text).await;
+    let chat = fixture.open(&mut client, "project/chat.void").await;
     let refuse = |result: Result<Value, Value>| message(&result.unwrap_err());
 
     // Outside the workspace.
-    let stray = fixture.uri("outside/stray.void");
-    let stray_text = fixture.text("outside/stray.void");
-    client.open(&stray, &stray_text).await;
-    let outside = refuse(
-        prepare(
-            &mut client,
-            &stray,
-            position_of(&stray_text, "{{HOST}}", 0, 3),
-        )
-        .await,
-    );
+    let stray = fixture.open(&mut client, "outside/stray.void").await;
+    let outside = refuse(prepare(&mut client, stray.at("{{HOST}}", 0, 3)).await);
     assert!(
         outside.contains("outside the workspace folders"),
         "{outside}"
     );
     // Not a name, a block, a taken name, an invalid name.
-    let nothing = refuse(prepare(&mut client, &chat, position_of(&text, "# Chat", 0, 2)).await);
+    let nothing = refuse(prepare(&mut client, chat.at("# Chat", 0, 2)).await);
     assert!(nothing.contains("nothing to rename here"), "{nothing}");
-    let block = refuse(
-        prepare(
-            &mut client,
-            &chat,
-            position_of(&text, "type: socket-request", 0, 8),
-        )
-        .await,
-    );
+    let block = refuse(prepare(&mut client, chat.at("type: socket-request", 0, 8)).await);
     assert!(block.contains("uids are not renamed"), "{block}");
-    let at = position_of(&text, "{{HOST}}", 0, 3);
-    let taken = refuse(rename(&mut client, &chat, at.clone(), "REGION").await);
+    let at = chat.at("{{HOST}}", 0, 3);
+    let taken = refuse(rename(&mut client, at.clone(), "REGION").await);
     assert!(taken.contains("already has a value"), "{taken}");
-    let invalid = refuse(rename(&mut client, &chat, at.clone(), "two words").await);
+    let invalid = refuse(rename(&mut client, at.clone(), "two words").await);
     assert!(invalid.contains("not a variable name"), "{invalid}");
-    let number = refuse(rename(&mut client, &chat, at.clone(), "123").await);
+    let number = refuse(rename(&mut client, at.clone(), "123").await);
     assert!(number.contains("not a variable name"), "{number}");
     client.shutdown().await;
 
@@ -341,8 +273,8 @@ async fn a_rename_that_could_not_be_complete_is_refused_in_words() {
         Some(&fixture.project()),
     )
     .await;
-    client.open(&chat, &text).await;
-    let settings = refuse(prepare(&mut client, &chat, at.clone()).await);
+    client.open(&chat.uri, &chat.text).await;
+    let settings = refuse(prepare(&mut client, at.clone()).await);
     assert!(settings.contains("editor settings"), "{settings}");
     client.shutdown().await;
 
@@ -353,8 +285,8 @@ async fn a_rename_that_could_not_be_complete_is_refused_in_words() {
     )
     .unwrap();
     let mut client = start(&fixture, modern_capabilities()).await;
-    client.open(&chat, &text).await;
-    let unread = refuse(prepare(&mut client, &chat, at.clone()).await);
+    client.open(&chat.uri, &chat.text).await;
+    let unread = refuse(prepare(&mut client, at.clone()).await);
     assert!(
         unread.contains("was not read") && unread.contains("broken.void"),
         "{unread}"
@@ -363,12 +295,12 @@ async fn a_rename_that_could_not_be_complete_is_refused_in_words() {
     std::fs::remove_file(fixture.path("project/lib/broken.void")).unwrap();
     std::os::unix::fs::symlink(fixture.path("outside"), fixture.path("project/elsewhere")).unwrap();
     let mut client = start(&fixture, modern_capabilities()).await;
-    client.open(&chat, &text).await;
-    let symlink = refuse(prepare(&mut client, &chat, at).await);
+    client.open(&chat.uri, &chat.text).await;
+    let symlink = refuse(prepare(&mut client, at).await);
     assert!(symlink.contains("symlink leading out"), "{symlink}");
     // A message name is the file's own business: still renamed.
     assert!(
-        prepare(&mut client, &chat, position_of(&text, "name: hello", 0, 7))
+        prepare(&mut client, chat.at("name: hello", 0, 7))
             .await
             .is_ok()
     );

@@ -52,10 +52,8 @@ async fn tokens(client: &mut TestClient, uri: &str, text: &str) -> Vec<String> {
 async fn message_names_methods_and_variables_by_what_the_project_knows() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, modern_capabilities()).await;
-    let chat = fixture.uri("project/chat.void");
-    let text = fixture.text("project/chat.void");
-    client.open(&chat, &text).await;
-    let found = tokens(&mut client, &chat, &text).await;
+    let chat = fixture.open(&mut client, "project/chat.void").await;
+    let found = tokens(&mut client, &chat.uri, &chat.text).await;
     for wanted in [
         r#"keyword "WSS""#,
         r#"variable "{{HOST}}""#,
@@ -72,21 +70,16 @@ async fn message_names_methods_and_variables_by_what_the_project_knows() {
         );
     }
 
-    let orders = fixture.uri("project/api/orders.void");
-    let orders_text = fixture.text("project/api/orders.void");
-    client.open(&orders, &orders_text).await;
-    let found = tokens(&mut client, &orders, &orders_text).await;
+    let orders = fixture.open(&mut client, "project/api/orders.void").await;
+    let found = tokens(&mut client, &orders.uri, &orders.text).await;
     assert!(found.contains(&r#"keyword "GET""#.to_string()), "{found:?}");
 
     // An unsaved edit names a variable nobody sets.
-    let edited = text.replace("body: admin hello", "body: admin {{NOBODY}}");
-    client
-        .notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": chat, "version": 2 }, "contentChanges": [{ "text": edited }] }),
-        )
-        .await;
-    let found = tokens(&mut client, &chat, &edited).await;
+    let edited = chat
+        .text
+        .replace("body: admin hello", "body: admin {{NOBODY}}");
+    client.replace_text(&chat.uri, 2, &edited).await;
+    let found = tokens(&mut client, &chat.uri, &edited).await;
     assert!(
         found.contains(&r#"variable.undefined "{{NOBODY}}""#.to_string()),
         "{found:?}"

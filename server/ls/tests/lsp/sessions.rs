@@ -12,7 +12,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 use void_echo::{EchoServer, EchoServerConfig};
 
-use super::harness::{TestClient, file_uri};
+use super::harness::{TestClient, file_uri, lens_containing, lens_titles, text_field};
 
 const REQUEST_UID: &str = "5c1d7a52-3e0b-4f5e-9a0c-2b6f0c9d1e11";
 const HELLO_UID: &str = "a3f0e6d2-7b41-4c8e-9f25-0d6c1b2e3f40";
@@ -73,17 +73,6 @@ async fn wait_status(
     status
 }
 
-/// The code lenses of `uri`.
-async fn code_lenses(client: &mut TestClient, uri: &str) -> Value {
-    client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap()
-}
-
 /// Runs `command` on the socket-request section of `uri` (by its block uid).
 async fn on_request_block(
     client: &mut TestClient,
@@ -93,14 +82,6 @@ async fn on_request_block(
     client
         .command(command, json!({ "uri": uri, "blockUid": REQUEST_UID }))
         .await
-}
-
-/// A string field of a command's answer (`sessionId`, `logUri`).
-fn text_field(answer: &Value, field: &str) -> String {
-    answer[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("no {field} in {answer}"))
-        .to_string()
 }
 
 /// A WebSocket section in the app's canonical style: URL from `{{ECHO_URL}}` (a `.env` file),
@@ -201,24 +182,6 @@ fn position_of(text: &str, needle: &str) -> (u32, u32) {
     (line as u32, column as u32)
 }
 
-fn lens_titles(lenses: &Value) -> Vec<String> {
-    lenses
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["command"]["title"].as_str().unwrap_or("").to_string())
-        .collect()
-}
-
-fn find_lens<'a>(lenses: &'a Value, title: &str) -> &'a Value {
-    lenses
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["command"]["title"].as_str().unwrap_or("").contains(title))
-        .unwrap_or_else(|| panic!("no `{title}` lens in {:?}", lens_titles(lenses)))
-}
-
 /// Lines of the log with a `HH:MM:SS.mmm` timestamp and the given marker.
 fn timestamped_lines<'a>(log: &'a str, marker: &str) -> Vec<&'a str> {
     log.lines()
@@ -272,15 +235,12 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
     let transcript = dir.path().join("transcripts").join("chat.jsonl");
     let file = dir.path().join("chat.void");
     let text = void_file(&transcript);
-    std::fs::write(&file, &text).unwrap();
-    let uri = file_uri(&file);
-
     let mut client = start_client().await;
-    client.open(&uri, &text).await;
+    let uri = client.open_file(&file, &text).await;
 
     // Idle: only ▶ Connect, and no connection was opened by opening the file.
-    let lenses = code_lenses(&mut client, &uri).await;
-    let connect = find_lens(&lenses, "Connect");
+    let lenses = client.code_lenses(&uri).await;
+    let connect = lens_containing(&lenses, "Connect");
     assert_eq!(connect["command"]["command"], "void.connect");
     assert_eq!(connect["command"]["arguments"][0]["blockUid"], REQUEST_UID);
     assert!(
@@ -323,7 +283,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
     assert_eq!(again["sessionId"], session_id.as_str());
 
     // Connected lenses: state and counts, Pause, Close, Open log, Send on each ws-message.
-    let lenses = code_lenses(&mut client, &uri).await;
+    let lenses = client.code_lenses(&uri).await;
     let titles = lens_titles(&lenses);
     assert!(
         titles
@@ -343,7 +303,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
     );
 
     // Send the ws-message by its lens.
-    let send = find_lens(&lenses, "Send hello")["command"].clone();
+    let send = lens_containing(&lenses, "Send hello")["command"].clone();
     assert_eq!(send["arguments"][0]["messageUid"], HELLO_UID);
     let answer = client
         .command("void.send", send["arguments"][0].clone())
@@ -453,7 +413,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
             .any(|l| l.contains("sent while paused")),
         "the paused view moved:\n{paused_log}"
     );
-    let lenses = code_lenses(&mut client, &uri).await;
+    let lenses = client.code_lenses(&uri).await;
     assert!(
         lens_titles(&lenses).iter().any(|t| t == "Resume"),
         "{:?}",
@@ -482,8 +442,8 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
     client
         .notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "range": { "start": { "line": 1, "character": 0 }, "end": { "line": 1, "character": 0 } }, "text": "Some prose\nadded above.\n\n" }] }))
         .await;
-    let lenses = code_lenses(&mut client, &uri).await;
-    let send = find_lens(&lenses, "Send hello");
+    let lenses = client.code_lenses(&uri).await;
+    let send = lens_containing(&lenses, "Send hello");
     let (hello_fence, _) = position_of(&text, "```void\n---\ntype: ws-message");
     assert_eq!(
         send["range"]["start"]["line"],
@@ -533,7 +493,7 @@ async fn connect_send_read_log_pause_resume_close_through_the_lsp() {
             .any(|l| l.contains("1000")),
         "{closed_log}"
     );
-    let lenses = code_lenses(&mut client, &uri).await;
+    let lenses = client.code_lenses(&uri).await;
     let titles = lens_titles(&lenses);
     assert!(
         titles.iter().any(|t| t.contains("▶ Connect"))
@@ -703,23 +663,13 @@ async fn a_refused_connection_fails_with_a_message_and_shutdown_closes_live_sess
 /// second looks must stay within the refresh throttle, not each ask for another fetch.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetching_on_every_refresh_keeps_refreshes_throttled() {
-    let echo = EchoServer::start(EchoServerConfig::default())
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let text = void_file(&dir.path().join("steady.jsonl"))
-        .replace("\"{{ECHO_URL}}/echo\"", &format!("{}/echo", echo.url()));
-    let file = dir.path().join("steady.void");
-    std::fs::write(&file, &text).unwrap();
-    let uri = file_uri(&file);
-    let mut client = start_client().await;
-    client.open(&uri, &text).await;
-    let connected = on_request_block(&mut client, "void.connect", &uri)
-        .await
-        .unwrap();
-    let id = text_field(&connected, "sessionId");
-    let log_uri = text_field(&connected, "logUri");
-    wait_status(&client, 0, &id, |p| p["state"] == "open").await;
+    let Connected {
+        echo: _echo,
+        _dir,
+        mut client,
+        id,
+        log_uri,
+    } = connected_to_echo("/echo").await;
 
     // Two seconds of a session that keeps changing (a message sent and echoed every 20 ms),
     // with every refresh answered by a fetch of the log's text.
@@ -764,23 +714,13 @@ async fn fetching_on_every_refresh_keeps_refreshes_throttled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
-    let echo = EchoServer::start(EchoServerConfig::default())
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let text = void_file(&dir.path().join("flood.jsonl"))
-        .replace("\"{{ECHO_URL}}/echo\"", &format!("{}/commands", echo.url()));
-    let file = dir.path().join("flood.void");
-    std::fs::write(&file, &text).unwrap();
-    let uri = file_uri(&file);
-    let mut client = start_client().await;
-    client.open(&uri, &text).await;
-    let connected = on_request_block(&mut client, "void.connect", &uri)
-        .await
-        .unwrap();
-    let id = text_field(&connected, "sessionId");
-    let log_uri = text_field(&connected, "logUri");
-    wait_status(&client, 0, &id, |p| p["state"] == "open").await;
+    let Connected {
+        echo,
+        _dir,
+        mut client,
+        id,
+        log_uri,
+    } = connected_to_echo("/commands").await;
 
     const FLOOD: u64 = 100_000;
     let mark = client.mark();
@@ -836,6 +776,40 @@ async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
     echo.shutdown().await;
 }
 
+/// A session of [`void_file`] open on an echo server's `route`, from a started client.
+struct Connected {
+    echo: EchoServer,
+    /// The folder of the file and its transcript, removed when dropped.
+    _dir: tempfile::TempDir,
+    client: TestClient,
+    id: String,
+    log_uri: String,
+}
+
+async fn connected_to_echo(route: &str) -> Connected {
+    let echo = EchoServer::start(EchoServerConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let text = void_file(&dir.path().join("t.jsonl"))
+        .replace("\"{{ECHO_URL}}/echo\"", &format!("{}{route}", echo.url()));
+    let mut client = start_client().await;
+    let uri = client.open_file(&dir.path().join("t.void"), &text).await;
+    let connected = on_request_block(&mut client, "void.connect", &uri)
+        .await
+        .unwrap();
+    let id = text_field(&connected, "sessionId");
+    let log_uri = text_field(&connected, "logUri");
+    wait_status(&client, 0, &id, |p| p["state"] == "open").await;
+    Connected {
+        echo,
+        _dir: dir,
+        client,
+        id,
+        log_uri,
+    }
+}
+
 /// `void_file` with one more `ws-options` row.
 fn with_option(text: &str, key: &str, value: &str) -> String {
     text.replace(
@@ -858,10 +832,8 @@ async fn waiting_to_reconnect_is_a_published_state_that_close_ends() {
         &format!("ws://127.0.0.1:{port}/nothing"),
     );
     let file = dir.path().join("reconnect.void");
-    std::fs::write(&file, &text).unwrap();
-    let uri = file_uri(&file);
     let mut client = start_client().await;
-    client.open(&uri, &text).await;
+    let uri = client.open_file(&file, &text).await;
     let answer = on_request_block(&mut client, "void.connect", &uri)
         .await
         .unwrap();
@@ -881,7 +853,7 @@ async fn waiting_to_reconnect_is_a_published_state_that_close_ends() {
             .is_some_and(|e| e.contains("cannot connect")),
         "{waiting}"
     );
-    let lenses = code_lenses(&mut client, &uri).await;
+    let lenses = client.code_lenses(&uri).await;
     assert!(
         lens_titles(&lenses)
             .iter()
@@ -908,15 +880,13 @@ async fn an_untrusted_workspace_gets_no_connection_even_if_the_editor_asks() {
     let text = void_file(&dir.path().join("t.jsonl"))
         .replace("\"{{ECHO_URL}}/echo\"", &format!("{}/echo", echo.url()));
     let file = dir.path().join("untrusted.void");
-    std::fs::write(&file, &text).unwrap();
-    let uri = file_uri(&file);
     let (mut client, _) = TestClient::start(
         session_capabilities(),
         json!({ "workspaceTrusted": false }),
         None,
     )
     .await;
-    client.open(&uri, &text).await;
+    let uri = client.open_file(&file, &text).await;
     for command in ["void.connect", "void.testConnection"] {
         let error = on_request_block(&mut client, command, &uri)
             .await
@@ -962,10 +932,8 @@ async fn a_socket_io_section_runs_from_the_editor_with_its_log_in_events() {
         .unwrap()
         .replace("\"{{ECHO_URL}}\"", &format!("\"{}\"", echo.url()));
     let file = dir.path().join("socketio-chat.void");
-    std::fs::write(&file, &text).unwrap();
-    let uri = file_uri(&file);
     let mut client = start_client().await;
-    client.open(&uri, &text).await;
+    let uri = client.open_file(&file, &text).await;
     let connected = client
         .command(
             "void.connect",

@@ -40,6 +40,30 @@ impl Fixture {
     pub fn text(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path(relative)).unwrap()
     }
+
+    /// Opens the fixture's file `relative` in `client`.
+    pub async fn open(&self, client: &mut TestClient, relative: &str) -> OpenFile {
+        let (uri, text) = (self.uri(relative), self.text(relative));
+        client.open(&uri, &text).await;
+        OpenFile { uri, text }
+    }
+}
+
+/// A file open in the client: its URI and the text it was opened with.
+pub struct OpenFile {
+    pub uri: String,
+    pub text: String,
+}
+
+impl OpenFile {
+    /// The `textDocument` and `position` (UTF-16) of the `nth` occurrence of `needle` in the
+    /// text, `shift` characters into it: the parameters of a request at that place.
+    pub fn at(&self, needle: &str, nth: usize, shift: usize) -> Value {
+        json!({
+            "textDocument": { "uri": self.uri },
+            "position": crate::references::position_of(&self.text, needle, nth, shift),
+        })
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -210,9 +234,9 @@ async fn workspace_symbols_name_sections_requests_and_messages() {
 async fn a_document_edited_but_not_saved_wins_over_its_disk_copy() {
     let fixture = Fixture::new();
     let mut client = start(&fixture, modern_capabilities()).await;
-    let uri = fixture.uri("project/api/nested/linked.void");
-    let text = fixture.text("project/api/nested/linked.void");
-    client.open(&uri, &text).await;
+    let OpenFile { uri, text } = fixture
+        .open(&mut client, "project/api/nested/linked.void")
+        .await;
     let line = text.lines().position(|l| l == "  name: ping").unwrap();
     client
         .notify(
