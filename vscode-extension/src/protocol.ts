@@ -35,6 +35,8 @@ export const ServerCommand = {
   exportTranscript: 'void.exportTranscript',
   copyAsWebsocat: 'void.copyAsWebsocat',
   openLog: 'void.openLog',
+  serve: 'void.serve',
+  stopServe: 'void.stopServe',
 } as const;
 
 /** URI scheme of the live log documents. */
@@ -78,6 +80,14 @@ export interface SectionTarget {
 export interface ConnectResult {
   sessionId: string;
   logUri: string;
+}
+
+/** `void.serve` (a `SectionTarget`): the served section's id (for `void.stopServe`, which takes
+ * `SessionArgs`), its log document and where clients connect (`ws://127.0.0.1:<port>`). */
+export interface ServeResult {
+  sessionId: string;
+  logUri: string;
+  url: string;
 }
 
 /** `void.send`: a `ws-message` by uid, or an ad-hoc body. */

@@ -34,6 +34,8 @@ M.command = {
   export_transcript = 'void.exportTranscript',
   copy_as_websocat = 'void.copyAsWebsocat',
   open_log = 'void.openLog',
+  serve = 'void.serve',
+  stop_serve = 'void.stopServe',
 }
 
 --- URI scheme of the live log documents (`void-session:/<sessionId>/<name>.wslog`).
@@ -54,6 +56,13 @@ M.log_scheme = 'void-session'
 --- @class void.ConnectResult
 --- @field sessionId string
 --- @field logUri string
+
+--- `void.serve` (a void.SectionTarget): the served section's id (for `void.stopServe`, which
+--- takes void.SessionArgs), its log document and where clients connect.
+--- @class void.ServeResult
+--- @field sessionId string
+--- @field logUri string
+--- @field url string
 
 --- `void.send`: a `ws-message` by uid, or an ad-hoc body.
 --- @class void.SendArgs

@@ -21,6 +21,9 @@ mod robustness;
 #[path = "lsp/sessions.rs"]
 mod sessions;
 
+#[path = "lsp/serves.rs"]
+mod serves;
+
 #[path = "lsp/environments.rs"]
 mod environments;
 

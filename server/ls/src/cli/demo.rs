@@ -261,7 +261,7 @@ fn run_mock(color: ColorChoice) -> ExitCode {
                 style.dim(&format!("mock #{n}"))
             );
         };
-        let served = tokio::spawn(super::serve::accept_clients(
+        let served = tokio::spawn(void_session::serve::accept_clients(
             listener,
             Arc::new(spec),
             Arc::new(say),

@@ -10,7 +10,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use void_session::SessionSpec;
 use void_syntax::model::RequestKind;
@@ -82,35 +81,6 @@ pub(super) fn section_spec(
     Ok((label.clone(), spec))
 }
 
-/// Where a served client's lines go: the client's number and one line.
-pub(super) type ClientLines = Arc<dyn Fn(u64, &str) + Send + Sync>;
-
-/// Accepts clients forever, each served in its own task; `say` gets each client's number and
-/// one line per event.
-pub(super) async fn accept_clients(
-    listener: tokio::net::TcpListener,
-    spec: Arc<SessionSpec>,
-    say: ClientLines,
-) {
-    let clients = AtomicU64::new(0);
-    loop {
-        let Ok((tcp, peer)) = listener.accept().await else {
-            continue;
-        };
-        let n = clients.fetch_add(1, Ordering::Relaxed) + 1;
-        let spec = spec.clone();
-        let say = say.clone();
-        tokio::spawn(async move {
-            let line = |text: &str| say(n, text);
-            line(&format!("⇄ connected · {peer}"));
-            match void_session::serve::serve_connection(&spec, tcp, &line).await {
-                Ok(()) => line("✕ closed"),
-                Err(e) => line(&format!("✕ {e}")),
-            }
-        });
-    }
-}
-
 /// Serves until Ctrl-C.
 pub fn run(args: ServeArgs) -> ExitCode {
     let (label, spec) = match served_spec(&args) {
@@ -142,7 +112,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         let say = |n: u64, line: &str| {
             let _ = writeln!(std::io::stdout().lock(), "#{n} {line}");
         };
-        let accept = accept_clients(listener, Arc::new(spec), Arc::new(say));
+        let accept = void_session::serve::accept_clients(listener, Arc::new(spec), Arc::new(say));
         tokio::select! {
             () = accept => {}
             _ = tokio::signal::ctrl_c() => {}

@@ -114,6 +114,10 @@ pub mod commands {
     pub const COPY_AS_WEBSOCAT: &str = "void.copyAsWebsocat";
     /// Shows a session's log (`window/showDocument`); code lenses run it.
     pub const OPEN_LOG: &str = "void.openLog";
+    /// Serves a section's server side on loopback (the `▶ Serve` lens).
+    pub const SERVE: &str = "void.serve";
+    /// Stops a served section.
+    pub const STOP_SERVE: &str = "void.stopServe";
 
     /// Every command the server accepts, advertised in `executeCommandProvider`.
     pub const ALL: &[&str] = &[
@@ -127,5 +131,7 @@ pub mod commands {
         EXPORT_TRANSCRIPT,
         COPY_AS_WEBSOCAT,
         OPEN_LOG,
+        SERVE,
+        STOP_SERVE,
     ];
 }

@@ -197,7 +197,9 @@ async fn section_at_answers_what_clients_need_without_a_scanner_of_their_own() {
             "void.sessions",
             "void.exportTranscript",
             "void.copyAsWebsocat",
-            "void.openLog"
+            "void.openLog",
+            "void.serve",
+            "void.stopServe"
         ])
     );
     client.open(&p.uri, &p.text).await;

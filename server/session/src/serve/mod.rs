@@ -11,6 +11,9 @@
 
 mod socketio;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::WebSocketStream;
@@ -24,6 +27,41 @@ use crate::log::message_preview;
 use crate::mask::Masker;
 use crate::spec::{Outgoing, SessionSpec};
 use crate::template;
+
+/// Where a served client's lines go: the client's number (from 1) and one line.
+pub type ClientLines = Arc<dyn Fn(u64, &str) + Send + Sync>;
+
+/// Accepts clients on `listener` until dropped, each served in its own task (dropping this
+/// future ends them all); `say` gets each client's number and one line per event
+/// (`⇄ connected · <peer>` first, `✕ closed` last).
+pub async fn accept_clients(
+    listener: tokio::net::TcpListener,
+    spec: Arc<SessionSpec>,
+    say: ClientLines,
+) {
+    let clients = AtomicU64::new(0);
+    let mut serving = tokio::task::JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            Some(_) = serving.join_next() => continue,
+        };
+        let Ok((tcp, peer)) = accepted else {
+            continue;
+        };
+        let n = clients.fetch_add(1, Ordering::Relaxed) + 1;
+        let spec = spec.clone();
+        let say = say.clone();
+        serving.spawn(async move {
+            let line = |text: &str| say(n, text);
+            line(&format!("⇄ connected · {peer}"));
+            match serve_connection(&spec, tcp, &line).await {
+                Ok(()) => line("✕ closed"),
+                Err(e) => line(&format!("✕ {e}")),
+            }
+        });
+    }
+}
 
 /// Takes a client's connection: the WebSocket upgrade (for a Socket.IO section, only Engine.IO
 /// v4 on the WebSocket transport), then the conversation. An upgrade that fails is said in

@@ -1,8 +1,9 @@
 //! The session commands of `workspace/executeCommand` (docs/lsp-extensions.md, "Commands"):
 //! connect, send, test a connection, pause, resume, close, list, export a transcript, copy as
-//! websocat, and open a log. `lsp/commands.rs` routes every name of `ext::commands::ALL` here.
+//! websocat, open a log, and serve a section on loopback or stop serving it. `lsp/commands.rs` routes every name of `ext::commands::ALL` here.
 //!
-//! A connection is only ever opened by `void.connect` or `void.testConnection`. Handlers never
+//! A connection is only ever opened by `void.connect` or `void.testConnection`, and a port only
+//! ever listened on by `void.serve`. Handlers never
 //! await a request to the client: status, refreshes and messages go out from spawned tasks
 //! ([`super::notifier`]). Bad arguments are `InvalidParams`; a valid request that cannot be
 //! carried out (unknown section, unresolved variable, session not open) is `RequestFailed`
@@ -119,6 +120,24 @@ pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Resul
             state,
             single_argument(name, arguments).map_err(bad_argument)?,
         )?,
+        SERVE => {
+            serve(
+                state,
+                single_argument(name, arguments).map_err(bad_argument)?,
+            )
+            .await?
+        }
+        STOP_SERVE => {
+            let args: SessionArgs = single_argument(name, arguments).map_err(bad_argument)?;
+            let served = state.sessions.serves.get(&args.session_id).ok_or_else(|| {
+                failed(format!(
+                    "no section is served as `{}` (it may have been stopped already)",
+                    args.session_id
+                ))
+            })?;
+            served.stop();
+            answer(OkResult::OK)
+        }
         other => {
             return Err(Error::invalid_params(format!(
                 "`{other}` is not a session command"
@@ -244,6 +263,47 @@ fn run_http(
     }))
 }
 
+/// `void.serve`: the section's server side on a free loopback port (the one already served,
+/// when it is), its log document shown like a session's.
+async fn serve(state: &ServerState, args: SectionTarget) -> Result<Value> {
+    if let Some(refusal) = state.connect_refusal() {
+        return Err(failed(refusal.replace("connecting", "serving")));
+    }
+    if state.sessions.is_shutting_down() {
+        return Err(failed(
+            "the language server is shutting down; nothing new is served",
+        ));
+    }
+    let located = lookup::locate(state, &args.uri, args.block_uid.as_deref(), args.position)
+        .map_err(failed)?;
+    let served = match state
+        .sessions
+        .serves
+        .live_for(&located.uri, &located.section_key)
+    {
+        Some(live) => live,
+        None => {
+            let spec = lookup::spec(state, &located).map_err(failed)?;
+            super::serves::start(&state.sessions, &located, spec)
+                .await
+                .map_err(failed)?
+        }
+    };
+    // The log is shown as a session's is (the editor has no command of its own to open it).
+    open_log(
+        state,
+        OpenLogArgs {
+            session_id: None,
+            log_uri: Some(served.log_uri.clone()),
+        },
+    )?;
+    Ok(answer(ServeResult {
+        session_id: served.id.clone(),
+        log_uri: served.log_uri.clone(),
+        url: served.url.clone(),
+    }))
+}
+
 fn send(state: &ServerState, args: SendArgs) -> Result<Value> {
     let entry = state.sessions.require(&args.session_id).map_err(failed)?;
     let request = match (&args.message_uid, &args.format, &args.body) {
@@ -349,9 +409,10 @@ fn export_destination(path: &str, void_file: Option<&Path>) -> PathBuf {
 fn open_log(state: &ServerState, args: OpenLogArgs) -> Result<Value> {
     let log_uri = match (&args.log_uri, &args.session_id) {
         (Some(uri), _) => uri.clone(),
-        (None, Some(id)) => match state.sessions.http.get(id) {
-            Some(run) => run.response_uri.clone(),
-            None => state.sessions.require(id).map_err(failed)?.log_uri.clone(),
+        (None, Some(id)) => match (state.sessions.http.get(id), state.sessions.serves.get(id)) {
+            (Some(run), _) => run.response_uri.clone(),
+            (None, Some(served)) => served.log_uri.clone(),
+            (None, None) => state.sessions.require(id).map_err(failed)?.log_uri.clone(),
         },
         (None, None) => {
             return Err(bad_argument(

@@ -1,5 +1,6 @@
 //! What sessions add to the editing features: code lenses (state and counts, Pause/Resume,
-//! Close, Open log on a connected `socket-request`; Send on each `ws-message`), the live state
+//! Close, Open log on a connected `socket-request`; Send on each `ws-message`; Serve, or Stop
+//! serving and its log, on a section with replies), the live state
 //! in the hover of a `socket-request`, and the same operations as code actions at the cursor.
 //!
 //! Every lookup goes from the current model to the session by `socket-request` uid, so what is
@@ -14,7 +15,8 @@ use void_syntax::{AssertionRow, BlockKind, Document};
 
 use super::super::document::OpenDocument;
 use super::super::ext::commands::{
-    CLOSE, CONNECT, COPY_AS_WEBSOCAT, OPEN_LOG, PAUSE, RESUME, SEND, TEST_CONNECTION,
+    CLOSE, CONNECT, COPY_AS_WEBSOCAT, OPEN_LOG, PAUSE, RESUME, SEND, SERVE, STOP_SERVE,
+    TEST_CONNECTION,
 };
 use super::super::inlay_hints;
 use super::super::server::ServerState;
@@ -165,17 +167,19 @@ pub fn request_lenses(
         return;
     };
     let range = state.range(doc, block.range.start..block.range.start);
-    let session = session_of_request(state, doc, model, request_block);
-    if let Some((section, entry)) = session.as_ref().filter(|(_, entry)| entry.is_live()) {
-        live_lenses(state, doc, model, section, entry, range, lenses);
-        return;
-    }
     let target = SectionTarget {
         uri: doc.uri.clone(),
         block_uid: block.uid.as_ref().map(|uid| uid.value.to_string()),
         position: block.uid.is_none().then_some(range.start),
     };
+    let session = session_of_request(state, doc, model, request_block);
+    if let Some((section, entry)) = session.as_ref().filter(|(_, entry)| entry.is_live()) {
+        live_lenses(state, doc, model, section, entry, range, lenses);
+        serve_lenses(state, doc, model, request_block, range, &target, lenses);
+        return;
+    }
     lenses.push(lens(range, "▶ Connect", CONNECT, &target));
+    serve_lenses(state, doc, model, request_block, range, &target, lenses);
     if let Some((_, finished)) = session {
         let status = finished.session.status();
         lenses.push(lens(
@@ -184,6 +188,48 @@ pub fn request_lenses(
             OPEN_LOG,
             &open_log_args(&finished),
         ));
+    }
+}
+
+/// `▶ Serve` on a section with replies (an `on-receive` message: a conversation to play from
+/// the server's side); while it is served, `■ Stop serving` with its URL and its log.
+fn serve_lenses(
+    state: &ServerState,
+    doc: &OpenDocument,
+    model: &Arc<Document>,
+    request_block: usize,
+    range: Range,
+    target: &SectionTarget,
+    lenses: &mut Vec<CodeLens>,
+) {
+    let Some((index, section)) = model
+        .sections
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.blocks.contains(&request_block))
+    else {
+        return;
+    };
+    let key = lookup::section_key(target.block_uid.as_deref(), index);
+    if let Some(served) = state.sessions.serves.live_for(&doc.uri, &key) {
+        let args = SessionArgs {
+            session_id: served.id.clone(),
+        };
+        lenses.push(lens(
+            range,
+            format!("■ Stop serving {}", served.url),
+            STOP_SERVE,
+            &args,
+        ));
+        let log = OpenLogArgs {
+            session_id: Some(served.id.clone()),
+            log_uri: Some(served.log_uri.clone()),
+        };
+        lenses.push(lens(range, "Serve log", OPEN_LOG, &log));
+        return;
+    }
+    if section.messages(model).iter().any(|(_, m)| m.is_reply()) {
+        lenses.push(lens(range, "▶ Serve", SERVE, target));
     }
 }
 

@@ -55,6 +55,9 @@ pub fn text_for(manager: &SessionManager, uri: &str) -> Result<LogTextResult, St
     if let Some(run) = manager.http.get(id) {
         return Ok(run.text());
     }
+    if let Some(served) = manager.serves.get(id) {
+        return Ok(served.text());
+    }
     match manager.get(id) {
         Some(entry) => {
             let version = *entry.session.changes().borrow();

@@ -23,6 +23,7 @@ use super::super::diagnostics::DiagnosticsQueue;
 use super::http_runs::HttpRuns;
 use super::log_document;
 use super::protocol::SessionSummary;
+use super::serves::Serves;
 
 /// Finished sessions kept for their logs and JSON keys; older ones are forgotten.
 const FINISHED_KEPT: usize = 32;
@@ -102,6 +103,8 @@ pub struct SessionManager {
     shutting_down: AtomicBool,
     /// HTTP and GraphQL runs, and the values they captured.
     pub http: HttpRuns,
+    /// Sections served on loopback (`void.serve`).
+    pub serves: Serves,
 }
 
 impl SessionManager {
@@ -113,6 +116,7 @@ impl SessionManager {
             entries: Mutex::default(),
             shutting_down: AtomicBool::new(false),
             http: HttpRuns::default(),
+            serves: Serves::default(),
         }
     }
 
@@ -219,10 +223,11 @@ impl SessionManager {
         self.shutting_down.load(Ordering::Acquire)
     }
 
-    /// Closes every live session (1001, going away), refuses new ones, and waits up to
+    /// Stops every served section, closes every live session (1001, going away), refuses new ones, and waits up to
     /// [`SHUTDOWN_WAIT`] for the close handshakes and transcripts to finish.
     pub async fn shutdown(&self) {
         self.shutting_down.store(true, Ordering::Release);
+        self.serves.stop_all();
         let live: Vec<_> = self.all().into_iter().filter(|e| e.is_live()).collect();
         for entry in &live {
             entry.session.close(1001, "the editor is shutting down");

@@ -4,19 +4,20 @@
 //! fallback), and what sessions add to code lenses, hovers, code actions and completion.
 //!
 //! The engine is `void-session`; this tree only glues it to LSP. It must never open a
-//! connection without an explicit command (`void.connect`, `void.testConnection`), never await
-//! a request to the client inside a handler (spawned tasks do that), and never hold a lock
-//! across an `.await`.
+//! connection or listen without an explicit command (`void.connect`, `void.testConnection`,
+//! `void.serve`), never await a request to the client inside a handler (spawned tasks do
+//! that), and never hold a lock across an `.await`.
 //!
 //! - [`manager`]: the registry, keyed by document URI and `socket-request` uid; shutdown.
 //! - [`lookup`]: section under a uid or position -> engine spec, through the current model.
-//! - [`commands`]: `void.connect`, `void.send`, ... `void.openLog`.
+//! - [`commands`]: `void.connect`, `void.send`, ... `void.openLog`, `void.serve`, `void.stopServe`.
 //! - [`notifier`]: one task per session: throttled status, log refresh, progress, failures.
 //! - [`log_document`]: log URIs, their text, and the whole message behind a line.
 //! - [`section_at`]: `void/sectionAt`, the section under a position for editor clients.
 //! - [`editor`]: lenses, hover, code actions; [`completion`]: `.json.` paths.
 //! - [`http_editor`]: Run lenses, code actions and row verdicts of HTTP sections.
 //! - [`http_runs`]: HTTP and GraphQL sections run once, their response documents and captures.
+//! - [`serves`]: sections served on loopback from the editor (`void.serve`), their log documents.
 //! - [`protocol`]: wire types.
 
 pub mod commands;
@@ -30,6 +31,7 @@ pub mod manager;
 pub mod notifier;
 pub mod protocol;
 pub mod section_at;
+pub mod serves;
 
 use tower_lsp_server::jsonrpc::{Error, Result};
 

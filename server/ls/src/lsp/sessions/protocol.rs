@@ -34,6 +34,16 @@ pub struct ConnectResult {
     pub log_uri: String,
 }
 
+/// Result of `void.serve`: the served section's id (for `void.stopServe`), its log document,
+/// and where clients connect (`ws://127.0.0.1:<port>`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ServeResult {
+    pub session_id: String,
+    pub log_uri: String,
+    pub url: String,
+}
+
 /// `void.send`: a `ws-message` by uid, or an ad-hoc body.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
