@@ -7,7 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::harness::{TestClient, file_uri};
+use super::harness::{TestClient, lens_containing, lens_titles, text_field};
 
 fn capabilities() -> Value {
     json!({
@@ -17,28 +17,9 @@ fn capabilities() -> Value {
     })
 }
 
-async fn lenses(client: &mut TestClient, uri: &str) -> Vec<Value> {
-    client
-        .request(
-            "textDocument/codeLens",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
-        .unwrap()
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn lens_command(lenses: &[Value], title: &str) -> Option<Value> {
-    lenses
-        .iter()
-        .find(|l| {
-            l["command"]["title"]
-                .as_str()
-                .is_some_and(|t| t.starts_with(title))
-        })
-        .map(|l| l["command"].clone())
+/// Whether a lens title starts with `title`.
+fn has_lens(lenses: &Value, title: &str) -> bool {
+    lens_titles(lenses).iter().any(|t| t.starts_with(title))
 }
 
 /// The log document's text once it contains every one of `wanted` (each refresh of it is
@@ -86,9 +67,6 @@ async fn the_serve_lens_serves_the_mock_a_client_talks_to_and_stop_ends_it() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/login-mock.void"),
     )
     .unwrap();
-    let path = dir.path().join("login-mock.void");
-    std::fs::write(&path, &text).unwrap();
-    let uri = file_uri(&path);
     let (mut client, init) = TestClient::start(capabilities(), Value::Null, None).await;
     let commands = &init["capabilities"]["executeCommandProvider"]["commands"];
     for name in ["void.serve", "void.stopServe"] {
@@ -97,19 +75,21 @@ async fn the_serve_lens_serves_the_mock_a_client_talks_to_and_stop_ends_it() {
             "{name} is not advertised"
         );
     }
-    client.open(&uri, &text).await;
+    let uri = client
+        .open_file(&dir.path().join("login-mock.void"), &text)
+        .await;
 
     // Nothing listens until the lens is clicked.
-    let before = lenses(&mut client, &uri).await;
-    let serve = lens_command(&before, "▶ Serve").expect("a ▶ Serve lens on the mock");
-    assert!(lens_command(&before, "■ Stop serving").is_none());
+    let before = client.code_lenses(&uri).await;
+    let serve = lens_containing(&before, "▶ Serve")["command"].clone();
+    assert!(!has_lens(&before, "■ Stop serving"));
     let answer = client
         .command("void.serve", serve["arguments"][0].clone())
         .await
         .unwrap();
-    let url = answer["url"].as_str().unwrap().to_string();
-    let log_uri = answer["logUri"].as_str().unwrap().to_string();
-    let id = answer["sessionId"].as_str().unwrap().to_string();
+    let url = text_field(&answer, "url");
+    let log_uri = text_field(&answer, "logUri");
+    let id = text_field(&answer, "sessionId");
     assert!(url.starts_with("ws://127.0.0.1:"), "{answer}");
     assert!(log_uri.starts_with("void-session:/"), "{answer}");
     // Serving again answers the same served section.
@@ -152,10 +132,10 @@ async fn the_serve_lens_serves_the_mock_a_client_talks_to_and_stop_ends_it() {
     );
 
     // While served: Stop serving with the URL, and the log; Stop ends it.
-    let during = lenses(&mut client, &uri).await;
-    let stop = lens_command(&during, "■ Stop serving").expect("a stop lens while served");
+    let during = client.code_lenses(&uri).await;
+    let stop = lens_containing(&during, "■ Stop serving")["command"].clone();
     assert!(stop["title"].as_str().unwrap().contains(&url), "{stop}");
-    assert!(lens_command(&during, "▶ Serve").is_none());
+    assert!(!has_lens(&during, "▶ Serve"));
     let stopped = client
         .command("void.stopServe", stop["arguments"][0].clone())
         .await
@@ -169,8 +149,8 @@ async fn the_serve_lens_serves_the_mock_a_client_talks_to_and_stop_ends_it() {
     })
     .await;
     assert!(ended.is_ok(), "the client's connection outlived the stop");
-    let after = lenses(&mut client, &uri).await;
-    assert!(lens_command(&after, "▶ Serve").is_some(), "{after:?}");
+    let after = client.code_lenses(&uri).await;
+    assert!(has_lens(&after, "▶ Serve"), "{after}");
     let unknown = client
         .command("void.stopServe", json!({ "sessionId": id }))
         .await;

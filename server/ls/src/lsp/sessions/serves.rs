@@ -51,9 +51,9 @@ pub struct ServedSection {
 }
 
 impl ServedSection {
-    /// Still listening.
+    /// Still listening (false from the moment it is asked to stop).
     pub fn is_live(&self) -> bool {
-        !self.stopped.load(Ordering::Acquire)
+        !self.stopped.load(Ordering::Acquire) && !*self.stop.borrow()
     }
 
     /// Stops listening and ends every client's connection.
