@@ -243,8 +243,8 @@ pub async fn start(
 async fn refresh_log(manager: Arc<SessionManager>, served: Arc<ServedSection>) {
     loop {
         served.changed.notified().await;
-        // Stopped before this change: the "■ stopped" line is the last one to show.
-        let last = !served.is_live();
+        // Stopped (its task pushes "■ stopped" after this flag): this refresh is the last.
+        let last = served.stopped.load(Ordering::Acquire);
         tokio::time::sleep(REFRESH_EVERY).await;
         let Some(client) = manager.client().cloned() else {
             return;
