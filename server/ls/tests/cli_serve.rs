@@ -431,3 +431,72 @@ s.on('file', (b) => { out.file = [...b]; step(); });
     );
     assert!(!said.contains("did not answer the ping"), "{said}");
 }
+
+/// Our runner as the Socket.IO client of the served Socket.IO mock: its ack is read by an
+/// assertion row, and the JUnit report of a reply that could not be sent names the reply, its
+/// rule and the event it answered.
+#[test]
+fn our_runner_talks_socketio_to_the_served_mock_and_junit_names_the_event_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mock.void");
+    std::fs::write(&file, socketio_mock()).unwrap();
+    let served = serve(&file);
+    let mut client = String::from("# A Socket.IO client of the mock\n\n");
+    client.push_str(&request("{{MOCK_URL}}"));
+    client.push_str(&options(
+        "3b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c01",
+        &[
+            ("protocol", "socket.io"),
+            ("namespace", "/chat"),
+            ("auth", "'{\"user\": \"ada\"}'"),
+            ("runTimeout", "20s"),
+        ],
+    ));
+    client.push_str(&message(
+        "3b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c11",
+        &[
+            ("name", "sum"),
+            ("format", "json"),
+            ("send", "on-open"),
+            ("event", "sum"),
+            ("ack", "true"),
+            ("body", "'{\"a\": 2}'"),
+        ],
+    ));
+    client.push_str(&message(
+        "3b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c12",
+        &[
+            ("name", "greet"),
+            ("format", "json"),
+            ("send", "on-receive"),
+            ("when", "json.room equals lobby"),
+            ("event", "chat"),
+            ("body", "'{\"text\": \"{{$msg.json.topic}}\"}'"),
+        ],
+    ));
+    client.push_str(
+        "```void\n---\ntype: ws-assertions\nattrs:\n  uid: 3b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c13\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - welcomed\n          - received[0].event\n          - equals\n          - welcome\n      - attrs:\n          disabled: false\n        row:\n          - summed\n          - received[any].ack.a\n          - equals\n          - \"2\"\n---\n```\n",
+    );
+    let client_file = dir.path().join("client.void");
+    std::fs::write(&client_file, client).unwrap();
+    let out = Command::new(bin())
+        .arg("run")
+        .arg(&client_file)
+        .args(["--color", "never", "--reporter", "junit", "--env-var"])
+        .arg(format!("MOCK_URL={}", served.url))
+        .output()
+        .unwrap();
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{xml}");
+    assert!(
+        xml.contains("tests=\"1\"") && xml.contains("failures=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<failure type=\"reply\" message=\"reply greet (when json.room equals lobby) to ← welcome lobby #1 was not sent: "
+        ),
+        "{xml}"
+    );
+    assert!(!xml.contains("type=\"assertion\""), "{xml}");
+}

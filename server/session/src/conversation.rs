@@ -150,15 +150,34 @@ fn message_label(message: &MessageSpec) -> &str {
 
 /// The arriving message as a reply's note names it: `← ping #12`, where `ping` is what its
 /// `when:` read (the event name, a JSON value) or else the start of the message, and `#12` its
-/// place among the messages received.
+/// place among the messages received. A Socket.IO event is always named (`← chat 7 #3` when
+/// the `when:` read a value of its arguments, `← chat {"id":7} #3` without one), so a failure
+/// says which event it answered.
 fn trigger_words(message: &MessageSpec, payload: &Payload, number: u64) -> String {
     let read = message.when.as_ref().and_then(|when| match &when.field {
-        Accessor::Json(_) | Accessor::Event | Accessor::Ack(_) => access(&when.field, payload),
+        Accessor::Json(_) | Accessor::Event | Accessor::Ack(_) => {
+            access(&when.field, payload).map(|value| (value, when.field == Accessor::Event))
+        }
         _ => None,
     });
-    let words = match read {
-        Some(Value::Object(_) | Value::Array(_)) | None => text_preview(&payload.as_text()),
-        Some(value) => text_of(&value),
+    let event = match payload {
+        Payload::Event(event) => Some(event),
+        _ => None,
+    };
+    let words = match (read, event) {
+        (Some((value, true)), _) => text_of(&value),
+        (Some((Value::Object(_) | Value::Array(_), _)) | None, Some(event)) => {
+            text_preview(&event.line)
+        }
+        (Some((Value::Object(_) | Value::Array(_), _)) | None, None) => {
+            text_preview(&payload.as_text())
+        }
+        (Some((value, false)), Some(event)) => format!(
+            "{} {}",
+            event.name.as_deref().unwrap_or("ack"),
+            text_of(&value)
+        ),
+        (Some((value, false)), None) => text_of(&value),
     };
     let cut: String = words.chars().take(TRIGGER_CHARS).collect();
     let ellipsis = if words.chars().count() > TRIGGER_CHARS {
@@ -261,6 +280,53 @@ mod tests {
             failure.error.contains("{{$msg.json.id}}"),
             "{}",
             failure.error
+        );
+    }
+
+    #[test]
+    fn a_reply_to_a_socketio_event_names_the_event_it_answers() {
+        use crate::socketio::message::{EventKind, SocketEvent};
+        let event = |args: Vec<Value>| {
+            Payload::Event(Arc::new(SocketEvent::new(
+                EventKind::Event,
+                Some("chat".into()),
+                None,
+                args,
+                vec![],
+                None,
+            )))
+        };
+        let mut spec = SessionSpec::new("ws://h/");
+        spec.options.protocol = void_syntax::vocab::Protocol::SocketIo;
+        spec.messages.push(reply(
+            "by-id",
+            Some("json.id equals 7"),
+            Some("{{$msg.json.x}}"),
+        ));
+        spec.messages
+            .push(reply("any", None, Some("{{$msg.json.x}}")));
+        spec.messages.push(reply(
+            "by-event",
+            Some("event equals chat"),
+            Some("{{$msg.json.x}}"),
+        ));
+        let mut conversation = Conversation::new(&spec);
+        let r = conversation.react(&spec, &event(vec![serde_json::json!({"id": 7})]), 3);
+        let triggers: Vec<String> = r
+            .iter()
+            .map(|r| {
+                r.send
+                    .as_ref()
+                    .unwrap()
+                    .as_ref()
+                    .unwrap_err()
+                    .trigger
+                    .clone()
+            })
+            .collect();
+        assert_eq!(
+            triggers,
+            ["← chat 7 #3", "← chat {\"id\":7} #3", "← chat #3"]
         );
     }
 
