@@ -62,6 +62,10 @@ fn mock() -> String {
             ("when", "json.op equals ping"),
         ],
     ));
+    // Judged on each client's conversation when it leaves: what the client sent.
+    s.push_str(
+        "```void\n---\ntype: ws-assertions\nattrs:\n  uid: 0b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c14\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - logs in first\n          - received[0].json.op\n          - equals\n          - login\n      - attrs:\n          disabled: false\n        row:\n          - says bye\n          - received[any].json.op\n          - equals\n          - bye\n---\n```\n",
+    );
     s
 }
 
@@ -146,6 +150,14 @@ ws.on('message', (data) => {
     assert_eq!(
         got.trim(),
         r#"[{"op":"hello"},{"op":"welcome","user":"ada"},{"op":"pong","id":7}]"#
+    );
+    // The section's rows are judged on the client's side of the conversation when it leaves.
+    wait_for_lines(
+        &served,
+        &[
+            "#1 assertions: ✓1 ✗1",
+            "#1 ✗ says bye: received[any].json.op equals bye: actual (no value)",
+        ],
     );
 }
 
@@ -236,6 +248,8 @@ fn the_shipped_login_client_passes_against_the_shipped_mock() {
             && stdout.contains("pass Three pings were answered"),
         "{stdout}"
     );
+    // The mock's own row holds for the client's side of the conversation too.
+    wait_for_lines(&served, &["#1 assertions: ✓1 ✗0"]);
 }
 
 /// One `ws-options` block.

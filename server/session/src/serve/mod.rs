@@ -4,7 +4,9 @@
 //! `{{$msg...}}` values), by the same rule engine a client session runs
 //! ([`crate::conversation`]). Each client has its own conversation (its own captures and
 //! counts). What happens is told line by line to the caller (`← ...`, `→ pong (reply to ← ping
-//! #2) · ...`), with the section's secrets masked.
+//! #2) · ...`), with the section's secrets masked. When a client leaves, the section's
+//! `ws-assertions` rows are judged on its conversation (`received` is what the client sent)
+//! and told: a tally, then each row that did not pass.
 //!
 //! A plain WebSocket section is served here; a Socket.IO section (§4.5) by [`socketio`], which
 //! speaks Engine.IO v4 on the WebSocket transport around the same replies.
@@ -21,11 +23,12 @@ use tokio_tungstenite::tungstenite::Message;
 use void_syntax::variables::is_secret_name;
 use void_syntax::vocab::{MessageFormat, Protocol, SendMode};
 
-use crate::assertions::Payload;
+use crate::assertions::{Facts, MessageStore, Payload, Tracker};
 use crate::conversation::Conversation;
 use crate::log::message_preview;
 use crate::mask::Masker;
 use crate::spec::{Outgoing, SessionSpec};
+use crate::status::Outcome;
 use crate::template;
 
 /// Where a served client's lines go: the client's number (from 1) and one line.
@@ -98,25 +101,40 @@ pub async fn serve_client<S>(
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut served = Served::new(spec, say);
+    let close = converse(&mut served, &mut ws).await;
+    served.finish(
+        close
+            .as_ref()
+            .map(|(code, reason)| (*code, reason.as_str())),
+    );
+}
+
+/// A plain WebSocket client's conversation until it leaves: its close code and reason when it
+/// sent a close frame.
+async fn converse<S>(served: &mut Served<'_>, ws: &mut WebSocketStream<S>) -> Option<(u16, String)>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     for outgoing in served.greetings() {
-        if ws.send(frame(outgoing)).await.is_err() {
-            return;
-        }
+        ws.send(frame(outgoing)).await.ok()?;
     }
     while let Some(Ok(message)) = ws.next().await {
         let payload = match message {
             Message::Text(text) => Payload::Text(text),
             Message::Binary(bytes) => Payload::Binary(bytes),
-            Message::Close(_) => break,
+            Message::Close(frame) => {
+                return Some(frame.map_or((1005, String::new()), |f| {
+                    (u16::from(f.code), f.reason.to_string())
+                }));
+            }
             _ => continue,
         };
         let shown = message_preview(&payload.as_text(), MessageFormat::Text);
         for outgoing in served.receive(&payload, &shown) {
-            if ws.send(frame(outgoing)).await.is_err() {
-                return;
-            }
+            ws.send(frame(outgoing)).await.ok()?;
         }
     }
+    None
 }
 
 /// One client's side of a served conversation, whatever the protocol: its replies, captures
@@ -128,6 +146,12 @@ struct Served<'a> {
     conversation: Conversation,
     /// Messages received so far (a reply's note names the trigger's number).
     received: u64,
+    /// Messages sent so far.
+    sent: u64,
+    /// The section's `ws-assertions` rows, judged on what this client sent.
+    tracker: Tracker,
+    messages: MessageStore,
+    started: std::time::Instant,
     say: &'a (dyn Fn(&str) + Sync),
 }
 
@@ -139,7 +163,55 @@ impl<'a> Served<'a> {
             masker: Masker::new(&spec.secrets),
             conversation: Conversation::new(spec),
             received: 0,
+            sent: 0,
+            tracker: Tracker::new(spec.assertions.clone()),
+            messages: MessageStore::default(),
+            started: std::time::Instant::now(),
             say,
+        }
+    }
+
+    /// The client has gone (with its close code and reason when it sent a close frame): the
+    /// section's assertion rows are judged on its conversation, as `void-ls run` judges a
+    /// client's (`received` is what this client sent), and told: a tally, then each row that
+    /// did not pass with its actual value.
+    fn finish(&self, close: Option<(u16, &str)>) {
+        if self.tracker.is_empty() {
+            return;
+        }
+        let facts = Facts {
+            connected: true,
+            handshake_done: true,
+            handshake_status: Some(101),
+            handshake_headers: &[],
+            subprotocol: None,
+            sent: self.sent,
+            messages: &self.messages,
+            close_code: close.map(|(code, _)| code),
+            close_reason: close.map(|(_, reason)| reason),
+            latency_first_ms: None,
+            elapsed: self.started.elapsed(),
+            terminal: true,
+        };
+        let (counts, results) = self.tracker.evaluate(&facts, &self.masker);
+        self.say(&format!(
+            "assertions: ✓{} ✗{}",
+            counts.passed,
+            counts.failed + counts.pending
+        ));
+        for row in results.iter().filter(|r| r.outcome != Outcome::Pass) {
+            let expected = if row.expected.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", row.expected)
+            };
+            self.say(&format!(
+                "✗ {}: {} {}{expected}: actual {}",
+                row.description,
+                row.field,
+                row.operator,
+                row.actual.as_deref().unwrap_or("(no value)")
+            ));
         }
     }
 
@@ -162,6 +234,7 @@ impl<'a> Served<'a> {
             match template::render_in(self.spec, message, &context) {
                 Ok(outgoing) => {
                     self.say(&format!("→ {}", shown(&outgoing)));
+                    self.sent += 1;
                     out.push(outgoing);
                 }
                 Err(e) => self.say(&format!("✕ not sent: {}: {e}", message.label())),
@@ -176,6 +249,8 @@ impl<'a> Served<'a> {
         self.received += 1;
         let number = self.received;
         self.say(&format!("← {shown_as}"));
+        self.messages.push(payload);
+        self.tracker.observe(payload);
         let mut out = Vec::new();
         for reaction in self.conversation.react(self.spec, payload, number) {
             for (name, value) in &reaction.captured {
@@ -189,6 +264,7 @@ impl<'a> Served<'a> {
             match reaction.send {
                 Some(Ok((outgoing, note))) => {
                     self.say(&format!("→ {note} · {}", shown(&outgoing)));
+                    self.sent += 1;
                     out.push(outgoing);
                 }
                 Some(Err(failure)) => self.say(&format!("✕ {}", failure.sentence())),

@@ -154,6 +154,7 @@ pub(super) async fn serve_client<S>(
         };
         if matches!(step, Step::End) {
             let _ = client.ws.close(None).await;
+            client.served.finish(None);
             return;
         }
     }
