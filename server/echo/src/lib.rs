@@ -1,4 +1,4 @@
-//! `void-echo`: the project's one embedded WebSocket server, a small server on loopback that
+//! `void-echo`: the project's one embedded WebSocket and HTTP server, a small server on loopback that
 //! the examples, the demo (`void-ls demo`, `void-ls run --echo-server`, `void-ls echo-server`)
 //! and the tests of every crate run against, so the tool shows its whole job with no outside
 //! network. It serves `ws://`, or `wss://` with a given certificate. Routes (the path picks the
@@ -17,6 +17,10 @@
 //! | `/close?code=C&reason=R` | echoes the first message, then closes with that code and reason |
 //! | `/status/NNN` | rejects the upgrade with HTTP status NNN (any other path: 404) |
 //!
+//! A request that is not a WebSocket upgrade is plain HTTP on the same port: JSON routes under
+//! `/api/` (items, echo, login and a token check) and a Server-Sent Events stream on `/events`
+//! (the `http` module says which).
+//!
 //! Every route but `/chat` accepts the first subprotocol the client offers that is in
 //! [`EchoServerConfig::subprotocols`] (the first one offered when that list is empty).
 //!
@@ -24,6 +28,7 @@
 //! production server: it keeps no state between connections and trusts nothing it receives,
 //! but it has no limits beyond a 64 MiB message size.
 
+mod http;
 mod routes;
 mod socketio;
 
@@ -154,6 +159,16 @@ impl EchoServer {
         }
     }
 
+    /// `http://127.0.0.1:<port>` (or `https://localhost:<port>` with TLS), without a path: the
+    /// base of the plain HTTP routes (`/api/...`, `/events`) served on the same port.
+    pub fn http_url(&self) -> String {
+        if self.tls {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://{}", self.addr)
+        }
+    }
+
     /// Connections accepted so far.
     pub fn connections(&self) -> u64 {
         self.connections.load(Ordering::Relaxed)
@@ -233,11 +248,26 @@ fn offered_subprotocols(request: &Request) -> Vec<String> {
 }
 
 #[allow(clippy::result_large_err)] // reason: tungstenite's handshake callback type fixes the error as an HTTP response
-async fn serve_connection<S>(stream: S, peer: SocketAddr, config: &EchoServerConfig)
+async fn serve_connection<S>(mut stream: S, peer: SocketAddr, config: &EchoServerConfig)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let verbose = config.verbose;
+    let mut read = Vec::new();
+    let Some(head_len) = http::read_head(&mut stream, &mut read).await else {
+        return;
+    };
+    let upgrade = http::parse_head(&read[..head_len]).is_some_and(|h| h.is_websocket_upgrade());
+    if !upgrade {
+        http::serve(stream, read, head_len, peer, verbose).await;
+        return;
+    }
+    // The handshake reads the head again, from the bytes already taken.
+    let stream = Rewind {
+        read,
+        at: 0,
+        inner: stream,
+    };
     let mut decision = None;
     let callback = |request: &Request, mut response: Response| {
         let path = request
@@ -291,6 +321,71 @@ where
         }
         .serve()
         .await;
+    }
+}
+
+/// A stream whose first bytes (`read[at..]`) were already taken from `inner`: they are read
+/// again before anything else.
+struct Rewind<S> {
+    read: Vec<u8>,
+    at: usize,
+    inner: S,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if this.at < this.read.len() {
+            let n = buf.remaining().min(this.read.len() - this.at);
+            buf.put_slice(&this.read[this.at..this.at + n]);
+            this.at += n;
+            if this.at == this.read.len() {
+                this.read = Vec::new();
+                this.at = 0;
+            }
+            return std::task::Poll::Ready(Ok(()));
+        }
+        std::pin::Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 }
 

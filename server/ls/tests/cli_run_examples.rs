@@ -81,19 +81,29 @@ fn examples_use_unique_uuid_v4_uids() {
 }
 
 #[test]
-fn every_example_has_a_websocket_section_with_assertions() {
+fn every_example_has_sections_with_assertions() {
     use void_syntax::model::BlockKind;
     for (path, text) in examples() {
         let doc = void_syntax::parse(&text);
         let requests = doc
             .blocks
             .iter()
-            .filter(|b| matches!(b.kind, BlockKind::SocketRequest(_)))
+            .filter(|b| {
+                matches!(
+                    b.kind,
+                    BlockKind::SocketRequest(_) | BlockKind::HttpRequest(_)
+                )
+            })
             .count();
         let assertions = doc
             .blocks
             .iter()
-            .filter(|b| matches!(b.kind, BlockKind::WsAssertions(_)))
+            .filter(|b| {
+                matches!(
+                    b.kind,
+                    BlockKind::WsAssertions(_) | BlockKind::AssertionsTable(_)
+                )
+            })
             .count();
         assert!(
             requests >= 1 && assertions >= requests,

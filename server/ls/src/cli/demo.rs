@@ -139,6 +139,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
             &files,
             vec![
                 ("ECHO_URL".into(), server.url()),
+                ("ECHO_HTTP_URL".into(), server.http_url()),
                 ("GREETING".into(), "hello from void".into()),
             ],
             args.color,

@@ -65,8 +65,8 @@ pub struct RunArgs {
     /// Colours in the pretty report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Start the embedded echo server on loopback for this run and set `ECHO_URL` to its
-    /// address (the examples use it).
+    /// Start the embedded echo server on loopback for this run and set `ECHO_URL` (its
+    /// WebSocket address) and `ECHO_HTTP_URL` (its HTTP address) for the examples.
     #[arg(long)]
     pub echo_server: bool,
 }
@@ -101,6 +101,8 @@ pub async fn run_async(mut args: RunArgs, in_memory: Option<Vec<InMemoryFile>>) 
         match void_echo::EchoServer::start(void_echo::EchoServerConfig::default()).await {
             Ok(server) => {
                 args.env_vars.push(("ECHO_URL".into(), server.url()));
+                args.env_vars
+                    .push(("ECHO_HTTP_URL".into(), server.http_url()));
                 Some(server)
             }
             Err(e) => {
