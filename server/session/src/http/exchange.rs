@@ -278,15 +278,17 @@ fn event_value(event: &SseEvent) -> serde_json::Value {
     object
 }
 
-/// Whether every row holds on the events so far.
+/// Whether every row holds on the events so far. The events are lent to the check as the
+/// array it reads, not copied: a stream is checked after every piece that brings events, so a
+/// copy made each time grew with the square of the stream's length.
 fn all_rows_hold(
     exchange: &Exchange,
     http: &HttpRequestSpec,
-    outcome: &HttpOutcome,
+    outcome: &mut HttpOutcome,
     started: Instant,
 ) -> bool {
-    let body = serde_json::Value::Array(outcome.events.clone());
-    checks::evaluate(
+    let body = serde_json::Value::Array(std::mem::take(&mut outcome.events));
+    let hold = checks::evaluate(
         &http.checks,
         &Response {
             head: &exchange.head,
@@ -297,7 +299,11 @@ fn all_rows_hold(
         },
     )
     .iter()
-    .all(|r| r.outcome == Outcome::Pass)
+    .all(|r| r.outcome == Outcome::Pass);
+    if let serde_json::Value::Array(events) = body {
+        outcome.events = events;
+    }
+    hold
 }
 
 /// The rows and captures, read on the response; with no response every row fails with the
