@@ -8,6 +8,7 @@
 
 mod display;
 mod engine_client;
+mod http_cli;
 mod index;
 mod node_driver;
 mod raw_client;
@@ -37,9 +38,30 @@ enum Role {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
-    /// The embedded server (`void-echo`), whose `/socket.io/` route is the Socket.IO peer of
-    /// the Socket.IO workloads.
-    SocketioServer,
+    /// The embedded server (`void-echo`): its `/socket.io/` route is the Socket.IO peer of
+    /// the Socket.IO workloads, its HTTP routes the server of the HTTP workloads.
+    #[command(alias = "socketio-server")]
+    EmbeddedServer,
+    /// One command-line tool (void-ls, curl, httpyac, hurl) runs one HTTP workload (`seq`:
+    /// 1,000 sequential requests; `sse`: a 10,000-event stream) against the embedded server.
+    HttpCli {
+        /// void-ls, curl, httpyac or hurl.
+        #[arg(long)]
+        tool: String,
+        /// The tool's executable.
+        #[arg(long)]
+        bin: PathBuf,
+        #[arg(long)]
+        workload: String,
+        /// The server's HTTP base, `http://127.0.0.1:<port>`.
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        quick: bool,
+        /// Where the input files and the tool's output go (a fresh temporary one when absent).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+    },
     /// Loopback flood server: RATE messages/s for SECONDS to each connection.
     FloodServer {
         #[arg(long, default_value_t = 0)]
@@ -179,7 +201,25 @@ fn runtime(flavor: Flavor) -> anyhow::Result<tokio::runtime::Runtime> {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().role {
         Role::EchoServer { port } => servers::run_echo(port),
-        Role::SocketioServer => servers::run_socketio(),
+        Role::EmbeddedServer => servers::run_embedded(),
+        Role::HttpCli {
+            tool,
+            bin,
+            workload,
+            base,
+            quick,
+            work_dir,
+        } => {
+            let scratch = Scratch::new(work_dir)?;
+            http_cli::run(&http_cli::HttpCliArgs {
+                tool: &tool,
+                bin: &bin,
+                workload: &workload,
+                base: &base,
+                quick,
+                work_dir: &scratch.path,
+            })
+        }
         Role::FloodServer {
             port,
             rate,

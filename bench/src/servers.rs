@@ -37,16 +37,16 @@ async fn bind(port: u16) -> anyhow::Result<TcpListener> {
     Ok(listener)
 }
 
-/// Runs the embedded server (its `/socket.io/` route is the Socket.IO peer) on a free loopback
-/// port, said as the echo server says it, until stdin closes.
-pub fn run_socketio() -> anyhow::Result<()> {
+/// Runs the embedded server (its `/socket.io/` route is the Socket.IO peer, its HTTP routes the
+/// HTTP peer) on a free loopback port, said as the echo server says it, until stdin closes.
+pub fn run_embedded() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
         let server = void_echo::EchoServer::start(void_echo::EchoServerConfig::default())
             .await
-            .map_err(|e| anyhow::anyhow!("the Socket.IO server did not start: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("the embedded server did not start: {e}"))?;
         {
             let mut out = std::io::stdout().lock();
             writeln!(

@@ -1,6 +1,6 @@
 //! `cargo xtask bench [--quick] [--rounds N] [--no-display] [--no-write]`: runs the WebSocket
-//! engine, display-path and workspace-index benchmarks in one run on this machine, and writes
-//! the results.
+//! engine, Socket.IO, HTTP, display-path and workspace-index benchmarks in one run on this
+//! machine, and writes the results.
 //!
 //! It builds `void-bench` and `void-ls` with the `dist` profile (what ships), installs the outside contenders when
 //! they are missing (websocat under `.tools/websocat`, Node `ws` under `.tools/node`), starts one
@@ -38,7 +38,13 @@ struct Options {
     build: bool,
     /// Re-render BENCHMARKS.md from the measurements of an earlier run instead of measuring.
     from: Option<PathBuf>,
+    /// Run one suite only (`--only engine|socketio|http|display|index`); only its tables are
+    /// rewritten.
+    only: Option<String>,
 }
+
+/// The suites `--only` can pick.
+const SUITES: &[&str] = &["engine", "socketio", "http", "display", "index"];
 
 impl Options {
     fn parse(args: &[String]) -> anyhow::Result<Self> {
@@ -50,6 +56,7 @@ impl Options {
             write: true,
             build: true,
             from: None,
+            only: None,
         };
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
@@ -63,6 +70,15 @@ impl Options {
                 "--no-display" => options.display = false,
                 "--no-write" => options.write = false,
                 "--no-build" => options.build = false,
+                "--only" => {
+                    let suite = iter.next().context("--only needs a suite")?;
+                    anyhow::ensure!(
+                        SUITES.contains(&suite.as_str()),
+                        "--only takes one of {}",
+                        SUITES.join(", ")
+                    );
+                    options.only = Some(suite.clone());
+                }
                 "--from" => {
                     let path = iter.next().context("--from needs a results.jsonl path")?;
                     options.from = Some(PathBuf::from(path));
@@ -71,7 +87,7 @@ impl Options {
                     let mut out = std::io::stdout().lock();
                     writeln!(
                         out,
-                        "cargo xtask bench [--quick] [--rounds N] [--no-display] [--no-write] [--no-build] [--from RESULTS.jsonl]"
+                        "cargo xtask bench [--quick] [--rounds N] [--no-display] [--no-write] [--no-build] [--only engine|socketio|http|display|index] [--from RESULTS.jsonl]"
                     )?;
                     std::process::exit(0);
                 }
@@ -79,6 +95,26 @@ impl Options {
             }
         }
         Ok(options)
+    }
+
+    /// Whether this run measures `suite`.
+    fn runs(&self, suite: &str) -> bool {
+        self.only.as_deref().is_none_or(|only| only == suite)
+    }
+
+    /// The BENCHMARKS.md tables this run rewrites.
+    fn blocks(&self) -> Vec<&'static str> {
+        let mut blocks = Vec::new();
+        if self.runs("engine") {
+            blocks.push("engine");
+        }
+        if self.runs("http") {
+            blocks.push("http");
+        }
+        if self.runs("display") && self.display {
+            blocks.push("display");
+        }
+        blocks
     }
 }
 
@@ -143,7 +179,12 @@ fn rerender(root: &Path, options: &Options, from: &Path) -> anyhow::Result<()> {
         machine: machine_description(),
         results_path: relative,
     };
-    markdown::update(&root.join("BENCHMARKS.md"), &context, &summary, &ratios)?;
+    markdown::update(
+        &root.join("BENCHMARKS.md"),
+        &context,
+        (&summary, &ratios),
+        &options.blocks(),
+    )?;
     say(&format!(
         "BENCHMARKS.md tables rewritten from {}",
         from.display()
@@ -180,9 +221,6 @@ fn run_benchmarks(
     let root = root.to_path_buf();
     let (bench_bin, ls_bin) = (bench_bin.to_path_buf(), ls_bin.to_path_buf());
 
-    let websocat = ensure_websocat(&root);
-    let node_modules = ensure_node_ws(&root);
-
     let stamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -191,69 +229,21 @@ fn run_benchmarks(
     std::fs::create_dir_all(&out_dir)?;
     let mut results = Results::default();
 
-    let echo = EchoServer::start(&bench_bin)?;
-    let url = format!("ws://127.0.0.1:{}/", echo.port);
-    say(&format!("echo server on {url}; {} rounds", options.rounds));
-
-    let mut contenders: Vec<Contender> = vec![
-        Contender::Rust("raw"),
-        Contender::Rust("engine"),
-        Contender::Rust("engine-no-transcript"),
-    ];
-    match &node_modules {
-        Ok(modules) => contenders.push(Contender::Node(modules.clone())),
-        Err(why) => results.unavailable("engine", "*", "node-ws", why),
-    }
-    match &websocat {
-        Ok(bin) => contenders.push(Contender::Websocat(bin.clone())),
-        Err(why) => results.unavailable("engine", "*", "websocat", why),
+    if options.runs("engine") {
+        run_engine_rounds(&root, options, &bench_bin, &mut results)?;
     }
 
-    for round in 0..options.rounds {
-        for workload in ["rtt", "flood", "big"] {
-            // Rotate the order every round (and per workload) to spread drift evenly.
-            let shift = (round + workload.len()) % contenders.len();
-            for contender in contenders.iter().cycle().skip(shift).take(contenders.len()) {
-                let mut command = contender.command(&bench_bin, &root, workload, &url);
-                if options.quick {
-                    command.arg("--quick");
-                }
-                results.run(
-                    &mut command,
-                    Some(round),
-                    contender.name(),
-                    Duration::from_secs(600),
-                );
-            }
-        }
-        say(&format!("round {} of {} done", round + 1, options.rounds));
+    if options.runs("socketio") {
+        say("Socket.IO (engine and socket.io-client against the embedded server)");
+        run_socketio_rounds(&root, options, &bench_bin, &mut results)?;
     }
 
-    say("idle connections (1,000 per contender)");
-    for kind in ["tcp", "raw", "raw-small", "engine", "engine-no-transcript"] {
-        let mut command = Command::new(&bench_bin);
-        command.args([
-            "idle",
-            "--kind",
-            kind,
-            "--url",
-            &url,
-            "--connections",
-            "1000",
-        ]);
-        results.run(&mut command, None, kind, Duration::from_secs(300));
+    if options.runs("http") {
+        say("HTTP (void-ls run, curl, httpyac and Hurl against the embedded server)");
+        run_http_rounds(&root, options, &bench_bin, &ls_bin, &out_dir, &mut results)?;
     }
-    if let Ok(modules) = &node_modules {
-        let mut command = Contender::Node(modules.clone()).command(&bench_bin, &root, "idle", &url);
-        command.args(["--connections", "1000"]);
-        results.run(&mut command, None, "node-ws", Duration::from_secs(300));
-    }
-    drop(echo);
 
-    say("Socket.IO (engine and socket.io-client against the embedded server)");
-    run_socketio_rounds(&root, options, &bench_bin, &mut results)?;
-
-    if options.display {
+    if options.display && options.runs("display") {
         say("display path (flood through the language server)");
         let seconds = if options.quick { "3" } else { "10" };
         let mut command = Command::new(&bench_bin);
@@ -265,12 +255,14 @@ fn run_benchmarks(
         results.run(&mut command, None, "void-ls", Duration::from_secs(300));
     }
 
-    say("workspace index (a generated project of 2,000 .void files)");
-    let mut command = Command::new(&bench_bin);
-    command.args(["index", "--ls"]).arg(&ls_bin);
-    command.args(["--queries", if options.quick { "50" } else { "200" }]);
-    command.arg("--work-dir").arg(out_dir.join("index"));
-    results.run(&mut command, None, "void-ls", Duration::from_secs(600));
+    if options.runs("index") {
+        say("workspace index (a generated project of 2,000 .void files)");
+        let mut command = Command::new(&bench_bin);
+        command.args(["index", "--ls"]).arg(&ls_bin);
+        command.args(["--queries", if options.quick { "50" } else { "200" }]);
+        command.arg("--work-dir").arg(out_dir.join("index"));
+        results.run(&mut command, None, "void-ls", Duration::from_secs(600));
+    }
 
     let summary = results.summarize();
     let ratios = ratios(&results, &summary);
@@ -298,7 +290,12 @@ fn run_benchmarks(
             machine: machine_description(),
             results_path: format!("artifacts/bench/{stamp}/results.jsonl"),
         };
-        markdown::update(&root.join("BENCHMARKS.md"), &context, &summary, &ratios)?;
+        markdown::update(
+            &root.join("BENCHMARKS.md"),
+            &context,
+            (&summary, &ratios),
+            &options.blocks(),
+        )?;
         say("BENCHMARKS.md updated");
     }
     say(&format!(
@@ -306,6 +303,77 @@ fn run_benchmarks(
         started.elapsed().as_secs_f64(),
         out_dir.join("results.jsonl").display()
     ));
+    Ok(())
+}
+
+/// The WebSocket engine suite: every contender on the round trip, flood and 1 MiB workloads
+/// against one `void-bench echo-server`, in rounds, then the idle-memory probes.
+fn run_engine_rounds(
+    root: &Path,
+    options: &Options,
+    bench_bin: &Path,
+    results: &mut Results,
+) -> anyhow::Result<()> {
+    let websocat = ensure_websocat(root);
+    let node_modules = ensure_node_ws(root);
+    let echo = EchoServer::start(bench_bin)?;
+    let url = format!("ws://127.0.0.1:{}/", echo.port);
+    say(&format!("echo server on {url}; {} rounds", options.rounds));
+
+    let mut contenders: Vec<Contender> = vec![
+        Contender::Rust("raw"),
+        Contender::Rust("engine"),
+        Contender::Rust("engine-no-transcript"),
+    ];
+    match &node_modules {
+        Ok(modules) => contenders.push(Contender::Node(modules.clone())),
+        Err(why) => results.unavailable("engine", "*", "node-ws", why),
+    }
+    match &websocat {
+        Ok(bin) => contenders.push(Contender::Websocat(bin.clone())),
+        Err(why) => results.unavailable("engine", "*", "websocat", why),
+    }
+
+    for round in 0..options.rounds {
+        for workload in ["rtt", "flood", "big"] {
+            // Rotate the order every round (and per workload) to spread drift evenly.
+            let shift = (round + workload.len()) % contenders.len();
+            for contender in contenders.iter().cycle().skip(shift).take(contenders.len()) {
+                let mut command = contender.command(bench_bin, root, workload, &url);
+                if options.quick {
+                    command.arg("--quick");
+                }
+                results.run(
+                    &mut command,
+                    Some(round),
+                    contender.name(),
+                    Duration::from_secs(600),
+                );
+            }
+        }
+        say(&format!("round {} of {} done", round + 1, options.rounds));
+    }
+
+    say("idle connections (1,000 per contender)");
+    for kind in ["tcp", "raw", "raw-small", "engine", "engine-no-transcript"] {
+        let mut command = Command::new(bench_bin);
+        command.args([
+            "idle",
+            "--kind",
+            kind,
+            "--url",
+            &url,
+            "--connections",
+            "1000",
+        ]);
+        results.run(&mut command, None, kind, Duration::from_secs(300));
+    }
+    if let Ok(modules) = &node_modules {
+        let mut command = Contender::Node(modules.clone()).command(bench_bin, root, "idle", &url);
+        command.args(["--connections", "1000"]);
+        results.run(&mut command, None, "node-ws", Duration::from_secs(300));
+    }
+    drop(echo);
     Ok(())
 }
 
@@ -432,7 +500,7 @@ fn run_socketio_rounds(
         Ok(modules) => contenders.push(Contender::NodeSocketio(modules)),
         Err(why) => results.unavailable("engine", "*", "node-socketio", &why),
     }
-    let server = EchoServer::start_role(bench_bin, "socketio-server")?;
+    let server = EchoServer::start_role(bench_bin, "embedded-server")?;
     let url = format!("ws://127.0.0.1:{}", server.port);
     say(&format!("Socket.IO server on {url}"));
     for round in 0..options.rounds {
@@ -458,6 +526,126 @@ fn run_socketio_rounds(
         ));
     }
     Ok(())
+}
+
+/// The HTTP workloads (`seq`: 1,000 sequential requests; `sse`: a 10,000-event stream) run by
+/// `void-ls run` and by curl, httpyac's CLI and Hurl against the embedded server's HTTP
+/// routes, each tool one process per workload and round, in rounds with the order rotated.
+fn run_http_rounds(
+    root: &Path,
+    options: &Options,
+    bench_bin: &Path,
+    ls_bin: &Path,
+    out_dir: &Path,
+    results: &mut Results,
+) -> anyhow::Result<()> {
+    let mut tools: Vec<(&str, PathBuf)> = vec![("void-ls", ls_bin.to_path_buf())];
+    let peers: [(&str, Result<PathBuf, String>); 3] = [
+        ("curl", on_path("curl", "--version")),
+        ("httpyac", ensure_httpyac(root)),
+        ("hurl", ensure_hurl(root)),
+    ];
+    for (name, found) in peers {
+        match found {
+            Ok(bin) => tools.push((name, bin)),
+            Err(why) => results.unavailable("http", "*", name, &why),
+        }
+    }
+    let server = EchoServer::start_role(bench_bin, "embedded-server")?;
+    let base = format!("http://127.0.0.1:{}", server.port);
+    say(&format!("HTTP server on {base}"));
+    for round in 0..options.rounds {
+        for workload in ["seq", "sse"] {
+            let shift = (round + workload.len()) % tools.len();
+            for (tool, bin) in tools.iter().cycle().skip(shift).take(tools.len()) {
+                let mut command = Command::new(bench_bin);
+                command
+                    .args(["http-cli", "--tool", tool, "--workload", workload])
+                    .arg("--bin")
+                    .arg(bin)
+                    .args(["--base", &base])
+                    .arg("--work-dir")
+                    .arg(out_dir.join("http").join(tool));
+                if options.quick {
+                    command.arg("--quick");
+                }
+                results.run(&mut command, Some(round), tool, Duration::from_secs(600));
+            }
+        }
+        say(&format!(
+            "HTTP round {} of {} done",
+            round + 1,
+            options.rounds
+        ));
+    }
+    Ok(())
+}
+
+/// `program` when it is on PATH and answers `arg`.
+fn on_path(program: &str, arg: &str) -> Result<PathBuf, String> {
+    match Command::new(program).arg(arg).output() {
+        Ok(o) if o.status.success() => Ok(PathBuf::from(program)),
+        _ => Err(format!("{program} is not installed")),
+    }
+}
+
+/// httpyac's CLI (npm `httpyac` 6) in `.tools/httpyac`, installed with npm when missing (in
+/// its own folder: its dependencies must not change the versions the tests use).
+fn ensure_httpyac(root: &Path) -> Result<PathBuf, String> {
+    let dir = root.join(".tools/httpyac");
+    let bin = dir.join("node_modules/.bin/httpyac");
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    on_path("node", "--version")?;
+    say("installing httpyac 6 into .tools/httpyac");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let status = Command::new("npm")
+        .current_dir(&dir)
+        .args(["install", "--no-audit", "--no-fund", "httpyac@6"])
+        .status();
+    match status {
+        Ok(s) if s.success() && bin.is_file() => Ok(bin),
+        Ok(s) => Err(format!("npm install httpyac@6 failed ({s})")),
+        Err(e) => Err(format!("cannot run npm: {e}")),
+    }
+}
+
+/// Hurl from `.tools/hurl`, PATH, or built there with cargo (8.0.1, the last release this
+/// toolchain builds; it links the system's libcurl and libxml2 (and libclang for its bindings), whose development packages are
+/// installed with apt-get when missing). The build takes several minutes, once.
+fn ensure_hurl(root: &Path) -> Result<PathBuf, String> {
+    let local = root.join(".tools/hurl/bin/hurl");
+    if local.is_file() {
+        return Ok(local);
+    }
+    if let Ok(found) = on_path("hurl", "--version") {
+        return Ok(found);
+    }
+    say("installing the libcurl, libxml2 and libclang development packages for Hurl (apt-get)");
+    let _ = Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-qq",
+            "libcurl4-openssl-dev",
+            "libxml2-dev",
+            "libclang-dev",
+            "pkg-config",
+        ])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status();
+    say("building Hurl 8.0.1 into .tools/hurl (several minutes, once)");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["install", "--locked", "hurl@8.0.1", "--root"])
+        .arg(root.join(".tools/hurl"))
+        .env("CARGO_TARGET_DIR", root.join(".tools/hurl/build"))
+        .status();
+    match status {
+        Ok(s) if s.success() && local.is_file() => Ok(local),
+        Ok(s) => Err(format!("cargo install hurl@8.0.1 failed ({s})")),
+        Err(e) => Err(format!("cannot run cargo install hurl: {e}")),
+    }
 }
 
 /// The echo server child; killed when dropped.
@@ -672,22 +860,24 @@ enum Bound {
     AtMost(f64),
     AtLeast(f64),
     Equal,
+    /// No target: shown for reference.
+    Reference,
 }
 
 /// A ratio between two contenders of the same round: median over rounds of the per-round ratio.
 fn paired_ratio(
     results: &Results,
-    metric: &str,
+    (suite, metric): (&str, &str),
     ours: &str,
     theirs: &str,
 ) -> Option<(f64, Vec<f64>)> {
     let mine: BTreeMap<u64, f64> = results
-        .values("engine", metric, ours)
+        .values(suite, metric, ours)
         .into_iter()
         .filter_map(|(r, v)| Some((r?, v)))
         .collect();
     let per_round: Vec<f64> = results
-        .values("engine", metric, theirs)
+        .values(suite, metric, theirs)
         .into_iter()
         .filter_map(|(r, v)| Some(mine.get(&r?)? / v))
         .filter(|r| r.is_finite())
@@ -697,14 +887,22 @@ fn paired_ratio(
 
 fn ratios(results: &Results, summary: &BTreeMap<Key, Value>) -> Vec<Value> {
     let mut out = Vec::new();
-    let mut ratio = |metric: &str, ours: &str, theirs: &str, bound: Bound| {
+    let mut suite_ratio = |suite: &str, metric: &str, ours: &str, theirs: &str, bound: Bound| {
         let name = format!("ratio.{metric}.{ours}/{theirs}");
-        out.push(match paired_ratio(results, metric, ours, theirs) {
-            Some((value, rounds)) => {
-                verdict("engine", &name, value, bound, json!({"rounds": rounds}))
-            }
-            None => unavailable_verdict("engine", &name, bound),
+        out.push(match paired_ratio(results, (suite, metric), ours, theirs) {
+            Some((value, rounds)) => verdict(suite, &name, value, bound, json!({"rounds": rounds})),
+            None => unavailable_verdict(suite, &name, bound),
         });
+    };
+    // HTTP: void-ls run against httpyac's CLI and Hurl on the same requests (the issue's
+    // targets), and against curl, the floor of one process sending them (no target).
+    for metric in ["http_seq_rate", "sse_rate"] {
+        suite_ratio("http", metric, "void-ls", "httpyac", Bound::AtLeast(2.0));
+        suite_ratio("http", metric, "void-ls", "hurl", Bound::AtLeast(1.0));
+        suite_ratio("http", metric, "void-ls", "curl", Bound::Reference);
+    }
+    let mut ratio = |metric: &str, ours: &str, theirs: &str, bound: Bound| {
+        suite_ratio("engine", metric, ours, theirs, bound);
     };
     ratio("rtt_p50", "engine", "raw", Bound::AtMost(1.1));
     ratio("flood_rate", "engine", "raw", Bound::AtLeast(0.9));
@@ -795,6 +993,7 @@ fn bound_text(bound: Bound) -> String {
         Bound::AtMost(t) => format!("<= {t}"),
         Bound::AtLeast(t) => format!(">= {t}"),
         Bound::Equal => "events - frames = 0".into(),
+        Bound::Reference => "none (reference)".into(),
     }
 }
 
@@ -803,6 +1002,12 @@ fn verdict(suite: &str, name: &str, value: f64, bound: Bound, detail: Value) -> 
         Bound::AtMost(t) => (value <= t, (value / t - 1.0).max(0.0)),
         Bound::AtLeast(t) => (value >= t, (1.0 - value / t).max(0.0)),
         Bound::Equal => (value == 0.0, value.abs()),
+        Bound::Reference => {
+            return json!({
+                "suite": suite, "metric": name, "value": value, "target": bound_text(bound),
+                "pass": null, "reference": true, "detail": detail,
+            });
+        }
     };
     json!({
         "suite": suite, "metric": name, "value": value, "target": bound_text(bound),

@@ -23,17 +23,27 @@ pub struct RunContext {
 }
 
 /// Replaces the generated parts of `path` (creating the file when absent).
+/// Only the tables named in `blocks` (`engine`, `http`, `display`) are rewritten: a run of one
+/// suite leaves the others' last numbers in place.
 pub fn update(
     path: &Path,
     context: &RunContext,
-    summary: &BTreeMap<Key, Value>,
-    ratios: &[Value],
+    (summary, ratios): (&BTreeMap<Key, Value>, &[Value]),
+    blocks: &[&str],
 ) -> anyhow::Result<()> {
     let mut text = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
-    let engine = engine_block(context, summary, ratios);
-    let display = display_block(context, summary, ratios);
-    text = replace_block(&text, "engine", "## WebSocket engine", &engine);
-    text = replace_block(&text, "display", "## Display path", &display);
+    if blocks.contains(&"engine") {
+        let engine = engine_block(context, summary, ratios);
+        text = replace_block(&text, "engine", "## WebSocket engine", &engine);
+    }
+    if blocks.contains(&"http") {
+        let http = http_block(context, summary, ratios);
+        text = replace_block(&text, "http", "## HTTP and Server-Sent Events", &http);
+    }
+    if blocks.contains(&"display") {
+        let display = display_block(context, summary, ratios);
+        text = replace_block(&text, "display", "## Display path", &display);
+    }
     std::fs::write(path, text)?;
     Ok(())
 }
@@ -116,6 +126,38 @@ fn engine_block(context: &RunContext, summary: &BTreeMap<Key, Value>, ratios: &[
     out
 }
 
+const HTTP_CONTENDERS: &[&str] = &["void-ls", "curl", "httpyac", "hurl"];
+
+const HTTP_METRICS: &[(&str, &str)] = &[
+    ("http_seq_rate", "1,000 sequential requests"),
+    ("sse_rate", "10,000-event stream"),
+];
+
+fn http_block(context: &RunContext, summary: &BTreeMap<Key, Value>, ratios: &[Value]) -> String {
+    let value = |metric: &str, contender: &str| {
+        summary
+            .get(&("http".to_owned(), metric.to_owned(), contender.to_owned()))
+            .and_then(|v| v["value"].as_f64())
+    };
+    let mut out = header(context);
+    out.push_str(
+        "Medians over the rounds, each the whole command from start to exit (start-up included).\n\n",
+    );
+    let _ = writeln!(out, "| workload | {} |", HTTP_CONTENDERS.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---:|".repeat(HTTP_CONTENDERS.len()));
+    for (metric, label) in HTTP_METRICS {
+        let cells: Vec<String> = HTTP_CONTENDERS
+            .iter()
+            .map(|c| value(metric, c).map_or("—".into(), |v| human(metric, v)))
+            .collect();
+        let _ = writeln!(out, "| {label} | {} |", cells.join(" | "));
+    }
+    out.push('\n');
+    targets_table(&mut out, ratios, "http");
+    unavailable_notes(&mut out, summary, "http");
+    out
+}
+
 fn display_block(context: &RunContext, summary: &BTreeMap<Key, Value>, ratios: &[Value]) -> String {
     let mut out = header(context);
     let rows: Vec<&Value> = summary
@@ -149,6 +191,9 @@ fn targets_table(out: &mut String, ratios: &[Value], suite: &str) {
         let name = ratio["metric"].as_str().unwrap_or_default();
         let target = ratio["target"].as_str().unwrap_or_default();
         let (measured, verdict) = match (ratio["value"].as_f64(), ratio["pass"].as_bool()) {
+            (Some(v), _) if ratio["reference"] == true => {
+                (format!("{v:.3}"), "reference".to_owned())
+            }
             (Some(v), Some(true)) => (format!("{v:.3}"), "met".to_owned()),
             (Some(v), Some(false)) => {
                 let miss = ratio["miss_by"].as_f64().unwrap_or(0.0);
@@ -191,6 +236,8 @@ fn human(metric: &str, value: f64) -> String {
         "peak_rss" => format!("{:.1} MB", value / 1e6),
         "refresh_rate" => format!("{value:.2} /s"),
         "hover_p99" | "hover_p50" => format!("{value:.2} ms"),
+        "http_seq_rate" => format!("{value:.0} req/s"),
+        "sse_rate" => format!("{:.1} k events/s", value / 1e3),
         _ => format!("{value:.0}"),
     }
 }
