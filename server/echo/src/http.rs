@@ -9,7 +9,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /api/items/<n>` | `{"id": n, "name": "item n"}` |
-//! | any method `/api/echo` | what it received, in JSON: `method`, `path`, `query`, `headers` (names lower-cased), `body` (text) and `json` (the body parsed, when it is JSON) |
+//! | any method `/api/echo` (and `/`, `/form`, `/post`, the paths the app's sample project calls on public echo services) | what it received, in JSON: `method`, `path`, `query`, `headers` (names lower-cased), `body` (text) and `json` (the body parsed, when it is JSON) |
 //! | `POST /api/login` | a JSON body `{"user": U, "password": "s3cret"}` gets `{"token": "tok-U", "user": {"name": U}}`; anything else 401 |
 //! | `GET /api/me` | `Authorization: Bearer tok-U` gets `{"user": U}`; anything else 401 |
 //! | `GET /events?count=N&every_ms=D` | `text/event-stream`: events `tick` with ids 1..N and data `{"n": i}` (N 5 by default, at most 1,000,000), D ms apart (0 by default, at most 10,000), then the end of the stream; a `Last-Event-ID` resumes after that id |
@@ -257,7 +257,9 @@ fn route(method: &str, path: &str, query: &str, head: &Head, body: &[u8]) -> (u1
         };
     }
     match path {
-        "/api/echo" => (200, echoed(method, path, query, head, body)),
+        // `/`, `/form` and `/post`: the paths the app's sample project calls on public echo
+        // services, so a test can stand in for them.
+        "/api/echo" | "/" | "/form" | "/post" => (200, echoed(method, path, query, head, body)),
         "/api/login" if method == "POST" => login(body),
         "/api/me" if method == "GET" => me(head),
         "/api/login" | "/api/me" => method_not_allowed(method, path),

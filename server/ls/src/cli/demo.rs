@@ -188,6 +188,7 @@ fn demo_run_args(
         log: true,
         color,
         echo_server: false,
+        proxy: None,
     }
 }
 

@@ -69,6 +69,9 @@ pub struct RunArgs {
     /// WebSocket address) and `ECHO_HTTP_URL` (its HTTP address) for the examples.
     #[arg(long)]
     pub echo_server: bool,
+    /// An HTTP CONNECT proxy (`http://host:port`) for every section whose options name none.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
 }
 
 pub(crate) fn parse_key_value(text: &str) -> Result<(String, String), String> {

@@ -36,7 +36,7 @@ pub async fn run_http_section(
         file_dir(&file.path),
     );
     let (spec, http) = match built {
-        Ok(built) => built,
+        Ok((spec, http)) => (context.with_run_proxy(spec), http),
         Err(e) => return not_started(report, started, spec_error(&e, &vars, file, planned)),
     };
     if http

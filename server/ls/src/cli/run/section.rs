@@ -44,6 +44,8 @@ pub struct RunContext {
     captured: Mutex<HashMap<PathBuf, Vec<void_session::http::capture::Captured>>>,
     /// One HTTP client for the whole run, so sections to the same server reuse connections.
     pub(super) http: void_session::http::client::HttpClient,
+    /// `--proxy`: the proxy of every section whose options name none.
+    proxy: Option<String>,
 }
 
 impl RunContext {
@@ -76,7 +78,16 @@ impl RunContext {
             http: void_session::http::client::HttpClient::new(std::sync::Arc::new(
                 void_session::connect::NetworkConnector,
             )),
+            proxy: args.proxy.clone(),
         }
+    }
+
+    /// `spec` with the run's `--proxy` when its section names no proxy of its own.
+    pub(super) fn with_run_proxy(&self, mut spec: SessionSpec) -> SessionSpec {
+        if spec.options.proxy.is_none() {
+            spec.options.proxy.clone_from(&self.proxy);
+        }
+        spec
     }
 
     /// Why the chosen app environment or profile cannot be used for `file` (it does not
@@ -205,7 +216,7 @@ pub async fn run_section(
         file_dir(&file.path),
     );
     let spec = match built {
-        Ok(spec) => spec,
+        Ok(spec) => context.with_run_proxy(spec),
         Err(e) => return not_started(report, started, spec_error(&e, &vars, file, planned)),
     };
     run_spec(id, file, planned, context, events, spec, report, started).await
