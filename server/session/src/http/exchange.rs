@@ -337,8 +337,9 @@ fn judge(outcome: &mut HttpOutcome, http: &HttpRequestSpec) {
         .map(|b| b.bytes.clone())
         .unwrap_or_default();
     let events = head.is_event_stream();
+    // The events are lent as the array the rows read (a copy doubled a long stream's memory).
     let body = if events {
-        serde_json::Value::Array(outcome.events.clone())
+        serde_json::Value::Array(std::mem::take(&mut outcome.events))
     } else {
         checks::body_value(&bytes)
     };
@@ -363,6 +364,11 @@ fn judge(outcome: &mut HttpOutcome, http: &HttpRequestSpec) {
             size: outcome.body.as_ref().map_or(0, |b| b.size),
         },
     );
+    if let serde_json::Value::Array(lent) = body
+        && events
+    {
+        outcome.events = lent;
+    }
 }
 
 /// Secrets out of everything shown: the request (URL, headers, body), the error, the rows'
