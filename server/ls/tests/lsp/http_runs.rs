@@ -507,6 +507,57 @@ async fn an_event_stream_is_live_in_the_editor_until_closed() {
     drop(peer);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_while_waiting_for_the_headers_says_what_happened() {
+    // A listener that is held but never accepts: the connection is made (the kernel's backlog)
+    // and the request sent, and no answer ever comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let text = stream_file();
+    let Opened {
+        _dir,
+        mut client,
+        uri,
+    } = opened(
+        format!("BASE=http://127.0.0.1:{port}\n"),
+        "silent.void",
+        &text,
+    )
+    .await;
+    let (run_id, response_uri) = connect(&mut client, &uri, STREAM_UID).await;
+    client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == run_id.as_str() && p["state"] == "connecting"
+        })
+        .await;
+    client
+        .command("void.close", json!({ "sessionId": run_id }))
+        .await
+        .unwrap();
+    let (ended, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == run_id.as_str() && p["state"] != "connecting"
+        })
+        .await;
+    let error = ended["detail"]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("closed by the client (Close)")
+            && error.contains("before the response was complete"),
+        "{ended}"
+    );
+    let shown = client
+        .request("void/sessionLogText", json!({ "uri": response_uri }))
+        .await
+        .unwrap();
+    let shown = shown["text"].as_str().unwrap();
+    assert!(
+        shown.contains("closed by the client (Close)") && shown.contains("/sse?forever=1"),
+        "{shown}"
+    );
+    client.shutdown().await;
+    drop(silent);
+}
+
 const SUBSCRIPTION_UID: &str = "17171717-1717-4717-8717-171717171717";
 
 /// A GraphQL subscription section (`ticks` streams until stopped) with its bearer header.

@@ -430,6 +430,34 @@ async fn tell_progress(
 /// Sends the request, keeps what it captured, and tells the client: status before and
 /// after, the response document refreshed, lenses and inlay hints refreshed, a message when
 /// it failed.
+/// The outcome of a run the client closed: an event stream keeps what came; a run closed
+/// before any event (still waiting for the response's head, or reading a body that is not a
+/// stream) says so as its error, so the view does not read as an empty response.
+fn closed_by_client(
+    run: &HttpRun,
+    spec: &SessionSpec,
+    http: &HttpRequestSpec,
+    started: std::time::Instant,
+) -> HttpOutcome {
+    let mut outcome = run.so_far();
+    if outcome.head.is_some() {
+        outcome.notes.push(format!(
+            "the event stream was closed by the client (Close), after {}",
+            void_syntax::vocab::count(outcome.events.len(), "event", "events")
+        ));
+    } else {
+        outcome.error = Some(format!(
+            "closed by the client (Close) {} after the run started, before the response was complete: {} {}",
+            void_syntax::vocab::human_seconds(started.elapsed()),
+            http.method,
+            spec.url
+        ));
+    }
+    outcome.total = started.elapsed();
+    exchange::conclude(&mut outcome, spec, http);
+    outcome
+}
+
 async fn run_and_report(
     manager: Arc<SessionManager>,
     run: Arc<HttpRun>,
@@ -445,6 +473,7 @@ async fn run_and_report(
         notifier::refresh_views(client, caps);
     }
     let mut closed = run.close.subscribe();
+    let started = std::time::Instant::now();
     let mut last_shown: Option<std::time::Instant> = None;
     let mut progress = |so_far: &HttpOutcome| {
         // At most 5 views a second; the last one is always shown by the end.
@@ -457,17 +486,9 @@ async fn run_and_report(
             tokio::spawn(tell_progress(client, caps, run.clone()));
         }
     };
-    let outcome = tokio::select! {
-        outcome = exchange::run_watched(&manager.http.client, &spec, &http, &mut progress) => outcome,
-        _ = closed.wait_for(|c| *c) => {
-            let mut outcome = run.so_far();
-            outcome.notes.push(format!(
-                "the event stream was closed by the client (Close), after {}",
-                void_syntax::vocab::count(outcome.events.len(), "event", "events")
-            ));
-            exchange::conclude(&mut outcome, &spec, &http);
-            outcome
-        }
+    let (outcome, closed_by_user) = tokio::select! {
+        outcome = exchange::run_watched(&manager.http.client, &spec, &http, &mut progress) => (outcome, false),
+        _ = closed.wait_for(|c| *c) => (closed_by_client(&run, &spec, &http, started), true),
     };
     manager.http.remember(&run.uri, &outcome.captured);
     run.finish(outcome);
@@ -490,7 +511,8 @@ async fn run_and_report(
         });
     }
     notifier::refresh_views(&client, caps);
-    if status.state == "failed" {
+    // A run the user closed says why in its view; it needs no error message.
+    if status.state == "failed" && !closed_by_user {
         let message = format!(
             "HTTP {}: {}",
             run.request_line,
