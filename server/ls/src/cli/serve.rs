@@ -81,6 +81,41 @@ pub(super) fn section_spec(
     Ok((label.clone(), spec))
 }
 
+/// Lines of the log waiting for stdout at most; a client's next line waits beyond that (a slow
+/// terminal slows the conversation rather than memory growing).
+const LINES_WAITING: usize = 4096;
+
+/// Where the clients' lines go: a thread writes them to stdout, each batch that is waiting in
+/// one write (one line at a time when it keeps up: the log stays live; a flood costs one
+/// system call per batch, not per line).
+fn stdout_lines() -> void_session::serve::ClientLines {
+    let (lines, waiting) = std::sync::mpsc::sync_channel::<String>(LINES_WAITING);
+    std::thread::spawn(move || {
+        let mut batch = String::new();
+        while let Ok(first) = waiting.recv() {
+            batch.push_str(&first);
+            while batch.len() < 64 * 1024 {
+                match waiting.try_recv() {
+                    Ok(more) => batch.push_str(&more),
+                    Err(_) => break,
+                }
+            }
+            let mut out = std::io::stdout().lock();
+            if out
+                .write_all(batch.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                return;
+            }
+            batch.clear();
+        }
+    });
+    Arc::new(move |n: u64, line: &str| {
+        let _ = lines.send(format!("#{n} {line}\n"));
+    })
+}
+
 /// Serves until Ctrl-C.
 pub fn run(args: ServeArgs) -> ExitCode {
     let (label, spec) = match served_spec(&args) {
@@ -109,10 +144,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
         let _ = writeln!(std::io::stdout().lock(), "ws://127.0.0.1:{port}");
         let _ = std::io::stdout().lock().flush();
         eprintln!("void-ls serve: `{label}` on ws://127.0.0.1:{port} (stop: Ctrl-C)");
-        let say = |n: u64, line: &str| {
-            let _ = writeln!(std::io::stdout().lock(), "#{n} {line}");
-        };
-        let accept = void_session::serve::accept_clients(listener, Arc::new(spec), Arc::new(say));
+        let say = stdout_lines();
+        let accept = void_session::serve::accept_clients(listener, Arc::new(spec), say);
         tokio::select! {
             () = accept => {}
             _ = tokio::signal::ctrl_c() => {}
