@@ -38,13 +38,13 @@ struct Options {
     build: bool,
     /// Re-render BENCHMARKS.md from the measurements of an earlier run instead of measuring.
     from: Option<PathBuf>,
-    /// Run one suite only (`--only engine|socketio|http|display|index`); only its tables are
+    /// Run one suite only (`--only engine|socketio|serve|http|display|index`); only its tables are
     /// rewritten.
     only: Option<String>,
 }
 
 /// The suites `--only` can pick.
-const SUITES: &[&str] = &["engine", "socketio", "http", "display", "index"];
+const SUITES: &[&str] = &["engine", "socketio", "serve", "http", "display", "index"];
 
 impl Options {
     fn parse(args: &[String]) -> anyhow::Result<Self> {
@@ -87,7 +87,7 @@ impl Options {
                     let mut out = std::io::stdout().lock();
                     writeln!(
                         out,
-                        "cargo xtask bench [--quick] [--rounds N] [--no-display] [--no-write] [--no-build] [--only engine|socketio|http|display|index] [--from RESULTS.jsonl]"
+                        "cargo xtask bench [--quick] [--rounds N] [--no-display] [--no-write] [--no-build] [--only engine|socketio|serve|http|display|index] [--from RESULTS.jsonl]"
                     )?;
                     std::process::exit(0);
                 }
@@ -236,6 +236,11 @@ fn run_benchmarks(
     if options.runs("socketio") {
         say("Socket.IO (engine and socket.io-client against the embedded server)");
         run_socketio_rounds(&root, options, &bench_bin, &mut results)?;
+    }
+
+    if options.runs("serve") {
+        say("void-ls serve (an echo section served, against a Node `ws` echo server)");
+        run_serve_rounds(&root, options, &bench_bin, &ls_bin, &out_dir, &mut results)?;
     }
 
     if options.runs("http") {
@@ -648,6 +653,141 @@ fn ensure_hurl(root: &Path) -> Result<PathBuf, String> {
     }
 }
 
+/// An echo section for `void-ls serve`: every message a client sends comes back (a reply with
+/// no `when:` whose body is the message's text).
+const SERVE_ECHO_SECTION: &str = r#"# Echo, served
+
+```void
+---
+type: socket-request
+attrs:
+  uid: 7d0c3c1e-2f4b-4c55-9a61-3e0f5b8a9c01
+content:
+  - type: smethod
+    attrs:
+      uid: 7d0c3c1e-2f4b-4c55-9a61-3e0f5b8a9c02
+      method: WS
+      importedFrom: ""
+      visible: true
+    content: WS
+  - type: surl
+    attrs:
+      uid: 7d0c3c1e-2f4b-4c55-9a61-3e0f5b8a9c03
+    content: ws://127.0.0.1:9/
+---
+```
+
+```void
+---
+type: ws-message
+attrs:
+  uid: 7d0c3c1e-2f4b-4c55-9a61-3e0f5b8a9c04
+  name: echo
+  format: text
+  send: on-receive
+  body: "{{$msg.text}}"
+---
+```
+"#;
+
+/// `void-ls serve` echoing against Node `ws`'s echo server: the same Rust client (`raw`) runs
+/// the flood workload against each, in rounds with the order rotated. `void-ls serve` prints
+/// its log (two lines per message) to a pipe the driver drains, as a terminal would take it.
+/// The results are `engine` lines of contenders `serve-void-ls` and `serve-node-ws`.
+fn run_serve_rounds(
+    root: &Path,
+    options: &Options,
+    bench_bin: &Path,
+    ls_bin: &Path,
+    out_dir: &Path,
+    results: &mut Results,
+) -> anyhow::Result<()> {
+    let modules = match ensure_node_ws(root) {
+        Ok(modules) => modules,
+        Err(why) => {
+            results.unavailable("engine", "flood_rate", "serve-node-ws", &why);
+            return Ok(());
+        }
+    };
+    let section = out_dir.join("serve-echo.void");
+    std::fs::write(&section, SERVE_ECHO_SECTION)?;
+    let served = ServedEcho::start(ls_bin, &section)?;
+    let mut node = Command::new("node");
+    node.arg(root.join("bench/peers/ws-echo-server.js"))
+        .env("VOID_BENCH_NODE_MODULES", &modules);
+    let node_server = EchoServer::start_command(node)?;
+    let servers = [
+        ("serve-void-ls", served.url.clone()),
+        (
+            "serve-node-ws",
+            format!("ws://127.0.0.1:{}/", node_server.port),
+        ),
+    ];
+    say(&format!(
+        "served on {}, Node ws on {}",
+        servers[0].1, servers[1].1
+    ));
+    for round in 0..options.rounds {
+        for (name, url) in servers.iter().cycle().skip(round % 2).take(2) {
+            let mut command = Contender::Rust("raw").command(bench_bin, root, "flood", url);
+            if options.quick {
+                command.arg("--quick");
+            }
+            let from = results.lines.len();
+            results.run(&mut command, Some(round), name, Duration::from_secs(600));
+            for line in &mut results.lines[from..] {
+                if line["contender"] == "raw" {
+                    line["contender"] = json!(name);
+                }
+            }
+        }
+        say(&format!(
+            "serve round {} of {} done",
+            round + 1,
+            options.rounds
+        ));
+    }
+    Ok(())
+}
+
+/// `void-ls serve` of the echo section; its log is read and dropped by a thread. Killed when
+/// dropped.
+struct ServedEcho {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ServedEcho {
+    fn start(ls_bin: &Path, section: &Path) -> anyhow::Result<Self> {
+        let mut child = Command::new(ls_bin)
+            .arg("serve")
+            .arg(section)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting void-ls serve")?;
+        let stdout = child.stdout.take().context("void-ls serve stdout")?;
+        let mut reader = BufReader::new(stdout);
+        let mut first = String::new();
+        reader.read_line(&mut first)?;
+        let url = first.trim().to_string();
+        anyhow::ensure!(url.starts_with("ws://"), "void-ls serve said {first:?}");
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        Ok(Self {
+            child,
+            url: format!("{url}/"),
+        })
+    }
+}
+
+impl Drop for ServedEcho {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The echo server child; killed when dropped.
 struct EchoServer {
     child: std::process::Child,
@@ -661,8 +801,14 @@ impl EchoServer {
 
     /// A server role of `void-bench` that says its port as the echo server does.
     fn start_role(bench_bin: &Path, role: &str) -> anyhow::Result<Self> {
-        let mut child = Command::new(bench_bin)
-            .arg(role)
+        let mut command = Command::new(bench_bin);
+        command.arg(role);
+        Self::start_command(command)
+    }
+
+    /// A server that prints `{"listening": PORT}` first and stops when its stdin closes.
+    fn start_command(mut command: Command) -> anyhow::Result<Self> {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -907,6 +1053,13 @@ fn ratios(results: &Results, summary: &BTreeMap<Key, Value>) -> Vec<Value> {
     ratio("rtt_p50", "engine", "raw", Bound::AtMost(1.1));
     ratio("flood_rate", "engine", "raw", Bound::AtLeast(0.9));
     ratio("flood_rate", "engine", "node-ws", Bound::AtLeast(2.5));
+    // void-ls serve against Node ws's echo server, driven by the same client.
+    ratio(
+        "flood_rate",
+        "serve-void-ls",
+        "serve-node-ws",
+        Bound::AtLeast(1.0),
+    );
     ratio("big_throughput", "engine", "raw", Bound::AtLeast(0.85));
     // Socket.IO: the engine against npm socket.io-client 4.8 on the same server.
     ratio(

@@ -86,6 +86,8 @@ const ENGINE_CONTENDERS: &[&str] = &[
     "raw-small",
     "engine-socketio",
     "node-socketio",
+    "serve-void-ls",
+    "serve-node-ws",
 ];
 
 const ENGINE_METRICS: &[(&str, &str)] = &[
