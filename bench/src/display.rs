@@ -387,7 +387,15 @@ struct Refreshes {
     wake: std::sync::Condvar,
 }
 
-type Pending = Arc<Mutex<HashMap<u64, mpsc::Sender<Result<Value, String>>>>>;
+type Pending = Arc<Mutex<HashMap<u64, mpsc::Sender<Answer>>>>;
+
+/// A response as the reader thread got it: when its last byte was read, how long parsing its
+/// JSON took (the client's own cost, not the server's), and the result or the error message.
+pub(crate) struct Answer {
+    pub(crate) read_at: Instant,
+    pub(crate) parse: Duration,
+    pub(crate) result: Result<Value, String>,
+}
 
 /// The sending half of the JSON-RPC connection, shared by the harness threads.
 struct Client {
@@ -410,6 +418,18 @@ impl Client {
     }
 
     fn request(&self, method: &str, params: Value, timeout: Duration) -> anyhow::Result<Value> {
+        let answer = self.request_timed(method, params, timeout)?;
+        answer
+            .result
+            .map_err(|error| anyhow::anyhow!("{method}: {error}"))
+    }
+
+    fn request_timed(
+        &self,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+    ) -> anyhow::Result<Answer> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel();
         self.pending
@@ -417,11 +437,8 @@ impl Client {
             .map_err(|_| anyhow::anyhow!("lock poisoned"))?
             .insert(id, tx);
         self.write(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))?;
-        match rx.recv_timeout(timeout) {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => anyhow::bail!("{method}: {error}"),
-            Err(_) => anyhow::bail!("{method}: no answer within {timeout:?}"),
-        }
+        rx.recv_timeout(timeout)
+            .map_err(|_| anyhow::anyhow!("{method}: no answer within {timeout:?}"))
     }
 }
 
@@ -473,6 +490,16 @@ impl LspServer {
         timeout: Duration,
     ) -> anyhow::Result<Value> {
         self.client.request(method, params, timeout)
+    }
+
+    /// A request answered with when its answer was read and what parsing it cost the client.
+    pub(crate) fn request_timed(
+        &self,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+    ) -> anyhow::Result<Answer> {
+        self.client.request_timed(method, params, timeout)
     }
 
     pub(crate) fn notify(&self, method: &str, params: Value) -> anyhow::Result<()> {
@@ -535,7 +562,7 @@ fn read_loop(
     received: &Mutex<HashMap<String, u64>>,
 ) {
     let mut reader = BufReader::with_capacity(1 << 20, stdout);
-    while let Some(message) = read_message(&mut reader) {
+    while let Some((message, read_at, parse)) = read_message(&mut reader) {
         let method = message.get("method").and_then(Value::as_str);
         let id = message.get("id").cloned();
         match (method, id) {
@@ -574,11 +601,15 @@ fn read_loop(
                 let Some(id) = id.as_u64() else { continue };
                 let waiter = client.pending.lock().ok().and_then(|mut p| p.remove(&id));
                 if let Some(waiter) = waiter {
-                    let answer = match message.get("error") {
+                    let result = match message.get("error") {
                         Some(error) => Err(error["message"].as_str().unwrap_or("error").to_owned()),
                         None => Ok(message.get("result").cloned().unwrap_or(Value::Null)),
                     };
-                    let _ = waiter.send(answer);
+                    let _ = waiter.send(Answer {
+                        read_at,
+                        parse,
+                        result,
+                    });
                 }
             }
             (None, None) => {}
@@ -586,7 +617,8 @@ fn read_loop(
     }
 }
 
-fn read_message(reader: &mut impl std::io::BufRead) -> Option<Value> {
+/// The next message, when its last byte was read, and how long parsing it took.
+fn read_message(reader: &mut impl std::io::BufRead) -> Option<(Value, Instant, Duration)> {
     let mut length = None;
     loop {
         let mut header = String::new();
@@ -603,7 +635,9 @@ fn read_message(reader: &mut impl std::io::BufRead) -> Option<Value> {
     }
     let mut body = vec![0; length?];
     reader.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
+    let read_at = Instant::now();
+    let message = serde_json::from_slice(&body).ok()?;
+    Some((message, read_at, read_at.elapsed()))
 }
 
 struct Fetches {

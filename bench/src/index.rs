@@ -136,10 +136,12 @@ pub fn run(args: IndexArgs) -> anyhow::Result<()> {
     )?;
     let (line, character) = position_of(&text, "{{SHARED_HOST}}").unwrap_or((0, 0));
     let mut reference_times = Vec::new();
+    let mut read_times = Vec::new();
+    let mut parse_times = Vec::new();
     let mut locations = 0;
     for _ in 0..args.queries {
         let started = Instant::now();
-        let answer = server.request(
+        let answer = server.request_timed(
             "textDocument/references",
             json!({
                 "textDocument": {"uri": uri},
@@ -149,13 +151,22 @@ pub fn run(args: IndexArgs) -> anyhow::Result<()> {
             TIMEOUT,
         )?;
         reference_times.push(started.elapsed().as_micros() as u64);
-        locations = answer.as_array().map_or(0, Vec::len);
+        read_times.push(answer.read_at.duration_since(started).as_micros() as u64);
+        parse_times.push(answer.parse.as_micros() as u64);
+        let result = answer
+            .result
+            .map_err(|e| anyhow::anyhow!("textDocument/references: {e}"))?;
+        locations = result.as_array().map_or(0, Vec::len);
     }
     latency(
         "references",
         &mut reference_times,
         json!({ "locations": locations }),
     )?;
+    // The same requests split: written to the answer's last byte read (the server and the
+    // pipe), and the bench's own parse of the answer into a `serde_json::Value`.
+    latency("references_read", &mut read_times, json!({}))?;
+    latency("references_client_parse", &mut parse_times, json!({}))?;
     server.shutdown();
     Ok(())
 }

@@ -10,7 +10,8 @@
 //!
 //! Output: every measured line plus the medians and ratios as JSON lines in
 //! `artifacts/bench/<stamp>/results.jsonl` (and `artifacts/bench/latest.jsonl`); the medians and
-//! ratios also on stdout; the tables between the `<!-- bench:... -->` markers of BENCHMARKS.md.
+//! ratios also on stdout; the tables between the `<!-- bench:... -->` markers of BENCHMARKS.md
+//! (engine, HTTP, display path, workspace index).
 //!
 //! The measuring itself lives in the `void-bench` binary (bench/); this module orchestrates,
 //! compares with the targets and reports. It is not part of the test suite: nothing here may be
@@ -113,6 +114,9 @@ impl Options {
         }
         if self.runs("display") && self.display {
             blocks.push("display");
+        }
+        if self.runs("index") {
+            blocks.push("index");
         }
         blocks
     }
@@ -1122,6 +1126,16 @@ fn ratios(results: &Results, summary: &BTreeMap<Key, Value>) -> Vec<Value> {
         Bound::AtMost(5.0),
     );
     absolute("display", "hover_p99", "void-ls", Bound::AtMost(16.0));
+    // The workspace index (BENCHMARKS.md, Workspace index): milliseconds and bytes.
+    absolute("index", "index_time", "void-ls", Bound::AtMost(2000.0));
+    absolute("index", "index_memory", "void-ls", Bound::AtMost(100e6));
+    absolute(
+        "index",
+        "workspace_symbol_p99",
+        "void-ls",
+        Bound::AtMost(50.0),
+    );
+    absolute("index", "references_p99", "void-ls", Bound::AtMost(50.0));
     let name = "target.transcript_in_events.void-ls";
     out.push(
         match (

@@ -1,6 +1,6 @@
 //! Writes the latest numbers of `cargo xtask bench` into BENCHMARKS.md, between the markers
-//! `<!-- bench:engine:begin -->` / `<!-- bench:engine:end -->` and
-//! `<!-- bench:display:begin -->` / `<!-- bench:display:end -->`. Everything outside the markers
+//! `<!-- bench:NAME:begin -->` / `<!-- bench:NAME:end -->` of each suite the run measured
+//! (`engine`, `http`, `display`, `index`). Everything outside the markers
 //! (the method, the analysis, other people's sections) is kept byte for byte; when a marker pair
 //! is missing, its section is appended with a heading.
 //!
@@ -43,6 +43,10 @@ pub fn update(
     if blocks.contains(&"display") {
         let display = display_block(context, summary, ratios);
         text = replace_block(&text, "display", "## Display path", &display);
+    }
+    if blocks.contains(&"index") {
+        let index = index_block(context, summary, ratios);
+        text = replace_block(&text, "index", "## Workspace index", &index);
     }
     std::fs::write(path, text)?;
     Ok(())
@@ -187,6 +191,66 @@ fn display_block(context: &RunContext, summary: &BTreeMap<Key, Value>, ratios: &
     out
 }
 
+/// The index suite's figures in the order BENCHMARKS.md explains them, then its targets.
+const INDEX_METRICS: &[(&str, &str)] = &[
+    ("files", "`.void` files generated"),
+    ("bytes", "bytes generated"),
+    (
+        "floor_read_parse",
+        "floor: read + pulldown-cmark parse of every file",
+    ),
+    ("index_time", "time to index"),
+    ("index_memory", "memory held by the index"),
+    ("workspace_symbol_p50", "`workspace/symbol` p50"),
+    ("workspace_symbol_p99", "`workspace/symbol` p99"),
+    (
+        "references_p50",
+        "`textDocument/references` p50 (answer parsed)",
+    ),
+    (
+        "references_p99",
+        "`textDocument/references` p99 (answer parsed)",
+    ),
+    (
+        "references_read_p50",
+        "references p50, to the answer's last byte read",
+    ),
+    (
+        "references_read_p99",
+        "references p99, to the answer's last byte read",
+    ),
+    (
+        "references_client_parse_p50",
+        "the bench's parse of the answer, p50",
+    ),
+    (
+        "references_client_parse_p99",
+        "the bench's parse of the answer, p99",
+    ),
+];
+
+fn index_block(context: &RunContext, summary: &BTreeMap<Key, Value>, ratios: &[Value]) -> String {
+    let mut out = header(context);
+    let value = |metric: &str| {
+        summary
+            .get(&("index".to_owned(), metric.to_owned(), "void-ls".to_owned()))
+            .and_then(|v| v["value"].as_f64())
+    };
+    if INDEX_METRICS.iter().all(|(m, _)| value(m).is_none()) {
+        out.push_str("**Not available**: the index benchmark did not run.\n\n");
+        return out;
+    }
+    out.push_str("| metric | value |\n|---|---:|\n");
+    for (metric, label) in INDEX_METRICS {
+        let cell = value(metric).map_or("—".into(), |v| human(metric, v));
+        let _ = writeln!(out, "| {label} | {cell} |");
+    }
+    out.push('\n');
+    targets_table(&mut out, ratios, "index");
+    unavailable_notes(&mut out, summary, "index");
+    out
+}
+
 fn targets_table(out: &mut String, ratios: &[Value], suite: &str) {
     out.push_str("| target | required | measured | verdict |\n|---|---|---:|---|\n");
     for ratio in ratios.iter().filter(|r| r["suite"] == suite) {
@@ -240,6 +304,12 @@ fn human(metric: &str, value: f64) -> String {
         "hover_p99" | "hover_p50" => format!("{value:.2} ms"),
         "http_seq_rate" => format!("{value:.0} req/s"),
         "sse_rate" => format!("{:.1} k events/s", value / 1e3),
+        "index_memory" => format!("{:.1} MB", value / 1e6),
+        "bytes" => format!("{:.1} MB", value / 1e6),
+        m if m.ends_with("_p50") || m.ends_with("_p99") || m == "floor_read_parse" => {
+            format!("{value:.1} ms")
+        }
+        "index_time" => format!("{value:.0} ms"),
         _ => format!("{value:.0}"),
     }
 }

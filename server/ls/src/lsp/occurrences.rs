@@ -182,10 +182,18 @@ pub fn find(
         }
         Named::Block { file, uid } => blocks(view, file, uid, &mut out),
     }
+    // Most neighbours are in the same file: the paths are compared only between files.
+    let file_order = |a: &Occurrence, b: &Occurrence| {
+        if Arc::ptr_eq(&a.file, &b.file) {
+            std::cmp::Ordering::Equal
+        } else {
+            a.file.path.cmp(&b.file.path)
+        }
+    };
     out.sort_by(|a, b| {
         (a.role != Role::Definition)
             .cmp(&(b.role != Role::Definition))
-            .then_with(|| a.file.path.cmp(&b.file.path))
+            .then_with(|| file_order(a, b))
             .then(a.range.start.line.cmp(&b.range.start.line))
             .then(a.range.start.character.cmp(&b.range.start.character))
     });

@@ -20,20 +20,28 @@
 //! `ls-types` structs drop LSP 3.18 fields), the position encoding is set before any later
 //! message is applied, and the answer gains what `ls-types` cannot express
 //! ([`super::capabilities::announce_beyond_ls_types`]). This module must stay free of `.await`.
+//!
+//! A handler whose answer is large may also hand over its result already serialized
+//! ([`answer_serialized`]): tower-lsp-server would turn a typed answer into a `serde_json::Value`
+//! tree before it is written, which for the 8,001 locations of a project-wide
+//! `textDocument/references` costs more than finding them (hundreds of thousands of small
+//! allocations, made and freed per request). The framework still runs the request (its state
+//! checks, cancellation); its `null` result is replaced by the handed-over bytes on the way out.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use serde::Deserialize;
 use serde_json::Value;
 use tower::Service;
-use tower_lsp_server::jsonrpc::{Request, Response};
+use tower_lsp_server::jsonrpc::{Id, Request, Response};
 use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams,
     DidOpenTextDocumentParams, FileChangeType,
 };
+use void_session::sync::Unpoisoned;
 
 use super::capabilities::{self, ClientFeatures, SharedClientFeatures};
 use super::diagnostics::DiagnosticsQueue;
@@ -41,10 +49,61 @@ use super::document::OpenDocument;
 use super::environment::EnvCache;
 use super::index::{PendingChange, WorkspaceIndex};
 use super::store::DocumentStore;
+use super::transport::Answer;
 
 tokio::task_local! {
     /// The document a request named, as it was when the request arrived.
     static SNAPSHOT: Option<Arc<OpenDocument>>;
+    /// Where the current request's handler may leave its result already serialized.
+    static SERIALIZED: SerializedSlot;
+}
+
+type SerializedSlot = Arc<Mutex<Option<Vec<u8>>>>;
+
+/// Hands over the current request's result as JSON bytes, to be sent in place of the `null`
+/// the handler then returns. `false` (and nothing kept) outside a request served through
+/// [`OrderedService`]: the handler must then return its typed answer.
+pub fn answer_serialized(result: Vec<u8>) -> bool {
+    SERIALIZED
+        .try_with(|slot| *slot.lock().unpoisoned() = Some(result))
+        .is_ok()
+}
+
+/// What [`OrderedService`] answers: the framework's response, or a successful one whose result
+/// a handler serialized itself.
+pub enum Reply {
+    Response(Response),
+    Serialized { id: Id, result: Vec<u8> },
+}
+
+impl Answer for Reply {
+    fn body(&self) -> serde_json::Result<Vec<u8>> {
+        match self {
+            Reply::Response(response) => response.body(),
+            Reply::Serialized { id, result } => {
+                // The field order tower-lsp-server writes: jsonrpc, result, id.
+                let mut body = Vec::with_capacity(result.len() + 48);
+                body.extend_from_slice(br#"{"jsonrpc":"2.0","result":"#);
+                body.extend_from_slice(result);
+                body.extend_from_slice(br#","id":"#);
+                serde_json::to_writer(&mut body, id)?;
+                body.push(b'}');
+                Ok(body)
+            }
+        }
+    }
+}
+
+/// `response`, with its result replaced by the bytes its handler left in `slot`, if any.
+fn with_serialized(response: Response, slot: &SerializedSlot) -> Reply {
+    let serialized = slot.lock().unpoisoned().take();
+    match (serialized, response.is_ok()) {
+        (Some(result), true) => Reply::Serialized {
+            id: response.into_parts().0,
+            result,
+        },
+        _ => Reply::Response(response),
+    }
 }
 
 /// The document version captured when the current request arrived, if the request named one.
@@ -206,9 +265,9 @@ where
     S: Service<Request, Response = Option<Response>>,
     S::Future: Send + 'static,
 {
-    type Response = Option<Response>;
+    type Response = Option<Reply>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Option<Response>, S::Error>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Option<Reply>, S::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -218,7 +277,7 @@ where
         if request.method() == "initialize" {
             self.read_client_features(&request);
             let answer = self.inner.call(request);
-            return Box::pin(async move { Ok(answer.await?.map(announce)) });
+            return Box::pin(async move { Ok(answer.await?.map(announce).map(Reply::Response)) });
         }
         self.apply_text_sync(&request);
         self.queue_index_changes(&request);
@@ -226,6 +285,46 @@ where
             Some(_) => self.snapshot_for(&request),
             None => None,
         };
-        Box::pin(SNAPSHOT.scope(snapshot, self.inner.call(request)))
+        let slot = SerializedSlot::default();
+        let answer = SNAPSHOT.scope(
+            snapshot,
+            SERIALIZED.scope(slot.clone(), self.inner.call(request)),
+        );
+        Box::pin(async move {
+            Ok(answer
+                .await?
+                .map(|response| with_serialized(response, &slot)))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A handed-over result goes out as the framework would have written the same value.
+    #[test]
+    fn a_serialized_reply_is_the_response_the_framework_writes() {
+        for id in [Id::Number(7), Id::String("a\"b".into())] {
+            let result = serde_json::json!([{ "uri": "file:///x", "range": 1 }]);
+            let framework = Response::from_ok(id.clone(), result.clone())
+                .body()
+                .unwrap();
+            let handed_over = Reply::Serialized {
+                id,
+                result: serde_json::to_vec(&result).unwrap(),
+            };
+            assert_eq!(
+                String::from_utf8(handed_over.body().unwrap()).unwrap(),
+                String::from_utf8(framework).unwrap()
+            );
+        }
+    }
+
+    /// Outside a served request there is nowhere to hand a result over: the handler is told.
+    #[test]
+    fn handing_over_outside_a_request_is_refused() {
+        assert!(!answer_serialized(b"[]".to_vec()));
     }
 }

@@ -30,11 +30,23 @@ use tower_lsp_server::jsonrpc::{Request, Response};
 /// Largest message body accepted (a bigger one is answered with an error and skipped).
 pub const MAX_MESSAGE_BYTES: usize = 512 * 1024 * 1024;
 
+/// What a service answers a request with, as the bytes of the message body.
+pub trait Answer: Send + 'static {
+    fn body(&self) -> serde_json::Result<Vec<u8>>;
+}
+
+impl Answer for Response {
+    fn body(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+}
+
 /// Serves `service` on `input`/`output` until `exit`, end of input, or the service stops.
-pub async fn serve<S, I, O>(mut service: S, socket: ClientSocket, input: I, output: O) -> Ending
+pub async fn serve<S, A, I, O>(mut service: S, socket: ClientSocket, input: I, output: O) -> Ending
 where
-    S: Service<Request, Response = Option<Response>>,
+    S: Service<Request, Response = Option<A>>,
     S::Future: Send + 'static,
+    A: Answer,
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin + Send + 'static,
 {
@@ -110,7 +122,7 @@ where
             let response_out = out.clone();
             tokio::spawn(async move {
                 if let Ok(Some(response)) = future.await {
-                    match serde_json::to_vec(&response) {
+                    match response.body() {
                         Ok(body) => {
                             let _ = response_out.send(body);
                         }

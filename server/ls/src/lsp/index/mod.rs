@@ -27,7 +27,7 @@ pub mod env_sources;
 pub mod scan;
 pub mod summary;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -143,7 +143,8 @@ pub enum Readiness {
 /// The index: disk summaries by path, and the summaries of open documents by version.
 #[derive(Debug)]
 pub struct WorkspaceIndex {
-    files: RwLock<HashMap<PathBuf, Arc<IndexedFile>>>,
+    /// By path, in path order (what [`WorkspaceIndex::view`] answers in).
+    files: RwLock<BTreeMap<PathBuf, Arc<IndexedFile>>>,
     open: Mutex<HashMap<Uri, Arc<IndexedFile>>>,
     readiness: tokio::sync::watch::Sender<Readiness>,
     /// Grows with every change of the disk summaries.
@@ -304,18 +305,14 @@ impl WorkspaceIndex {
             .lock()
             .unpoisoned()
             .retain(|uri, _| open_documents.iter().any(|d| &d.uri == uri));
-        let mut by_path: HashMap<PathBuf, Arc<IndexedFile>> = self
-            .files
-            .read()
-            .unpoisoned()
-            .iter()
-            .map(|(p, f)| (p.clone(), f.clone()))
-            .collect();
+        let mut out: Vec<Arc<IndexedFile>> =
+            self.files.read().unpoisoned().values().cloned().collect();
         for summary in open_summaries {
-            by_path.insert(summary.path.clone(), summary);
+            match out.binary_search_by(|f| f.path.cmp(&summary.path)) {
+                Ok(at) => out[at] = summary,
+                Err(at) => out.insert(at, summary),
+            }
         }
-        let mut out: Vec<Arc<IndexedFile>> = by_path.into_values().collect();
-        out.sort_by(|a, b| a.path.cmp(&b.path));
         out
     }
 
