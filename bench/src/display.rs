@@ -562,7 +562,7 @@ fn read_loop(
     received: &Mutex<HashMap<String, u64>>,
 ) {
     let mut reader = BufReader::with_capacity(1 << 20, stdout);
-    while let Some((message, read_at, parse)) = read_message(&mut reader) {
+    while let Some((mut message, read_at, parse)) = read_message(&mut reader) {
         let method = message.get("method").and_then(Value::as_str);
         let id = message.get("id").cloned();
         match (method, id) {
@@ -603,7 +603,8 @@ fn read_loop(
                 if let Some(waiter) = waiter {
                     let result = match message.get("error") {
                         Some(error) => Err(error["message"].as_str().unwrap_or("error").to_owned()),
-                        None => Ok(message.get("result").cloned().unwrap_or(Value::Null)),
+                        // Taken, not cloned: a big answer is not copied again.
+                        None => Ok(message.get_mut("result").map_or(Value::Null, Value::take)),
                     };
                     let _ = waiter.send(Answer {
                         read_at,

@@ -329,6 +329,37 @@ mod tests {
         );
     }
 
+    /// The index block names each figure in its unit and checks the targets.
+    #[test]
+    fn the_index_block_shows_the_figures_and_the_targets() {
+        let key = |m: &str| ("index".to_owned(), m.to_owned(), "void-ls".to_owned());
+        let summary = BTreeMap::from([
+            (key("index_time"), serde_json::json!({ "value": 152.6 })),
+            (key("index_memory"), serde_json::json!({ "value": 15.7e6 })),
+            (key("references_p99"), serde_json::json!({ "value": 28.0 })),
+        ]);
+        let ratios = [serde_json::json!({
+            "suite": "index", "metric": "target.references_p99.void-ls", "value": 28.0,
+            "target": "<= 50", "pass": true,
+        })];
+        let context = RunContext {
+            quick: false,
+            rounds: 1,
+            machine: "m".into(),
+            results_path: "r.jsonl".into(),
+        };
+        let out = index_block(&context, &summary, &ratios);
+        for line in [
+            "| time to index | 153 ms |",
+            "| memory held by the index | 15.7 MB |",
+            "| `textDocument/references` p99 (answer parsed) | 28.0 ms |",
+            "| `workspace/symbol` p50 | — |",
+            "| `target.references_p99.void-ls` | <= 50 | 28.000 | met |",
+        ] {
+            assert!(out.contains(line), "no {line:?} in:\n{out}");
+        }
+    }
+
     #[test]
     fn appends_a_section_when_markers_are_missing() {
         let out = replace_block("# B\n", "display", "## Display path", "x\n");
