@@ -100,6 +100,14 @@ pub fn fixture_dir() -> Fixture {
     Fixture { dir, uri }
 }
 
+/// The fixture folder, and a modern client started on it with `FIXTURE` open.
+async fn fixture_opened() -> (Fixture, TestClient) {
+    let fx = fixture_dir();
+    let mut client = started(modern_capabilities(), fx.dir.path()).await;
+    client.open(&fx.uri, FIXTURE).await;
+    (fx, client)
+}
+
 async fn started(caps: Value, root: &Path) -> TestClient {
     TestClient::start(
         caps,
@@ -183,9 +191,7 @@ async fn initialize_negotiates_utf8_and_lists_commands() {
 
 #[tokio::test]
 async fn diagnostics_on_open_and_change() {
-    let fx = fixture_dir();
-    let mut client = started(modern_capabilities(), fx.dir.path()).await;
-    client.open(&fx.uri, FIXTURE).await;
+    let (fx, mut client) = fixture_opened().await;
     let diagnostics = client.diagnostics(&fx.uri, 1).await;
     let rendered = render_diagnostics(&diagnostics);
     assert!(rendered.contains("duplicate-uid"), "{rendered}");
@@ -212,9 +218,7 @@ async fn diagnostics_on_open_and_change() {
 
 #[tokio::test]
 async fn diagnostics_follow_env_file_and_settings_changes() {
-    let fx = fixture_dir();
-    let mut client = started(modern_capabilities(), fx.dir.path()).await;
-    client.open(&fx.uri, FIXTURE).await;
+    let (fx, mut client) = fixture_opened().await;
     assert!(render_diagnostics(&client.diagnostics(&fx.uri, 1).await).contains("MISSING_VAR"));
     // The server asked the client to watch env files.
     let registered =
@@ -399,9 +403,7 @@ async fn completion_inside_blocks() {
 
 #[tokio::test]
 async fn hover_variables_options_fields_and_types() {
-    let fx = fixture_dir();
-    let mut client = started(modern_capabilities(), fx.dir.path()).await;
-    client.open(&fx.uri, FIXTURE).await;
+    let (fx, mut client) = fixture_opened().await;
     let mut out = String::new();
     for (needle, delta) in [
         ("{{WS_HOST}}", 3),
@@ -433,9 +435,7 @@ async fn hover_variables_options_fields_and_types() {
 
 #[tokio::test]
 async fn symbols_folding_lens_and_semantic_tokens() {
-    let fx = fixture_dir();
-    let mut client = started(modern_capabilities(), fx.dir.path()).await;
-    client.open(&fx.uri, FIXTURE).await;
+    let (fx, mut client) = fixture_opened().await;
     let doc = json!({ "textDocument": { "uri": fx.uri } });
     let symbols = client
         .request("textDocument/documentSymbol", doc.clone())
@@ -537,9 +537,7 @@ async fn symbols_folding_lens_and_semantic_tokens() {
 
 #[tokio::test]
 async fn definition_goes_to_the_env_file_line() {
-    let fx = fixture_dir();
-    let mut client = started(modern_capabilities(), fx.dir.path()).await;
-    client.open(&fx.uri, FIXTURE).await;
+    let (fx, mut client) = fixture_opened().await;
     let result = client.request("textDocument/definition", json!({ "textDocument": { "uri": fx.uri }, "position": at(FIXTURE, "{{API_TOKEN}}", 4) })).await.unwrap();
     assert_eq!(result["uri"], file_uri(&fx.dir.path().join(".env")));
     assert_eq!(result["range"]["start"]["line"], 1);
