@@ -514,3 +514,98 @@ fn our_runner_talks_socketio_to_the_served_mock_and_junit_names_the_event_and_ru
     );
     assert!(!xml.contains("type=\"assertion\""), "{xml}");
 }
+
+/// A served section that names a `transcript` writes one per client (`served-1.jsonl`): what
+/// came in, what went out and how it ended, with a value captured under a secret name masked
+/// everywhere, in the log as in the transcript, the message that brought it included.
+#[test]
+fn each_served_client_gets_a_transcript_with_captured_secrets_masked() {
+    const TOKEN: &str = "tok-4f9a2c7e11";
+    let dir = tempfile::tempdir().unwrap();
+    let mut mock = String::from("# A mock that keeps a transcript\n\n");
+    mock.push_str(&request("ws://127.0.0.1:9/"));
+    mock.push_str(&options(
+        "4b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c01",
+        &[("transcript", "served.jsonl")],
+    ));
+    mock.push_str(&message(
+        "4b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c11",
+        &[
+            ("name", "welcome"),
+            ("format", "json"),
+            ("send", "on-receive"),
+            ("when", "json.op equals login"),
+            ("capture", "USER_TOKEN = json.token"),
+            (
+                "body",
+                "'{\"op\": \"welcome\", \"token\": \"{{USER_TOKEN}}\"}'",
+            ),
+        ],
+    ));
+    let file = dir.path().join("mock.void");
+    std::fs::write(&file, mock).unwrap();
+    let served = serve(&file);
+    let mut client = String::from("# A client\n\n");
+    client.push_str(&request("{{MOCK_URL}}"));
+    client.push_str(&message(
+        "5b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c11",
+        &[
+            ("name", "login"),
+            ("format", "json"),
+            ("send", "on-open"),
+            (
+                "body",
+                &format!("'{{\"op\": \"login\", \"token\": \"{TOKEN}\"}}'"),
+            ),
+        ],
+    ));
+    client.push_str(
+        "```void\n---\ntype: ws-assertions\nattrs:\n  uid: 5b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c13\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - welcomed\n          - received[0].json.op\n          - equals\n          - welcome\n---\n```\n",
+    );
+    let client_file = dir.path().join("client.void");
+    std::fs::write(&client_file, client).unwrap();
+    let out = Command::new(bin())
+        .arg("run")
+        .arg(&client_file)
+        .args(["--color", "never", "--env-var"])
+        .arg(format!("MOCK_URL={}", served.url))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let said = wait_for_lines(&served, &["#1 ✕ closed"]);
+    assert!(
+        !said.contains(TOKEN),
+        "the log shows the captured secret:\n{said}"
+    );
+    let transcript = std::fs::read_to_string(dir.path().join("served-1.jsonl")).unwrap();
+    let records: Vec<serde_json::Value> = transcript
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<(String, String)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["dir"].as_str().unwrap().into(),
+                r["kind"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("event".to_string(), "open".to_string()),
+            ("in".into(), "text".into()),
+            ("out".into(), "json".into()),
+            ("event".into(), "close".into()),
+        ],
+        "{transcript}"
+    );
+    assert!(!transcript.contains(TOKEN), "{transcript}");
+    assert!(transcript.contains("login"), "{transcript}");
+}

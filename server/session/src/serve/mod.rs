@@ -6,7 +6,8 @@
 //! counts). What happens is told line by line to the caller (`← ...`, `→ pong (reply to ← ping
 //! #2) · ...`), with the section's secrets masked. When a client leaves, the section's
 //! `ws-assertions` rows are judged on its conversation (`received` is what the client sent)
-//! and told: a tally, then each row that did not pass.
+//! and told: a tally, then each row that did not pass. A section that names a `transcript`
+//! path gets one per client, numbered.
 //!
 //! A plain WebSocket section is served here; a Socket.IO section (§4.5) by [`socketio`], which
 //! speaks Engine.IO v4 on the WebSocket transport around the same replies.
@@ -26,10 +27,11 @@ use void_syntax::vocab::{MessageFormat, Protocol, SendMode};
 use crate::assertions::{Facts, MessageStore, Payload, Tracker};
 use crate::conversation::Conversation;
 use crate::log::message_preview;
-use crate::mask::Masker;
-use crate::spec::{Outgoing, SessionSpec};
+use crate::mask::SessionMasker;
+use crate::spec::{Outgoing, SessionSpec, TranscriptTarget};
 use crate::status::Outcome;
 use crate::template;
+use crate::transcript::{Direction, Record, RecordBody, Transcript};
 
 /// Where a served client's lines go: the client's number (from 1) and one line.
 pub type ClientLines = Arc<dyn Fn(u64, &str) + Send + Sync>;
@@ -58,7 +60,7 @@ pub async fn accept_clients(
         serving.spawn(async move {
             let line = |text: &str| say(n, text);
             line(&format!("⇄ connected · {peer}"));
-            match serve_connection(&spec, tcp, &line).await {
+            match serve_connection(&spec, n, tcp, &line).await {
                 Ok(()) => line("✕ closed"),
                 Err(e) => line(&format!("✕ {e}")),
             }
@@ -71,6 +73,7 @@ pub async fn accept_clients(
 /// words.
 pub async fn serve_connection<S>(
     spec: &SessionSpec,
+    client: u64,
     stream: S,
     say: &(dyn Fn(&str) + Sync),
 ) -> Result<(), String>
@@ -81,32 +84,29 @@ where
         let ws = tokio_tungstenite::accept_hdr_async(stream, socketio::engine_io_v4_only)
             .await
             .map_err(|e| format!("not a Socket.IO (Engine.IO v4 WebSocket) upgrade: {e}"))?;
-        socketio::serve_client(spec, ws, say).await;
+        socketio::serve_client(Served::new(spec, client, say), ws).await;
         return Ok(());
     }
     let ws = tokio_tungstenite::accept_async(stream)
         .await
         .map_err(|e| format!("not a WebSocket upgrade: {e}"))?;
-    serve_client(spec, ws, say).await;
+    serve_client(Served::new(spec, client, say), ws).await;
     Ok(())
 }
 
-/// Serves one plain WebSocket client until it leaves; `say` gets one line per event, secrets
-/// masked.
-pub async fn serve_client<S>(
-    spec: &SessionSpec,
-    mut ws: WebSocketStream<S>,
-    say: &(dyn Fn(&str) + Sync),
-) where
+/// Serves one plain WebSocket client until it leaves.
+async fn serve_client<S>(mut served: Served<'_>, mut ws: WebSocketStream<S>)
+where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut served = Served::new(spec, say);
     let close = converse(&mut served, &mut ws).await;
-    served.finish(
-        close
-            .as_ref()
-            .map(|(code, reason)| (*code, reason.as_str())),
-    );
+    served
+        .finish(
+            close
+                .as_ref()
+                .map(|(code, reason)| (*code, reason.as_str())),
+        )
+        .await;
 }
 
 /// A plain WebSocket client's conversation until it leaves: its close code and reason when it
@@ -118,6 +118,7 @@ where
     for outgoing in served.greetings() {
         ws.send(frame(outgoing)).await.ok()?;
     }
+    served.write_records().await;
     while let Some(Ok(message)) = ws.next().await {
         let payload = match message {
             Message::Text(text) => Payload::Text(text),
@@ -133,6 +134,7 @@ where
         for outgoing in served.receive(&payload, &shown) {
             ws.send(frame(outgoing)).await.ok()?;
         }
+        served.write_records().await;
     }
     None
 }
@@ -141,8 +143,12 @@ where
 /// and masked log lines.
 struct Served<'a> {
     spec: &'a SessionSpec,
-    secrets: Vec<String>,
-    masker: Masker,
+    /// The section's secrets, and the secret values this client's conversation captured.
+    masker: SessionMasker,
+    /// This client's transcript (off unless the section names a `transcript` path), and its
+    /// records waiting to be written.
+    transcript: Transcript,
+    records: Vec<Record>,
     conversation: Conversation,
     /// Messages received so far (a reply's note names the trigger's number).
     received: u64,
@@ -156,11 +162,20 @@ struct Served<'a> {
 }
 
 impl<'a> Served<'a> {
-    fn new(spec: &'a SessionSpec, say: &'a (dyn Fn(&str) + Sync)) -> Self {
+    fn new(spec: &'a SessionSpec, client: u64, say: &'a (dyn Fn(&str) + Sync)) -> Self {
+        let masker = SessionMasker::new(&spec.secrets);
+        let transcript = match client_transcript(spec, client, &masker) {
+            Ok(transcript) => transcript,
+            Err(e) => {
+                say(&masker.mask(&format!("✕ no transcript: {e}")));
+                Transcript::off()
+            }
+        };
         Served {
             spec,
-            secrets: spec.secrets.clone(),
-            masker: Masker::new(&spec.secrets),
+            masker,
+            transcript,
+            records: vec![Record::event("open", format!("client #{client} connected"))],
             conversation: Conversation::new(spec),
             received: 0,
             sent: 0,
@@ -175,7 +190,14 @@ impl<'a> Served<'a> {
     /// section's assertion rows are judged on its conversation, as `void-ls run` judges a
     /// client's (`received` is what this client sent), and told: a tally, then each row that
     /// did not pass with its actual value.
-    fn finish(&self, close: Option<(u16, &str)>) {
+    async fn finish(&mut self, close: Option<(u16, &str)>) {
+        let ended = match close {
+            Some((code, reason)) => format!("the client closed ({code} {reason})"),
+            None => "the client left".to_string(),
+        };
+        self.records.push(Record::event("close", ended.trim_end()));
+        self.write_records().await;
+        self.transcript.flush().await;
         if self.tracker.is_empty() {
             return;
         }
@@ -193,7 +215,7 @@ impl<'a> Served<'a> {
             elapsed: self.started.elapsed(),
             terminal: true,
         };
-        let (counts, results) = self.tracker.evaluate(&facts, &self.masker);
+        let (counts, results) = self.tracker.evaluate(&facts, &self.masker.current());
         self.say(&format!(
             "assertions: ✓{} ✗{}",
             counts.passed,
@@ -220,6 +242,13 @@ impl<'a> Served<'a> {
         (self.say)(&self.masker.mask(line));
     }
 
+    /// Writes the records waiting for the transcript (waiting while its queue is full).
+    async fn write_records(&mut self) {
+        for record in self.records.drain(..) {
+            self.transcript.record(record).await;
+        }
+    }
+
     /// The section's `on-open` messages for a client that just connected, each told; one that
     /// cannot be filled in is told and skipped.
     fn greetings(&mut self) -> Vec<Outgoing> {
@@ -235,6 +264,7 @@ impl<'a> Served<'a> {
                 Ok(outgoing) => {
                     self.say(&format!("→ {}", shown(&outgoing)));
                     self.sent += 1;
+                    self.records.push(record(Direction::Out, &outgoing));
                     out.push(outgoing);
                 }
                 Err(e) => self.say(&format!("✕ not sent: {}: {e}", message.label())),
@@ -248,23 +278,28 @@ impl<'a> Served<'a> {
     fn receive(&mut self, payload: &Payload, shown_as: &str) -> Vec<Outgoing> {
         self.received += 1;
         let number = self.received;
-        self.say(&format!("← {shown_as}"));
         self.messages.push(payload);
         self.tracker.observe(payload);
+        self.records.push(received_record(payload));
+        let reactions = self.conversation.react(self.spec, payload, number);
+        // A captured secret is masked from now on, like a session's own, in the very message
+        // that brought it too.
+        for (name, value) in reactions.iter().flat_map(|r| &r.captured) {
+            if is_secret_name(name) {
+                self.masker.add(value);
+            }
+        }
+        self.say(&format!("← {shown_as}"));
         let mut out = Vec::new();
-        for reaction in self.conversation.react(self.spec, payload, number) {
+        for reaction in reactions {
             for (name, value) in &reaction.captured {
-                // A captured secret is masked from now on, like the session's own.
-                if is_secret_name(name) && !self.secrets.contains(value) {
-                    self.secrets.push(value.clone());
-                    self.masker = Masker::new(&self.secrets);
-                }
                 self.say(&format!("captured {name} = {value} from ← #{number}"));
             }
             match reaction.send {
                 Some(Ok((outgoing, note))) => {
                     self.say(&format!("→ {note} · {}", shown(&outgoing)));
                     self.sent += 1;
+                    self.records.push(record(Direction::Out, &outgoing));
                     out.push(outgoing);
                 }
                 Some(Err(failure)) => self.say(&format!("✕ {}", failure.sentence())),
@@ -272,6 +307,61 @@ impl<'a> Served<'a> {
             }
         }
         out
+    }
+}
+
+/// Client `n`'s transcript: the section's `transcript` path with the client's number before
+/// its extension (`served.jsonl` -> `served-1.jsonl`), under the same rules as a session's
+/// (inside the project, never through a symlink out of it); off unless the section names a
+/// path (a mock writes nothing to the cache directory of its own accord).
+fn client_transcript(
+    spec: &SessionSpec,
+    n: u64,
+    masker: &SessionMasker,
+) -> Result<Transcript, String> {
+    let TranscriptTarget::Path(path) = &spec.options.transcript else {
+        return Ok(Transcript::off());
+    };
+    let path = spec.relative_to_file(path);
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "transcript".into());
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    let path = path.with_file_name(name);
+    Transcript::create(&spec.project(), &path, masker.clone()).map_err(|e| e.to_string())
+}
+
+/// A message sent, as a transcript record.
+fn record(dir: Direction, outgoing: &Outgoing) -> Record {
+    let (kind, body) = match outgoing {
+        Outgoing::Text { format, text } => (format.as_str(), RecordBody::Text(text.clone())),
+        Outgoing::Binary(bytes) => ("binary", RecordBody::Binary(bytes.clone())),
+        Outgoing::Event(event) => ("text", RecordBody::Text(event.line.clone())),
+    };
+    Record {
+        t: chrono::Utc::now(),
+        dir,
+        kind,
+        body,
+    }
+}
+
+/// A message received, as a transcript record (a Socket.IO event as the log shows it).
+fn received_record(payload: &Payload) -> Record {
+    let (kind, body) = match payload {
+        Payload::Text(text) => ("text", RecordBody::Text(text.clone())),
+        Payload::Binary(bytes) => ("binary", RecordBody::Binary(bytes.clone())),
+        Payload::Event(event) => ("text", RecordBody::Text(event.line.clone())),
+    };
+    Record {
+        t: chrono::Utc::now(),
+        dir: Direction::In,
+        kind,
+        body,
     }
 }
 

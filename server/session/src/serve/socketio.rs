@@ -27,7 +27,7 @@ use crate::socketio::acks::AckBook;
 use crate::socketio::message::EmitAck;
 use crate::socketio::packet::{PacketKind, decode_packet, encode_packet};
 use crate::socketio::reader::{Inbound, Reader};
-use crate::spec::{Outgoing, SessionSpec};
+use crate::spec::Outgoing;
 
 /// How often the server pings when the section sets no `pingInterval` (Socket.IO's default).
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(25);
@@ -83,18 +83,16 @@ struct Client<'a, S> {
 }
 
 /// Serves one Socket.IO client until it leaves; `say` gets one line per event, secrets masked.
-pub(super) async fn serve_client<S>(
-    spec: &SessionSpec,
-    ws: WebSocketStream<S>,
-    say: &(dyn Fn(&str) + Sync),
-) where
+pub(super) async fn serve_client<S>(served: Served<'_>, ws: WebSocketStream<S>)
+where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let spec = served.spec;
     let ping_every = spec.options.ping_interval.unwrap_or(DEFAULT_PING_INTERVAL);
     let ping_timeout = spec.options.pong_timeout;
     let mut client = Client {
         ws,
-        served: Served::new(spec, say),
+        served,
         reader: Reader::new(&spec.options.namespace),
         acks: AckBook::default(),
         sid: session_id(),
@@ -154,7 +152,7 @@ pub(super) async fn serve_client<S>(
         };
         if matches!(step, Step::End) {
             let _ = client.ws.close(None).await;
-            client.served.finish(None);
+            client.served.finish(None).await;
             return;
         }
     }
@@ -285,8 +283,15 @@ where
         Step::End
     }
 
-    /// Sends events and acknowledgements in order, each as its packet and its attachments.
+    /// Sends events and acknowledgements in order, each as its packet and its attachments,
+    /// then writes their transcript records.
     async fn emit_all(&mut self, outgoing: Vec<Outgoing>) -> Step {
+        let step = self.emit_each(outgoing).await;
+        self.served.write_records().await;
+        step
+    }
+
+    async fn emit_each(&mut self, outgoing: Vec<Outgoing>) -> Step {
         for message in outgoing {
             let Outgoing::Event(emit) = message else {
                 continue;
