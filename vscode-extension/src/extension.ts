@@ -168,7 +168,8 @@ class VoidExtension implements vscode.Disposable {
           },
         },
         executeCommand: async (command, args, next) => {
-          if ((command === ServerCommand.connect || command === ServerCommand.testConnection) && !vscode.workspace.isTrusted) {
+          const listensOrConnects = [ServerCommand.connect, ServerCommand.testConnection, ServerCommand.serve] as string[];
+          if (listensOrConnects.includes(command) && !vscode.workspace.isTrusted) {
             explainRestrictedMode();
             return undefined;
           }
