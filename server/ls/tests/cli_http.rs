@@ -693,3 +693,65 @@ async fn legacy_graphql_subscriptions_run_when_the_server_picks_them() {
     );
     assert_eq!(code, 1, "{report}");
 }
+
+/// `--transcript DIR` keeps an HTTP section's exchange whole: the request, the response head
+/// and every byte of the body, also past `maxResponseSize` (what the report and view keep).
+#[tokio::test(flavor = "multi_thread")]
+async fn http_transcripts_keep_the_whole_body() {
+    let server = void_echo::EchoServer::start(void_echo::EchoServerConfig::default())
+        .await
+        .unwrap();
+    let mut f = String::from(FRONT);
+    f += &separator("Stream");
+    f += &request("GET", "{{BASE}}/events?count=2000");
+    f += &table("options-table", &[&["maxResponseSize", "1KB"]]);
+    f += &separator("Item");
+    f += &request("GET", "{{BASE}}/api/items/7");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.void"), f).unwrap();
+    let base = format!("BASE={}", server.http_url());
+    let (code, out, err) = void_ls(
+        dir.path(),
+        &[
+            "run",
+            "t.void",
+            "--env-var",
+            &base,
+            "--transcript",
+            "tx",
+            "--reporter",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let sections = report["files"][0]["sections"].as_array().unwrap();
+    let mut bodies = Vec::new();
+    for section in sections {
+        let path = Path::new(section["transcript"].as_str().unwrap());
+        let text = std::fs::read_to_string(path).unwrap();
+        let records: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(section["transcriptEvents"], records.len(), "{text}");
+        let kinds: Vec<&str> = records.iter().filter_map(|r| r["kind"].as_str()).collect();
+        assert_eq!(kinds.first(), Some(&"request"), "{kinds:?}");
+        assert!(
+            kinds.contains(&"response") && kinds.last() == Some(&"end"),
+            "{kinds:?}"
+        );
+        let body: String = records
+            .iter()
+            .filter(|r| r["dir"] == "in" && r["kind"] == "body")
+            .filter_map(|r| r["text"].as_str())
+            .collect();
+        bodies.push(body);
+    }
+    assert!(bodies[0].starts_with("id: 1\n"), "{}", &bodies[0][..40]);
+    assert!(
+        bodies[0].ends_with("id: 2000\nevent: tick\ndata: {\"n\": 2000}\n\n"),
+        "the body is kept whole past maxResponseSize"
+    );
+    assert_eq!(bodies[1], r#"{"id":7,"name":"item 7"}"#);
+}

@@ -14,7 +14,7 @@ use super::capture::{self, Exchanged};
 use super::checks::{self, Response};
 use bytes::Bytes;
 
-use super::client::{BodyRead, Exchange, HttpClient};
+use super::client::{BodyRead, Exchange, HttpClient, ResponseHead, SentRequest};
 use super::spec::HttpRequestSpec;
 use super::sse::{SseDecoder, SseEvent};
 use super::view::HttpOutcome;
@@ -25,6 +25,17 @@ use crate::status::{AssertionResult, Outcome};
 /// What a long exchange tells while it runs: the outcome so far, after each piece of an event
 /// stream that held events (not judged, not masked: see [`conclude`]).
 pub type Progress<'a> = &'a mut (dyn FnMut(&HttpOutcome) + Send);
+
+/// What went over the wire, as it went, for a transcript: each request sent with the head of
+/// its answer (an event stream opened again gives another), then every piece of the body,
+/// whole (the outcome keeps only `maxResponseSize` of it).
+pub enum Wire<'a> {
+    Head(&'a SentRequest, &'a ResponseHead),
+    Body(&'a [u8]),
+}
+
+/// Where [`run_recorded`] hands what went over the wire.
+pub type Recorder<'a> = &'a mut (dyn FnMut(Wire<'_>) + Send);
 
 /// Sends the request and reads the whole response. Never panics on what a server sends.
 pub async fn run(client: &HttpClient, spec: &SessionSpec, http: &HttpRequestSpec) -> HttpOutcome {
@@ -37,6 +48,17 @@ pub async fn run_watched(
     spec: &SessionSpec,
     http: &HttpRequestSpec,
     progress: Progress<'_>,
+) -> HttpOutcome {
+    run_recorded(client, spec, http, progress, &mut |_| {}).await
+}
+
+/// [`run_watched`], handing `record` what went over the wire as it went.
+pub async fn run_recorded(
+    client: &HttpClient,
+    spec: &SessionSpec,
+    http: &HttpRequestSpec,
+    progress: Progress<'_>,
+    record: Recorder<'_>,
 ) -> HttpOutcome {
     let started = Instant::now();
     let mut outcome = HttpOutcome {
@@ -58,16 +80,20 @@ pub async fn run_watched(
                 return;
             }
         };
+        record(Wire::Head(&exchange.request, &exchange.head));
         outcome.request = Some(exchange.request.clone());
         outcome.head = Some(exchange.head.clone());
         outcome.hops = exchange.hops.clone();
         outcome.timing = exchange.timing;
         if exchange.head.is_event_stream() {
-            read_events(client, spec, http, exchange, &mut outcome, progress).await;
+            let reader = (progress, &mut *record);
+            read_events(client, spec, http, exchange, &mut outcome, reader).await;
             return;
         }
         match exchange
-            .read_to_end(http.options.max_response_size, |_| {})
+            .read_to_end(http.options.max_response_size, |piece| {
+                record(Wire::Body(piece));
+            })
             .await
         {
             Ok(body) => outcome.body = Some(body),
@@ -134,7 +160,7 @@ async fn read_events(
     http: &HttpRequestSpec,
     mut exchange: Exchange,
     outcome: &mut HttpOutcome,
-    progress: Progress<'_>,
+    (progress, record): (Progress<'_>, Recorder<'_>),
 ) {
     let keep = http.options.max_response_size;
     let mut stream = StreamState {
@@ -146,7 +172,15 @@ async fn read_events(
     let mut reconnects = 0;
     let mut sent_id: Option<String> = None;
     loop {
-        let end = read_stream(&mut exchange, &mut stream, http, outcome, &mut *progress).await;
+        let end = read_stream(
+            &mut exchange,
+            &mut stream,
+            http,
+            outcome,
+            &mut *progress,
+            &mut *record,
+        )
+        .await;
         let decoder = &stream.decoder;
         if !matches!(end, StreamEnd::Ended)
             || http.checks.is_empty()
@@ -169,6 +203,7 @@ async fn read_events(
         }
         match client.send(&again, http).await {
             Ok(next) if next.head.status == 200 && next.head.is_event_stream() => {
+                record(Wire::Head(&next.request, &next.head));
                 reconnects += 1;
                 exchange = next;
             }
@@ -210,12 +245,13 @@ struct StreamState {
 
 /// Reads one connection of an event stream into the outcome, until it ends, fails, or every
 /// row holds.
-async fn read_stream(
+async fn read_stream<'p, 'r>(
     exchange: &mut Exchange,
     stream: &mut StreamState,
     http: &HttpRequestSpec,
     outcome: &mut HttpOutcome,
-    progress: Progress<'_>,
+    progress: &mut (dyn FnMut(&HttpOutcome) + Send + 'p),
+    record: &mut (dyn FnMut(Wire<'_>) + Send + 'r),
 ) -> StreamEnd {
     let StreamState {
         decoder,
@@ -233,6 +269,7 @@ async fn read_stream(
                 return StreamEnd::Failed;
             }
         };
+        record(Wire::Body(&chunk));
         body.size += chunk.len() as u64;
         let room = keep.saturating_sub(kept.len() as u64) as usize;
         body.cut |= room < chunk.len();

@@ -13,6 +13,10 @@ use void_session::Outcome;
 use void_session::http::exchange;
 use void_session::http::section::from_http_section;
 use void_session::http::view;
+use void_session::mask::SessionMasker;
+use void_session::project_files::Project;
+use void_session::transcript::{Direction, Record, RecordBody, Transcript};
+use void_session::{SessionSpec, TranscriptTarget};
 
 use super::events::{RunEvent, SectionId};
 use super::model::{ConnectionReport, EndReason, RowStatus, SectionReport};
@@ -66,7 +70,15 @@ pub async fn run_http_section(
         label: planned.label.clone(),
         url: report.url.clone(),
     });
-    let outcome = exchange::run(&context.http, &spec, &http).await;
+    let transcript = match open_transcript(context, file, planned, id, &spec) {
+        Ok(t) => t,
+        Err(e) => return not_started(report, started, e),
+    };
+    let outcome = exchange::run_recorded(&context.http, &spec, &http, &mut |_| {}, &mut |wire| {
+        record_wire(&transcript, wire)
+    })
+    .await;
+    (report.transcript, report.transcript_events) = close_transcript(&transcript, &outcome).await;
     if let Some(request) = &outcome.request {
         let _ = events.send(RunEvent::Log {
             id,
@@ -96,6 +108,103 @@ pub async fn run_http_section(
     fill_from_outcome(&mut report, &outcome);
     report.duration = started.elapsed();
     report
+}
+
+/// The transcript of an HTTP section: in `--transcript DIR` when given, else where the
+/// section's `transcript` option names (inside its project); none by default (unlike a
+/// WebSocket session, an HTTP exchange is whole in its report and view but for a large body).
+fn open_transcript(
+    context: &RunContext,
+    file: &PlannedFile,
+    planned: &PlannedSection,
+    id: SectionId,
+    spec: &SessionSpec,
+) -> Result<Transcript, String> {
+    let target = match (context.transcript_dir(), &spec.options.transcript) {
+        (Some(dir), _) => {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                format!(
+                    "cannot create the transcript directory {}: {e}",
+                    dir.display()
+                )
+            })?;
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+            let name = super::section::transcript_name(&file.display, &planned.label, id);
+            Some((Project::unconfined(), dir.join(name)))
+        }
+        (None, TranscriptTarget::Path(p)) => Some((spec.project(), spec.relative_to_file(p))),
+        (None, _) => None,
+    };
+    match target {
+        None => Ok(Transcript::off()),
+        Some((project, path)) => {
+            Transcript::create(&project, &path, SessionMasker::new(&spec.secrets))
+                .map_err(|e| format!("cannot write the transcript: {e}"))
+        }
+    }
+}
+
+/// One record per request sent, response head and piece of body (kept whole, as text when it
+/// is UTF-8); masked by the transcript.
+fn record_wire(transcript: &Transcript, wire: exchange::Wire<'_>) {
+    if transcript.path().is_none() {
+        return;
+    }
+    match wire {
+        exchange::Wire::Head(request, head) => {
+            let mut sent = format!("{} {}", request.method, request.url);
+            for (name, value) in &request.headers {
+                sent.push_str(&format!("\n{name}: {value}"));
+            }
+            transcript.try_record(Record::event("request", sent));
+            if !request.body.is_empty() {
+                transcript.try_record(text_record(Direction::Out, "body", request.body.clone()));
+            }
+            let mut answer = format!("{} {} {}", head.version, head.status, head.reason);
+            for (name, value) in &head.headers {
+                answer.push_str(&format!("\n{name}: {value}"));
+            }
+            transcript.try_record(Record::event("response", answer));
+        }
+        exchange::Wire::Body(piece) => {
+            let body = match std::str::from_utf8(piece) {
+                Ok(text) => RecordBody::Text(text.to_string().into()),
+                Err(_) => RecordBody::Binary(piece.to_vec().into()),
+            };
+            transcript.try_record(Record {
+                t: chrono::Utc::now(),
+                dir: Direction::In,
+                kind: "body",
+                body,
+            });
+        }
+    }
+}
+
+fn text_record(dir: Direction, kind: &'static str, text: String) -> Record {
+    Record {
+        t: chrono::Utc::now(),
+        dir,
+        kind,
+        body: RecordBody::Text(text.into()),
+    }
+}
+
+/// The end of the transcript (the error, if any, and a summary line), written out: its path
+/// and event count for the report.
+async fn close_transcript(
+    transcript: &Transcript,
+    outcome: &view::HttpOutcome,
+) -> (Option<std::path::PathBuf>, Option<u64>) {
+    let Some(path) = transcript.path().map(std::path::Path::to_path_buf) else {
+        return (None, None);
+    };
+    if let Some(error) = &outcome.error {
+        transcript.try_record(Record::event("error", error.clone()));
+    }
+    transcript.try_record(Record::event("end", view::summary(outcome)));
+    transcript.flush().await;
+    (Some(path), Some(transcript.events()))
 }
 
 /// The connection, counts, end and rows of a report, from an ended exchange.

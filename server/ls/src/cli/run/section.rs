@@ -82,6 +82,11 @@ impl RunContext {
         }
     }
 
+    /// `--transcript DIR`, when given.
+    pub(super) fn transcript_dir(&self) -> Option<&Path> {
+        self.transcript_dir.as_deref()
+    }
+
     /// `spec` with the run's `--proxy` when its section names no proxy of its own.
     pub(super) fn with_run_proxy(&self, mut spec: SessionSpec) -> SessionSpec {
         if spec.options.proxy.is_none() {
@@ -165,7 +170,7 @@ impl RunContext {
 }
 
 /// A file name for the transcript of a section: `<file stem>--<label>.jsonl`, made safe.
-fn transcript_name(file: &str, label: &str, id: SectionId) -> String {
+pub(super) fn transcript_name(file: &str, label: &str, id: SectionId) -> String {
     let stem = Path::new(file)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
