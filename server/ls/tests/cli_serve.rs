@@ -609,3 +609,32 @@ fn each_served_client_gets_a_transcript_with_captured_secrets_masked() {
     assert!(!transcript.contains(TOKEN), "{transcript}");
     assert!(transcript.contains("login"), "{transcript}");
 }
+
+/// socket.io-client's default first request (HTTP long-polling) is not served, and the log says
+/// why in words: the WebSocket transport is the only one.
+#[test]
+fn a_polling_request_to_a_served_socketio_section_is_explained_in_the_log() {
+    use std::io::{Read as _, Write as _};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mock.void");
+    std::fs::write(&file, socketio_mock()).unwrap();
+    let served = serve(&file);
+    let address = served.url.trim_start_matches("ws://").to_string();
+    let mut tcp = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        tcp,
+        "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {address}\r\n\r\n"
+    )
+    .unwrap();
+    // The server closes the connection (bounded only for failure).
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = tcp.read_to_end(&mut answer);
+    wait_for_lines(
+        &served,
+        &[
+            "#1 ✕ a plain HTTP request, not a WebSocket upgrade (socket.io-client's default polling transport?)",
+        ],
+    );
+}

@@ -83,7 +83,7 @@ where
     if spec.options.protocol == Protocol::SocketIo {
         let ws = tokio_tungstenite::accept_hdr_async(stream, socketio::engine_io_v4_only)
             .await
-            .map_err(|e| format!("not a Socket.IO (Engine.IO v4 WebSocket) upgrade: {e}"))?;
+            .map_err(|e| socketio::refused_upgrade(&e))?;
         socketio::serve_client(Served::new(spec, client, say), ws).await;
         return Ok(());
     }

@@ -53,6 +53,28 @@ pub(super) fn engine_io_v4_only(
     Err(refused)
 }
 
+/// Why a client's request was not taken, in words: a plain HTTP request is most likely
+/// socket.io-client's default polling transport, which this server does not speak.
+pub(super) fn refused_upgrade(error: &tokio_tungstenite::tungstenite::Error) -> String {
+    use tokio_tungstenite::tungstenite::Error;
+    use tokio_tungstenite::tungstenite::error::ProtocolError;
+    match error {
+        Error::Protocol(
+            ProtocolError::MissingConnectionUpgradeHeader
+            | ProtocolError::MissingUpgradeWebSocketHeader,
+        ) => "a plain HTTP request, not a WebSocket upgrade (socket.io-client's default polling \
+              transport?): this server speaks Socket.IO on the WebSocket transport only, so \
+              connect with transports: ['websocket']"
+            .into(),
+        Error::Http(response) => format!(
+            "refused with {}: this server speaks Socket.IO v4 (EIO=4) on the WebSocket \
+             transport only",
+            response.status()
+        ),
+        other => format!("not a Socket.IO (Engine.IO v4 WebSocket) upgrade: {other}"),
+    }
+}
+
 /// A session id for the Engine.IO handshake and the namespace connect: unique in this process.
 fn session_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
