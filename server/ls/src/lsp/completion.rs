@@ -29,7 +29,9 @@ pub fn completion(
     let position = params.text_document_position;
     let doc = state.document(&position.text_document.uri)?;
     let offset = state.offset(&doc, position.position)?;
-    if let Some(items) = super::sessions::completion::json_paths(state, &doc, offset) {
+    if let Some(items) = super::sessions::completion::json_paths(state, &doc, offset)
+        .or_else(|| super::sessions::completion::res_paths(state, &doc, offset))
+    {
         return Ok(Some(CompletionResponse::List(CompletionList {
             is_incomplete: false,
             items,

@@ -558,6 +558,46 @@ async fn close_while_waiting_for_the_headers_says_what_happened() {
     drop(silent);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn res_body_paths_complete_from_the_last_response() {
+    let server = void_echo::EchoServer::start(void_echo::EchoServerConfig::default())
+        .await
+        .unwrap();
+    let text = stream_file().replace("/sse?forever=1", "/api/items/7")
+        + "\n```void\n---\ntype: runtime-variables\nattrs:\n  uid: 18181818-1818-4818-8818-181818181818\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - name\n          - \"{{$res.body.}}\"\n---\n```\n";
+    let Opened {
+        _dir,
+        mut client,
+        uri,
+    } = opened(format!("BASE={}\n", server.http_url()), "item.void", &text).await;
+    let (run_id, _) = connect(&mut client, &uri, STREAM_UID).await;
+    client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == run_id.as_str() && p["state"] == "closed"
+        })
+        .await;
+    let (line, before) = text
+        .lines()
+        .enumerate()
+        .find_map(|(n, l)| l.find("$res.body.").map(|at| (n, at + "$res.body.".len())))
+        .unwrap();
+    let items = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": before}}),
+        )
+        .await
+        .unwrap();
+    let labels: Vec<&str> = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert_eq!(labels, ["id", "name"], "{items}");
+    client.shutdown().await;
+}
+
 const SUBSCRIPTION_UID: &str = "17171717-1717-4717-8717-171717171717";
 
 /// A GraphQL subscription section (`ticks` streams until stopped) with its bearer header.

@@ -115,6 +115,14 @@ impl HttpRun {
         }
     }
 
+    /// The body of the ended run's response as the rows read it (parsed when it is JSON);
+    /// `None` while it runs or when no response came.
+    pub fn body_value(&self) -> Option<serde_json::Value> {
+        let ended = self.ended.lock().unpoisoned();
+        let body = ended.as_ref()?.outcome.body.as_ref()?;
+        Some(void_session::http::checks::body_value(&body.bytes))
+    }
+
     /// The `assertions-table` rows of the ended run (none while it runs).
     pub fn checks(&self) -> Vec<AssertionResult> {
         self.ended
@@ -321,6 +329,17 @@ impl HttpRuns {
             .unpoisoned()
             .iter()
             .find(|r| r.id == id)
+            .cloned()
+    }
+
+    /// The newest run of a section that ended.
+    pub fn latest_ended_for(&self, uri: &Uri, section_key: &str) -> Option<Arc<HttpRun>> {
+        self.runs
+            .lock()
+            .unpoisoned()
+            .iter()
+            .rev()
+            .find(|r| &r.uri == uri && r.section_key == section_key && !r.is_live())
             .cloned()
     }
 
