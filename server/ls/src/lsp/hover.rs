@@ -135,6 +135,40 @@ fn find(
     None
 }
 
+/// The hover text of a `{{process.NAME}}`: captured by a `runtime-variables` row when an
+/// earlier HTTP section runs; its value now (masked when secret, as captured secrets are) and
+/// the expression that captured it, once a run in this editor captured it.
+fn process_variable(state: &ServerState, uri: &Uri, name: &str) -> String {
+    let mut text = format!(
+        "**`{{{{{name}}}}}`**\n\nA value captured at run time by a `runtime-variables` row of an earlier HTTP section (`process.*`)."
+    );
+    let short = name.strip_prefix("process.").unwrap_or(name);
+    let captured = state.sessions.http.captured(uri);
+    let found = captured.iter().rev().find_map(|c| {
+        if c.name == short {
+            return Some((c, c.value.clone()));
+        }
+        let member = short.strip_prefix(c.name.as_str())?.strip_prefix('.')?;
+        let value = c.members.iter().find(|(path, _)| path == member)?.1.clone();
+        Some((c, Some(value)))
+    });
+    match found {
+        Some((c, value)) => {
+            let shown = match value {
+                Some(_) if c.secret => MASK.to_string(),
+                Some(v) => format!("`{v}`"),
+                None => "nothing (the expression read nothing)".to_string(),
+            };
+            text.push_str(&format!(
+                "\n\nNow: {shown}, captured by `{}` in the last run.",
+                c.expression
+            ));
+        }
+        None => text.push_str("\n\nNot captured yet: run the section that captures it."),
+    }
+    text
+}
+
 /// The hover text of a `{{variable}}`: its value (masked when secret), where it came from and the
 /// environment; what is missing when it does not resolve. Also the tooltip of its inlay hint.
 pub fn variable(
@@ -155,12 +189,7 @@ pub fn variable(
                 None => String::new(),
             };
         }
-        VariableKind::Process => {
-            return format!(
-                "**`{{{{{}}}}}`**\n\nA value captured at run time (`process.*`).",
-                var.name
-            );
-        }
+        VariableKind::Process => return process_variable(state, uri, &var.name),
         VariableKind::Runtime => {
             return format!(
                 "**`{{{{{}}}}}`**\n\nResolved by the Voiden app's HTTP runner; kept as written.",

@@ -598,6 +598,59 @@ async fn res_body_paths_complete_from_the_last_response() {
     client.shutdown().await;
 }
 
+/// The hover text at (`line`, `character`) of `uri`.
+async fn hover_text(client: &mut TestClient, uri: &str, line: usize, character: usize) -> String {
+    let answer = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+        )
+        .await
+        .unwrap();
+    answer["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_captured_value_is_shown_on_hover_once_captured() {
+    let server = void_echo::EchoServer::start(void_echo::EchoServerConfig::default())
+        .await
+        .unwrap();
+    let text = stream_file().replace("/sse?forever=1", "/api/items/7")
+        + "\n```void\n---\ntype: runtime-variables\nattrs:\n  uid: 19191919-1919-4919-8919-191919191919\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - item\n          - \"{{$res.body.name}}\"\n---\n```\n\n```void\n---\ntype: request-separator\nattrs:\n  uid: 20202020-2020-4020-8020-202020202020\n  label: Then\n---\n```\n\n```void\n---\ntype: request\nattrs:\n  uid: 21212121-2121-4121-8121-212121212121\ncontent:\n  - type: method\n    attrs:\n      uid: 22222222-2222-4222-8222-222222222222\n    content: GET\n  - type: url\n    attrs:\n      uid: 23232323-2323-4323-8323-232323232323\n    content: \"{{BASE}}/api/echo?x={{process.item}}\"\n---\n```\n";
+    let Opened {
+        _dir,
+        mut client,
+        uri,
+    } = opened(
+        format!("BASE={}\n", server.http_url()),
+        "capture.void",
+        &text,
+    )
+    .await;
+    let (line, character) = text
+        .lines()
+        .enumerate()
+        .find_map(|(n, l)| l.find("process.item").map(|at| (n, at + 2)))
+        .unwrap();
+    let before = hover_text(&mut client, &uri, line, character).await;
+    assert!(before.contains("Not captured yet"), "{before}");
+    let (run_id, _) = connect(&mut client, &uri, STREAM_UID).await;
+    client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == run_id.as_str() && p["state"] == "closed"
+        })
+        .await;
+    let after = hover_text(&mut client, &uri, line, character).await;
+    assert!(
+        after.contains("Now: item 7") && after.contains("{{$res.body.name}}"),
+        "{after}"
+    );
+    client.shutdown().await;
+}
+
 const SUBSCRIPTION_UID: &str = "17171717-1717-4717-8717-171717171717";
 
 /// A GraphQL subscription section (`ticks` streams until stopped) with its bearer header.
