@@ -18,6 +18,8 @@
 //               line in the log; a normal close not drawn like a failure.
 //   reconnect   reconnecting shown with its attempt, stopping at the section's limit; Close
 //               ends a session that is waiting to reconnect.
+//   serve       the ▶ Serve lens of a section with a reply serves it on loopback with its live
+//               log beside; ■ Stop serving stops it.
 //   output      server log lines at their level in the log output channel; websocat copied
 //               with a plain-text notification.
 //   environment the app's environment in the status bar; picking another one resolves a
@@ -61,7 +63,7 @@ let closedPort;
 /** Writes a workspace: the fixtures and an `.env` with the peer's URL. */
 function writeWorkspace(dir) {
   fs.mkdirSync(dir, { recursive: true });
-  for (const f of ['echo.void', 'sessions.void']) fs.copyFileSync(path.join(here, 'fixtures', f), path.join(dir, f));
+  for (const f of ['echo.void', 'sessions.void', 'serve.void']) fs.copyFileSync(path.join(here, 'fixtures', f), path.join(dir, f));
   fs.writeFileSync(
     path.join(dir, '.env'),
     `ECHO_URL=${peer.url}\nCLOSED_PORT=${closedPort}\nPROJECT_VAR=from-the-project\nAPI_TOKEN=tok-e2e-secret-1\n`,
@@ -256,6 +258,7 @@ async function main() {
   await scenario('session', session);
   await scenario('assertions', assertions);
   await scenario('reconnect', reconnect);
+  await scenario('serve', serve);
   await scenario('output', output);
   await scenario('environment', environment);
   await scenario('project', project);
@@ -655,6 +658,39 @@ async function reconnect() {
     await sleep(2500);
     if (await statusMatches(/WS (reconnecting|connecting)/)) throw new Error('it tried again after Close');
     await page.keyboard.press('Escape');
+  });
+}
+
+// ---- serve -----------------------------------------------------------------------------------
+
+/** Clicks the code lens of serve.void's request whose title matches `title`. */
+async function clickServeLens(title) {
+  const page = wb.page;
+  await cursorAt(trusted, 'serve.void', /^type: socket-request/);
+  const lens = page.locator('.codelens-decoration a', { hasText: title }).first();
+  await until(`a "${title}" code lens`, async () => (await lens.count()) > 0);
+  await wb.clickReRendered(lens);
+}
+
+async function serve() {
+  await openTrusted();
+  await step('serve-lens', 'the ▶ Serve lens did not serve the section with its live log beside', async () => {
+    await wb.openFile('serve.void');
+    await clickServeLens(/^▶ Serve$/);
+    await until('the served log, serving on loopback', async () => {
+      const g = await wb.logGroup(/^mock-server_/);
+      return g && /serving on ws:\/\/127\.0\.0\.1:\d+/.test(g.text) ? g : undefined;
+    });
+  });
+
+  await step('stop-serving-lens', 'the ■ Stop serving lens did not stop the served section', async () => {
+    await wb.openFile('serve.void');
+    await clickServeLens(/^■ Stop serving ws:/);
+    await until('the log to end stopped', async () => {
+      const g = await wb.logGroup(/^mock-server_/);
+      return g && /■ stopped/.test(g.text) ? g : undefined;
+    });
+    await until('the ▶ Serve lens back', async () => (await wb.page.locator('.codelens-decoration a', { hasText: /^▶ Serve$/ }).count()) > 0);
   });
 }
 
