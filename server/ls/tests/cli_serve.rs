@@ -4,9 +4,24 @@
 //! `CI=true` and elsewhere says so and skips.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../session/tests/common/mod.rs"]
+mod peers;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+
+/// The node_modules holding `package` (`$VOID_TEST_NODE_MODULES`, else installed through
+/// tests/lib/tools.sh), or `None` when there is none: said, and a failure under `CI=true`.
+fn node_modules_with(package: &str) -> Option<String> {
+    let modules = peers::node_modules().filter(|m| Path::new(m).join(package).is_dir());
+    if modules.is_none() {
+        peers::missing(&format!(
+            "no node_modules with `{package}` (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)"
+        ));
+    }
+    modules
+}
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_void-ls")
@@ -111,15 +126,7 @@ fn serve(file: &Path) -> Served {
 
 #[test]
 fn a_node_ws_client_talks_to_the_served_mock() {
-    let Some(modules) = std::env::var("VOID_TEST_NODE_MODULES")
-        .ok()
-        .filter(|m| Path::new(m).join("ws").is_dir())
-    else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "no node_modules with `ws` (VOID_TEST_NODE_MODULES, tests/lib/tools.sh): needed under CI=true"
-        );
-        eprintln!("SKIPPED: no node_modules with `ws` (set VOID_TEST_NODE_MODULES)");
+    let Some(modules) = node_modules_with("ws") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -356,15 +363,7 @@ fn wait_for_lines(served: &Served, wanted: &[&str]) -> String {
 /// acknowledgements both ways, a binary attachment both ways and the server's pings.
 #[test]
 fn a_socketio_client_talks_to_the_served_socketio_mock() {
-    let Some(modules) = std::env::var("VOID_TEST_NODE_MODULES")
-        .ok()
-        .filter(|m| Path::new(m).join("socket.io-client").is_dir())
-    else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "no node_modules with `socket.io-client` (VOID_TEST_NODE_MODULES, tests/lib/tools.sh): needed under CI=true"
-        );
-        eprintln!("SKIPPED: no node_modules with `socket.io-client` (set VOID_TEST_NODE_MODULES)");
+    let Some(modules) = node_modules_with("socket.io-client") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
