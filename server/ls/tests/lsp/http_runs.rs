@@ -651,6 +651,80 @@ async fn a_captured_value_is_shown_on_hover_once_captured() {
     client.shutdown().await;
 }
 
+/// The text of the response (or log) document `uri`.
+async fn document_text(client: &mut TestClient, uri: &str) -> String {
+    let answer = client
+        .request("void/sessionLogText", json!({ "uri": uri }))
+        .await
+        .unwrap();
+    answer["text"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_stream_pauses_and_resumes_like_a_session_log() {
+    let server = void_echo::EchoServer::start(void_echo::EchoServerConfig::default())
+        .await
+        .unwrap();
+    let text = stream_file().replace("/sse?forever=1", "/events?count=1000000&every_ms=10");
+    let Opened {
+        _dir,
+        mut client,
+        uri,
+    } = opened(
+        format!("BASE={}\n", server.http_url()),
+        "paused.void",
+        &text,
+    )
+    .await;
+    let (run_id, response_uri) = connect(&mut client, &uri, STREAM_UID).await;
+    let (open, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == run_id.as_str()
+                && p["state"] == "open"
+                && p["received"].as_u64().is_some_and(|n| n >= 3)
+        })
+        .await;
+    assert_eq!(open["paused"], false, "{open}");
+    client
+        .command("void.pause", json!({ "sessionId": run_id }))
+        .await
+        .unwrap();
+    let paused = document_text(&mut client, &response_uri).await;
+    assert!(paused.contains("⏸ paused"), "{paused}");
+    let lenses = client.code_lenses(&uri).await;
+    assert!(
+        lens_titles(&lenses).iter().any(|t| t == "Resume"),
+        "{lenses}"
+    );
+    // Events still arrive and count while the document stays as it was.
+    let (counted, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == run_id.as_str()
+                && p["paused"] == true
+                && p["received"].as_u64().is_some_and(|n| n >= 10)
+        })
+        .await;
+    assert_eq!(
+        document_text(&mut client, &response_uri).await,
+        paused,
+        "{counted}"
+    );
+    client
+        .command("void.resume", json!({ "sessionId": run_id }))
+        .await
+        .unwrap();
+    let resumed = document_text(&mut client, &response_uri).await;
+    assert!(
+        !resumed.contains("⏸ paused") && resumed.contains("{\"n\": 10}"),
+        "{resumed}"
+    );
+    client
+        .command("void.close", json!({ "sessionId": run_id }))
+        .await
+        .unwrap();
+    client.shutdown().await;
+}
+
 const SUBSCRIPTION_UID: &str = "17171717-1717-4717-8717-171717171717";
 
 /// A GraphQL subscription section (`ticks` streams until stopped) with its bearer header.

@@ -65,6 +65,21 @@ pub async fn execute(state: &ServerState, params: ExecuteCommandParams) -> Resul
         }
         PAUSE | RESUME => {
             let args: SessionArgs = single_argument(name, arguments).map_err(bad_argument)?;
+            if let Some(run) = state.sessions.http.get(&args.session_id) {
+                // An event stream: its response document pauses like a session's log.
+                if !run.set_paused(name == PAUSE) {
+                    return Err(failed(format!(
+                        "HTTP run {} has ended: there is nothing to pause or resume",
+                        args.session_id
+                    )));
+                }
+                if let Some(client) = state.sessions.client().cloned() {
+                    let caps = state.sessions.caps();
+                    super::notifier::refresh_views(&client, caps);
+                    tokio::spawn(super::http_runs::tell_progress(client, caps, run));
+                }
+                return Ok(Some(answer(OkResult::OK)));
+            }
             let entry = state.sessions.require(&args.session_id).map_err(failed)?;
             if name == PAUSE {
                 entry.session.pause()

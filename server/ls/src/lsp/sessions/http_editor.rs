@@ -15,12 +15,12 @@ use void_syntax::Document;
 use void_syntax::model::RequestKind;
 
 use super::super::document::OpenDocument;
-use super::super::ext::commands::{CLOSE, CONNECT, OPEN_LOG};
+use super::super::ext::commands::{CLOSE, CONNECT, OPEN_LOG, PAUSE, RESUME};
 use super::super::server::ServerState;
 use super::editor::{RowsChecked, close_args, command, open_log_args, section_target, summary};
 use super::http_runs::HttpRun;
 use super::lookup::{self, LocatedSection};
-use super::protocol::{CloseArgs, OpenLogArgs};
+use super::protocol::{CloseArgs, OpenLogArgs, SessionArgs};
 
 /// The HTTP and GraphQL sections of a document, located.
 fn http_sections(doc: &OpenDocument, model: &Arc<Document>) -> Vec<LocatedSection> {
@@ -85,6 +85,17 @@ pub fn request_lenses(
                     run.summary(),
                     command("", OPEN_LOG, &open_response_args(&run)),
                 ));
+                if run.state() == "open" {
+                    // An event stream: its document pauses like a session's log.
+                    let id = SessionArgs {
+                        session_id: run.id.clone(),
+                    };
+                    lenses.push(if run.is_paused() {
+                        lens("Resume".into(), command("", RESUME, &id))
+                    } else {
+                        lens("Pause".into(), command("", PAUSE, &id))
+                    });
+                }
                 let close = CloseArgs {
                     session_id: run.id.clone(),
                     code: None,

@@ -63,6 +63,9 @@ pub struct HttpRun {
     version: std::sync::atomic::AtomicU64,
     /// Set by `void.close`: the client ends the exchange (an endless event stream).
     close: tokio::sync::watch::Sender<bool>,
+    /// `void.pause` on an event stream: the response document keeps this text (what was shown
+    /// when it paused) while events still arrive and count; `void.resume` shows them all.
+    frozen: Mutex<Option<String>>,
 }
 
 /// What an ended run shows.
@@ -88,6 +91,33 @@ impl HttpRun {
         }
     }
 
+    /// Pauses (`true`) or resumes the response document of a running event stream, as a
+    /// WebSocket session's log pauses; `false` when the run has ended (nothing to pause).
+    pub fn set_paused(&self, paused: bool) -> bool {
+        if !self.is_live() {
+            return false;
+        }
+        // The text is taken before the lock: `text` reads the frozen text too.
+        let shown = self.text().text;
+        let mut frozen = self.frozen.lock().unpoisoned();
+        if paused && frozen.is_none() {
+            *frozen = Some(format!(
+                "{shown}\n⏸ paused: events still arrive and count; Resume shows them\n"
+            ));
+        } else if !paused {
+            *frozen = None;
+        }
+        drop(frozen);
+        self.version
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        true
+    }
+
+    /// Whether the response document is paused.
+    pub fn is_paused(&self) -> bool {
+        self.is_live() && self.frozen.lock().unpoisoned().is_some()
+    }
+
     /// Ends a run still reading (an event stream): what came so far is judged and shown.
     pub fn close(&self) {
         self.close.send_replace(true);
@@ -100,6 +130,12 @@ impl HttpRun {
         if let Some(ended) = &*self.ended.lock().unpoisoned() {
             return LogTextResult {
                 text: ended.text.clone(),
+                version,
+            };
+        }
+        if let Some(frozen) = &*self.frozen.lock().unpoisoned() {
+            return LogTextResult {
+                text: frozen.clone(),
                 version,
             };
         }
@@ -168,7 +204,7 @@ impl HttpRun {
                 (None, Some(_)) => "open".to_string(),
                 (ended, _) => state_of(ended).to_string(),
             },
-            paused: false,
+            paused: ended.is_none() && self.frozen.lock().unpoisoned().is_some(),
             sent: u64::from(outcome.is_some_and(|o| o.request.is_some())),
             received: outcome.map_or(0, |o| {
                 (o.events.len() as u64).max(u64::from(head.is_some()))
@@ -207,8 +243,11 @@ impl HttpRun {
             outcome: outcome.clone(),
             text,
         });
-        self.version
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        // A paused document does not change, so it is not refreshed.
+        if self.frozen.lock().unpoisoned().is_none() {
+            self.version
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
     }
 
     /// What came so far (an empty outcome when nothing did), for a run the client closes.
@@ -417,6 +456,7 @@ pub fn start(
         partial: Mutex::new(None),
         version: std::sync::atomic::AtomicU64::new(1),
         close: tokio::sync::watch::channel(false).0,
+        frozen: Mutex::new(None),
     });
     manager.http.register(run.clone());
     tokio::spawn(run_and_report(manager.clone(), run.clone(), spec, http));
@@ -427,7 +467,7 @@ pub fn start(
 const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// An event stream's status and document, while it runs.
-async fn tell_progress(
+pub(super) async fn tell_progress(
     client: tower_lsp_server::Client,
     caps: crate::lsp::capabilities::SessionFeatures,
     run: Arc<HttpRun>,
@@ -446,9 +486,6 @@ async fn tell_progress(
     }
 }
 
-/// Sends the request, keeps what it captured, and tells the client: status before and
-/// after, the response document refreshed, lenses and inlay hints refreshed, a message when
-/// it failed.
 /// The outcome of a run the client closed: an event stream keeps what came; a run closed
 /// before any event (still waiting for the response's head, or reading a body that is not a
 /// stream) says so as its error, so the view does not read as an empty response.
@@ -477,6 +514,9 @@ fn closed_by_client(
     outcome
 }
 
+/// Sends the request, keeps what it captured, and tells the client: status before and
+/// after, the response document refreshed, lenses and inlay hints refreshed, a message when
+/// it failed.
 async fn run_and_report(
     manager: Arc<SessionManager>,
     run: Arc<HttpRun>,
