@@ -1,5 +1,5 @@
 //! The embedded server's plain HTTP side: a request that is not a WebSocket upgrade is served
-//! here, on the same port, so the HTTP, GraphQL-less REST and Server-Sent Events examples, the
+//! here, on the same port, so the HTTP, GraphQL and Server-Sent Events examples, the
 //! demo and the HTTP benchmarks run with no outside server.
 //!
 //! HTTP/1.1 with keep-alive (HTTP/1.0 and `Connection: close` end the connection after the
@@ -13,6 +13,7 @@
 //! | `POST /api/login` | a JSON body `{"user": U, "password": "s3cret"}` gets `{"token": "tok-U", "user": {"name": U}}`; anything else 401 |
 //! | `GET /api/me` | `Authorization: Bearer tok-U` gets `{"user": U}`; anything else 401 |
 //! | `GET /events?count=N&every_ms=D` | `text/event-stream`: events `tick` with ids 1..N and data `{"n": i}` (N 5 by default, at most 1,000,000), D ms apart (0 by default, at most 10,000), then the end of the stream; a `Last-Event-ID` resumes after that id |
+//! | `POST /graphql` (`{query, variables, operationName}`), `GET /graphql?query=...` | GraphQL queries and mutations on the demo schema (the `graphql` module): `{data}` or `{errors: [{message, locations}]}` |
 //! | `/status/NNN` | status NNN with a JSON body saying so |
 //!
 //! Anything else is 404 in JSON. Like the WebSocket routes it trusts nothing it receives and
@@ -261,6 +262,7 @@ fn route(method: &str, path: &str, query: &str, head: &Head, body: &[u8]) -> (u1
         // services, so a test can stand in for them.
         "/api/echo" | "/" | "/form" | "/post" => (200, echoed(method, path, query, head, body)),
         "/api/login" if method == "POST" => login(body),
+        "/graphql" => crate::graphql::over_http(method, query, body),
         "/api/me" if method == "GET" => me(head),
         "/api/login" | "/api/me" => method_not_allowed(method, path),
         _ => (404, json!({"error": format!("no route {path}")})),

@@ -12,22 +12,24 @@
 //! | `/rpc` | JSON-RPC 2.0: `add`, `upper`, `echo`; other methods answer error `-32601` |
 //! | `/heartbeat` | answers `__ping__` with `__pong__`, echoes anything else |
 //! | `/login` | a conversation: says `{"op":"hello"}`, wants `{"op":"login","user":...}` (else closes 4001), answers `{"op":"welcome","token":<fresh>}`, wants `{"op":"subscribe","token":<it>}` (else 4003), says `subscribed`, then sends 3 pings `{"op":"ping","id":i}` that each need `{"op":"pong","id":i}` (else 4002), then `{"op":"done","pongs":3}` |
+//! | `/graphql` | GraphQL over `graphql-transport-ws` on the demo schema (the `graphql` module): subscriptions (`ticks(count, everyMs)`), queries and mutations; closes with 4406 when the client did not offer that subprotocol |
 //! | `/socket.io/` | Socket.IO v4 over the WebSocket transport (`?EIO=4&transport=websocket`): accepts any namespace and `auth` and says `welcome` `{"namespace":...}`, sends every event back as it came (binary attachments too), acknowledges an event that asks for it with `{"ok":true,"event":<name>}`, answers `bye` by disconnecting the client from its namespace, and pings every 25 s |
 //! | `/flaky?after=N` | echoes, then drops the TCP connection without a close frame after N messages |
 //! | `/close?code=C&reason=R` | echoes the first message, then closes with that code and reason |
 //! | `/status/NNN` | rejects the upgrade with HTTP status NNN (any other path: 404) |
 //!
 //! A request that is not a WebSocket upgrade is plain HTTP on the same port: JSON routes under
-//! `/api/` (items, echo, login and a token check) and a Server-Sent Events stream on `/events`
-//! (the `http` module says which).
+//! `/api/` (items, echo, login and a token check), GraphQL queries and mutations on `/graphql`
+//! and a Server-Sent Events stream on `/events` (the `http` module says which).
 //!
-//! Every route but `/chat` accepts the first subprotocol the client offers that is in
+//! Every route but `/chat` and `/graphql` accepts the first subprotocol the client offers that is in
 //! [`EchoServerConfig::subprotocols`] (the first one offered when that list is empty).
 //!
 //! It listens only where it is told (loopback by default) and must never be used as a
 //! production server: it keeps no state between connections and trusts nothing it receives,
 //! but it has no limits beyond a 64 MiB message size.
 
+mod graphql;
 mod http;
 mod routes;
 mod socketio;
@@ -417,6 +419,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         if self.route == Route::SocketIo {
             return self.serve_socketio().await;
         }
+        if let Route::Graphql { agreed } = self.route {
+            graphql::ws::serve(&mut self.ws, agreed, self.verbose).await;
+            return Ok(());
+        }
         let mut handled = 0u64;
         while let Some(Ok(message)) = self.ws.next().await {
             match message {
@@ -558,8 +564,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
                     None => Ok(()),
                 }
             }
-            // Served by `serve_socketio`, never here.
-            Route::SocketIo => Ok(()),
+            // Served by `serve_socketio` and `graphql::ws::serve`, never here.
+            Route::SocketIo | Route::Graphql { .. } => Ok(()),
             Route::Commands => match routes::command(&text) {
                 Command::Echo => self.send(Message::Text(text)).await,
                 Command::Reply(reply) => self.send(Message::text(reply)).await,

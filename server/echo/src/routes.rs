@@ -19,6 +19,11 @@ pub(crate) enum Route {
     Login,
     /// Socket.IO v4 (`crate::socketio`).
     SocketIo,
+    /// GraphQL over `graphql-transport-ws` (`crate::graphql::ws`); `agreed`: the client
+    /// offered that subprotocol.
+    Graphql {
+        agreed: bool,
+    },
     Flaky {
         after: u64,
     },
@@ -73,6 +78,14 @@ pub(crate) fn decide(path_and_query: &str, offered: &[String], supported: &[Stri
         "/heartbeat" => serve(Route::Heartbeat),
         "/login" => serve(Route::Login),
         "/socket.io" => serve(Route::SocketIo),
+        "/graphql" => {
+            let protocol = crate::graphql::ws::SUBPROTOCOL;
+            let agreed = offered.iter().any(|p| p == protocol);
+            Decision::Serve {
+                route: Route::Graphql { agreed },
+                subprotocol: agreed.then(|| protocol.to_string()),
+            }
+        }
         "/flaky" => {
             let after = param("after")
                 .and_then(|a| a.parse().ok())
