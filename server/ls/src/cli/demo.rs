@@ -58,13 +58,29 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         "examples/socketio-chat.void",
         include_str!("../../../../examples/socketio-chat.void"),
     ),
+    (
+        "http-login",
+        "examples/http-login.void",
+        include_str!("../../../../examples/http-login.void"),
+    ),
+    (
+        "sse",
+        "examples/sse.void",
+        include_str!("../../../../examples/sse.void"),
+    ),
+    (
+        "graphql",
+        "examples/graphql.void",
+        include_str!("../../../../examples/graphql.void"),
+    ),
 ];
 
 /// `void-ls demo`.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Which example to run: echo, chat, json-rpc, binary, heartbeat, reconnect, login, socketio, mock
-    /// (login.void against a mock served from login-mock.void), or all.
+    /// Which example to run: echo, chat, json-rpc, binary, heartbeat, reconnect, login, socketio,
+    /// http-login, sse, graphql, mock (login.void against a mock served from login-mock.void),
+    /// or all.
     #[arg(default_value = "echo", value_name = "EXAMPLE")]
     pub example: String,
     /// Colours.
