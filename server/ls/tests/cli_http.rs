@@ -3,7 +3,8 @@
 //! headers, cookies, every body kind the app writes (JSON with comments, XML, YAML, text,
 //! url-encoded, multipart with files), auth, redirects followed or not, a redirect loop, a
 //! timeout, a refused connection, scripts said and never run, GraphQL over HTTP, GraphQL
-//! subscriptions over WebSocket (npm `graphql-ws`, tests/peers/graphql_server.js), and the
+//! subscriptions over WebSocket (npm `graphql-ws`, tests/peers/graphql_server.js), the embedded
+//! server's `/graphql` driven by npm `graphql-ws`'s client (tests/peers/graphql_client.js), and the
 //! `assertions-table` rows through the pretty, JSON and JUnit reporters.
 #![allow(clippy::unwrap_used)]
 
@@ -692,6 +693,76 @@ async fn legacy_graphql_subscriptions_run_when_the_server_picks_them() {
         "{complete}"
     );
     assert_eq!(code, 1, "{report}");
+}
+
+/// The embedded server's `/graphql` against a client that is not ours: npm `graphql-ws`'s
+/// `createClient` (tests/peers/graphql_client.js) runs a query with variables and an alias, a
+/// mutation, a subscription to its end, one it stops itself, an invalid operation (an `error`
+/// message in words), keep-alive pings (answered), and a connection offering no subprotocol
+/// (closed 4406).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_graphql_ws_client_speaks_with_the_embedded_server() {
+    let Some(modules) = peers::node_modules() else {
+        peers::missing("no node_modules (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)");
+        return;
+    };
+    if !Path::new(&modules).join("graphql-ws").is_dir() {
+        peers::missing(
+            "npm `graphql-ws` is not installed (run tests/lib/tools.sh ensure_node_peers)",
+        );
+        return;
+    }
+    let server = void_echo::EchoServer::start(void_echo::EchoServerConfig::default())
+        .await
+        .unwrap();
+    let output = tokio::process::Command::new("node")
+        .env("NODE_PATH", &modules)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/graphql_client.js"))
+        .arg(format!("{}/graphql", server.url()))
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(30), output)
+        .await
+        .expect("the graphql-ws client finishes in 30 s")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let got: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        got["query"],
+        serde_json::json!({"results": [{"data": {
+            "chosen": {"id": 5, "name": "item 5", "__typename": "Item"},
+            "items": [{"id": 1}, {"id": 2}, {"id": 3}],
+        }}], "complete": true}),
+        "{got}"
+    );
+    assert_eq!(
+        got["mutation"]["results"][0]["data"]["addItem"]["name"], "ink",
+        "{got}"
+    );
+    let ticks: Vec<&serde_json::Value> =
+        got["ticks"]["results"].as_array().unwrap().iter().collect();
+    assert_eq!(ticks.len(), 3, "{got}");
+    assert_eq!(ticks[2]["data"]["ticks"]["n"], 3, "{got}");
+    assert_eq!(got["ticks"]["complete"], true, "{got}");
+    assert_eq!(got["stopped"]["stopped"], true, "{got}");
+    assert_eq!(
+        got["stopped"]["results"].as_array().unwrap().len(),
+        2,
+        "{got}"
+    );
+    let invalid = got["invalid"]["error"].as_str().unwrap_or_default();
+    assert!(
+        invalid.contains("Cannot query field \"colour\" on type \"Tick\"."),
+        "{got}"
+    );
+    assert!(
+        got["pongs"].as_u64().unwrap_or(0) >= 1,
+        "pings answered: {got}"
+    );
+    assert_eq!(got["unoffered"]["code"], 4406, "{got}");
+    server.shutdown().await;
 }
 
 /// `--transcript DIR` keeps an HTTP section's exchange whole: the request, the response head

@@ -760,6 +760,47 @@ fn demo_socketio_logs_events_and_passes() {
     assert!(!ran.stdout.contains("→ 42"), "{}", ran.stdout);
 }
 
+/// `demo graphql` runs examples/graphql.void against the embedded server's `/graphql`: a
+/// query with variables and an alias, a mutation, an error told in words, and a subscription
+/// over `graphql-transport-ws` whose rows read its three results.
+#[test]
+fn demo_graphql_runs_a_query_a_mutation_and_a_subscription() {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_in(dir.path(), &["demo", "graphql", "--color", "never"]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    for words in [
+        "running examples/graphql.void",
+        "graphql-transport-ws · connection_init sent, waiting for connection_ack",
+        "pass Three results",
+        "pass Refused in words",
+        "PASSED",
+    ] {
+        assert!(ran.stdout.contains(words), "no `{words}`:\n{}", ran.stdout);
+    }
+    let examples = repo_root().join("examples/graphql.void");
+    let ran = run_in(
+        dir.path(),
+        &[
+            "run",
+            examples.to_str().unwrap(),
+            "--echo-server",
+            "--reporter",
+            "json",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    let report = json_report(&ran);
+    let sections = sections_of(&report);
+    assert_eq!(sections.len(), 4, "{report}");
+    assert!(sections.iter().all(|s| s["status"] == "passed"), "{report}");
+    let subscription = sections[3].to_string();
+    assert_eq!(sections[3]["received"], 3, "{subscription}");
+    assert!(
+        subscription.contains("\"subprotocol\":\"graphql-transport-ws\""),
+        "{subscription}"
+    );
+}
+
 /// `demo mock`: the unchanged login client passes against the mock served from
 /// `examples/login-mock.void`, and the mock's side of the conversation is in the log.
 #[test]
