@@ -1,7 +1,7 @@
 //! The files in `examples/` are what users learn the format from: they must be written in the
 //! Voiden app's canonical style (the formatter leaves them byte-identical), carry no
-//! diagnostics at all, use fresh unique UUID v4 uids, and each hold at least one WebSocket
-//! section with assertions. (That they pass against the embedded server is checked in
+//! diagnostics at all, use fresh unique UUID v4 uids, and each hold at least one request
+//! section (WebSocket, HTTP or GraphQL) and an assertions block for each. (That they pass against the embedded server is checked in
 //! `cli_run.rs`.)
 
 #![allow(clippy::unwrap_used)]
@@ -91,7 +91,9 @@ fn every_example_has_sections_with_assertions() {
             .filter(|b| {
                 matches!(
                     b.kind,
-                    BlockKind::SocketRequest(_) | BlockKind::HttpRequest(_)
+                    BlockKind::SocketRequest(_)
+                        | BlockKind::HttpRequest(_)
+                        | BlockKind::GqlQuery(_)
                 )
             })
             .count();
