@@ -522,17 +522,12 @@ fn subscription(label: &str, query: &str, token: &str, rows: &[[&str; 4]]) -> St
     f
 }
 
-/// The GraphQL over WebSocket peer (npm `graphql-ws`), or `None` (said, and a failure under
-/// CI) when it is not installed.
-async fn graphql_peer(legacy: bool) -> Option<peers::Peer> {
+/// The node_modules holding npm `package`, or `None` (said, and a failure under CI) when it is
+/// not installed.
+fn node_package(package: &str) -> Option<String> {
     let Some(modules) = peers::node_modules() else {
         peers::missing("no node_modules (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)");
         return None;
-    };
-    let package = if legacy {
-        "subscriptions-transport-ws"
-    } else {
-        "graphql-ws"
     };
     if !Path::new(&modules).join(package).is_dir() {
         peers::missing(&format!(
@@ -540,6 +535,18 @@ async fn graphql_peer(legacy: bool) -> Option<peers::Peer> {
         ));
         return None;
     }
+    Some(modules)
+}
+
+/// The GraphQL over WebSocket peer (npm `graphql-ws`), or `None` (said, and a failure under
+/// CI) when it is not installed.
+async fn graphql_peer(legacy: bool) -> Option<peers::Peer> {
+    let package = if legacy {
+        "subscriptions-transport-ws"
+    } else {
+        "graphql-ws"
+    };
+    let modules = node_package(package)?;
     let mut command = tokio::process::Command::new("node");
     command
         .env("NODE_PATH", modules)
@@ -702,16 +709,9 @@ async fn legacy_graphql_subscriptions_run_when_the_server_picks_them() {
 /// (closed 4406).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_graphql_ws_client_speaks_with_the_embedded_server() {
-    let Some(modules) = peers::node_modules() else {
-        peers::missing("no node_modules (set VOID_TEST_NODE_MODULES or run tests/lib/tools.sh)");
+    let Some(modules) = node_package("graphql-ws") else {
         return;
     };
-    if !Path::new(&modules).join("graphql-ws").is_dir() {
-        peers::missing(
-            "npm `graphql-ws` is not installed (run tests/lib/tools.sh ensure_node_peers)",
-        );
-        return;
-    }
     let server = void_echo::EchoServer::start(void_echo::EchoServerConfig::default())
         .await
         .unwrap();

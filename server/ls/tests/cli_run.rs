@@ -737,26 +737,34 @@ fn demo_shows_the_live_log_and_the_results() {
     );
 }
 
+/// Runs `void-ls demo EXAMPLE`, which must pass with each of `words` in its output.
+fn demo_passes_saying(example: &str, words: &[&str]) -> Ran {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_in(dir.path(), &["demo", example, "--color", "never"]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    for words in words.iter().chain(&["PASSED"]) {
+        assert!(ran.stdout.contains(words), "no `{words}`:\n{}", ran.stdout);
+    }
+    ran
+}
+
 /// The Socket.IO example against the embedded server's `/socket.io/` route: the live log
 /// speaks in events (the namespace, an event with its acknowledgement, an attachment, the
 /// reply and the server's disconnect), never in packet codes.
 #[test]
 fn demo_socketio_logs_events_and_passes() {
-    let dir = tempfile::tempdir().unwrap();
-    let ran = run_in(dir.path(), &["demo", "socketio", "--color", "never"]);
-    assert_eq!(ran.code, 0, "{}", ran.stdout);
-    for words in [
-        "connected to namespace /chat",
-        "→ join {\"room\":\"lobby\"} · waits for ack",
-        "← ack of join · {\"ok\":true,\"event\":\"join\"}",
-        "← upload \"AAECAw==\" · 1 binary attachment",
-        "bye (reply to ← chat #4)",
-        "the server disconnected this client from namespace /chat",
-        "pass The server disconnects us after bye",
-        "PASSED",
-    ] {
-        assert!(ran.stdout.contains(words), "no `{words}`:\n{}", ran.stdout);
-    }
+    let ran = demo_passes_saying(
+        "socketio",
+        &[
+            "connected to namespace /chat",
+            "→ join {\"room\":\"lobby\"} · waits for ack",
+            "← ack of join · {\"ok\":true,\"event\":\"join\"}",
+            "← upload \"AAECAw==\" · 1 binary attachment",
+            "bye (reply to ← chat #4)",
+            "the server disconnected this client from namespace /chat",
+            "pass The server disconnects us after bye",
+        ],
+    );
     assert!(!ran.stdout.contains("→ 42"), "{}", ran.stdout);
 }
 
@@ -765,18 +773,16 @@ fn demo_socketio_logs_events_and_passes() {
 /// over `graphql-transport-ws` whose rows read its three results.
 #[test]
 fn demo_graphql_runs_a_query_a_mutation_and_a_subscription() {
+    demo_passes_saying(
+        "graphql",
+        &[
+            "running examples/graphql.void",
+            "graphql-transport-ws · connection_init sent, waiting for connection_ack",
+            "pass Three results",
+            "pass Refused in words",
+        ],
+    );
     let dir = tempfile::tempdir().unwrap();
-    let ran = run_in(dir.path(), &["demo", "graphql", "--color", "never"]);
-    assert_eq!(ran.code, 0, "{}", ran.stdout);
-    for words in [
-        "running examples/graphql.void",
-        "graphql-transport-ws · connection_init sent, waiting for connection_ack",
-        "pass Three results",
-        "pass Refused in words",
-        "PASSED",
-    ] {
-        assert!(ran.stdout.contains(words), "no `{words}`:\n{}", ran.stdout);
-    }
     let examples = repo_root().join("examples/graphql.void");
     let ran = run_in(
         dir.path(),

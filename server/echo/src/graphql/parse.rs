@@ -39,16 +39,6 @@ pub enum OperationKind {
     Subscription,
 }
 
-impl OperationKind {
-    pub fn word(self) -> &'static str {
-        match self {
-            OperationKind::Query => "query",
-            OperationKind::Mutation => "mutation",
-            OperationKind::Subscription => "subscription",
-        }
-    }
-}
-
 /// One operation of a document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
@@ -463,11 +453,7 @@ impl Parser {
         let directives = self.directives()?;
         if let Some(d) = directives.first() {
             return Err(Located::new(
-                format!(
-                    "Directive \"@{}\" may not be used on {}.",
-                    d.name,
-                    kind.word()
-                ),
+                format!("Directive \"@{}\" may not be used on an operation.", d.name),
                 d.pos,
             ));
         }
