@@ -18,6 +18,8 @@
 //! `{n: count}`, `everyMs` apart (count at most 1000, everyMs at most 10000). Every object
 //! type has `__typename`; `@include(if:)` and `@skip(if:)` work on fields.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
 use super::parse::{self, Field, Literal, Located, Operation, OperationKind, Pos, TypeRef};
@@ -336,13 +338,13 @@ impl Plan {
 
     /// Collects into `errors` what is wrong with `selection` on the object type `object`.
     fn validate_selection(&self, object: &str, selection: &[Field], errors: &mut Vec<Value>) {
-        let mut seen: Vec<&Field> = Vec::new();
+        let mut seen: HashMap<&str, &Field> = HashMap::new();
         for f in selection {
             if let Err(e) = self.included(f) {
                 errors.push(located(e));
                 continue;
             }
-            if let Some(earlier) = seen.iter().find(|e| e.response_key() == f.response_key()) {
+            if let Some(earlier) = seen.get(f.response_key()) {
                 if earlier.name != f.name || earlier.arguments.len() != f.arguments.len() {
                     errors.push(error(
                         &format!(
@@ -354,7 +356,7 @@ impl Plan {
                 }
                 continue;
             }
-            seen.push(f);
+            seen.insert(f.response_key(), f);
             if f.name == "__typename" {
                 if let Some(inner) = f.selection.first() {
                     errors.push(no_subfields(f, "String!", inner.pos));
@@ -837,6 +839,35 @@ mod tests {
         assert!(prepare(two, &Map::new(), Some("C")).is_err());
         let a = prepare(two, &Map::new(), Some("A")).unwrap().execute();
         assert_eq!(a, json!({"data": {"hello": "hello world"}}));
+    }
+
+    /// Every prefix and every one-character change of a rich document is answered (a result
+    /// or errors in words), never a panic.
+    #[test]
+    fn no_input_panics() {
+        let rich = "query Q($id: Int! = 1, $l: [String!]) { a: item(id: $id) { id __typename } hello(name: \"\\u00e9\\n\") items @skip(if: false) { name } } subscription S { ticks(count: 2, everyMs: -1.5e3) { n } }";
+        let chars: Vec<char> = rich.chars().collect();
+        let variables = json!({"id": 3, "l": ["x"]}).as_object().cloned().unwrap();
+        for end in 0..=chars.len() {
+            let prefix: String = chars[..end].iter().collect();
+            for name in [None, Some("Q"), Some("S")] {
+                if let Ok(plan) = prepare(&prefix, &variables, name) {
+                    let _ = (plan.execute(), plan.ticks(), plan.event(1));
+                }
+            }
+            for c in [
+                '{', '}', '(', ')', '$', '"', '[', ':', '@', '.', '!', '\\', 'é',
+            ] {
+                let mut changed = chars.clone();
+                if end < changed.len() {
+                    changed[end] = c;
+                }
+                let changed: String = changed.into_iter().collect();
+                if let Ok(plan) = prepare(&changed, &variables, Some("Q")) {
+                    let _ = plan.execute();
+                }
+            }
+        }
     }
 
     #[test]

@@ -342,6 +342,7 @@ pub fn document(text: &str) -> Result<Vec<Operation>, Located> {
     let mut parser = Parser {
         tokens: tokens(text)?,
         at: 0,
+        depth: 0,
     };
     let mut operations = Vec::new();
     while parser.peek() != &Token::End {
@@ -360,9 +361,31 @@ pub fn document(text: &str) -> Result<Vec<Operation>, Located> {
 struct Parser {
     tokens: Vec<(Token, Pos)>,
     at: usize,
+    /// How many selection sets, lists, objects and list types the parser is inside.
+    depth: usize,
 }
 
+/// The deepest nesting read: deeper is an error, not a stack overflow.
+const MAX_DEPTH: usize = 64;
+
 impl Parser {
+    /// Runs `parse` one level deeper, or refuses past [`MAX_DEPTH`].
+    fn nested<T>(
+        &mut self,
+        parse: impl FnOnce(&mut Self) -> Result<T, Located>,
+    ) -> Result<T, Located> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Located::new(
+                format!("the document nests deeper than {MAX_DEPTH} levels"),
+                self.pos(),
+            ));
+        }
+        self.depth += 1;
+        let parsed = parse(self);
+        self.depth -= 1;
+        parsed
+    }
+
     fn peek(&self) -> &Token {
         self.tokens.get(self.at).map_or(&Token::End, |(t, _)| t)
     }
@@ -496,7 +519,7 @@ impl Parser {
 
     fn type_ref(&mut self) -> Result<TypeRef, Located> {
         let inner = if self.skip("[") {
-            let item = self.type_ref()?;
+            let item = self.nested(Self::type_ref)?;
             self.expect("]")?;
             TypeRef::List(Box::new(item))
         } else {
@@ -537,7 +560,7 @@ impl Parser {
         let arguments = self.arguments(false)?;
         let directives = self.directives()?;
         let selection = if self.is_punct("{") {
-            self.selection_set()?
+            self.nested(Self::selection_set)?
         } else {
             Vec::new()
         };
@@ -601,7 +624,7 @@ impl Parser {
             Token::Punct("[") => {
                 let mut items = Vec::new();
                 while !self.skip("]") {
-                    items.push(self.value(constant)?);
+                    items.push(self.nested(|p| p.value(constant))?);
                 }
                 Literal::List(items)
             }
@@ -610,7 +633,7 @@ impl Parser {
                 while !self.skip("}") {
                     let name = self.name()?;
                     self.expect(":")?;
-                    fields.push((name, self.value(constant)?));
+                    fields.push((name, self.nested(|p| p.value(constant))?));
                 }
                 Literal::Object(fields)
             }
@@ -721,5 +744,19 @@ mod tests {
                 .contains("may not be used")
         );
         assert!(err("nonsense { a }").message.contains("Expected \"query\""));
+        let deep = format!(
+            "{{ a(l: {}1{}) }}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(err(&deep).message.contains("nests deeper than 64"));
+        let deep = format!("{}{}", "{ a ".repeat(100_000), "}".repeat(100_000));
+        assert!(err(&deep).message.contains("nests deeper than 64"));
+        let deep = format!(
+            "query ($x: {}Int{}) {{ a }}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(err(&deep).message.contains("nests deeper than 64"));
     }
 }

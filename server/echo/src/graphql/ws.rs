@@ -31,6 +31,9 @@ use super::parse::OperationKind;
 /// The subprotocol spoken.
 pub(crate) const SUBPROTOCOL: &str = "graphql-transport-ws";
 
+/// The most subscriptions one connection runs at once (more: an `error` message).
+const MAX_RUNNING: usize = 100;
+
 /// How long the server waits for `connection_init`.
 pub(crate) const INIT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -131,6 +134,11 @@ impl Protocol {
                 message("next", &id, Some(plan.execute())),
                 message("complete", &id, None),
             ];
+        }
+        if self.running.len() >= MAX_RUNNING {
+            let why = format!("at most {MAX_RUNNING} subscriptions run at once on one connection");
+            let errors = json!([super::execute::error(&why, None)]);
+            return vec![message("error", &id, Some(errors))];
         }
         let (count, every_ms) = plan.ticks();
         self.running.insert(
@@ -327,6 +335,17 @@ mod tests {
         assert!(p.next_deadline().is_some());
         assert!(p.on_text(r#"{"id":"s","type":"complete"}"#, now).is_empty());
         assert_eq!(p.next_deadline(), None, "the client's complete stops it");
+        for n in 0..=MAX_RUNNING {
+            let sub = format!(
+                r#"{{"id":"{n}","type":"subscribe","payload":{{"query":"subscription {{ ticks(count: 5) {{ n }} }}"}}}}"#
+            );
+            let said = texts(&p.on_text(&sub, now));
+            assert_eq!(
+                said[0]["type"],
+                if n < MAX_RUNNING { "next" } else { "error" },
+                "{n}"
+            );
+        }
         assert_eq!(texts(&p.on_text("nope", now))[0]["close"], 4400);
         assert_eq!(
             texts(&p.on_text(r#"{"type":"start"}"#, now))[0]["close"],
