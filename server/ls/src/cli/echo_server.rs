@@ -46,7 +46,7 @@ pub fn run(args: EchoServerArgs) -> ExitCode {
         let _ = writeln!(std::io::stdout().lock(), "{}", server.url());
         let _ = std::io::stdout().lock().flush();
         eprintln!(
-            "void-ls echo-server listening on {} (HTTP: {})\n  routes: /echo /chat?room=NAME /rpc /heartbeat /login /flaky?after=N /close?code=C /status/NNN\n  HTTP:   /api/items/N /api/echo /api/login /api/me /events?count=N /status/NNN\n  try:    {} run examples/ --env-var ECHO_URL={} --env-var ECHO_HTTP_URL={}\n  stop:   Ctrl-C",
+            "void-ls echo-server listening on {} (HTTP: {})\n  routes: /echo /chat?room=NAME /rpc /heartbeat /login /socket.io/ /graphql /flaky?after=N /close?code=C /status/NNN\n  HTTP:   /api/items/N /api/echo /api/login /api/me /graphql /events?count=N /status/NNN\n  try:    {} run examples/ --env-var ECHO_URL={} --env-var ECHO_HTTP_URL={}\n  stop:   Ctrl-C",
             server.url(),
             server.http_url(),
             super::invocation::program(),
