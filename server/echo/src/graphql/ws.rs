@@ -360,4 +360,43 @@ mod tests {
             4429
         );
     }
+
+    /// The close code the server's `/graphql` ends a connection with after `first` (or, when
+    /// `None`, after saying nothing).
+    async fn closed_with(first: Option<&str>) -> Option<u16> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let server = crate::EchoServer::start(crate::EchoServerConfig::default())
+            .await
+            .unwrap();
+        let mut request = format!("{}/graphql", server.url())
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", SUBPROTOCOL.parse().unwrap());
+        let (mut ws, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+        assert_eq!(response.headers()["sec-websocket-protocol"], SUBPROTOCOL);
+        if let Some(text) = first {
+            ws.send(Message::text(text)).await.unwrap();
+        }
+        let wait = INIT_TIMEOUT + Duration::from_secs(2);
+        while let Ok(Some(Ok(message))) = tokio::time::timeout(wait, ws.next()).await {
+            if let Message::Close(frame) = message {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    }
+
+    #[tokio::test]
+    async fn the_driver_closes_with_the_protocol_codes() {
+        assert_eq!(
+            closed_with(None).await,
+            Some(4408),
+            "no connection_init in time"
+        );
+        let early = r#"{"id":"1","type":"subscribe","payload":{"query":"{ hello }"}}"#;
+        assert_eq!(closed_with(Some(early)).await, Some(4401));
+        assert_eq!(closed_with(Some("{}")).await, Some(4400));
+    }
 }
