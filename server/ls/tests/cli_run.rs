@@ -773,7 +773,7 @@ fn demo_socketio_logs_events_and_passes() {
 /// over `graphql-transport-ws` whose rows read its three results.
 #[test]
 fn demo_graphql_runs_a_query_a_mutation_and_a_subscription() {
-    demo_passes_saying(
+    let demo = demo_passes_saying(
         "graphql",
         &[
             "running examples/graphql.void",
@@ -781,6 +781,15 @@ fn demo_graphql_runs_a_query_a_mutation_and_a_subscription() {
             "pass Three results",
             "pass Refused in words",
         ],
+    );
+    // The log keeps the order things came in: the last result, then the server's complete
+    // (the two come in one batch; the complete was logged first).
+    let last_result = demo.stdout.find("{\"data\":{\"ticks\":{\"n\":3}}}");
+    let completed = demo.stdout.find("the server completed the subscription");
+    assert!(
+        last_result.zip(completed).is_some_and(|(r, c)| r < c),
+        "{}",
+        demo.stdout
     );
     let dir = tempfile::tempdir().unwrap();
     let examples = repo_root().join("examples/graphql.void");

@@ -268,6 +268,9 @@ pub(crate) struct OpenConnection<'a> {
     local_error: Option<LocalEnd>,
     /// Data messages of one batch of buffered frames, applied together.
     arrived: Vec<Payload>,
+    /// The server ended the conversation in its protocol after data messages of the same
+    /// batch: told once those are logged, so the log keeps the order things came in.
+    server_end_after_batch: Option<String>,
     /// Socket.IO: the protocol's state on this connection (`None` for plain WebSocket).
     socketio: Option<SocketIo>,
     /// A GraphQL subscription's state on this connection (`None` for plain WebSocket).
@@ -365,6 +368,7 @@ impl<'a> OpenConnection<'a> {
             server_close: None,
             local_error: None,
             arrived: Vec::new(),
+            server_end_after_batch: None,
             socketio,
             graphql,
         };
@@ -421,7 +425,7 @@ impl<'a> OpenConnection<'a> {
         loop {
             ended |= self.on_frame(frame);
             budget -= 1;
-            if ended || budget == 0 {
+            if ended || budget == 0 || self.server_end_after_batch.is_some() {
                 break;
             }
             match self.stream.next().now_or_never() {
@@ -431,6 +435,9 @@ impl<'a> OpenConnection<'a> {
         }
         if !self.arrived.is_empty() && self.on_messages(arrived_at).await == Flow::End {
             ended = true;
+        }
+        if let Some(reason) = self.server_end_after_batch.take() {
+            self.server_ended(reason);
         }
         if ended { Flow::End } else { Flow::Continue }
     }
@@ -907,6 +914,11 @@ impl<'a> OpenConnection<'a> {
     /// closes the WebSocket, and the session reads as closed by the server with `reason`.
     fn server_ended(&mut self, reason: String) {
         if self.is_closing() {
+            return;
+        }
+        if !self.arrived.is_empty() {
+            // Messages that came before the end in the same batch are logged first.
+            self.server_end_after_batch = Some(reason);
             return;
         }
         let label = if self.graphql.is_some() {
