@@ -241,6 +241,34 @@ impl Reader<'_> {
         self.tree.scalar_from(mark, s..e.max(s), style, false)
     }
 
+    /// The entries of a block collection (opened as `index`) that sit at column `indent`, the
+    /// first starting at `first`: `entry` reads one from where its content starts and returns
+    /// its node; after the last (the text ends, or a line is indented less) the collection is
+    /// closed. A line indented more is no entry of it and bails.
+    fn block_entries(
+        &mut self,
+        index: usize,
+        indent: usize,
+        first: usize,
+        mut entry: impl FnMut(&mut Self, usize) -> R<usize>,
+    ) -> R<()> {
+        let mut count = 0usize;
+        let mut at = first;
+        loop {
+            let node = entry(self, at)?;
+            count += 1;
+            match self.skip_blank()? {
+                Some(next) if next.indent == indent => at = next.content(),
+                Some(next) if next.indent > indent => return Err(Bail),
+                _ => {
+                    let end = self.tree.end_of(node);
+                    self.tree.close(index, count, end);
+                    return Ok(());
+                }
+            }
+        }
+    }
+
     /// A block mapping whose keys sit at column `indent`; the first key starts at `first_key`
     /// (on the line at `self.pos`, possibly after a `- `).
     fn mapping(&mut self, indent: usize, first_key: usize, depth: usize) -> R<usize> {
@@ -248,71 +276,71 @@ impl Reader<'_> {
             return Err(Bail);
         }
         let index = self.tree.open(true, self.off(first_key), false, false);
-        let mut entries = 0usize;
-        let mut last_value;
-        let mut key_start = first_key;
         // Whether this mapping has an `attrs` key holding a mapping (the uid rule's nodes).
         let mut attrs_owner = false;
-        loop {
-            let line = self.line(self.pos);
-            let colon = self.key_at(key_start, line.end).ok_or(Bail)?;
-            let is_attrs = &self.s[key_start..colon] == b"attrs";
-            let text = self.text;
-            self.scalar_node(
-                key_start,
-                colon,
-                &text[key_start..colon],
-                ScalarStyle::Plain,
-            );
-            let mut v = colon + 1;
-            while v < line.end && self.s[v] == b' ' {
-                v += 1;
-            }
-            let value = if v == line.end {
-                if v != colon + 1 {
-                    return Err(Bail); // trailing spaces
-                }
-                self.pos = line.next;
-                match self.skip_blank()? {
-                    Some(next) if next.indent > indent => {
-                        let c = next.content();
-                        if self.s[c] == b'-' {
-                            self.sequence(next.indent, c, depth + 1)?
-                        } else {
-                            attrs_owner |= is_attrs;
-                            self.mapping(next.indent, c, depth + 1)?
-                        }
-                    }
-                    Some(next)
-                        if next.indent == indent
-                            && self.s[next.content()] == b'-'
-                            && self
-                                .s
-                                .get(next.content() + 1)
-                                .is_none_or(|b| *b == b' ' || *b == b'\n') =>
-                    {
-                        return Err(Bail); // a sequence not indented under its key
-                    }
-                    _ => self.scalar_node(colon, colon, "", ScalarStyle::Plain),
-                }
-            } else {
-                self.inline_scalar(v, line, indent, false)?
-            };
-            entries += 1;
-            last_value = value;
-            match self.skip_blank()? {
-                None => break,
-                Some(next) if next.indent < indent => break,
-                Some(next) if next.indent == indent => key_start = next.content(),
-                Some(_) => return Err(Bail),
-            }
-        }
-        let end = self.tree.end_of(last_value);
-        self.tree.close(index, entries, end);
+        self.block_entries(index, indent, first_key, |this, key_start| {
+            this.mapping_entry(indent, key_start, depth, &mut attrs_owner)
+        })?;
         if attrs_owner {
             self.tree.attrs_owner(index);
         }
         Ok(index)
+    }
+
+    /// One `key: value` entry of a block mapping at column `indent`, its key at `key_start`:
+    /// pushes the key and returns the value's node. `attrs_owner` is set when the key is
+    /// `attrs` and its value a mapping.
+    fn mapping_entry(
+        &mut self,
+        indent: usize,
+        key_start: usize,
+        depth: usize,
+        attrs_owner: &mut bool,
+    ) -> R<usize> {
+        let line = self.line(self.pos);
+        let colon = self.key_at(key_start, line.end).ok_or(Bail)?;
+        let is_attrs = &self.s[key_start..colon] == b"attrs";
+        let text = self.text;
+        self.scalar_node(
+            key_start,
+            colon,
+            &text[key_start..colon],
+            ScalarStyle::Plain,
+        );
+        let mut v = colon + 1;
+        while v < line.end && self.s[v] == b' ' {
+            v += 1;
+        }
+        Ok(if v == line.end {
+            if v != colon + 1 {
+                return Err(Bail); // trailing spaces
+            }
+            self.pos = line.next;
+            match self.skip_blank()? {
+                Some(next) if next.indent > indent => {
+                    let c = next.content();
+                    if self.s[c] == b'-' {
+                        self.sequence(next.indent, c, depth + 1)?
+                    } else {
+                        *attrs_owner |= is_attrs;
+                        self.mapping(next.indent, c, depth + 1)?
+                    }
+                }
+                Some(next)
+                    if next.indent == indent
+                        && self.s[next.content()] == b'-'
+                        && self
+                            .s
+                            .get(next.content() + 1)
+                            .is_none_or(|b| *b == b' ' || *b == b'\n') =>
+                {
+                    return Err(Bail); // a sequence not indented under its key
+                }
+                _ => self.scalar_node(colon, colon, "", ScalarStyle::Plain),
+            }
+        } else {
+            self.inline_scalar(v, line, indent, false)?
+        })
     }
 
     /// A block sequence whose `-` sit at column `indent`; the first `-` is at `first_dash` (on
@@ -322,41 +350,33 @@ impl Reader<'_> {
             return Err(Bail);
         }
         let index = self.tree.open(false, self.off(first_dash), false, false);
-        let mut items = 0usize;
-        let mut last_item;
-        let mut dash = first_dash;
-        loop {
-            let line = self.line(self.pos);
-            if self.s[dash] != b'-' || self.s.get(dash + 1) != Some(&b' ') {
-                return Err(Bail);
-            }
-            let item = dash + 2;
-            if item >= line.end || self.s[item] == b' ' {
-                return Err(Bail);
-            }
-            let node = match self.s[item] {
-                b'"' | b'\'' => self.inline_scalar(item, line, indent, true)?,
-                b'-' if self.s.get(item + 1) == Some(&b' ') => {
-                    self.sequence(indent + 2, item, depth + 1)?
-                }
-                b if is_indicator(b) => return Err(Bail),
-                _ if self.key_at(item, line.end).is_some() => {
-                    self.mapping(indent + 2, item, depth + 1)?
-                }
-                _ => self.inline_scalar(item, line, indent, true)?,
-            };
-            items += 1;
-            last_item = node;
-            match self.skip_blank()? {
-                None => break,
-                Some(next) if next.indent < indent => break,
-                Some(next) if next.indent == indent => dash = next.content(),
-                Some(_) => return Err(Bail),
-            }
-        }
-        let end = self.tree.end_of(last_item);
-        self.tree.close(index, items, end);
+        self.block_entries(index, indent, first_dash, |this, dash| {
+            this.sequence_item(indent, dash, depth)
+        })?;
         Ok(index)
+    }
+
+    /// One `- item` of a block sequence at column `indent`, its `-` at `dash`: the item's node.
+    fn sequence_item(&mut self, indent: usize, dash: usize, depth: usize) -> R<usize> {
+        let line = self.line(self.pos);
+        if self.s[dash] != b'-' || self.s.get(dash + 1) != Some(&b' ') {
+            return Err(Bail);
+        }
+        let item = dash + 2;
+        if item >= line.end || self.s[item] == b' ' {
+            return Err(Bail);
+        }
+        Ok(match self.s[item] {
+            b'"' | b'\'' => self.inline_scalar(item, line, indent, true)?,
+            b'-' if self.s.get(item + 1) == Some(&b' ') => {
+                self.sequence(indent + 2, item, depth + 1)?
+            }
+            b if is_indicator(b) => return Err(Bail),
+            _ if self.key_at(item, line.end).is_some() => {
+                self.mapping(indent + 2, item, depth + 1)?
+            }
+            _ => self.inline_scalar(item, line, indent, true)?,
+        })
     }
 
     /// A scalar starting at `v` on `line`, inside a collection at column `parent`. Leaves
@@ -425,45 +445,49 @@ impl Reader<'_> {
         Ok(self.scalar_since(mark, v, end, ScalarStyle::Plain))
     }
 
+    /// A double-quoted scalar, on one line (the escapes `\\ \" \/ \n \t \r` and no other).
     fn double_quoted(&mut self, v: usize, line: Line) -> R<usize> {
-        let text = self.text;
-        let mark = self.tree.text_mark();
-        let mut i = v + 1;
-        let mut run = i;
-        loop {
-            if i >= line.end {
-                return Err(Bail);
+        self.quoted(v, line, b'"', ScalarStyle::DoubleQuoted, |s, i, _| {
+            if s[i] != b'\\' {
+                return Ok(None);
             }
-            match self.s[i] {
-                b'"' => break,
-                b'\\' => {
-                    let c = *self.s.get(i + 1).ok_or(Bail)?;
-                    let value = self.tree.strings();
-                    value.push_str(&text[run..i]);
-                    value.push(match c {
-                        b'\\' => '\\',
-                        b'"' => '"',
-                        b'/' => '/',
-                        b'n' => '\n',
-                        b't' => '\t',
-                        b'r' => '\r',
-                        _ => return Err(Bail),
-                    });
-                    i += 2;
-                    run = i;
-                }
-                _ => i += 1,
-            }
-        }
-        self.tree.strings().push_str(&text[run..i]);
-        if i + 1 != line.end {
-            return Err(Bail);
-        }
-        self.pos = line.next;
-        Ok(self.scalar_since(mark, v, i + 1, ScalarStyle::DoubleQuoted))
+            Ok(Some(match *s.get(i + 1).ok_or(Bail)? {
+                b'\\' => '\\',
+                b'"' => '"',
+                b'/' => '/',
+                b'n' => '\n',
+                b't' => '\t',
+                b'r' => '\r',
+                _ => return Err(Bail),
+            }))
+        })
     }
 
+    /// A single-quoted scalar, on one line (`''` stands for `'`).
     fn single_quoted(&mut self, v: usize, line: Line) -> R<usize> {
+        self.quoted(
+            v,
+            line,
+            b'\'',
+            ScalarStyle::SingleQuoted,
+            |s, i, line_end| {
+                let doubled = s[i] == b'\'' && s.get(i + 1) == Some(&b'\'') && i + 1 < line_end;
+                Ok(doubled.then_some('\''))
+            },
+        )
+    }
+
+    /// A quoted scalar whose opening `quote` is at `v` and whose closing one ends `line`.
+    /// `escape` tells, at each byte (the snippet, the offset, the line's end), whether a
+    /// two-byte escape starts there and the character it stands for.
+    fn quoted(
+        &mut self,
+        v: usize,
+        line: Line,
+        quote: u8,
+        style: ScalarStyle,
+        escape: impl Fn(&[u8], usize, usize) -> R<Option<char>>,
+    ) -> R<usize> {
         let text = self.text;
         let mark = self.tree.text_mark();
         let mut i = v + 1;
@@ -472,23 +496,24 @@ impl Reader<'_> {
             if i >= line.end {
                 return Err(Bail);
             }
-            if self.s[i] == b'\'' {
-                if self.s.get(i + 1) == Some(&b'\'') && i + 1 < line.end {
-                    self.tree.strings().push_str(&text[run..=i]);
-                    i += 2;
-                    run = i;
-                    continue;
-                }
+            if let Some(c) = escape(self.s, i, line.end)? {
+                let value = self.tree.strings();
+                value.push_str(&text[run..i]);
+                value.push(c);
+                i += 2;
+                run = i;
+            } else if self.s[i] == quote {
                 break;
+            } else {
+                i += 1;
             }
-            i += 1;
         }
         self.tree.strings().push_str(&text[run..i]);
         if i + 1 != line.end {
             return Err(Bail);
         }
         self.pos = line.next;
-        Ok(self.scalar_since(mark, v, i + 1, ScalarStyle::SingleQuoted))
+        Ok(self.scalar_since(mark, v, i + 1, style))
     }
 
     /// `|`, `|-`, `|+`, with an optional indentation indicator (`|2-`, `|-2`).
