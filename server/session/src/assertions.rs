@@ -37,6 +37,11 @@ pub enum Payload {
 }
 
 impl Payload {
+    /// A text payload holding a copy of `text`.
+    pub fn text(text: &str) -> Self {
+        Payload::Text(Utf8Bytes::from(text.to_string()))
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Payload::Text(t) => t.len(),
@@ -569,10 +574,6 @@ pub fn field_text(field: &Field) -> String {
 mod tests {
     use super::*;
 
-    fn text(s: &str) -> Payload {
-        Payload::Text(Utf8Bytes::from(s.to_string()))
-    }
-
     #[test]
     fn pushing_a_batch_keeps_what_pushing_each_message_keeps() {
         for sizes in [
@@ -587,7 +588,7 @@ mod tests {
                 .map(|(i, n)| Payload::Binary(Bytes::from(vec![i as u8; *n])))
                 .collect();
             let (mut one_by_one, mut together) = (MessageStore::default(), MessageStore::default());
-            for p in [text("before"), text("earlier")] {
+            for p in [Payload::text("before"), Payload::text("earlier")] {
                 one_by_one.push(&p);
                 together.push(&p);
             }
@@ -625,14 +626,14 @@ mod tests {
     fn store_keeps_head_and_tail() {
         let mut s = MessageStore::default();
         for i in 0..100 {
-            s.push(&text(&i.to_string()));
+            s.push(&Payload::text(&i.to_string()));
         }
-        assert_eq!(s.get(0), Some(&text("0")));
-        assert_eq!(s.get(15), Some(&text("15")));
+        assert_eq!(s.get(0), Some(&Payload::text("0")));
+        assert_eq!(s.get(15), Some(&Payload::text("15")));
         assert_eq!(s.get(50), None);
-        assert_eq!(s.get(99), Some(&text("99")));
-        assert_eq!(s.get(-1), Some(&text("99")));
-        assert_eq!(s.get(-16), Some(&text("84")));
+        assert_eq!(s.get(99), Some(&Payload::text("99")));
+        assert_eq!(s.get(-1), Some(&Payload::text("99")));
+        assert_eq!(s.get(-16), Some(&Payload::text("84")));
         assert_eq!(s.get(-17), None);
         assert_eq!(s.get(100), None);
     }
@@ -653,7 +654,7 @@ mod tests {
         assert_eq!((c.passed, c.failed, c.pending), (1, 1, 4));
 
         for m in ["{\"ok\":false}", "{\"hello\":\"world\",\"ok\":true}"] {
-            let p = text(m);
+            let p = Payload::text(m);
             store.push(&p);
             tracker.observe(&p);
         }
@@ -662,7 +663,7 @@ mod tests {
         assert_eq!(results[4].actual.as_deref(), Some("101"));
         assert!(results[4].message.contains("expected equals 200, got 101"));
 
-        let p = text("not json");
+        let p = Payload::text("not json");
         store.push(&p);
         tracker.observe(&p);
         let (_, results) = tracker.evaluate(&facts(&store, true), &Masker::default());

@@ -192,13 +192,8 @@ fn trigger_words(message: &MessageSpec, payload: &Payload, number: u64) -> Strin
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use tokio_tungstenite::tungstenite::Utf8Bytes;
     use void_syntax::conversation::{Condition, parse_captures};
     use void_syntax::vocab::MessageFormat;
-
-    fn text(s: &str) -> Payload {
-        Payload::Text(Utf8Bytes::from(s.to_string()))
-    }
 
     fn reply(name: &str, when: Option<&str>, body: Option<&str>) -> MessageSpec {
         MessageSpec {
@@ -237,7 +232,11 @@ mod tests {
         let mut conversation = Conversation::new(&spec);
         assert!(conversation.has_rules());
 
-        let r = conversation.react(&spec, &text(r#"{"op":"welcome","token":"t-123"}"#), 1);
+        let r = conversation.react(
+            &spec,
+            &Payload::text(r#"{"op":"welcome","token":"t-123"}"#),
+            1,
+        );
         assert_eq!(r.len(), 1);
         assert_eq!(
             r[0].captured,
@@ -248,7 +247,7 @@ mod tests {
         for (id, number) in [(7, 2), (8, 3)] {
             let r = conversation.react(
                 &spec,
-                &text(&format!(r#"{{"op":"ping","id":{id}}}"#)),
+                &Payload::text(&format!(r#"{{"op":"ping","id":{id}}}"#)),
                 number,
             );
             let (body, note) = sent_text(&r[0]);
@@ -257,7 +256,7 @@ mod tests {
         }
         assert!(
             conversation
-                .react(&spec, &text(r#"{"op":"ping","id":9}"#), 4)
+                .react(&spec, &Payload::text(r#"{"op":"ping","id":9}"#), 4)
                 .is_empty()
         );
     }
@@ -271,7 +270,7 @@ mod tests {
             Some(r#"{"id":{{$msg.json.id}}}"#),
         ));
         let mut conversation = Conversation::new(&spec);
-        let r = conversation.react(&spec, &text(r#"{"op":"ping"}"#), 12);
+        let r = conversation.react(&spec, &Payload::text(r#"{"op":"ping"}"#), 12);
         let failure = r[0].send.as_ref().unwrap().as_ref().unwrap_err();
         assert_eq!(failure.reply, "pong");
         assert_eq!(failure.when.as_deref(), Some("json.op equals ping"));
@@ -337,7 +336,7 @@ mod tests {
         echo.format = MessageFormat::Text;
         spec.messages.push(echo);
         let mut conversation = Conversation::new(&spec);
-        let r = conversation.react(&spec, &text("hello there"), 1);
+        let r = conversation.react(&spec, &Payload::text("hello there"), 1);
         assert_eq!(
             sent_text(&r[0]),
             (

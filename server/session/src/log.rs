@@ -625,7 +625,7 @@ mod tests {
             at: Utc::now(),
             payloads: texts
                 .iter()
-                .map(|t| crate::assertions::Payload::Text(Utf8Bytes::from(t.to_string())))
+                .map(|t| crate::assertions::Payload::text(t))
                 .collect(),
         }
     }

@@ -245,17 +245,12 @@ pub fn render_in(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use tokio_tungstenite::tungstenite::Utf8Bytes;
-
-    fn text(s: &str) -> Payload {
-        Payload::Text(Utf8Bytes::from(s.to_string()))
-    }
 
     #[test]
     fn captured_values_win_over_defaults_and_msg_values_come_from_the_trigger() {
         let nothing = Captured::default();
         let defaults = vec![("TOKEN".to_string(), "from-env".to_string())];
-        let trigger = text(r#"{"op":"ping","id":12,"who":"a \"b\""}"#);
+        let trigger = Payload::text(r#"{"op":"ping","id":12,"who":"a \"b\""}"#);
         let context = Context {
             captured: &nothing,
             defaults: &defaults,
@@ -290,7 +285,7 @@ mod tests {
         assert!(e.contains("answers none"), "{e}");
         let e = fill("{{TOKEN}}", MessageFormat::Text, &context).unwrap_err();
         assert!(e.contains("`{{TOKEN}}` has no value yet"), "{e}");
-        let trigger = text("{}");
+        let trigger = Payload::text("{}");
         let context = Context {
             trigger: Some(&trigger),
             ..Context::empty()
