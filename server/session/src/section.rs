@@ -24,6 +24,7 @@ use void_syntax::model::{Document, Section, SocketProtocol, Spanned, Table, Text
 use void_syntax::variables::{Variables, percent_encode};
 use void_syntax::vocab::{BinaryEncoding, MessageFormat, SendMode};
 
+use crate::connect::parse_ws_url;
 use crate::mask::Masker;
 use crate::spec::{AssertionSpec, Auth, MessageSpec, OptionEffect, SessionSpec};
 
@@ -302,30 +303,42 @@ fn request_url(
         .socket_request(doc)
         .filter(|(_, r)| r.protocol == SocketProtocol::WebSocket)
         .ok_or(SpecError::NotWebSocket)?;
-    let missing = SpecError::MissingUrl {
-        block: request_block,
-    };
-    let url_text = request.url.as_ref().ok_or(missing.clone())?;
-    if url_text.value.trim().is_empty() {
-        return Err(missing);
-    }
-    let at = At {
-        block: request_block,
-        range: Some(url_text.range.clone()),
-    };
-    url_with_parts(
+    block_url(
         doc,
         section,
         resolver,
-        url_text.value.trim(),
-        &at,
-        crate::connect::parse_ws_url,
+        request_block,
+        request.url.as_ref(),
+        parse_ws_url,
     )
+    .map(|(url, _)| url)
+}
+
+/// The URL `url` of block `block` (a `socket-request`'s, a `request` block's, a `gqlquery`
+/// endpoint) with the section's path and query parameters ([`url_with_parts`]); a missing or
+/// empty URL is refused. Also where the URL stands, for errors about the block.
+pub(crate) fn block_url(
+    doc: &Document,
+    section: &Section,
+    resolver: &mut Resolver<'_>,
+    block: usize,
+    url: Option<&Spanned<CompactString>>,
+    parse: fn(&str) -> Result<url::Url, String>,
+) -> Result<(String, At), SpecError> {
+    let url_text = url
+        .filter(|u| !u.value.trim().is_empty())
+        .ok_or(SpecError::MissingUrl { block })?;
+    let at = At {
+        block,
+        range: Some(url_text.range.clone()),
+    };
+    let url = url_with_parts(doc, section, resolver, url_text.value.trim(), &at, parse)?;
+    Ok((url, at))
 }
 
 /// `raw` (the URL as written) resolved, with the section's `{name}` path parameters and its
 /// query table applied; `parse` checks the scheme (`ws`/`wss`, or `http`/`https`).
-pub(crate) fn url_with_parts(
+fn url_with_parts(
     doc: &Document,
     section: &Section,
     resolver: &mut Resolver<'_>,

@@ -18,11 +18,12 @@ use void_syntax::model::{BodyKind, Document, RequestKind, Section, Spanned};
 use void_syntax::variables::Variables;
 use void_syntax::vocab::{self, WsOption};
 
+use super::client::parse_http_url;
 use super::spec::{
     CaptureSpec, FormPart, GraphqlOperation, HttpCheck, HttpOptions, HttpRequestSpec, RequestBody,
 };
 use crate::section::{
-    At, Resolver, SpecError, add_auth, add_cookies, add_headers, rows, url_with_parts,
+    At, Resolver, SpecError, add_auth, add_cookies, add_headers, block_url, rows,
 };
 use crate::spec::{OptionEffect, SessionSpec};
 
@@ -106,7 +107,7 @@ fn request_line(
                 .map(|m| m.value.trim().to_ascii_uppercase())
                 .filter(|m| !m.is_empty())
                 .unwrap_or_else(|| "GET".into());
-            let (url, _) = endpoint_url(doc, section, resolver, block, request.url.as_ref())?;
+            let (url, _) = http_url(doc, section, resolver, block, request.url.as_ref())?;
             Ok((url, HttpRequestSpec::new(method)))
         }
         RequestKind::GraphQl => graphql_request(doc, section, resolver),
@@ -114,32 +115,16 @@ fn request_line(
     }
 }
 
-/// The URL of block `block` (a `request` block's or a `gqlquery` endpoint), with the section's
-/// path and query parameters; a missing or empty URL is refused. Also where the URL stands,
-/// for errors about the block.
-fn endpoint_url(
+/// The URL `url` of block `block` (a `request` block's or a `gqlquery` endpoint), an HTTP one:
+/// [`block_url`] with `http`/`https` schemes.
+fn http_url(
     doc: &Document,
     section: &Section,
     resolver: &mut Resolver<'_>,
     block: usize,
     url: Option<&Spanned<CompactString>>,
 ) -> Result<(String, At), SpecError> {
-    let url_text = url
-        .filter(|u| !u.value.trim().is_empty())
-        .ok_or(SpecError::MissingUrl { block })?;
-    let at = At {
-        block,
-        range: Some(url_text.range.clone()),
-    };
-    let url = url_with_parts(
-        doc,
-        section,
-        resolver,
-        url_text.value.trim(),
-        &at,
-        super::client::parse_http_url,
-    )?;
-    Ok((url, at))
+    block_url(doc, section, resolver, block, url, parse_http_url)
 }
 
 /// A `gqlquery` section: the operation posted as JSON to its endpoint.
@@ -151,7 +136,7 @@ fn graphql_request(
     let Some((block, query)) = section.graphql(doc) else {
         return Err(SpecError::MissingUrl { block: 0 });
     };
-    let (url, at) = endpoint_url(doc, section, resolver, block, query.url.as_ref())?;
+    let (url, at) = http_url(doc, section, resolver, block, query.url.as_ref())?;
     let text = query
         .query
         .as_ref()
