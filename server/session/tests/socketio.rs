@@ -168,9 +168,10 @@ async fn refused(port: u16) {
     );
 }
 
-#[tokio::test]
-async fn node_socket_io_refuses_a_wrong_auth_then_events_acks_binary_and_disconnect() {
-    let Some(peer) = node_peer().await else {
+/// Against `peer` (`None` when it is missing, already said): a wrong token refused, then
+/// events, acks, binary and the disconnect.
+async fn refused_then_exercised(peer: Option<Peer>) {
+    let Some(peer) = peer else {
         return;
     };
     refused(peer.port).await;
@@ -178,12 +179,13 @@ async fn node_socket_io_refuses_a_wrong_auth_then_events_acks_binary_and_disconn
 }
 
 #[tokio::test]
+async fn node_socket_io_refuses_a_wrong_auth_then_events_acks_binary_and_disconnect() {
+    refused_then_exercised(node_peer().await).await;
+}
+
+#[tokio::test]
 async fn python_socketio_refuses_a_wrong_auth_then_events_acks_binary_and_disconnect() {
-    let Some(peer) = python_peer().await else {
-        return;
-    };
-    refused(peer.port).await;
-    exercise(peer.port).await;
+    refused_then_exercised(python_peer().await).await;
 }
 
 /// The client answers the server's pings (the server says so after three pongs), and drops
