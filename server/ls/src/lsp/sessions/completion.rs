@@ -23,6 +23,51 @@ fn is_path_char(c: char) -> bool {
     c.is_alphanumeric() || "_.[]-$".contains(c)
 }
 
+/// The partial path that starts at `start` on this line and runs through the cursor: its start
+/// and end (byte offsets), or `None` when something other than a path stands between `start`
+/// and the cursor.
+fn path_span(line: &str, start: usize, cursor_in_line: usize) -> Option<(usize, usize)> {
+    if !line.get(start..cursor_in_line)?.chars().all(is_path_char) {
+        return None;
+    }
+    let after = &line[cursor_in_line..];
+    let end = cursor_in_line
+        + after
+            .find(|c: char| !is_path_char(c))
+            .unwrap_or(after.len());
+    Some((start, end))
+}
+
+/// Where the line holding `offset` starts and ends in `text` (byte offsets, the end before its
+/// line break).
+fn line_bounds(text: &str, offset: usize) -> (usize, usize) {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| offset + i);
+    (line_start, line_end)
+}
+
+/// One field completion a path, in the order given, each replacing `range` and told by `detail`.
+fn path_items(paths: Vec<String>, detail: &str, range: Range) -> Vec<CompletionItem> {
+    paths
+        .into_iter()
+        .enumerate()
+        .map(|(i, path)| CompletionItem {
+            label: path.clone(),
+            kind: Some(CompletionItemKind::FIELD),
+            detail: Some(detail.to_owned()),
+            sort_text: Some(format!("{i:05}")),
+            filter_text: Some(path.clone()),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                range,
+                new_text: path,
+            })),
+            ..Default::default()
+        })
+        .collect()
+}
+
 /// Where the partial path under the cursor starts and ends (byte offsets), if the cursor is
 /// in a `.json.` path on this line.
 pub fn partial_path(line: &str, cursor_in_line: usize) -> Option<(usize, usize)> {
@@ -39,15 +84,7 @@ pub fn partial_path(line: &str, cursor_in_line: usize) -> Option<(usize, usize)>
                 .is_none_or(|c| matches!(c, '.' | ' ' | ':' | '=' | '\t'))
         })?;
     let start = at + JSON_ACCESSOR.len();
-    if !before[start..].chars().all(is_path_char) {
-        return None;
-    }
-    let after = &line[cursor_in_line..];
-    let end = cursor_in_line
-        + after
-            .find(|c: char| !is_path_char(c))
-            .unwrap_or(after.len());
-    Some((start, end))
+    path_span(line, start, cursor_in_line)
 }
 
 /// The completion items for a `.json.` path at `offset`, or `None` to let other completion run.
@@ -68,10 +105,7 @@ pub fn json_paths(
         return None;
     }
     let text = doc.text();
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[offset..]
-        .find(['\n', '\r'])
-        .map_or(text.len(), |i| offset + i);
+    let (line_start, line_end) = line_bounds(text, offset);
     let (start, end) = partial_path(&text[line_start..line_end], offset - line_start)?;
     let section = lookup::located(&doc.uri, model.clone(), model.section_at(offset)).ok()?;
     let entry = state.sessions.latest_for(&doc.uri, &section.section_key)?;
@@ -85,23 +119,11 @@ pub fn json_paths(
     } else {
         "seen by the last session"
     };
-    Some(
-        keys.into_iter()
-            .enumerate()
-            .map(|(i, key)| CompletionItem {
-                label: key.clone(),
-                kind: Some(CompletionItemKind::FIELD),
-                detail: Some(format!("JSON key {origin} {}", entry.id())),
-                sort_text: Some(format!("{i:05}")),
-                filter_text: Some(key.clone()),
-                text_edit: Some(CompletionTextEdit::Edit(TextEdit {
-                    range,
-                    new_text: key,
-                })),
-                ..Default::default()
-            })
-            .collect(),
-    )
+    Some(path_items(
+        keys,
+        &format!("JSON key {origin} {}", entry.id()),
+        range,
+    ))
 }
 
 /// `$res.body.` in a `runtime-variables` cell, or `body.` opening an `assertions-table` field.
@@ -126,15 +148,7 @@ pub fn partial_body_path(line: &str, cursor_in_line: usize) -> Option<(usize, us
             at + BODY.len()
         }
     };
-    if !before[start..].chars().all(is_path_char) {
-        return None;
-    }
-    let after = &line[cursor_in_line..];
-    let end = cursor_in_line
-        + after
-            .find(|c: char| !is_path_char(c))
-            .unwrap_or(after.len());
-    Some((start, end))
+    path_span(line, start, cursor_in_line)
 }
 
 /// The paths of a JSON value, as the rows and `{{$res.body...}}` write them (`user.id`,
@@ -192,10 +206,7 @@ pub fn res_paths(
         return None;
     }
     let text = doc.text();
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[offset..]
-        .find(['\n', '\r'])
-        .map_or(text.len(), |i| offset + i);
+    let (line_start, line_end) = line_bounds(text, offset);
     let (start, end) = partial_body_path(&text[line_start..line_end], offset - line_start)?;
     let section = lookup::located_http(&doc.uri, model.clone(), model.section_at(offset)).ok()?;
     let run = state
@@ -207,24 +218,11 @@ pub fn res_paths(
         return None;
     }
     let range = state.range(doc, line_start + start..line_start + end);
-    Some(
-        paths
-            .into_iter()
-            .enumerate()
-            .map(|(i, path)| CompletionItem {
-                label: path.clone(),
-                kind: Some(CompletionItemKind::FIELD),
-                detail: Some(format!("in the last response's body ({})", run.summary())),
-                sort_text: Some(format!("{i:05}")),
-                filter_text: Some(path.clone()),
-                text_edit: Some(CompletionTextEdit::Edit(TextEdit {
-                    range,
-                    new_text: path,
-                })),
-                ..Default::default()
-            })
-            .collect(),
-    )
+    Some(path_items(
+        paths,
+        &format!("in the last response's body ({})", run.summary()),
+        range,
+    ))
 }
 
 #[cfg(test)]
