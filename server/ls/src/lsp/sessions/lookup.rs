@@ -5,7 +5,7 @@
 //! Lookups always go through the current model, so a session's section is found again after
 //! any edit as long as its `socket-request` keeps its uid. This module opens no connection.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tower_lsp_server::ls_types::{Position, Uri};
@@ -193,10 +193,7 @@ pub fn located_http(
     model: Arc<Document>,
     section_index: usize,
 ) -> Result<LocatedSection, String> {
-    let section = model
-        .sections
-        .get(section_index)
-        .ok_or_else(|| "there is no section there".to_string())?;
+    let section = section_at(&model, section_index)?;
     let Some((request_block, RequestKind::Http | RequestKind::GraphQl)) =
         section.request_kind(&model)
     else {
@@ -214,6 +211,14 @@ pub fn located_http(
         request_block,
         label,
     ))
+}
+
+/// The section at `section_index` of `model`, or why there is none.
+fn section_at(model: &Document, section_index: usize) -> Result<&Section, String> {
+    model
+        .sections
+        .get(section_index)
+        .ok_or_else(|| "there is no section there".to_string())
 }
 
 /// A name for people: the section's separator label or first heading, else its URL, else
@@ -277,19 +282,9 @@ pub fn http_spec(
     state: &ServerState,
     located: &LocatedSection,
 ) -> Result<(SessionSpec, HttpRequestSpec), String> {
-    let vars = run_variables(state, &located.uri);
-    let file = file_path(&located.uri);
-    from_http_section(
-        &located.model,
-        located.section_index,
-        &vars,
-        file.as_deref().and_then(std::path::Path::parent),
-    )
-    .map(|(mut spec, http)| {
-        spec.project_root = project_root(state, &located.uri);
-        (spec, http)
-    })
-    .map_err(|e| spec_error_words(&e, located))
+    let (mut spec, http) = resolve_section(state, located, from_http_section)?;
+    spec.project_root = project_root(state, &located.uri);
+    Ok((spec, http))
 }
 
 /// The located section at `section_index` of `model`, if it is a WebSocket section.
@@ -298,10 +293,7 @@ pub fn located(
     model: Arc<Document>,
     section_index: usize,
 ) -> Result<LocatedSection, String> {
-    let section = model
-        .sections
-        .get(section_index)
-        .ok_or_else(|| "there is no section there".to_string())?;
+    let section = section_at(&model, section_index)?;
     let Some((request_block, request)) = section.socket_request(&model) else {
         return Err(
             "this section has no socket-request block (type /wss on an empty line to add one)"
@@ -327,19 +319,27 @@ pub fn located(
 /// Resolves a located section into a spec with the document's variables (and what the
 /// document's HTTP runs captured).
 pub fn spec(state: &ServerState, located: &LocatedSection) -> Result<SessionSpec, String> {
+    let mut spec = resolve_section(state, located, SessionSpec::from_section)?;
+    // Paths the file names (caFile, transcript, ...) stay inside its workspace folder.
+    spec.project_root = project_root(state, &located.uri);
+    Ok(spec)
+}
+
+/// Runs `resolve` (void-session's reading of a section into what runs it) on a located section
+/// with the run's variables ([`run_variables`]) and the folder of its file, its error in words.
+fn resolve_section<T>(
+    state: &ServerState,
+    located: &LocatedSection,
+    resolve: impl FnOnce(&Document, usize, &Variables, Option<&Path>) -> Result<T, SpecError>,
+) -> Result<T, String> {
     let vars = run_variables(state, &located.uri);
     let file = file_path(&located.uri);
-    SessionSpec::from_section(
+    resolve(
         &located.model,
         located.section_index,
         &vars,
-        file.as_deref().and_then(std::path::Path::parent),
+        file.as_deref().and_then(Path::parent),
     )
-    .map(|mut spec| {
-        // Paths the file names (caFile, transcript, ...) stay inside its workspace folder.
-        spec.project_root = project_root(state, &located.uri);
-        spec
-    })
     .map_err(|e| spec_error_words(&e, located))
 }
 
