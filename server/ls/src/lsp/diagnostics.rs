@@ -20,7 +20,7 @@
 //! This module must not apply edits or hold the store lock across work.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::{self as lsp, DiagnosticSeverity, NumberOrString, Uri};
@@ -45,8 +45,8 @@ enum Job {
 #[derive(Clone, Debug)]
 pub struct DiagnosticsQueue {
     sender: mpsc::UnboundedSender<Job>,
-    /// What the client holds, shared with the pull handlers.
-    pub(super) delivered: Arc<Mutex<Delivered>>,
+    /// What the client holds, shared with the pull handlers (through [`Self::delivered`]).
+    delivered: Arc<Mutex<Delivered>>,
 }
 
 /// What the client was given, by push or by pull.
@@ -75,6 +75,11 @@ impl DiagnosticsQueue {
             delivered: Arc::default(),
         };
         (queue, Jobs(receiver))
+    }
+
+    /// What the client holds, locked: for a moment, never across an await.
+    pub(super) fn delivered(&self) -> MutexGuard<'_, Delivered> {
+        self.delivered.lock().unpoisoned()
     }
 
     /// The diagnostics of the document at `uri` may be stale.
@@ -135,49 +140,23 @@ async fn deliver_one(state: &Arc<ServerState>, uri: Uri) -> bool {
     if !pulls(state) {
         // What is published now replaces what the project pass pushed for it: once the
         // document closes, the project pass pushes its disk copy's again.
-        state
-            .diagnostics
-            .delivered
-            .lock()
-            .unpoisoned()
-            .pushed
-            .remove(&uri);
+        state.diagnostics.delivered().pushed.remove(&uri);
         publish_one(state, uri).await;
         return false;
     }
     let Some(doc) = state.store.get(&uri) else {
-        state
-            .diagnostics
-            .delivered
-            .lock()
-            .unpoisoned()
-            .pulled
-            .remove(&uri);
+        state.diagnostics.delivered().pulled.remove(&uri);
         return false;
     };
     // Pushed while it was not open: the pulled ones replace them.
-    let was_pushed = state
-        .diagnostics
-        .delivered
-        .lock()
-        .unpoisoned()
-        .pushed
-        .remove(&uri)
-        .is_some();
+    let was_pushed = state.diagnostics.delivered().pushed.remove(&uri).is_some();
     if was_pushed {
         state
             .client
             .publish_diagnostics(uri.clone(), Vec::new(), None)
             .await;
     }
-    let pulled = state
-        .diagnostics
-        .delivered
-        .lock()
-        .unpoisoned()
-        .pulled
-        .get(&uri)
-        .cloned();
+    let pulled = state.diagnostics.delivered().pulled.get(&uri).cloned();
     // A version the client has not pulled yet, it will pull.
     let Some((version, id)) = pulled.filter(|(version, _)| *version == doc.version) else {
         return false;
@@ -200,15 +179,9 @@ async fn deliver_project(state: &Arc<ServerState>) -> bool {
         tracing::error!("computing the project's diagnostics failed");
         return false;
     };
-    let workspace_pulled = pulls(state)
-        && state
-            .diagnostics
-            .delivered
-            .lock()
-            .unpoisoned()
-            .workspace_pulled;
+    let workspace_pulled = pulls(state) && state.diagnostics.delivered().workspace_pulled;
     let (publish, refresh) = {
-        let mut delivered = state.diagnostics.delivered.lock().unpoisoned();
+        let mut delivered = state.diagnostics.delivered();
         if workspace_pulled {
             let publish: Vec<(Uri, Vec<lsp::Diagnostic>)> = delivered
                 .pushed

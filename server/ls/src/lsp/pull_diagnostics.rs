@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use void_session::sync::Unpoisoned;
 
 use super::index::scan;
 use super::project_diagnostics::{self, result_id};
@@ -40,9 +39,7 @@ pub async fn document(
             .unwrap_or_default();
             state
                 .diagnostics
-                .delivered
-                .lock()
-                .unpoisoned()
+                .delivered()
                 .pulled
                 .insert(uri.clone(), (doc.version, result_id(&items)));
             items
@@ -82,7 +79,7 @@ pub async fn workspace(
 ) -> Result<WorkspaceDiagnosticReportResult> {
     scan::up_to_date(state).await;
     let first = {
-        let mut delivered = state.diagnostics.delivered.lock().unpoisoned();
+        let mut delivered = state.diagnostics.delivered();
         !std::mem::replace(&mut delivered.workspace_pulled, true)
     };
     if first {
@@ -112,12 +109,7 @@ pub async fn workspace(
             items.push(report(uri.clone(), result_id(&[]), Vec::new(), &held));
         }
     }
-    state
-        .diagnostics
-        .delivered
-        .lock()
-        .unpoisoned()
-        .workspace_report = ids;
+    state.diagnostics.delivered().workspace_report = ids;
     Ok(WorkspaceDiagnosticReportResult::Report(
         WorkspaceDiagnosticReport { items },
     ))
