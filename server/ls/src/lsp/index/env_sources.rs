@@ -188,6 +188,22 @@ mod tests {
         assert!(is_env_source(Path::new("/p/deep/.env"), root));
     }
 
+    /// Each definition of `summary`: its name, environment, and where its name starts.
+    fn definitions_found(summary: &EnvSummary) -> Vec<(String, Option<String>, u32, u32)> {
+        summary
+            .definitions
+            .iter()
+            .map(|d| {
+                (
+                    d.name.to_string(),
+                    d.environment.clone(),
+                    d.range.start.line,
+                    d.range.start.character,
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn definitions_carry_the_range_of_their_names() {
         let text = "# c\nexport HOST=h\n  TOKEN = 'x'\nHOSTNAME=y\n";
@@ -197,23 +213,12 @@ mod tests {
             text,
             PositionEncoding::Utf16,
         );
-        let found: Vec<(String, u32, u32)> = s
-            .definitions
-            .iter()
-            .map(|d| {
-                (
-                    d.name.to_string(),
-                    d.range.start.line,
-                    d.range.start.character,
-                )
-            })
-            .collect();
         assert_eq!(
-            found,
+            definitions_found(&s),
             [
-                ("HOST".into(), 1, 7),
-                ("TOKEN".into(), 2, 2),
-                ("HOSTNAME".into(), 3, 0)
+                ("HOST".into(), None, 1, 7),
+                ("TOKEN".into(), None, 2, 2),
+                ("HOSTNAME".into(), None, 3, 0)
             ]
         );
 
@@ -225,20 +230,8 @@ mod tests {
             yaml,
             PositionEncoding::Utf16,
         );
-        let found: Vec<(String, Option<String>, u32, u32)> = s
-            .definitions
-            .iter()
-            .map(|d| {
-                (
-                    d.name.to_string(),
-                    d.environment.clone(),
-                    d.range.start.line,
-                    d.range.start.character,
-                )
-            })
-            .collect();
         assert_eq!(
-            found,
+            definitions_found(&s),
             [
                 ("HOST".into(), Some("dev".into()), 2, 4),
                 ("TOKEN".into(), Some("dev".into()), 3, 5),
