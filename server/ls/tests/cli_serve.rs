@@ -45,8 +45,7 @@ fn request(url: &str) -> String {
 
 /// The mock: says hello, welcomes a login (capturing the user), answers pings with their id.
 fn mock() -> String {
-    let mut s = String::from("# A mock login server\n\n");
-    s.push_str(&request("ws://127.0.0.1:9/"));
+    let mut s = document("A mock login server", "ws://127.0.0.1:9/");
     s.push_str(&message(
         "0b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c11",
         &[
@@ -124,15 +123,44 @@ fn serve(file: &Path) -> Served {
     Served { child, url, lines }
 }
 
+/// A `.void` document titled `title` whose WebSocket section's `socket-request` goes to `url`;
+/// blocks are pushed after it.
+fn document(title: &str, url: &str) -> String {
+    let mut s = format!("# {title}\n\n");
+    s.push_str(&request(url));
+    s
+}
+
+/// Writes `mock` as `mock.void` in `dir` and serves it.
+fn serve_mock(dir: &Path, mock: &str) -> Served {
+    let file = dir.join("mock.void");
+    std::fs::write(&file, mock).unwrap();
+    serve(&file)
+}
+
+/// Writes `client` as `client.void` in `dir` and runs it (`void-ls run --color never`, then
+/// `args`) against `served`, whose URL it gets as `MOCK_URL`.
+fn run_client(dir: &Path, client: &str, served: &Served, args: &[&str]) -> std::process::Output {
+    let client_file = dir.join("client.void");
+    std::fs::write(&client_file, client).unwrap();
+    Command::new(bin())
+        .arg("run")
+        .arg(&client_file)
+        .args(["--color", "never"])
+        .args(args)
+        .arg("--env-var")
+        .arg(format!("MOCK_URL={}", served.url))
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_node_ws_client_talks_to_the_served_mock() {
     let Some(modules) = node_modules_with("ws") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mock.void");
-    std::fs::write(&file, mock()).unwrap();
-    let served = serve(&file);
+    let served = serve_mock(dir.path(), &mock());
     // The client logs in after the hello, pings after the welcome, and prints what it got.
     let script = r#"
 const WebSocket = require('ws');
@@ -171,11 +199,8 @@ ws.on('message', (data) => {
 #[test]
 fn our_runner_passes_against_the_served_mock() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mock.void");
-    std::fs::write(&file, mock()).unwrap();
-    let served = serve(&file);
-    let mut client = String::from("# A client of the mock\n\n");
-    client.push_str(&request("{{MOCK_URL}}"));
+    let served = serve_mock(dir.path(), &mock());
+    let mut client = document("A client of the mock", "{{MOCK_URL}}");
     client.push_str(&message(
         "1b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c11",
         &[
@@ -199,15 +224,7 @@ fn our_runner_passes_against_the_served_mock() {
     client.push_str(
         "```void\n---\ntype: ws-assertions\nattrs:\n  uid: 1b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c13\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - welcomed\n          - received[1].json.user\n          - equals\n          - ada\n      - attrs:\n          disabled: false\n        row:\n          - ponged\n          - received[2].json.id\n          - equals\n          - \"7\"\n---\n```\n",
     );
-    let client_file = dir.path().join("client.void");
-    std::fs::write(&client_file, client).unwrap();
-    let out = Command::new(bin())
-        .arg("run")
-        .arg(&client_file)
-        .args(["--color", "never", "--env-var"])
-        .arg(format!("MOCK_URL={}", served.url))
-        .output()
-        .unwrap();
+    let out = run_client(dir.path(), &client, &served, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
@@ -278,8 +295,7 @@ fn options(uid: &str, rows: &[(&str, &str)]) -> String {
 /// with its argument's `a`, and answers an `upload` with a binary `file`. It pings every
 /// 200 ms.
 fn socketio_mock() -> String {
-    let mut s = String::from("# A Socket.IO mock\n\n");
-    s.push_str(&request("ws://127.0.0.1:9/"));
+    let mut s = document("A Socket.IO mock", "ws://127.0.0.1:9/");
     s.push_str(&options(
         "2b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c01",
         &[
@@ -367,9 +383,7 @@ fn a_socketio_client_talks_to_the_served_socketio_mock() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mock.void");
-    std::fs::write(&file, socketio_mock()).unwrap();
-    let served = serve(&file);
+    let served = serve_mock(dir.path(), &socketio_mock());
     let script = r#"
 const { io } = require('socket.io-client');
 const url = process.argv[1];
@@ -451,11 +465,8 @@ s.on('file', (b) => { out.file = [...b]; step(); });
 #[test]
 fn our_runner_talks_socketio_to_the_served_mock_and_junit_names_the_event_and_rule() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mock.void");
-    std::fs::write(&file, socketio_mock()).unwrap();
-    let served = serve(&file);
-    let mut client = String::from("# A Socket.IO client of the mock\n\n");
-    client.push_str(&request("{{MOCK_URL}}"));
+    let served = serve_mock(dir.path(), &socketio_mock());
+    let mut client = document("A Socket.IO client of the mock", "{{MOCK_URL}}");
     client.push_str(&options(
         "3b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c01",
         &[
@@ -490,15 +501,7 @@ fn our_runner_talks_socketio_to_the_served_mock_and_junit_names_the_event_and_ru
     client.push_str(
         "```void\n---\ntype: ws-assertions\nattrs:\n  uid: 3b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c13\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - welcomed\n          - received[0].event\n          - equals\n          - welcome\n      - attrs:\n          disabled: false\n        row:\n          - summed\n          - received[any].ack.a\n          - equals\n          - \"2\"\n---\n```\n",
     );
-    let client_file = dir.path().join("client.void");
-    std::fs::write(&client_file, client).unwrap();
-    let out = Command::new(bin())
-        .arg("run")
-        .arg(&client_file)
-        .args(["--color", "never", "--reporter", "junit", "--env-var"])
-        .arg(format!("MOCK_URL={}", served.url))
-        .output()
-        .unwrap();
+    let out = run_client(dir.path(), &client, &served, &["--reporter", "junit"]);
     let xml = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{xml}");
     assert!(
@@ -521,8 +524,7 @@ fn our_runner_talks_socketio_to_the_served_mock_and_junit_names_the_event_and_ru
 fn each_served_client_gets_a_transcript_with_captured_secrets_masked() {
     const TOKEN: &str = "tok-4f9a2c7e11";
     let dir = tempfile::tempdir().unwrap();
-    let mut mock = String::from("# A mock that keeps a transcript\n\n");
-    mock.push_str(&request("ws://127.0.0.1:9/"));
+    let mut mock = document("A mock that keeps a transcript", "ws://127.0.0.1:9/");
     mock.push_str(&options(
         "4b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c01",
         &[("transcript", "served.jsonl")],
@@ -541,11 +543,8 @@ fn each_served_client_gets_a_transcript_with_captured_secrets_masked() {
             ),
         ],
     ));
-    let file = dir.path().join("mock.void");
-    std::fs::write(&file, mock).unwrap();
-    let served = serve(&file);
-    let mut client = String::from("# A client\n\n");
-    client.push_str(&request("{{MOCK_URL}}"));
+    let served = serve_mock(dir.path(), &mock);
+    let mut client = document("A client", "{{MOCK_URL}}");
     client.push_str(&message(
         "5b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c11",
         &[
@@ -561,15 +560,7 @@ fn each_served_client_gets_a_transcript_with_captured_secrets_masked() {
     client.push_str(
         "```void\n---\ntype: ws-assertions\nattrs:\n  uid: 5b6f5a1e-7c1d-4e84-9c7b-3f2a1d0e9c13\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - welcomed\n          - received[0].json.op\n          - equals\n          - welcome\n---\n```\n",
     );
-    let client_file = dir.path().join("client.void");
-    std::fs::write(&client_file, client).unwrap();
-    let out = Command::new(bin())
-        .arg("run")
-        .arg(&client_file)
-        .args(["--color", "never", "--env-var"])
-        .arg(format!("MOCK_URL={}", served.url))
-        .output()
-        .unwrap();
+    let out = run_client(dir.path(), &client, &served, &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -615,9 +606,7 @@ fn each_served_client_gets_a_transcript_with_captured_secrets_masked() {
 fn a_polling_request_to_a_served_socketio_section_is_explained_in_the_log() {
     use std::io::{Read as _, Write as _};
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mock.void");
-    std::fs::write(&file, socketio_mock()).unwrap();
-    let served = serve(&file);
+    let served = serve_mock(dir.path(), &socketio_mock());
     let address = served.url.trim_start_matches("ws://").to_string();
     let mut tcp = std::net::TcpStream::connect(&address).unwrap();
     write!(
