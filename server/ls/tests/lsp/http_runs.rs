@@ -223,15 +223,8 @@ async fn http_peer() -> Option<peers::Peer> {
 }
 
 /// A project folder holding `.env` (`env`) and `name` (`text`), a client started on it with
-/// `name` open.
-struct Opened {
-    /// The folder, removed when dropped.
-    _dir: tempfile::TempDir,
-    client: TestClient,
-    uri: String,
-}
-
-async fn opened(env: String, name: &str, text: &str) -> Opened {
+/// `name` open: the folder (removed when dropped), the client and `name`'s URI.
+async fn opened(env: String, name: &str, text: &str) -> (tempfile::TempDir, TestClient, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(".env"), env).unwrap();
     let file = dir.path().join(name);
@@ -239,11 +232,16 @@ async fn opened(env: String, name: &str, text: &str) -> Opened {
     let uri = file_uri(&file);
     let (mut client, _) = TestClient::start(capabilities(), Value::Null, Some(dir.path())).await;
     client.open(&uri, text).await;
-    Opened {
-        _dir: dir,
-        client,
-        uri,
-    }
+    (dir, client, uri)
+}
+
+/// [`opened`] with `BASE` the HTTP server on loopback port `port`.
+async fn opened_on_port(
+    port: u16,
+    name: &str,
+    text: &str,
+) -> (tempfile::TempDir, TestClient, String) {
+    opened(format!("BASE=http://127.0.0.1:{port}\n"), name, text).await
 }
 
 /// Closes the live session `id` and waits for it to end, having received at least three
@@ -253,17 +251,32 @@ async fn close_after_three(client: &mut TestClient, id: &str, log_uri: &str) -> 
         .command("void.close", json!({ "sessionId": id }))
         .await
         .unwrap();
-    let (closed, _) = client
+    let closed = wait_for_state(client, id, "closed").await;
+    assert!(closed["received"].as_u64().unwrap() >= 3, "{closed}");
+    document_text(client, log_uri).await
+}
+
+/// Waits until session `id` reports `state`: that status.
+async fn wait_for_state(client: &mut TestClient, id: &str, state: &str) -> Value {
+    let (status, _) = client
         .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == id && p["state"] == "closed"
+            p["sessionId"] == id && p["state"] == state
         })
         .await;
-    assert!(closed["received"].as_u64().unwrap() >= 3, "{closed}");
-    let log = client
-        .request("void/sessionLogText", json!({ "uri": log_uri }))
-        .await
-        .unwrap();
-    log["text"].as_str().unwrap().to_string()
+    status
+}
+
+/// Waits until the live session `id` is open and has received at least three messages: that
+/// status.
+async fn open_with_three(client: &mut TestClient, id: &str) -> Value {
+    let (status, _) = client
+        .wait_for("void/sessionStatus", 0, |p| {
+            p["sessionId"] == id
+                && p["state"] == "open"
+                && p["received"].as_u64().is_some_and(|n| n >= 3)
+        })
+        .await;
+    status
 }
 
 /// Runs the section of `uri` whose block is `block_uid` with `void.connect`: its session id
@@ -282,11 +295,7 @@ async fn login_over_http_then_connect_with_its_token_in_the_editor() {
         return;
     };
     let text = chain_file();
-    let Opened {
-        _dir,
-        mut client,
-        uri,
-    } = opened(
+    let (_dir, mut client, uri) = opened(
         format!(
             "BASE=http://127.0.0.1:{0}\nWS_BASE=ws://127.0.0.1:{0}\nPASSWORD=s3cret\n",
             peer.port
@@ -458,32 +467,13 @@ async fn an_event_stream_is_live_in_the_editor_until_closed() {
         return;
     };
     let text = stream_file();
-    let Opened {
-        _dir,
-        mut client,
-        uri,
-    } = opened(
-        format!("BASE=http://127.0.0.1:{}\n", peer.port),
-        "stream.void",
-        &text,
-    )
-    .await;
+    let (_dir, mut client, uri) = opened_on_port(peer.port, "stream.void", &text).await;
 
     let (run_id, response_uri) = connect(&mut client, &uri, STREAM_UID).await;
     // Live: `open`, counting events, the document showing them as they come.
-    let (open, _) = client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == run_id.as_str()
-                && p["state"] == "open"
-                && p["received"].as_u64().is_some_and(|n| n >= 3)
-        })
-        .await;
+    let open = open_with_three(&mut client, &run_id).await;
     assert_eq!(open["detail"]["httpStatus"], 200, "{open}");
-    let live = client
-        .request("void/sessionLogText", json!({ "uri": response_uri }))
-        .await
-        .unwrap();
-    let shown = live["text"].as_str().unwrap();
+    let shown = document_text(&mut client, &response_uri).await;
     assert!(
         shown.contains("· open ·") && shown.contains("← #2 message · {\"n\": 2}"),
         "{shown}"
@@ -514,22 +504,9 @@ async fn close_while_waiting_for_the_headers_says_what_happened() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
     let text = stream_file();
-    let Opened {
-        _dir,
-        mut client,
-        uri,
-    } = opened(
-        format!("BASE=http://127.0.0.1:{port}\n"),
-        "silent.void",
-        &text,
-    )
-    .await;
+    let (_dir, mut client, uri) = opened_on_port(port, "silent.void", &text).await;
     let (run_id, response_uri) = connect(&mut client, &uri, STREAM_UID).await;
-    client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == run_id.as_str() && p["state"] == "connecting"
-        })
-        .await;
+    wait_for_state(&mut client, &run_id, "connecting").await;
     client
         .command("void.close", json!({ "sessionId": run_id }))
         .await
@@ -545,11 +522,7 @@ async fn close_while_waiting_for_the_headers_says_what_happened() {
             && error.contains("before the response was complete"),
         "{ended}"
     );
-    let shown = client
-        .request("void/sessionLogText", json!({ "uri": response_uri }))
-        .await
-        .unwrap();
-    let shown = shown["text"].as_str().unwrap();
+    let shown = document_text(&mut client, &response_uri).await;
     assert!(
         shown.contains("closed by the client (Close)") && shown.contains("/sse?forever=1"),
         "{shown}"
@@ -565,17 +538,10 @@ async fn res_body_paths_complete_from_the_last_response() {
         .unwrap();
     let text = stream_file().replace("/sse?forever=1", "/api/items/7")
         + "\n```void\n---\ntype: runtime-variables\nattrs:\n  uid: 18181818-1818-4818-8818-181818181818\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - name\n          - \"{{$res.body.}}\"\n---\n```\n";
-    let Opened {
-        _dir,
-        mut client,
-        uri,
-    } = opened(format!("BASE={}\n", server.http_url()), "item.void", &text).await;
+    let (_dir, mut client, uri) =
+        opened(format!("BASE={}\n", server.http_url()), "item.void", &text).await;
     let (run_id, _) = connect(&mut client, &uri, STREAM_UID).await;
-    client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == run_id.as_str() && p["state"] == "closed"
-        })
-        .await;
+    wait_for_state(&mut client, &run_id, "closed").await;
     let (line, before) = text
         .lines()
         .enumerate()
@@ -620,11 +586,7 @@ async fn a_captured_value_is_shown_on_hover_once_captured() {
         .unwrap();
     let text = stream_file().replace("/sse?forever=1", "/api/items/7")
         + "\n```void\n---\ntype: runtime-variables\nattrs:\n  uid: 19191919-1919-4919-8919-191919191919\ncontent:\n  - type: table\n    rows:\n      - attrs:\n          disabled: false\n        row:\n          - item\n          - \"{{$res.body.name}}\"\n---\n```\n\n```void\n---\ntype: request-separator\nattrs:\n  uid: 20202020-2020-4020-8020-202020202020\n  label: Then\n---\n```\n\n```void\n---\ntype: request\nattrs:\n  uid: 21212121-2121-4121-8121-212121212121\ncontent:\n  - type: method\n    attrs:\n      uid: 22222222-2222-4222-8222-222222222222\n    content: GET\n  - type: url\n    attrs:\n      uid: 23232323-2323-4323-8323-232323232323\n    content: \"{{BASE}}/api/echo?x={{process.item}}\"\n---\n```\n";
-    let Opened {
-        _dir,
-        mut client,
-        uri,
-    } = opened(
+    let (_dir, mut client, uri) = opened(
         format!("BASE={}\n", server.http_url()),
         "capture.void",
         &text,
@@ -638,11 +600,7 @@ async fn a_captured_value_is_shown_on_hover_once_captured() {
     let before = hover_text(&mut client, &uri, line, character).await;
     assert!(before.contains("Not captured yet"), "{before}");
     let (run_id, _) = connect(&mut client, &uri, STREAM_UID).await;
-    client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == run_id.as_str() && p["state"] == "closed"
-        })
-        .await;
+    wait_for_state(&mut client, &run_id, "closed").await;
     let after = hover_text(&mut client, &uri, line, character).await;
     assert!(
         after.contains("Now: item 7") && after.contains("{{$res.body.name}}"),
@@ -666,24 +624,14 @@ async fn an_event_stream_pauses_and_resumes_like_a_session_log() {
         .await
         .unwrap();
     let text = stream_file().replace("/sse?forever=1", "/events?count=1000000&every_ms=10");
-    let Opened {
-        _dir,
-        mut client,
-        uri,
-    } = opened(
+    let (_dir, mut client, uri) = opened(
         format!("BASE={}\n", server.http_url()),
         "paused.void",
         &text,
     )
     .await;
     let (run_id, response_uri) = connect(&mut client, &uri, STREAM_UID).await;
-    let (open, _) = client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == run_id.as_str()
-                && p["state"] == "open"
-                && p["received"].as_u64().is_some_and(|n| n >= 3)
-        })
-        .await;
+    let open = open_with_three(&mut client, &run_id).await;
     assert_eq!(open["paused"], false, "{open}");
     client
         .command("void.pause", json!({ "sessionId": run_id }))
@@ -791,25 +739,10 @@ async fn a_graphql_subscription_is_live_in_the_editor_until_closed() {
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/graphql_server.js"));
     let peer = peers::Peer::start(command).await;
     let text = subscription_file();
-    let Opened {
-        _dir,
-        mut client,
-        uri,
-    } = opened(
-        format!("BASE=http://127.0.0.1:{}\n", peer.port),
-        "ticks.void",
-        &text,
-    )
-    .await;
+    let (_dir, mut client, uri) = opened_on_port(peer.port, "ticks.void", &text).await;
 
     let (session_id, log_uri) = connect(&mut client, &uri, SUBSCRIPTION_UID).await;
-    client
-        .wait_for("void/sessionStatus", 0, |p| {
-            p["sessionId"] == session_id.as_str()
-                && p["state"] == "open"
-                && p["received"].as_u64().is_some_and(|n| n >= 3)
-        })
-        .await;
+    open_with_three(&mut client, &session_id).await;
     let lenses = client.code_lenses(&uri).await;
     assert!(
         lens_titles(&lenses).iter().any(|t| t == "Close"),
