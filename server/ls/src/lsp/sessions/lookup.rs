@@ -193,17 +193,36 @@ pub fn located_http(
     model: Arc<Document>,
     section_index: usize,
 ) -> Result<LocatedSection, String> {
-    let section = section_at(&model, section_index)?;
-    let Some((request_block, RequestKind::Http | RequestKind::GraphQl)) =
-        section.request_kind(&model)
-    else {
-        return Err("this section has no HTTP request or GraphQL query".into());
-    };
-    let url = match &model.blocks[request_block].kind {
-        BlockKind::HttpRequest(r) => r.url.as_ref().map(|u| u.value.to_string()),
-        _ => None,
-    };
-    let label = section_label(section, &model, url, "request");
+    located_by(uri, model, section_index, "request", |section, model| {
+        let Some((request_block, RequestKind::Http | RequestKind::GraphQl)) =
+            section.request_kind(model)
+        else {
+            return Err("this section has no HTTP request or GraphQL query".into());
+        };
+        let url = match &model.blocks[request_block].kind {
+            BlockKind::HttpRequest(r) => r.url.as_ref().map(|u| u.value.to_string()),
+            _ => None,
+        };
+        Ok((request_block, url))
+    })
+}
+
+/// The located section at `section_index` of `model` whose request `request` finds: its block
+/// and URL, or why the section has none of the kind asked for. `fallback` names the section
+/// when it has neither a label nor a URL.
+fn located_by(
+    uri: &Uri,
+    model: Arc<Document>,
+    section_index: usize,
+    fallback: &str,
+    request: impl FnOnce(&Section, &Document) -> Result<(usize, Option<String>), String>,
+) -> Result<LocatedSection, String> {
+    let section = model
+        .sections
+        .get(section_index)
+        .ok_or_else(|| "there is no section there".to_string())?;
+    let (request_block, url) = request(section, &model)?;
+    let label = section_label(section, &model, url, fallback);
     Ok(LocatedSection::new(
         uri,
         model,
@@ -211,14 +230,6 @@ pub fn located_http(
         request_block,
         label,
     ))
-}
-
-/// The section at `section_index` of `model`, or why there is none.
-fn section_at(model: &Document, section_index: usize) -> Result<&Section, String> {
-    model
-        .sections
-        .get(section_index)
-        .ok_or_else(|| "there is no section there".to_string())
 }
 
 /// A name for people: the section's separator label or first heading, else its URL, else
@@ -293,27 +304,23 @@ pub fn located(
     model: Arc<Document>,
     section_index: usize,
 ) -> Result<LocatedSection, String> {
-    let section = section_at(&model, section_index)?;
-    let Some((request_block, request)) = section.socket_request(&model) else {
-        return Err(
-            "this section has no socket-request block (type /wss on an empty line to add one)"
-                .into(),
-        );
-    };
-    if request.protocol != SocketProtocol::WebSocket {
-        return Err(
-            "this socket-request is not a WebSocket request (gRPC is not supported)".into(),
-        );
-    }
-    let url = request.url.as_ref().map(|u| u.value.to_string());
-    let label = section_label(section, &model, url, "");
-    Ok(LocatedSection::new(
-        uri,
-        model,
-        section_index,
-        request_block,
-        label,
-    ))
+    located_by(uri, model, section_index, "", |section, model| {
+        let Some((request_block, request)) = section.socket_request(model) else {
+            return Err(
+                "this section has no socket-request block (type /wss on an empty line to add one)"
+                    .into(),
+            );
+        };
+        if request.protocol != SocketProtocol::WebSocket {
+            return Err(
+                "this socket-request is not a WebSocket request (gRPC is not supported)".into(),
+            );
+        }
+        Ok((
+            request_block,
+            request.url.as_ref().map(|u| u.value.to_string()),
+        ))
+    })
 }
 
 /// Resolves a located section into a spec with the document's variables (and what the
