@@ -18,24 +18,75 @@
 //!
 //! No I/O; the engine hands the response in.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 use void_syntax::http::HttpOperator;
 
 use super::client::{ResponseHead, SentRequest};
 use super::spec::HttpCheck;
+use super::sse::SseEvent;
 use crate::status::{AssertionResult, Outcome};
 
 /// What a row is read on.
 #[derive(Debug, Clone, Copy)]
 pub struct Response<'a> {
     pub head: &'a ResponseHead,
-    /// The body as kept (parsed when it is JSON).
+    /// The body as kept (parsed when it is JSON); not read on an event stream.
     pub body: &'a Value,
     /// Milliseconds from sending to the end of the body.
     pub time_ms: u64,
     pub request: &'a SentRequest,
-    /// The response is a Server-Sent Events stream: `body` is the array of its events.
-    pub events: bool,
+    /// A Server-Sent Events stream's events, as decoded text: the body rows read is then the
+    /// array of their values ([`event_value`]), built only for the events (or the rows) that
+    /// read it, so `events.count` parses nothing and `events[-1].json.n` parses one event.
+    pub events: Option<&'a [SseEvent]>,
+}
+
+/// An event as rows and captures read it: `{event, id, data, json}` (`json` when the data
+/// parses as JSON).
+pub fn event_value(event: &SseEvent) -> Value {
+    let mut object = serde_json::Map::with_capacity(4);
+    object.insert("event".into(), Value::String(event.event.clone()));
+    object.insert(
+        "id".into(),
+        event.id.clone().map_or(Value::Null, Value::String),
+    );
+    object.insert("data".into(), Value::String(event.data.clone()));
+    if let Ok(json) = serde_json::from_str::<Value>(&event.data) {
+        object.insert("json".into(), json);
+    }
+    Value::Object(object)
+}
+
+/// Every event of a stream as the array rows read as its body.
+pub fn events_value(events: &[SseEvent]) -> Value {
+    Value::Array(events.iter().map(event_value).collect())
+}
+
+/// The body rows read: the kept body, or on an event stream the array of its events (built
+/// here, for the rare row that reads the whole list).
+fn body_of<'a>(r: &Response<'a>) -> Cow<'a, Value> {
+    match r.events {
+        Some(events) => Cow::Owned(events_value(events)),
+        None => Cow::Borrowed(r.body),
+    }
+}
+
+/// `path` on one event as [`event_value`] would hold it, building only the member it reads:
+/// the data is parsed when the path reads `json` (or the whole event), not otherwise.
+fn event_at_path(event: &SseEvent, path: &str) -> Option<Value> {
+    let trimmed = path.trim_start_matches('.');
+    let end = trimmed.find(['.', '[']).unwrap_or(trimmed.len());
+    let (root, rest) = trimmed.split_at(end);
+    let member = match root {
+        "event" => Value::String(event.event.clone()),
+        "id" => event.id.clone().map_or(Value::Null, Value::String),
+        "data" => Value::String(event.data.clone()),
+        "json" => serde_json::from_str::<Value>(&event.data).ok()?,
+        _ => return at_path(&event_value(event), path),
+    };
+    at_path(&member, rest)
 }
 
 /// The body as the app's rows see it: parsed JSON when the text is JSON, else the text.
@@ -57,7 +108,7 @@ pub fn evaluate(checks: &[HttpCheck], response: &Response<'_>) -> Vec<AssertionR
         .enumerate()
         .map(|(index, check)| {
             let (actual, outcome) = match event_quantifier(&check.field, response) {
-                Some((all, path)) => judge_events(check, response.body, all, path),
+                Some((all, path, events)) => judge_events(check, events, all, path),
                 None => {
                     let actual = field_value(&check.field, response);
                     let outcome = holds(check.operator, actual.as_ref(), &check.expected);
@@ -98,12 +149,13 @@ pub fn shown(value: &Value) -> String {
     }
 }
 
-/// `events[any].<path>` / `events[all].<path>` on an event stream: whether it is `all`, and
-/// the path after the brackets.
-fn event_quantifier<'f>(field: &'f str, r: &Response<'_>) -> Option<(bool, &'f str)> {
-    if !r.events {
-        return None;
-    }
+/// `events[any].<path>` / `events[all].<path>` on an event stream: whether it is `all`, the
+/// path after the brackets, and the events.
+fn event_quantifier<'f, 'r>(
+    field: &'f str,
+    r: &Response<'r>,
+) -> Option<(bool, &'f str, &'r [SseEvent])> {
+    let events = r.events?;
     let rest = field.trim().strip_prefix("events[")?;
     let (which, path) = rest.split_once(']')?;
     let all = match which.trim() {
@@ -111,7 +163,7 @@ fn event_quantifier<'f>(field: &'f str, r: &Response<'_>) -> Option<(bool, &'f s
         "all" => true,
         _ => return None,
     };
-    Some((all, path.strip_prefix('.').unwrap_or(path)))
+    Some((all, path.strip_prefix('.').unwrap_or(path), events))
 }
 
 /// A row over every event: `any` holds when one event's value holds (its value is the
@@ -119,14 +171,13 @@ fn event_quantifier<'f>(field: &'f str, r: &Response<'_>) -> Option<(bool, &'f s
 /// the actual one).
 fn judge_events(
     check: &HttpCheck,
-    events: &Value,
+    events: &[SseEvent],
     all: bool,
     path: &str,
 ) -> (Option<Value>, Result<bool, String>) {
-    let events = events.as_array().map(Vec::as_slice).unwrap_or_default();
     let mut last = None;
     for event in events {
-        let value = at_path(event, path);
+        let value = event_at_path(event, path);
         let held = holds(check.operator, value.as_ref(), &check.expected);
         match (all, held) {
             (_, Err(e)) => return (value, Err(e)),
@@ -139,8 +190,7 @@ fn judge_events(
 }
 
 /// A field on the events of a stream: `events.count`, `events[n].<path>` (`-1` the last).
-fn event_field(f: &str, events: &Value) -> Option<Option<Value>> {
-    let list = events.as_array()?;
+fn event_field(f: &str, list: &[SseEvent]) -> Option<Option<Value>> {
     if f == "events.count" || f == "events.length" {
         return Some(Some(Value::from(list.len())));
     }
@@ -154,14 +204,14 @@ fn event_field(f: &str, events: &Value) -> Option<Option<Value>> {
     };
     let event = at.and_then(|i| list.get(i));
     let path = path.strip_prefix('.').unwrap_or(path);
-    Some(event.and_then(|e| at_path(e, path)))
+    Some(event.and_then(|e| event_at_path(e, path)))
 }
 
 /// The value of a field on the response (`None`: it has none, JavaScript's `undefined`).
 pub fn field_value(field: &str, r: &Response<'_>) -> Option<Value> {
     let f = field.trim();
-    if r.events
-        && let Some(value) = event_field(f, r.body)
+    if let Some(events) = r.events
+        && let Some(value) = event_field(f, events)
     {
         return value;
     }
@@ -169,7 +219,7 @@ pub fn field_value(field: &str, r: &Response<'_>) -> Option<Value> {
         "status" | "statusCode" => return Some(Value::from(r.head.status)),
         "statusText" => return Some(Value::String(r.head.reason.clone())),
         "responseTime" | "duration" => return Some(Value::from(r.time_ms)),
-        "body" | "response.body" => return Some(r.body.clone()),
+        "body" | "response.body" => return Some(body_of(r).into_owned()),
         _ => {}
     }
     for prefix in ["requestHeader.", "requestHeaders."] {
@@ -196,13 +246,13 @@ pub fn field_value(field: &str, r: &Response<'_>) -> Option<Value> {
         if let Some(rest) = f.strip_prefix(prefix)
             && (rest.starts_with('.') || rest.starts_with('['))
         {
-            return at_path(r.body, rest.strip_prefix('.').unwrap_or(rest));
+            return at_path(&body_of(r), rest.strip_prefix('.').unwrap_or(rest));
         }
     }
     if let Some(path) = f.strip_prefix("response.") {
         return at_path(&response_object(r), path);
     }
-    at_path(r.body, f)
+    at_path(&body_of(r), f)
 }
 
 fn header(headers: &[(String, String)], name: &str) -> Option<String> {
@@ -218,7 +268,7 @@ fn response_object(r: &Response<'_>) -> Value {
         "status": r.head.status,
         "statusText": r.head.reason,
         "headers": r.head.headers.iter().map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect::<Vec<_>>(),
-        "body": r.body,
+        "body": body_of(r),
         "contentType": r.head.header("content-type"),
         "timing": {"duration": r.time_ms},
     })
@@ -255,30 +305,39 @@ pub fn set_cookies(headers: &[(String, String)]) -> Value {
 
 /// A path into a value: keys split at `.` and `[`, `["quoted keys"]`, numeric indexes, and
 /// `length` of arrays and text (as in JavaScript).
+/// Only the value found is copied, not the values it was found in.
 pub fn at_path(root: &Value, path: &str) -> Option<Value> {
-    let mut current = root.clone();
+    let mut current = Cow::Borrowed(root);
     for raw in path.split(['.', '[']) {
         let part = raw.strip_suffix(']').unwrap_or(raw);
         let part = strip_quotes(part);
         if part.is_empty() {
             continue;
         }
-        current = match &current {
-            Value::Array(items) => match part.parse::<usize>() {
-                Ok(i) => items.get(i)?.clone(),
-                Err(_) if part == "length" => Value::from(items.len()),
-                Err(_) => return None,
-            },
-            Value::Object(map) => map.get(part)?.clone(),
-            Value::String(s) => match part.parse::<usize>() {
-                Ok(i) => Value::String(s.chars().nth(i)?.to_string()),
-                Err(_) if part == "length" => Value::from(s.encode_utf16().count()),
-                Err(_) => return None,
-            },
-            _ => return None,
+        current = match current {
+            Cow::Borrowed(value) => step(value, part)?,
+            Cow::Owned(value) => Cow::Owned(step(&value, part)?.into_owned()),
         };
     }
-    Some(current)
+    Some(current.into_owned())
+}
+
+/// One step of [`at_path`]: a member, an item, a character, or a `length`.
+fn step<'v>(value: &'v Value, part: &str) -> Option<Cow<'v, Value>> {
+    Some(match value {
+        Value::Array(items) => match part.parse::<usize>() {
+            Ok(i) => Cow::Borrowed(items.get(i)?),
+            Err(_) if part == "length" => Cow::Owned(Value::from(items.len())),
+            Err(_) => return None,
+        },
+        Value::Object(map) => Cow::Borrowed(map.get(part)?),
+        Value::String(s) => match part.parse::<usize>() {
+            Ok(i) => Cow::Owned(Value::String(s.chars().nth(i)?.to_string())),
+            Err(_) if part == "length" => Cow::Owned(Value::from(s.encode_utf16().count())),
+            Err(_) => return None,
+        },
+        _ => return None,
+    })
 }
 
 fn strip_quotes(part: &str) -> &str {
@@ -445,7 +504,7 @@ mod tests {
             body: &body,
             time_ms: 42,
             request: &request,
-            events: false,
+            events: None,
         };
         let rows = [
             check("status", "equals", "201"),
@@ -483,6 +542,66 @@ mod tests {
         assert_eq!(
             results[0].message,
             "expected body.missing equals undefined, got nothing"
+        );
+    }
+
+    #[test]
+    fn rows_read_the_events_of_a_stream_as_values_built_when_read() {
+        let head = ResponseHead {
+            version: "HTTP/1.1".into(),
+            status: 200,
+            reason: "OK".into(),
+            headers: vec![("Content-Type".into(), "text/event-stream".into())],
+        };
+        let event = |id: Option<&str>, data: &str| SseEvent {
+            event: "tick".into(),
+            id: id.map(str::to_string),
+            data: data.into(),
+        };
+        let events = [
+            event(None, "hello"),
+            event(Some("2"), r#"{"n": 2, "tags": ["a"]}"#),
+        ];
+        let request = SentRequest::default();
+        let r = Response {
+            head: &head,
+            body: &Value::Null,
+            time_ms: 1,
+            request: &request,
+            events: Some(&events),
+        };
+        let rows = [
+            check("events.count", "equals", "2"),
+            check("events.length", "equals", "2"),
+            check("events[-1].json.n", "equals", "2"),
+            check("events[1].json.tags[0]", "equals", "a"),
+            check("events[1][\"json\"].n", "equals", "2"),
+            check("events[0].id", "not-exists", ""),
+            check("events[0].json", "not-exists", ""),
+            check("events[0].data.length", "equals", "5"),
+            check("events[0]", "type-is", "object"),
+            check("events[any].data", "contains", "hell"),
+            check("events[all].event", "equals", "tick"),
+            check("events[any].json.n", "greater-than", "1"),
+            check("body.length", "equals", "2"),
+            check("body[1].id", "equals", "2"),
+            check("status", "equals", "200"),
+        ];
+        for (i, result) in evaluate(&rows, &r).iter().enumerate() {
+            assert_eq!(result.outcome, Outcome::Pass, "row {i}: {result:?}");
+        }
+        let failing = [
+            check("events[all].json.n", "exists", ""),
+            check("events[5].data", "exists", ""),
+        ];
+        assert!(
+            evaluate(&failing, &r)
+                .iter()
+                .all(|r| r.outcome == Outcome::Fail)
+        );
+        assert_eq!(
+            event_value(&events[1]),
+            serde_json::json!({"event": "tick", "id": "2", "data": events[1].data, "json": {"n": 2, "tags": ["a"]}})
         );
     }
 

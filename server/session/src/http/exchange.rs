@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 use super::client::{BodyRead, Exchange, HttpClient, ResponseHead, SentRequest};
 use super::spec::HttpRequestSpec;
-use super::sse::{SseDecoder, SseEvent};
+use super::sse::SseDecoder;
 use super::view::HttpOutcome;
 use crate::mask::Masker;
 use crate::spec::SessionSpec;
@@ -284,11 +284,8 @@ async fn read_stream<'p, 'r>(
         if events.is_empty() {
             continue;
         }
-        for event in events {
-            if outcome.events.len() < MAX_EVENTS {
-                outcome.events.push(event_value(&event));
-            }
-        }
+        let room = MAX_EVENTS.saturating_sub(outcome.events.len());
+        outcome.events.extend(events.into_iter().take(room));
         progress(outcome);
         if !http.checks.is_empty() && all_rows_hold(exchange, http, outcome, started) {
             outcome.notes.push(format!(
@@ -301,46 +298,28 @@ async fn read_stream<'p, 'r>(
     StreamEnd::Ended
 }
 
-/// An event as rows and captures read it: `{event, id, data, json}` (`json` when the data
-/// parses as JSON).
-fn event_value(event: &SseEvent) -> serde_json::Value {
-    let mut object = serde_json::json!({
-        "event": event.event,
-        "id": event.id,
-        "data": event.data,
-    });
-    if let Ok(json) = serde_json::from_str::<serde_json::Value>(&event.data) {
-        object["json"] = json;
-    }
-    object
-}
-
-/// Whether every row holds on the events so far. The events are lent to the check as the
-/// array it reads, not copied: a stream is checked after every piece that brings events, so a
-/// copy made each time grew with the square of the stream's length.
+/// Whether every row holds on the events so far. The rows read the events as they are kept
+/// (decoded text), building a value only for the events a row reads: a stream is checked
+/// after every piece that brings events, so work on every event each time grew with the
+/// square of the stream's length.
 fn all_rows_hold(
     exchange: &Exchange,
     http: &HttpRequestSpec,
-    outcome: &mut HttpOutcome,
+    outcome: &HttpOutcome,
     started: Instant,
 ) -> bool {
-    let body = serde_json::Value::Array(std::mem::take(&mut outcome.events));
-    let hold = checks::evaluate(
+    checks::evaluate(
         &http.checks,
         &Response {
             head: &exchange.head,
-            body: &body,
+            body: &serde_json::Value::Null,
             time_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             request: &exchange.request,
-            events: true,
+            events: Some(&outcome.events),
         },
     )
     .iter()
-    .all(|r| r.outcome == Outcome::Pass);
-    if let serde_json::Value::Array(events) = body {
-        outcome.events = events;
-    }
-    hold
+    .all(|r| r.outcome == Outcome::Pass)
 }
 
 /// The rows and captures, read on the response; with no response every row fails with the
@@ -373,12 +352,13 @@ fn judge(outcome: &mut HttpOutcome, http: &HttpRequestSpec) {
         .as_ref()
         .map(|b| b.bytes.clone())
         .unwrap_or_default();
-    let events = head.is_event_stream();
-    // The events are lent as the array the rows read (a copy doubled a long stream's memory).
-    let body = if events {
-        serde_json::Value::Array(std::mem::take(&mut outcome.events))
-    } else {
-        checks::body_value(&bytes)
+    let events = head.is_event_stream().then_some(outcome.events.as_slice());
+    // On a stream the rows read the events as kept; captures read the list as one value,
+    // built only when there are captures.
+    let body = match events {
+        Some(list) if !http.captures.is_empty() => checks::events_value(list),
+        Some(_) => serde_json::Value::Null,
+        None => checks::body_value(&bytes),
     };
     let time_ms = u64::try_from(outcome.total.as_millis()).unwrap_or(u64::MAX);
     outcome.checks = checks::evaluate(
@@ -401,11 +381,6 @@ fn judge(outcome: &mut HttpOutcome, http: &HttpRequestSpec) {
             size: outcome.body.as_ref().map_or(0, |b| b.size),
         },
     );
-    if let serde_json::Value::Array(lent) = body
-        && events
-    {
-        outcome.events = lent;
-    }
 }
 
 /// Secrets out of everything shown: the request (URL, headers, body), the error, the rows'

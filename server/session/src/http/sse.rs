@@ -95,10 +95,14 @@ impl SseDecoder {
                             self.after_cr = true;
                         }
                     }
-                    let line = std::mem::take(&mut self.line);
+                    // The line's buffer is lent and given back, keeping its room for the
+                    // next line (a line costs no allocation of its own).
+                    let mut line = std::mem::take(&mut self.line);
                     if let Some(event) = self.line_done(&line) {
                         events.push(event);
                     }
+                    line.clear();
+                    self.line = line;
                 }
             }
         }
@@ -116,12 +120,11 @@ impl SseDecoder {
     }
 
     fn line_done(&mut self, raw: &[u8]) -> Option<SseEvent> {
-        let mut line = String::from_utf8_lossy(raw).into_owned();
+        let text = String::from_utf8_lossy(raw);
+        let mut line: &str = &text;
         if !self.started {
             self.started = true;
-            if let Some(rest) = line.strip_prefix('\u{feff}') {
-                line = rest.to_string();
-            }
+            line = line.strip_prefix('\u{feff}').unwrap_or(line);
         }
         if line.is_empty() {
             return self.dispatch();
@@ -131,16 +134,20 @@ impl SseDecoder {
         }
         let (field, value) = match line.split_once(':') {
             Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
-            None => (line.as_str(), ""),
+            None => (line, ""),
         };
         match field {
-            "event" => self.event = value.to_string(),
+            "event" => value.clone_into(&mut self.event),
             "data" => {
                 self.data.push_str(value);
                 self.data.push('\n');
                 self.has_data = true;
             }
-            "id" if !value.contains('\0') => self.last_id = Some(value.to_string()),
+            "id" if !value.contains('\0') => {
+                if self.last_id.as_deref() != Some(value) {
+                    self.last_id = Some(value.to_string());
+                }
+            }
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 self.retry = value.parse().ok();
             }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::capture::Captured;
 use super::client::{BodyRead, Hop, ResponseHead, SentRequest, Timing};
+use super::sse::SseEvent;
 use crate::status::{AssertionResult, Outcome};
 
 /// Bytes of body shown in the view; the transcript keeps the rest.
@@ -32,8 +33,9 @@ pub struct HttpOutcome {
     /// What went wrong, in words (the exchange failed, timed out, or a body could not be read).
     pub error: Option<String>,
     pub checks: Vec<AssertionResult>,
-    /// A Server-Sent Events stream's events, as rows read them (`{event, id, data, json}`).
-    pub events: Vec<serde_json::Value>,
+    /// A Server-Sent Events stream's events, as decoded (rows read each as
+    /// `{event, id, data, json}`, built when read: [`super::checks::event_value`]).
+    pub events: Vec<SseEvent>,
     pub captured: Vec<Captured>,
     /// Things the section holds that were not run or not sent, in words.
     pub notes: Vec<String>,
@@ -139,15 +141,14 @@ const VIEW_EVENTS: usize = 1000;
 
 /// One line per event of a stream: `← #3 message · {"n":3}` (the id when it has one, the
 /// data on one line, cut).
-fn render_events(out: &mut String, events: &[serde_json::Value]) {
+fn render_events(out: &mut String, events: &[SseEvent]) {
     for event in events.iter().take(VIEW_EVENTS) {
-        let text = |key: &str| event.get(key).and_then(|v| v.as_str()).unwrap_or_default();
-        let id = match text("id") {
+        let id = match event.id.as_deref().unwrap_or_default() {
             "" => String::new(),
             id => format!("#{id} "),
         };
-        let data = crate::log::text_preview(text("data").trim_end_matches('\n'));
-        let _ = writeln!(out, "← {id}{} · {data}", text("event"));
+        let data = crate::log::text_preview(event.data.trim_end_matches('\n'));
+        let _ = writeln!(out, "← {id}{} · {data}", event.event);
     }
     if events.len() > VIEW_EVENTS {
         let _ = writeln!(out, "… {} more events", events.len() - VIEW_EVENTS);
@@ -392,8 +393,16 @@ mod tests {
                 cut: false,
             }),
             events: vec![
-                serde_json::json!({"event": "greeting", "id": null, "data": "hi"}),
-                serde_json::json!({"event": "message", "id": "3", "data": "{\"n\": 3}", "json": {"n": 3}}),
+                SseEvent {
+                    event: "greeting".into(),
+                    id: None,
+                    data: "hi".into(),
+                },
+                SseEvent {
+                    event: "message".into(),
+                    id: Some("3".into()),
+                    data: "{\"n\": 3}".into(),
+                },
             ],
             ..HttpOutcome::default()
         };
