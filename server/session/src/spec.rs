@@ -104,14 +104,23 @@ impl SessionSpec {
     /// How this session's byte stream is opened: its proxy and TLS settings, paths resolved.
     pub fn transport_options(&self) -> TransportOptions {
         let resolve = |p: &Option<PathBuf>| p.as_ref().map(|p| self.relative_to_file(p));
+        let o = &self.options;
+        // The project only confines the files TLS reads; finding it walks up the directories
+        // (a dozen system calls), so it is found only when there is a file to read, not for
+        // every request a run sends.
+        let reads_files = o.ca_file.is_some() || o.client_cert.is_some() || o.client_key.is_some();
         TransportOptions {
-            proxy: self.options.proxy.clone(),
+            proxy: o.proxy.clone(),
             tls: crate::tls::TlsOptions {
-                insecure: self.options.insecure,
-                ca_file: resolve(&self.options.ca_file),
-                client_cert: resolve(&self.options.client_cert),
-                client_key: resolve(&self.options.client_key),
-                project: self.project(),
+                insecure: o.insecure,
+                ca_file: resolve(&o.ca_file),
+                client_cert: resolve(&o.client_cert),
+                client_key: resolve(&o.client_key),
+                project: if reads_files {
+                    self.project()
+                } else {
+                    crate::project_files::Project::unconfined()
+                },
             },
         }
     }
