@@ -483,6 +483,12 @@ mod tests {
         }
     }
 
+    fn every_row_is(rows: &[HttpCheck], r: &Response<'_>, outcome: Outcome) {
+        for (i, result) in evaluate(rows, r).iter().enumerate() {
+            assert_eq!(result.outcome, outcome, "row {i}: {result:?}");
+        }
+    }
+
     #[test]
     fn rows_read_the_response_as_the_app_does() {
         let head = ResponseHead {
@@ -523,9 +529,7 @@ mod tests {
             check("body.missing", "not-exists", ""),
             check("responseTime", "less-than", "1000"),
         ];
-        for (i, result) in evaluate(&rows, &r).iter().enumerate() {
-            assert_eq!(result.outcome, Outcome::Pass, "row {i}: {result:?}");
-        }
+        every_row_is(&rows, &r, Outcome::Pass);
         let failing = [
             check("body.missing", "equals", "undefined"),
             check("body.missing", "not-equals", "x"),
@@ -570,35 +574,31 @@ mod tests {
             request: &request,
             events: Some(&events),
         };
+        // (field, operator, expected), every one holding on the two events.
         let rows = [
-            check("events.count", "equals", "2"),
-            check("events.length", "equals", "2"),
-            check("events[-1].json.n", "equals", "2"),
-            check("events[1].json.tags[0]", "equals", "a"),
-            check("events[1][\"json\"].n", "equals", "2"),
-            check("events[0].id", "not-exists", ""),
-            check("events[0].json", "not-exists", ""),
-            check("events[0].data.length", "equals", "5"),
-            check("events[0]", "type-is", "object"),
-            check("events[any].data", "contains", "hell"),
-            check("events[all].event", "equals", "tick"),
-            check("events[any].json.n", "greater-than", "1"),
-            check("body.length", "equals", "2"),
-            check("body[1].id", "equals", "2"),
-            check("status", "equals", "200"),
-        ];
-        for (i, result) in evaluate(&rows, &r).iter().enumerate() {
-            assert_eq!(result.outcome, Outcome::Pass, "row {i}: {result:?}");
-        }
+            ("events.count", "equals", "2"),
+            ("events.length", "equals", "2"),
+            ("events[-1].json.n", "equals", "2"),
+            ("events[1].json.tags[0]", "equals", "a"),
+            ("events[1][\"json\"].n", "equals", "2"),
+            ("events[0].id", "not-exists", ""),
+            ("events[0].json", "not-exists", ""),
+            ("events[0].data.length", "equals", "5"),
+            ("events[0]", "type-is", "object"),
+            ("events[any].data", "contains", "hell"),
+            ("events[all].event", "equals", "tick"),
+            ("events[any].json.n", "greater-than", "1"),
+            ("body.length", "equals", "2"),
+            ("body[1].id", "equals", "2"),
+            ("status", "equals", "200"),
+        ]
+        .map(|(field, operator, expected)| check(field, operator, expected));
+        every_row_is(&rows, &r, Outcome::Pass);
         let failing = [
             check("events[all].json.n", "exists", ""),
             check("events[5].data", "exists", ""),
         ];
-        assert!(
-            evaluate(&failing, &r)
-                .iter()
-                .all(|r| r.outcome == Outcome::Fail)
-        );
+        every_row_is(&failing, &r, Outcome::Fail);
         assert_eq!(
             event_value(&events[1]),
             serde_json::json!({"event": "tick", "id": "2", "data": events[1].data, "json": {"n": 2, "tags": ["a"]}})
