@@ -143,10 +143,9 @@ impl SseDecoder {
                 self.data.push('\n');
                 self.has_data = true;
             }
-            "id" if !value.contains('\0') => {
-                if self.last_id.as_deref() != Some(value) {
-                    self.last_id = Some(value.to_string());
-                }
+            // An id equal to the last one keeps its text (no copy per event).
+            "id" if !value.contains('\0') && self.last_id.as_deref() != Some(value) => {
+                self.last_id = Some(value.to_string());
             }
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 self.retry = value.parse().ok();
