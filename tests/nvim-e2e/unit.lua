@@ -224,6 +224,8 @@ test('filetype, Markdown tree-sitter, injection query', function()
     'VoidMessage',
     'VoidSessions',
     'VoidExport',
+    'VoidServe',
+    'VoidStopServe',
   }) do
     eq(2, vim.fn.exists(':' .. name), ':' .. name .. ' defined')
   end
@@ -297,6 +299,24 @@ test('void-session: buffers are log views even without a server', function()
   truthy(notes[1] and notes[1]:find('not running', 1, true), 'says the server is not running')
 end)
 
+test('served sections: remembered by section, forgotten by id and when the server stops', function()
+  local sessions = require('void.sessions')
+  sessions.remember_served(
+    'file:///a.void#u1',
+    { sessionId = 'serve-1', logUri = 'void-session:/serve-1/a.wslog', url = 'ws://127.0.0.1:1' }
+  )
+  sessions.remember_served(
+    'file:///a.void#u2',
+    { sessionId = 'serve-2', logUri = 'void-session:/serve-2/b.wslog', url = 'ws://127.0.0.1:2' }
+  )
+  eq('serve-1', sessions.served['file:///a.void#u1'].sessionId, 'remembered')
+  sessions.forget_served('serve-1')
+  eq(nil, sessions.served['file:///a.void#u1'], 'forgotten by id')
+  truthy(sessions.served['file:///a.void#u2'], 'the other one kept')
+  sessions.clear()
+  eq(nil, next(sessions.served), 'cleared with the sessions')
+end)
+
 test(':checkhealth void runs', function()
   vim.cmd('checkhealth void')
   local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
@@ -319,6 +339,8 @@ test(':help void: tags build and name every command', function()
     ':VoidMessage',
     ':VoidSessions',
     ':VoidExport',
+    ':VoidServe',
+    ':VoidStopServe',
     'void.setup()',
     'void-options',
   }) do

@@ -1,5 +1,6 @@
 --- The session commands (`:VoidConnect`, `:VoidSend`, `:VoidPause`, `:VoidResume`, `:VoidClose`,
---- `:VoidLog`, `:VoidSessions`, `:VoidExport`, `:VoidMessage`) and the Lua functions behind them.
+--- `:VoidLog`, `:VoidSessions`, `:VoidExport`, `:VoidMessage`), serving a section on loopback
+--- (`:VoidServe`, `:VoidStopServe`) and the Lua functions behind them.
 ---
 --- Each one works on "the session of the section under the cursor": in a `.void` buffer the
 --- server says which section that is and which session it has (`void/sectionAt`: the plugin
@@ -242,6 +243,66 @@ function M.connect()
         end)
       end
     end)
+  end)
+end
+
+--- The WebSocket section under the cursor of a `.void` buffer, then `use(client, ctx, section,
+--- target)`; says why not when the cursor is elsewhere. `what` names the command in messages.
+--- @param what string
+--- @param use fun(c: vim.lsp.Client, ctx: void.Context, section: void.SectionInfo, target: void.SectionTarget)
+local function with_websocket_section(what, use)
+  if log.is_log(vim.api.nvim_get_current_buf()) then
+    vim.notify('void: ' .. what .. ' works in a .void buffer', vim.log.levels.WARN)
+    return
+  end
+  local c = require_client()
+  if not c then
+    return
+  end
+  local ctx = context(c)
+  with_section(c, ctx, function(section)
+    if not section or section.kind ~= 'websocket' then
+      vim.notify('void: ' .. what .. ' works with the cursor in a WebSocket section', vim.log.levels.WARN)
+      return
+    end
+    local target = section.blockUid ~= '' and { uri = ctx.uri, blockUid = section.blockUid }
+      or { uri = ctx.uri, position = ctx.position }
+    use(c, ctx, section, target)
+  end)
+end
+
+--- Serves the WebSocket section under the cursor on a free loopback port (its server side: the
+--- `on-open` messages and `on-receive` replies) and shows its log; a section already served
+--- shows its log again.
+function M.serve()
+  with_websocket_section(':VoidServe', function(c, ctx, _, target)
+    client.execute(c, protocol.command.serve, target, function(err, result)
+      if err then
+        client.notify_error('serve', err)
+        return
+      end
+      lsp.on_served(result, target)
+      lsp.refresh_codelens(ctx.bufnr)
+    end, ctx.bufnr)
+  end)
+end
+
+--- Stops serving the section under the cursor (every client's connection ends).
+function M.stop_serve()
+  with_websocket_section(':VoidStopServe', function(c, ctx, section)
+    local served = sessions.served[log.section_key(ctx.uri, section.blockUid) or '']
+    if not served then
+      vim.notify('void: "' .. section.label .. '" is not served from this editor', vim.log.levels.WARN)
+      return
+    end
+    client.execute(c, protocol.command.stop_serve, { sessionId = served.sessionId }, function(err)
+      sessions.forget_served(served.sessionId)
+      if err then
+        client.notify_error('stop serving', err)
+        return
+      end
+      lsp.refresh_codelens(ctx.bufnr)
+    end, ctx.bufnr)
   end)
 end
 
@@ -519,6 +580,12 @@ function M.setup()
   define('VoidSessions', function()
     M.list_sessions()
   end, { desc = 'List WebSocket sessions; pick one to open its log' })
+  define('VoidServe', function()
+    M.serve()
+  end, { desc = 'Serve this WebSocket section on loopback and show its log' })
+  define('VoidStopServe', function()
+    M.stop_serve()
+  end, { desc = 'Stop serving this WebSocket section' })
   define('VoidExport', function(args)
     M.export(args.args)
   end, { nargs = 1, complete = 'file', desc = 'Export this section’s session transcript to a file' })

@@ -92,6 +92,12 @@ end
 M.export = function(path)
   commands().export(path)
 end
+M.serve = function()
+  commands().serve()
+end
+M.stop_serve = function()
+  commands().stop_serve()
+end
 
 --- Statusline text for a buffer (current one by default): the state of its sessions.
 --- @param bufnr integer|nil

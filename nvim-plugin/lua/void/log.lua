@@ -1,7 +1,8 @@
 --- The live log of a session as a read-only buffer named after its `void-session:` URI
 --- (docs/lsp-extensions.md, "Log documents"). Neovim has no
 --- `workspace/textDocumentContent`, so the text is read with `void/sessionLogText {uri}` ->
---- `{text, version}` and read again whenever `void/sessionStatus` reports a change.
+--- `{text, version}` and read again whenever `void/sessionStatus` reports a change or the server
+--- sends `workspace/textDocumentContent/refresh` for it (a served section's log has no status).
 ---
 --- Windows whose cursor sits on the last line follow new lines, like `tail -f`; a window
 --- scrolled elsewhere stays where it is. Each section gets one log window, reused when it

@@ -1,6 +1,8 @@
 --- Starting void-ls for `void` buffers and wiring what the server sends back: session status
 --- notifications, messages for the user, code lens refreshes, the client-side handling of
---- commands that code lenses run (so that `▶ Connect` from a lens also opens the live log),
+--- commands that code lenses run (so that `▶ Connect` from a lens also opens the live log, and
+--- `▶ Serve` the served section's log), the refreshes of log documents
+--- (`workspace/textDocumentContent/refresh` of `void-session:` URIs),
 --- completion with the plugin's defaults (`/wss` expands without any other setup), and what
 --- happens when the server dies (said once, sessions and statusline cleared, started again by
 --- the next command).
@@ -90,6 +92,14 @@ M.handlers = {
     end
     return vim.NIL
   end,
+  -- The capability below asks for these: a log document changed (a served section's log has
+  -- no session status to say so). The text is read with `void/sessionLogText`.
+  [protocol.method.text_document_content_refresh] = function(_, result)
+    if type(result) == 'table' and type(result.uri) == 'string' then
+      log.refresh(result.uri)
+    end
+    return vim.NIL
+  end,
   ['workspace/codeLens/refresh'] = function()
     for _, bufnr in ipairs(attached_buffers()) do
       M.refresh_codelens(bufnr)
@@ -144,6 +154,21 @@ function M.on_connected(result, argument)
   end
 end
 
+--- Remembers a served section and shows its log in the section's log window (the cursor stays).
+--- @param result void.ServeResult
+--- @param argument void.SectionTarget The `void.serve` argument.
+function M.on_served(result, argument)
+  if type(result) ~= 'table' or type(result.sessionId) ~= 'string' or type(result.logUri) ~= 'string' then
+    vim.notify('void: the server answered void.serve without a serve id or log', vim.log.levels.ERROR)
+    return
+  end
+  local section = log.section_key(argument.uri, argument.blockUid)
+  if section then
+    sessions.remember_served(section, result)
+  end
+  log.open(result.logUri, { focus = false, section = section })
+end
+
 --- Opens the log named in a code lens argument (`{logUri}` or `{sessionId}`).
 local function open_log_from_argument(command)
   local argument = (command.arguments or {})[1] or {}
@@ -166,16 +191,29 @@ M.commands = {
   [protocol.command.connect] = forward(protocol.command.connect, function(result, argument)
     M.on_connected(result, argument)
   end),
+  [protocol.command.serve] = forward(protocol.command.serve, function(result, argument)
+    M.on_served(result, argument)
+  end),
+  [protocol.command.stop_serve] = forward(protocol.command.stop_serve, function(_, argument)
+    sessions.forget_served(argument.sessionId)
+  end),
 }
 for _, name in ipairs({ 'send', 'pause', 'resume', 'close' }) do
   M.commands[protocol.command[name]] = forward(protocol.command[name])
 end
 
---- Capabilities: the defaults plus code lens refresh, plus the user's own.
+--- Capabilities: the defaults plus code lens refresh and log document refresh (LSP 3.18
+--- `workspace.textDocumentContent`: the server then says when a log document changed; the
+--- plugin reads logs with `void/sessionLogText`), plus the user's own. Not `window/showDocument`:
+--- the plugin opens every log itself, in the section's log window (the server would show a
+--- served section's log at the same time, in a window of Neovim's choosing).
 local function capabilities()
   local caps = vim.lsp.protocol.make_client_capabilities()
   caps.workspace = caps.workspace or {}
   caps.workspace.codeLens = { refreshSupport = true }
+  caps.workspace.textDocumentContent = { dynamicRegistration = false }
+  caps.window = caps.window or {}
+  caps.window.showDocument = { support = false }
   if config.options.capabilities then
     caps = vim.tbl_deep_extend('force', caps, config.options.capabilities)
   end

@@ -20,6 +20,8 @@ M.method = {
   log_message = 'void/logMessage',
   --- Client -> server: the project's environments, and picking one.
   environment = 'void/environment',
+  --- Server -> client request (LSP 3.18): a log document's text changed (`{uri}`).
+  text_document_content_refresh = 'workspace/textDocumentContent/refresh',
 }
 
 --- `workspace/executeCommand` names (the server's one table, `ext::commands::ALL`).

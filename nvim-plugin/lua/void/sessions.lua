@@ -1,6 +1,7 @@
 --- What the editor knows about WebSocket sessions: the last `void/sessionStatus` of each one
 --- (docs/lsp-extensions.md, "Notifications and requests from the server"), merged with what
---- `void.connect` and `void.sessions` return. Also the statusline function built on it.
+--- `void.connect` and `void.sessions` return. Also the statusline function built on it, and the
+--- sections served from this editor (`void.serve` answers, until `void.stopServe`).
 ---
 --- The server is the source of truth; this is a cache for display and for choosing a session.
 --- It must not send requests itself (the commands do) and must not touch windows.
@@ -16,6 +17,14 @@ local M = {}
 M.by_id = {}
 
 local next_seq = 0
+
+--- A section served on loopback (`void.serve`'s answer): the id `void.stopServe` takes.
+--- @class void.ServedSection: void.ServeResult
+--- @field section string The section's key (`void.log.section_key`: document and request uid).
+
+--- Sections served from this editor, by section key (the server sends no status for them).
+--- @type table<string, void.ServedSection>
+M.served = {}
 
 --- Listeners called with the merged status after every update.
 --- @type fun(status: void.SessionStatus, previous: void.SessionStatus|nil)[]
@@ -62,9 +71,27 @@ function M.update(fields)
   return merged
 end
 
---- Forgets every session (the server stopped).
+--- Forgets every session and served section (the server stopped).
 function M.clear()
   M.by_id = {}
+  M.served = {}
+end
+
+--- Remembers a section served under `section` (a `void.serve` answer).
+--- @param section string
+--- @param result void.ServeResult
+function M.remember_served(section, result)
+  M.served[section] = { section = section, sessionId = result.sessionId, logUri = result.logUri, url = result.url }
+end
+
+--- Forgets the served section with this id (`void.stopServe` answered).
+--- @param serve_id string
+function M.forget_served(serve_id)
+  for key, served in pairs(M.served) do
+    if served.sessionId == serve_id then
+      M.served[key] = nil
+    end
+  end
 end
 
 --- Sessions, newest first, optionally only those of one document.
