@@ -8,7 +8,8 @@
 -- setup, show code lenses, connect to the echo server, read the log buffer with → and ← lines
 -- (the handshake folded), send (by name and with the picker), pause, check nothing moves while
 -- paused, resume, statusline, export the transcript, list sessions, close, connect again three
--- times into the same log window, run an HTTP section (its response buffer), kill the server
+-- times into the same log window, run an HTTP section (its response buffer), serve a section
+-- with its ▶ Serve lens (a Python client talks to it, ■ Stop serving stops it), kill the server
 -- and recover on the next command; then the
 -- fixture project (inlay hints, workspace symbols, rename). Every step is real (no stubs besides
 -- answering the picker). The first failing step stops the run with its name, the reason, and the
@@ -877,6 +878,183 @@ step(':VoidConnect in an HTTP section runs it; its response opens like a log', f
   local text = buf_text(response)
   if not text:find('✓ Upgrade required', 1, true) then
     reason('the response does not show the passing row:\n' .. text)
+  end
+  vim.cmd.edit(vim.fn.fnameescape(echo_path))
+end)
+
+-- A section served from the editor (docs/lsp-extensions.md, "Served sections"), as a user
+-- serves one: its ▶ Serve code lens, a real WebSocket client (Python `websockets`), then its
+-- ■ Stop serving lens.
+local serve_buf, served_log, served_url
+
+--- The code lens of `bufnr` whose title matches `pattern`, once the server shows one.
+local function lens_titled(bufnr, pattern, why)
+  return wait_for(function()
+    for _, l in ipairs(vim.lsp.codelens.get(bufnr)) do
+      if l.command and l.command.title:find(pattern) then
+        return l
+      end
+    end
+  end, function()
+    local titles = vim.tbl_map(function(l)
+      return l.command and l.command.title or '?'
+    end, vim.lsp.codelens.get(bufnr))
+    return why .. '; lenses: ' .. vim.inspect(titles)
+  end)
+end
+
+--- Runs the code lens titled like `pattern` as a user does: cursor on its line, then
+--- |vim.lsp.codelens.run()| (the picker, when the line has several, answers with that lens).
+local function run_lens(bufnr, pattern, why)
+  local lens = lens_titled(bufnr, pattern, why)
+  vim.api.nvim_set_current_win(vim.fn.win_findbuf(bufnr)[1])
+  vim.api.nvim_win_set_cursor(0, { lens.range.start.line + 1, 0 })
+  pick = function(items)
+    for _, item in ipairs(items) do
+      if item.lens and item.lens.command.title:find(pattern) then
+        return item
+      end
+    end
+  end
+  vim.lsp.codelens.run()
+end
+
+step('the ▶ Serve code lens serves the section on loopback with its log beside', function()
+  local serve_path = dir .. '/serve.void'
+  local lines = {
+    '# Served chat',
+    '',
+    'Greets every client and welcomes a login.',
+    '',
+    '```void',
+    '---',
+    'type: socket-request',
+    'attrs:',
+    '  uid: 9b5c8a6e-1f7d-4c2e-8a5b-6d7e8f9a0b1c',
+    'content:',
+    '  - type: smethod',
+    '    attrs:',
+    '      uid: 9b5c8a6e-1f7d-4c2e-8a5b-6d7e8f9a0b1d',
+    '      method: WS',
+    '    content: WS',
+    '  - type: surl',
+    '    attrs:',
+    '      uid: 9b5c8a6e-1f7d-4c2e-8a5b-6d7e8f9a0b1e',
+    '    content: "' .. echo_url .. '"',
+    '---',
+    '```',
+    '',
+    '```void',
+    '---',
+    'type: ws-message',
+    'attrs:',
+    '  uid: 9b5c8a6e-1f7d-4c2e-8a5b-6d7e8f9a0b1f',
+    '  name: greeting',
+    '  format: json',
+    '  send: on-open',
+    '  body: \'{"op": "hello"}\'',
+    '---',
+    '```',
+    '',
+    '```void',
+    '---',
+    'type: ws-message',
+    'attrs:',
+    '  uid: 9b5c8a6e-1f7d-4c2e-8a5b-6d7e8f9a0b20',
+    '  name: welcome',
+    '  format: json',
+    '  send: on-receive',
+    '  body: \'{"op": "welcome"}\'',
+    '  when: json.op equals login',
+    '---',
+    '```',
+  }
+  vim.fn.writefile(lines, serve_path)
+  vim.cmd.edit(vim.fn.fnameescape(serve_path))
+  serve_buf = vim.api.nvim_get_current_buf()
+  wait_for(function()
+    local c = void_client(serve_buf)
+    return c and c.initialized
+  end, 'void-ls did not attach to serve.void')
+  run_lens(serve_buf, '^▶ Serve$', 'no ▶ Serve code lens on a section with a reply')
+  pick = nil
+  served_log = wait_for(function()
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      local name = vim.api.nvim_buf_get_name(b)
+      if name:match('^void%-session:/serve%-') and vim.fn.win_findbuf(b)[1] then
+        return b
+      end
+    end
+  end, function()
+    local names = vim.tbl_map(vim.api.nvim_buf_get_name, vim.api.nvim_list_bufs())
+    return 'no served log (void-session:/serve-…) shown in a window; buffers: ' .. vim.inspect(names)
+  end)
+  served_url = wait_for(function()
+    return buf_text(served_log):match('serving on (ws://127%.0%.0%.1:%d+)')
+  end, function()
+    return 'the served log does not say "serving on ws://127.0.0.1:<port>":\n' .. buf_text(served_log)
+  end)
+  if vim.api.nvim_get_current_buf() ~= serve_buf then
+    reason('the cursor left serve.void when the served log opened')
+  end
+  out:write('     serving on ' .. served_url .. '\n')
+end)
+
+step('a WebSocket client gets the greeting and the reply; the served log shows them', function()
+  local python = os.getenv('VOID_TEST_PYTHON')
+  if not python or vim.fn.executable(python) == 0 then
+    reason('VOID_TEST_PYTHON must name a Python with websockets (tests/lib/tools.sh ensure_python)')
+  end
+  local result
+  vim.system({ python, root .. '/tests/nvim-e2e/serve_client.py', served_url }, { text = true }, function(done)
+    result = done
+  end)
+  wait_for(function()
+    return result
+  end, 'the WebSocket client did not finish')
+  if result.code ~= 0 or not result.stdout:find('reply {"op": *"welcome"}') then
+    reason(string.format('the client (exit %d) saw:\n%s\nstderr:\n%s', result.code, result.stdout, result.stderr))
+  end
+  if not result.stdout:find('greeting {"op": *"hello"}') then
+    reason('the client got no greeting:\n' .. result.stdout)
+  end
+  -- The log is read again when the server says it changed: the login, the reply and the close.
+  for _, expected in ipairs({ '#1 ⇄', '#1 ← {"op": *"login"}', '#1 → welcome', '#1 ✕' }) do
+    wait_for(function()
+      return buf_text(served_log):find(expected)
+    end, function()
+      return 'the served log has no line like "' .. expected .. '":\n' .. buf_text(served_log)
+    end)
+  end
+  for _, line in ipairs(vim.api.nvim_buf_get_lines(served_log, 1, -1, false)) do
+    out:write('     ' .. line .. '\n')
+  end
+end)
+
+step('the ■ Stop serving code lens stops it: the log ends stopped, ▶ Serve comes back', function()
+  run_lens(serve_buf, '^■ Stop serving ws:', 'no ■ Stop serving lens while the section is served')
+  pick = nil
+  wait_for(function()
+    return buf_text(served_log):find('■ stopped', 1, true)
+  end, function()
+    return 'the served log does not end "■ stopped":\n' .. buf_text(served_log)
+  end)
+  lens_titled(serve_buf, '^▶ Serve$', 'the ▶ Serve lens did not come back after stopping')
+  if next(sessions.served) ~= nil then
+    reason('the plugin still lists a served section: ' .. vim.inspect(sessions.served))
+  end
+  -- Nothing listens any more.
+  local tcp = vim.uv.new_tcp()
+  local refused
+  tcp:connect('127.0.0.1', tonumber(served_url:match(':(%d+)$')), function(err)
+    refused = err ~= nil
+    tcp:close()
+  end)
+  wait_for(function()
+    return refused ~= nil
+  end, 'connecting to the stopped port neither failed nor succeeded')
+  if not refused then
+    reason('something still listens on ' .. served_url .. ' after stopping')
   end
   vim.cmd.edit(vim.fn.fnameescape(echo_path))
 end)
