@@ -20,6 +20,10 @@
 //               ends a session that is waiting to reconnect.
 //   serve       the ▶ Serve lens of a section with a reply serves it on loopback with its live
 //               log beside; ■ Stop serving stops it.
+//   http        the ▶ Run lens of an HTTP login: its response opens beside, read-only, with the
+//               status line and the JSON body pretty-printed; the assertion rows pass (inlay
+//               hints, the lens's summary); the WebSocket section below sends the captured token
+//               in its handshake, masked in the log.
 //   output      server log lines at their level in the log output channel; websocat copied
 //               with a plain-text notification.
 //   environment the app's environment in the status bar; picking another one resolves a
@@ -63,10 +67,10 @@ let closedPort;
 /** Writes a workspace: the fixtures and an `.env` with the peer's URL. */
 function writeWorkspace(dir) {
   fs.mkdirSync(dir, { recursive: true });
-  for (const f of ['echo.void', 'sessions.void', 'serve.void']) fs.copyFileSync(path.join(here, 'fixtures', f), path.join(dir, f));
+  for (const f of ['echo.void', 'sessions.void', 'serve.void', 'login.void']) fs.copyFileSync(path.join(here, 'fixtures', f), path.join(dir, f));
   fs.writeFileSync(
     path.join(dir, '.env'),
-    `ECHO_URL=${peer.url}\nCLOSED_PORT=${closedPort}\nPROJECT_VAR=from-the-project\nAPI_TOKEN=tok-e2e-secret-1\n`,
+    `ECHO_URL=${peer.url}\nHTTP_URL=${peer.httpUrl}\nCLOSED_PORT=${closedPort}\nPROJECT_VAR=from-the-project\nAPI_TOKEN=tok-e2e-secret-1\n`,
   );
   // The app's environments (docs/format.md §5): the first one leaves ECHO_HOST (echo.void)
   // undefined, `prod` defines it; the environment scenario picks `prod`.
@@ -259,6 +263,7 @@ async function main() {
   await scenario('assertions', assertions);
   await scenario('reconnect', reconnect);
   await scenario('serve', serve);
+  await scenario('http', httpLogin);
   await scenario('output', output);
   await scenario('environment', environment);
   await scenario('project', project);
@@ -691,6 +696,100 @@ async function serve() {
       return g && /■ stopped/.test(g.text) ? g : undefined;
     });
     await until('the ▶ Serve lens back', async () => (await wb.page.locator('.codelens-decoration a', { hasText: /^▶ Serve$/ }).count()) > 0);
+  });
+}
+
+// ---- http ------------------------------------------------------------------------------------
+
+/** The rendered text of the active editor group's lines (inlay hints included). */
+async function activeEditorLines() {
+  return wb.page.$$eval('.editor-group-container.active .view-line', (all) =>
+    all
+      .map((l) => ({ top: parseFloat(l.style.top) || 0, text: l.textContent.replace(/\u00a0/g, ' ') }))
+      .sort((a, b) => a.top - b.top)
+      .map((l) => l.text),
+  );
+}
+
+/**
+ * Opens `name` in the first editor group with Quick Open, the editor focused (the explorer would
+ * open it in whichever group is active, such as a narrow log group beside).
+ */
+async function quickOpen(name) {
+  const page = wb.page;
+  await wb.runCommand('View: Focus First Editor Group');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  await until(`${name} first among the files`, async () => ((await page.locator('.quick-input-list .monaco-list-row').first().textContent()) ?? '').includes(name));
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-group-container.active .tab.active', { hasText: name }).first().waitFor({ state: 'visible' });
+  await until('the language status to say Void', async () => (await wb.statusBarTexts()).some((t) => /^Void$/.test(t)));
+}
+
+async function httpLogin() {
+  const page = wb.page;
+  await openTrusted();
+  let response;
+  await step('http-run-lens', 'the ▶ Run lens of the login did not open its response beside with the status and the JSON body', async () => {
+    await quickOpen('login.void');
+    await cursorAt(trusted, 'login.void', /^type: request$/);
+    const group = page.locator('.editor-group-container.active');
+    const lens = group.locator('.codelens-decoration a', { hasText: /^▶ Run$/ }).first();
+    await until('a "▶ Run" code lens on the login', async () => (await lens.count()) > 0);
+    await wb.clickReRendered(lens);
+    response = await until('the response of "Sign in": 200 and the body pretty-printed', async () => {
+      const g = await wb.logGroup(/^sign-in_\d\d\.\d\d\.\d\d\.response/);
+      return g && /HTTP\/1\.1 200 OK/.test(g.text) && /^\{\n {2}"user": "ada",\n {2}"token": "/m.test(g.text) ? g : undefined;
+    });
+    if (response.text.includes(peer.token)) throw new Error(`the captured token shows in the response:\n${response.text}`);
+    log(`     ${response.tab}: ${response.text.split('\n').find((l) => /200 OK/.test(l))?.trim()}`);
+  });
+
+  await step('http-response-read-only', 'typing in the response document changed it or did not say it is read-only', async () => {
+    const box = await logEditorBox(/^sign-in_/);
+    await page.mouse.click(box.x, box.y);
+    await page.keyboard.type('x');
+    await until('"Cannot edit in read-only editor"', async () => (await page.locator('.monaco-editor-overlaymessage', { hasText: /read-only/ }).count()) > 0);
+    const after = await wb.logGroup(/^sign-in_/);
+    if (after?.text !== response.text) throw new Error(`the response text changed:\n${after?.text}`);
+    await page.keyboard.press('Escape');
+  });
+
+  await step('http-assertions-pass', 'the assertion rows of the login did not pass (inlay hints, the lens summary)', async () => {
+    await quickOpen('login.void');
+    await cursorAt(trusted, 'login.void', /^type: request$/);
+    await until('"last: 200 OK … ✓2 ✗0" beside the ▶ Run lens', async () => {
+      const lenses = await page.$$eval('.editor-group-container.active .codelens-decoration', (all) => all.map((l) => l.textContent.replace(/\u00a0/g, ' ')));
+      wb.lastSeen = `lenses: ${JSON.stringify(lenses)}`;
+      return lenses.some((l) => /last: .*200 OK .*✓2 ✗0/.test(l));
+    });
+    await cursorAt(trusted, 'login.void', /- Signed in$/);
+    await until('"✓ pass" hints on both rows, no ✗', async () => {
+      const lines = await activeEditorLines();
+      wb.lastSeen = `hints: ${JSON.stringify(lines.filter((l) => /✓|✗/.test(l)))}`;
+      const passes = lines.filter((l) => /✓ pass/.test(l));
+      return passes.some((l) => /✓ pass: 200/.test(l)) && passes.some((l) => /✓ pass: ada/.test(l)) && !lines.some((l) => /✗/.test(l));
+    });
+  });
+
+  await step('http-token-in-handshake', 'the WebSocket section did not send the captured token in its handshake, or the log shows it', async () => {
+    const before = peer.authorizations.length;
+    await cursorAt(trusted, 'login.void', /^type: socket-request/);
+    await connectHere();
+    const group = await until('the log of "Socket with the token", open', async () => {
+      const g = await wb.logGroup(/^socket-with-the-token_/);
+      return g && /⇄ open/.test(g.text) ? g : undefined;
+    });
+    const sent = peer.authorizations.slice(before);
+    if (!sent.includes(`Bearer ${peer.token}`)) throw new Error(`the peer saw Authorization ${JSON.stringify(sent)}, not "Bearer ${peer.token}"`);
+    if (group.text.includes(peer.token)) throw new Error(`the log shows the token:\n${group.text}`);
+    const masked = group.text.split('\n').find((l) => /⇄ → authorization: Bearer ••••$/i.test(l));
+    if (!masked) throw new Error(`the log shows no masked Authorization header:\n${group.text}`);
+    log(`     the peer saw Bearer ${peer.token.slice(0, 8)}…; the log: ${masked.trim()}`);
+    await wb.runCommand('Void: Close Session');
+    await until('the log to show the close', async () => /✕ closed/.test((await wb.logGroup(/^socket-with-the-token_/))?.text ?? ''));
   });
 }
 
