@@ -121,6 +121,15 @@ local fixtures = root .. '/tests/nvim-e2e/fixtures'
 local echo_path, diagnostics_path, completion_path =
   dir .. '/echo.void', dir .. '/diagnostics.void', dir .. '/completion.void'
 
+--- Writes the fixture `name` (a `.void.in` file) to `path` with `url` in place of @ECHO_URL@.
+local function write_fixture(name, url, path)
+  local lines = vim.fn.readfile(fixtures .. '/' .. name)
+  for i, line in ipairs(lines) do
+    lines[i] = line:gsub('@ECHO_URL@', url)
+  end
+  vim.fn.writefile(lines, path)
+end
+
 step('environment', function()
   if vim.fn.executable(server_cmd[1] or '') == 0 then
     reason('VOID_LS must name the void-ls binary (got ' .. tostring(server_cmd[1]) .. ')')
@@ -132,11 +141,7 @@ step('environment', function()
     reason('this test runs on Neovim 0.11 or later, got ' .. tostring(vim.version()))
   end
   vim.fn.mkdir(dir, 'p')
-  local echo = vim.fn.readfile(fixtures .. '/echo.void.in')
-  for i, line in ipairs(echo) do
-    echo[i] = line:gsub('@ECHO_URL@', echo_url)
-  end
-  vim.fn.writefile(echo, echo_path)
+  write_fixture('echo.void.in', echo_url, echo_path)
   vim.fn.writefile(vim.fn.readfile(fixtures .. '/diagnostics.void'), diagnostics_path)
   vim.fn.writefile(vim.fn.readfile(fixtures .. '/completion.void'), completion_path)
   -- No git folder or .voiden above the scratch dir should become the root: mark it.
@@ -609,11 +614,7 @@ step('a refused connection is reported through vim.notify', function()
   tcp:close()
   local url = 'ws://127.0.0.1:' .. port .. '/'
   local path = dir .. '/refused.void'
-  local text = vim.fn.readfile(fixtures .. '/echo.void.in')
-  for i, line in ipairs(text) do
-    text[i] = line:gsub('@ECHO_URL@', url)
-  end
-  vim.fn.writefile(text, path)
+  write_fixture('echo.void.in', url, path)
   vim.cmd.edit(vim.fn.fnameescape(path))
   local bufnr = vim.api.nvim_get_current_buf()
   wait_for(function()
@@ -921,55 +922,7 @@ end
 
 step('the ▶ Serve code lens serves the section on loopback with its log beside', function()
   local serve_path = dir .. '/serve.void'
-  local lines = {
-    '# Served chat',
-    '',
-    'Greets every client and welcomes a login.',
-    '',
-    '```void',
-    '---',
-    'type: socket-request',
-    'attrs:',
-    '  uid: 9b5c8a6e-1f7d-4c2e-8a5b-6d7e8f9a0b1c',
-    'content:',
-    '  - type: smethod',
-    '    attrs:',
-    '      uid: 9b5c8a6e-1f7d-4c2e-8a5b-6d7e8f9a0b1d',
-    '      method: WS',
-    '    content: WS',
-    '  - type: surl',
-    '    attrs:',
-    '      uid: 9b5c8a6e-1f7d-4c2e-8a5b-6d7e8f9a0b1e',
-    '    content: "' .. echo_url .. '"',
-    '---',
-    '```',
-    '',
-    '```void',
-    '---',
-    'type: ws-message',
-    'attrs:',
-    '  uid: 9b5c8a6e-1f7d-4c2e-8a5b-6d7e8f9a0b1f',
-    '  name: greeting',
-    '  format: json',
-    '  send: on-open',
-    '  body: \'{"op": "hello"}\'',
-    '---',
-    '```',
-    '',
-    '```void',
-    '---',
-    'type: ws-message',
-    'attrs:',
-    '  uid: 9b5c8a6e-1f7d-4c2e-8a5b-6d7e8f9a0b20',
-    '  name: welcome',
-    '  format: json',
-    '  send: on-receive',
-    '  body: \'{"op": "welcome"}\'',
-    '  when: json.op equals login',
-    '---',
-    '```',
-  }
-  vim.fn.writefile(lines, serve_path)
+  write_fixture('serve.void.in', echo_url, serve_path)
   vim.cmd.edit(vim.fn.fnameescape(serve_path))
   serve_buf = vim.api.nvim_get_current_buf()
   wait_for(function()
@@ -1056,6 +1009,26 @@ step('the ■ Stop serving code lens stops it: the log ends stopped, ▶ Serve c
   if not refused then
     reason('something still listens on ' .. served_url .. ' after stopping')
   end
+end)
+
+step(':VoidServe serves the section again and :VoidStopServe stops it', function()
+  vim.api.nvim_set_current_win(vim.fn.win_findbuf(serve_buf)[1])
+  vim.api.nvim_win_set_cursor(0, { find_line(serve_buf, 'type: surl'), 0 })
+  vim.cmd('VoidServe')
+  local served = wait_for(function()
+    local s = next(sessions.served) and select(2, next(sessions.served))
+    return s and s.url ~= served_url and s
+  end, 'the plugin lists no new served section after :VoidServe')
+  local again = wait_for(function()
+    local b = log.buffer_for(served.logUri)
+    return b and vim.fn.win_findbuf(b)[1] and buf_text(b):find('serving on ' .. served.url, 1, true) and b
+  end, 'the new served log is not shown serving on ' .. served.url)
+  vim.cmd('VoidStopServe')
+  wait_for(function()
+    return buf_text(again):find('■ stopped', 1, true)
+  end, function()
+    return 'the log does not end "■ stopped" after :VoidStopServe:\n' .. buf_text(again)
+  end)
   vim.cmd.edit(vim.fn.fnameescape(echo_path))
 end)
 

@@ -171,26 +171,13 @@ local function run(c, command, argument, after)
   end)
 end
 
---- Connects and opens the log (the cursor stays where it is).
---- @param c vim.lsp.Client
---- @param ctx void.Context
---- @param target void.SectionTarget
-local function connect_target(c, ctx, target)
-  client.execute(c, protocol.command.connect, target, function(err, result)
-    if err then
-      client.notify_error('connect', err)
-      return
-    end
-    lsp.on_connected(result, target)
-    lsp.refresh_codelens(ctx.bufnr)
-  end, ctx.bufnr)
-end
-
---- Connects the WebSocket section under the cursor (or runs the HTTP one). When it is already
---- connected, asks whether to show its log or to reconnect (closing the running session first).
-function M.connect()
+--- The section under the cursor of a `.void` buffer (`nil`: no request there), then
+--- `use(client, ctx, section)`; in a log buffer it says that `what` works in a `.void` buffer.
+--- @param what string The command, for messages.
+--- @param use fun(c: vim.lsp.Client, ctx: void.Context, section: void.SectionInfo|nil)
+local function section_here(what, use)
   if log.is_log(vim.api.nvim_get_current_buf()) then
-    vim.notify('void: :VoidConnect works in a .void buffer', vim.log.levels.WARN)
+    vim.notify('void: ' .. what .. ' works in a .void buffer', vim.log.levels.WARN)
     return
   end
   local c = require_client()
@@ -199,6 +186,49 @@ function M.connect()
   end
   local ctx = context(c)
   with_section(c, ctx, function(section)
+    use(c, ctx, section)
+  end)
+end
+
+--- The command argument naming a section: by its request's uid, else by the cursor.
+--- @param ctx void.Context
+--- @param section void.SectionInfo
+--- @return void.SectionTarget
+local function target_of(ctx, section)
+  return section.blockUid ~= '' and { uri = ctx.uri, blockUid = section.blockUid }
+    or { uri = ctx.uri, position = ctx.position }
+end
+
+--- Runs `void.connect` or `void.serve` on a section, then `opened(result, target)` (which shows
+--- the log; the cursor stays where it is) and refreshes the lenses.
+--- @param c vim.lsp.Client
+--- @param ctx void.Context
+--- @param what string The operation, for messages ("connect", "serve").
+--- @param target void.SectionTarget
+--- @param opened fun(result: any, target: void.SectionTarget)
+local function start_target(c, ctx, what, target, opened)
+  client.execute(c, protocol.command[what], target, function(err, result)
+    if err then
+      client.notify_error(what, err)
+      return
+    end
+    opened(result, target)
+    lsp.refresh_codelens(ctx.bufnr)
+  end, ctx.bufnr)
+end
+
+--- Connects and opens the log (the cursor stays where it is).
+--- @param c vim.lsp.Client
+--- @param ctx void.Context
+--- @param target void.SectionTarget
+local function connect_target(c, ctx, target)
+  start_target(c, ctx, 'connect', target, lsp.on_connected)
+end
+
+--- Connects the WebSocket section under the cursor (or runs the HTTP one). When it is already
+--- connected, asks whether to show its log or to reconnect (closing the running session first).
+function M.connect()
+  section_here(':VoidConnect', function(c, ctx, section)
     if not section then
       vim.notify(
         'void: there is no request in this section; type /wss on an empty line to add one',
@@ -213,9 +243,7 @@ function M.connect()
       )
       return
     end
-    --- @type void.SectionTarget
-    local target = section.blockUid ~= '' and { uri = ctx.uri, blockUid = section.blockUid }
-      or { uri = ctx.uri, position = ctx.position }
+    local target = target_of(ctx, section)
     if section.kind == 'http' then
       -- An HTTP section runs once; its response document opens like a log (the server answers
       -- a run still waiting for its response instead of sending again).
@@ -251,23 +279,12 @@ end
 --- @param what string
 --- @param use fun(c: vim.lsp.Client, ctx: void.Context, section: void.SectionInfo, target: void.SectionTarget)
 local function with_websocket_section(what, use)
-  if log.is_log(vim.api.nvim_get_current_buf()) then
-    vim.notify('void: ' .. what .. ' works in a .void buffer', vim.log.levels.WARN)
-    return
-  end
-  local c = require_client()
-  if not c then
-    return
-  end
-  local ctx = context(c)
-  with_section(c, ctx, function(section)
+  section_here(what, function(c, ctx, section)
     if not section or section.kind ~= 'websocket' then
       vim.notify('void: ' .. what .. ' works with the cursor in a WebSocket section', vim.log.levels.WARN)
       return
     end
-    local target = section.blockUid ~= '' and { uri = ctx.uri, blockUid = section.blockUid }
-      or { uri = ctx.uri, position = ctx.position }
-    use(c, ctx, section, target)
+    use(c, ctx, section, target_of(ctx, section))
   end)
 end
 
@@ -276,14 +293,7 @@ end
 --- shows its log again.
 function M.serve()
   with_websocket_section(':VoidServe', function(c, ctx, _, target)
-    client.execute(c, protocol.command.serve, target, function(err, result)
-      if err then
-        client.notify_error('serve', err)
-        return
-      end
-      lsp.on_served(result, target)
-      lsp.refresh_codelens(ctx.bufnr)
-    end, ctx.bufnr)
+    start_target(c, ctx, 'serve', target, lsp.on_served)
   end)
 end
 
