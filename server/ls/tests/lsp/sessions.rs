@@ -11,6 +11,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use void_echo::{EchoServer, EchoServerConfig};
+use void_ls::lsp::sessions::notifier::SETTLE_REFRESH_AFTER;
 
 use super::harness::{TestClient, file_uri, lens_containing, lens_titles, text_field};
 
@@ -767,6 +768,22 @@ async fn a_flood_is_reported_with_throttled_status_and_refreshes() {
             .unwrap()
             .contains(&format!("flood {}", FLOOD - 1)),
         "the log does not end with the last message"
+    );
+    // Once the log stops changing it is refreshed once more, so an editor whose view missed a
+    // refresh catches up, and then no more while nothing changes.
+    let quiet = client.mark();
+    client
+        .wait_for("workspace/textDocumentContent/refresh", quiet, |p| {
+            p["uri"] == log_uri.as_str()
+        })
+        .await;
+    tokio::time::sleep(SETTLE_REFRESH_AFTER * 2 + std::time::Duration::from_millis(500)).await;
+    let after_quiet = client.count_since(quiet, "workspace/textDocumentContent/refresh", |p| {
+        p["uri"] == log_uri.as_str()
+    });
+    assert!(
+        after_quiet <= 2,
+        "{after_quiet} refreshes of a log that stopped changing (the trailing one and one to settle)"
     );
     client
         .command("void.close", json!({ "sessionId": id }))

@@ -35,6 +35,12 @@ use super::protocol::{
 pub const STATUS_INTERVAL: Duration = Duration::from_millis(250);
 /// The least time between two refreshes of one log document (5 a second).
 pub const REFRESH_INTERVAL: Duration = Duration::from_millis(200);
+/// How long after the last refresh of a log, once its text stops changing, it is refreshed one
+/// more time. An editor applies a refresh asynchronously (it fetches, compares with what it
+/// shows, and edits its copy), and on a loaded machine VS Code was seen showing a log 63
+/// messages behind its status after a flood, until the next message came. This refresh makes
+/// what the editor shows converge on the session's text within a second of the last change.
+pub const SETTLE_REFRESH_AFTER: Duration = Duration::from_secs(1);
 /// The least time between two code lens refreshes caused only by counts moving.
 pub const LENS_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -188,6 +194,8 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
     let mut refreshed_version: u64 = 0;
     let mut last_refresh_at: Option<Instant> = None;
     let mut refresh_due: Option<Instant> = None;
+    // One more refresh once the text has stopped changing (see SETTLE_REFRESH_AFTER).
+    let mut settle_due: Option<Instant> = None;
     // A refresh a client is owed after fetching the log's text (see `recheck_served`).
     let mut refresh_owed = false;
     let mut told_failure = false;
@@ -247,9 +255,14 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
         if entry.take_owed_refresh() {
             refresh_owed = true;
         }
-        if caps.text_document_content && (version != refreshed_version || refresh_owed) {
+        let settling = settle_due.is_some_and(|at| now >= at);
+        if caps.text_document_content && (version != refreshed_version || refresh_owed || settling)
+        {
             let next = last_refresh_at.map_or(now, |at| at + REFRESH_INTERVAL);
             if now >= next {
+                // A change re-arms the settling refresh; the settling refresh itself does not.
+                settle_due = (!settling || version != refreshed_version || refresh_owed)
+                    .then(|| now + SETTLE_REFRESH_AFTER);
                 let client = client.clone();
                 let uri = entry.log_uri.clone();
                 tokio::spawn(async move {
@@ -269,10 +282,10 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
             }
         }
 
-        let due = match (status_due, refresh_due) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let due = [status_due, refresh_due, settle_due]
+            .into_iter()
+            .flatten()
+            .min();
         if entry.session.is_finished() && due.is_none() && *changes.borrow() == version {
             break;
         }
