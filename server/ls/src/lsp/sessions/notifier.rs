@@ -191,13 +191,7 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
     let mut last_sent: Option<SessionStatusParams> = None;
     let mut last_status_at: Option<Instant> = None;
     let mut status_due: Option<Instant> = None;
-    let mut refreshed_version: u64 = 0;
-    let mut last_refresh_at: Option<Instant> = None;
-    let mut refresh_due: Option<Instant> = None;
-    // One more refresh once the text has stopped changing (see SETTLE_REFRESH_AFTER).
-    let mut settle_due: Option<Instant> = None;
-    // A refresh a client is owed after fetching the log's text (see `recheck_served`).
-    let mut refresh_owed = false;
+    let mut log_refresh = LogRefresh::default();
     let mut told_failure = false;
     let mut last_lens_refresh: Option<Instant> = None;
     loop {
@@ -253,36 +247,22 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
         }
 
         if entry.take_owed_refresh() {
-            refresh_owed = true;
+            log_refresh.owed = true;
         }
-        let settling = settle_due.is_some_and(|at| now >= at);
-        if caps.text_document_content && (version != refreshed_version || refresh_owed || settling)
-        {
-            let next = last_refresh_at.map_or(now, |at| at + REFRESH_INTERVAL);
-            if now >= next {
-                // A change re-arms the settling refresh; the settling refresh itself does not.
-                settle_due = (!settling || version != refreshed_version || refresh_owed)
-                    .then(|| now + SETTLE_REFRESH_AFTER);
-                let client = client.clone();
-                let uri = entry.log_uri.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = client
-                        .send_request::<TextDocumentContentRefresh>(LogTextParams { uri })
-                        .await
-                    {
-                        tracing::debug!("textDocumentContent/refresh: {e}");
-                    }
-                });
-                refreshed_version = version;
-                refresh_owed = false;
-                last_refresh_at = Some(now);
-                refresh_due = None;
-            } else {
-                refresh_due = Some(next);
-            }
+        if caps.text_document_content && log_refresh.is_due(version, now) {
+            let client = client.clone();
+            let uri = entry.log_uri.clone();
+            tokio::spawn(async move {
+                if let Err(e) = client
+                    .send_request::<TextDocumentContentRefresh>(LogTextParams { uri })
+                    .await
+                {
+                    tracing::debug!("textDocumentContent/refresh: {e}");
+                }
+            });
         }
 
-        let due = [status_due, refresh_due, settle_due]
+        let due = [status_due, log_refresh.due, log_refresh.settle_due]
             .into_iter()
             .flatten()
             .min();
@@ -311,6 +291,45 @@ async fn watch(client: Client, manager: Arc<SessionManager>, entry: Arc<SessionE
         }
     }
     tracing::debug!("session {} finished; its watcher stops", entry.id());
+}
+
+/// When a session's log document is refreshed: on a change (or a refresh owed after a fetch)
+/// at most every [`REFRESH_INTERVAL`], and once more [`SETTLE_REFRESH_AFTER`] after the last
+/// one once the text stops changing.
+#[derive(Default)]
+struct LogRefresh {
+    /// The version the last refresh was for.
+    refreshed_version: u64,
+    last_at: Option<Instant>,
+    /// A refresh held back by the interval.
+    due: Option<Instant>,
+    /// The settling refresh, armed by every refresh a change caused.
+    settle_due: Option<Instant>,
+    /// A refresh a client is owed after fetching the log's text (see `recheck_served`).
+    owed: bool,
+}
+
+impl LogRefresh {
+    /// Whether a refresh goes out now (its bookkeeping done); otherwise when it is due is kept.
+    fn is_due(&mut self, version: u64, now: Instant) -> bool {
+        let changed = version != self.refreshed_version || self.owed;
+        let settling = self.settle_due.is_some_and(|at| now >= at);
+        if !changed && !settling {
+            return false;
+        }
+        let next = self.last_at.map_or(now, |at| at + REFRESH_INTERVAL);
+        if now < next {
+            self.due = Some(next);
+            return false;
+        }
+        // A change re-arms the settling refresh; the settling refresh itself does not.
+        self.settle_due = changed.then(|| now + SETTLE_REFRESH_AFTER);
+        self.refreshed_version = version;
+        self.owed = false;
+        self.last_at = Some(now);
+        self.due = None;
+        true
+    }
 }
 
 async fn wait_until(at: Instant) {
