@@ -116,15 +116,26 @@ export class SessionRegistry {
   }
 }
 
-/** Short status bar text, e.g. `WS open · ↑3 ↓5`, `WS reconnecting · attempt 2 in 4 s`. */
+/**
+ * Short status bar text, e.g. `WS open · ↑3 ↓5`, `WS reconnecting · attempt 2 in 4 s`, and for an
+ * HTTP run (its URL is http: or https:) `HTTP closed 200 · ↑1 ↓1 · ✓2 ✗0`.
+ */
 export function statusBarText(s: SessionStatus): string {
   const d = s.detail ?? undefined;
+  const kind = isHttpUrl(s.url) ? 'HTTP' : 'WS';
   if (s.state === 'reconnecting') {
-    return `WS reconnecting${attemptText(d)} · ↑${s.sent} ↓${s.received}`;
+    return `${kind} reconnecting${attemptText(d)} · ↑${s.sent} ↓${s.received}`;
   }
   const paused = s.paused && isLive(s.state) ? ' (paused)' : '';
-  const code = (s.state === 'closed' || s.state === 'failed') && d?.closeCode ? ` ${d.closeCode}` : '';
-  return `WS ${s.state}${code}${paused} · ↑${s.sent} ↓${s.received}${assertionText(d)}`;
+  const ended = s.state === 'closed' || s.state === 'failed';
+  const endCode = kind === 'HTTP' ? d?.httpStatus : d?.closeCode;
+  const code = ended && endCode ? ` ${endCode}` : '';
+  return `${kind} ${s.state}${code}${paused} · ↑${s.sent} ↓${s.received}${assertionText(d)}`;
+}
+
+/** Whether a run's URL is an HTTP request's (an HTTP or GraphQL-over-HTTP section, an event stream). */
+function isHttpUrl(url: string | undefined): boolean {
+  return /^https?:/i.test(url ?? '');
 }
 
 /** ` · attempt 2 in 4 s` while reconnecting (from `detail.attempt` and `detail.retryInMs`). */
@@ -184,7 +195,7 @@ export function sessionPickItem(s: TrackedSession, now: number): { label: string
   return {
     label: s.label || s.url || s.sessionId,
     description: [fileName(s.uri), started && `started ${started}`].filter(Boolean).join(' · '),
-    detail: [statusBarText(s).replace(/^WS /, ''), ago && `${ago} ago`].filter(Boolean).join(' · '),
+    detail: [statusBarText(s).replace(/^(WS|HTTP) /, ''), ago && `${ago} ago`].filter(Boolean).join(' · '),
   };
 }
 

@@ -36,6 +36,16 @@ test('status bar text shows state and counts, and assertions only once there are
   );
 });
 
+test('an HTTP run reads as HTTP with its status code, not as a WebSocket session', () => {
+  const http = { url: 'https://api.example.test/login' };
+  assert.equal(
+    statusBarText(status({ ...http, state: 'closed', sent: 1, received: 1, detail: { httpStatus: 200, assertions: { passed: 2, failed: 0, pending: 0 } } })),
+    'HTTP closed 200 · ↑1 ↓1 · ✓2 ✗0',
+  );
+  assert.equal(statusBarText(status({ ...http, state: 'open', received: 12 })), 'HTTP open · ↑0 ↓12', 'an event stream while it runs');
+  assert.equal(statusBarText(status({ url: 'wss://h.test/graphql', state: 'open' })), 'WS open · ↑0 ↓0');
+});
+
 test('a reconnecting session says which attempt comes and when', () => {
   assert.equal(
     statusBarText(status({ state: 'reconnecting', sent: 2, received: 2, detail: { attempt: 2, retryInMs: 4000 } })),
