@@ -453,15 +453,23 @@ fn ensure_websocat(root: &Path) -> Result<PathBuf, String> {
         return Ok(PathBuf::from("websocat"));
     }
     say("installing websocat into .tools/websocat (about 90 s)");
+    cargo_install(root, "websocat", "websocat")
+}
+
+/// `cargo install --locked SPEC` into `.tools/DIR` (its build in `.tools/DIR/build`), for the
+/// peers the bench builds itself; the installed `.tools/DIR/bin/DIR`.
+fn cargo_install(root: &Path, dir: &str, spec: &str) -> Result<PathBuf, String> {
+    let tool = root.join(".tools").join(dir);
+    let installed = tool.join("bin").join(dir);
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["install", "--locked", "websocat", "--root"])
-        .arg(root.join(".tools/websocat"))
-        .env("CARGO_TARGET_DIR", root.join(".tools/websocat/build"))
+        .args(["install", "--locked", spec, "--root"])
+        .arg(&tool)
+        .env("CARGO_TARGET_DIR", tool.join("build"))
         .status();
     match status {
-        Ok(s) if s.success() && local.is_file() => Ok(local),
-        Ok(s) => Err(format!("cargo install websocat failed ({s})")),
-        Err(e) => Err(format!("cannot run cargo install websocat: {e}")),
+        Ok(s) if s.success() && installed.is_file() => Ok(installed),
+        Ok(s) => Err(format!("cargo install {spec} failed ({s})")),
+        Err(e) => Err(format!("cannot run cargo install {spec}: {e}")),
     }
 }
 
@@ -645,16 +653,7 @@ fn ensure_hurl(root: &Path) -> Result<PathBuf, String> {
         .env("DEBIAN_FRONTEND", "noninteractive")
         .status();
     say("building Hurl 8.0.1 into .tools/hurl (several minutes, once)");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["install", "--locked", "hurl@8.0.1", "--root"])
-        .arg(root.join(".tools/hurl"))
-        .env("CARGO_TARGET_DIR", root.join(".tools/hurl/build"))
-        .status();
-    match status {
-        Ok(s) if s.success() && local.is_file() => Ok(local),
-        Ok(s) => Err(format!("cargo install hurl@8.0.1 failed ({s})")),
-        Err(e) => Err(format!("cannot run cargo install hurl: {e}")),
-    }
+    cargo_install(root, "hurl", "hurl@8.0.1")
 }
 
 /// An echo section for `void-ls serve`: every message a client sends comes back (a reply with
